@@ -13,7 +13,7 @@ packages=(
   libssl-dev
   libboost-dev libboost-system-dev
   libyaml-cpp-dev
-  libcli11-dev
+  libcli11-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev googletest
   libbenchmark-dev

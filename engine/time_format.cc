@@ -1,0 +1,82 @@
+#include "engine/time_format.h"
+
+#include <cstdlib>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+
+namespace motcua {
+
+absl::StatusOr<absl::Time> ParseInstant(absl::string_view text,
+                                        absl::TimeZone default_zone) {
+  // Abseil's %E*S accepts optional fractional seconds; %Ez accepts "+07:00"
+  // and "Z" is handled by %Ez too. Formats are tried from the most to the
+  // least specific.
+  static constexpr const char* kWithOffset[] = {"%Y-%m-%dT%H:%M:%E*S%Ez",
+                                                "%Y-%m-%dT%H:%M%Ez"};
+  static constexpr const char* kLocal[] = {"%Y-%m-%dT%H:%M:%E*S",
+                                           "%Y-%m-%dT%H:%M"};
+  const std::string input(text);
+  absl::Time instant;
+  std::string error;
+  for (const char* format : kWithOffset) {
+    if (absl::ParseTime(format, input, absl::UTCTimeZone(), &instant,
+                        &error)) {
+      return instant;
+    }
+  }
+  for (const char* format : kLocal) {
+    if (absl::ParseTime(format, input, default_zone, &instant, &error)) {
+      return instant;
+    }
+  }
+  return absl::InvalidArgumentError(
+      absl::StrCat("cannot read time \"", text,
+                   "\": expected ISO 8601 such as 2025-01-24T10:00:00+07:00"));
+}
+
+std::string FormatInstant(absl::Time instant, absl::TimeZone zone) {
+  return absl::FormatTime("%Y-%m-%dT%H:%M:%S%Ez", instant, zone);
+}
+
+std::string FormatWorkingDuration(absl::Duration duration) {
+  const bool negative = duration < absl::ZeroDuration();
+  const int64_t total_minutes =
+      std::abs(absl::ToInt64Minutes(duration));
+  const int64_t hours = total_minutes / 60;
+  const int64_t minutes = total_minutes % 60;
+  std::string text = negative ? "-" : "";
+  if (hours > 0) {
+    absl::StrAppend(&text, hours, "h", absl::StrFormat("%02d", minutes), "m");
+  } else {
+    absl::StrAppend(&text, minutes, "m");
+  }
+  if (text == "-0m") return "0m";
+  return text;
+}
+
+absl::TimeZone FixedZone(int32_t utc_offset_seconds) {
+  return absl::FixedTimeZone(utc_offset_seconds);
+}
+
+absl::StatusOr<int32_t> ParseUtcOffset(absl::string_view text) {
+  if (text == "Z") return 0;
+  auto bad = [&] {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "cannot read UTC offset \"", text, "\": expected +HH:MM such as +07:00"));
+  };
+  if (text.size() != 6 || (text[0] != '+' && text[0] != '-') ||
+      text[3] != ':') {
+    return bad();
+  }
+  auto digit = [&](size_t i) { return text[i] >= '0' && text[i] <= '9'; };
+  if (!digit(1) || !digit(2) || !digit(4) || !digit(5)) return bad();
+  const int hours = (text[1] - '0') * 10 + (text[2] - '0');
+  const int minutes = (text[4] - '0') * 10 + (text[5] - '0');
+  if (hours > 14 || minutes > 59) return bad();
+  const int32_t seconds = hours * 3600 + minutes * 60;
+  return text[0] == '-' ? -seconds : seconds;
+}
+
+}  // namespace motcua

@@ -1,0 +1,33 @@
+#ifndef MOTCUA_ENGINE_TIME_FORMAT_H_
+#define MOTCUA_ENGINE_TIME_FORMAT_H_
+
+#include <string>
+#include "absl/strings/string_view.h"
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace motcua {
+
+// Parses an ISO 8601 instant: "2025-01-24T10:00:00+07:00", also with "Z",
+// without seconds ("2025-01-24T10:00+07:00"), with fractional seconds, or
+// without an offset, in which case it is read in `default_zone`.
+// INVALID_ARGUMENT quotes the text.
+absl::StatusOr<absl::Time> ParseInstant(absl::string_view text,
+                                        absl::TimeZone default_zone);
+
+// "2025-02-05T10:00:00+07:00".
+std::string FormatInstant(absl::Time instant, absl::TimeZone zone);
+
+// A signed duration in hours and minutes: "7h30m", "-1h05m", "0m".
+std::string FormatWorkingDuration(absl::Duration duration);
+
+// A zone with a fixed offset east of UTC, without daylight saving.
+absl::TimeZone FixedZone(int32_t utc_offset_seconds);
+
+// Parses "+07:00" / "-05:30" / "Z" into seconds east of UTC.
+absl::StatusOr<int32_t> ParseUtcOffset(absl::string_view text);
+
+}  // namespace motcua
+
+#endif  // MOTCUA_ENGINE_TIME_FORMAT_H_
