@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs every test: the optimised build, then the same
+# suite under AddressSanitizer and UndefinedBehaviorSanitizer, then a short
+# smoke run of the benchmarks (figures are not checked: speed is measured in
+# bench/, never in tests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash deploy/install-deps.sh
+
+jobs=$(nproc)
+for preset in release sanitize; do
+  echo "== ${preset}: configure and build"
+  cmake --preset "${preset}" >/dev/null
+  cmake --build --preset "${preset}" -j "${jobs}"
+  echo "== ${preset}: test"
+  ctest --preset "${preset}" -j "${jobs}"
+done
+
+echo "== benchmark smoke run"
+bash bench/run.sh --smoke
