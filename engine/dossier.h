@@ -1,0 +1,138 @@
+#ifndef MOTCUA_ENGINE_DOSSIER_H_
+#define MOTCUA_ENGINE_DOSSIER_H_
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+
+namespace motcua {
+
+// The lifecycle states of a dossier (PRODUCT.md, Lifecycle). The numbers are
+// stored; never renumber.
+enum class LifecycleState : int32_t {
+  kReceived = 1,
+  kProcessing = 2,
+  kSupplementRequested = 3,
+  kAwaitingFinancialObligation = 4,
+  kStopped = 5,
+  kResolved = 6,
+  kReturned = 7,
+  kRejected = 8,
+  kWithdrawn = 9,
+};
+inline constexpr LifecycleState kAllLifecycleStates[] = {
+    LifecycleState::kReceived,
+    LifecycleState::kProcessing,
+    LifecycleState::kSupplementRequested,
+    LifecycleState::kAwaitingFinancialObligation,
+    LifecycleState::kStopped,
+    LifecycleState::kResolved,
+    LifecycleState::kReturned,
+    LifecycleState::kRejected,
+    LifecycleState::kWithdrawn,
+};
+
+// "RECEIVED", "PROCESSING", ...
+absl::string_view LifecycleStateName(LifecycleState state);
+// The National Public Service Portal status code (TrangThaiHoSo).
+int PortalStatusCode(LifecycleState state);
+// RETURNED, REJECTED, WITHDRAWN.
+bool IsTerminal(LifecycleState state);
+// SUPPLEMENT_REQUESTED, AWAITING_FINANCIAL_OBLIGATION, STOPPED.
+bool IsPaused(LifecycleState state);
+
+// Channel of receipt, numbered as the portal numbers them.
+enum class Channel : int32_t {
+  kInPerson = 1,
+  kOnline = 2,
+  kPostal = 3,
+};
+absl::string_view ChannelName(Channel channel);  // "in_person", ...
+
+// Why the clock is paused. Stored; never renumber.
+enum class PauseReason : int32_t {
+  kSupplement = 0,
+  kFinancialObligation = 1,
+  kStopped = 2,
+};
+inline constexpr int kPauseReasonCount = 3;
+absl::string_view PauseReasonName(PauseReason reason);
+
+// How a resolved dossier compares with its due time. Stored.
+enum class Classification : int32_t {
+  kUnclassified = 0,
+  kEarly = 1,
+  kOnTime = 2,
+  kLate = 3,
+};
+absl::string_view ClassificationName(Classification classification);
+
+// One entry of the control sheet (phiếu kiểm soát quá trình): a step of the
+// internal process while one unit held the dossier.
+struct StepRecord {
+  std::string step_id;  // empty for a hand-over to a unit outside the steps
+  std::string unit;
+  absl::Time started_at;
+  absl::Time due_at;  // moved by pauses, renewed by a restart
+  std::optional<absl::Time> ended_at;
+  absl::Duration used = absl::ZeroDuration();  // working time, pauses left out
+  bool late = false;                           // ended after due_at
+  std::string handed_over_by;                  // actor of the hand-over
+};
+
+// The current state of one dossier: a projection of its events, rebuilt by
+// applying them in order.
+struct Dossier {
+  std::string code;
+  int64_t version = 0;  // the number of events applied
+  LifecycleState state = LifecycleState::kReceived;
+
+  // Pinned at receipt.
+  std::string procedure_code;
+  absl::CivilDay procedure_effective_from;
+  std::string rule_version;
+  std::string agency;
+  std::string field;
+  Channel channel = Channel::kInPerson;
+  std::string calendar;
+  std::string summary;
+  absl::Time received_at;
+  absl::Time clock_started_at;
+  // A fingerprint of the receipt's content, so that a resubmission can be
+  // told apart from a different dossier under the same code.
+  std::string submission_fingerprint;
+
+  // The due time of the dossier: moved by pauses and by a restart, never by
+  // an apology.
+  absl::Time due_at;
+  std::optional<absl::Time> apology_appointment;
+
+  std::vector<StepRecord> steps;  // the current step is the last, if open
+
+  // While paused: since when, and why.
+  std::optional<absl::Time> paused_since;
+  PauseReason pause_reason = PauseReason::kSupplement;
+  std::array<absl::Duration, kPauseReasonCount> paused_by_reason{};
+  std::vector<std::string> supplement_missing;
+
+  Classification classification = Classification::kUnclassified;
+  std::optional<absl::Time> resolved_at;
+  std::optional<absl::Time> returned_at;
+  std::optional<absl::Time> closed_at;  // rejected or withdrawn
+  std::string closing_reason;
+
+  const StepRecord* current_step() const {
+    return !steps.empty() && !steps.back().ended_at.has_value() ? &steps.back()
+                                                                : nullptr;
+  }
+};
+
+}  // namespace motcua
+
+#endif  // MOTCUA_ENGINE_DOSSIER_H_

@@ -1,0 +1,195 @@
+#ifndef MOTCUA_ENGINE_LIFECYCLE_H_
+#define MOTCUA_ENGINE_LIFECYCLE_H_
+
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "engine/dossier.h"
+#include "engine/rules.h"
+
+namespace motcua {
+
+// ---------------------------------------------------------------------------
+// Actions: what a caller asks for. Each is validated and decided by Decide.
+
+struct SubmitAction {
+  std::string procedure_code;
+  std::string agency;  // the receiving agency, e.g. "ubnd-xa-tan-dinh"
+  Channel channel = Channel::kInPerson;
+  absl::Time received_at;
+  std::string summary;  // free text without personal data, optional
+};
+struct HandOverAction {
+  std::string to_step;  // optional: default is the next step of the procedure
+  std::string to_unit;  // optional: default is the step's unit
+  std::string note;
+};
+struct RequestSupplementAction {
+  std::vector<std::string> missing;  // what is missing, at least one entry
+};
+struct ReceiveSupplementAction {};
+struct RequestFinancialObligationAction {
+  std::string description;
+};
+struct ConfirmFinancialObligationAction {};
+struct StopAction {
+  std::string reason;
+};
+struct ResumeAction {};
+struct ApologiseAction {
+  std::string reason;
+  absl::Time new_appointment;
+};
+struct ResolveAction {
+  std::string result;
+};
+struct ReturnResultAction {};
+struct RejectAction {
+  std::string reason;
+};
+struct WithdrawAction {
+  std::string reason;
+};
+
+using Action =
+    std::variant<SubmitAction, HandOverAction, RequestSupplementAction,
+                 ReceiveSupplementAction, RequestFinancialObligationAction,
+                 ConfirmFinancialObligationAction, StopAction, ResumeAction,
+                 ApologiseAction, ResolveAction, ReturnResultAction,
+                 RejectAction, WithdrawAction>;
+
+// "submit", "hand_over", "request_supplement", ...
+absl::string_view ActionName(const Action& action);
+
+struct Command {
+  std::string dossier_code;
+  Action action;
+  std::string actor;  // the authenticated caller
+};
+
+// ---------------------------------------------------------------------------
+// Events: what was decided. Each carries every decided value (due times
+// included), so that applying it needs neither rules nor a calendar.
+
+// The start of a step: who holds the dossier and until when.
+struct StepStart {
+  std::string step_id;
+  std::string unit;
+  absl::Time due_at;
+};
+
+// The end of the step that was open.
+struct StepEnd {
+  absl::Duration used = absl::ZeroDuration();
+  bool late = false;
+};
+
+struct ReceivedEvent {
+  std::string procedure_code;
+  absl::CivilDay procedure_effective_from;
+  std::string agency;
+  std::string field;
+  Channel channel = Channel::kInPerson;
+  std::string calendar;
+  std::string summary;
+  absl::Time received_at;
+  absl::Time clock_started_at;
+  absl::Time due_at;
+  std::string submission_fingerprint;
+  std::optional<StepStart> first_step;
+};
+struct HandedOverEvent {
+  std::optional<StepEnd> ended;  // the step that was open, if any
+  StepStart next;
+  std::string note;
+};
+struct SupplementRequestedEvent {
+  std::vector<std::string> missing;
+};
+// Ends a pause. With a restart the clock counts again from
+// clock_started_at; with a pause the time left is kept.
+struct PauseEndedEvent {
+  PauseReason reason = PauseReason::kSupplement;
+  bool restarted = false;
+  absl::Duration paused = absl::ZeroDuration();  // working time paused
+  absl::Time clock_started_at;  // meaningful when restarted
+  absl::Time due_at;
+  std::optional<absl::Time> step_due_at;
+};
+struct FinancialObligationRequestedEvent {
+  std::string description;
+};
+struct StoppedEvent {
+  std::string reason;
+};
+struct ApologisedEvent {
+  std::string reason;
+  absl::Time new_appointment;
+};
+struct ResolvedEvent {
+  Classification classification = Classification::kUnclassified;
+  std::optional<StepEnd> ended;
+  std::string result;
+};
+struct ResultReturnedEvent {};
+struct RejectedEvent {
+  std::optional<StepEnd> ended;
+  std::string reason;
+};
+struct WithdrawnEvent {
+  std::optional<StepEnd> ended;
+  std::string reason;
+};
+
+using EventBody =
+    std::variant<ReceivedEvent, HandedOverEvent, SupplementRequestedEvent,
+                 PauseEndedEvent, FinancialObligationRequestedEvent,
+                 StoppedEvent, ApologisedEvent, ResolvedEvent,
+                 ResultReturnedEvent, RejectedEvent, WithdrawnEvent>;
+
+// The stored event type: "received", "handed_over", "supplement_requested",
+// "supplement_received", "financial_obligation_requested",
+// "financial_obligation_confirmed", "stopped", "resumed", "apologised",
+// "resolved", "result_returned", "rejected", "withdrawn".
+std::string EventTypeName(const EventBody& body);
+
+struct Event {
+  std::string dossier_code;
+  int64_t dossier_version = 0;  // 1 for the receipt
+  absl::Time occurred_at;
+  std::string actor;
+  std::string rule_version;
+  EventBody body;
+};
+
+// ---------------------------------------------------------------------------
+
+// Decides what `command` does to `dossier` (null when no dossier has that
+// code) at `now`, under `rules`. Returns the events to append, or:
+// INVALID_ARGUMENT naming the field of a malformed command; NOT_FOUND for an
+// unknown dossier or procedure; FAILED_PRECONDITION naming the state and the
+// action when the lifecycle does not allow it; OUT_OF_RANGE when a calendar
+// does not cover the dates. Pure: reads nothing but its arguments.
+absl::StatusOr<std::vector<Event>> Decide(const Dossier* dossier,
+                                          const Command& command,
+                                          const RuleSet& rules,
+                                          absl::Time now);
+
+// Applies one event. The first event of a dossier must be a ReceivedEvent
+// applied to a default Dossier. Returns INTERNAL when the event does not fit
+// the state (a corrupt log): replay reports it, it does not crash.
+absl::Status Apply(Dossier& dossier, const Event& event);
+
+// The fingerprint of a submission's content, compared when the same dossier
+// code is submitted again.
+std::string SubmissionFingerprint(const std::string& dossier_code,
+                                  const SubmitAction& submit);
+
+}  // namespace motcua
+
+#endif  // MOTCUA_ENGINE_LIFECYCLE_H_

@@ -1,0 +1,50 @@
+#ifndef MOTCUA_STORE_AUDIT_H_
+#define MOTCUA_STORE_AUDIT_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "engine/dossier.h"
+
+namespace motcua::store {
+
+// Offline audit of a database file, with no server: each opens the file
+// read-only.
+
+struct VerifyReport {
+  int64_t events_checked = 0;
+  // The first event whose hash or link is wrong: altered (its own hash does
+  // not match its content), inserted or removed (its previous hash does not
+  // match the event before it), or the log's recorded head missing (events
+  // removed from the end).
+  std::optional<int64_t> first_bad_sequence;
+  std::string problem;
+  bool ok() const { return !first_bad_sequence.has_value(); }
+};
+absl::StatusOr<VerifyReport> VerifyLog(const std::string& database_path);
+
+struct ReplayReport {
+  int64_t events = 0;
+  int64_t dossiers = 0;
+  // Each difference between the rebuilt and the live projections, as
+  // "table: key: what differs"; empty when identical.
+  std::vector<std::string> differences;
+};
+// Rebuilds every projection from the log into a fresh database at
+// `scratch_path` (replaced if present) and compares it with the live one.
+absl::StatusOr<ReplayReport> ReplayAndCompare(const std::string& database_path,
+                                              const std::string& scratch_path);
+
+// The state of one dossier after the events that occurred at or before
+// `as_of`. NOT_FOUND when the dossier had no event by then.
+absl::StatusOr<Dossier> DossierAsOf(const std::string& database_path,
+                                    const std::string& dossier_code,
+                                    absl::Time as_of);
+
+}  // namespace motcua::store
+
+#endif  // MOTCUA_STORE_AUDIT_H_

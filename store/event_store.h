@@ -1,0 +1,113 @@
+#ifndef MOTCUA_STORE_EVENT_STORE_H_
+#define MOTCUA_STORE_EVENT_STORE_H_
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "engine/clock.h"
+#include "engine/dossier.h"
+#include "engine/lifecycle.h"
+#include "engine/rules.h"
+
+namespace motcua::store {
+
+// How hard each commit waits for the disk.
+enum class Durability {
+  kFull,    // SQLite synchronous=FULL: an acknowledged command survives power loss
+  kNormal,  // synchronous=NORMAL: survives a process crash, not a power loss
+};
+
+struct StoreOptions {
+  std::string path;  // the SQLite database file; created when missing
+  Durability durability = Durability::kFull;
+  // Commands waiting for the writer; beyond it Execute answers
+  // RESOURCE_EXHAUSTED.
+  size_t queue_capacity = 65536;
+  // Commands committed together in one transaction, at most.
+  size_t max_batch = 2048;
+  // Dossier states kept in memory between commands (least recently used go).
+  size_t state_cache_entries = 100000;
+};
+
+// An event as stored: its global position in the log and its place in the
+// hash chain. Positions grow but need not be contiguous.
+struct StoredEvent {
+  int64_t sequence = 0;
+  absl::Time recorded_at;
+  Event event;
+  std::string previous_hash;  // 32 raw bytes; zeros for the first event
+  std::string hash;           // 32 raw bytes
+};
+
+struct CommandRequest {
+  Command command;
+  // Refused with ABORTED when the dossier's version differs.
+  std::optional<int64_t> expected_version;
+  // When not empty, a retry with the same id returns the first answer and
+  // appends nothing.
+  std::string request_id;
+};
+
+struct CommandOutcome {
+  absl::Status status;
+  // The dossier after the command; for a repeat, as it is now.
+  std::optional<Dossier> dossier;
+  // The events this command appended (empty for a repeat or a refusal).
+  std::vector<StoredEvent> events;
+  bool repeated = false;
+};
+
+// The SQLite event log and its projections: the only code that speaks SQL.
+//
+// One writer thread owns the write connection. Commands queue up; the writer
+// takes a batch, and for each command loads the dossier, asks the engine to
+// Decide, Applies the events, appends them to the hash chain and updates the
+// projections, each command inside its own savepoint so that a refusal
+// leaves no trace. One COMMIT (one fsync) covers the batch; only then is
+// each command's callback run. Reads use their own connections and never
+// wait for the writer.
+class EventStore {
+ public:
+  // Opens (creating or migrating) the database. FAILED_PRECONDITION when the
+  // file has a newer schema than this build understands.
+  static absl::StatusOr<std::unique_ptr<EventStore>> Open(
+      const StoreOptions& options, const Clock* clock,
+      std::shared_ptr<const RuleSet> rules);
+  virtual ~EventStore() = default;
+
+  // Replaces the rules used for new decisions (a reload).
+  virtual void SetRules(std::shared_ptr<const RuleSet> rules) = 0;
+
+  // Queues a command. `done` runs on the writer thread after the batch
+  // commits (or at once for a refusal decided before writing). Returns
+  // RESOURCE_EXHAUSTED without queuing when the queue is full, and
+  // UNAVAILABLE after Close.
+  virtual absl::Status Execute(CommandRequest request,
+                               std::function<void(CommandOutcome)> done) = 0;
+  // Execute and wait for the outcome.
+  virtual CommandOutcome ExecuteAndWait(CommandRequest request) = 0;
+
+  // Drains the queue, commits, stops the writer. Idempotent.
+  virtual void Close() = 0;
+
+  // NOT_FOUND when no dossier has that code.
+  virtual absl::StatusOr<Dossier> ReadDossier(const std::string& code) = 0;
+  virtual absl::StatusOr<std::vector<StoredEvent>> ReadDossierEvents(
+      const std::string& code) = 0;
+  // Events with sequence > after_sequence, in order, at most `limit`.
+  virtual absl::StatusOr<std::vector<StoredEvent>> ReadEvents(
+      int64_t after_sequence, int64_t limit) = 0;
+  // The sequence of the last committed event (0 for an empty log).
+  virtual absl::StatusOr<int64_t> LastSequence() = 0;
+};
+
+}  // namespace motcua::store
+
+#endif  // MOTCUA_STORE_EVENT_STORE_H_
