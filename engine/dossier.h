@@ -79,7 +79,12 @@ struct StepRecord {
   std::string step_id;  // empty for a hand-over to a unit outside the steps
   std::string unit;
   absl::Time started_at;
+  // Where the step's own clock counts from: started_at, or the restart after
+  // a supplement under the restart policy.
+  absl::Time counted_from;
   absl::Time due_at;  // moved by pauses, renewed by a restart
+  // Working time the step spent paused since counted_from.
+  absl::Duration paused = absl::ZeroDuration();
   std::optional<absl::Time> ended_at;
   absl::Duration used = absl::ZeroDuration();  // working time, pauses left out
   bool late = false;                           // ended after due_at

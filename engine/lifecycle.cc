@@ -1,0 +1,760 @@
+#include "engine/lifecycle.h"
+
+#include <initializer_list>
+#include <type_traits>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "engine/sha256.h"
+#include "engine/time_limit.h"
+
+namespace motcua {
+namespace {
+
+constexpr size_t kMaxCodeLength = 128;
+
+template <class... Ts>
+struct Overloaded : Ts... {
+  using Ts::operator()...;
+};
+template <class... Ts>
+Overloaded(Ts...) -> Overloaded<Ts...>;
+
+std::string StatesText(std::initializer_list<LifecycleState> states) {
+  std::vector<std::string> names;
+  for (LifecycleState state : states) {
+    names.emplace_back(LifecycleStateName(state));
+  }
+  return absl::StrJoin(names, " or ");
+}
+
+// FAILED_PRECONDITION naming the state and the action unless the dossier is
+// in one of `allowed`.
+absl::Status RequireState(const Dossier& dossier, absl::string_view action,
+                          std::initializer_list<LifecycleState> allowed) {
+  for (LifecycleState state : allowed) {
+    if (dossier.state == state) return absl::OkStatus();
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "dossier ", dossier.code, " is ", LifecycleStateName(dossier.state),
+      "; ", action, " is allowed only when it is ", StatesText(allowed)));
+}
+
+constexpr std::initializer_list<LifecycleState> kOpen = {
+    LifecycleState::kReceived, LifecycleState::kProcessing,
+    LifecycleState::kSupplementRequested,
+    LifecycleState::kAwaitingFinancialObligation, LifecycleState::kStopped};
+constexpr std::initializer_list<LifecycleState> kRunning = {
+    LifecycleState::kReceived, LifecycleState::kProcessing};
+
+absl::Status RequireText(const std::string& value, absl::string_view field) {
+  if (value.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": must not be empty"));
+  }
+  return absl::OkStatus();
+}
+
+// The rules a dossier was received under: its pinned procedure version,
+// with the calendar as the rules in force now define it (a holiday added
+// late counts for decisions made after it was added).
+struct Pinned {
+  const ProcedureVersion* procedure;
+  const Calendar* calendar;
+};
+
+absl::StatusOr<Pinned> PinnedRules(const Dossier& dossier,
+                                   const RuleSet& rules) {
+  const ProcedureVersion* procedure = rules.FindProcedureVersion(
+      dossier.procedure_code, dossier.procedure_effective_from);
+  if (procedure == nullptr) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the rules in force no longer hold procedure ", dossier.procedure_code,
+        " in its version from ",
+        absl::FormatCivilTime(dossier.procedure_effective_from),
+        ", under which dossier ", dossier.code, " was received"));
+  }
+  return Pinned{procedure, procedure->calendar};
+}
+
+const ProcedureStep* FindStep(const ProcedureVersion& procedure,
+                              absl::string_view id) {
+  for (const ProcedureStep& step : procedure.steps) {
+    if (step.id == id) return &step;
+  }
+  return nullptr;
+}
+
+// How the open step ends at `now`: working time used, pauses left out, and
+// whether it ran past its due time. A step that ends while the dossier is
+// paused stopped counting when the pause began.
+absl::StatusOr<std::optional<StepEnd>> EndOpenStep(const Dossier& dossier,
+                                                   const Calendar& calendar,
+                                                   absl::Time now) {
+  const StepRecord* step = dossier.current_step();
+  if (step == nullptr) return std::optional<StepEnd>();
+  const absl::Time counted_until =
+      dossier.paused_since.has_value() ? *dossier.paused_since : now;
+  absl::StatusOr<absl::Duration> elapsed =
+      calendar.WorkingTimeBetween(step->counted_from, counted_until);
+  if (!elapsed.ok()) return elapsed.status();
+  StepEnd end;
+  end.used = std::max(absl::ZeroDuration(), *elapsed - step->paused);
+  end.late = counted_until > step->due_at;
+  return std::optional<StepEnd>(end);
+}
+
+Event MakeEvent(const Dossier* dossier, const Command& command,
+                const RuleSet& rules, absl::Time now, EventBody body) {
+  Event event;
+  event.dossier_code = command.dossier_code;
+  event.dossier_version = (dossier == nullptr ? 0 : dossier->version) + 1;
+  event.occurred_at = now;
+  event.actor = command.actor;
+  event.rule_version = rules.version();
+  event.body = std::move(body);
+  return event;
+}
+
+absl::StatusOr<std::vector<Event>> One(const Dossier* dossier,
+                                       const Command& command,
+                                       const RuleSet& rules, absl::Time now,
+                                       EventBody body) {
+  std::vector<Event> events;
+  events.push_back(MakeEvent(dossier, command, rules, now, std::move(body)));
+  return events;
+}
+
+absl::StatusOr<std::vector<Event>> DecideSubmit(const Dossier* dossier,
+                                                const Command& command,
+                                                const SubmitAction& submit,
+                                                const RuleSet& rules,
+                                                absl::Time now) {
+  if (absl::Status status = RequireText(submit.procedure_code,
+                                        "procedure_code");
+      !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = RequireText(submit.agency, "agency");
+      !status.ok()) {
+    return status;
+  }
+  if (submit.channel != Channel::kInPerson && submit.channel != Channel::kOnline &&
+      submit.channel != Channel::kPostal) {
+    return absl::InvalidArgumentError(
+        "channel: must be in person, online or postal");
+  }
+  // A desk clock a few minutes ahead is tolerated; a receipt in the future
+  // is not.
+  if (submit.received_at > now + absl::Minutes(5)) {
+    return absl::InvalidArgumentError(
+        "received_at: the receipt time is in the future");
+  }
+  if (dossier != nullptr) {
+    if (dossier->submission_fingerprint ==
+        SubmissionFingerprint(command.dossier_code, submit)) {
+      return std::vector<Event>();  // the same submission again
+    }
+    return absl::AlreadyExistsError(absl::StrCat(
+        "dossier ", command.dossier_code,
+        " already exists with different content"));
+  }
+  absl::StatusOr<const ProcedureVersion*> found =
+      rules.FindProcedure(submit.procedure_code, submit.received_at);
+  if (!found.ok()) {
+    if (absl::IsNotFound(found.status())) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("procedure_code: ", found.status().message()));
+    }
+    return found.status();
+  }
+  const ProcedureVersion& procedure = **found;
+  const Calendar& calendar = *procedure.calendar;
+  absl::StatusOr<absl::Time> start = StartOfClock(
+      calendar, submit.received_at, procedure.limit.cutoff_second);
+  if (!start.ok()) return start.status();
+  absl::StatusOr<absl::Time> due =
+      DueFromStart(calendar, procedure.limit, *start);
+  if (!due.ok()) return due.status();
+
+  ReceivedEvent received;
+  received.procedure_code = procedure.code;
+  received.procedure_effective_from = procedure.effective_from;
+  received.agency = submit.agency;
+  received.field = procedure.field;
+  received.channel = submit.channel;
+  received.calendar = calendar.name();
+  received.summary = submit.summary;
+  received.received_at = submit.received_at;
+  received.clock_started_at = *start;
+  received.due_at = *due;
+  received.submission_fingerprint =
+      SubmissionFingerprint(command.dossier_code, submit);
+  if (!procedure.steps.empty()) {
+    const ProcedureStep& first = procedure.steps.front();
+    absl::StatusOr<absl::Time> step_due =
+        DueFromStart(calendar, first.budget, *start);
+    if (!step_due.ok()) return step_due.status();
+    received.first_step = StepStart{first.id, first.unit, *step_due};
+  }
+  return One(dossier, command, rules, now, std::move(received));
+}
+
+absl::StatusOr<std::vector<Event>> DecideHandOver(const Dossier& dossier,
+                                                  const Command& command,
+                                                  const HandOverAction& action,
+                                                  const RuleSet& rules,
+                                                  absl::Time now) {
+  if (absl::Status status = RequireState(dossier, "hand_over", kRunning);
+      !status.ok()) {
+    return status;
+  }
+  absl::StatusOr<Pinned> pinned = PinnedRules(dossier, rules);
+  if (!pinned.ok()) return pinned.status();
+  const ProcedureVersion& procedure = *pinned->procedure;
+  const Calendar& calendar = *pinned->calendar;
+
+  const ProcedureStep* next = nullptr;
+  if (!action.to_step.empty()) {
+    next = FindStep(procedure, action.to_step);
+    if (next == nullptr) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("to_step: procedure ", procedure.code,
+                       " has no step \"", action.to_step, "\""));
+    }
+  } else if (action.to_unit.empty()) {
+    // The step after the current one, in the procedure's order.
+    const StepRecord* current = dossier.current_step();
+    size_t index = 0;
+    if (current != nullptr) {
+      while (index < procedure.steps.size() &&
+             procedure.steps[index].id != current->step_id) {
+        ++index;
+      }
+      ++index;
+    }
+    if (index >= procedure.steps.size()) {
+      return absl::InvalidArgumentError(
+          "to_step: the dossier is at the last step of its procedure; name "
+          "to_step or to_unit, or resolve it");
+    }
+    next = &procedure.steps[index];
+  }
+
+  absl::StatusOr<absl::Time> start = calendar.NextWorkingInstant(now);
+  if (!start.ok()) return start.status();
+  HandedOverEvent event;
+  event.note = action.note;
+  if (next != nullptr) {
+    absl::StatusOr<absl::Time> step_due =
+        DueFromStart(calendar, next->budget, *start);
+    if (!step_due.ok()) return step_due.status();
+    event.next = StepStart{
+        next->id, action.to_unit.empty() ? next->unit : action.to_unit,
+        *step_due};
+  } else {
+    // A unit outside the procedure's steps holds the dossier until its due
+    // time.
+    event.next = StepStart{"", action.to_unit, dossier.due_at};
+  }
+  absl::StatusOr<std::optional<StepEnd>> ended =
+      EndOpenStep(dossier, calendar, now);
+  if (!ended.ok()) return ended.status();
+  event.ended = *ended;
+  return One(&dossier, command, rules, now, std::move(event));
+}
+
+// Ends the pause of a paused dossier, under the procedure's policy when the
+// pause was for a supplement.
+absl::StatusOr<std::vector<Event>> DecidePauseEnd(const Dossier& dossier,
+                                                  const Command& command,
+                                                  const RuleSet& rules,
+                                                  absl::Time now) {
+  absl::StatusOr<Pinned> pinned = PinnedRules(dossier, rules);
+  if (!pinned.ok()) return pinned.status();
+  const ProcedureVersion& procedure = *pinned->procedure;
+  const Calendar& calendar = *pinned->calendar;
+  absl::StatusOr<absl::Duration> paused =
+      calendar.WorkingTimeBetween(*dossier.paused_since, now);
+  if (!paused.ok()) return paused.status();
+
+  PauseEndedEvent event;
+  event.reason = dossier.pause_reason;
+  event.paused = *paused;
+  const StepRecord* step = dossier.current_step();
+  if (dossier.pause_reason == PauseReason::kSupplement &&
+      procedure.supplement == SupplementPolicy::kRestart) {
+    // The clock counts again from the complete dossier, as at a receipt.
+    absl::StatusOr<absl::Time> start =
+        StartOfClock(calendar, now, procedure.limit.cutoff_second);
+    if (!start.ok()) return start.status();
+    absl::StatusOr<absl::Time> due =
+        DueFromStart(calendar, procedure.limit, *start);
+    if (!due.ok()) return due.status();
+    event.restarted = true;
+    event.clock_started_at = *start;
+    event.due_at = *due;
+    if (step != nullptr) {
+      const ProcedureStep* definition = FindStep(procedure, step->step_id);
+      if (definition != nullptr) {
+        absl::StatusOr<absl::Time> step_due =
+            DueFromStart(calendar, definition->budget, *start);
+        if (!step_due.ok()) return step_due.status();
+        event.step_due_at = *step_due;
+      } else {
+        event.step_due_at = *due;
+      }
+    }
+  } else {
+    // The time left is kept: each due time moves by the working time paused.
+    event.clock_started_at = dossier.clock_started_at;
+    absl::StatusOr<absl::Time> due =
+        calendar.AddWorkingTime(dossier.due_at, *paused);
+    if (!due.ok()) return due.status();
+    event.due_at = *due;
+    if (step != nullptr) {
+      absl::StatusOr<absl::Time> step_due =
+          calendar.AddWorkingTime(step->due_at, *paused);
+      if (!step_due.ok()) return step_due.status();
+      event.step_due_at = *step_due;
+    }
+  }
+  return One(&dossier, command, rules, now, std::move(event));
+}
+
+absl::StatusOr<std::vector<Event>> DecideResolve(const Dossier& dossier,
+                                                 const Command& command,
+                                                 const ResolveAction& action,
+                                                 const RuleSet& rules,
+                                                 absl::Time now) {
+  if (absl::Status status = RequireState(dossier, "resolve", kRunning);
+      !status.ok()) {
+    return status;
+  }
+  absl::StatusOr<Pinned> pinned = PinnedRules(dossier, rules);
+  if (!pinned.ok()) return pinned.status();
+  const Calendar& calendar = *pinned->calendar;
+  ResolvedEvent event;
+  event.result = action.result;
+  // Against the due time, never an apology's appointment: early on a day
+  // before the due day, on time on the due day up to the due time.
+  if (calendar.LocalDay(now) < calendar.LocalDay(dossier.due_at)) {
+    event.classification = Classification::kEarly;
+  } else if (now <= dossier.due_at) {
+    event.classification = Classification::kOnTime;
+  } else {
+    event.classification = Classification::kLate;
+  }
+  absl::StatusOr<std::optional<StepEnd>> ended =
+      EndOpenStep(dossier, calendar, now);
+  if (!ended.ok()) return ended.status();
+  event.ended = *ended;
+  return One(&dossier, command, rules, now, std::move(event));
+}
+
+// Reject and withdraw: the dossier closes; its open step ends.
+template <typename ClosingEvent>
+absl::StatusOr<std::vector<Event>> DecideClose(const Dossier& dossier,
+                                               const Command& command,
+                                               absl::string_view action_name,
+                                               const std::string& reason,
+                                               const RuleSet& rules,
+                                               absl::Time now) {
+  if (absl::Status status = RequireState(dossier, action_name, kOpen);
+      !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = RequireText(reason, "reason"); !status.ok()) {
+    return status;
+  }
+  absl::StatusOr<Pinned> pinned = PinnedRules(dossier, rules);
+  if (!pinned.ok()) return pinned.status();
+  ClosingEvent event;
+  event.reason = reason;
+  absl::StatusOr<std::optional<StepEnd>> ended =
+      EndOpenStep(dossier, *pinned->calendar, now);
+  if (!ended.ok()) return ended.status();
+  event.ended = *ended;
+  return One(&dossier, command, rules, now, std::move(event));
+}
+
+absl::StatusOr<std::vector<Event>> DecideExisting(const Dossier& dossier,
+                                                  const Command& command,
+                                                  const RuleSet& rules,
+                                                  absl::Time now) {
+  using Result = absl::StatusOr<std::vector<Event>>;
+  return std::visit(
+      Overloaded{
+          [&](const SubmitAction&) -> Result {
+            return absl::InternalError("submit is decided elsewhere");
+          },
+          [&](const HandOverAction& action) -> Result {
+            return DecideHandOver(dossier, command, action, rules, now);
+          },
+          [&](const RequestSupplementAction& action) -> Result {
+            if (absl::Status status =
+                    RequireState(dossier, "request_supplement", kRunning);
+                !status.ok()) {
+              return status;
+            }
+            if (action.missing.empty()) {
+              return absl::InvalidArgumentError(
+                  "missing: name at least one missing document");
+            }
+            for (const std::string& item : action.missing) {
+              if (item.empty()) {
+                return absl::InvalidArgumentError(
+                    "missing: an entry is empty");
+              }
+            }
+            return One(&dossier, command, rules, now,
+                       SupplementRequestedEvent{action.missing});
+          },
+          [&](const ReceiveSupplementAction&) -> Result {
+            if (absl::Status status =
+                    RequireState(dossier, "receive_supplement",
+                                 {LifecycleState::kSupplementRequested});
+                !status.ok()) {
+              return status;
+            }
+            return DecidePauseEnd(dossier, command, rules, now);
+          },
+          [&](const RequestFinancialObligationAction& action) -> Result {
+            if (absl::Status status = RequireState(
+                    dossier, "request_financial_obligation", kRunning);
+                !status.ok()) {
+              return status;
+            }
+            if (absl::Status status =
+                    RequireText(action.description, "description");
+                !status.ok()) {
+              return status;
+            }
+            return One(&dossier, command, rules, now,
+                       FinancialObligationRequestedEvent{action.description});
+          },
+          [&](const ConfirmFinancialObligationAction&) -> Result {
+            if (absl::Status status = RequireState(
+                    dossier, "confirm_financial_obligation",
+                    {LifecycleState::kAwaitingFinancialObligation});
+                !status.ok()) {
+              return status;
+            }
+            return DecidePauseEnd(dossier, command, rules, now);
+          },
+          [&](const StopAction& action) -> Result {
+            if (absl::Status status = RequireState(dossier, "stop", kRunning);
+                !status.ok()) {
+              return status;
+            }
+            if (absl::Status status = RequireText(action.reason, "reason");
+                !status.ok()) {
+              return status;
+            }
+            return One(&dossier, command, rules, now,
+                       StoppedEvent{action.reason});
+          },
+          [&](const ResumeAction&) -> Result {
+            if (absl::Status status = RequireState(
+                    dossier, "resume", {LifecycleState::kStopped});
+                !status.ok()) {
+              return status;
+            }
+            return DecidePauseEnd(dossier, command, rules, now);
+          },
+          [&](const ApologiseAction& action) -> Result {
+            if (absl::Status status = RequireState(dossier, "apologise", kOpen);
+                !status.ok()) {
+              return status;
+            }
+            if (absl::Status status = RequireText(action.reason, "reason");
+                !status.ok()) {
+              return status;
+            }
+            if (action.new_appointment <= now ||
+                action.new_appointment <= dossier.due_at) {
+              return absl::InvalidArgumentError(
+                  "new_appointment: must be later than now and than the due "
+                  "time");
+            }
+            return One(&dossier, command, rules, now,
+                       ApologisedEvent{action.reason, action.new_appointment});
+          },
+          [&](const ResolveAction& action) -> Result {
+            return DecideResolve(dossier, command, action, rules, now);
+          },
+          [&](const ReturnResultAction&) -> Result {
+            if (absl::Status status = RequireState(
+                    dossier, "return_result", {LifecycleState::kResolved});
+                !status.ok()) {
+              return status;
+            }
+            return One(&dossier, command, rules, now, ResultReturnedEvent{});
+          },
+          [&](const RejectAction& action) -> Result {
+            return DecideClose<RejectedEvent>(dossier, command, "reject",
+                                              action.reason, rules, now);
+          },
+          [&](const WithdrawAction& action) -> Result {
+            return DecideClose<WithdrawnEvent>(dossier, command, "withdraw",
+                                               action.reason, rules, now);
+          },
+      },
+      command.action);
+}
+
+void EndStep(Dossier& dossier, const std::optional<StepEnd>& end,
+             absl::Time at) {
+  if (!end.has_value() || dossier.steps.empty() ||
+      dossier.steps.back().ended_at.has_value()) {
+    return;
+  }
+  StepRecord& step = dossier.steps.back();
+  step.ended_at = at;
+  step.used = end->used;
+  step.late = end->late;
+}
+
+void StartStep(Dossier& dossier, const StepStart& start, absl::Time at,
+               const std::string& actor) {
+  StepRecord step;
+  step.step_id = start.step_id;
+  step.unit = start.unit;
+  step.started_at = at;
+  step.counted_from = at;
+  step.due_at = start.due_at;
+  step.handed_over_by = actor;
+  dossier.steps.push_back(std::move(step));
+}
+
+absl::Status Unexpected(const Dossier& dossier, const Event& event) {
+  return absl::InternalError(absl::StrCat(
+      "event ", event.dossier_version, " (", EventTypeName(event.body),
+      ") of dossier ", event.dossier_code, " does not fit its state ",
+      LifecycleStateName(dossier.state)));
+}
+
+}  // namespace
+
+absl::string_view ActionName(const Action& action) {
+  static constexpr absl::string_view kNames[] = {
+      "submit",
+      "hand_over",
+      "request_supplement",
+      "receive_supplement",
+      "request_financial_obligation",
+      "confirm_financial_obligation",
+      "stop",
+      "resume",
+      "apologise",
+      "resolve",
+      "return_result",
+      "reject",
+      "withdraw",
+  };
+  static_assert(std::size(kNames) == std::variant_size_v<Action>);
+  return kNames[action.index()];
+}
+
+std::string EventTypeName(const EventBody& body) {
+  return std::visit(
+      Overloaded{
+          [](const ReceivedEvent&) -> std::string { return "received"; },
+          [](const HandedOverEvent&) -> std::string { return "handed_over"; },
+          [](const SupplementRequestedEvent&) -> std::string {
+            return "supplement_requested";
+          },
+          [](const PauseEndedEvent& event) -> std::string {
+            switch (event.reason) {
+              case PauseReason::kSupplement:
+                return "supplement_received";
+              case PauseReason::kFinancialObligation:
+                return "financial_obligation_confirmed";
+              case PauseReason::kStopped:
+                return "resumed";
+            }
+            return "pause_ended";
+          },
+          [](const FinancialObligationRequestedEvent&) -> std::string {
+            return "financial_obligation_requested";
+          },
+          [](const StoppedEvent&) -> std::string { return "stopped"; },
+          [](const ApologisedEvent&) -> std::string { return "apologised"; },
+          [](const ResolvedEvent&) -> std::string { return "resolved"; },
+          [](const ResultReturnedEvent&) -> std::string {
+            return "result_returned";
+          },
+          [](const RejectedEvent&) -> std::string { return "rejected"; },
+          [](const WithdrawnEvent&) -> std::string { return "withdrawn"; },
+      },
+      body);
+}
+
+std::string SubmissionFingerprint(const std::string& dossier_code,
+                                  const SubmitAction& submit) {
+  Sha256 hasher;
+  for (const std::string& part :
+       {dossier_code, submit.procedure_code, submit.agency,
+        std::to_string(static_cast<int>(submit.channel)),
+        std::to_string(absl::ToUnixMicros(submit.received_at)),
+        submit.summary}) {
+    hasher.Update(absl::StrCat(part.size(), ":"));
+    hasher.Update(part);
+  }
+  return ToHex(hasher.Finish());
+}
+
+absl::StatusOr<std::vector<Event>> Decide(const Dossier* dossier,
+                                          const Command& command,
+                                          const RuleSet& rules,
+                                          absl::Time now) {
+  if (command.dossier_code.empty() ||
+      command.dossier_code.size() > kMaxCodeLength) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("dossier_code: must be 1 to ", kMaxCodeLength,
+                     " characters"));
+  }
+  if (command.actor.empty()) {
+    return absl::InvalidArgumentError("actor: must not be empty");
+  }
+  if (const auto* submit = std::get_if<SubmitAction>(&command.action)) {
+    return DecideSubmit(dossier, command, *submit, rules, now);
+  }
+  if (dossier == nullptr) {
+    return absl::NotFoundError(
+        absl::StrCat("dossier ", command.dossier_code, " not found"));
+  }
+  return DecideExisting(*dossier, command, rules, now);
+}
+
+absl::Status Apply(Dossier& dossier, const Event& event) {
+  if (event.dossier_version != dossier.version + 1) {
+    return absl::InternalError(absl::StrCat(
+        "event version ", event.dossier_version, " of dossier ",
+        event.dossier_code, " follows version ", dossier.version));
+  }
+  const bool first = dossier.version == 0;
+  if (first != std::holds_alternative<ReceivedEvent>(event.body)) {
+    return Unexpected(dossier, event);
+  }
+  const absl::Time at = event.occurred_at;
+  absl::Status status = std::visit(
+      Overloaded{
+          [&](const ReceivedEvent& received) -> absl::Status {
+            dossier.code = event.dossier_code;
+            dossier.state = LifecycleState::kReceived;
+            dossier.procedure_code = received.procedure_code;
+            dossier.procedure_effective_from =
+                received.procedure_effective_from;
+            dossier.rule_version = event.rule_version;
+            dossier.agency = received.agency;
+            dossier.field = received.field;
+            dossier.channel = received.channel;
+            dossier.calendar = received.calendar;
+            dossier.summary = received.summary;
+            dossier.received_at = received.received_at;
+            dossier.clock_started_at = received.clock_started_at;
+            dossier.due_at = received.due_at;
+            dossier.submission_fingerprint = received.submission_fingerprint;
+            if (received.first_step.has_value()) {
+              StartStep(dossier, *received.first_step,
+                        received.clock_started_at, event.actor);
+            }
+            return absl::OkStatus();
+          },
+          [&](const HandedOverEvent& handed) -> absl::Status {
+            if (dossier.state != LifecycleState::kReceived &&
+                dossier.state != LifecycleState::kProcessing) {
+              return Unexpected(dossier, event);
+            }
+            EndStep(dossier, handed.ended, at);
+            StartStep(dossier, handed.next, at, event.actor);
+            dossier.state = LifecycleState::kProcessing;
+            return absl::OkStatus();
+          },
+          [&](const SupplementRequestedEvent& requested) -> absl::Status {
+            dossier.state = LifecycleState::kSupplementRequested;
+            dossier.paused_since = at;
+            dossier.pause_reason = PauseReason::kSupplement;
+            dossier.supplement_missing = requested.missing;
+            return absl::OkStatus();
+          },
+          [&](const PauseEndedEvent& ended) -> absl::Status {
+            if (!IsPaused(dossier.state)) return Unexpected(dossier, event);
+            dossier.paused_by_reason[static_cast<int>(ended.reason)] +=
+                ended.paused;
+            dossier.paused_since.reset();
+            dossier.supplement_missing.clear();
+            dossier.due_at = ended.due_at;
+            if (ended.restarted) dossier.clock_started_at = ended.clock_started_at;
+            if (!dossier.steps.empty() && !dossier.steps.back().ended_at &&
+                ended.step_due_at.has_value()) {
+              StepRecord& step = dossier.steps.back();
+              step.due_at = *ended.step_due_at;
+              if (ended.restarted) {
+                step.counted_from = ended.clock_started_at;
+                step.paused = absl::ZeroDuration();
+              } else {
+                step.paused += ended.paused;
+              }
+            }
+            dossier.state = LifecycleState::kProcessing;
+            return absl::OkStatus();
+          },
+          [&](const FinancialObligationRequestedEvent&) -> absl::Status {
+            dossier.state = LifecycleState::kAwaitingFinancialObligation;
+            dossier.paused_since = at;
+            dossier.pause_reason = PauseReason::kFinancialObligation;
+            return absl::OkStatus();
+          },
+          [&](const StoppedEvent& stopped) -> absl::Status {
+            dossier.state = LifecycleState::kStopped;
+            dossier.paused_since = at;
+            dossier.pause_reason = PauseReason::kStopped;
+            dossier.closing_reason = stopped.reason;
+            return absl::OkStatus();
+          },
+          [&](const ApologisedEvent& apologised) -> absl::Status {
+            dossier.apology_appointment = apologised.new_appointment;
+            return absl::OkStatus();
+          },
+          [&](const ResolvedEvent& resolved) -> absl::Status {
+            EndStep(dossier, resolved.ended, at);
+            dossier.state = LifecycleState::kResolved;
+            dossier.classification = resolved.classification;
+            dossier.resolved_at = at;
+            return absl::OkStatus();
+          },
+          [&](const ResultReturnedEvent&) -> absl::Status {
+            if (dossier.state != LifecycleState::kResolved) {
+              return Unexpected(dossier, event);
+            }
+            dossier.state = LifecycleState::kReturned;
+            dossier.returned_at = at;
+            return absl::OkStatus();
+          },
+          [&](const RejectedEvent& rejected) -> absl::Status {
+            EndStep(dossier, rejected.ended, at);
+            dossier.state = LifecycleState::kRejected;
+            dossier.closed_at = at;
+            dossier.closing_reason = rejected.reason;
+            dossier.paused_since.reset();
+            return absl::OkStatus();
+          },
+          [&](const WithdrawnEvent& withdrawn) -> absl::Status {
+            EndStep(dossier, withdrawn.ended, at);
+            dossier.state = LifecycleState::kWithdrawn;
+            dossier.closed_at = at;
+            dossier.closing_reason = withdrawn.reason;
+            dossier.paused_since.reset();
+            return absl::OkStatus();
+          },
+      },
+      event.body);
+  if (!status.ok()) return status;
+  dossier.version = event.dossier_version;
+  return absl::OkStatus();
+}
+
+}  // namespace motcua
