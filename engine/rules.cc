@@ -854,7 +854,15 @@ class RuleSetBuilder {
   const std::optional<CalendarSpec>& ResolveCalendar(
       const std::string& name, std::set<std::string>& visiting,
       std::map<std::string, std::optional<CalendarSpec>>& resolved) {
-    if (auto it = resolved.find(name); it != resolved.end()) return it->second;
+    if (auto it = resolved.find(name); it != resolved.end()) {
+      // Found while still resolving it: the chain of "extends" is a cycle.
+      if (visiting.contains(name)) {
+        Error(calendars_.at(name).extends_where,
+              absl::StrCat("calendar \"", name,
+                           "\" extends itself through a cycle of calendars"));
+      }
+      return it->second;
+    }
     const ParsedCalendar& parsed = calendars_.at(name);
     std::optional<CalendarSpec>& result = resolved[name];
     if (!parsed.extends.has_value()) {
@@ -950,7 +958,7 @@ class RuleSetBuilder {
       if (ok) by_code[version.code].push_back(&parsed);
     }
     for (auto& [code, versions] : by_code) {
-      std::sort(versions.begin(), versions.end(),
+      std::stable_sort(versions.begin(), versions.end(),
                 [](const ParsedProcedure* a, const ParsedProcedure* b) {
                   return a->version.effective_from < b->version.effective_from;
                 });

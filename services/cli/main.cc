@@ -46,8 +46,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
-    const int code = app.exit(error);
-    return code == 0 ? 0 : kExitBadInput;
+    // Help and version print as CLI11 prints them; any other parse error is
+    // one line, like every other bad input.
+    if (error.get_exit_code() == 0) return app.exit(error);
+    std::cerr << "motcua: " << error.what() << "\n";
+    return kExitBadInput;
   }
   return exit_code;
 }
