@@ -305,7 +305,6 @@ absl::StatusOr<absl::Time> Calendar::AddWorkingDays(absl::Time start,
   int32_t second;
   absl::Status status = Locate(start, &index, &second);
   if (!status.ok()) return status;
-  if (days == 0) return start;
   const Day& info = days_[index];
   // working_days_before is this day's position among working days when it is
   // one, and the position of the next working day when it is not.
@@ -335,7 +334,11 @@ absl::StatusOr<absl::Time> Calendar::AddWorkingTime(
   const int64_t target = *from + absl::ToInt64Seconds(amount);
   // Working time before the covered range is unknown.
   if (target < 0) return OutOfRange(spec_.first_day - 1);
-  if (target == 0) return InstantOf(0, 0);
+  if (target == 0) {
+    if (working_day_indices_.empty()) return OutOfRange(spec_.first_day);
+    const int32_t first = working_day_indices_.front();
+    return InstantOf(first, periods_[days_[first].first_period].start_second);
+  }
   // The first day whose cumulative working time reaches the target; within
   // it, the period where the remainder runs out. A remainder that ends
   // exactly at a period's end stays there.

@@ -110,7 +110,8 @@ class Calendar {
   // day of `start`, at the same time of day clamped into that day's working
   // hours: before the opening it becomes the opening, in a break or after the
   // closing it becomes the end of the period just before. A start on a day
-  // that is not worked counts from the next working day as day one.
+  // that is not worked counts from the next working day as day one (and zero
+  // days from it is that next working day).
   absl::StatusOr<absl::Time> AddWorkingDays(absl::Time start,
                                             int64_t days) const;
 

@@ -1,0 +1,419 @@
+// Runs the real `motcua` binary as a subprocess against the shipped rules and
+// against rule directories made for the test, and checks its output and exit
+// codes.
+#include <fcntl.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/string_view.h"
+#include "gtest/gtest.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string SourceDir() {
+  const char* dir = std::getenv("MOTCUA_SOURCE_DIR");
+  return dir == nullptr ? std::string() : std::string(dir);
+}
+
+std::string Binary() {
+  const char* dir = std::getenv("MOTCUA_BINARY_DIR");
+  return dir == nullptr ? std::string()
+                        : std::string(dir) + "/services/cli/motcua";
+}
+
+// A directory under the system's temporary directory, removed on
+// destruction.
+class TempDir {
+ public:
+  TempDir() {
+    static std::atomic<int> counter{0};
+    path_ = fs::temp_directory_path() /
+            absl::StrCat("motcua_cli_test-", getpid(), "-", counter++, "-",
+                         std::rand());
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  const fs::path& path() const { return path_; }
+
+  // Writes `content` to `relative`, creating its directories.
+  void Write(const std::string& relative, absl::string_view content) const {
+    const fs::path file = path_ / relative;
+    fs::create_directories(file.parent_path());
+    std::ofstream out(file, std::ios::binary);
+    out << content;
+  }
+
+ private:
+  fs::path path_;
+};
+
+struct Result {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+
+  std::vector<std::string> OutLines() const { return Lines(out); }
+  std::vector<std::string> ErrLines() const { return Lines(err); }
+
+  static std::vector<std::string> Lines(const std::string& text) {
+    std::vector<std::string> lines = absl::StrSplit(text, '\n');
+    if (!lines.empty() && lines.back().empty()) lines.pop_back();
+    return lines;
+  }
+};
+
+std::ostream& operator<<(std::ostream& os, const Result& result) {
+  return os << "exit code " << result.exit_code << "\n--- stdout:\n"
+            << result.out << "--- stderr:\n" << result.err;
+}
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+// Runs `motcua args...` in `working_directory` (the source directory by
+// default, so that "rules" names the shipped rules), capturing stdout, stderr
+// and the exit code.
+Result RunMotcua(const std::vector<std::string>& args,
+                 const std::string& working_directory = SourceDir()) {
+  Result result;
+  TempDir capture;
+  const fs::path out_path = capture.path() / "stdout";
+  const fs::path err_path = capture.path() / "stderr";
+  const std::string binary = Binary();
+
+  std::vector<std::string> argv_strings = {binary};
+  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& arg : argv_strings) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+
+  const pid_t pid = fork();
+  if (pid < 0) {
+    ADD_FAILURE() << "fork failed";
+    return result;
+  }
+  if (pid == 0) {
+    const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (out < 0 || err < 0 || dup2(out, STDOUT_FILENO) < 0 ||
+        dup2(err, STDERR_FILENO) < 0 ||
+        chdir(working_directory.c_str()) != 0) {
+      _exit(126);
+    }
+    close(out);
+    close(err);
+    execv(binary.c_str(), argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) {
+      ADD_FAILURE() << "waitpid failed";
+      return result;
+    }
+  }
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status)
+                                       : 128 + WTERMSIG(status);
+  result.out = ReadFile(out_path);
+  result.err = ReadFile(err_path);
+  EXPECT_NE(result.exit_code, 127) << "cannot run " << binary;
+  return result;
+}
+
+bool Contains(absl::string_view text, absl::string_view part) {
+  return text.find(part) != absl::string_view::npos;
+}
+
+class MotcuaCliTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_FALSE(SourceDir().empty()) << "MOTCUA_SOURCE_DIR is not set";
+    ASSERT_FALSE(Binary().empty()) << "MOTCUA_BINARY_DIR is not set";
+    ASSERT_TRUE(fs::exists(Binary())) << Binary();
+  }
+};
+
+// The first line of `motcua due --rules rules ARGS...`, checking success.
+std::string FirstLineOfDue(const std::vector<std::string>& args) {
+  std::vector<std::string> full = {"due", "--rules", "rules"};
+  full.insert(full.end(), args.begin(), args.end());
+  const Result result = RunMotcua(full);
+  EXPECT_EQ(result.exit_code, 0) << result;
+  EXPECT_EQ(result.err, "") << result;
+  const std::vector<std::string> lines = result.OutLines();
+  return lines.empty() ? std::string() : lines[0];
+}
+
+TEST_F(MotcuaCliTest, RulesCheckShippedRules) {
+  const Result result = RunMotcua({"rules", "check", "rules"});
+  EXPECT_EQ(result.exit_code, 0) << result;
+  EXPECT_EQ(result.err, "") << result;
+  EXPECT_TRUE(Contains(result.out, "rules valid:")) << result;
+  EXPECT_TRUE(Contains(result.out, "vn-public-sector:")) << result;
+  EXPECT_TRUE(Contains(result.out, "vn-public-sector-0700:")) << result;
+  EXPECT_TRUE(Contains(result.out, "2.000635")) << result;
+}
+
+TEST_F(MotcuaCliTest, RulesCheckListsEveryError) {
+  TempDir rules;
+  rules.Write("calendars/bad.yaml",
+              "kind: calendar\n"
+              "name: bad\n"
+              "colour: blue\n"
+              "utc_offset: \"+07:00\"\n"
+              "covers: {from: 2025-01-01, to: 2025-12-31}\n"
+              "working_week:\n"
+              "  monday: [\"07:30-11:30\"]\n");
+  rules.Write("ladders/standard.yaml",
+              "kind: escalation_ladder\n"
+              "name: standard\n"
+              "thresholds:\n"
+              "  - at: \"soon\"\n"
+              "    event: overdue\n"
+              "    level: 1\n"
+              "    notify: {roles: [officer]}\n");
+  rules.Write("procedures/p.yaml",
+              "kind: procedure\n"
+              "code: \"1.000001\"\n"
+              "name: Test\n"
+              "agency: ubnd-phuong\n"
+              "field: ho-tich\n"
+              "effective_from: 2025-02-30\n"
+              "calendar: bad\n"
+              "time_limit: 3xx\n"
+              "supplement: pause\n"
+              "escalation: standard\n");
+  rules.Write("README.txt", "not a rule file: ignored\n");
+
+  const Result result = RunMotcua({"rules", "check", rules.path().string()});
+  EXPECT_EQ(result.exit_code, 1) << result;
+  EXPECT_EQ(result.out, "") << result;
+  const std::vector<std::string> lines = result.ErrLines();
+  ASSERT_EQ(lines.size(), 5u) << result;
+  const std::vector<std::string> expected = {
+      "calendars/bad.yaml:3:1: unknown key \"colour\" in calendar",
+      "ladders/standard.yaml:4:9: \"at\": \"soon\" is neither a share",
+      "procedures/p.yaml:6:17: \"effective_from\": \"2025-02-30\" is not a "
+      "date",
+      "procedures/p.yaml:8:13: \"time_limit\": invalid time limit \"3xx\"",
+  };
+  for (const std::string& prefix : expected) {
+    bool found = false;
+    for (size_t i = 0; i + 1 < lines.size(); ++i) {
+      found = found || absl::StartsWith(lines[i], prefix);
+    }
+    EXPECT_TRUE(found) << "no line starting with: " << prefix << "\n"
+                       << result;
+  }
+  EXPECT_EQ(lines.back(), "4 errors; the rule set is refused");
+}
+
+TEST_F(MotcuaCliTest, RulesCheckMissingDirectory) {
+  TempDir parent;
+  const Result result =
+      RunMotcua({"rules", "check", (parent.path() / "missing").string()});
+  EXPECT_EQ(result.exit_code, 1) << result;
+  EXPECT_EQ(result.out, "") << result;
+  EXPECT_EQ(result.ErrLines().size(), 2u) << result;
+}
+
+TEST_F(MotcuaCliTest, DueAcrossLunarNewYear) {
+  EXPECT_EQ(FirstLineOfDue({"--calendar", "vn-public-sector", "--limit", "3wd",
+                            "--received", "2025-01-24T10:00:00+07:00"}),
+            "2025-02-05T10:00:00+07:00");
+}
+
+TEST_F(MotcuaCliTest, DueReceivedInTheLunchBreak) {
+  // Monday 12:00 is in the break: the clock starts at 13:30.
+  EXPECT_EQ(FirstLineOfDue({"--calendar", "vn-public-sector", "--limit", "1wd",
+                            "--received", "2025-03-10T12:00:00+07:00"}),
+            "2025-03-11T13:30:00+07:00");
+}
+
+TEST_F(MotcuaCliTest, DueSameDayAfterTheCutoff) {
+  EXPECT_EQ(FirstLineOfDue({"--calendar", "vn-public-sector", "--limit",
+                            "same-day", "--cutoff", "15:00", "--received",
+                            "2025-03-11T15:30:00+07:00"}),
+            "2025-03-12T17:00:00+07:00");
+}
+
+TEST_F(MotcuaCliTest, DueOfAProcedureWithItsSteps) {
+  const Result result = RunMotcua({"due", "--rules", "rules", "--procedure",
+                             "2.000635", "--received",
+                             "2025-03-10T07:00:00+07:00"});
+  ASSERT_EQ(result.exit_code, 0) << result;
+  EXPECT_EQ(result.err, "") << result;
+  const std::vector<std::string> lines = result.OutLines();
+  ASSERT_FALSE(lines.empty()) << result;
+  EXPECT_EQ(lines[0], "2025-03-10T17:00:00+07:00");
+  // Each step's due time, in the order of the steps: 2wh, 3wh, 2wh, 1wh on
+  // 07:00-11:30, 13:30-17:00.
+  const std::vector<std::string> steps = {
+      "receipt (bo-phan-mot-cua, 2wh): due 2025-03-10T09:00:00+07:00",
+      "appraisal (phong-tu-phap, 3wh): due 2025-03-10T14:00:00+07:00",
+      "signing (lanh-dao-ubnd, 2wh): due 2025-03-10T16:00:00+07:00",
+      "issuing (bo-phan-mot-cua, 1wh): due 2025-03-10T17:00:00+07:00",
+  };
+  size_t next = 1;
+  for (const std::string& step : steps) {
+    while (next < lines.size() && !Contains(lines[next], step)) ++next;
+    EXPECT_LT(next, lines.size()) << "missing or out of order: " << step
+                                  << "\n" << result;
+  }
+  EXPECT_TRUE(Contains(result.out, "version in force from 2018-06-21"))
+      << result;
+}
+
+TEST_F(MotcuaCliTest, DueOfAProcedureUsesTheVersionInForce) {
+  const Result old_version =
+      RunMotcua({"due", "--rules", "rules", "--procedure", "2.000635", "--received",
+           "2025-06-30T10:00:00+07:00", "--json"});
+  ASSERT_EQ(old_version.exit_code, 0) << old_version;
+  const nlohmann::json old_json = nlohmann::json::parse(old_version.out);
+  EXPECT_EQ(old_json["procedure"]["effective_from"], "2018-06-21");
+
+  const Result new_version =
+      RunMotcua({"due", "--rules", "rules", "--procedure", "2.000635", "--received",
+           "2025-07-01T10:00:00+07:00", "--json"});
+  ASSERT_EQ(new_version.exit_code, 0) << new_version;
+  const nlohmann::json new_json = nlohmann::json::parse(new_version.out);
+  EXPECT_EQ(new_json["procedure"]["effective_from"], "2025-07-01");
+  EXPECT_EQ(new_json["due"], "2025-07-01T17:00:00+07:00");
+}
+
+TEST_F(MotcuaCliTest, DueAtPrintsWorkingTimeLeft) {
+  const std::vector<std::string> base = {
+      "due", "--rules", "rules", "--calendar", "vn-public-sector", "--limit",
+      "3wd", "--received", "2025-01-24T10:00:00+07:00"};
+
+  std::vector<std::string> early = base;
+  early.insert(early.end(), {"--at", "2025-02-05T09:00:00+07:00"});
+  const Result in_time = RunMotcua(early);
+  ASSERT_EQ(in_time.exit_code, 0) << in_time;
+  EXPECT_EQ(in_time.OutLines().at(0), "2025-02-05T10:00:00+07:00");
+  EXPECT_TRUE(Contains(in_time.out,
+                       "at 2025-02-05T09:00:00+07:00: 1h00m of working time "
+                       "left\n"))
+      << in_time;
+
+  // 10:00-11:30 and 13:30-14:00 after the due time: two hours late.
+  std::vector<std::string> late_args = base;
+  late_args.insert(late_args.end(), {"--at", "2025-02-05T14:00:00+07:00"});
+  const Result late = RunMotcua(late_args);
+  ASSERT_EQ(late.exit_code, 0) << late;
+  EXPECT_TRUE(Contains(late.out,
+                       "at 2025-02-05T14:00:00+07:00: -2h00m of working time "
+                       "left (late)"))
+      << late;
+}
+
+TEST_F(MotcuaCliTest, DueJson) {
+  const Result result =
+      RunMotcua({"due", "--rules", "rules", "--calendar", "vn-public-sector",
+           "--limit", "3wd", "--received", "2025-01-24T10:00:00+07:00",
+           "--at", "2025-02-05T14:00:00+07:00", "--json"});
+  ASSERT_EQ(result.exit_code, 0) << result;
+  EXPECT_EQ(result.err, "") << result;
+  nlohmann::json json;
+  ASSERT_NO_THROW(json = nlohmann::json::parse(result.out)) << result;
+  ASSERT_TRUE(json.is_object()) << result;
+  EXPECT_EQ(json["due"], "2025-02-05T10:00:00+07:00");
+  EXPECT_EQ(json["calendar"], "vn-public-sector");
+  EXPECT_EQ(json["limit"], "3wd");
+  EXPECT_EQ(json["working_seconds_left"], -2 * 3600);
+  EXPECT_EQ(json["late"], true);
+
+  const Result procedure =
+      RunMotcua({"due", "--rules", "rules", "--procedure", "2.000635", "--received",
+           "2025-03-10T07:00:00+07:00", "--json"});
+  ASSERT_EQ(procedure.exit_code, 0) << procedure;
+  const nlohmann::json steps_json = nlohmann::json::parse(procedure.out);
+  EXPECT_EQ(steps_json["due"], "2025-03-10T17:00:00+07:00");
+  ASSERT_EQ(steps_json["steps"].size(), 4u) << procedure;
+  EXPECT_EQ(steps_json["steps"][0]["due"], "2025-03-10T09:00:00+07:00");
+  EXPECT_EQ(steps_json["steps"][3]["id"], "issuing");
+}
+
+// Bad input: one line on stderr, nothing on stdout, exit code 2.
+void ExpectBadInput(const std::vector<std::string>& args) {
+  SCOPED_TRACE(absl::StrJoin(args, " "));
+  const Result result = RunMotcua(args);
+  EXPECT_EQ(result.exit_code, 2) << result;
+  EXPECT_EQ(result.out, "") << result;
+  EXPECT_EQ(result.ErrLines().size(), 1u) << result;
+  EXPECT_TRUE(absl::EndsWith(result.err, "\n")) << result;
+}
+
+TEST_F(MotcuaCliTest, BadInputUnknownProcedure) {
+  ExpectBadInput({"due", "--rules", "rules", "--procedure", "9.999999",
+                  "--received", "2025-03-10T09:00:00+07:00"});
+}
+
+TEST_F(MotcuaCliTest, BadInputUnparseableTime) {
+  ExpectBadInput({"due", "--rules", "rules", "--calendar", "vn-public-sector",
+                  "--limit", "3wd", "--received", "yesterday"});
+  ExpectBadInput({"due", "--rules", "rules", "--calendar", "vn-public-sector",
+                  "--limit", "3wd", "--received", "2025-01-24T10:00:00+07:00",
+                  "--at", "2025-02-30T10:00:00+07:00"});
+}
+
+TEST_F(MotcuaCliTest, BadInputLimit) {
+  ExpectBadInput({"due", "--rules", "rules", "--calendar", "vn-public-sector",
+                  "--limit", "3xx", "--received",
+                  "2025-01-24T10:00:00+07:00"});
+}
+
+TEST_F(MotcuaCliTest, BadInputUnknownCalendar) {
+  ExpectBadInput({"due", "--rules", "rules", "--calendar", "vn-private",
+                  "--limit", "3wd", "--received",
+                  "2025-01-24T10:00:00+07:00"});
+}
+
+TEST_F(MotcuaCliTest, BadInputMissingReceived) {
+  ExpectBadInput({"due", "--rules", "rules", "--calendar", "vn-public-sector",
+                  "--limit", "3wd"});
+}
+
+TEST_F(MotcuaCliTest, BadInputProcedureWithLimit) {
+  ExpectBadInput({"due", "--rules", "rules", "--procedure", "2.000635",
+                  "--limit", "3wd", "--received",
+                  "2025-03-10T09:00:00+07:00"});
+}
+
+TEST_F(MotcuaCliTest, BadInputInvalidRules) {
+  TempDir rules;
+  rules.Write("calendars/bad.yaml", "kind: calender\n");
+  ExpectBadInput({"due", "--rules", rules.path().string(), "--calendar",
+                  "vn-public-sector", "--limit", "3wd", "--received",
+                  "2025-01-24T10:00:00+07:00"});
+}
+
+}  // namespace

@@ -1,0 +1,929 @@
+// Tests of the rule-file loader (engine/rules.cc): every error names its file,
+// line and column; a rule set with any error is refused whole.
+#include "engine/rules.h"
+
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "engine/calendar.h"
+#include "engine/time_limit.h"
+#include "gtest/gtest.h"
+
+namespace motcua {
+namespace {
+
+// The base rule set: one calendar, one ladder, one procedure. Tests change a
+// line with With() (which keeps the line numbers noted here) or add lines.
+
+// calendars/test.yaml: 7h30 a day, Monday to Friday.
+//   line 8: monday, 15: holidays, 16: first holiday, 21: make_up_days.
+constexpr absl::string_view kCalendar = R"yaml(kind: calendar
+name: test
+utc_offset: "+07:00"
+covers:
+  from: 2025-01-01
+  to: 2025-12-31
+working_week:
+  monday: ["07:30-11:30", "13:30-17:00"]
+  tuesday: ["07:30-11:30", "13:30-17:00"]
+  wednesday: ["07:30-11:30", "13:30-17:00"]
+  thursday: ["07:30-11:30", "13:30-17:00"]
+  friday: ["07:30-11:30", "13:30-17:00"]
+  saturday: []
+  sunday: []
+holidays:
+  - date: 2025-01-01
+    name: New Year's Day
+  - from: 2025-01-27
+    to: 2025-01-31
+    name: Lunar New Year
+make_up_days:
+  - date: 2025-04-26
+    name: Make-up Saturday
+)yaml";
+
+// calendars/test-0700.yaml: 8h a day, holidays inherited, one more holiday.
+constexpr absl::string_view kCalendar0700 = R"yaml(kind: calendar
+name: test-0700
+extends: test
+working_week:
+  monday: ["07:00-11:30", "13:30-17:00"]
+  tuesday: ["07:00-11:30", "13:30-17:00"]
+  wednesday: ["07:00-11:30", "13:30-17:00"]
+  thursday: ["07:00-11:30", "13:30-17:00"]
+  friday: ["07:00-11:30", "13:30-17:00"]
+holidays:
+  - date: 2025-03-14
+    name: Local festival
+)yaml";
+
+// ladders/standard.yaml: line 4 first "at", 7 notify, 8 roles.
+constexpr absl::string_view kLadder = R"yaml(kind: escalation_ladder
+name: standard
+thresholds:
+  - at: "50%"
+    event: deadline_approaching
+    level: 0
+    notify:
+      roles: [officer]
+  - at: "due"
+    event: overdue
+    level: 1
+    notify:
+      roles: [officer, unit_head]
+      units: [van-phong]
+)yaml";
+
+// procedures/p.yaml: line 6 effective_from, 7 calendar, 8 time_limit,
+// 9 supplement, 10 escalation, 11 steps, 12 and 15 the steps.
+constexpr absl::string_view kProcedure = R"yaml(kind: procedure
+code: "1.000001"
+name: Test procedure
+agency: ubnd-phuong
+field: ho-tich
+effective_from: 2025-01-01
+calendar: test
+time_limit: 3wd
+supplement: pause
+escalation: standard
+steps:
+  - id: receipt
+    unit: mot-cua
+    budget: 1wd
+  - id: appraisal
+    unit: tu-phap
+    budget: 2wd
+)yaml";
+
+constexpr char kCalendarFile[] = "calendars/test.yaml";
+constexpr char kLadderFile[] = "ladders/standard.yaml";
+constexpr char kProcedureFile[] = "procedures/p.yaml";
+
+// `text` with its only occurrence of `from` replaced by `to`.
+std::string With(absl::string_view text, const std::string& from,
+                 const std::string& to) {
+  std::string result(text);
+  const size_t at = result.find(from);
+  EXPECT_NE(at, std::string::npos) << "\"" << from << "\" not in the text";
+  if (at == std::string::npos) return result;
+  EXPECT_EQ(result.find(from, at + 1), std::string::npos)
+      << "\"" << from << "\" occurs more than once";
+  result.replace(at, from.size(), to);
+  return result;
+}
+
+std::vector<RuleSource> Sources(absl::string_view calendar,
+                                absl::string_view ladder,
+                                absl::string_view procedure) {
+  return {RuleSource{kCalendarFile, std::string(calendar)},
+          RuleSource{kLadderFile, std::string(ladder)},
+          RuleSource{kProcedureFile, std::string(procedure)}};
+}
+
+std::vector<RuleSource> BaseSources() {
+  return Sources(kCalendar, kLadder, kProcedure);
+}
+
+RuleLoadResult LoadWithCalendar(absl::string_view calendar) {
+  return LoadRules(Sources(calendar, kLadder, kProcedure));
+}
+RuleLoadResult LoadWithLadder(absl::string_view ladder) {
+  return LoadRules(Sources(kCalendar, ladder, kProcedure));
+}
+RuleLoadResult LoadWithProcedure(absl::string_view procedure) {
+  return LoadRules(Sources(kCalendar, kLadder, procedure));
+}
+// The base rule set and one more file.
+RuleLoadResult LoadWithExtra(absl::string_view path,
+                             absl::string_view content) {
+  std::vector<RuleSource> sources = BaseSources();
+  sources.push_back(RuleSource{std::string(path), std::string(content)});
+  return LoadRules(sources);
+}
+
+std::string ErrorList(const RuleLoadResult& result) {
+  std::vector<std::string> lines;
+  for (const RuleError& error : result.errors) {
+    lines.push_back(error.ToString());
+  }
+  return lines.empty() ? "(no errors)" : absl::StrJoin(lines, "\n");
+}
+
+bool Matches(const RuleError& error, absl::string_view file, int line,
+             int column, absl::string_view phrase) {
+  return error.where.file == file && error.where.line == line &&
+         error.where.column == column &&
+         absl::StrContains(error.message, phrase);
+}
+
+// The rule set was refused with an error at file:line:column whose message
+// contains `phrase`.
+testing::AssertionResult HasError(const RuleLoadResult& result,
+                                  absl::string_view file, int line, int column,
+                                  absl::string_view phrase) {
+  if (result.rules != nullptr) {
+    return testing::AssertionFailure()
+           << "the rule set loaded; errors:\n" << ErrorList(result);
+  }
+  for (const RuleError& error : result.errors) {
+    if (Matches(error, file, line, column, phrase)) {
+      return testing::AssertionSuccess();
+    }
+  }
+  return testing::AssertionFailure()
+         << "no error \"" << file << ":" << line << ":" << column << ": ..."
+         << phrase << "...\"; errors:\n" << ErrorList(result);
+}
+
+// As HasError, and that error is the only one.
+testing::AssertionResult HasOnlyError(const RuleLoadResult& result,
+                                      absl::string_view file, int line,
+                                      int column, absl::string_view phrase) {
+  testing::AssertionResult has = HasError(result, file, line, column, phrase);
+  if (!has) return has;
+  if (result.errors.size() != 1) {
+    return testing::AssertionFailure()
+           << result.errors.size() << " errors, expected 1:\n"
+           << ErrorList(result);
+  }
+  return testing::AssertionSuccess();
+}
+
+testing::AssertionResult Loads(const RuleLoadResult& result) {
+  if (result.rules == nullptr || !result.errors.empty()) {
+    return testing::AssertionFailure()
+           << "the rule set was refused:\n" << ErrorList(result);
+  }
+  return testing::AssertionSuccess();
+}
+
+absl::Time Local(int year, int month, int day, int hour, int minute,
+                 int second = 0) {
+  return absl::FromCivil(absl::CivilSecond(year, month, day, hour, minute,
+                                           second),
+                         absl::FixedTimeZone(7 * 3600));
+}
+
+TEST(LoadRulesTest, BaseRuleSetLoads) {
+  const RuleLoadResult result = LoadRules(BaseSources());
+  ASSERT_TRUE(Loads(result));
+  const RuleSet& rules = *result.rules;
+  EXPECT_EQ(rules.file_count(), 3u);
+  ASSERT_NE(rules.FindCalendar("test"), nullptr);
+  EXPECT_EQ(rules.FindCalendar("nope"), nullptr);
+  const EscalationLadder* ladder = rules.FindLadder("standard");
+  ASSERT_NE(ladder, nullptr);
+  ASSERT_EQ(ladder->thresholds.size(), 2u);
+  EXPECT_EQ(ladder->thresholds[1].notify_units,
+            std::vector<std::string>{"van-phong"});
+  const auto versions = rules.procedures().find("1.000001");
+  ASSERT_NE(versions, rules.procedures().end());
+  ASSERT_EQ(versions->second.size(), 1u);
+  const ProcedureVersion& version = versions->second[0];
+  EXPECT_EQ(version.calendar, rules.FindCalendar("test"));
+  EXPECT_EQ(version.ladder, ladder);
+  EXPECT_EQ(version.limit.ToString(), "3wd");
+  ASSERT_EQ(version.steps.size(), 2u);
+  EXPECT_EQ(version.steps[1].id, "appraisal");
+  EXPECT_EQ(version.where.file, kProcedureFile);
+  EXPECT_EQ(version.where.line, 1);
+}
+
+TEST(LoadRulesTest, NotValidYaml) {
+  const RuleLoadResult result = LoadWithExtra(
+      "calendars/extra.yaml",
+      "kind: calendar\n"
+      "name: extra\n"
+      "working_week:\n"
+      "  monday: [\"07:30-11:30\", \"13:30-17:00\"\n"
+      "covers: {from: 2025-01-01}\n");
+  // The unclosed list of line 4 is noticed where the next key begins.
+  EXPECT_TRUE(HasOnlyError(result, "calendars/extra.yaml", 5, 1,
+                           "not valid YAML"));
+}
+
+TEST(LoadRulesTest, MissingKind) {
+  const RuleLoadResult result = LoadWithExtra(
+      "calendars/extra.yaml",
+      "# A calendar that forgot its kind.\n"
+      "name: extra\n"
+      "utc_offset: \"+07:00\"\n");
+  EXPECT_TRUE(HasOnlyError(result, "calendars/extra.yaml", 2, 1,
+                           "must be a mapping with \"kind\""));
+}
+
+TEST(LoadRulesTest, UnknownKind) {
+  const RuleLoadResult result = LoadWithExtra(
+      "calendars/extra.yaml",
+      With(With(kCalendar, "kind: calendar", "kind: calender"), "name: test",
+           "name: extra"));
+  EXPECT_TRUE(HasOnlyError(result, "calendars/extra.yaml", 1, 7,
+                           "unknown kind \"calender\""));
+}
+
+TEST(LoadRulesTest, UnknownKeyInCalendar) {
+  const RuleLoadResult result =
+      LoadWithCalendar(absl::StrCat(kCalendar, "colour: blue\n"));
+  EXPECT_TRUE(HasOnlyError(result, kCalendarFile, 24, 1,
+                           "unknown key \"colour\" in calendar"));
+}
+
+TEST(LoadRulesTest, UnknownKeyInHoliday) {
+  const RuleLoadResult result = LoadWithCalendar(
+      With(kCalendar, "    name: New Year's Day\n",
+           "    name: New Year's Day\n    colour: red\n"));
+  EXPECT_TRUE(HasOnlyError(result, kCalendarFile, 18, 5,
+                           "unknown key \"colour\" in holiday"));
+}
+
+TEST(LoadRulesTest, UnknownKeyInProcedure) {
+  const RuleLoadResult result =
+      LoadWithProcedure(absl::StrCat(kProcedure, "colour: blue\n"));
+  EXPECT_TRUE(HasOnlyError(result, kProcedureFile, 18, 1,
+                           "unknown key \"colour\" in procedure"));
+}
+
+TEST(LoadRulesTest, UnknownKeyInStep) {
+  const RuleLoadResult result = LoadWithProcedure(
+      With(kProcedure, "    budget: 2wd\n", "    budget: 2wd\n    colour: blue\n"));
+  EXPECT_TRUE(HasOnlyError(result, kProcedureFile, 18, 5,
+                           "unknown key \"colour\" in step"));
+}
+
+TEST(LoadRulesTest, UnknownKeyInThreshold) {
+  const RuleLoadResult result = LoadWithLadder(
+      With(kLadder, "    level: 0\n", "    level: 0\n    colour: blue\n"));
+  EXPECT_TRUE(HasOnlyError(result, kLadderFile, 7, 5,
+                           "unknown key \"colour\" in threshold"));
+}
+
+TEST(LoadRulesTest, UnknownKeyInNotify) {
+  const RuleLoadResult result = LoadWithLadder(
+      With(kLadder, "      roles: [officer]\n",
+           "      roles: [officer]\n      people: [nguyen-van-a]\n"));
+  EXPECT_TRUE(HasOnlyError(result, kLadderFile, 9, 7,
+                           "unknown key \"people\" in notify"));
+}
+
+TEST(LoadRulesTest, MissingRequiredKeyInProcedure) {
+  // Reported at the mapping that lacks the key.
+  const RuleLoadResult result =
+      LoadWithProcedure(With(kProcedure, "supplement: pause\n", ""));
+  EXPECT_TRUE(HasOnlyError(result, kProcedureFile, 1, 1,
+                           "procedure is missing \"supplement\""));
+}
+
+TEST(LoadRulesTest, MissingRequiredKeyInStep) {
+  const RuleLoadResult result =
+      LoadWithProcedure(With(kProcedure, "    budget: 1wd\n", ""));
+  EXPECT_TRUE(HasOnlyError(result, kProcedureFile, 12, 5,
+                           "step is missing \"budget\""));
+}
+
+TEST(LoadRulesTest, MissingRequiredKeyInThreshold) {
+  const RuleLoadResult result = LoadWithLadder(
+      With(kLadder, "    event: deadline_approaching\n", ""));
+  EXPECT_TRUE(HasOnlyError(result, kLadderFile, 4, 5,
+                           "threshold is missing \"event\""));
+}
+
+TEST(LoadRulesTest, MissingRequiredKeyInCalendar) {
+  const RuleLoadResult result = LoadWithCalendar(
+      With(kCalendar, "utc_offset: \"+07:00\"\n", ""));
+  EXPECT_TRUE(HasOnlyError(result, kCalendarFile, 1, 1,
+                           "calendar is missing \"utc_offset\""));
+}
+
+TEST(LoadRulesTest, UnknownCalendar) {
+  const RuleLoadResult result =
+      LoadWithProcedure(With(kProcedure, "calendar: test", "calendar: tset"));
+  EXPECT_TRUE(HasOnlyError(result, kProcedureFile, 7, 11,
+                           "uses unknown calendar \"tset\""));
+}
+
+TEST(LoadRulesTest, UnknownEscalationLadder) {
+  const RuleLoadResult result = LoadWithProcedure(
+      With(kProcedure, "escalation: standard", "escalation: urgent"));
+  EXPECT_TRUE(HasOnlyError(result, kProcedureFile, 10, 13,
+                           "uses unknown escalation ladder \"urgent\""));
+}
+
+TEST(LoadRulesTest, CalendarExtendsUnknownCalendar) {
+  std::vector<RuleSource> sources = BaseSources();
+  sources.push_back(RuleSource{"calendars/child.yaml",
+                               "kind: calendar\n"
+                               "name: child\n"
+                               "extends: ghost\n"});
+  const RuleLoadResult result = LoadRules(sources);
+  EXPECT_TRUE(HasOnlyError(result, "calendars/child.yaml", 3, 10,
+                           "extends unknown calendar \"ghost\""));
+}
+
+TEST(LoadRulesTest, CalendarExtendsItself) {
+  std::vector<RuleSource> sources = BaseSources();
+  sources.push_back(RuleSource{"calendars/loop.yaml",
+                               "kind: calendar\n"
+                               "name: loop\n"
+                               "extends: loop\n"});
+  const RuleLoadResult result = LoadRules(sources);
+  EXPECT_TRUE(HasOnlyError(result, "calendars/loop.yaml", 3, 10,
+                           "extends itself"));
+}
+
+TEST(LoadRulesTest, CalendarExtendsCycle) {
+  // a extends b extends a: neither can be built, and the rule set must say
+  // so rather than load without them.
+  std::vector<RuleSource> sources = BaseSources();
+  sources.push_back(RuleSource{"calendars/cycle.yaml",
+                               "kind: calendar\n"
+                               "name: a\n"
+                               "extends: b\n"
+                               "---\n"
+                               "kind: calendar\n"
+                               "name: b\n"
+                               "extends: a\n"});
+  // A procedure on calendar a must not silently disappear either.
+  sources.push_back(RuleSource{
+      "procedures/q.yaml",
+      With(With(kProcedure, "code: \"1.000001\"", "code: \"1.000002\""),
+           "calendar: test", "calendar: a")});
+  const RuleLoadResult result = LoadRules(sources);
+  ASSERT_EQ(result.rules, nullptr)
+      << "a cycle of extends was accepted without an error: calendars "
+      << result.rules->calendars().size() << ", procedure 1.000002 "
+      << (result.rules->procedures().contains("1.000002") ? "loaded"
+                                                           : "dropped");
+  bool found = false;
+  for (const RuleError& error : result.errors) {
+    found = found ||
+            Matches(error, "calendars/cycle.yaml", 3, 10, "extends itself") ||
+            Matches(error, "calendars/cycle.yaml", 7, 10, "extends itself");
+  }
+  EXPECT_TRUE(found) << ErrorList(result);
+}
+
+TEST(LoadRulesTest, StepBudgetsExceedTheLimit) {
+  // 2wd + 2wd in a 3wd limit: 30h of working time in 22h30.
+  const RuleLoadResult result =
+      LoadWithProcedure(With(kProcedure, "budget: 1wd", "budget: 2wd"));
+  EXPECT_TRUE(HasOnlyError(result, kProcedureFile, 12, 3,
+                           "the step budgets add up to 30h00m of working "
+                           "time, more than the time limit 3wd (22h30m)"));
+}
+
+// A same-day procedure whose four steps take 8 working hours.
+constexpr absl::string_view kSameDayProcedure = R"yaml(kind: procedure
+code: "2.000635"
+name: Copy of a civil-status extract
+agency: ubnd-phuong
+field: ho-tich
+effective_from: 2025-01-01
+calendar: test
+time_limit: same-day
+cutoff: "15:00"
+supplement: pause
+escalation: standard
+steps:
+  - {id: receipt, unit: mot-cua, budget: 2wh}
+  - {id: appraisal, unit: tu-phap, budget: 3wh}
+  - {id: signing, unit: lanh-dao, budget: 2wh}
+  - {id: issuing, unit: mot-cua, budget: 1wh}
+)yaml";
+
+TEST(LoadRulesTest, SameDayStepsRefusedOnA7h30Calendar) {
+  const RuleLoadResult result = LoadWithProcedure(kSameDayProcedure);
+  EXPECT_TRUE(HasOnlyError(result, kProcedureFile, 13, 3,
+                           "the step budgets add up to 8h00m of working time, "
+                           "more than the time limit same-day (7h30m)"));
+}
+
+TEST(LoadRulesTest, SameDayStepsAcceptedOnAn8hCalendar) {
+  std::vector<RuleSource> sources = Sources(
+      kCalendar, kLadder,
+      With(kSameDayProcedure, "calendar: test", "calendar: test-0700"));
+  sources.push_back(
+      RuleSource{"calendars/test-0700.yaml", std::string(kCalendar0700)});
+  const RuleLoadResult result = LoadRules(sources);
+  ASSERT_TRUE(Loads(result));
+  absl::StatusOr<const ProcedureVersion*> version =
+      result.rules->FindProcedure("2.000635", Local(2025, 3, 10, 9, 0));
+  ASSERT_TRUE(version.ok()) << version.status();
+  EXPECT_EQ((*version)->steps.size(), 4u);
+  EXPECT_EQ((*version)->limit.cutoff_second, 15 * 3600);
+  EXPECT_EQ((*version)->calendar->name(), "test-0700");
+}
+
+// Two versions of the base procedure in one file: the first until
+// `until` (if any), the second from `from`.
+std::string TwoVersions(absl::string_view until, absl::string_view from) {
+  std::string first(kProcedure);
+  if (!until.empty()) {
+    first = With(first, "effective_from: 2025-01-01\n",
+                 absl::StrCat("effective_from: 2025-01-01\neffective_until: ",
+                              until, "\n"));
+  }
+  std::string second =
+      With(With(kProcedure, "effective_from: 2025-01-01",
+                absl::StrCat("effective_from: ", from)),
+           "time_limit: 3wd", "time_limit: 5wd");
+  return absl::StrCat(first, "---\n", second);
+}
+
+TEST(LoadRulesTest, OverlappingEffectiveDates) {
+  // The first version ends on the day the second begins. The first document
+  // has 18 lines, "---" is line 19, the second's effective_from line 25.
+  const RuleLoadResult result =
+      LoadWithProcedure(TwoVersions("2025-06-30", "2025-06-30"));
+  EXPECT_TRUE(HasOnlyError(result, kProcedureFile, 25, 17,
+                           "procedure 1.000001 effective from 2025-06-30 "
+                           "overlaps the version in force from 2025-01-01 "
+                           "(procedures/p.yaml:1:1)"));
+}
+
+TEST(LoadRulesTest, OpenEndedVersionOverlapsALaterOne) {
+  const RuleLoadResult result = LoadWithProcedure(TwoVersions("", "2025-07-01"));
+  EXPECT_TRUE(HasOnlyError(result, kProcedureFile, 24, 17,
+                           "effective from 2025-07-01 overlaps the version in "
+                           "force from 2025-01-01"));
+}
+
+TEST(LoadRulesTest, DuplicateVersions) {
+  std::vector<RuleSource> sources = BaseSources();
+  sources.push_back(RuleSource{"procedures/p2.yaml", std::string(kProcedure)});
+  const RuleLoadResult result = LoadRules(sources);
+  EXPECT_TRUE(HasOnlyError(result, "procedures/p2.yaml", 6, 17,
+                           "procedure 1.000001 effective from 2025-01-01 is a "
+                           "duplicate of the version at procedures/p.yaml:1:1"));
+}
+
+TEST(LoadRulesTest, ImpossibleDates) {
+  for (absl::string_view day : {"2025-02-30", "2025-13-01", "tomorrow",
+                                "2025-2-3", "2025-00-10"}) {
+    SCOPED_TRACE(day);
+    const RuleLoadResult result = LoadWithProcedure(
+        With(kProcedure, "effective_from: 2025-01-01",
+             absl::StrCat("effective_from: ", day)));
+    EXPECT_TRUE(HasOnlyError(
+        result, kProcedureFile, 6, 17,
+        absl::StrCat("\"effective_from\": \"", day, "\" is not a date")));
+  }
+  // Also in a calendar.
+  const RuleLoadResult result = LoadWithCalendar(
+      With(kCalendar, "  - date: 2025-01-01", "  - date: 2025-02-29"));
+  EXPECT_TRUE(HasOnlyError(result, kCalendarFile, 16, 11,
+                           "\"date\": \"2025-02-29\" is not a date"));
+}
+
+TEST(LoadRulesTest, BadDurations) {
+  struct Case {
+    absl::string_view text;
+    absl::string_view phrase;
+  };
+  for (const Case& c : {
+           Case{"\"-1wd\"", "\"time_limit\": invalid time limit \"-1wd\""},
+           Case{"\"0wd\"", "\"time_limit\": invalid time limit \"0wd\": the "
+                           "amount must be positive"},
+           Case{"\"\"", "\"time_limit\" is empty"},
+           Case{"\"3xx\"", "\"time_limit\": invalid time limit \"3xx\""},
+           Case{"3 wd", "\"time_limit\": invalid time limit \"3 wd\""},
+       }) {
+    SCOPED_TRACE(c.text);
+    const RuleLoadResult result = LoadWithProcedure(With(
+        kProcedure, "time_limit: 3wd", absl::StrCat("time_limit: ", c.text)));
+    EXPECT_TRUE(HasOnlyError(result, kProcedureFile, 8, 13, c.phrase));
+  }
+  // A step budget is a duration too.
+  const RuleLoadResult result =
+      LoadWithProcedure(With(kProcedure, "budget: 1wd", "budget: \"0wh\""));
+  EXPECT_TRUE(HasOnlyError(result, kProcedureFile, 14, 13,
+                           "\"budget\": invalid time limit \"0wh\""));
+}
+
+TEST(LoadRulesTest, DuplicateCalendarNames) {
+  std::vector<RuleSource> sources = BaseSources();
+  sources.push_back(RuleSource{"calendars/copy.yaml", std::string(kCalendar)});
+  const RuleLoadResult result = LoadRules(sources);
+  EXPECT_TRUE(HasOnlyError(result, "calendars/copy.yaml", 1, 1,
+                           "duplicate calendar name \"test\" (first defined "
+                           "at calendars/test.yaml:1:1)"));
+}
+
+TEST(LoadRulesTest, DuplicateLadderNames) {
+  std::vector<RuleSource> sources = BaseSources();
+  sources.push_back(RuleSource{"ladders/copy.yaml", std::string(kLadder)});
+  const RuleLoadResult result = LoadRules(sources);
+  EXPECT_TRUE(HasOnlyError(result, "ladders/copy.yaml", 1, 1,
+                           "duplicate escalation ladder name \"standard\" "
+                           "(first defined at ladders/standard.yaml:1:1)"));
+}
+
+TEST(LoadRulesTest, DuplicateStepIds) {
+  const RuleLoadResult result =
+      LoadWithProcedure(With(kProcedure, "id: appraisal", "id: receipt"));
+  EXPECT_TRUE(HasOnlyError(result, kProcedureFile, 15, 9,
+                           "duplicate step id \"receipt\""));
+}
+
+TEST(LoadRulesTest, PeriodsOutOfOrder) {
+  const RuleLoadResult result = LoadWithCalendar(
+      With(kCalendar, R"(monday: ["07:30-11:30", "13:30-17:00"])",
+           R"(monday: ["13:30-17:00", "07:30-11:30"])"));
+  EXPECT_TRUE(HasOnlyError(result, kCalendarFile, 8, 27,
+                           "monday: period 07:30-11:30 overlaps or precedes "
+                           "the period before it"));
+}
+
+TEST(LoadRulesTest, PeriodsOverlapping) {
+  const RuleLoadResult result = LoadWithCalendar(
+      With(kCalendar, R"(monday: ["07:30-11:30", "13:30-17:00"])",
+           R"(monday: ["07:30-12:00", "11:30-17:00"])"));
+  EXPECT_TRUE(HasOnlyError(result, kCalendarFile, 8, 27,
+                           "monday: period 11:30-17:00 overlaps or precedes "
+                           "the period before it"));
+}
+
+TEST(LoadRulesTest, PeriodsEmpty) {
+  for (absl::string_view period : {"07:30-07:30", "17:00-13:30"}) {
+    SCOPED_TRACE(period);
+    const RuleLoadResult result = LoadWithCalendar(
+        With(kCalendar, R"(monday: ["07:30-11:30", "13:30-17:00"])",
+             absl::StrCat("monday: [\"", period, "\"]")));
+    EXPECT_TRUE(HasOnlyError(
+        result, kCalendarFile, 8, 12,
+        absl::StrCat("monday: period ", period,
+                     " is empty or ends before it starts")));
+  }
+  // Not a period at all.
+  const RuleLoadResult result = LoadWithCalendar(
+      With(kCalendar, R"(monday: ["07:30-11:30", "13:30-17:00"])",
+           R"(monday: ["07:30-11:30", "13:30-25:00"])"));
+  EXPECT_TRUE(HasOnlyError(result, kCalendarFile, 8, 27,
+                           "\"13:30-25:00\" is not a period"));
+}
+
+TEST(LoadRulesTest, HolidayOutsideCovers) {
+  // Found when the calendar is built: reported at the calendar's document.
+  const RuleLoadResult result = LoadWithCalendar(
+      With(kCalendar, "  - date: 2025-01-01", "  - date: 2026-01-01"));
+  EXPECT_TRUE(HasOnlyError(result, kCalendarFile, 1, 1,
+                           "holiday New Year's Day (2026-01-01) is outside "
+                           "the covered range 2025-01-01..2025-12-31"));
+}
+
+TEST(LoadRulesTest, MakeUpDayThatIsAlsoAHoliday) {
+  const RuleLoadResult result = LoadWithCalendar(
+      With(kCalendar, "  - date: 2025-04-26", "  - date: 2025-01-29"));
+  EXPECT_TRUE(HasOnlyError(result, kCalendarFile, 1, 1,
+                           "2025-01-29 is both a holiday and a make-up day"));
+}
+
+TEST(LoadRulesTest, EffectiveUntilBeforeEffectiveFrom) {
+  const RuleLoadResult result = LoadWithProcedure(
+      With(kProcedure, "effective_from: 2025-01-01\n",
+           "effective_from: 2025-01-01\neffective_until: 2024-12-31\n"));
+  EXPECT_TRUE(HasOnlyError(result, kProcedureFile, 7, 18,
+                           "\"effective_until\" is before \"effective_from\""));
+}
+
+TEST(LoadRulesTest, BadCutoff) {
+  const RuleLoadResult result = LoadWithProcedure(
+      With(kProcedure, "supplement: pause\n",
+           "cutoff: \"25:00\"\nsupplement: pause\n"));
+  EXPECT_TRUE(HasOnlyError(result, kProcedureFile, 9, 9,
+                           "\"cutoff\": invalid clock time \"25:00\""));
+}
+
+TEST(LoadRulesTest, BadSupplementPolicy) {
+  const RuleLoadResult result = LoadWithProcedure(
+      With(kProcedure, "supplement: pause", "supplement: suspend"));
+  EXPECT_TRUE(HasOnlyError(result, kProcedureFile, 9, 13,
+                           "\"supplement\" must be pause or restart, not "
+                           "\"suspend\""));
+}
+
+TEST(LoadRulesTest, ThresholdAtValidForms) {
+  struct Case {
+    absl::string_view at;
+    ThresholdPoint::Basis basis;
+    double share;
+    WorkingOffset offset;
+    absl::string_view text;
+  };
+  using Basis = ThresholdPoint::Basis;
+  for (const Case& c : {
+           Case{"50%", Basis::kShareOfLimit, 0.5, {}, "50%"},
+           Case{"100%", Basis::kShareOfLimit, 1.0, {}, "100%"},
+           Case{"due", Basis::kRelativeToDue, 0,
+                {LimitUnit::kWorkingDays, 0}, "due"},
+           Case{"due + 2wd", Basis::kRelativeToDue, 0,
+                {LimitUnit::kWorkingDays, 2}, "due + 2wd"},
+           Case{"due - 4wh", Basis::kRelativeToDue, 0,
+                {LimitUnit::kWorkingHours, -4}, "due - 4wh"},
+       }) {
+    SCOPED_TRACE(c.at);
+    const RuleLoadResult result = LoadWithLadder(
+        With(kLadder, "at: \"50%\"", absl::StrCat("at: \"", c.at, "\"")));
+    ASSERT_TRUE(Loads(result));
+    const EscalationLadder* ladder = result.rules->FindLadder("standard");
+    ASSERT_NE(ladder, nullptr);
+    const ThresholdPoint& point = ladder->thresholds[0].at;
+    EXPECT_EQ(point.basis, c.basis);
+    if (c.basis == Basis::kShareOfLimit) {
+      EXPECT_DOUBLE_EQ(point.share, c.share);
+    } else {
+      EXPECT_EQ(point.offset, c.offset);
+    }
+    EXPECT_EQ(point.ToString(), c.text);
+  }
+}
+
+TEST(LoadRulesTest, ThresholdAtInvalidForms) {
+  struct Case {
+    absl::string_view at;
+    absl::string_view phrase;
+  };
+  for (const Case& c : {
+           Case{"150%", "\"at\": \"150%\" is not a share"},
+           Case{"0%", "\"at\": \"0%\" is not a share"},
+           Case{"due + 3cd", "\"at\": \"due + 3cd\": the offset must be Nwd "
+                             "or Nwh"},
+           Case{"due + 0wd", "\"at\": \"due + 0wd\": the offset must be"},
+           Case{"soon", "\"at\": \"soon\" is neither a share"},
+           Case{"due 2wd", "\"at\": \"due 2wd\": expected \"due + N\""},
+       }) {
+    SCOPED_TRACE(c.at);
+    const RuleLoadResult result = LoadWithLadder(
+        With(kLadder, "at: \"50%\"", absl::StrCat("at: \"", c.at, "\"")));
+    EXPECT_TRUE(HasOnlyError(result, kLadderFile, 4, 9, c.phrase));
+  }
+}
+
+TEST(LoadRulesTest, SeveralErrorsAreAllReported) {
+  std::vector<RuleSource> sources = Sources(
+      absl::StrCat(kCalendar, "colour: blue\n"),
+      With(kLadder, "at: \"50%\"", "at: \"soon\""),
+      With(kProcedure, "time_limit: 3wd", "time_limit: 3xx"));
+  sources.push_back(RuleSource{
+      "procedures/q.yaml",
+      With(With(kProcedure, "code: \"1.000001\"", "code: \"1.000002\""),
+           "calendar: test", "calendar: tset")});
+  const RuleLoadResult result = LoadRules(sources);
+  EXPECT_EQ(result.rules, nullptr);
+  EXPECT_EQ(result.errors.size(), 4u) << ErrorList(result);
+  EXPECT_TRUE(HasError(result, kCalendarFile, 24, 1, "unknown key \"colour\""));
+  EXPECT_TRUE(HasError(result, kLadderFile, 4, 9, "\"soon\""));
+  EXPECT_TRUE(HasError(result, kProcedureFile, 8, 13,
+                       "invalid time limit \"3xx\""));
+  EXPECT_TRUE(HasError(result, "procedures/q.yaml", 7, 11,
+                       "uses unknown calendar \"tset\""));
+  for (const RuleError& error : result.errors) {
+    EXPECT_EQ(error.ToString(),
+              absl::StrCat(error.where.file, ":", error.where.line, ":",
+                           error.where.column, ": ", error.message));
+  }
+}
+
+TEST(FindProcedureTest, VersionInForceByEffectiveDate) {
+  const RuleLoadResult result =
+      LoadWithProcedure(TwoVersions("2025-06-30", "2025-07-01"));
+  ASSERT_TRUE(Loads(result));
+  const RuleSet& rules = *result.rules;
+  ASSERT_EQ(rules.procedures().at("1.000001").size(), 2u);
+
+  absl::StatusOr<const ProcedureVersion*> unknown =
+      rules.FindProcedure("9.999999", Local(2025, 3, 10, 9, 0));
+  EXPECT_EQ(unknown.status().code(), absl::StatusCode::kNotFound);
+
+  absl::StatusOr<const ProcedureVersion*> before =
+      rules.FindProcedure("1.000001", Local(2024, 12, 31, 23, 59, 59));
+  EXPECT_EQ(before.status().code(), absl::StatusCode::kFailedPrecondition)
+      << before.status();
+
+  absl::StatusOr<const ProcedureVersion*> first_day =
+      rules.FindProcedure("1.000001", Local(2025, 1, 1, 0, 0));
+  ASSERT_TRUE(first_day.ok()) << first_day.status();
+  EXPECT_EQ((*first_day)->limit.ToString(), "3wd");
+
+  absl::StatusOr<const ProcedureVersion*> last_day =
+      rules.FindProcedure("1.000001", Local(2025, 6, 30, 23, 59, 59));
+  ASSERT_TRUE(last_day.ok()) << last_day.status();
+  EXPECT_EQ((*last_day)->limit.ToString(), "3wd");
+  EXPECT_EQ((*last_day)->effective_until, absl::CivilDay(2025, 6, 30));
+
+  absl::StatusOr<const ProcedureVersion*> next_day =
+      rules.FindProcedure("1.000001", Local(2025, 7, 1, 0, 0));
+  ASSERT_TRUE(next_day.ok()) << next_day.status();
+  EXPECT_EQ((*next_day)->limit.ToString(), "5wd");
+  EXPECT_EQ((*next_day)->effective_from, absl::CivilDay(2025, 7, 1));
+
+  // The day is the calendar's local day: 17:30 UTC on 30 June is 00:30 on
+  // 1 July in UTC+07:00.
+  absl::StatusOr<const ProcedureVersion*> utc = rules.FindProcedure(
+      "1.000001", absl::FromCivil(absl::CivilSecond(2025, 6, 30, 17, 30, 0),
+                                  absl::UTCTimeZone()));
+  ASSERT_TRUE(utc.ok()) << utc.status();
+  EXPECT_EQ((*utc)->limit.ToString(), "5wd");
+
+  EXPECT_EQ(rules.FindProcedureVersion("1.000001", absl::CivilDay(2025, 7, 1)),
+            *next_day);
+  EXPECT_EQ(rules.FindProcedureVersion("1.000001", absl::CivilDay(2025, 1, 1)),
+            *first_day);
+  EXPECT_EQ(rules.FindProcedureVersion("1.000001", absl::CivilDay(2025, 7, 2)),
+            nullptr);
+  EXPECT_EQ(rules.FindProcedureVersion("9.999999", absl::CivilDay(2025, 7, 1)),
+            nullptr);
+}
+
+TEST(FindProcedureTest, NoVersionInForceInAGap) {
+  const RuleLoadResult result =
+      LoadWithProcedure(TwoVersions("2025-03-31", "2025-05-01"));
+  ASSERT_TRUE(Loads(result));
+  absl::StatusOr<const ProcedureVersion*> gap =
+      result.rules->FindProcedure("1.000001", Local(2025, 4, 15, 9, 0));
+  EXPECT_EQ(gap.status().code(), absl::StatusCode::kFailedPrecondition)
+      << gap.status();
+}
+
+TEST(CalendarExtendsTest, InheritsHolidaysAndOverridesHours) {
+  std::vector<RuleSource> sources = BaseSources();
+  sources.push_back(
+      RuleSource{"calendars/test-0700.yaml", std::string(kCalendar0700)});
+  const RuleLoadResult result = LoadRules(sources);
+  ASSERT_TRUE(Loads(result));
+  const Calendar* parent = result.rules->FindCalendar("test");
+  const Calendar* child = result.rules->FindCalendar("test-0700");
+  ASSERT_NE(parent, nullptr);
+  ASSERT_NE(child, nullptr);
+  EXPECT_EQ(child->name(), "test-0700");
+
+  // Offset and covered range inherited.
+  EXPECT_EQ(child->spec().utc_offset_seconds, 7 * 3600);
+  EXPECT_EQ(child->spec().first_day, absl::CivilDay(2025, 1, 1));
+  EXPECT_EQ(child->spec().last_day, absl::CivilDay(2025, 12, 31));
+
+  // Holidays inherited, plus the child's own.
+  EXPECT_FALSE(child->IsWorkingDay(absl::CivilDay(2025, 1, 1)));
+  EXPECT_FALSE(child->IsWorkingDay(absl::CivilDay(2025, 1, 29)));
+  EXPECT_FALSE(child->IsWorkingDay(absl::CivilDay(2025, 3, 14)));
+  EXPECT_TRUE(parent->IsWorkingDay(absl::CivilDay(2025, 3, 14)));
+  EXPECT_EQ(child->spec().holidays.size(), 3u);
+
+  // Hours overridden; weekend inherited; the make-up Saturday is worked like
+  // the child's Monday.
+  const absl::CivilDay monday(2025, 3, 10);
+  ASSERT_EQ(child->PeriodsOf(monday).size(), 2u);
+  EXPECT_EQ(child->PeriodsOf(monday)[0].start_second, 7 * 3600);
+  EXPECT_EQ(parent->PeriodsOf(monday)[0].start_second, 7 * 3600 + 1800);
+  EXPECT_EQ(child->NominalWorkingDay(), absl::Hours(8));
+  EXPECT_EQ(parent->NominalWorkingDay(), absl::Hours(7) + absl::Minutes(30));
+  EXPECT_FALSE(child->IsWorkingDay(absl::CivilDay(2025, 3, 15)));
+  const absl::CivilDay make_up(2025, 4, 26);
+  ASSERT_TRUE(child->IsWorkingDay(make_up));
+  EXPECT_EQ(child->PeriodsOf(make_up)[0].start_second, 7 * 3600);
+}
+
+TEST(RuleSetVersionTest, StableInAnyOrderAndChangesWithOneByte) {
+  const RuleLoadResult base = LoadRules(BaseSources());
+  ASSERT_TRUE(Loads(base));
+  const std::string version = base.rules->version();
+  EXPECT_EQ(version.size(), 64u);
+  EXPECT_EQ(version.find_first_not_of("0123456789abcdef"), std::string::npos)
+      << version;
+
+  std::vector<RuleSource> reversed = BaseSources();
+  std::swap(reversed[0], reversed[2]);
+  const RuleLoadResult reordered = LoadRules(reversed);
+  ASSERT_TRUE(Loads(reordered));
+  EXPECT_EQ(reordered.rules->version(), version);
+
+  const RuleLoadResult again = LoadRules(BaseSources());
+  ASSERT_TRUE(Loads(again));
+  EXPECT_EQ(again.rules->version(), version);
+
+  const RuleLoadResult changed = LoadWithProcedure(
+      With(kProcedure, "name: Test procedure", "name: Test procedurE"));
+  ASSERT_TRUE(Loads(changed));
+  EXPECT_NE(changed.rules->version(), version);
+
+  // The path counts too.
+  std::vector<RuleSource> renamed = BaseSources();
+  renamed[2].path = "procedures/q.yaml";
+  const RuleLoadResult moved = LoadRules(renamed);
+  ASSERT_TRUE(Loads(moved));
+  EXPECT_NE(moved.rules->version(), version);
+}
+
+TEST(ThresholdTimeTest, ShareAndRelativeToDue) {
+  const RuleLoadResult result = LoadRules(BaseSources());
+  ASSERT_TRUE(Loads(result));
+  const Calendar& calendar = *result.rules->FindCalendar("test");
+  // Monday 10:00 to Wednesday 10:00: 5h + 7h30 + 2h30 = 15h of working time.
+  const absl::Time start = Local(2025, 3, 10, 10, 0);
+  const absl::Time due = Local(2025, 3, 12, 10, 0);
+
+  ThresholdPoint half;
+  half.basis = ThresholdPoint::Basis::kShareOfLimit;
+  half.share = 0.5;
+  absl::StatusOr<absl::Time> at_half =
+      ThresholdTime(calendar, half, start, due);
+  ASSERT_TRUE(at_half.ok()) << at_half.status();
+  EXPECT_EQ(*at_half, Local(2025, 3, 11, 10, 0));  // 5h Monday + 2h30 Tuesday
+
+  ThresholdPoint after;
+  after.basis = ThresholdPoint::Basis::kRelativeToDue;
+  after.offset = WorkingOffset{LimitUnit::kWorkingDays, 1};
+  absl::StatusOr<absl::Time> at_after =
+      ThresholdTime(calendar, after, start, due);
+  ASSERT_TRUE(at_after.ok()) << at_after.status();
+  EXPECT_EQ(*at_after, Local(2025, 3, 13, 10, 0));
+
+  ThresholdPoint before;
+  before.basis = ThresholdPoint::Basis::kRelativeToDue;
+  before.offset = WorkingOffset{LimitUnit::kWorkingHours, -4};
+  absl::StatusOr<absl::Time> at_before =
+      ThresholdTime(calendar, before, start, due);
+  ASSERT_TRUE(at_before.ok()) << at_before.status();
+  // 2h30 back to Wednesday 07:30, 1h30 more back from Tuesday 17:00.
+  EXPECT_EQ(*at_before, Local(2025, 3, 11, 15, 30));
+
+  ThresholdPoint at_due;
+  at_due.basis = ThresholdPoint::Basis::kRelativeToDue;
+  absl::StatusOr<absl::Time> at_due_time =
+      ThresholdTime(calendar, at_due, start, due);
+  ASSERT_TRUE(at_due_time.ok()) << at_due_time.status();
+  EXPECT_EQ(*at_due_time, due);
+}
+
+TEST(ShippedRulesTest, LoadWithoutErrors) {
+  const char* source_dir = std::getenv("MOTCUA_SOURCE_DIR");
+  ASSERT_NE(source_dir, nullptr) << "MOTCUA_SOURCE_DIR is not set";
+  const RuleLoadResult result =
+      LoadRulesFromDirectory(std::string(source_dir) + "/rules");
+  ASSERT_TRUE(Loads(result));
+  const RuleSet& rules = *result.rules;
+  EXPECT_NE(rules.FindCalendar("vn-public-sector"), nullptr);
+  EXPECT_NE(rules.FindCalendar("vn-public-sector-0700"), nullptr);
+  EXPECT_NE(rules.FindLadder("standard"), nullptr);
+  const auto versions = rules.procedures().find("2.000635");
+  ASSERT_NE(versions, rules.procedures().end());
+  EXPECT_EQ(versions->second.size(), 2u);
+}
+
+TEST(ShippedRulesTest, MissingDirectoryIsOneError) {
+  const RuleLoadResult result =
+      LoadRulesFromDirectory("no-such-directory-for-motcua-tests");
+  EXPECT_EQ(result.rules, nullptr);
+  EXPECT_EQ(result.errors.size(), 1u) << ErrorList(result);
+}
+
+}  // namespace
+}  // namespace motcua
