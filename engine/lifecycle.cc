@@ -29,13 +29,19 @@ std::string StatesText(std::initializer_list<LifecycleState> states) {
   return absl::StrJoin(names, " or ");
 }
 
+bool InStates(const Dossier& dossier,
+              std::initializer_list<LifecycleState> states) {
+  for (LifecycleState state : states) {
+    if (dossier.state == state) return true;
+  }
+  return false;
+}
+
 // FAILED_PRECONDITION naming the state and the action unless the dossier is
-// in one of `allowed`.
+// in one of `allowed`. Apply checks events against the same sets.
 absl::Status RequireState(const Dossier& dossier, absl::string_view action,
                           std::initializer_list<LifecycleState> allowed) {
-  for (LifecycleState state : allowed) {
-    if (dossier.state == state) return absl::OkStatus();
-  }
+  if (InStates(dossier, allowed)) return absl::OkStatus();
   return absl::FailedPreconditionError(absl::StrCat(
       "dossier ", dossier.code, " is ", LifecycleStateName(dossier.state),
       "; ", action, " is allowed only when it is ", StatesText(allowed)));
@@ -664,16 +670,14 @@ absl::Status Apply(Dossier& dossier, const Event& event) {
             return absl::OkStatus();
           },
           [&](const HandedOverEvent& handed) -> absl::Status {
-            if (dossier.state != LifecycleState::kReceived &&
-                dossier.state != LifecycleState::kProcessing) {
-              return Unexpected(dossier, event);
-            }
+            if (!InStates(dossier, kRunning)) return Unexpected(dossier, event);
             EndStep(dossier, handed.ended, at);
             StartStep(dossier, handed.next, at, event.actor);
             dossier.state = LifecycleState::kProcessing;
             return absl::OkStatus();
           },
           [&](const SupplementRequestedEvent& requested) -> absl::Status {
+            if (!InStates(dossier, kRunning)) return Unexpected(dossier, event);
             dossier.state = LifecycleState::kSupplementRequested;
             dossier.paused_since = at;
             dossier.pause_reason = PauseReason::kSupplement;
@@ -703,23 +707,26 @@ absl::Status Apply(Dossier& dossier, const Event& event) {
             return absl::OkStatus();
           },
           [&](const FinancialObligationRequestedEvent&) -> absl::Status {
+            if (!InStates(dossier, kRunning)) return Unexpected(dossier, event);
             dossier.state = LifecycleState::kAwaitingFinancialObligation;
             dossier.paused_since = at;
             dossier.pause_reason = PauseReason::kFinancialObligation;
             return absl::OkStatus();
           },
-          [&](const StoppedEvent& stopped) -> absl::Status {
+          [&](const StoppedEvent&) -> absl::Status {
+            if (!InStates(dossier, kRunning)) return Unexpected(dossier, event);
             dossier.state = LifecycleState::kStopped;
             dossier.paused_since = at;
             dossier.pause_reason = PauseReason::kStopped;
-            dossier.closing_reason = stopped.reason;
             return absl::OkStatus();
           },
           [&](const ApologisedEvent& apologised) -> absl::Status {
+            if (!InStates(dossier, kOpen)) return Unexpected(dossier, event);
             dossier.apology_appointment = apologised.new_appointment;
             return absl::OkStatus();
           },
           [&](const ResolvedEvent& resolved) -> absl::Status {
+            if (!InStates(dossier, kRunning)) return Unexpected(dossier, event);
             EndStep(dossier, resolved.ended, at);
             dossier.state = LifecycleState::kResolved;
             dossier.classification = resolved.classification;
@@ -735,6 +742,7 @@ absl::Status Apply(Dossier& dossier, const Event& event) {
             return absl::OkStatus();
           },
           [&](const RejectedEvent& rejected) -> absl::Status {
+            if (!InStates(dossier, kOpen)) return Unexpected(dossier, event);
             EndStep(dossier, rejected.ended, at);
             dossier.state = LifecycleState::kRejected;
             dossier.closed_at = at;
@@ -743,6 +751,7 @@ absl::Status Apply(Dossier& dossier, const Event& event) {
             return absl::OkStatus();
           },
           [&](const WithdrawnEvent& withdrawn) -> absl::Status {
+            if (!InStates(dossier, kOpen)) return Unexpected(dossier, event);
             EndStep(dossier, withdrawn.ended, at);
             dossier.state = LifecycleState::kWithdrawn;
             dossier.closed_at = at;

@@ -171,8 +171,8 @@ struct Event {
 
 // Decides what `command` does to `dossier` (null when no dossier has that
 // code) at `now`, under `rules`. Returns the events to append, or:
-// INVALID_ARGUMENT naming the field of a malformed command; NOT_FOUND for an
-// unknown dossier or procedure; FAILED_PRECONDITION naming the state and the
+// INVALID_ARGUMENT naming the field of a malformed command (an unknown
+// procedure code included); NOT_FOUND for an unknown dossier; FAILED_PRECONDITION naming the state and the
 // action when the lifecycle does not allow it; OUT_OF_RANGE when a calendar
 // does not cover the dates. Pure: reads nothing but its arguments.
 absl::StatusOr<std::vector<Event>> Decide(const Dossier* dossier,
