@@ -9,6 +9,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "engine/dossier.h"
+#include "store/event_store.h"
 
 namespace motcua::store {
 
@@ -44,6 +45,11 @@ absl::StatusOr<ReplayReport> ReplayAndCompare(const std::string& database_path,
 absl::StatusOr<Dossier> DossierAsOf(const std::string& database_path,
                                     const std::string& dossier_code,
                                     absl::Time as_of);
+
+// Every event of one dossier, in order, read from the file without a server.
+// NOT_FOUND when the dossier has no event.
+absl::StatusOr<std::vector<StoredEvent>> ReadDossierEventsFromFile(
+    const std::string& database_path, const std::string& dossier_code);
 
 }  // namespace motcua::store
 

@@ -1,7 +1,10 @@
 // The motcua command-line client: wiring of flags to commands only.
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <optional>
+#include <string>
 
+#include "services/cli/audit_commands.h"
 #include "services/cli/offline_commands.h"
 
 int main(int argc, char** argv) {
@@ -41,6 +44,74 @@ int main(int argc, char** argv) {
   due->add_flag("--json", due_options.json, "Print one JSON object");
   due->callback([&] {
     exit_code = motcua::cli::RunDue(due_options, std::cout, std::cerr);
+  });
+
+  CLI::App* audit = app.add_subcommand(
+      "audit", "Audit a copy of a database file, with no server");
+  audit->require_subcommand(1);
+  std::string audit_database;
+  std::string audit_dossier;
+  std::string audit_as_of;
+  bool audit_json = false;
+
+  CLI::App* verify = audit->add_subcommand(
+      "verify", "Walk the hash chain; exit 3 naming the first bad event");
+  verify->add_option("--db", audit_database, "SQLite database file")
+      ->required();
+  verify->callback([&] {
+    exit_code =
+        motcua::cli::RunAuditVerify(audit_database, std::cout, std::cerr);
+  });
+
+  CLI::App* replay = audit->add_subcommand(
+      "replay",
+      "Rebuild every projection from the log and compare with the live ones "
+      "(exit 4 when they differ); with --dossier and --as-of, print one "
+      "dossier as it was at that instant");
+  replay->add_option("--db", audit_database, "SQLite database file")
+      ->required();
+  CLI::Option* replay_dossier =
+      replay->add_option("--dossier", audit_dossier, "Dossier code");
+  CLI::Option* replay_as_of = replay->add_option(
+      "--as-of", audit_as_of, "Instant, ISO 8601 (2025-03-12T09:00:00+07:00)");
+  replay->add_flag("--json", audit_json, "Print JSON");
+  replay->callback([&] {
+    std::optional<std::string> dossier;
+    std::optional<std::string> as_of;
+    if (replay_dossier->count() > 0) dossier = audit_dossier;
+    if (replay_as_of->count() > 0) as_of = audit_as_of;
+    exit_code = motcua::cli::RunAuditReplay(audit_database, dossier, as_of,
+                                            audit_json, std::cout, std::cerr);
+  });
+
+  CLI::App* events = audit->add_subcommand(
+      "events", "The control sheet of one dossier: every event, hand-over, "
+                "pause and deadline");
+  events->add_option("--db", audit_database, "SQLite database file")
+      ->required();
+  events->add_option("--dossier", audit_dossier, "Dossier code")->required();
+  events->add_flag("--json", audit_json, "Print JSON");
+  events->callback([&] {
+    exit_code = motcua::cli::RunAuditEvents(audit_database, audit_dossier,
+                                            audit_json, std::cout, std::cerr);
+  });
+
+  CLI::App* demo = app.add_subcommand("demo", "Sample data");
+  demo->require_subcommand(1);
+  CLI::App* seed = demo->add_subcommand(
+      "seed", "Write a sample database with dossiers in every state");
+  std::string seed_database;
+  int seed_dossiers = 200;
+  std::string seed_rules = "rules";
+  seed->add_option("--db", seed_database, "SQLite database file to create")
+      ->required();
+  seed->add_option("--dossiers", seed_dossiers, "How many dossiers")
+      ->check(CLI::Range(1, 10000000));
+  seed->add_option("--rules", seed_rules, "Rules directory")
+      ->capture_default_str();
+  seed->callback([&] {
+    exit_code = motcua::cli::RunDemoSeed(seed_database, seed_dossiers,
+                                         seed_rules, std::cout, std::cerr);
   });
 
   try {

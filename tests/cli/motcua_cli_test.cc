@@ -16,6 +16,7 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+#include <sqlite3.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -414,6 +415,120 @@ TEST_F(MotcuaCliTest, BadInputInvalidRules) {
   ExpectBadInput({"due", "--rules", rules.path().string(), "--calendar",
                   "vn-public-sector", "--limit", "3wd", "--received",
                   "2025-01-24T10:00:00+07:00"});
+}
+
+// ---------------------------------------------------------------------------
+// Audit of a database file, on a sample database written by `demo seed`.
+
+// Runs one SQL statement on a database file behind motcua's back.
+void Tamper(const fs::path& database, const std::string& sql) {
+  sqlite3* handle = nullptr;
+  ASSERT_EQ(sqlite3_open(database.c_str(), &handle), SQLITE_OK);
+  char* error = nullptr;
+  const int rc = sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, &error);
+  const std::string message = error == nullptr ? "" : error;
+  sqlite3_free(error);
+  sqlite3_close(handle);
+  ASSERT_EQ(rc, SQLITE_OK) << message;
+}
+
+class MotcuaAuditTest : public MotcuaCliTest {
+ protected:
+  void SetUp() override {
+    MotcuaCliTest::SetUp();
+    database_ = directory_.path() / "sample.db";
+    const Result seeded =
+        RunMotcua({"demo", "seed", "--db", database_.string(), "--dossiers",
+                   "120"});
+    ASSERT_EQ(seeded.exit_code, 0) << seeded;
+    ASSERT_TRUE(Contains(seeded.out, "120 dossiers")) << seeded;
+  }
+
+  TempDir directory_;
+  fs::path database_;
+};
+
+TEST_F(MotcuaAuditTest, DemoSeedWritesEveryState) {
+  const Result result = RunMotcua({"audit", "replay", "--db",
+                                   database_.string(), "--dossier",
+                                   "DEMO-0000001", "--as-of",
+                                   "2026-01-01T00:00:00+07:00", "--json"});
+  ASSERT_EQ(result.exit_code, 0) << result;
+  EXPECT_EQ(nlohmann::json::parse(result.out)["code"], "DEMO-0000001");
+  // Every lifecycle state is represented in the seed's summary.
+  const Result again = RunMotcua(
+      {"demo", "seed", "--db", (directory_.path() / "b.db").string(),
+       "--dossiers", "50"});
+  ASSERT_EQ(again.exit_code, 0) << again;
+  for (const char* state :
+       {"RECEIVED", "PROCESSING", "SUPPLEMENT_REQUESTED",
+        "AWAITING_FINANCIAL_OBLIGATION", "STOPPED", "RESOLVED", "RETURNED",
+        "REJECTED", "WITHDRAWN"}) {
+    EXPECT_TRUE(Contains(again.out, absl::StrCat(state, ":"))) << state;
+  }
+}
+
+TEST_F(MotcuaAuditTest, AnIntactLogVerifiesAndReplays) {
+  const Result verify =
+      RunMotcua({"audit", "verify", "--db", database_.string()});
+  EXPECT_EQ(verify.exit_code, 0) << verify;
+  EXPECT_TRUE(Contains(verify.out, "log intact")) << verify;
+  const Result replay =
+      RunMotcua({"audit", "replay", "--db", database_.string()});
+  EXPECT_EQ(replay.exit_code, 0) << replay;
+  EXPECT_TRUE(Contains(replay.out, "replay identical")) << replay;
+}
+
+TEST_F(MotcuaAuditTest, OneChangedByteIsNamedBySequence) {
+  // Flip the low bit of the fourth byte of event 37's payload.
+  Tamper(database_,
+         "UPDATE events SET payload = substr(payload, 1, 3) || "
+         "CASE WHEN substr(payload, 4, 1) = x'00' THEN x'01' ELSE x'00' END "
+         "|| substr(payload, 5) WHERE sequence = 37");
+  const Result verify =
+      RunMotcua({"audit", "verify", "--db", database_.string()});
+  EXPECT_EQ(verify.exit_code, 3) << verify;
+  EXPECT_TRUE(Contains(verify.out, "BROKEN at event 37")) << verify;
+}
+
+TEST_F(MotcuaAuditTest, ADeletedEventIsNamed) {
+  Tamper(database_, "DELETE FROM events WHERE sequence = 50");
+  const Result verify =
+      RunMotcua({"audit", "verify", "--db", database_.string()});
+  EXPECT_EQ(verify.exit_code, 3) << verify;
+  EXPECT_TRUE(Contains(verify.out, "BROKEN at event 51")) << verify;
+}
+
+TEST_F(MotcuaAuditTest, ATamperedProjectionMakesReplayDiffer) {
+  Tamper(database_,
+         "UPDATE dossiers SET current_unit = 'somewhere-else' WHERE code = "
+         "'DEMO-0000002'");
+  const Result replay =
+      RunMotcua({"audit", "replay", "--db", database_.string()});
+  EXPECT_EQ(replay.exit_code, 4) << replay;
+  EXPECT_TRUE(Contains(replay.out, "DEMO-0000002")) << replay;
+}
+
+TEST_F(MotcuaAuditTest, EventsListTheControlSheet) {
+  const Result events = RunMotcua({"audit", "events", "--db",
+                                   database_.string(), "--dossier",
+                                   "DEMO-0000002", "--json"});
+  ASSERT_EQ(events.exit_code, 0) << events;
+  const nlohmann::json answer = nlohmann::json::parse(events.out);
+  ASSERT_FALSE(answer["events"].empty());
+  EXPECT_EQ(answer["events"][0]["type"], "received");
+  EXPECT_EQ(answer["events"][0]["version"], 1);
+}
+
+TEST_F(MotcuaAuditTest, BadInputIsExitTwo) {
+  ExpectBadInput({"audit", "verify", "--db",
+                  (directory_.path() / "missing.db").string()});
+  ExpectBadInput({"audit", "events", "--db", database_.string(), "--dossier",
+                  "NO-SUCH-DOSSIER"});
+  ExpectBadInput({"audit", "replay", "--db", database_.string(), "--dossier",
+                  "DEMO-0000001", "--as-of", "yesterday"});
+  ExpectBadInput({"audit", "replay", "--db", database_.string(), "--dossier",
+                  "DEMO-0000001"});
 }
 
 }  // namespace

@@ -1,0 +1,29 @@
+#ifndef MOTCUA_SERVICES_CLI_DOSSIER_TEXT_H_
+#define MOTCUA_SERVICES_CLI_DOSSIER_TEXT_H_
+
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <string>
+
+#include "engine/dossier.h"
+#include "engine/lifecycle.h"
+
+namespace motcua::cli {
+
+// Human-readable and JSON renderings of dossiers and events, shared by the
+// commands that print them. Times are shown at UTC+07:00 unless a zone is
+// given.
+
+// One line: what the event decided ("handed over to phong-tu-phap (step
+// appraisal, due 2025-07-16T09:00:00+07:00); step receipt used 2h00m, late").
+std::string DescribeEvent(const Event& event, absl::TimeZone zone);
+
+// The dossier with its control sheet and pause accounting.
+void PrintDossier(const Dossier& dossier, absl::TimeZone zone,
+                  std::ostream& out);
+nlohmann::ordered_json DossierJson(const Dossier& dossier,
+                                   absl::TimeZone zone);
+
+}  // namespace motcua::cli
+
+#endif  // MOTCUA_SERVICES_CLI_DOSSIER_TEXT_H_

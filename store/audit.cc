@@ -1,0 +1,464 @@
+#include "store/audit.h"
+
+#include <filesystem>
+#include <map>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "store/dossier_cache.h"
+#include "store/event_codec.h"
+#include "store/event_rows.h"
+#include "store/hash_chain.h"
+#include "store/projections.h"
+#include "store/schema.h"
+#include "store/sqlite.h"
+
+namespace motcua::store {
+namespace {
+
+// A replay lists at most this many differences, then counts the rest.
+constexpr size_t kMaxDifferences = 1000;
+// Dossier states a replay keeps in memory; the rest are read back from the
+// rebuilt table, so memory stays bounded whatever the log's size.
+constexpr size_t kReplayCacheEntries = 200000;
+
+// Opens `path` read-only and checks that this build reads its schema.
+absl::StatusOr<Database> OpenForAudit(const std::string& path) {
+  if (!std::filesystem::exists(path)) {
+    return absl::NotFoundError(absl::StrCat("no database at ", path));
+  }
+  absl::StatusOr<Database> database = Database::Open(path, OpenMode::kReadOnly);
+  if (!database.ok()) return database.status();
+  if (absl::Status status = database->Execute(
+          "PRAGMA query_only = 1; PRAGMA cache_size = -65536; "
+          "PRAGMA mmap_size = 1073741824;");
+      !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = CheckSchemaReadable(*database, path);
+      !status.ok()) {
+    return status;
+  }
+  return database;
+}
+
+// A file name as an SQLite URI path: '%', '?' and '#' would otherwise be
+// read as URI syntax.
+std::string UriPath(const std::string& path) {
+  std::string uri = "file:";
+  for (char c : path) {
+    switch (c) {
+      case '%':
+        uri += "%25";
+        break;
+      case '?':
+        uri += "%3f";
+        break;
+      case '#':
+        uri += "%23";
+        break;
+      default:
+        uri += c;
+    }
+  }
+  return uri;
+}
+
+std::string QuoteLiteral(absl::string_view text) {
+  std::string quoted = "'";
+  for (char c : text) {
+    if (c == '\'') quoted += '\'';
+    quoted += c;
+  }
+  quoted += '\'';
+  return quoted;
+}
+
+// The events of one dossier, in version order, as `visit` wants them;
+// `visit` returns false to stop early.
+template <typename Visit>
+absl::Status ForEachDossierEvent(Database& database,
+                                 const std::string& dossier_code,
+                                 Visit visit) {
+  absl::StatusOr<Statement> statement = database.Prepare(absl::StrCat(
+      "SELECT ", kEventColumns,
+      " FROM events WHERE dossier_code = ?1 ORDER BY dossier_version"));
+  if (!statement.ok()) return statement.status();
+  statement->BindText(1, dossier_code);
+  while (true) {
+    absl::StatusOr<bool> row = statement->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return absl::OkStatus();
+    absl::StatusOr<StoredEvent> stored = StoredEventOfRow(*statement);
+    if (!stored.ok()) return stored.status();
+    if (!visit(std::move(*stored))) return absl::OkStatus();
+  }
+}
+
+// Collects the differences of one projection table between `live` and the
+// rebuilt `main`.
+class TableComparison {
+ public:
+  TableComparison(Database& database, const ProjectionTable& table)
+      : database_(database), table_(table) {}
+
+  absl::Status Compare(std::vector<std::string>& differences,
+                       size_t& unlisted) {
+    std::map<std::string, std::string> live_only;   // key text -> where
+    std::map<std::string, std::string> replay_only;
+    if (absl::Status status = KeysOfRowsOnlyIn("live", "main", live_only);
+        !status.ok()) {
+      return status;
+    }
+    if (absl::Status status = KeysOfRowsOnlyIn("main", "live", replay_only);
+        !status.ok()) {
+      return status;
+    }
+    // A key on both sides has a row in each that differs; a key on one side
+    // only has no row at all on the other.
+    for (const auto& [key, where] : live_only) {
+      std::string what;
+      if (auto other = replay_only.find(key); other != replay_only.end()) {
+        absl::StatusOr<std::string> columns = DifferingColumns(where);
+        if (!columns.ok()) return columns.status();
+        what = *columns;
+        replay_only.erase(other);
+      } else {
+        what = "in the live table, not rebuilt by the replay";
+      }
+      Add(absl::StrCat(table_.name, ": ", key, ": ", what), differences,
+          unlisted);
+    }
+    for (const auto& [key, where] : replay_only) {
+      Add(absl::StrCat(table_.name, ": ", key,
+                       ": rebuilt by the replay, missing from the live table"),
+          differences, unlisted);
+    }
+    return absl::OkStatus();
+  }
+
+ private:
+  static void Add(std::string difference, std::vector<std::string>& all,
+                  size_t& unlisted) {
+    if (all.size() < kMaxDifferences) {
+      all.push_back(std::move(difference));
+    } else {
+      ++unlisted;
+    }
+  }
+
+  // For each row of `from` that `other` lacks (EXCEPT compares whole rows),
+  // the first kMaxDifferences: its key for people ("a / b") and a WHERE
+  // clause finding it. Key values come back as text; SQLite converts them
+  // back for INTEGER columns when comparing.
+  absl::Status KeysOfRowsOnlyIn(absl::string_view from,
+                                absl::string_view other,
+                                std::map<std::string, std::string>& keys) {
+    absl::StatusOr<Statement> statement = database_.Prepare(absl::StrCat(
+        "SELECT ", table_.key_columns, " FROM (SELECT * FROM ", from, ".",
+        table_.name, " EXCEPT SELECT * FROM ", other, ".", table_.name,
+        ") ORDER BY ", table_.key_columns, " LIMIT ", kMaxDifferences));
+    if (!statement.ok()) return statement.status();
+    while (true) {
+      absl::StatusOr<bool> row = statement->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) return absl::OkStatus();
+      std::vector<std::string> shown;
+      std::vector<std::string> conditions;
+      for (int column = 0; column < statement->ColumnCount(); ++column) {
+        const std::string name(statement->ColumnName(column));
+        if (statement->ColumnIsNull(column)) {
+          shown.push_back("NULL");
+          conditions.push_back(absl::StrCat(name, " IS NULL"));
+        } else {
+          const std::string value(statement->ColumnText(column));
+          shown.push_back(value);
+          conditions.push_back(
+              absl::StrCat(name, " = ", QuoteLiteral(value)));
+        }
+      }
+      keys.emplace(absl::StrJoin(shown, " / "),
+                   absl::StrJoin(conditions, " AND "));
+    }
+  }
+
+  // "column: live X, replay Y; ..." for the row `where` selects.
+  absl::StatusOr<std::string> DifferingColumns(const std::string& where) {
+    absl::StatusOr<Statement> live = database_.Prepare(
+        absl::StrCat("SELECT * FROM live.", table_.name, " WHERE ", where));
+    if (!live.ok()) return live.status();
+    absl::StatusOr<Statement> rebuilt = database_.Prepare(
+        absl::StrCat("SELECT * FROM main.", table_.name, " WHERE ", where));
+    if (!rebuilt.ok()) return rebuilt.status();
+    absl::StatusOr<bool> live_row = live->Step();
+    if (!live_row.ok()) return live_row.status();
+    absl::StatusOr<bool> rebuilt_row = rebuilt->Step();
+    if (!rebuilt_row.ok()) return rebuilt_row.status();
+    if (!*live_row || !*rebuilt_row) return std::string("differs");
+    std::vector<std::string> columns;
+    for (int column = 0; column < live->ColumnCount(); ++column) {
+      std::string live_value = live->ColumnForDisplay(column);
+      std::string rebuilt_value = rebuilt->ColumnForDisplay(column);
+      if (live_value != rebuilt_value ||
+          live->ColumnBlob(column) != rebuilt->ColumnBlob(column)) {
+        columns.push_back(absl::StrCat(live->ColumnName(column), ": live ",
+                                       live_value, ", replay ",
+                                       rebuilt_value));
+      }
+    }
+    if (columns.empty()) return std::string("differs");
+    return absl::StrJoin(columns, "; ");
+  }
+
+  Database& database_;
+  const ProjectionTable& table_;
+};
+
+void RemoveDatabaseFiles(const std::string& path) {
+  std::error_code ignored;
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    std::filesystem::remove(path + suffix, ignored);
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<VerifyReport> VerifyLog(const std::string& database_path) {
+  absl::StatusOr<Database> database = OpenForAudit(database_path);
+  if (!database.ok()) return database.status();
+  // One read transaction: the head and the events are seen as of the same
+  // commit, even while a server appends.
+  if (absl::Status status = database->Execute("BEGIN"); !status.ok()) {
+    return status;
+  }
+  absl::StatusOr<Statement> head = database->Prepare(
+      "SELECT (SELECT value FROM meta WHERE key = ?1), "
+      "(SELECT value FROM meta WHERE key = ?2)");
+  if (!head.ok()) return head.status();
+  head->BindText(1, kMetaHeadSequence).BindText(2, kMetaHeadHash);
+  absl::StatusOr<bool> head_row = head->Step();
+  if (!head_row.ok()) return head_row.status();
+  const int64_t head_sequence = head->ColumnOptionalInt(0).value_or(0);
+  const std::string head_hash = head->ColumnIsNull(1)
+                                    ? GenesisHash()
+                                    : std::string(head->ColumnBlob(1));
+
+  absl::StatusOr<Statement> events = database->Prepare(absl::StrCat(
+      "SELECT ", kEventColumns, " FROM events ORDER BY sequence"));
+  if (!events.ok()) return events.status();
+
+  VerifyReport report;
+  std::string previous_hash = GenesisHash();
+  int64_t previous_sequence = 0;
+  std::optional<int64_t> beyond_head;
+  std::string scratch;
+  while (true) {
+    absl::StatusOr<bool> row = events->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    const ChainedFields fields = ChainedFieldsOfRow(*events);
+    const absl::string_view stored_previous = events->ColumnBlob(9);
+    const absl::string_view stored_hash = events->ColumnBlob(10);
+    ++report.events_checked;
+    if (stored_previous != previous_hash) {
+      report.first_bad_sequence = fields.sequence;
+      report.problem =
+          previous_sequence == 0
+              ? absl::StrCat("event ", fields.sequence,
+                             " is first in the log but does not start the "
+                             "chain: events before it were removed, or it "
+                             "was inserted")
+              : absl::StrCat("event ", fields.sequence,
+                             " does not link to event ", previous_sequence,
+                             " before it: events between them were removed, "
+                             "or it was inserted");
+      return report;
+    }
+    if (ChainHash(stored_previous, fields, scratch) != stored_hash) {
+      report.first_bad_sequence = fields.sequence;
+      report.problem = absl::StrCat("event ", fields.sequence,
+                                    " was altered: its hash does not match "
+                                    "its content");
+      return report;
+    }
+    if (fields.sequence > head_sequence && !beyond_head.has_value()) {
+      beyond_head = fields.sequence;
+    }
+    previous_hash.assign(stored_hash.data(), stored_hash.size());
+    previous_sequence = fields.sequence;
+  }
+  if (beyond_head.has_value()) {
+    report.first_bad_sequence = *beyond_head;
+    report.problem = absl::StrCat(
+        "event ", *beyond_head, " lies beyond the log's recorded head (event ",
+        head_sequence, "): it was appended outside motcua");
+  } else if (previous_sequence != head_sequence) {
+    report.first_bad_sequence = head_sequence;
+    report.problem = absl::StrCat(
+        "the log's recorded head is event ", head_sequence,
+        " but the log ends at event ", previous_sequence,
+        ": events were removed from the end");
+  } else if (previous_hash != head_hash) {
+    report.first_bad_sequence = head_sequence;
+    report.problem = absl::StrCat("event ", head_sequence,
+                                  " does not match the log's recorded head");
+  }
+  return report;
+}
+
+absl::StatusOr<ReplayReport> ReplayAndCompare(const std::string& database_path,
+                                              const std::string& scratch_path) {
+  if (std::filesystem::weakly_canonical(database_path) ==
+      std::filesystem::weakly_canonical(scratch_path)) {
+    return absl::InvalidArgumentError(
+        "scratch_path: must not be the database itself");
+  }
+  {
+    absl::StatusOr<Database> live = OpenForAudit(database_path);
+    if (!live.ok()) return live.status();
+  }
+  RemoveDatabaseFiles(scratch_path);
+  absl::StatusOr<Database> scratch =
+      Database::Open(scratch_path, OpenMode::kReadWriteCreate);
+  if (!scratch.ok()) return scratch.status();
+  // The scratch file is rebuilt from scratch if anything goes wrong: no
+  // need to sync it or journal it on disk.
+  if (absl::Status status = scratch->Execute(
+          "PRAGMA journal_mode = MEMORY; PRAGMA synchronous = OFF; "
+          "PRAGMA cache_size = -131072; PRAGMA temp_store = MEMORY;");
+      !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = MigrateSchema(*scratch, scratch_path);
+      !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = scratch->Execute(absl::StrCat(
+          "ATTACH DATABASE ",
+          QuoteLiteral(absl::StrCat(UriPath(database_path), "?mode=ro")),
+          " AS live"));
+      !status.ok()) {
+    return status;
+  }
+  absl::StatusOr<std::unique_ptr<Projections>> projections =
+      Projections::Prepare(*scratch);
+  if (!projections.ok()) return projections.status();
+  DossierCache states(**projections, kReplayCacheEntries);
+
+  // One transaction reads the live log and projections as of one commit and
+  // writes the rebuilt ones.
+  if (absl::Status status = scratch->Execute("BEGIN"); !status.ok()) {
+    return status;
+  }
+  absl::StatusOr<Statement> events = scratch->Prepare(absl::StrCat(
+      "SELECT ", kEventColumns, " FROM live.events ORDER BY sequence"));
+  if (!events.ok()) return events.status();
+
+  ReplayReport report;
+  size_t unlisted = 0;
+  std::string request_id;
+  while (true) {
+    absl::StatusOr<bool> row = events->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    ++report.events;
+    absl::StatusOr<StoredEvent> stored = StoredEventOfRow(*events, &request_id);
+    if (!stored.ok()) return stored.status();
+    absl::StatusOr<const Dossier*> before =
+        states.Find(stored->event.dossier_code);
+    if (!before.ok()) return before.status();
+    Dossier after = *before != nullptr ? **before : Dossier();
+    if (absl::Status status = Apply(after, stored->event); !status.ok()) {
+      // A corrupt log is reported, not fatal: the auditor sees every event
+      // that does not fit.
+      if (report.differences.size() < kMaxDifferences) {
+        report.differences.push_back(absl::StrCat(
+            "events: ", stored->sequence, ": does not apply: ",
+            status.message()));
+      } else {
+        ++unlisted;
+      }
+      continue;
+    }
+    if (absl::Status status =
+            (*projections)->Update(*stored, request_id, *before, after);
+        !status.ok()) {
+      return status;
+    }
+    if (*before == nullptr) ++report.dossiers;
+    states.Remember(std::move(after));
+  }
+  events = Statement();
+
+  for (const ProjectionTable& table : ProjectionTables()) {
+    TableComparison comparison(*scratch, table);
+    if (absl::Status status = comparison.Compare(report.differences, unlisted);
+        !status.ok()) {
+      return status;
+    }
+  }
+  if (unlisted > 0) {
+    report.differences.push_back(
+        absl::StrCat("... and ", unlisted, " more differences"));
+  }
+  projections->reset();
+  if (absl::Status status = scratch->Execute("COMMIT"); !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = scratch->Execute("DETACH DATABASE live");
+      !status.ok()) {
+    return status;
+  }
+  return report;
+}
+
+absl::StatusOr<Dossier> DossierAsOf(const std::string& database_path,
+                                    const std::string& dossier_code,
+                                    absl::Time as_of) {
+  absl::StatusOr<Database> database = OpenForAudit(database_path);
+  if (!database.ok()) return database.status();
+  Dossier dossier;
+  absl::Status applied;
+  absl::Status status = ForEachDossierEvent(
+      *database, dossier_code, [&](StoredEvent stored) {
+        // Versions are in the order they occurred: the first event after
+        // `as_of` ends the walk.
+        if (stored.event.occurred_at > as_of) return false;
+        applied = Apply(dossier, stored.event);
+        if (!applied.ok()) {
+          applied = absl::DataLossError(
+              absl::StrCat("event ", stored.sequence,
+                           " does not apply: ", applied.message()));
+          return false;
+        }
+        return true;
+      });
+  if (!status.ok()) return status;
+  if (!applied.ok()) return applied;
+  if (dossier.version == 0) {
+    return absl::NotFoundError(absl::StrCat(
+        "dossier ", dossier_code, " had no event by ", absl::FormatTime(as_of)));
+  }
+  return dossier;
+}
+
+absl::StatusOr<std::vector<StoredEvent>> ReadDossierEventsFromFile(
+    const std::string& database_path, const std::string& dossier_code) {
+  absl::StatusOr<Database> database = OpenForAudit(database_path);
+  if (!database.ok()) return database.status();
+  std::vector<StoredEvent> events;
+  absl::Status status =
+      ForEachDossierEvent(*database, dossier_code, [&](StoredEvent stored) {
+        events.push_back(std::move(stored));
+        return true;
+      });
+  if (!status.ok()) return status;
+  if (events.empty()) {
+    return absl::NotFoundError(
+        absl::StrCat("dossier ", dossier_code, " has no event"));
+  }
+  return events;
+}
+
+}  // namespace motcua::store

@@ -1,0 +1,36 @@
+#ifndef MOTCUA_STORE_EVENT_ROWS_H_
+#define MOTCUA_STORE_EVENT_ROWS_H_
+
+// Reading rows of the `events` table: shared by the store's reads and the
+// offline audit.
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "store/event_store.h"
+#include "store/hash_chain.h"
+#include "store/sqlite.h"
+
+namespace motcua::store {
+
+// The select list that the functions below read, in this order.
+inline constexpr char kEventColumns[] =
+    "sequence, dossier_code, dossier_version, type, occurred_at, "
+    "recorded_at, actor, rule_version, payload, previous_hash, hash";
+
+// The chained fields of the current row, viewing the statement's memory:
+// valid until the next Step.
+ChainedFields ChainedFieldsOfRow(const Statement& row);
+
+// The current row as an event. When `request_id` is not null it receives the
+// request id kept in the payload. DATA_LOSS, naming the sequence, when the
+// payload does not decode or does not match the type column.
+absl::StatusOr<StoredEvent> StoredEventOfRow(const Statement& row,
+                                             std::string* request_id = nullptr);
+
+// Runs `statement` (already bound, selecting kEventColumns) to the end.
+absl::StatusOr<std::vector<StoredEvent>> ReadAllEvents(Statement& statement);
+
+}  // namespace motcua::store
+
+#endif  // MOTCUA_STORE_EVENT_ROWS_H_

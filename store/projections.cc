@@ -1,0 +1,313 @@
+#include "store/projections.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+
+namespace motcua::store {
+namespace {
+
+// One row of `deadlines`.
+struct DeadlineRow {
+  int64_t due_at = 0;
+  std::string step_id;
+  std::string unit;
+  std::string agency;
+  std::string procedure_code;
+
+  friend bool operator==(const DeadlineRow&, const DeadlineRow&) = default;
+};
+
+constexpr const char* kDossierKind = "dossier";
+constexpr const char* kStepKind = "step";
+
+// Deadlines are watched only while the clock runs: a paused dossier's due
+// times move on resume, and a resolved or closed one has none left.
+bool ClockRuns(const Dossier& dossier) {
+  return dossier.state == LifecycleState::kReceived ||
+         dossier.state == LifecycleState::kProcessing;
+}
+
+std::optional<DeadlineRow> DossierDeadline(const Dossier* dossier) {
+  if (dossier == nullptr || !ClockRuns(*dossier)) return std::nullopt;
+  const StepRecord* step = dossier->current_step();
+  return DeadlineRow{ToStoredMicros(dossier->due_at),
+                     step != nullptr ? step->step_id : "",
+                     step != nullptr ? step->unit : "", dossier->agency,
+                     dossier->procedure_code};
+}
+
+std::optional<DeadlineRow> StepDeadline(const Dossier* dossier) {
+  if (dossier == nullptr || !ClockRuns(*dossier)) return std::nullopt;
+  const StepRecord* step = dossier->current_step();
+  if (step == nullptr) return std::nullopt;
+  return DeadlineRow{ToStoredMicros(step->due_at), step->step_id, step->unit,
+                     dossier->agency, dossier->procedure_code};
+}
+
+// What the control sheet shows of a step.
+bool SameEntry(const StepRecord& a, const StepRecord& b) {
+  return a.step_id == b.step_id && a.unit == b.unit &&
+         a.started_at == b.started_at && a.due_at == b.due_at &&
+         a.ended_at == b.ended_at && a.used == b.used && a.late == b.late &&
+         a.handed_over_by == b.handed_over_by;
+}
+
+// The key of `counters` a dossier counts under.
+struct CounterKey {
+  std::string agency;
+  std::string procedure_code;
+  std::string unit;
+  int64_t state = 0;
+
+  friend bool operator==(const CounterKey&, const CounterKey&) = default;
+};
+
+CounterKey CounterKeyOf(const Dossier& dossier) {
+  const StepRecord* step = dossier.current_step();
+  return CounterKey{dossier.agency, dossier.procedure_code,
+                    step != nullptr ? step->unit : "",
+                    static_cast<int64_t>(dossier.state)};
+}
+
+void BindCounterKey(Statement& statement, const CounterKey& key) {
+  statement.BindText(1, key.agency)
+      .BindText(2, key.procedure_code)
+      .BindText(3, key.unit)
+      .BindInt(4, key.state);
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Projections>> Projections::Prepare(
+    Database& database) {
+  std::unique_ptr<Projections> projections(new Projections());
+  struct Entry {
+    Statement* statement;
+    const char* sql;
+  };
+  const Entry entries[] = {
+      {&projections->upsert_dossier_,
+       "INSERT INTO dossiers (code, version, state, agency, procedure_code, "
+       "current_unit, current_step_id, received_at, due_at, step_due_at, "
+       "classification, snapshot) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+       "?10, ?11, ?12) ON CONFLICT (code) DO UPDATE SET "
+       "version = excluded.version, state = excluded.state, "
+       "agency = excluded.agency, procedure_code = excluded.procedure_code, "
+       "current_unit = excluded.current_unit, "
+       "current_step_id = excluded.current_step_id, "
+       "received_at = excluded.received_at, due_at = excluded.due_at, "
+       "step_due_at = excluded.step_due_at, "
+       "classification = excluded.classification, "
+       "snapshot = excluded.snapshot"},
+      {&projections->select_dossier_,
+       "SELECT snapshot FROM dossiers WHERE code = ?1"},
+      {&projections->upsert_deadline_,
+       "INSERT INTO deadlines (dossier_code, kind, due_at, step_id, unit, "
+       "agency, procedure_code) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+       "ON CONFLICT (dossier_code, kind) DO UPDATE SET "
+       "due_at = excluded.due_at, step_id = excluded.step_id, "
+       "unit = excluded.unit, agency = excluded.agency, "
+       "procedure_code = excluded.procedure_code"},
+      {&projections->delete_deadline_,
+       "DELETE FROM deadlines WHERE dossier_code = ?1 AND kind = ?2"},
+      {&projections->upsert_control_sheet_,
+       "INSERT INTO control_sheet (dossier_code, entry, step_id, unit, "
+       "started_at, due_at, ended_at, used_seconds, late, handed_over_by) "
+       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) "
+       "ON CONFLICT (dossier_code, entry) DO UPDATE SET "
+       "step_id = excluded.step_id, unit = excluded.unit, "
+       "started_at = excluded.started_at, due_at = excluded.due_at, "
+       "ended_at = excluded.ended_at, used_seconds = excluded.used_seconds, "
+       "late = excluded.late, handed_over_by = excluded.handed_over_by"},
+      {&projections->increment_counter_,
+       "INSERT INTO counters (agency, procedure_code, unit, state, count) "
+       "VALUES (?1, ?2, ?3, ?4, 1) ON CONFLICT (agency, procedure_code, "
+       "unit, state) DO UPDATE SET count = count + 1"},
+      {&projections->decrement_counter_,
+       "UPDATE counters SET count = count - 1 WHERE agency = ?1 AND "
+       "procedure_code = ?2 AND unit = ?3 AND state = ?4"},
+      {&projections->delete_empty_counter_,
+       "DELETE FROM counters WHERE agency = ?1 AND procedure_code = ?2 AND "
+       "unit = ?3 AND state = ?4 AND count <= 0"},
+      {&projections->upsert_request_,
+       "INSERT INTO requests (request_id, dossier_code, outcome) "
+       "VALUES (?1, ?2, ?3) ON CONFLICT (request_id) DO UPDATE SET "
+       "dossier_code = excluded.dossier_code, outcome = excluded.outcome"},
+      {&projections->select_request_,
+       "SELECT outcome FROM requests WHERE request_id = ?1"},
+  };
+  for (const Entry& entry : entries) {
+    absl::StatusOr<Statement> statement = database.Prepare(entry.sql);
+    if (!statement.ok()) return statement.status();
+    *entry.statement = std::move(*statement);
+  }
+  return projections;
+}
+
+absl::Status Projections::Update(const StoredEvent& stored,
+                                 absl::string_view request_id,
+                                 const Dossier* before, const Dossier& after) {
+  if (absl::Status status = UpdateDossier(after); !status.ok()) return status;
+  if (absl::Status status = UpdateDeadlines(before, after); !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = UpdateControlSheet(before, after); !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = UpdateCounters(before, after); !status.ok()) {
+    return status;
+  }
+  return UpdateRequest(stored, request_id, after);
+}
+
+absl::Status Projections::UpdateDossier(const Dossier& after) {
+  const StepRecord* step = after.current_step();
+  std::optional<int64_t> step_due_at;
+  if (step != nullptr) step_due_at = ToStoredMicros(step->due_at);
+  upsert_dossier_.BindText(1, after.code)
+      .BindInt(2, after.version)
+      .BindInt(3, static_cast<int64_t>(after.state))
+      .BindText(4, after.agency)
+      .BindText(5, after.procedure_code)
+      .BindText(6, step != nullptr ? step->unit : "")
+      .BindText(7, step != nullptr ? step->step_id : "")
+      .BindInt(8, ToStoredMicros(after.received_at))
+      .BindInt(9, ToStoredMicros(after.due_at))
+      .BindOptionalInt(10, step_due_at)
+      .BindInt(11, static_cast<int64_t>(after.classification))
+      .BindBlob(12, EncodeDossierSnapshot(after));
+  return upsert_dossier_.Run();
+}
+
+absl::Status Projections::UpdateDeadlines(const Dossier* before,
+                                          const Dossier& after) {
+  struct Change {
+    const char* kind;
+    std::optional<DeadlineRow> old_row;
+    std::optional<DeadlineRow> new_row;
+  };
+  const Change changes[] = {
+      {kDossierKind, DossierDeadline(before), DossierDeadline(&after)},
+      {kStepKind, StepDeadline(before), StepDeadline(&after)},
+  };
+  for (const Change& change : changes) {
+    if (change.old_row == change.new_row) continue;
+    if (!change.new_row.has_value()) {
+      delete_deadline_.BindText(1, after.code).BindText(2, change.kind);
+      if (absl::Status status = delete_deadline_.Run(); !status.ok()) {
+        return status;
+      }
+      continue;
+    }
+    const DeadlineRow& row = *change.new_row;
+    upsert_deadline_.BindText(1, after.code)
+        .BindText(2, change.kind)
+        .BindInt(3, row.due_at)
+        .BindText(4, row.step_id)
+        .BindText(5, row.unit)
+        .BindText(6, row.agency)
+        .BindText(7, row.procedure_code);
+    if (absl::Status status = upsert_deadline_.Run(); !status.ok()) {
+      return status;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Projections::UpdateControlSheet(const Dossier* before,
+                                             const Dossier& after) {
+  // Entries are only ever added at the end or changed in place (the open
+  // step ends, or its due time moves), so comparing position by position
+  // finds every row to write.
+  for (size_t index = 0; index < after.steps.size(); ++index) {
+    const StepRecord& step = after.steps[index];
+    if (before != nullptr && index < before->steps.size() &&
+        SameEntry(before->steps[index], step)) {
+      continue;
+    }
+    std::optional<int64_t> ended_at;
+    if (step.ended_at.has_value()) ended_at = ToStoredMicros(*step.ended_at);
+    upsert_control_sheet_.BindText(1, after.code)
+        .BindInt(2, static_cast<int64_t>(index) + 1)
+        .BindText(3, step.step_id)
+        .BindText(4, step.unit)
+        .BindInt(5, ToStoredMicros(step.started_at))
+        .BindInt(6, ToStoredMicros(step.due_at))
+        .BindOptionalInt(7, ended_at)
+        .BindInt(8, absl::ToInt64Seconds(step.used))
+        .BindInt(9, step.late ? 1 : 0)
+        .BindText(10, step.handed_over_by);
+    if (absl::Status status = upsert_control_sheet_.Run(); !status.ok()) {
+      return status;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Projections::UpdateCounters(const Dossier* before,
+                                         const Dossier& after) {
+  const CounterKey new_key = CounterKeyOf(after);
+  if (before != nullptr) {
+    const CounterKey old_key = CounterKeyOf(*before);
+    if (old_key == new_key) return absl::OkStatus();
+    BindCounterKey(decrement_counter_, old_key);
+    if (absl::Status status = decrement_counter_.Run(); !status.ok()) {
+      return status;
+    }
+    BindCounterKey(delete_empty_counter_, old_key);
+    if (absl::Status status = delete_empty_counter_.Run(); !status.ok()) {
+      return status;
+    }
+  }
+  BindCounterKey(increment_counter_, new_key);
+  return increment_counter_.Run();
+}
+
+absl::Status Projections::UpdateRequest(const StoredEvent& stored,
+                                        absl::string_view request_id,
+                                        const Dossier& after) {
+  if (request_id.empty()) return absl::OkStatus();
+  upsert_request_.BindText(1, request_id)
+      .BindText(2, after.code)
+      .BindBlob(3, EncodeRequestOutcome(RequestRecord{
+                       after.code, after.version, stored.sequence}));
+  return upsert_request_.Run();
+}
+
+absl::StatusOr<std::optional<Dossier>> Projections::LoadDossier(
+    const std::string& code) {
+  select_dossier_.BindText(1, code);
+  absl::StatusOr<bool> row = select_dossier_.Step();
+  if (!row.ok() || !*row) {
+    select_dossier_.Reset();
+    if (!row.ok()) return row.status();
+    return std::optional<Dossier>();
+  }
+  absl::StatusOr<Dossier> dossier =
+      DecodeDossierSnapshot(select_dossier_.ColumnBlob(0));
+  select_dossier_.Reset();
+  if (!dossier.ok()) {
+    return absl::DataLossError(absl::StrCat(
+        "dossier ", code, ": stored snapshot: ", dossier.status().message()));
+  }
+  return std::optional<Dossier>(std::move(*dossier));
+}
+
+absl::StatusOr<std::optional<RequestRecord>> Projections::LoadRequest(
+    const std::string& request_id) {
+  select_request_.BindText(1, request_id);
+  absl::StatusOr<bool> row = select_request_.Step();
+  if (!row.ok() || !*row) {
+    select_request_.Reset();
+    if (!row.ok()) return row.status();
+    return std::optional<RequestRecord>();
+  }
+  absl::StatusOr<RequestRecord> record =
+      DecodeRequestOutcome(select_request_.ColumnBlob(0));
+  select_request_.Reset();
+  if (!record.ok()) return record.status();
+  return std::optional<RequestRecord>(std::move(*record));
+}
+
+}  // namespace motcua::store

@@ -1,0 +1,73 @@
+#ifndef MOTCUA_STORE_PROJECTIONS_H_
+#define MOTCUA_STORE_PROJECTIONS_H_
+
+// The projections of the log: the current-state tables (dossiers, deadlines,
+// control_sheet, counters, requests). One function updates them all for one
+// event; the live writer and the replay both call it, so that a replay
+// rebuilds them bit for bit.
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "engine/dossier.h"
+#include "store/event_codec.h"
+#include "store/event_store.h"
+#include "store/sqlite.h"
+
+namespace motcua::store {
+
+class Projections {
+ public:
+  // Prepares the statements on `database`, whose main schema holds the
+  // projection tables. `database` must outlive the result.
+  static absl::StatusOr<std::unique_ptr<Projections>> Prepare(
+      Database& database);
+
+  Projections(const Projections&) = delete;
+  Projections& operator=(const Projections&) = delete;
+
+  // Updates every projection for `stored`, one event appended to the log.
+  // `before` is the dossier before it (null for its first event) and `after`
+  // the dossier with it applied; `request_id` is the request of the command
+  // that appended it (may be empty). Only rows that change are written.
+  absl::Status Update(const StoredEvent& stored, absl::string_view request_id,
+                      const Dossier* before, const Dossier& after);
+
+  // The dossier as the `dossiers` table holds it; nullopt when absent.
+  // DATA_LOSS when its snapshot does not decode.
+  absl::StatusOr<std::optional<Dossier>> LoadDossier(const std::string& code);
+
+  // The retry record of `request_id`; nullopt when unknown.
+  absl::StatusOr<std::optional<RequestRecord>> LoadRequest(
+      const std::string& request_id);
+
+ private:
+  Projections() = default;
+
+  absl::Status UpdateDossier(const Dossier& after);
+  absl::Status UpdateDeadlines(const Dossier* before, const Dossier& after);
+  absl::Status UpdateControlSheet(const Dossier* before, const Dossier& after);
+  absl::Status UpdateCounters(const Dossier* before, const Dossier& after);
+  absl::Status UpdateRequest(const StoredEvent& stored,
+                             absl::string_view request_id,
+                             const Dossier& after);
+
+  Statement upsert_dossier_;
+  Statement select_dossier_;
+  Statement upsert_deadline_;
+  Statement delete_deadline_;
+  Statement upsert_control_sheet_;
+  Statement increment_counter_;
+  Statement decrement_counter_;
+  Statement delete_empty_counter_;
+  Statement upsert_request_;
+  Statement select_request_;
+};
+
+}  // namespace motcua::store
+
+#endif  // MOTCUA_STORE_PROJECTIONS_H_

@@ -1,0 +1,224 @@
+#include "store/schema.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace motcua::store {
+namespace {
+
+// "motc" in ASCII: marks the file as ours for `file` and for Open.
+constexpr int64_t kApplicationId = 0x6d6f7463;
+
+struct Migration {
+  int64_t version;  // the schema version after it
+  const char* sql;
+};
+
+// Migrations in order. Never edit one that has shipped: add the next.
+constexpr Migration kMigrations[] = {
+    {1, R"sql(
+-- The log: appended, never updated. A command's events are appended in its
+-- transaction together with every projection below.
+CREATE TABLE events (
+  sequence INTEGER PRIMARY KEY,       -- global position; grows, gaps allowed
+  dossier_code TEXT NOT NULL,
+  dossier_version INTEGER NOT NULL,   -- 1 for the receipt
+  type TEXT NOT NULL,                 -- "received", "handed_over", ...
+  occurred_at INTEGER NOT NULL,
+  recorded_at INTEGER NOT NULL,
+  actor TEXT NOT NULL,
+  rule_version TEXT NOT NULL,
+  payload BLOB NOT NULL,              -- motcua.v1.EventPayload
+  previous_hash BLOB NOT NULL,        -- 32 bytes; zeros for the first event
+  hash BLOB NOT NULL,                 -- store/hash_chain.h
+  UNIQUE (dossier_code, dossier_version)
+);
+
+-- Projections: derived from the log by store/projections.cc, rebuilt bit
+-- for bit by a replay.
+
+-- The current state of each dossier.
+CREATE TABLE dossiers (
+  code TEXT PRIMARY KEY NOT NULL,
+  version INTEGER NOT NULL,
+  state INTEGER NOT NULL,             -- engine LifecycleState
+  agency TEXT NOT NULL,
+  procedure_code TEXT NOT NULL,
+  current_unit TEXT NOT NULL,         -- '' when no step is open
+  current_step_id TEXT NOT NULL,      -- '' when none, or outside the steps
+  received_at INTEGER NOT NULL,
+  due_at INTEGER NOT NULL,
+  step_due_at INTEGER,                -- NULL when no step is open
+  classification INTEGER NOT NULL,    -- engine Classification
+  snapshot BLOB NOT NULL              -- motcua.v1.DossierSnapshot
+);
+
+-- Every pending deadline, by time: the dossier's and its open step's while
+-- the clock runs; none while paused or after the clock stopped.
+CREATE TABLE deadlines (
+  dossier_code TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('dossier', 'step')),
+  due_at INTEGER NOT NULL,
+  step_id TEXT NOT NULL,              -- the open step's, or ''
+  unit TEXT NOT NULL,                 -- who holds the dossier, or ''
+  agency TEXT NOT NULL,
+  procedure_code TEXT NOT NULL,
+  PRIMARY KEY (dossier_code, kind)
+) WITHOUT ROWID;
+CREATE INDEX deadlines_by_due_at ON deadlines (due_at);
+
+-- The control sheet (phiếu kiểm soát quá trình): one row per step entry.
+CREATE TABLE control_sheet (
+  dossier_code TEXT NOT NULL,
+  entry INTEGER NOT NULL,             -- 1-based, in order
+  step_id TEXT NOT NULL,
+  unit TEXT NOT NULL,
+  started_at INTEGER NOT NULL,
+  due_at INTEGER NOT NULL,
+  ended_at INTEGER,                   -- NULL while the step is open
+  used_seconds INTEGER NOT NULL,
+  late INTEGER NOT NULL,              -- 0 or 1
+  handed_over_by TEXT NOT NULL,
+  PRIMARY KEY (dossier_code, entry)
+) WITHOUT ROWID;
+
+-- How many dossiers are in each state, per agency, procedure and holding
+-- unit ('' when no step is open). Rows that reach zero are removed.
+CREATE TABLE counters (
+  agency TEXT NOT NULL,
+  procedure_code TEXT NOT NULL,
+  unit TEXT NOT NULL,
+  state INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (agency, procedure_code, unit, state)
+) WITHOUT ROWID;
+
+-- Request ids of accepted commands, to answer a retry with the first answer.
+CREATE TABLE requests (
+  request_id TEXT PRIMARY KEY NOT NULL,
+  dossier_code TEXT NOT NULL,
+  outcome BLOB NOT NULL               -- motcua.v1.RequestOutcome
+) WITHOUT ROWID;
+)sql"},
+};
+
+absl::StatusOr<int64_t> ReadSchemaVersion(Database& database) {
+  absl::StatusOr<std::optional<int64_t>> has_meta = database.QueryInt(
+      "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = "
+      "'meta'");
+  if (!has_meta.ok()) return has_meta.status();
+  if (has_meta->value_or(0) == 0) return 0;
+  absl::StatusOr<std::optional<int64_t>> version = database.QueryInt(
+      absl::StrCat("SELECT value FROM meta WHERE key = '", kMetaSchemaVersion,
+                   "'"));
+  if (!version.ok()) return version.status();
+  return version->value_or(0);
+}
+
+absl::Status CheckApplication(Database& database, const std::string& path,
+                              int64_t schema_version) {
+  absl::StatusOr<std::optional<int64_t>> application =
+      database.QueryInt("PRAGMA application_id");
+  if (!application.ok()) return application.status();
+  const int64_t id = application->value_or(0);
+  if (id != 0 && id != kApplicationId) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, " is not a motcua database (application id ", id,
+                     ")"));
+  }
+  if (schema_version == 0) {
+    absl::StatusOr<std::optional<int64_t>> tables = database.QueryInt(
+        "SELECT count(*) FROM sqlite_schema WHERE name <> 'meta'");
+    if (!tables.ok()) return tables.status();
+    if (tables->value_or(0) != 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          path, " is not a motcua database: it has tables but no schema "
+                "version"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status TooNew(const std::string& path, int64_t version) {
+  return absl::FailedPreconditionError(absl::StrCat(
+      "database ", path, " has schema version ", version,
+      ", newer than this build understands (", kSchemaVersion,
+      "): it was written by a newer motcua; run that version or restore a "
+      "backup"));
+}
+
+}  // namespace
+
+absl::Status MigrateSchema(Database& database, const std::string& path) {
+  if (absl::Status status = database.Execute("BEGIN IMMEDIATE");
+      !status.ok()) {
+    return status;
+  }
+  absl::Status status = [&]() -> absl::Status {
+    absl::StatusOr<int64_t> version = ReadSchemaVersion(database);
+    if (!version.ok()) return version.status();
+    if (*version > kSchemaVersion) return TooNew(path, *version);
+    if (absl::Status checked = CheckApplication(database, path, *version);
+        !checked.ok()) {
+      return checked;
+    }
+    if (*version == kSchemaVersion) return absl::OkStatus();
+    if (*version == 0) {
+      if (absl::Status created = database.Execute(absl::StrCat(
+              "PRAGMA application_id = ", kApplicationId,
+              "; CREATE TABLE meta (key TEXT PRIMARY KEY NOT NULL, value) "
+              "WITHOUT ROWID;"));
+          !created.ok()) {
+        return created;
+      }
+    }
+    for (const Migration& migration : kMigrations) {
+      if (migration.version <= *version) continue;
+      if (absl::Status migrated = database.Execute(migration.sql);
+          !migrated.ok()) {
+        return absl::Status(
+            migrated.code(),
+            absl::StrCat("migrating ", path, " to schema version ",
+                         migration.version, ": ", migrated.message()));
+      }
+    }
+    return database.Execute(absl::StrCat(
+        "INSERT INTO meta (key, value) VALUES ('", kMetaSchemaVersion, "', ",
+        kSchemaVersion, ") ON CONFLICT (key) DO UPDATE SET value = "
+        "excluded.value"));
+  }();
+  if (!status.ok()) {
+    database.Execute("ROLLBACK").IgnoreError();
+    return status;
+  }
+  return database.Execute("COMMIT");
+}
+
+absl::Status CheckSchemaReadable(Database& database, const std::string& path) {
+  absl::StatusOr<int64_t> version = ReadSchemaVersion(database);
+  if (!version.ok()) return version.status();
+  if (*version > kSchemaVersion) return TooNew(path, *version);
+  if (*version == 0) {
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, " is not a motcua database (no schema version)"));
+  }
+  if (*version < kSchemaVersion) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "database ", path, " has schema version ", *version,
+        ", older than this build's (", kSchemaVersion,
+        "): open it once with the server to migrate it"));
+  }
+  return CheckApplication(database, path, *version);
+}
+
+const std::vector<ProjectionTable>& ProjectionTables() {
+  static const std::vector<ProjectionTable> kTables = {
+      {"dossiers", "code"},
+      {"deadlines", "dossier_code, kind"},
+      {"control_sheet", "dossier_code, entry"},
+      {"counters", "agency, procedure_code, unit, state"},
+      {"requests", "request_id"},
+  };
+  return kTables;
+}
+
+}  // namespace motcua::store

@@ -1,0 +1,114 @@
+#ifndef MOTCUA_STORE_SQLITE_H_
+#define MOTCUA_STORE_SQLITE_H_
+
+// Small owning wrappers over the SQLite C API: a connection and a prepared
+// statement. Errors become absl::Status carrying SQLite's message.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace motcua::store {
+
+// How a connection opens its file.
+enum class OpenMode {
+  kReadWriteCreate,  // creates the file when missing
+  kReadWrite,
+  kReadOnly,
+};
+
+// A prepared statement, reset and reused. Not thread-safe: it belongs to its
+// connection's thread.
+class Statement {
+ public:
+  Statement() = default;
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  Statement(Statement&& other) noexcept;
+  Statement& operator=(Statement&& other) noexcept;
+
+  // Parameters are 1-based, as in SQLite. Text and blobs are copied.
+  Statement& BindInt(int index, int64_t value);
+  Statement& BindText(int index, absl::string_view value);
+  Statement& BindBlob(int index, absl::string_view value);
+  Statement& BindNull(int index);
+  Statement& BindOptionalInt(int index, std::optional<int64_t> value);
+
+  // Runs one step: true when a row is ready, false when done; an error
+  // otherwise. The first bind error, if any, is returned here.
+  absl::StatusOr<bool> Step();
+  // Steps to completion, for a statement that returns no rows, and resets.
+  absl::Status Run();
+  // Resets and clears the bindings, ready for the next use.
+  void Reset();
+
+  // Columns are 0-based. Views stay valid until the next Step or Reset.
+  int64_t ColumnInt(int column) const;
+  absl::string_view ColumnText(int column) const;
+  absl::string_view ColumnBlob(int column) const;
+  bool ColumnIsNull(int column) const;
+  std::optional<int64_t> ColumnOptionalInt(int column) const;
+  int ColumnCount() const;
+  absl::string_view ColumnName(int column) const;
+  // The value for people to read: NULL, a number, quoted text, or a blob as
+  // x'hex' (the first 32 bytes).
+  std::string ColumnForDisplay(int column) const;
+
+  bool valid() const { return statement_ != nullptr; }
+
+ private:
+  friend class Database;
+  Statement(sqlite3_stmt* statement, sqlite3* database)
+      : statement_(statement), database_(database) {}
+  void NoteBindResult(int result);
+
+  sqlite3_stmt* statement_ = nullptr;
+  sqlite3* database_ = nullptr;
+  absl::Status bind_status_;
+};
+
+// One connection to a database file.
+class Database {
+ public:
+  // Opens `path`. UNAVAILABLE (naming the file) when it cannot be opened.
+  static absl::StatusOr<Database> Open(const std::string& path,
+                                       OpenMode mode);
+
+  Database() = default;
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+  Database(Database&& other) noexcept;
+  Database& operator=(Database&& other) noexcept;
+
+  // Runs one or more statements that return no rows.
+  absl::Status Execute(absl::string_view sql);
+  // Prepares one statement, meant to be kept and reused.
+  absl::StatusOr<Statement> Prepare(absl::string_view sql);
+  // The first column of the first row of `sql`, when it is an integer.
+  absl::StatusOr<std::optional<int64_t>> QueryInt(absl::string_view sql);
+
+  // A status for SQLite result code `result` on this connection, with its
+  // message and `what` the caller was doing.
+  absl::Status Error(int result, absl::string_view what) const;
+
+  sqlite3* get() const { return database_; }
+
+ private:
+  explicit Database(sqlite3* database) : database_(database) {}
+  void CloseNow();
+
+  sqlite3* database_ = nullptr;
+};
+
+}  // namespace motcua::store
+
+#endif  // MOTCUA_STORE_SQLITE_H_

@@ -1,0 +1,543 @@
+#include "store/sqlite_store.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "store/event_codec.h"
+#include "store/event_rows.h"
+#include "store/hash_chain.h"
+#include "store/schema.h"
+
+namespace motcua::store {
+namespace {
+
+// Page cache of the write connection, in KiB (negative for SQLite): the
+// indexes a command touches stay in memory between batches.
+constexpr int kWriterCacheKib = 64 * 1024;
+constexpr int kReaderCacheKib = 32 * 1024;
+// Checkpoint the WAL every 10,000 pages (about 40 MiB) rather than SQLite's
+// default of 1,000: fewer, larger checkpoints on the writer's path.
+constexpr int kWalAutocheckpointPages = 10000;
+// After a checkpoint, truncate the WAL file back to this size.
+constexpr int64_t kJournalSizeLimitBytes = 64 << 20;
+
+absl::Status ConfigureConnection(Database& database, Durability durability,
+                                 bool writer) {
+  if (writer) {
+    absl::StatusOr<Statement> mode =
+        database.Prepare("PRAGMA journal_mode = WAL");
+    if (!mode.ok()) return mode.status();
+    absl::StatusOr<bool> row = mode->Step();
+    if (!row.ok()) return row.status();
+    if (!*row || mode->ColumnText(0) != "wal") {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "the database cannot use write-ahead logging (journal mode \"",
+          *row ? mode->ColumnText(0) : "", "\"); is it on a network file "
+                                            "system?"));
+    }
+  }
+  // FULL syncs the WAL at every commit: an acknowledged command survives a
+  // power loss. NORMAL syncs only at checkpoints.
+  const char* synchronous =
+      durability == Durability::kFull ? "FULL" : "NORMAL";
+  return database.Execute(absl::StrCat(
+      "PRAGMA synchronous = ", synchronous, "; PRAGMA cache_size = -",
+      writer ? kWriterCacheKib : kReaderCacheKib,
+      "; PRAGMA temp_store = MEMORY;",
+      writer ? absl::StrCat(" PRAGMA wal_autocheckpoint = ",
+                            kWalAutocheckpointPages,
+                            "; PRAGMA journal_size_limit = ",
+                            kJournalSizeLimitBytes, ";")
+             : std::string(" PRAGMA query_only = 1;")));
+}
+
+CommandOutcome Refusal(absl::Status status) {
+  CommandOutcome outcome;
+  outcome.status = std::move(status);
+  return outcome;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
+    const StoreOptions& options, const Clock* clock,
+    std::shared_ptr<const RuleSet> rules) {
+  absl::StatusOr<std::unique_ptr<SqliteEventStore>> store =
+      SqliteEventStore::Open(options, clock, std::move(rules));
+  if (!store.ok()) return store.status();
+  return std::unique_ptr<EventStore>(std::move(*store));
+}
+
+absl::StatusOr<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(
+    const StoreOptions& options, const Clock* clock,
+    std::shared_ptr<const RuleSet> rules) {
+  if (options.path.empty()) {
+    return absl::InvalidArgumentError("path: the database file is not named");
+  }
+  if (options.queue_capacity == 0 || options.max_batch == 0) {
+    return absl::InvalidArgumentError(
+        "queue_capacity and max_batch must be at least 1");
+  }
+  if (clock == nullptr || rules == nullptr) {
+    return absl::InvalidArgumentError("a clock and rules are required");
+  }
+  std::unique_ptr<SqliteEventStore> store(
+      new SqliteEventStore(options, clock, std::move(rules)));
+  if (absl::Status status = store->Initialize(); !status.ok()) return status;
+  absl::MutexLock lock(&store->close_mu_);
+  store->writer_thread_ = std::thread([raw = store.get()] { raw->WriterLoop(); });
+  return store;
+}
+
+SqliteEventStore::SqliteEventStore(const StoreOptions& options,
+                                   const Clock* clock,
+                                   std::shared_ptr<const RuleSet> rules)
+    : options_(options), clock_(clock), rules_(std::move(rules)) {}
+
+SqliteEventStore::~SqliteEventStore() { Close(); }
+
+absl::Status SqliteEventStore::Initialize() {
+  absl::StatusOr<Database> writer =
+      Database::Open(options_.path, OpenMode::kReadWriteCreate);
+  if (!writer.ok()) return writer.status();
+  writer_db_ = std::move(*writer);
+  if (absl::Status status =
+          ConfigureConnection(writer_db_, options_.durability, true);
+      !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = MigrateSchema(writer_db_, options_.path);
+      !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = PrepareWriter(); !status.ok()) return status;
+  if (absl::Status status = LoadHead(); !status.ok()) return status;
+  return PrepareReader();
+}
+
+absl::Status SqliteEventStore::PrepareWriter() {
+  absl::StatusOr<std::unique_ptr<Projections>> projections =
+      Projections::Prepare(writer_db_);
+  if (!projections.ok()) return projections.status();
+  projections_ = std::move(*projections);
+  cache_ = std::make_unique<DossierCache>(*projections_,
+                                          options_.state_cache_entries);
+  struct Entry {
+    Statement* statement;
+    const char* sql;
+  };
+  // One savepoint per command, nested in the batch's transaction: a command
+  // that fails half-way leaves nothing behind, and the others still commit.
+  const Entry entries[] = {
+      {&begin_, "BEGIN IMMEDIATE"},
+      {&commit_, "COMMIT"},
+      {&rollback_, "ROLLBACK"},
+      {&savepoint_, "SAVEPOINT command"},
+      {&release_, "RELEASE command"},
+      {&rollback_to_, "ROLLBACK TO command"},
+      {&insert_event_,
+       "INSERT INTO events (sequence, dossier_code, dossier_version, type, "
+       "occurred_at, recorded_at, actor, rule_version, payload, "
+       "previous_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+       "?10, ?11)"},
+      {&write_meta_,
+       "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO "
+       "UPDATE SET value = excluded.value"},
+  };
+  for (const Entry& entry : entries) {
+    absl::StatusOr<Statement> statement = writer_db_.Prepare(entry.sql);
+    if (!statement.ok()) return statement.status();
+    *entry.statement = std::move(*statement);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteEventStore::PrepareReader() {
+  absl::MutexLock lock(&read_mu_);
+  absl::StatusOr<Database> reader =
+      Database::Open(options_.path, OpenMode::kReadOnly);
+  if (!reader.ok()) return reader.status();
+  reader_db_ = std::move(*reader);
+  if (absl::Status status =
+          ConfigureConnection(reader_db_, options_.durability, false);
+      !status.ok()) {
+    return status;
+  }
+  struct Entry {
+    Statement* statement;
+    std::string sql;
+  };
+  const Entry entries[] = {
+      {&read_dossier_, "SELECT snapshot FROM dossiers WHERE code = ?1"},
+      {&read_dossier_events_,
+       absl::StrCat("SELECT ", kEventColumns,
+                    " FROM events WHERE dossier_code = ?1 ORDER BY "
+                    "dossier_version")},
+      {&read_events_, absl::StrCat("SELECT ", kEventColumns,
+                                   " FROM events WHERE sequence > ?1 ORDER "
+                                   "BY sequence LIMIT ?2")},
+      {&read_last_sequence_,
+       "SELECT COALESCE(MAX(sequence), 0) FROM events"},
+  };
+  for (const Entry& entry : entries) {
+    absl::StatusOr<Statement> statement = reader_db_.Prepare(entry.sql);
+    if (!statement.ok()) return statement.status();
+    *entry.statement = std::move(*statement);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status SqliteEventStore::LoadHead() {
+  absl::StatusOr<Statement> meta = writer_db_.Prepare(
+      "SELECT (SELECT value FROM meta WHERE key = ?1), "
+      "(SELECT value FROM meta WHERE key = ?2)");
+  if (!meta.ok()) return meta.status();
+  meta->BindText(1, kMetaHeadSequence).BindText(2, kMetaHeadHash);
+  absl::StatusOr<bool> row = meta->Step();
+  if (!row.ok()) return row.status();
+  head_sequence_ = meta->ColumnOptionalInt(0).value_or(0);
+  head_hash_ = meta->ColumnIsNull(1) ? GenesisHash()
+                                     : std::string(meta->ColumnBlob(1));
+
+  // The recorded head must be the log's last event; otherwise events were
+  // removed from (or added to) the end behind motcua's back, and appending
+  // would bury the damage.
+  absl::StatusOr<Statement> last = writer_db_.Prepare(
+      "SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1");
+  if (!last.ok()) return last.status();
+  absl::StatusOr<bool> has_last = last->Step();
+  if (!has_last.ok()) return has_last.status();
+  const int64_t last_sequence = *has_last ? last->ColumnInt(0) : 0;
+  const std::string last_hash =
+      *has_last ? std::string(last->ColumnBlob(1)) : GenesisHash();
+  if (last_sequence != head_sequence_ || last_hash != head_hash_) {
+    return absl::DataLossError(absl::StrCat(
+        "database ", options_.path, ": the log ends at sequence ",
+        last_sequence, " but its recorded head is sequence ", head_sequence_,
+        "; events were removed or added outside motcua. Run `motcua audit "
+        "verify` and restore a backup"));
+  }
+  return absl::OkStatus();
+}
+
+void SqliteEventStore::SetRules(std::shared_ptr<const RuleSet> rules) {
+  if (rules == nullptr) return;
+  absl::MutexLock lock(&rules_mu_);
+  rules_ = std::move(rules);
+}
+
+absl::Status SqliteEventStore::Execute(
+    CommandRequest request, std::function<void(CommandOutcome)> done) {
+  absl::MutexLock lock(&queue_mu_);
+  if (stopping_) {
+    return absl::UnavailableError("the event store is closed");
+  }
+  if (queue_.size() >= options_.queue_capacity) {
+    return absl::ResourceExhaustedError(absl::StrCat(
+        "the writer's queue is full (", options_.queue_capacity,
+        " commands); retry with back-off and the same request_id"));
+  }
+  queue_.push_back(Pending{std::move(request), std::move(done)});
+  return absl::OkStatus();
+}
+
+CommandOutcome SqliteEventStore::ExecuteAndWait(CommandRequest request) {
+  absl::Notification finished;
+  CommandOutcome result;
+  absl::Status queued =
+      Execute(std::move(request), [&](CommandOutcome outcome) {
+        result = std::move(outcome);
+        finished.Notify();
+      });
+  if (!queued.ok()) return Refusal(std::move(queued));
+  finished.WaitForNotification();
+  return result;
+}
+
+void SqliteEventStore::Close() {
+  {
+    absl::MutexLock lock(&queue_mu_);
+    stopping_ = true;
+  }
+  absl::MutexLock lock(&close_mu_);
+  if (writer_thread_.joinable()) writer_thread_.join();
+}
+
+// ---------------------------------------------------------------------------
+// The writer
+
+void SqliteEventStore::WriterLoop() {
+  std::vector<Pending> batch;
+  batch.reserve(std::min<size_t>(options_.max_batch, 4096));
+  while (true) {
+    {
+      absl::MutexLock lock(&queue_mu_);
+      queue_mu_.Await(absl::Condition(this, &SqliteEventStore::WriterHasWork));
+      // Closing drains: the loop ends only once the queue is empty.
+      if (queue_.empty()) return;
+      const size_t count = std::min(queue_.size(), options_.max_batch);
+      for (size_t i = 0; i < count; ++i) {
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    ProcessBatch(batch);
+    batch.clear();
+  }
+}
+
+bool SqliteEventStore::WriterHasWork() const {
+  return !queue_.empty() || stopping_;
+}
+
+void SqliteEventStore::ProcessBatch(std::vector<Pending>& batch) {
+  std::shared_ptr<const RuleSet> rules;
+  {
+    absl::MutexLock lock(&rules_mu_);
+    rules = rules_;
+  }
+  std::vector<CommandOutcome> outcomes;
+  outcomes.reserve(batch.size());
+
+  absl::Status status = begin_.Run();
+  if (status.ok()) {
+    const int64_t batch_head_sequence = head_sequence_;
+    const std::string batch_head_hash = head_hash_;
+    for (Pending& pending : batch) {
+      outcomes.push_back(ProcessCommand(pending.request, *rules));
+    }
+    if (head_sequence_ != batch_head_sequence) status = WriteHead();
+    if (status.ok()) status = commit_.Run();
+    if (!status.ok()) {
+      // Nothing of the batch is durable: forget what it did to the states
+      // and the head, and tell every caller.
+      rollback_.Run().IgnoreError();
+      cache_->Clear();
+      head_sequence_ = batch_head_sequence;
+      head_hash_ = batch_head_hash;
+    }
+  }
+  if (!status.ok()) {
+    outcomes.assign(
+        batch.size(),
+        Refusal(absl::Status(
+            status.code(),
+            absl::StrCat("the batch could not be committed; nothing was "
+                         "recorded: ",
+                         status.message()))));
+  }
+  // Only now, after the COMMIT, may anyone learn of an outcome.
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (batch[i].done) batch[i].done(std::move(outcomes[i]));
+  }
+}
+
+CommandOutcome SqliteEventStore::ProcessCommand(const CommandRequest& request,
+                                                const RuleSet& rules) {
+  const Command& command = request.command;
+  CommandOutcome outcome;
+
+  if (!request.request_id.empty()) {
+    absl::StatusOr<std::optional<RequestRecord>> first =
+        projections_->LoadRequest(request.request_id);
+    if (!first.ok()) return Refusal(first.status());
+    if (first->has_value()) {
+      if ((*first)->dossier_code != command.dossier_code) {
+        return Refusal(absl::InvalidArgumentError(absl::StrCat(
+            "request_id: ", request.request_id,
+            " was already used for dossier ", (*first)->dossier_code)));
+      }
+      absl::StatusOr<const Dossier*> current =
+          cache_->Find(command.dossier_code);
+      if (!current.ok()) return Refusal(current.status());
+      if (*current == nullptr) {
+        return Refusal(absl::InternalError(absl::StrCat(
+            "request ", request.request_id, " answered dossier ",
+            command.dossier_code, ", which has no state")));
+      }
+      outcome.dossier = **current;
+      outcome.repeated = true;
+      return outcome;
+    }
+  }
+
+  absl::StatusOr<const Dossier*> found = cache_->Find(command.dossier_code);
+  if (!found.ok()) return Refusal(found.status());
+  const Dossier* before = *found;
+  if (request.expected_version.has_value() && before != nullptr &&
+      before->version != *request.expected_version) {
+    return Refusal(absl::AbortedError(absl::StrCat(
+        "dossier ", command.dossier_code, " is at version ", before->version,
+        "; the command expected version ", *request.expected_version)));
+  }
+
+  // Storage keeps microseconds: decide with the instant that is recorded.
+  const absl::Time now = ToStoredPrecision(clock_->Now());
+  absl::StatusOr<std::vector<Event>> decided =
+      Decide(before, command, rules, now);
+  if (!decided.ok()) return Refusal(decided.status());
+  if (decided->empty()) {
+    // The same submission again: answer with the dossier as it is.
+    if (before == nullptr) {
+      return Refusal(absl::InternalError(
+          absl::StrCat("the engine decided nothing for dossier ",
+                       command.dossier_code, ", which does not exist")));
+    }
+    outcome.dossier = *before;
+    outcome.repeated = true;
+    return outcome;
+  }
+
+  if (absl::Status status = savepoint_.Run(); !status.ok()) {
+    return Refusal(status);
+  }
+  const int64_t saved_sequence = head_sequence_;
+  const std::string saved_hash = head_hash_;
+  absl::Status status =
+      AppendEvents(request, before, std::move(*decided), now, outcome);
+  if (!status.ok()) {
+    rollback_to_.Run().IgnoreError();
+    release_.Run().IgnoreError();
+    head_sequence_ = saved_sequence;
+    head_hash_ = saved_hash;
+    return Refusal(status);
+  }
+  if (absl::Status released = release_.Run(); !released.ok()) {
+    head_sequence_ = saved_sequence;
+    head_hash_ = saved_hash;
+    return Refusal(released);
+  }
+  cache_->Remember(*outcome.dossier);
+  return outcome;
+}
+
+absl::Status SqliteEventStore::AppendEvents(const CommandRequest& request,
+                                            const Dossier* before,
+                                            std::vector<Event> events,
+                                            absl::Time now,
+                                            CommandOutcome& outcome) {
+  Dossier state = before != nullptr ? *before : Dossier();
+  const int64_t recorded_at = ToStoredMicros(now);
+  for (Event& event : events) {
+    const std::string payload =
+        EncodeEventPayload(event.body, request.request_id);
+    // Apply what is stored, not the engine's original: the two differ below
+    // storage precision, and a replay only ever sees the stored one.
+    absl::StatusOr<DecodedPayload> decoded = DecodeEventPayload(payload);
+    if (!decoded.ok()) {
+      return absl::InternalError(absl::StrCat(
+          "an event of dossier ", event.dossier_code,
+          " does not survive encoding: ", decoded.status().message()));
+    }
+    event.body = std::move(decoded->body);
+    event.occurred_at = ToStoredPrecision(event.occurred_at);
+
+    StoredEvent stored;
+    stored.sequence = head_sequence_ + 1;
+    stored.recorded_at = FromStoredMicros(recorded_at);
+    stored.previous_hash = head_hash_;
+    const std::string type = EventTypeName(event.body);
+    ChainedFields fields;
+    fields.sequence = stored.sequence;
+    fields.dossier_code = event.dossier_code;
+    fields.dossier_version = event.dossier_version;
+    fields.type = type;
+    fields.occurred_at_micros = ToStoredMicros(event.occurred_at);
+    fields.recorded_at_micros = recorded_at;
+    fields.actor = event.actor;
+    fields.rule_version = event.rule_version;
+    fields.payload = payload;
+    stored.hash = ChainHash(stored.previous_hash, fields, hash_scratch_);
+
+    insert_event_.BindInt(1, fields.sequence)
+        .BindText(2, fields.dossier_code)
+        .BindInt(3, fields.dossier_version)
+        .BindText(4, fields.type)
+        .BindInt(5, fields.occurred_at_micros)
+        .BindInt(6, fields.recorded_at_micros)
+        .BindText(7, fields.actor)
+        .BindText(8, fields.rule_version)
+        .BindBlob(9, fields.payload)
+        .BindBlob(10, stored.previous_hash)
+        .BindBlob(11, stored.hash);
+    if (absl::Status status = insert_event_.Run(); !status.ok()) {
+      return status;
+    }
+
+    Dossier after = state;
+    if (absl::Status status = Apply(after, event); !status.ok()) {
+      return absl::InternalError(absl::StrCat(
+          "the engine's own event does not apply: ", status.message()));
+    }
+    stored.event = std::move(event);
+    if (absl::Status status = projections_->Update(
+            stored, request.request_id, state.version == 0 ? nullptr : &state,
+            after);
+        !status.ok()) {
+      return status;
+    }
+    state = std::move(after);
+    head_sequence_ = stored.sequence;
+    head_hash_ = stored.hash;
+    outcome.events.push_back(std::move(stored));
+  }
+  outcome.dossier = std::move(state);
+  return absl::OkStatus();
+}
+
+absl::Status SqliteEventStore::WriteHead() {
+  write_meta_.BindText(1, kMetaHeadSequence).BindInt(2, head_sequence_);
+  if (absl::Status status = write_meta_.Run(); !status.ok()) return status;
+  write_meta_.BindText(1, kMetaHeadHash).BindBlob(2, head_hash_);
+  return write_meta_.Run();
+}
+
+// ---------------------------------------------------------------------------
+// Reads
+
+absl::StatusOr<Dossier> SqliteEventStore::ReadDossier(const std::string& code) {
+  absl::MutexLock lock(&read_mu_);
+  read_dossier_.BindText(1, code);
+  absl::StatusOr<bool> row = read_dossier_.Step();
+  if (!row.ok() || !*row) {
+    read_dossier_.Reset();
+    if (!row.ok()) return row.status();
+    return absl::NotFoundError(absl::StrCat("dossier ", code, " not found"));
+  }
+  absl::StatusOr<Dossier> dossier =
+      DecodeDossierSnapshot(read_dossier_.ColumnBlob(0));
+  read_dossier_.Reset();
+  if (!dossier.ok()) {
+    return absl::DataLossError(absl::StrCat(
+        "dossier ", code, ": stored snapshot: ", dossier.status().message()));
+  }
+  return dossier;
+}
+
+absl::StatusOr<std::vector<StoredEvent>> SqliteEventStore::ReadDossierEvents(
+    const std::string& code) {
+  absl::MutexLock lock(&read_mu_);
+  read_dossier_events_.BindText(1, code);
+  return ReadAllEvents(read_dossier_events_);
+}
+
+absl::StatusOr<std::vector<StoredEvent>> SqliteEventStore::ReadEvents(
+    int64_t after_sequence, int64_t limit) {
+  if (limit <= 0) return std::vector<StoredEvent>();
+  absl::MutexLock lock(&read_mu_);
+  read_events_.BindInt(1, after_sequence).BindInt(2, limit);
+  return ReadAllEvents(read_events_);
+}
+
+absl::StatusOr<int64_t> SqliteEventStore::LastSequence() {
+  absl::MutexLock lock(&read_mu_);
+  absl::StatusOr<bool> row = read_last_sequence_.Step();
+  const int64_t last = row.ok() && *row ? read_last_sequence_.ColumnInt(0) : 0;
+  read_last_sequence_.Reset();
+  if (!row.ok()) return row.status();
+  return last;
+}
+
+}  // namespace motcua::store

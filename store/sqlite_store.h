@@ -1,0 +1,118 @@
+#ifndef MOTCUA_STORE_SQLITE_STORE_H_
+#define MOTCUA_STORE_SQLITE_STORE_H_
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "engine/clock.h"
+#include "engine/rules.h"
+#include "store/dossier_cache.h"
+#include "store/event_store.h"
+#include "store/projections.h"
+#include "store/sqlite.h"
+
+namespace motcua::store {
+
+// The SQLite implementation of EventStore (see event_store.h for the
+// contract). Built by EventStore::Open.
+//
+// Threads: Execute, SetRules and the reads may be called from any thread.
+// The writer thread alone uses the write connection, the projections and
+// the state cache; the reads share one read connection under read_mu_. In
+// WAL mode a reader sees the last committed batch and never waits for the
+// writer.
+class SqliteEventStore final : public EventStore {
+ public:
+  static absl::StatusOr<std::unique_ptr<SqliteEventStore>> Open(
+      const StoreOptions& options, const Clock* clock,
+      std::shared_ptr<const RuleSet> rules);
+  ~SqliteEventStore() override;
+
+  void SetRules(std::shared_ptr<const RuleSet> rules) override;
+  absl::Status Execute(CommandRequest request,
+                       std::function<void(CommandOutcome)> done) override;
+  CommandOutcome ExecuteAndWait(CommandRequest request) override;
+  void Close() override;
+
+  absl::StatusOr<Dossier> ReadDossier(const std::string& code) override;
+  absl::StatusOr<std::vector<StoredEvent>> ReadDossierEvents(
+      const std::string& code) override;
+  absl::StatusOr<std::vector<StoredEvent>> ReadEvents(int64_t after_sequence,
+                                                      int64_t limit) override;
+  absl::StatusOr<int64_t> LastSequence() override;
+
+ private:
+  struct Pending {
+    CommandRequest request;
+    std::function<void(CommandOutcome)> done;
+  };
+
+  SqliteEventStore(const StoreOptions& options, const Clock* clock,
+                   std::shared_ptr<const RuleSet> rules);
+  absl::Status Initialize();
+  absl::Status PrepareWriter();
+  absl::Status PrepareReader();
+  absl::Status LoadHead();
+
+  void WriterLoop();
+  bool WriterHasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_);
+  void ProcessBatch(std::vector<Pending>& batch);
+  CommandOutcome ProcessCommand(const CommandRequest& request,
+                                const RuleSet& rules);
+  // Appends the decided events of one command inside its savepoint.
+  absl::Status AppendEvents(const CommandRequest& request,
+                            const Dossier* before, std::vector<Event> events,
+                            absl::Time now, CommandOutcome& outcome);
+  absl::Status WriteHead();
+
+  const StoreOptions options_;
+  const Clock* const clock_;
+
+  absl::Mutex rules_mu_;
+  std::shared_ptr<const RuleSet> rules_ ABSL_GUARDED_BY(rules_mu_);
+
+  absl::Mutex queue_mu_;
+  std::deque<Pending> queue_ ABSL_GUARDED_BY(queue_mu_);
+  bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
+
+  absl::Mutex close_mu_;
+  std::thread writer_thread_ ABSL_GUARDED_BY(close_mu_);
+
+  // The writer thread's own, after Open. Declared before what uses them, so
+  // that statements are finalized before their connection closes.
+  Database writer_db_;
+  std::unique_ptr<Projections> projections_;
+  std::unique_ptr<DossierCache> cache_;
+  Statement begin_;
+  Statement commit_;
+  Statement rollback_;
+  Statement savepoint_;
+  Statement release_;
+  Statement rollback_to_;
+  Statement insert_event_;
+  Statement write_meta_;
+  int64_t head_sequence_ = 0;
+  std::string head_hash_;
+  std::string hash_scratch_;
+
+  absl::Mutex read_mu_;
+  Database reader_db_ ABSL_GUARDED_BY(read_mu_);
+  Statement read_dossier_ ABSL_GUARDED_BY(read_mu_);
+  Statement read_dossier_events_ ABSL_GUARDED_BY(read_mu_);
+  Statement read_events_ ABSL_GUARDED_BY(read_mu_);
+  Statement read_last_sequence_ ABSL_GUARDED_BY(read_mu_);
+};
+
+}  // namespace motcua::store
+
+#endif  // MOTCUA_STORE_SQLITE_STORE_H_

@@ -1,0 +1,440 @@
+// Tests of the SQLite event store (store/sqlite_store.cc) through its
+// EventStore interface, on real database files: commands go in, dossiers and
+// events come back, retries are answered once, refusals leave no trace.
+#include "store/sqlite_store.h"
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/time.h"
+#include "engine/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "store/audit.h"
+#include "store/sqlite.h"
+#include "tests/store/store_test_support.h"
+
+namespace motcua::store {
+namespace {
+
+using ::motcua::store::testing::kBusinessProcedure;
+using ::motcua::store::testing::kLandProcedure;
+using ::motcua::store::testing::MondayMorning;
+using ::motcua::store::testing::OptionsFor;
+using ::motcua::store::testing::Request;
+using ::motcua::store::testing::ShippedRules;
+using ::motcua::store::testing::Submission;
+using ::motcua::store::testing::TempDir;
+using ::testing::HasSubstr;
+
+class SqliteEventStoreTest : public ::testing::Test {
+ protected:
+  SqliteEventStoreTest() : clock_(MondayMorning()) {}
+
+  std::string DatabasePath() const { return directory_.File("motcua.db"); }
+
+  std::unique_ptr<EventStore> OpenStore(StoreOptions options) {
+    absl::StatusOr<std::unique_ptr<EventStore>> store =
+        EventStore::Open(options, &clock_, ShippedRules());
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? std::move(*store) : nullptr;
+  }
+  std::unique_ptr<EventStore> OpenStore() {
+    return OpenStore(OptionsFor(DatabasePath()));
+  }
+
+  // A count from the database file, read beside the store.
+  int64_t Count(const std::string& sql) {
+    absl::StatusOr<Database> database =
+        Database::Open(DatabasePath(), OpenMode::kReadOnly);
+    EXPECT_TRUE(database.ok()) << database.status();
+    if (!database.ok()) return -1;
+    absl::StatusOr<std::optional<int64_t>> value = database->QueryInt(sql);
+    EXPECT_TRUE(value.ok()) << value.status();
+    return value.ok() ? value->value_or(0) : -1;
+  }
+
+  void ExpectLogIntactAndReplayable() {
+    absl::StatusOr<VerifyReport> verified = VerifyLog(DatabasePath());
+    ASSERT_TRUE(verified.ok()) << verified.status();
+    EXPECT_TRUE(verified->ok()) << verified->problem;
+    absl::StatusOr<ReplayReport> replayed =
+        ReplayAndCompare(DatabasePath(), directory_.File("replay.db"));
+    ASSERT_TRUE(replayed.ok()) << replayed.status();
+    EXPECT_THAT(replayed->differences, ::testing::IsEmpty());
+  }
+
+  TempDir directory_;
+  FakeClock clock_;
+};
+
+TEST_F(SqliteEventStoreTest, SubmitAnswersTheDueTimeAndReadsBack) {
+  std::unique_ptr<EventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  CommandOutcome outcome = store->ExecuteAndWait(
+      Request("HS-1", Submission(clock_.Now() - absl::Minutes(3))));
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status;
+  EXPECT_FALSE(outcome.repeated);
+  ASSERT_TRUE(outcome.dossier.has_value());
+  EXPECT_EQ(outcome.dossier->version, 1);
+  EXPECT_EQ(outcome.dossier->state, LifecycleState::kReceived);
+  EXPECT_GT(outcome.dossier->due_at, clock_.Now() + absl::Hours(24 * 10));
+  ASSERT_EQ(outcome.events.size(), 1u);
+  EXPECT_EQ(outcome.events[0].sequence, 1);
+  EXPECT_EQ(outcome.events[0].recorded_at, clock_.Now());
+  EXPECT_EQ(outcome.events[0].previous_hash, std::string(32, '\0'));
+  EXPECT_EQ(outcome.events[0].hash.size(), 32u);
+
+  absl::StatusOr<Dossier> read = store->ReadDossier("HS-1");
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->due_at, outcome.dossier->due_at);
+  EXPECT_EQ(read->steps.size(), 1u);
+  EXPECT_EQ(store->ReadDossier("HS-404").status().code(),
+            absl::StatusCode::kNotFound);
+  absl::StatusOr<int64_t> last = store->LastSequence();
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(*last, 1);
+}
+
+TEST_F(SqliteEventStoreTest, AWholeLifecycleIsLoggedAndProjected) {
+  std::unique_ptr<EventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  auto run = [&](Action action) {
+    CommandOutcome outcome = store->ExecuteAndWait(Request("HS-2", action));
+    EXPECT_TRUE(outcome.status.ok())
+        << ActionName(action) << ": " << outcome.status;
+    clock_.Advance(absl::Hours(1));
+    return outcome;
+  };
+  run(Submission(clock_.Now()));
+  run(HandOverAction{});  // receipt -> cadastral-check
+  // Paused: no deadline is watched.
+  run(RequestSupplementAction{{"land certificate"}});
+  EXPECT_EQ(Count("SELECT count(*) FROM deadlines WHERE dossier_code = "
+                  "'HS-2'"),
+            0);
+  const int64_t due_before = Count(
+      "SELECT due_at FROM dossiers WHERE code = 'HS-2'");
+  run(ReceiveSupplementAction{});
+  // Resumed: both deadlines are back, moved by the working time paused.
+  EXPECT_EQ(Count("SELECT count(*) FROM deadlines WHERE dossier_code = "
+                  "'HS-2'"),
+            2);
+  EXPECT_EQ(Count("SELECT due_at FROM deadlines WHERE dossier_code = 'HS-2' "
+                  "AND kind = 'dossier'"),
+            Count("SELECT due_at FROM dossiers WHERE code = 'HS-2'"));
+  EXPECT_GT(Count("SELECT due_at FROM dossiers WHERE code = 'HS-2'"),
+            due_before);
+  run(HandOverAction{});
+  run(StopAction{"court order"});
+  run(ResumeAction{});
+  run(ApologiseAction{"backlog", clock_.Now() + absl::Hours(24 * 40)});
+  CommandOutcome resolved = run(ResolveAction{"issued"});
+  ASSERT_TRUE(resolved.dossier.has_value());
+  EXPECT_EQ(resolved.dossier->state, LifecycleState::kResolved);
+  EXPECT_EQ(resolved.dossier->classification, Classification::kEarly);
+  CommandOutcome returned = run(ReturnResultAction{});
+  ASSERT_TRUE(returned.dossier.has_value());
+  EXPECT_EQ(returned.dossier->version, 10);
+
+  absl::StatusOr<std::vector<StoredEvent>> events =
+      store->ReadDossierEvents("HS-2");
+  ASSERT_TRUE(events.ok()) << events.status();
+  std::vector<std::string> types;
+  for (const StoredEvent& stored : *events) {
+    types.push_back(EventTypeName(stored.event.body));
+  }
+  EXPECT_THAT(types,
+              ::testing::ElementsAre("received", "handed_over",
+                                     "supplement_requested",
+                                     "supplement_received", "handed_over",
+                                     "stopped", "resumed", "apologised",
+                                     "resolved", "result_returned"));
+  for (size_t i = 1; i < events->size(); ++i) {
+    EXPECT_EQ((*events)[i].previous_hash, (*events)[i - 1].hash);
+  }
+  absl::StatusOr<std::vector<StoredEvent>> page = store->ReadEvents(3, 4);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 4u);
+  EXPECT_EQ(page->front().sequence, 4);
+  EXPECT_EQ(page->back().sequence, 7);
+
+  // The control sheet: three steps, all ended; no deadline left; one
+  // dossier counted as returned.
+  EXPECT_EQ(Count("SELECT count(*) FROM control_sheet WHERE dossier_code = "
+                  "'HS-2' AND ended_at IS NOT NULL"),
+            3);
+  EXPECT_EQ(Count("SELECT count(*) FROM deadlines"), 0);
+  EXPECT_EQ(Count("SELECT sum(count) FROM counters"), 1);
+  EXPECT_EQ(Count("SELECT count FROM counters WHERE state = 7"), 1);
+  store->Close();
+  ExpectLogIntactAndReplayable();
+}
+
+TEST_F(SqliteEventStoreTest, ARetryWithTheSameRequestIdIsAnsweredOnce) {
+  std::unique_ptr<EventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  CommandOutcome first = store->ExecuteAndWait(
+      Request("HS-3", Submission(clock_.Now()), "req-1"));
+  ASSERT_TRUE(first.status.ok()) << first.status;
+  CommandOutcome handed =
+      store->ExecuteAndWait(Request("HS-3", HandOverAction{}, "req-2"));
+  ASSERT_TRUE(handed.status.ok()) << handed.status;
+
+  clock_.Advance(absl::Minutes(5));
+  CommandOutcome again =
+      store->ExecuteAndWait(Request("HS-3", HandOverAction{}, "req-2"));
+  ASSERT_TRUE(again.status.ok()) << again.status;
+  EXPECT_TRUE(again.repeated);
+  EXPECT_TRUE(again.events.empty());
+  ASSERT_TRUE(again.dossier.has_value());
+  EXPECT_EQ(again.dossier->version, 2);
+  EXPECT_EQ(again.dossier->steps.size(), handed.dossier->steps.size());
+  EXPECT_EQ(Count("SELECT count(*) FROM events"), 2);
+
+  // A request id is bound to its dossier.
+  CommandOutcome elsewhere = store->ExecuteAndWait(
+      Request("HS-OTHER", Submission(clock_.Now()), "req-1"));
+  EXPECT_EQ(elsewhere.status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(elsewhere.status.message(), HasSubstr("HS-3"));
+}
+
+TEST_F(SqliteEventStoreTest, ResubmittingADossierCodeComparesTheContent) {
+  std::unique_ptr<EventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  const SubmitAction submit = Submission(clock_.Now());
+  CommandOutcome first = store->ExecuteAndWait(Request("HS-4", submit));
+  ASSERT_TRUE(first.status.ok()) << first.status;
+
+  CommandOutcome same = store->ExecuteAndWait(Request("HS-4", submit));
+  ASSERT_TRUE(same.status.ok()) << same.status;
+  EXPECT_TRUE(same.repeated);
+  EXPECT_TRUE(same.events.empty());
+  ASSERT_TRUE(same.dossier.has_value());
+  EXPECT_EQ(same.dossier->due_at, first.dossier->due_at);
+
+  SubmitAction different = submit;
+  different.summary = "another dossier";
+  CommandOutcome clash = store->ExecuteAndWait(Request("HS-4", different));
+  EXPECT_EQ(clash.status.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(Count("SELECT count(*) FROM events"), 1);
+}
+
+TEST_F(SqliteEventStoreTest, AStaleExpectedVersionIsAborted) {
+  std::unique_ptr<EventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(
+      store->ExecuteAndWait(Request("HS-5", Submission(clock_.Now()))).status.ok());
+  ASSERT_TRUE(
+      store->ExecuteAndWait(Request("HS-5", HandOverAction{}, "", 1)).status.ok());
+  CommandOutcome stale =
+      store->ExecuteAndWait(Request("HS-5", HandOverAction{}, "", 1));
+  EXPECT_EQ(stale.status.code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(stale.status.message(), HasSubstr("version 2"));
+  EXPECT_THAT(stale.status.message(), HasSubstr("expected version 1"));
+  EXPECT_EQ(Count("SELECT count(*) FROM events"), 2);
+}
+
+TEST_F(SqliteEventStoreTest, ARefusedCommandAppendsNothingWhileItsBatchCommits) {
+  std::unique_ptr<EventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  // Hold the writer inside the first command's callback, so that the next
+  // commands queue up and are taken as one batch.
+  absl::Notification release;
+  absl::Notification first_done;
+  ASSERT_TRUE(store
+                  ->Execute(Request("HS-6", Submission(clock_.Now())),
+                            [&](CommandOutcome outcome) {
+                              EXPECT_TRUE(outcome.status.ok());
+                              release.WaitForNotification();
+                              first_done.Notify();
+                            })
+                  .ok());
+  std::vector<CommandOutcome> outcomes(4);
+  absl::Notification all_done;
+  std::atomic<int> remaining = 4;
+  auto collect = [&](int index) {
+    return [&, index](CommandOutcome outcome) {
+      outcomes[index] = std::move(outcome);
+      if (--remaining == 0) all_done.Notify();
+    };
+  };
+  ASSERT_TRUE(store->Execute(Request("HS-6", HandOverAction{}), collect(0)).ok());
+  // Not allowed while PROCESSING.
+  ASSERT_TRUE(
+      store->Execute(Request("HS-6", ReceiveSupplementAction{}), collect(1)).ok());
+  ASSERT_TRUE(store->Execute(Request("HS-6", HandOverAction{}), collect(2)).ok());
+  ASSERT_TRUE(
+      store->Execute(Request("HS-7", Submission(clock_.Now())), collect(3)).ok());
+  release.Notify();
+  all_done.WaitForNotification();
+
+  EXPECT_TRUE(outcomes[0].status.ok()) << outcomes[0].status;
+  EXPECT_EQ(outcomes[1].status.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(outcomes[1].dossier.has_value());
+  EXPECT_TRUE(outcomes[1].events.empty());
+  ASSERT_TRUE(outcomes[2].status.ok()) << outcomes[2].status;
+  EXPECT_EQ(outcomes[2].dossier->version, 3);
+  EXPECT_EQ(outcomes[2].events[0].sequence, 3);
+  ASSERT_TRUE(outcomes[3].status.ok()) << outcomes[3].status;
+  EXPECT_EQ(outcomes[3].events[0].sequence, 4);
+  EXPECT_EQ(Count("SELECT count(*) FROM events"), 4);
+  store->Close();
+  ExpectLogIntactAndReplayable();
+}
+
+TEST_F(SqliteEventStoreTest, AFullQueueIsResourceExhausted) {
+  StoreOptions options = OptionsFor(DatabasePath());
+  options.queue_capacity = 2;
+  std::unique_ptr<EventStore> store = OpenStore(options);
+  ASSERT_NE(store, nullptr);
+  absl::Notification release;
+  absl::Notification holding;
+  ASSERT_TRUE(store
+                  ->Execute(Request("HS-8", Submission(clock_.Now())),
+                            [&](CommandOutcome) {
+                              holding.Notify();
+                              release.WaitForNotification();
+                            })
+                  .ok());
+  holding.WaitForNotification();
+  EXPECT_TRUE(store->Execute(Request("HS-8", HandOverAction{}), nullptr).ok());
+  EXPECT_TRUE(store->Execute(Request("HS-8", HandOverAction{}), nullptr).ok());
+  absl::Status full = store->Execute(Request("HS-8", HandOverAction{}), nullptr);
+  EXPECT_EQ(full.code(), absl::StatusCode::kResourceExhausted);
+  release.Notify();
+  // Close drains what was queued.
+  store->Close();
+  EXPECT_EQ(Count("SELECT count(*) FROM events"), 3);
+  EXPECT_EQ(store->Execute(Request("HS-8", HandOverAction{}), nullptr).code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(store->ExecuteAndWait(Request("HS-8", HandOverAction{})).status.code(),
+            absl::StatusCode::kUnavailable);
+}
+
+TEST_F(SqliteEventStoreTest, ConcurrentSubmissionsAreAllAcknowledged) {
+  std::unique_ptr<EventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 200;
+  std::atomic<int> acknowledged = 0;
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string code = absl::StrCat("T", t, "-", i);
+        CommandOutcome outcome = store->ExecuteAndWait(Request(
+            code, Submission(clock_.Now(), i % 2 ? kLandProcedure
+                                                 : kBusinessProcedure)));
+        if (outcome.status.ok() && outcome.events.size() == 1) ++acknowledged;
+      }
+    });
+  }
+  for (std::thread& thread : threads) thread.join();
+  EXPECT_EQ(acknowledged, kThreads * kPerThread);
+  absl::StatusOr<int64_t> last = store->LastSequence();
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(*last, kThreads * kPerThread);
+  EXPECT_EQ(Count("SELECT sum(count) FROM counters"), kThreads * kPerThread);
+  store->Close();
+  ExpectLogIntactAndReplayable();
+}
+
+TEST_F(SqliteEventStoreTest, StateSurvivesReopeningAndASmallCache) {
+  StoreOptions options = OptionsFor(DatabasePath());
+  options.state_cache_entries = 1;
+  {
+    std::unique_ptr<EventStore> store = OpenStore(options);
+    ASSERT_NE(store, nullptr);
+    for (const char* code : {"A", "B", "C"}) {
+      ASSERT_TRUE(store->ExecuteAndWait(Request(code, Submission(clock_.Now())))
+                      .status.ok());
+    }
+    // Each command evicts the state the next one needs.
+    for (const char* code : {"A", "B", "C"}) {
+      ASSERT_TRUE(
+          store->ExecuteAndWait(Request(code, HandOverAction{})).status.ok());
+    }
+  }
+  options.state_cache_entries = 0;
+  std::unique_ptr<EventStore> store = OpenStore(options);
+  ASSERT_NE(store, nullptr);
+  CommandOutcome outcome =
+      store->ExecuteAndWait(Request("B", RequestSupplementAction{{"photo"}}));
+  ASSERT_TRUE(outcome.status.ok()) << outcome.status;
+  EXPECT_EQ(outcome.dossier->version, 3);
+  EXPECT_EQ(outcome.events[0].sequence, 7);
+  store->Close();
+  ExpectLogIntactAndReplayable();
+}
+
+TEST_F(SqliteEventStoreTest, ADatabaseWithANewerSchemaIsRefused) {
+  { ASSERT_NE(OpenStore(), nullptr); }
+  {
+    absl::StatusOr<Database> database =
+        Database::Open(DatabasePath(), OpenMode::kReadWrite);
+    ASSERT_TRUE(database.ok());
+    ASSERT_TRUE(database
+                    ->Execute("UPDATE meta SET value = 99 WHERE key = "
+                              "'schema_version'")
+                    .ok());
+  }
+  absl::StatusOr<std::unique_ptr<EventStore>> store =
+      EventStore::Open(OptionsFor(DatabasePath()), &clock_, ShippedRules());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(store.status().message(), HasSubstr("schema version 99"));
+  EXPECT_EQ(VerifyLog(DatabasePath()).status().code(),
+            absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(SqliteEventStoreTest, AnotherApplicationsDatabaseIsRefused) {
+  {
+    absl::StatusOr<Database> database =
+        Database::Open(DatabasePath(), OpenMode::kReadWriteCreate);
+    ASSERT_TRUE(database.ok());
+    ASSERT_TRUE(database->Execute("CREATE TABLE t (x)").ok());
+  }
+  absl::StatusOr<std::unique_ptr<EventStore>> store =
+      EventStore::Open(OptionsFor(DatabasePath()), &clock_, ShippedRules());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST_F(SqliteEventStoreTest, OpeningALogCutShortIsDataLoss) {
+  {
+    std::unique_ptr<EventStore> store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->ExecuteAndWait(Request("HS-9", Submission(clock_.Now())))
+                    .status.ok());
+    ASSERT_TRUE(
+        store->ExecuteAndWait(Request("HS-9", HandOverAction{})).status.ok());
+  }
+  {
+    absl::StatusOr<Database> database =
+        Database::Open(DatabasePath(), OpenMode::kReadWrite);
+    ASSERT_TRUE(database.ok());
+    ASSERT_TRUE(database->Execute("DELETE FROM events WHERE sequence = 2").ok());
+  }
+  absl::StatusOr<std::unique_ptr<EventStore>> store =
+      EventStore::Open(OptionsFor(DatabasePath()), &clock_, ShippedRules());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(store.status().message(), HasSubstr("sequence 1"));
+}
+
+TEST_F(SqliteEventStoreTest, ANewRuleSetIsUsedForLaterCommands) {
+  std::unique_ptr<EventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  store->SetRules(ShippedRules());
+  CommandOutcome outcome =
+      store->ExecuteAndWait(Request("HS-10", Submission(clock_.Now())));
+  ASSERT_TRUE(outcome.status.ok());
+  EXPECT_EQ(outcome.events[0].event.rule_version, ShippedRules()->version());
+}
+
+}  // namespace
+}  // namespace motcua::store
