@@ -64,6 +64,53 @@ struct CommandOutcome {
   bool repeated = false;
 };
 
+// Which dossiers a list wants; empty strings and nullopt match any.
+struct DossierFilter {
+  std::string agency;
+  std::string procedure_code;
+  std::string unit;  // the unit holding the dossier now
+  std::optional<LifecycleState> state;
+};
+
+// A pending deadline: the dossier's own, or its open step's.
+enum class DeadlineKind { kDossier, kStep };
+
+struct Deadline {
+  std::string dossier_code;
+  DeadlineKind kind = DeadlineKind::kDossier;
+  absl::Time due_at;
+  std::string step_id;  // the open step's, or empty
+  std::string unit;     // who holds the dossier, or empty
+  std::string agency;
+  std::string procedure_code;
+};
+
+// Where a page of deadlines ends: the next page starts after it.
+struct DeadlineCursor {
+  absl::Time due_at;
+  std::string dossier_code;
+};
+
+// Pending deadlines of one kind with due_from <= due_at < due_before, in
+// (due_at, dossier_code) order: an index range, never a scan of every
+// dossier.
+struct DeadlineQuery {
+  DeadlineKind kind = DeadlineKind::kDossier;
+  std::string agency;
+  std::string unit;
+  std::string procedure_code;
+  absl::Time due_from = absl::InfinitePast();
+  absl::Time due_before = absl::InfiniteFuture();
+  std::optional<DeadlineCursor> after;
+  int limit = 100;
+};
+
+// How many pending deadlines of one agency fall before an instant.
+struct AgencyCount {
+  std::string agency;
+  int64_t count = 0;
+};
+
 // The SQLite event log and its projections: the only code that speaks SQL.
 //
 // One writer thread owns the write connection. Commands queue up; the writer
@@ -106,6 +153,22 @@ class EventStore {
       int64_t after_sequence, int64_t limit) = 0;
   // The sequence of the last committed event (0 for an empty log).
   virtual absl::StatusOr<int64_t> LastSequence() = 0;
+
+  // Dossiers matching `filter` with a code greater than `after_code`, in
+  // code order, at most `limit`.
+  virtual absl::StatusOr<std::vector<Dossier>> ListDossiers(
+      const DossierFilter& filter, const std::string& after_code,
+      int limit) = 0;
+  virtual absl::StatusOr<std::vector<Deadline>> ListDeadlines(
+      const DeadlineQuery& query) = 0;
+  // Pending deadlines of `kind` due before `due_before`, per agency.
+  virtual absl::StatusOr<std::vector<AgencyCount>> CountDeadlinesByAgency(
+      DeadlineKind kind, absl::Time due_before) = 0;
+
+  // `observer` runs on the writer thread after each commit that appended
+  // events, with the last sequence committed. It must return quickly (wake
+  // someone up); it replaces any earlier observer.
+  virtual void SetCommitObserver(std::function<void(int64_t)> observer) = 0;
 };
 
 }  // namespace motcua::store

@@ -99,6 +99,20 @@ CREATE TABLE requests (
   outcome BLOB NOT NULL               -- motcua.v1.RequestOutcome
 ) WITHOUT ROWID;
 )sql"},
+    {2, R"sql(
+-- Supervision reads: every filter of ListOverdue / ListDueSoon is an index
+-- range in due-time order, and every filter of List an index range in code
+-- order. (A WITHOUT ROWID index ends with the table's primary key, so
+-- deadlines come out ordered by (due_at, dossier_code).)
+CREATE INDEX deadlines_by_kind ON deadlines (kind, due_at);
+CREATE INDEX deadlines_by_agency ON deadlines (agency, kind, due_at);
+CREATE INDEX deadlines_by_unit ON deadlines (unit, kind, due_at);
+CREATE INDEX deadlines_by_procedure ON deadlines (procedure_code, kind, due_at);
+CREATE INDEX dossiers_by_agency ON dossiers (agency, code);
+CREATE INDEX dossiers_by_state ON dossiers (state, code);
+CREATE INDEX dossiers_by_unit ON dossiers (current_unit, code);
+CREATE INDEX dossiers_by_procedure ON dossiers (procedure_code, code);
+)sql"},
 };
 
 absl::StatusOr<int64_t> ReadSchemaVersion(Database& database) {

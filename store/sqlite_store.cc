@@ -302,13 +302,15 @@ void SqliteEventStore::ProcessBatch(std::vector<Pending>& batch) {
   outcomes.reserve(batch.size());
 
   absl::Status status = begin_.Run();
+  bool appended = false;
   if (status.ok()) {
     const int64_t batch_head_sequence = head_sequence_;
     const std::string batch_head_hash = head_hash_;
     for (Pending& pending : batch) {
       outcomes.push_back(ProcessCommand(pending.request, *rules));
     }
-    if (head_sequence_ != batch_head_sequence) status = WriteHead();
+    appended = head_sequence_ != batch_head_sequence;
+    if (appended) status = WriteHead();
     if (status.ok()) status = commit_.Run();
     if (!status.ok()) {
       // Nothing of the batch is durable: forget what it did to the states
@@ -328,7 +330,12 @@ void SqliteEventStore::ProcessBatch(std::vector<Pending>& batch) {
                          "recorded: ",
                          status.message()))));
   }
-  // Only now, after the COMMIT, may anyone learn of an outcome.
+  // Only now, after the COMMIT, may anyone learn of an outcome. Watchers
+  // first: a caller that reads the log after its answer finds it notified.
+  if (status.ok() && appended) {
+    absl::MutexLock lock(&observer_mu_);
+    if (commit_observer_) commit_observer_(head_sequence_);
+  }
   for (size_t i = 0; i < batch.size(); ++i) {
     if (batch[i].done) batch[i].done(std::move(outcomes[i]));
   }
@@ -538,6 +545,157 @@ absl::StatusOr<int64_t> SqliteEventStore::LastSequence() {
   read_last_sequence_.Reset();
   if (!row.ok()) return row.status();
   return last;
+}
+
+absl::StatusOr<Statement*> SqliteEventStore::ReaderStatement(
+    const std::string& sql) {
+  auto [it, inserted] = read_queries_.try_emplace(sql);
+  if (inserted) {
+    absl::StatusOr<Statement> statement = reader_db_.Prepare(sql);
+    if (!statement.ok()) {
+      read_queries_.erase(it);
+      return statement.status();
+    }
+    it->second = std::make_unique<Statement>(std::move(*statement));
+  }
+  return it->second.get();
+}
+
+absl::StatusOr<std::vector<Dossier>> SqliteEventStore::ListDossiers(
+    const DossierFilter& filter, const std::string& after_code, int limit) {
+  if (limit <= 0) return std::vector<Dossier>();
+  // Each filter is an equality on an indexed column; the text of the
+  // statement depends only on which filters are set.
+  std::string sql = "SELECT snapshot FROM dossiers WHERE code > ?1";
+  if (!filter.agency.empty()) absl::StrAppend(&sql, " AND agency = ?2");
+  if (!filter.procedure_code.empty()) {
+    absl::StrAppend(&sql, " AND procedure_code = ?3");
+  }
+  if (!filter.unit.empty()) absl::StrAppend(&sql, " AND current_unit = ?4");
+  if (filter.state.has_value()) absl::StrAppend(&sql, " AND state = ?5");
+  absl::StrAppend(&sql, " ORDER BY code LIMIT ?6");
+
+  absl::MutexLock lock(&read_mu_);
+  absl::StatusOr<Statement*> statement = ReaderStatement(sql);
+  if (!statement.ok()) return statement.status();
+  Statement& query = **statement;
+  query.BindText(1, after_code).BindInt(6, limit);
+  if (!filter.agency.empty()) query.BindText(2, filter.agency);
+  if (!filter.procedure_code.empty()) query.BindText(3, filter.procedure_code);
+  if (!filter.unit.empty()) query.BindText(4, filter.unit);
+  if (filter.state.has_value()) {
+    query.BindInt(5, static_cast<int64_t>(*filter.state));
+  }
+  std::vector<Dossier> dossiers;
+  while (true) {
+    absl::StatusOr<bool> row = query.Step();
+    if (!row.ok()) {
+      query.Reset();
+      return row.status();
+    }
+    if (!*row) break;
+    absl::StatusOr<Dossier> dossier = DecodeDossierSnapshot(query.ColumnBlob(0));
+    if (!dossier.ok()) {
+      query.Reset();
+      return absl::DataLossError(absl::StrCat("a stored dossier snapshot: ",
+                                              dossier.status().message()));
+    }
+    dossiers.push_back(*std::move(dossier));
+  }
+  query.Reset();
+  return dossiers;
+}
+
+namespace {
+const char* DeadlineKindName(DeadlineKind kind) {
+  return kind == DeadlineKind::kDossier ? "dossier" : "step";
+}
+}  // namespace
+
+absl::StatusOr<std::vector<Deadline>> SqliteEventStore::ListDeadlines(
+    const DeadlineQuery& query) {
+  if (query.limit <= 0) return std::vector<Deadline>();
+  std::string sql =
+      "SELECT dossier_code, due_at, step_id, unit, agency, procedure_code "
+      "FROM deadlines WHERE kind = ?1 AND due_at >= ?2 AND due_at < ?3";
+  if (!query.agency.empty()) absl::StrAppend(&sql, " AND agency = ?4");
+  if (!query.unit.empty()) absl::StrAppend(&sql, " AND unit = ?5");
+  if (!query.procedure_code.empty()) {
+    absl::StrAppend(&sql, " AND procedure_code = ?6");
+  }
+  if (query.after.has_value()) {
+    absl::StrAppend(&sql, " AND (due_at, dossier_code) > (?7, ?8)");
+  }
+  absl::StrAppend(&sql, " ORDER BY due_at, dossier_code LIMIT ?9");
+
+  absl::MutexLock lock(&read_mu_);
+  absl::StatusOr<Statement*> statement = ReaderStatement(sql);
+  if (!statement.ok()) return statement.status();
+  Statement& select = **statement;
+  select.BindText(1, DeadlineKindName(query.kind))
+      .BindInt(2, ToStoredMicros(query.due_from))
+      .BindInt(3, ToStoredMicros(query.due_before))
+      .BindInt(9, query.limit);
+  if (!query.agency.empty()) select.BindText(4, query.agency);
+  if (!query.unit.empty()) select.BindText(5, query.unit);
+  if (!query.procedure_code.empty()) select.BindText(6, query.procedure_code);
+  if (query.after.has_value()) {
+    select.BindInt(7, ToStoredMicros(query.after->due_at))
+        .BindText(8, query.after->dossier_code);
+  }
+  std::vector<Deadline> deadlines;
+  while (true) {
+    absl::StatusOr<bool> row = select.Step();
+    if (!row.ok()) {
+      select.Reset();
+      return row.status();
+    }
+    if (!*row) break;
+    Deadline& deadline = deadlines.emplace_back();
+    deadline.dossier_code = std::string(select.ColumnText(0));
+    deadline.kind = query.kind;
+    deadline.due_at = FromStoredMicros(select.ColumnInt(1));
+    deadline.step_id = std::string(select.ColumnText(2));
+    deadline.unit = std::string(select.ColumnText(3));
+    deadline.agency = std::string(select.ColumnText(4));
+    deadline.procedure_code = std::string(select.ColumnText(5));
+  }
+  select.Reset();
+  return deadlines;
+}
+
+absl::StatusOr<std::vector<AgencyCount>>
+SqliteEventStore::CountDeadlinesByAgency(DeadlineKind kind,
+                                         absl::Time due_before) {
+  absl::MutexLock lock(&read_mu_);
+  // deadlines_by_agency is ordered (agency, kind, due_at): each agency's
+  // count is one range of it.
+  absl::StatusOr<Statement*> statement = ReaderStatement(
+      "SELECT agency, count(*) FROM deadlines INDEXED BY deadlines_by_agency "
+      "WHERE kind = ?1 AND due_at < ?2 GROUP BY agency ORDER BY agency");
+  if (!statement.ok()) return statement.status();
+  Statement& select = **statement;
+  select.BindText(1, DeadlineKindName(kind))
+      .BindInt(2, ToStoredMicros(due_before));
+  std::vector<AgencyCount> counts;
+  while (true) {
+    absl::StatusOr<bool> row = select.Step();
+    if (!row.ok()) {
+      select.Reset();
+      return row.status();
+    }
+    if (!*row) break;
+    counts.push_back(
+        AgencyCount{std::string(select.ColumnText(0)), select.ColumnInt(1)});
+  }
+  select.Reset();
+  return counts;
+}
+
+void SqliteEventStore::SetCommitObserver(
+    std::function<void(int64_t)> observer) {
+  absl::MutexLock lock(&observer_mu_);
+  commit_observer_ = std::move(observer);
 }
 
 }  // namespace motcua::store

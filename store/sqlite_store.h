@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -50,6 +51,14 @@ class SqliteEventStore final : public EventStore {
   absl::StatusOr<std::vector<StoredEvent>> ReadEvents(int64_t after_sequence,
                                                       int64_t limit) override;
   absl::StatusOr<int64_t> LastSequence() override;
+  absl::StatusOr<std::vector<Dossier>> ListDossiers(
+      const DossierFilter& filter, const std::string& after_code,
+      int limit) override;
+  absl::StatusOr<std::vector<Deadline>> ListDeadlines(
+      const DeadlineQuery& query) override;
+  absl::StatusOr<std::vector<AgencyCount>> CountDeadlinesByAgency(
+      DeadlineKind kind, absl::Time due_before) override;
+  void SetCommitObserver(std::function<void(int64_t)> observer) override;
 
  private:
   struct Pending {
@@ -74,6 +83,9 @@ class SqliteEventStore final : public EventStore {
                             const Dossier* before, std::vector<Event> events,
                             absl::Time now, CommandOutcome& outcome);
   absl::Status WriteHead();
+  // A statement of the read connection, prepared once per distinct text.
+  absl::StatusOr<Statement*> ReaderStatement(const std::string& sql)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(read_mu_);
 
   const StoreOptions options_;
   const Clock* const clock_;
@@ -111,6 +123,12 @@ class SqliteEventStore final : public EventStore {
   Statement read_dossier_events_ ABSL_GUARDED_BY(read_mu_);
   Statement read_events_ ABSL_GUARDED_BY(read_mu_);
   Statement read_last_sequence_ ABSL_GUARDED_BY(read_mu_);
+  // Filtered lists: one statement per combination of filters.
+  absl::flat_hash_map<std::string, std::unique_ptr<Statement>> read_queries_
+      ABSL_GUARDED_BY(read_mu_);
+
+  absl::Mutex observer_mu_;
+  std::function<void(int64_t)> commit_observer_ ABSL_GUARDED_BY(observer_mu_);
 };
 
 }  // namespace motcua::store

@@ -1,0 +1,182 @@
+// The supervision reads of the event store: filtered lists of dossiers and
+// of pending deadlines, paged in a stable order, and overdue counts per
+// agency, on a real database file.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "engine/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "store/event_store.h"
+#include "tests/store/store_test_support.h"
+
+namespace motcua::store {
+namespace {
+
+using ::motcua::store::testing::kBusinessProcedure;
+using ::motcua::store::testing::kLandProcedure;
+using ::motcua::store::testing::MondayMorning;
+using ::motcua::store::testing::OptionsFor;
+using ::motcua::store::testing::Request;
+using ::motcua::store::testing::ShippedRules;
+using ::motcua::store::testing::Submission;
+using ::motcua::store::testing::TempDir;
+using ::testing::ElementsAre;
+
+std::vector<std::string> Codes(const std::vector<Dossier>& dossiers) {
+  std::vector<std::string> codes;
+  for (const Dossier& dossier : dossiers) codes.push_back(dossier.code);
+  return codes;
+}
+std::vector<std::string> Codes(const std::vector<Deadline>& deadlines) {
+  std::vector<std::string> codes;
+  for (const Deadline& deadline : deadlines) {
+    codes.push_back(deadline.dossier_code);
+  }
+  return codes;
+}
+
+class StoreQueriesTest : public ::testing::Test {
+ protected:
+  StoreQueriesTest() : clock_(MondayMorning()) {
+    absl::StatusOr<std::unique_ptr<EventStore>> store = EventStore::Open(
+        OptionsFor(directory_.File("motcua.db")), &clock_, ShippedRules());
+    EXPECT_TRUE(store.ok()) << store.status();
+    if (store.ok()) store_ = std::move(*store);
+  }
+
+  // Submits dossier `code` to `agency`, received `hours_ago` hours before
+  // the clock.
+  Dossier Submit(const std::string& code, const std::string& agency,
+                 const std::string& procedure, int hours_ago) {
+    SubmitAction submit =
+        Submission(clock_.Now() - absl::Hours(hours_ago), procedure);
+    submit.agency = agency;
+    CommandOutcome outcome = store_->ExecuteAndWait(Request(code, submit));
+    EXPECT_TRUE(outcome.status.ok()) << outcome.status;
+    return outcome.dossier.value_or(Dossier());
+  }
+
+  TempDir directory_;
+  FakeClock clock_;
+  std::unique_ptr<EventStore> store_;
+};
+
+TEST_F(StoreQueriesTest, ListDossiersFiltersAndPagesInCodeOrder) {
+  ASSERT_NE(store_, nullptr);
+  for (int i = 0; i < 7; ++i) {
+    Submit(absl::StrFormat("A-%02d", i), i % 2 == 0 ? "agency-even" : "agency-odd",
+           i < 4 ? kLandProcedure : kBusinessProcedure, 1);
+  }
+  ASSERT_TRUE(store_->ExecuteAndWait(Request("A-02", HandOverAction{}))
+                  .status.ok());
+
+  DossierFilter even;
+  even.agency = "agency-even";
+  absl::StatusOr<std::vector<Dossier>> first = store_->ListDossiers(even, "", 2);
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_THAT(Codes(*first), ElementsAre("A-00", "A-02"));
+  absl::StatusOr<std::vector<Dossier>> second =
+      store_->ListDossiers(even, "A-02", 2);
+  ASSERT_TRUE(second.ok()) << second.status();
+  EXPECT_THAT(Codes(*second), ElementsAre("A-04", "A-06"));
+
+  DossierFilter processing;
+  processing.state = LifecycleState::kProcessing;
+  EXPECT_THAT(Codes(*store_->ListDossiers(processing, "", 100)),
+              ElementsAre("A-02"));
+
+  DossierFilter business;
+  business.procedure_code = kBusinessProcedure;
+  business.agency = "agency-odd";
+  EXPECT_THAT(Codes(*store_->ListDossiers(business, "", 100)),
+              ElementsAre("A-05"));
+
+  DossierFilter held;
+  held.unit = (*store_->ReadDossier("A-02")).steps.back().unit;
+  EXPECT_THAT(Codes(*store_->ListDossiers(held, "", 100)), ElementsAre("A-02"));
+}
+
+TEST_F(StoreQueriesTest, DeadlinesComeInDueOrderWithACursor) {
+  ASSERT_NE(store_, nullptr);
+  // Received earlier means due earlier (same procedure and calendar).
+  Submit("D-1", "agency-a", kBusinessProcedure, 24 * 30);
+  Submit("D-2", "agency-b", kBusinessProcedure, 24 * 20);
+  Submit("D-3", "agency-a", kBusinessProcedure, 24 * 10);
+  Submit("D-4", "agency-a", kBusinessProcedure, 0);
+
+  DeadlineQuery overdue;
+  overdue.due_before = clock_.Now();
+  absl::StatusOr<std::vector<Deadline>> all = store_->ListDeadlines(overdue);
+  ASSERT_TRUE(all.ok()) << all.status();
+  ASSERT_FALSE(all->empty());
+  for (size_t i = 1; i < all->size(); ++i) {
+    EXPECT_LE((*all)[i - 1].due_at, (*all)[i].due_at);
+  }
+  for (const Deadline& deadline : *all) {
+    EXPECT_LT(deadline.due_at, clock_.Now());
+    EXPECT_NE(deadline.dossier_code, "D-4");  // not due yet
+  }
+
+  DeadlineQuery agency_a = overdue;
+  agency_a.agency = "agency-a";
+  agency_a.limit = 1;
+  absl::StatusOr<std::vector<Deadline>> page = store_->ListDeadlines(agency_a);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_THAT(Codes(*page), ElementsAre("D-1"));
+  agency_a.after = DeadlineCursor{page->back().due_at, "D-1"};
+  agency_a.limit = 10;
+  page = store_->ListDeadlines(agency_a);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_THAT(Codes(*page), ElementsAre("D-3"));
+
+  absl::StatusOr<std::vector<AgencyCount>> counts =
+      store_->CountDeadlinesByAgency(DeadlineKind::kDossier, clock_.Now());
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  ASSERT_EQ(counts->size(), 2u);
+  EXPECT_EQ((*counts)[0].agency, "agency-a");
+  EXPECT_EQ((*counts)[0].count, 2);
+  EXPECT_EQ((*counts)[1].agency, "agency-b");
+  EXPECT_EQ((*counts)[1].count, 1);
+}
+
+TEST_F(StoreQueriesTest, APausedDossierHasNoPendingDeadline) {
+  ASSERT_NE(store_, nullptr);
+  Submit("P-1", "agency-a", kLandProcedure, 0);
+  DeadlineQuery any;
+  EXPECT_EQ(store_->ListDeadlines(any)->size(), 1u);
+  DeadlineQuery steps;
+  steps.kind = DeadlineKind::kStep;
+  EXPECT_EQ(store_->ListDeadlines(steps)->size(), 1u);
+  ASSERT_TRUE(store_
+                  ->ExecuteAndWait(Request(
+                      "P-1", RequestSupplementAction{{"a certified copy"}}))
+                  .status.ok());
+  EXPECT_TRUE(store_->ListDeadlines(any)->empty());
+  EXPECT_TRUE(store_->ListDeadlines(steps)->empty());
+}
+
+TEST_F(StoreQueriesTest, TheCommitObserverSeesEachCommittedHead) {
+  ASSERT_NE(store_, nullptr);
+  absl::Mutex mu;
+  std::vector<int64_t> heads;
+  store_->SetCommitObserver([&](int64_t head) {
+    absl::MutexLock lock(&mu);
+    heads.push_back(head);
+  });
+  Submit("O-1", "agency-a", kLandProcedure, 0);
+  // A refused command appends nothing and commits nothing to observe.
+  EXPECT_FALSE(store_->ExecuteAndWait(Request("O-1", ResumeAction{}))
+                   .status.ok());
+  Submit("O-2", "agency-a", kLandProcedure, 0);
+  absl::MutexLock lock(&mu);
+  ASSERT_EQ(heads.size(), 2u);
+  EXPECT_EQ(heads.back(), *store_->LastSequence());
+}
+
+}  // namespace
+}  // namespace motcua::store
