@@ -46,6 +46,8 @@ absl::StatusOr<StoredEvent> StoredEventOfRow(const Statement& row,
   }
   stored.previous_hash = std::string(row.ColumnBlob(9));
   stored.hash = std::string(row.ColumnBlob(10));
+  // Reads that join the dossier add its agency after the event's columns.
+  if (row.ColumnCount() > 11) stored.agency = std::string(row.ColumnText(11));
   if (request_id != nullptr) *request_id = std::move(payload->request_id);
   return stored;
 }

@@ -18,6 +18,13 @@ inline constexpr char kEventColumns[] =
     "sequence, dossier_code, dossier_version, type, occurred_at, "
     "recorded_at, actor, rule_version, payload, previous_hash, hash";
 
+// The same, then the dossier's agency: a statement selecting this reads
+// `FROM events LEFT JOIN dossiers ON code = dossier_code` (no column name is
+// in both tables).
+inline constexpr char kEventColumnsWithAgency[] =
+    "sequence, dossier_code, dossier_version, type, occurred_at, "
+    "recorded_at, actor, rule_version, payload, previous_hash, hash, agency";
+
 // The chained fields of the current row, viewing the statement's memory:
 // valid until the next Step.
 ChainedFields ChainedFieldsOfRow(const Statement& row);

@@ -44,6 +44,9 @@ struct StoredEvent {
   Event event;
   std::string previous_hash;  // 32 raw bytes; zeros for the first event
   std::string hash;           // 32 raw bytes
+  // The dossier's agency, filled by the store's reads (not chained: the
+  // receipt event carries it).
+  std::string agency;
 };
 
 struct CommandRequest {

@@ -172,12 +172,13 @@ absl::Status SqliteEventStore::PrepareReader() {
   const Entry entries[] = {
       {&read_dossier_, "SELECT snapshot FROM dossiers WHERE code = ?1"},
       {&read_dossier_events_,
-       absl::StrCat("SELECT ", kEventColumns,
-                    " FROM events WHERE dossier_code = ?1 ORDER BY "
-                    "dossier_version")},
-      {&read_events_, absl::StrCat("SELECT ", kEventColumns,
-                                   " FROM events WHERE sequence > ?1 ORDER "
-                                   "BY sequence LIMIT ?2")},
+       absl::StrCat("SELECT ", kEventColumnsWithAgency,
+                    " FROM events LEFT JOIN dossiers ON code = dossier_code "
+                    "WHERE dossier_code = ?1 ORDER BY dossier_version")},
+      {&read_events_,
+       absl::StrCat("SELECT ", kEventColumnsWithAgency,
+                    " FROM events LEFT JOIN dossiers ON code = dossier_code "
+                    "WHERE sequence > ?1 ORDER BY sequence LIMIT ?2")},
       {&read_last_sequence_,
        "SELECT COALESCE(MAX(sequence), 0) FROM events"},
   };

@@ -8,8 +8,8 @@
 #include "engine/clock.h"
 #include "engine/rules.h"
 #include "engine/time_format.h"
-#include "services/cli/dossier_text.h"
 #include "services/cli/offline_commands.h"
+#include "services/text/dossier_text.h"
 #include "store/audit.h"
 #include "store/event_store.h"
 
@@ -17,7 +17,7 @@ namespace motcua::cli {
 namespace {
 
 // Audit output is shown at Vietnam's offset; every stored instant is UTC.
-const absl::TimeZone kDisplayZone = absl::FixedTimeZone(7 * 3600);
+const absl::TimeZone kDisplayZone = text::DisplayZone();
 
 int Fail(std::ostream& err, absl::string_view command,
          absl::string_view message) {
@@ -75,10 +75,10 @@ int RunAuditReplay(const std::string& database,
         store::DossierAsOf(database, *dossier, *at);
     if (!state.ok()) return Fail(err, "audit replay", state.status().message());
     if (json) {
-      out << DossierJson(*state, kDisplayZone).dump(2) << "\n";
+      out << text::DossierJson(*state, kDisplayZone).dump(2) << "\n";
     } else {
       out << "as of " << FormatInstant(*at, kDisplayZone) << ":\n";
-      PrintDossier(*state, kDisplayZone, out);
+      text::PrintDossier(*state, kDisplayZone, out);
     }
     return kExitOk;
   }
@@ -128,21 +128,21 @@ int RunAuditEvents(const std::string& database, const std::string& dossier,
                        FormatInstant(stored.event.occurred_at, kDisplayZone)},
                       {"actor", stored.event.actor},
                       {"description",
-                       DescribeEvent(stored.event, kDisplayZone)}});
+                       text::DescribeEvent(stored.event, kDisplayZone)}});
     }
     nlohmann::ordered_json answer;
-    answer["dossier"] = DossierJson(*state, kDisplayZone);
+    answer["dossier"] = text::DossierJson(*state, kDisplayZone);
     answer["events"] = list;
     out << answer.dump(2) << "\n";
     return kExitOk;
   }
-  PrintDossier(*state, kDisplayZone, out);
+  text::PrintDossier(*state, kDisplayZone, out);
   out << "events:\n";
   for (const store::StoredEvent& stored : *events) {
     out << "  #" << stored.sequence << " v" << stored.event.dossier_version
         << " " << FormatInstant(stored.event.occurred_at, kDisplayZone) << " "
         << stored.event.actor << ": "
-        << DescribeEvent(stored.event, kDisplayZone) << "\n";
+        << text::DescribeEvent(stored.event, kDisplayZone) << "\n";
   }
   return kExitOk;
 }

@@ -1,11 +1,11 @@
-#include "services/cli/dossier_text.h"
+#include "services/text/dossier_text.h"
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
 #include "engine/time_format.h"
 
-namespace motcua::cli {
+namespace motcua::text {
 namespace {
 
 template <class... Ts>
@@ -22,6 +22,8 @@ std::string StepEndText(const std::optional<StepEnd>& end) {
 }
 
 }  // namespace
+
+absl::TimeZone DisplayZone() { return FixedZone(7 * 3600); }
 
 std::string DescribeEvent(const Event& event, absl::TimeZone zone) {
   auto time = [&](absl::Time t) { return FormatInstant(t, zone); };
@@ -208,4 +210,4 @@ nlohmann::ordered_json DossierJson(const Dossier& dossier,
   return json;
 }
 
-}  // namespace motcua::cli
+}  // namespace motcua::text

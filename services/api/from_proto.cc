@@ -1,0 +1,459 @@
+#include "services/api/from_proto.h"
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+
+namespace motcua::api {
+namespace {
+
+// google.protobuf.Timestamp's documented range: 0001-01-01T00:00:00Z to
+// 9999-12-31T23:59:59Z.
+constexpr int64_t kMinTimestampSeconds = -62135596800;
+constexpr int64_t kMaxTimestampSeconds = 253402300799;
+// google.protobuf.Duration's documented range: about 10000 years.
+constexpr int64_t kMaxDurationSeconds = 315576000000;
+constexpr int32_t kMaxNanos = 999999999;
+
+absl::Status Invalid(absl::string_view field, absl::string_view problem) {
+  return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
+}
+
+// Which control characters a value may hold.
+enum class Controls {
+  kNone,        // codes and ids
+  kLineBreaks,  // free text: tab, line feed, carriage return
+};
+
+struct Scan {
+  bool valid_utf8 = true;
+  bool forbidden_control = false;
+  size_t code_points = 0;
+};
+
+bool IsControl(char32_t c) {
+  return c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F);
+}
+
+// Decodes UTF-8 strictly (no overlong forms, no surrogates, nothing past
+// U+10FFFF), counting code points and spotting control characters. The
+// protobuf runtime checks UTF-8 when it parses a request from the wire, but
+// a message built in the process is not checked, and the store writes these
+// strings into the log for good.
+Scan ScanUtf8(absl::string_view value, Controls allowed) {
+  Scan scan;
+  size_t i = 0;
+  while (i < value.size()) {
+    const auto byte = static_cast<unsigned char>(value[i]);
+    char32_t c = 0;
+    size_t length = 0;
+    char32_t minimum = 0;
+    if (byte < 0x80) {
+      c = byte;
+      length = 1;
+    } else if ((byte & 0xE0) == 0xC0) {
+      c = byte & 0x1F;
+      length = 2;
+      minimum = 0x80;
+    } else if ((byte & 0xF0) == 0xE0) {
+      c = byte & 0x0F;
+      length = 3;
+      minimum = 0x800;
+    } else if ((byte & 0xF8) == 0xF0) {
+      c = byte & 0x07;
+      length = 4;
+      minimum = 0x10000;
+    } else {
+      scan.valid_utf8 = false;
+      return scan;
+    }
+    if (i + length > value.size()) {
+      scan.valid_utf8 = false;
+      return scan;
+    }
+    for (size_t k = 1; k < length; ++k) {
+      const auto next = static_cast<unsigned char>(value[i + k]);
+      if ((next & 0xC0) != 0x80) {
+        scan.valid_utf8 = false;
+        return scan;
+      }
+      c = (c << 6) | (next & 0x3F);
+    }
+    if (c < minimum || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
+      scan.valid_utf8 = false;
+      return scan;
+    }
+    if (IsControl(c)) {
+      const bool line_break = c == '\t' || c == '\n' || c == '\r';
+      if (allowed == Controls::kNone || !line_break) {
+        scan.forbidden_control = true;
+      }
+    }
+    ++scan.code_points;
+    i += length;
+  }
+  return scan;
+}
+
+absl::Status CheckCharacters(const Scan& scan, absl::string_view field) {
+  if (!scan.valid_utf8) return Invalid(field, "must be valid UTF-8");
+  if (scan.forbidden_control) {
+    return Invalid(field, "must not contain control characters");
+  }
+  return absl::OkStatus();
+}
+
+// The dossier code, with the engine's own message for a bad length.
+absl::Status CheckDossierCode(absl::string_view value) {
+  constexpr absl::string_view kField = "dossier_code";
+  if (value.empty() || value.size() > kMaxCodeLength) {
+    return Invalid(
+        kField, absl::StrCat("must be 1 to ", kMaxCodeLength, " characters"));
+  }
+  return CheckCharacters(ScanUtf8(value, Controls::kNone), kField);
+}
+
+absl::Status CheckOptions(const v1::CommandOptions& options,
+                          store::CommandRequest& request) {
+  if (absl::Status status = CheckCode(
+          options.request_id(), "options.request_id", Presence::kOptional);
+      !status.ok()) {
+    return status;
+  }
+  if (options.expected_version() < 0) {
+    return Invalid("options.expected_version", "must not be negative");
+  }
+  request.request_id = options.request_id();
+  if (options.expected_version() != 0) {
+    request.expected_version = options.expected_version();
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<absl::Time> RequiredTime(
+    bool present, const google::protobuf::Timestamp& timestamp,
+    absl::string_view field) {
+  if (!present) return Invalid(field, "required");
+  return TimeFromProto(timestamp, field);
+}
+
+absl::StatusOr<Action> HandOverFromProto(const v1::HandOver& proto) {
+  if (absl::Status status =
+          CheckCode(proto.to_step(), "hand_over.to_step", Presence::kOptional);
+      !status.ok()) {
+    return status;
+  }
+  if (absl::Status status =
+          CheckCode(proto.to_unit(), "hand_over.to_unit", Presence::kOptional);
+      !status.ok()) {
+    return status;
+  }
+  if (absl::Status status =
+          CheckText(proto.note(), "hand_over.note", Presence::kOptional);
+      !status.ok()) {
+    return status;
+  }
+  return HandOverAction{proto.to_step(), proto.to_unit(), proto.note()};
+}
+
+absl::StatusOr<Action> RequestSupplementFromProto(
+    const v1::RequestSupplement& proto) {
+  constexpr absl::string_view kField = "request_supplement.missing";
+  if (proto.missing().empty()) return Invalid(kField, "at least one entry");
+  if (static_cast<size_t>(proto.missing_size()) > kMaxMissingEntries) {
+    return Invalid(kField,
+                   absl::StrCat("at most ", kMaxMissingEntries, " entries"));
+  }
+  RequestSupplementAction action;
+  for (int i = 0; i < proto.missing_size(); ++i) {
+    // The engine refuses an empty entry too; here the message says which.
+    if (absl::Status status =
+            CheckText(proto.missing(i), absl::StrCat(kField, "[", i, "]"),
+                      Presence::kRequired);
+        !status.ok()) {
+      return status;
+    }
+    action.missing.push_back(proto.missing(i));
+  }
+  return action;
+}
+
+// Actions whose only field is a reason the engine requires.
+template <typename ActionType, typename Proto>
+absl::StatusOr<Action> ReasonFromProto(const Proto& proto,
+                                       absl::string_view field) {
+  if (absl::Status status =
+          CheckText(proto.reason(), field, Presence::kRequired);
+      !status.ok()) {
+    return status;
+  }
+  ActionType action;
+  action.reason = proto.reason();
+  return Action(std::move(action));
+}
+
+absl::StatusOr<Action> ApologiseFromProto(const v1::Apologise& proto) {
+  if (absl::Status status =
+          CheckText(proto.reason(), "apologise.reason", Presence::kRequired);
+      !status.ok()) {
+    return status;
+  }
+  // Later than now and than the due time is the engine's to decide: it
+  // knows both.
+  absl::StatusOr<absl::Time> appointment =
+      RequiredTime(proto.has_new_appointment(), proto.new_appointment(),
+                   "apologise.new_appointment");
+  if (!appointment.ok()) return appointment.status();
+  return ApologiseAction{proto.reason(), *appointment};
+}
+
+absl::StatusOr<Action> ActionFromProto(const v1::ActRequest& request) {
+  switch (request.action_case()) {
+    case v1::ActRequest::kHandOver:
+      return HandOverFromProto(request.hand_over());
+    case v1::ActRequest::kRequestSupplement:
+      return RequestSupplementFromProto(request.request_supplement());
+    case v1::ActRequest::kReceiveSupplement:
+      return ReceiveSupplementAction{};
+    case v1::ActRequest::kRequestFinancialObligation: {
+      const std::string& description =
+          request.request_financial_obligation().description();
+      if (absl::Status status =
+              CheckText(description, "request_financial_obligation.description",
+                        Presence::kRequired);
+          !status.ok()) {
+        return status;
+      }
+      return RequestFinancialObligationAction{description};
+    }
+    case v1::ActRequest::kConfirmFinancialObligation:
+      return ConfirmFinancialObligationAction{};
+    case v1::ActRequest::kStop:
+      return ReasonFromProto<StopAction>(request.stop(), "stop.reason");
+    case v1::ActRequest::kResume:
+      return ResumeAction{};
+    case v1::ActRequest::kApologise:
+      return ApologiseFromProto(request.apologise());
+    case v1::ActRequest::kResolve: {
+      const std::string& result = request.resolve().result();
+      if (absl::Status status =
+              CheckText(result, "resolve.result", Presence::kOptional);
+          !status.ok()) {
+        return status;
+      }
+      return ResolveAction{result};
+    }
+    case v1::ActRequest::kReturnResult:
+      return ReturnResultAction{};
+    case v1::ActRequest::kReject:
+      return ReasonFromProto<RejectAction>(request.reject(), "reject.reason");
+    case v1::ActRequest::kWithdraw:
+      return ReasonFromProto<WithdrawAction>(request.withdraw(),
+                                             "withdraw.reason");
+    case v1::ActRequest::ACTION_NOT_SET:
+      break;
+  }
+  return Invalid("action", "no action set");
+}
+
+}  // namespace
+
+absl::Status CheckCode(absl::string_view value, absl::string_view field,
+                       Presence presence) {
+  if (value.empty()) {
+    return presence == Presence::kRequired ? Invalid(field, "must not be empty")
+                                           : absl::OkStatus();
+  }
+  if (value.size() > kMaxCodeLength) {
+    return Invalid(field,
+                   absl::StrCat("at most ", kMaxCodeLength, " characters"));
+  }
+  return CheckCharacters(ScanUtf8(value, Controls::kNone), field);
+}
+
+absl::Status CheckText(absl::string_view value, absl::string_view field,
+                       Presence presence) {
+  if (value.empty()) {
+    return presence == Presence::kRequired ? Invalid(field, "must not be empty")
+                                           : absl::OkStatus();
+  }
+  const Scan scan = ScanUtf8(value, Controls::kLineBreaks);
+  if (absl::Status status = CheckCharacters(scan, field); !status.ok()) {
+    return status;
+  }
+  if (scan.code_points > kMaxTextLength) {
+    return Invalid(field,
+                   absl::StrCat("at most ", kMaxTextLength, " characters"));
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<store::CommandRequest> SubmitFromProto(
+    const v1::SubmitRequest& request, absl::string_view actor) {
+  if (absl::Status status = CheckDossierCode(request.dossier_code());
+      !status.ok()) {
+    return status;
+  }
+  // Empty codes get the engine's own words ("procedure_code: must not be
+  // empty"); an unknown procedure is the engine's to find.
+  if (absl::Status status = CheckCode(request.procedure_code(),
+                                      "procedure_code", Presence::kRequired);
+      !status.ok()) {
+    return status;
+  }
+  if (absl::Status status =
+          CheckCode(request.agency(), "agency", Presence::kRequired);
+      !status.ok()) {
+    return status;
+  }
+  absl::StatusOr<Channel> channel =
+      ChannelFromProto(request.channel(), "channel");
+  if (!channel.ok()) return channel.status();
+  // A receipt in the future is the engine's to refuse: it alone knows now.
+  absl::StatusOr<absl::Time> received_at = RequiredTime(
+      request.has_received_at(), request.received_at(), "received_at");
+  if (!received_at.ok()) return received_at.status();
+  if (absl::Status status =
+          CheckText(request.summary(), "summary", Presence::kOptional);
+      !status.ok()) {
+    return status;
+  }
+
+  store::CommandRequest command_request;
+  if (absl::Status status = CheckOptions(request.options(), command_request);
+      !status.ok()) {
+    return status;
+  }
+  SubmitAction submit;
+  submit.procedure_code = request.procedure_code();
+  submit.agency = request.agency();
+  submit.channel = *channel;
+  submit.received_at = *received_at;
+  submit.summary = request.summary();
+  command_request.command.dossier_code = request.dossier_code();
+  command_request.command.action = std::move(submit);
+  command_request.command.actor = std::string(actor);
+  return command_request;
+}
+
+absl::StatusOr<store::CommandRequest> ActFromProto(
+    const v1::ActRequest& request, absl::string_view actor) {
+  if (absl::Status status = CheckDossierCode(request.dossier_code());
+      !status.ok()) {
+    return status;
+  }
+  store::CommandRequest command_request;
+  if (absl::Status status = CheckOptions(request.options(), command_request);
+      !status.ok()) {
+    return status;
+  }
+  absl::StatusOr<Action> action = ActionFromProto(request);
+  if (!action.ok()) return action.status();
+  command_request.command.dossier_code = request.dossier_code();
+  command_request.command.action = *std::move(action);
+  command_request.command.actor = std::string(actor);
+  return command_request;
+}
+
+absl::StatusOr<Channel> ChannelFromProto(v1::Channel channel,
+                                         absl::string_view field) {
+  switch (channel) {
+    case v1::CHANNEL_IN_PERSON:
+      return Channel::kInPerson;
+    case v1::CHANNEL_ONLINE:
+      return Channel::kOnline;
+    case v1::CHANNEL_POSTAL:
+      return Channel::kPostal;
+    case v1::CHANNEL_UNSPECIFIED:
+      return Invalid(field, "CHANNEL_UNSPECIFIED is not a channel");
+    default:
+      break;
+  }
+  return Invalid(field,
+                 absl::StrCat(static_cast<int>(channel), " is not a channel"));
+}
+
+absl::StatusOr<std::optional<LifecycleState>> StateFilterFromProto(
+    v1::DossierState state, absl::string_view field) {
+  switch (state) {
+    case v1::DOSSIER_STATE_UNSPECIFIED:
+      return std::optional<LifecycleState>();
+    case v1::DOSSIER_STATE_RECEIVED:
+      return LifecycleState::kReceived;
+    case v1::DOSSIER_STATE_PROCESSING:
+      return LifecycleState::kProcessing;
+    case v1::DOSSIER_STATE_SUPPLEMENT_REQUESTED:
+      return LifecycleState::kSupplementRequested;
+    case v1::DOSSIER_STATE_AWAITING_FINANCIAL_OBLIGATION:
+      return LifecycleState::kAwaitingFinancialObligation;
+    case v1::DOSSIER_STATE_STOPPED:
+      return LifecycleState::kStopped;
+    case v1::DOSSIER_STATE_RESOLVED:
+      return LifecycleState::kResolved;
+    case v1::DOSSIER_STATE_RETURNED:
+      return LifecycleState::kReturned;
+    case v1::DOSSIER_STATE_REJECTED:
+      return LifecycleState::kRejected;
+    case v1::DOSSIER_STATE_WITHDRAWN:
+      return LifecycleState::kWithdrawn;
+    default:
+      break;
+  }
+  return Invalid(
+      field, absl::StrCat(static_cast<int>(state), " is not a dossier state"));
+}
+
+absl::StatusOr<int32_t> PageSizeFromProto(int32_t page_size,
+                                          absl::string_view field) {
+  return LimitFromProto(page_size, field, kDefaultPageSize, kMaxPageSize);
+}
+
+absl::StatusOr<int32_t> LimitFromProto(int32_t value, absl::string_view field,
+                                       int32_t default_value,
+                                       int32_t max_value) {
+  if (value == 0) return default_value;
+  if (value < 1 || value > max_value) {
+    return Invalid(field, absl::StrCat("must be 1 to ", max_value, " (0 for ",
+                                       default_value, ")"));
+  }
+  return value;
+}
+
+absl::StatusOr<absl::Time> TimeFromProto(
+    const google::protobuf::Timestamp& timestamp, absl::string_view field) {
+  if (timestamp.seconds() < kMinTimestampSeconds ||
+      timestamp.seconds() > kMaxTimestampSeconds) {
+    return Invalid(field,
+                   "seconds must be within 0001-01-01T00:00:00Z to "
+                   "9999-12-31T23:59:59Z");
+  }
+  if (timestamp.nanos() < 0 || timestamp.nanos() > kMaxNanos) {
+    return Invalid(field, absl::StrCat("nanos must be 0 to ", kMaxNanos));
+  }
+  return absl::FromUnixSeconds(timestamp.seconds()) +
+         absl::Nanoseconds(timestamp.nanos());
+}
+
+absl::StatusOr<absl::Duration> DurationFromProto(
+    const google::protobuf::Duration& duration, absl::string_view field) {
+  if (duration.seconds() < -kMaxDurationSeconds ||
+      duration.seconds() > kMaxDurationSeconds) {
+    return Invalid(field,
+                   absl::StrCat("seconds must be within -", kMaxDurationSeconds,
+                                " to ", kMaxDurationSeconds));
+  }
+  if (duration.nanos() < -kMaxNanos || duration.nanos() > kMaxNanos) {
+    return Invalid(
+        field, absl::StrCat("nanos must be -", kMaxNanos, " to ", kMaxNanos));
+  }
+  if ((duration.seconds() > 0 && duration.nanos() < 0) ||
+      (duration.seconds() < 0 && duration.nanos() > 0)) {
+    return Invalid(field, "seconds and nanos must have the same sign");
+  }
+  return absl::Seconds(duration.seconds()) +
+         absl::Nanoseconds(duration.nanos());
+}
+
+}  // namespace motcua::api

@@ -1,0 +1,260 @@
+#include "services/api/to_proto.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <variant>
+
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+#include "engine/calendar.h"
+#include "engine/lifecycle.h"
+#include "services/text/dossier_text.h"
+
+namespace motcua::api {
+namespace {
+
+bool IsSettled(LifecycleState state) {
+  return state == LifecycleState::kResolved || IsTerminal(state);
+}
+
+// The calendar the engine decides this dossier's actions with: that of its
+// pinned procedure version in the rules now in force. A dossier whose
+// version is gone from the rules is still shown with the calendar it was
+// received under, when that calendar remains.
+const Calendar* CalendarOf(const Dossier& dossier, const RuleSet* rules) {
+  if (rules == nullptr) return nullptr;
+  const ProcedureVersion* procedure = rules->FindProcedureVersion(
+      dossier.procedure_code, dossier.procedure_effective_from);
+  if (procedure != nullptr && procedure->calendar != nullptr) {
+    return procedure->calendar;
+  }
+  return rules->FindCalendar(dossier.calendar);
+}
+
+// The instant the dossier's clocks count up to: now, or the start of the
+// pause under way.
+absl::Time CountedUntil(const Dossier& dossier, absl::Time now) {
+  return dossier.paused_since.has_value() ? *dossier.paused_since : now;
+}
+
+void FillStep(const StepRecord& step, const Dossier& dossier, absl::Time now,
+              const Calendar* calendar, v1::ControlSheetEntry& entry) {
+  entry.set_step_id(step.step_id);
+  entry.set_unit(step.unit);
+  *entry.mutable_started_at() = TimeToProto(step.started_at);
+  *entry.mutable_due_at() = TimeToProto(step.due_at);
+  entry.set_handed_over_by(step.handed_over_by);
+  if (step.ended_at.has_value()) {
+    *entry.mutable_ended_at() = TimeToProto(*step.ended_at);
+    *entry.mutable_used() = DurationToProto(step.used);
+    entry.set_late(step.late);
+    return;
+  }
+  // The open step, counted as the engine's EndOpenStep would end it now.
+  const absl::Time counted_until = CountedUntil(dossier, now);
+  entry.set_late(counted_until > step.due_at);
+  absl::Duration used = absl::ZeroDuration();
+  if (calendar != nullptr) {
+    absl::StatusOr<absl::Duration> elapsed =
+        calendar->WorkingTimeBetween(step.counted_from, counted_until);
+    if (elapsed.ok()) {
+      used = std::max(absl::ZeroDuration(), *elapsed - step.paused);
+    }
+  }
+  *entry.mutable_used() = DurationToProto(used);
+}
+
+}  // namespace
+
+google::protobuf::Timestamp TimeToProto(absl::Time instant) {
+  google::protobuf::Timestamp timestamp;
+  // ToUnixSeconds rounds towards the infinite past, so the remainder is in
+  // [0s, 1s) as Timestamp wants its nanos.
+  const int64_t seconds = absl::ToUnixSeconds(instant);
+  timestamp.set_seconds(seconds);
+  timestamp.set_nanos(static_cast<int32_t>(
+      absl::ToInt64Nanoseconds(instant - absl::FromUnixSeconds(seconds))));
+  return timestamp;
+}
+
+google::protobuf::Duration DurationToProto(absl::Duration duration) {
+  google::protobuf::Duration proto;
+  // IDivDuration truncates towards zero: seconds and nanos share a sign, as
+  // Duration wants them.
+  absl::Duration remainder;
+  const int64_t seconds =
+      absl::IDivDuration(duration, absl::Seconds(1), &remainder);
+  proto.set_seconds(seconds);
+  proto.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(remainder)));
+  return proto;
+}
+
+v1::DossierState StateToProto(LifecycleState state) {
+  switch (state) {
+    case LifecycleState::kReceived:
+      return v1::DOSSIER_STATE_RECEIVED;
+    case LifecycleState::kProcessing:
+      return v1::DOSSIER_STATE_PROCESSING;
+    case LifecycleState::kSupplementRequested:
+      return v1::DOSSIER_STATE_SUPPLEMENT_REQUESTED;
+    case LifecycleState::kAwaitingFinancialObligation:
+      return v1::DOSSIER_STATE_AWAITING_FINANCIAL_OBLIGATION;
+    case LifecycleState::kStopped:
+      return v1::DOSSIER_STATE_STOPPED;
+    case LifecycleState::kResolved:
+      return v1::DOSSIER_STATE_RESOLVED;
+    case LifecycleState::kReturned:
+      return v1::DOSSIER_STATE_RETURNED;
+    case LifecycleState::kRejected:
+      return v1::DOSSIER_STATE_REJECTED;
+    case LifecycleState::kWithdrawn:
+      return v1::DOSSIER_STATE_WITHDRAWN;
+  }
+  return v1::DOSSIER_STATE_UNSPECIFIED;
+}
+
+v1::Channel ChannelToProto(Channel channel) {
+  switch (channel) {
+    case Channel::kInPerson:
+      return v1::CHANNEL_IN_PERSON;
+    case Channel::kOnline:
+      return v1::CHANNEL_ONLINE;
+    case Channel::kPostal:
+      return v1::CHANNEL_POSTAL;
+  }
+  return v1::CHANNEL_UNSPECIFIED;
+}
+
+v1::Classification ClassificationToProto(Classification classification) {
+  switch (classification) {
+    case Classification::kUnclassified:
+      return v1::CLASSIFICATION_UNSPECIFIED;
+    case Classification::kEarly:
+      return v1::CLASSIFICATION_EARLY;
+    case Classification::kOnTime:
+      return v1::CLASSIFICATION_ON_TIME;
+    case Classification::kLate:
+      return v1::CLASSIFICATION_LATE;
+  }
+  return v1::CLASSIFICATION_UNSPECIFIED;
+}
+
+std::optional<absl::Duration> WorkingTimeLeft(const Dossier& dossier,
+                                              absl::Time now,
+                                              const RuleSet* rules_or_null) {
+  if (IsSettled(dossier.state)) return std::nullopt;
+  const Calendar* calendar = CalendarOf(dossier, rules_or_null);
+  if (calendar == nullptr) return std::nullopt;
+  absl::StatusOr<absl::Duration> left =
+      calendar->WorkingTimeBetween(CountedUntil(dossier, now), dossier.due_at);
+  if (!left.ok()) return std::nullopt;
+  return *left;
+}
+
+v1::Dossier DossierToProto(const Dossier& dossier, absl::Time now,
+                           const RuleSet* rules_or_null) {
+  const Calendar* calendar = CalendarOf(dossier, rules_or_null);
+  v1::Dossier proto;
+  proto.set_code(dossier.code);
+  proto.set_version(dossier.version);
+  proto.set_state(StateToProto(dossier.state));
+  proto.set_portal_status(PortalStatusCode(dossier.state));
+  proto.set_procedure_code(dossier.procedure_code);
+  proto.set_procedure_version(
+      absl::FormatCivilTime(dossier.procedure_effective_from));
+  proto.set_rule_version(dossier.rule_version);
+  proto.set_agency(dossier.agency);
+  proto.set_field(dossier.field);
+  proto.set_channel(ChannelToProto(dossier.channel));
+  *proto.mutable_received_at() = TimeToProto(dossier.received_at);
+  *proto.mutable_clock_started_at() = TimeToProto(dossier.clock_started_at);
+  *proto.mutable_due_at() = TimeToProto(dossier.due_at);
+  if (std::optional<absl::Duration> left =
+          WorkingTimeLeft(dossier, now, rules_or_null);
+      left.has_value()) {
+    *proto.mutable_working_time_left() = DurationToProto(*left);
+  }
+  if (dossier.apology_appointment.has_value()) {
+    *proto.mutable_apology_appointment() =
+        TimeToProto(*dossier.apology_appointment);
+  }
+  if (const StepRecord* step = dossier.current_step(); step != nullptr) {
+    proto.set_current_step(step->step_id);
+    proto.set_current_unit(step->unit);
+    *proto.mutable_current_step_due_at() = TimeToProto(step->due_at);
+  }
+  for (const StepRecord& step : dossier.steps) {
+    FillStep(step, dossier, now, calendar, *proto.add_control_sheet());
+  }
+  for (int reason = 0; reason < kPauseReasonCount; ++reason) {
+    absl::Duration paused = dossier.paused_by_reason[reason];
+    if (dossier.paused_since.has_value() &&
+        static_cast<int>(dossier.pause_reason) == reason &&
+        calendar != nullptr) {
+      absl::StatusOr<absl::Duration> running =
+          calendar->WorkingTimeBetween(*dossier.paused_since, now);
+      if (running.ok()) paused += std::max(absl::ZeroDuration(), *running);
+    }
+    (*proto.mutable_paused())[std::string(PauseReasonName(
+        static_cast<PauseReason>(reason)))] = DurationToProto(paused);
+  }
+  if (dossier.paused_since.has_value()) {
+    *proto.mutable_paused_since() = TimeToProto(*dossier.paused_since);
+  }
+  proto.set_classification(ClassificationToProto(dossier.classification));
+  if (dossier.resolved_at.has_value()) {
+    *proto.mutable_resolved_at() = TimeToProto(*dossier.resolved_at);
+  }
+  if (dossier.returned_at.has_value()) {
+    *proto.mutable_returned_at() = TimeToProto(*dossier.returned_at);
+  }
+  if (dossier.closed_at.has_value()) {
+    *proto.mutable_closed_at() = TimeToProto(*dossier.closed_at);
+  }
+  proto.set_closing_reason(dossier.closing_reason);
+  for (const std::string& missing : dossier.supplement_missing) {
+    proto.add_supplement_missing(missing);
+  }
+  proto.set_calendar(dossier.calendar);
+  return proto;
+}
+
+v1::Event EventToProto(const store::StoredEvent& stored,
+                       absl::string_view agency) {
+  const Event& event = stored.event;
+  v1::Event proto;
+  proto.set_sequence(stored.sequence);
+  proto.set_dossier_code(event.dossier_code);
+  proto.set_dossier_version(event.dossier_version);
+  proto.set_type(EventTypeName(event.body));
+  *proto.mutable_occurred_at() = TimeToProto(event.occurred_at);
+  *proto.mutable_recorded_at() = TimeToProto(stored.recorded_at);
+  proto.set_actor(event.actor);
+  proto.set_rule_version(event.rule_version);
+  proto.set_description(text::DescribeEvent(event, text::DisplayZone()));
+  const auto* received = std::get_if<ReceivedEvent>(&event.body);
+  proto.set_agency(agency.empty() && received != nullptr ? received->agency
+                                                         : std::string(agency));
+  proto.set_hash(stored.hash);
+  proto.set_previous_hash(stored.previous_hash);
+  return proto;
+}
+
+v1::CommandReply ReplyToProto(const store::CommandOutcome& outcome,
+                              absl::Time now, const RuleSet* rules_or_null) {
+  v1::CommandReply reply;
+  std::string agency;
+  if (outcome.dossier.has_value()) {
+    *reply.mutable_dossier() =
+        DossierToProto(*outcome.dossier, now, rules_or_null);
+    agency = outcome.dossier->agency;
+  }
+  for (const store::StoredEvent& stored : outcome.events) {
+    *reply.add_events() = EventToProto(stored, agency);
+  }
+  reply.set_repeated(outcome.repeated);
+  return reply;
+}
+
+}  // namespace motcua::api

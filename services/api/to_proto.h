@@ -1,0 +1,71 @@
+#ifndef MOTCUA_SERVICES_API_TO_PROTO_H_
+#define MOTCUA_SERVICES_API_TO_PROTO_H_
+
+#include <optional>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "engine/dossier.h"
+#include "engine/rules.h"
+#include "google/protobuf/duration.pb.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "motcua/v1/service.pb.h"
+#include "store/event_store.h"
+
+namespace motcua::api {
+
+// The engine's and the store's types translated into the API's messages
+// (motcua.v1). Nothing here fails: every value the engine holds has a place
+// in the API.
+
+// Finite instants and durations (the engine holds no infinite ones).
+google::protobuf::Timestamp TimeToProto(absl::Time instant);
+google::protobuf::Duration DurationToProto(absl::Duration duration);
+
+v1::DossierState StateToProto(LifecycleState state);
+v1::Channel ChannelToProto(Channel channel);
+// CLASSIFICATION_UNSPECIFIED while not resolved.
+v1::Classification ClassificationToProto(Classification classification);
+
+// The working time left before the dossier's due time at `now`, counted in
+// the calendar the engine decides it with (its pinned procedure version's in
+// `rules`; failing that, the calendar it was received under, by name);
+// negative when late. While the clock is paused the count
+// stands still at the start of the pause (the due time moves when the pause
+// ends). Nullopt once resolved or closed, without `rules`, when the rules no
+// longer hold the dossier's calendar, or when the calendar does not cover
+// the dates.
+std::optional<absl::Duration> WorkingTimeLeft(const Dossier& dossier,
+                                              absl::Time now,
+                                              const RuleSet* rules_or_null);
+
+// Every field of v1::Dossier, as of `now`:
+// - working_time_left as WorkingTimeLeft above (unset when it is nullopt);
+// - current_step, current_unit and current_step_due_at from the open step
+//   (empty/unset when none is open);
+// - control_sheet in order; for the open step, `used` and `late` are
+//   counted up to now (up to the start of a pause) with the calendar, as the
+//   engine will count them when the step ends, and left zero/false without
+//   one;
+// - paused: every reason ("supplement", "financial_obligation", "stopped"),
+//   with the working time of a pause still running counted up to now when
+//   the calendar is known;
+// - portal_status: the National Public Service Portal code of the state.
+v1::Dossier DossierToProto(const Dossier& dossier, absl::Time now,
+                           const RuleSet* rules_or_null);
+
+// One stored event. `agency` is the dossier's (events after the receipt do
+// not carry it; for a receipt an empty `agency` is taken from the event).
+// The description is text::DescribeEvent, with times at UTC+07:00.
+v1::Event EventToProto(const store::StoredEvent& stored,
+                       absl::string_view agency);
+
+// The answer to a command that succeeded (the caller maps a refusal with
+// ToGrpcStatus instead): the dossier as of `now`, the events appended, and
+// whether it answered a retry.
+v1::CommandReply ReplyToProto(const store::CommandOutcome& outcome,
+                              absl::Time now, const RuleSet* rules_or_null);
+
+}  // namespace motcua::api
+
+#endif  // MOTCUA_SERVICES_API_TO_PROTO_H_

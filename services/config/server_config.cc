@@ -1,0 +1,450 @@
+#include "services/config/server_config.h"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <optional>
+#include <sstream>
+#include <utility>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/strip.h"
+
+namespace motcua::config {
+namespace {
+
+constexpr absl::string_view kLogLevels[] = {"trace", "debug", "info", "warn",
+                                            "error"};
+
+// One problem Validate found, attributed to the key (dotted, "tls.key_file")
+// that a configuration file would have to change.
+struct Problem {
+  std::string key;
+  std::string message;
+};
+
+// Checks a gRPC or HTTP listen address; returns what is wrong with it.
+std::optional<std::string> AddressProblem(absl::string_view address,
+                                          bool allow_unix_socket) {
+  if (allow_unix_socket && absl::StartsWith(address, "unix:")) {
+    if (address.size() == 5) return "names no socket path after unix:";
+    return std::nullopt;
+  }
+  const std::string expected =
+      allow_unix_socket
+          ? "expected host:port, [ipv6]:port or unix:/path/to/socket"
+          : "expected host:port or [ipv6]:port";
+  const size_t colon = address.rfind(':');
+  if (colon == absl::string_view::npos) {
+    return absl::StrCat("has no port; ", expected);
+  }
+  const absl::string_view host = address.substr(0, colon);
+  const absl::string_view port = address.substr(colon + 1);
+  if (host.empty()) return absl::StrCat("has no host; ", expected);
+  if (host.front() == '[') {
+    if (host.size() < 3 || host.back() != ']') {
+      return absl::StrCat("has an unclosed IPv6 bracket; ", expected);
+    }
+  } else if (absl::StrContains(host, ':')) {
+    return "puts an IPv6 address without brackets; write [ipv6]:port";
+  }
+  for (unsigned char c : host) {
+    if (c <= 0x20 || c == 0x7f) return "has spaces or control characters";
+  }
+  uint32_t number = 0;
+  if (port.empty() ||
+      !absl::ascii_isdigit(static_cast<unsigned char>(port[0])) ||
+      !absl::SimpleAtoi(port, &number) || number > 65535) {
+    return absl::StrCat("has no valid port (0 to 65535); ", expected);
+  }
+  return std::nullopt;
+}
+
+std::vector<Problem> Check(const ServerConfig& config) {
+  std::vector<Problem> problems;
+  auto problem = [&](absl::string_view key, absl::string_view message) {
+    problems.push_back(
+        Problem{std::string(key), absl::StrCat(key, " ", message)});
+  };
+
+  if (config.listen.empty()) {
+    problem("listen", "is empty; expected host:port, e.g. 127.0.0.1:50051");
+  } else if (auto wrong = AddressProblem(config.listen, true)) {
+    problem("listen", *wrong);
+  }
+  if (config.data_dir.empty()) problem("data_dir", "is empty");
+  if (config.rules_dir.empty()) problem("rules_dir", "is empty");
+
+  if (config.durability != Durability::kFull &&
+      config.durability != Durability::kNormal) {
+    problem("durability", "is neither full nor normal");
+  }
+
+  const ServerConfig::Tls& tls = config.tls;
+  if (!tls.key_file.empty() && tls.cert_file.empty()) {
+    problem("tls.key_file", "is set without tls.cert_file");
+  }
+  if (!tls.cert_file.empty() && tls.key_file.empty()) {
+    problem("tls.cert_file", "is set without tls.key_file");
+  }
+  if (!tls.client_ca_file.empty() && tls.cert_file.empty()) {
+    problem("tls.client_ca_file",
+            "is set without tls.cert_file: client certificates need TLS");
+  }
+  if (tls.require_client_cert && tls.client_ca_file.empty()) {
+    problem("tls.require_client_cert",
+            "is true without tls.client_ca_file to check the certificates "
+            "against");
+  }
+
+  bool known_level = false;
+  for (absl::string_view level : kLogLevels) {
+    if (config.log_level == level) known_level = true;
+  }
+  if (!known_level) {
+    problem("log_level",
+            absl::StrCat("is \"", config.log_level, "\"; expected one of ",
+                         absl::StrJoin(kLogLevels, ", ")));
+  }
+
+  if (config.writer_queue == 0 || config.writer_queue > kMaxWriterQueue) {
+    problem("writer_queue", absl::StrCat("is ", config.writer_queue,
+                                         "; expected 1 to ", kMaxWriterQueue));
+  }
+  if (config.max_message_bytes < kMinMessageBytes ||
+      config.max_message_bytes > kMaxMessageBytes) {
+    problem("max_message_bytes",
+            absl::StrCat("is ", config.max_message_bytes, "; expected ",
+                         kMinMessageBytes, " (64KiB) to ", kMaxMessageBytes,
+                         " (1024MiB)"));
+  }
+
+  if (!config.metrics_listen.empty()) {
+    if (auto wrong = AddressProblem(config.metrics_listen, false)) {
+      problem("metrics_listen", *wrong);
+    } else if (config.metrics_listen == config.listen) {
+      problem("metrics_listen", "is the same address as listen");
+    }
+  }
+  return problems;
+}
+
+std::string Where(absl::string_view file, const YAML::Mark& mark) {
+  if (mark.is_null()) return std::string(file);
+  return absl::StrCat(file, ":", mark.line + 1, ":", mark.column + 1);
+}
+
+// Reads the YAML into a ServerConfig, remembering where each key's value
+// stands so that Validate's problems can be reported at that place.
+class ConfigReader {
+ public:
+  ConfigReader(absl::string_view file, std::string base_dir)
+      : file_(file), base_dir_(std::move(base_dir)) {}
+
+  absl::StatusOr<ServerConfig> Read(absl::string_view yaml) {
+    ServerConfig config;
+    YAML::Node root;
+    try {
+      root = YAML::Load(std::string(yaml));
+    } catch (const YAML::ParserException& exception) {
+      Error(exception.mark, absl::StrCat("not valid YAML: ", exception.msg));
+      return Finish(config);
+    }
+    // An empty file (or one with comments only) gives the defaults.
+    if (!root.IsDefined() || root.IsNull()) return Finish(config);
+    if (!root.IsMap()) {
+      Error(root.Mark(), "expected a map of settings, e.g. listen: ...");
+      return Finish(config);
+    }
+    ReadTopLevel(root, config);
+    ResolvePaths(config);
+    for (const Problem& problem : Check(config)) {
+      const auto found = marks_.find(problem.key);
+      if (found == marks_.end()) {
+        Error(YAML::Mark::null_mark(), problem.message);
+      } else {
+        Error(found->second, problem.message);
+      }
+    }
+    return Finish(config);
+  }
+
+ private:
+  void ReadTopLevel(const YAML::Node& root, ServerConfig& config) {
+    static constexpr absl::string_view kKeys[] = {
+        "listen",        "data_dir",     "rules_dir",
+        "tokens_file",   "durability",   "tls",
+        "log_level",     "writer_queue", "max_message_bytes",
+        "metrics_listen"};
+    for (const auto& pair : root) {
+      const std::string key = pair.first.Scalar();
+      const YAML::Node& value = pair.second;
+      if (!Remember(key, pair.first, value)) continue;
+      if (key == "listen") {
+        ReadString(key, value, config.listen);
+      } else if (key == "data_dir") {
+        ReadString(key, value, config.data_dir);
+      } else if (key == "rules_dir") {
+        ReadString(key, value, config.rules_dir);
+      } else if (key == "tokens_file") {
+        ReadString(key, value, config.tokens_file);
+      } else if (key == "durability") {
+        std::string name;
+        if (ReadString(key, value, name)) {
+          absl::StatusOr<Durability> durability = ParseDurability(name);
+          if (durability.ok()) {
+            config.durability = *durability;
+          } else {
+            Error(ValueMark(pair.first, value), durability.status().message());
+          }
+        }
+      } else if (key == "tls") {
+        ReadTls(value, config.tls);
+      } else if (key == "log_level") {
+        ReadString(key, value, config.log_level);
+      } else if (key == "writer_queue") {
+        ReadWriterQueue(pair.first, value, config);
+      } else if (key == "max_message_bytes") {
+        ReadMessageBytes(pair.first, value, config);
+      } else if (key == "metrics_listen") {
+        ReadString(key, value, config.metrics_listen);
+      } else {
+        Error(pair.first.Mark(),
+              absl::StrCat("unknown key \"", key, "\"; expected one of ",
+                           absl::StrJoin(kKeys, ", ")));
+      }
+    }
+  }
+
+  void ReadTls(const YAML::Node& value, ServerConfig::Tls& tls) {
+    if (value.IsNull()) return;  // "tls:" with nothing under it: no TLS
+    if (!value.IsMap()) {
+      Error(value.Mark(),
+            "tls must be a map of cert_file, key_file, client_ca_file, "
+            "require_client_cert");
+      return;
+    }
+    for (const auto& pair : value) {
+      const std::string name = pair.first.Scalar();
+      const std::string key = absl::StrCat("tls.", name);
+      const YAML::Node& item = pair.second;
+      if (!Remember(key, pair.first, item)) continue;
+      if (name == "cert_file") {
+        ReadString(key, item, tls.cert_file);
+      } else if (name == "key_file") {
+        ReadString(key, item, tls.key_file);
+      } else if (name == "client_ca_file") {
+        ReadString(key, item, tls.client_ca_file);
+      } else if (name == "require_client_cert") {
+        bool flag = false;
+        if (!item.IsScalar() || !YAML::convert<bool>::decode(item, flag)) {
+          Error(ValueMark(pair.first, item),
+                absl::StrCat(key, " must be true or false"));
+        } else {
+          tls.require_client_cert = flag;
+        }
+      } else {
+        Error(pair.first.Mark(),
+              absl::StrCat("unknown key \"", key,
+                           "\"; expected tls.cert_file, tls.key_file, "
+                           "tls.client_ca_file, tls.require_client_cert"));
+      }
+    }
+  }
+
+  void ReadWriterQueue(const YAML::Node& key, const YAML::Node& value,
+                       ServerConfig& config) {
+    int64_t number = 0;
+    if (!value.IsScalar() || !absl::SimpleAtoi(value.Scalar(), &number) ||
+        number < 0) {
+      Error(ValueMark(key, value),
+            "writer_queue must be a whole number of commands, e.g. 65536");
+      return;
+    }
+    config.writer_queue = static_cast<size_t>(number);
+  }
+
+  void ReadMessageBytes(const YAML::Node& key, const YAML::Node& value,
+                        ServerConfig& config) {
+    constexpr absl::string_view kHowTo =
+        "max_message_bytes must be a number of bytes, or <n>KiB or <n>MiB, "
+        "e.g. 4MiB";
+    if (!value.IsScalar()) {
+      Error(ValueMark(key, value), kHowTo);
+      return;
+    }
+    absl::string_view text = absl::StripAsciiWhitespace(value.Scalar());
+    int64_t unit = 1;
+    if (absl::ConsumeSuffix(&text, "KiB")) {
+      unit = 1024;
+    } else if (absl::ConsumeSuffix(&text, "MiB")) {
+      unit = 1024 * 1024;
+    }
+    text = absl::StripTrailingAsciiWhitespace(text);
+    int64_t number = 0;
+    if (text.empty() ||
+        !absl::ascii_isdigit(static_cast<unsigned char>(text[0])) ||
+        !absl::SimpleAtoi(text, &number)) {
+      Error(ValueMark(key, value), kHowTo);
+      return;
+    }
+    if (number > std::numeric_limits<int>::max() / unit) {
+      Error(ValueMark(key, value),
+            absl::StrCat("max_message_bytes is too large; at most ",
+                         kMaxMessageBytes, " (1024MiB)"));
+      return;
+    }
+    config.max_message_bytes = static_cast<int>(number * unit);
+  }
+
+  // Reads a string setting; a null value ("key:" alone) is the empty string.
+  // Returns false (and reports) when the value is a list or a map.
+  bool ReadString(const std::string& key, const YAML::Node& value,
+                  std::string& out) {
+    if (value.IsNull()) {
+      out.clear();
+      return true;
+    }
+    if (!value.IsScalar()) {
+      std::string hint;
+      if (absl::EndsWith(key, "listen") && value.IsSequence()) {
+        hint = " (quote an IPv6 address: \"[::1]:50051\")";
+      }
+      Error(value.Mark(), absl::StrCat(key, " must be a string", hint));
+      return false;
+    }
+    out = value.Scalar();
+    return true;
+  }
+
+  // Records where `key`'s value stands; false (and reports) when the key
+  // was already given at this level.
+  bool Remember(const std::string& key, const YAML::Node& key_node,
+                const YAML::Node& value) {
+    const auto [it, inserted] =
+        marks_.try_emplace(key, ValueMark(key_node, value));
+    if (!inserted) {
+      Error(key_node.Mark(),
+            absl::StrCat("the key ", key, " is given twice (first at ",
+                         Where(file_, it->second), ")"));
+    }
+    return inserted;
+  }
+
+  // Relative paths in the file are relative to the file, so that a
+  // configuration works whatever directory the daemon starts in.
+  void ResolvePaths(ServerConfig& config) {
+    for (auto [key, path] :
+         {std::pair{"data_dir", &config.data_dir},
+          std::pair{"rules_dir", &config.rules_dir},
+          std::pair{"tokens_file", &config.tokens_file},
+          std::pair{"tls.cert_file", &config.tls.cert_file},
+          std::pair{"tls.key_file", &config.tls.key_file},
+          std::pair{"tls.client_ca_file", &config.tls.client_ca_file}}) {
+      if (!marks_.contains(key) || path->empty()) continue;
+      const std::filesystem::path given(*path);
+      if (given.is_absolute() || base_dir_.empty()) continue;
+      *path = (std::filesystem::path(base_dir_) / given)
+                  .lexically_normal()
+                  .string();
+    }
+  }
+
+  // A null value has no place of its own: its key stands for it.
+  static YAML::Mark ValueMark(const YAML::Node& key, const YAML::Node& value) {
+    if (value.IsNull() || value.Mark().is_null()) return key.Mark();
+    return value.Mark();
+  }
+
+  void Error(const YAML::Mark& mark, absl::string_view message) {
+    errors_.push_back(
+        Located{mark, absl::StrCat(Where(file_, mark), ": ", message)});
+  }
+
+  // Problems come out in the order of the file, whichever check found them.
+  absl::StatusOr<ServerConfig> Finish(ServerConfig config) {
+    if (errors_.empty()) return config;
+    std::stable_sort(errors_.begin(), errors_.end(),
+                     [](const Located& a, const Located& b) {
+                       return std::pair(a.mark.line, a.mark.column) <
+                              std::pair(b.mark.line, b.mark.column);
+                     });
+    std::vector<absl::string_view> lines;
+    for (const Located& error : errors_) lines.push_back(error.text);
+    return absl::InvalidArgumentError(absl::StrJoin(lines, "\n"));
+  }
+
+  struct Located {
+    YAML::Mark mark;
+    std::string text;
+  };
+
+  const std::string file_;
+  const std::string base_dir_;
+  std::vector<Located> errors_;
+  absl::flat_hash_map<std::string, YAML::Mark> marks_;
+};
+
+}  // namespace
+
+absl::string_view DurabilityName(Durability durability) {
+  switch (durability) {
+    case Durability::kFull:
+      return "full";
+    case Durability::kNormal:
+      return "normal";
+  }
+  return "unknown";
+}
+
+absl::StatusOr<Durability> ParseDurability(absl::string_view name) {
+  if (name == "full") return Durability::kFull;
+  if (name == "normal") return Durability::kNormal;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown durability \"", name, "\"; expected full or normal"));
+}
+
+absl::Status ServerConfig::Validate() const {
+  std::vector<Problem> problems = Check(*this);
+  if (problems.empty()) return absl::OkStatus();
+  std::vector<std::string> lines;
+  lines.reserve(problems.size());
+  for (Problem& problem : problems) lines.push_back(std::move(problem.message));
+  return absl::InvalidArgumentError(absl::StrJoin(lines, "\n"));
+}
+
+absl::StatusOr<ServerConfig> ParseServerConfig(absl::string_view yaml,
+                                               absl::string_view file,
+                                               const std::string& base_dir) {
+  return ConfigReader(file, base_dir).Read(yaml);
+}
+
+absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(
+        absl::StrCat("cannot read the configuration file ", path, ": ",
+                     std::strerror(errno)));
+  }
+  std::ostringstream content;
+  content << in.rdbuf();
+  std::error_code error;
+  std::filesystem::path absolute = std::filesystem::absolute(path, error);
+  if (error) absolute = path;
+  return ParseServerConfig(content.str(), path,
+                           absolute.parent_path().string());
+}
+
+}  // namespace motcua::config

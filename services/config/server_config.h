@@ -1,0 +1,86 @@
+#ifndef MOTCUA_SERVICES_CONFIG_SERVER_CONFIG_H_
+#define MOTCUA_SERVICES_CONFIG_SERVER_CONFIG_H_
+
+#include <cstddef>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+namespace motcua::config {
+
+// How hard each commit waits for the disk (the daemon maps it to
+// store::Durability).
+enum class Durability {
+  kFull,    // an acknowledged command survives a power loss
+  kNormal,  // survives a crash of the process, not a power loss
+};
+
+// "full", "normal".
+absl::string_view DurabilityName(Durability durability);
+// INVALID_ARGUMENT naming the accepted values.
+absl::StatusOr<Durability> ParseDurability(absl::string_view name);
+
+// The daemon's configuration. deploy/motcuad.yaml shows every key with its
+// default and meaning.
+struct ServerConfig {
+  // gRPC address: "host:port" ("[::1]:50051" for IPv6; port 0 picks a free
+  // one) or "unix:/path/to/socket".
+  std::string listen = "127.0.0.1:50051";
+  std::string data_dir = "data";    // holds the SQLite database
+  std::string rules_dir = "rules";  // calendars, procedures, ladders
+  // The tokens file (services/access). Empty: development mode, the daemon
+  // mints a token with the admin role for every agency at start.
+  std::string tokens_file;
+  Durability durability = Durability::kFull;
+  struct Tls {
+    // Both or neither; none: the server speaks plaintext.
+    std::string cert_file;
+    std::string key_file;
+    // CA bundle that client certificates are checked against.
+    std::string client_ca_file;
+    // Refuse clients without a certificate signed by client_ca_file.
+    bool require_client_cert = false;
+  } tls;
+  // trace | debug | info | warn | error (spdlog's names).
+  std::string log_level = "info";
+  // Commands waiting for the writer; beyond it RESOURCE_EXHAUSTED.
+  size_t writer_queue = 65536;
+  // Largest gRPC message received or sent.
+  int max_message_bytes = 4 * 1024 * 1024;
+  // Prometheus metrics over HTTP, "host:port". Empty: off.
+  std::string metrics_listen;
+
+  // OK when every value is usable and the values agree; otherwise
+  // INVALID_ARGUMENT listing each problem on its own line, as
+  // "key: what is wrong" (for example "tls.key_file: set without
+  // tls.cert_file"). Does not look at the files it names.
+  absl::Status Validate() const;
+};
+
+// Limits Validate enforces.
+inline constexpr size_t kMaxWriterQueue = 10'000'000;
+inline constexpr int kMinMessageBytes = 64 * 1024;
+inline constexpr int kMaxMessageBytes = 1024 * 1024 * 1024;
+
+// Reads a YAML configuration; keys left out keep their defaults, and an
+// empty file gives the defaults. Relative paths in the file (data_dir,
+// rules_dir, tokens_file, tls.*) are resolved against the file's directory;
+// the defaults of keys left out stay relative to the working directory.
+// max_message_bytes takes a number of bytes or "<n>KiB" / "<n>MiB".
+// Returns NOT_FOUND when the file cannot be read, INVALID_ARGUMENT listing
+// every problem on its own line as "file:line:column: what is wrong" (invalid
+// YAML, unknown or repeated key, a value of the wrong type or out of range,
+// and whatever Validate refuses, at the key concerned).
+absl::StatusOr<ServerConfig> LoadServerConfig(const std::string& path);
+
+// As LoadServerConfig, for text already read: `file` names it in errors and
+// `base_dir` is what relative paths are resolved against.
+absl::StatusOr<ServerConfig> ParseServerConfig(absl::string_view yaml,
+                                               absl::string_view file,
+                                               const std::string& base_dir);
+
+}  // namespace motcua::config
+
+#endif  // MOTCUA_SERVICES_CONFIG_SERVER_CONFIG_H_

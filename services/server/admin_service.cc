@@ -1,0 +1,162 @@
+#include <memory>
+#include <string>
+#include <utility>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "engine/time_limit.h"
+#include "services/api/grpc_status.h"
+#include "services/server/services.h"
+
+namespace motcua::server {
+namespace {
+
+constexpr int kMaxRuleFiles = 1000;
+constexpr size_t kMaxRulePathLength = 256;
+
+absl::Status CheckRulePath(const std::string& path, int index) {
+  const std::string field = absl::StrCat("files[", index, "].path");
+  if (path.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(field, ": must not be empty"));
+  }
+  if (path.size() > kMaxRulePathLength) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": at most ", kMaxRulePathLength, " characters"));
+  }
+  if (path.front() == '/' || absl::StrContains(path, "..") ||
+      absl::StrContains(path, '\\')) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": must be relative to the rules directory, without \"..\""));
+  }
+  return absl::OkStatus();
+}
+
+void AddProblems(const std::vector<RuleError>& errors,
+                 v1::ValidateRulesReply* reply) {
+  for (const RuleError& error : errors) {
+    v1::RuleProblem* problem = reply->add_problems();
+    problem->set_file(error.where.file);
+    problem->set_line(error.where.line);
+    problem->set_column(error.where.column);
+    problem->set_message(error.message);
+  }
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* AdminService::ValidateRules(
+    grpc::CallbackServerContext* call, const v1::ValidateRulesRequest* request,
+    v1::ValidateRulesReply* reply) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
+  if (!principal.ok()) return Refuse(reactor, principal.status());
+  if (absl::Status allowed =
+          access::Authorize(*principal, access::Operation::kAdminRead, "");
+      !allowed.ok()) {
+    return Refuse(reactor, allowed);
+  }
+  if (request->files_size() > kMaxRuleFiles) {
+    return Refuse(reactor, absl::InvalidArgumentError(absl::StrCat(
+                               "files: at most ", kMaxRuleFiles, " files")));
+  }
+  std::vector<RuleSource> sources;
+  for (int i = 0; i < request->files_size(); ++i) {
+    const v1::RuleFile& file = request->files(i);
+    if (absl::Status checked = CheckRulePath(file.path(), i); !checked.ok()) {
+      return Refuse(reactor, checked);
+    }
+    sources.push_back(RuleSource{file.path(), file.content()});
+  }
+  // Loading a rules directory reads files: off the gRPC threads.
+  const ServiceContext* context = &context_;
+  const bool posted = context_.slow_reads->Post(
+      [context, reactor, reply, sources = std::move(sources)] {
+        RuleLoadResult loaded =
+            sources.empty() ? LoadRulesFromDirectory(context->rules->directory())
+                            : LoadRules(sources);
+        reply->set_valid(loaded.rules != nullptr && loaded.errors.empty());
+        if (reply->valid()) reply->set_version(loaded.rules->version());
+        AddProblems(loaded.errors, reply);
+        reactor->Finish(grpc::Status::OK);
+      });
+  if (!posted) {
+    return Refuse(reactor, absl::UnavailableError("the server is stopping"));
+  }
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AdminService::ReloadRules(
+    grpc::CallbackServerContext* call,
+    const v1::ReloadRulesRequest* /*request*/, v1::ReloadRulesReply* reply) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
+  if (!principal.ok()) return Refuse(reactor, principal.status());
+  if (absl::Status allowed =
+          access::Authorize(*principal, access::Operation::kAdminWrite, "");
+      !allowed.ok()) {
+    return Refuse(reactor, allowed);
+  }
+  const ServiceContext* context = &context_;
+  const bool posted = context_.slow_reads->Post([context, reactor, reply] {
+    absl::StatusOr<RulesHolder::ReloadOutcome> reloaded =
+        context->rules->Reload();
+    if (!reloaded.ok()) {
+      reactor->Finish(api::ToGrpcStatus(reloaded.status()));
+      return;
+    }
+    if (reloaded->changed) context->store->SetRules(reloaded->rules);
+    reply->set_version(reloaded->rules->version());
+    reply->set_changed(reloaded->changed);
+    reactor->Finish(grpc::Status::OK);
+  });
+  if (!posted) {
+    return Refuse(reactor, absl::UnavailableError("the server is stopping"));
+  }
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AdminService::GetRules(
+    grpc::CallbackServerContext* call, const v1::GetRulesRequest* /*request*/,
+    v1::GetRulesReply* reply) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
+  if (!principal.ok()) return Refuse(reactor, principal.status());
+  if (absl::Status allowed =
+          access::Authorize(*principal, access::Operation::kAdminRead, "");
+      !allowed.ok()) {
+    return Refuse(reactor, allowed);
+  }
+  const std::shared_ptr<const RuleSet> rules = context_.rules->Current();
+  reply->set_version(rules->version());
+  for (const auto& [name, calendar] : rules->calendars()) {
+    reply->add_calendars(name);
+  }
+  for (const auto& [name, ladder] : rules->ladders()) reply->add_ladders(name);
+  for (const auto& [code, versions] : rules->procedures()) {
+    for (const ProcedureVersion& version : versions) {
+      v1::ProcedureSummary* summary = reply->add_procedures();
+      summary->set_code(version.code);
+      summary->set_name(version.name);
+      summary->set_effective_from(absl::FormatCivilTime(version.effective_from));
+      if (version.effective_until.has_value()) {
+        summary->set_effective_until(
+            absl::FormatCivilTime(*version.effective_until));
+      }
+      summary->set_time_limit(version.limit.ToString());
+      if (version.limit.cutoff_second.has_value()) {
+        summary->set_cutoff(FormatClockTime(*version.limit.cutoff_second));
+      }
+      summary->set_calendar(version.calendar_name);
+      summary->set_supplement(
+          std::string(SupplementPolicyName(version.supplement)));
+      for (const ProcedureStep& step : version.steps) {
+        summary->add_steps(step.id);
+      }
+    }
+  }
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+}  // namespace motcua::server

@@ -1,0 +1,160 @@
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "services/api/from_proto.h"
+#include "services/api/grpc_status.h"
+#include "services/api/to_proto.h"
+#include "services/server/services.h"
+#include "store/audit.h"
+
+namespace motcua::server {
+namespace {
+
+constexpr int32_t kDefaultEventLimit = 1000;
+constexpr int32_t kMaxEventLimit = 10000;
+
+// Runs `work` off the gRPC threads; UNAVAILABLE when the server is stopping.
+grpc::ServerUnaryReactor* RunSlow(const ServiceContext& context,
+                                  grpc::ServerUnaryReactor* reactor,
+                                  std::function<absl::Status()> work) {
+  const bool posted = context.slow_reads->Post(
+      [reactor, work = std::move(work)] {
+        reactor->Finish(api::ToGrpcStatus(work()));
+      });
+  if (!posted) {
+    return Refuse(reactor, absl::UnavailableError("the server is stopping"));
+  }
+  return reactor;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* AuditService::ReadEvents(
+    grpc::CallbackServerContext* call, const v1::ReadEventsRequest* request,
+    v1::ReadEventsReply* reply) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
+  if (!principal.ok()) return Refuse(reactor, principal.status());
+  if (!access::RoleMayPerform(principal->role, access::Operation::kAudit)) {
+    return Refuse(reactor,
+                  access::Authorize(*principal, access::Operation::kAudit, ""));
+  }
+  absl::StatusOr<std::vector<store::StoredEvent>> events;
+  if (!request->dossier_code().empty()) {
+    if (absl::Status code = api::CheckCode(request->dossier_code(),
+                                           "dossier_code",
+                                           api::Presence::kRequired);
+        !code.ok()) {
+      return Refuse(reactor, code);
+    }
+    if (request->after_sequence() != 0 || request->limit() != 0) {
+      return Refuse(reactor,
+                    absl::InvalidArgumentError(
+                        "dossier_code: give either a dossier or a range "
+                        "(after_sequence, limit), not both"));
+    }
+    events = context_.store->ReadDossierEvents(request->dossier_code());
+    if (events.ok() && events->empty()) {
+      return Refuse(reactor, absl::NotFoundError(absl::StrCat(
+                                 "dossier ", request->dossier_code(),
+                                 " not found")));
+    }
+    if (events.ok()) {
+      if (absl::Status allowed =
+              access::Authorize(*principal, access::Operation::kAudit,
+                                events->front().agency);
+          !allowed.ok()) {
+        return Refuse(reactor, allowed);
+      }
+    }
+  } else {
+    if (request->after_sequence() < 0) {
+      return Refuse(reactor, absl::InvalidArgumentError(
+                                 "after_sequence: must not be negative"));
+    }
+    absl::StatusOr<int32_t> limit = api::LimitFromProto(
+        request->limit(), "limit", kDefaultEventLimit, kMaxEventLimit);
+    if (!limit.ok()) return Refuse(reactor, limit.status());
+    events = context_.store->ReadEvents(request->after_sequence(), *limit);
+    // A principal of some agencies reads the events of those agencies.
+    if (events.ok() && !principal->all_agencies) {
+      std::erase_if(*events, [&](const store::StoredEvent& stored) {
+        return !principal->MayActFor(stored.agency);
+      });
+    }
+  }
+  if (!events.ok()) return Refuse(reactor, events.status());
+  for (const store::StoredEvent& stored : *events) {
+    *reply->add_events() = api::EventToProto(stored, stored.agency);
+  }
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* AuditService::GetDossierAsOf(
+    grpc::CallbackServerContext* call, const v1::AsOfRequest* request,
+    v1::Dossier* reply) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
+  if (!principal.ok()) return Refuse(reactor, principal.status());
+  if (absl::Status code = api::CheckCode(request->dossier_code(),
+                                         "dossier_code",
+                                         api::Presence::kRequired);
+      !code.ok()) {
+    return Refuse(reactor, code);
+  }
+  if (!request->has_as_of()) {
+    return Refuse(reactor, absl::InvalidArgumentError("as_of: required"));
+  }
+  absl::StatusOr<absl::Time> as_of =
+      api::TimeFromProto(request->as_of(), "as_of");
+  if (!as_of.ok()) return Refuse(reactor, as_of.status());
+  absl::StatusOr<Dossier> now_state =
+      context_.store->ReadDossier(request->dossier_code());
+  if (!now_state.ok()) return Refuse(reactor, now_state.status());
+  if (absl::Status allowed = access::Authorize(
+          *principal, access::Operation::kAudit, now_state->agency);
+      !allowed.ok()) {
+    return Refuse(reactor, allowed);
+  }
+  const ServiceContext* context = &context_;
+  return RunSlow(context_, reactor,
+                 [context, code = request->dossier_code(), at = *as_of,
+                  reply]() -> absl::Status {
+                   absl::StatusOr<Dossier> dossier =
+                       store::DossierAsOf(context->database_path, code, at);
+                   if (!dossier.ok()) return dossier.status();
+                   const std::shared_ptr<const RuleSet> rules =
+                       context->rules->Current();
+                   *reply = api::DossierToProto(*dossier, at, rules.get());
+                   return absl::OkStatus();
+                 });
+}
+
+grpc::ServerUnaryReactor* AuditService::VerifyLog(
+    grpc::CallbackServerContext* call, const v1::VerifyRequest* /*request*/,
+    v1::VerifyReply* reply) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
+  if (!principal.ok()) return Refuse(reactor, principal.status());
+  // The whole log: every agency's events.
+  if (absl::Status allowed =
+          access::Authorize(*principal, access::Operation::kAudit, "");
+      !allowed.ok()) {
+    return Refuse(reactor, allowed);
+  }
+  const ServiceContext* context = &context_;
+  return RunSlow(context_, reactor, [context, reply]() -> absl::Status {
+    absl::StatusOr<store::VerifyReport> report =
+        store::VerifyLog(context->database_path);
+    if (!report.ok()) return report.status();
+    reply->set_intact(report->ok());
+    reply->set_events_checked(report->events_checked);
+    reply->set_first_bad_sequence(report->first_bad_sequence.value_or(0));
+    reply->set_problem(report->problem);
+    return absl::OkStatus();
+  });
+}
+
+}  // namespace motcua::server

@@ -1,0 +1,146 @@
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "services/api/from_proto.h"
+#include "services/api/grpc_status.h"
+#include "services/api/to_proto.h"
+#include "services/server/page_token.h"
+#include "services/server/services.h"
+
+namespace motcua::server {
+
+grpc::ServerUnaryReactor* DossiersService::Submit(
+    grpc::CallbackServerContext* call, const v1::SubmitRequest* request,
+    v1::CommandReply* reply) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
+  if (!principal.ok()) return Refuse(reactor, principal.status());
+  absl::StatusOr<store::CommandRequest> command =
+      api::SubmitFromProto(*request, principal->name);
+  if (!command.ok()) return Refuse(reactor, command.status());
+  if (absl::Status allowed = access::Authorize(
+          *principal, access::Operation::kSubmit, request->agency());
+      !allowed.ok()) {
+    return Refuse(reactor, allowed);
+  }
+  return Execute(reactor, *std::move(command), reply);
+}
+
+grpc::ServerUnaryReactor* DossiersService::Act(
+    grpc::CallbackServerContext* call, const v1::ActRequest* request,
+    v1::CommandReply* reply) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
+  if (!principal.ok()) return Refuse(reactor, principal.status());
+  absl::StatusOr<store::CommandRequest> command =
+      api::ActFromProto(*request, principal->name);
+  if (!command.ok()) return Refuse(reactor, command.status());
+  // A dossier's agency never changes after its receipt, so checking it here,
+  // before the command queues, cannot go stale.
+  absl::StatusOr<Dossier> dossier =
+      context_.store->ReadDossier(request->dossier_code());
+  if (!dossier.ok()) return Refuse(reactor, dossier.status());
+  if (absl::Status allowed = access::Authorize(
+          *principal, access::OperationFor(command->command.action),
+          dossier->agency);
+      !allowed.ok()) {
+    return Refuse(reactor, allowed);
+  }
+  return Execute(reactor, *std::move(command), reply);
+}
+
+grpc::ServerUnaryReactor* DossiersService::Execute(
+    grpc::ServerUnaryReactor* reactor, store::CommandRequest command,
+    v1::CommandReply* reply) {
+  const ServiceContext* context = &context_;
+  absl::Status queued = context_.store->Execute(
+      std::move(command),
+      [reactor, reply, context](store::CommandOutcome outcome) {
+        if (!outcome.status.ok()) {
+          reactor->Finish(api::ToGrpcStatus(outcome.status));
+          return;
+        }
+        const std::shared_ptr<const RuleSet> rules = context->rules->Current();
+        *reply = api::ReplyToProto(outcome, context->clock->Now(), rules.get());
+        reactor->Finish(grpc::Status::OK);
+      });
+  if (!queued.ok()) return Refuse(reactor, queued);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* DossiersService::Get(
+    grpc::CallbackServerContext* call, const v1::GetRequest* request,
+    v1::Dossier* reply) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
+  if (!principal.ok()) return Refuse(reactor, principal.status());
+  if (absl::Status code = api::CheckCode(request->dossier_code(),
+                                         "dossier_code", api::Presence::kRequired);
+      !code.ok()) {
+    return Refuse(reactor, code);
+  }
+  absl::StatusOr<Dossier> dossier =
+      context_.store->ReadDossier(request->dossier_code());
+  if (!dossier.ok()) return Refuse(reactor, dossier.status());
+  if (absl::Status allowed = access::Authorize(
+          *principal, access::Operation::kReadDossier, dossier->agency);
+      !allowed.ok()) {
+    return Refuse(reactor, allowed);
+  }
+  const std::shared_ptr<const RuleSet> rules = context_.rules->Current();
+  *reply = api::DossierToProto(*dossier, context_.clock->Now(), rules.get());
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* DossiersService::List(
+    grpc::CallbackServerContext* call, const v1::ListRequest* request,
+    v1::ListReply* reply) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
+  if (!principal.ok()) return Refuse(reactor, principal.status());
+  absl::StatusOr<int32_t> page_size =
+      api::PageSizeFromProto(request->page_size(), "page_size");
+  if (!page_size.ok()) return Refuse(reactor, page_size.status());
+  absl::StatusOr<std::optional<LifecycleState>> state =
+      api::StateFilterFromProto(request->state(), "state");
+  if (!state.ok()) return Refuse(reactor, state.status());
+  for (const auto& [value, field] :
+       {std::pair{&request->agency(), "agency"},
+        std::pair{&request->procedure_code(), "procedure_code"},
+        std::pair{&request->unit(), "unit"}}) {
+    if (absl::Status checked =
+            api::CheckCode(*value, field, api::Presence::kOptional);
+        !checked.ok()) {
+      return Refuse(reactor, checked);
+    }
+  }
+  absl::StatusOr<std::string> after =
+      ParseDossierPageToken(request->page_token());
+  if (!after.ok()) return Refuse(reactor, after.status());
+  absl::StatusOr<std::string> agency = ScopeAgency(
+      *principal, access::Operation::kListDossiers, request->agency());
+  if (!agency.ok()) return Refuse(reactor, agency.status());
+
+  store::DossierFilter filter;
+  filter.agency = *agency;
+  filter.procedure_code = request->procedure_code();
+  filter.unit = request->unit();
+  filter.state = *state;
+  // One more than the page: whether another page follows.
+  absl::StatusOr<std::vector<Dossier>> dossiers =
+      context_.store->ListDossiers(filter, *after, *page_size + 1);
+  if (!dossiers.ok()) return Refuse(reactor, dossiers.status());
+  const bool more = static_cast<int32_t>(dossiers->size()) > *page_size;
+  if (more) dossiers->resize(*page_size);
+  const std::shared_ptr<const RuleSet> rules = context_.rules->Current();
+  const absl::Time now = context_.clock->Now();
+  for (const Dossier& dossier : *dossiers) {
+    *reply->add_dossiers() = api::DossierToProto(dossier, now, rules.get());
+  }
+  if (more) reply->set_next_page_token(DossierPageToken(dossiers->back().code));
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+}  // namespace motcua::server

@@ -1,0 +1,83 @@
+#include "services/server/event_hub.h"
+
+#include <limits>
+#include <utility>
+
+namespace motcua::server {
+
+EventHub::EventHub(int64_t head)
+    : head_(head), lowest_wait_(std::numeric_limits<int64_t>::max()) {
+  thread_ = std::thread([this] { Run(); });
+}
+
+EventHub::~EventHub() {
+  Close();
+  {
+    absl::MutexLock lock(&mu_);
+    stop_thread_ = true;
+  }
+  thread_.join();
+}
+
+void EventHub::Notify(int64_t head) {
+  absl::MutexLock lock(&mu_);
+  if (head > head_) head_ = head;
+}
+
+bool EventHub::WaitBeyond(LogWaiter* waiter, int64_t after) {
+  absl::MutexLock lock(&mu_);
+  if (closed_ || head_ > after) return false;
+  waiter->Ref();
+  waiting_.push_back(Waiting{waiter, after});
+  if (after < lowest_wait_) lowest_wait_ = after;
+  return true;
+}
+
+void EventHub::Close() {
+  absl::MutexLock lock(&mu_);
+  closed_ = true;
+}
+
+bool EventHub::closed() const {
+  absl::MutexLock lock(&mu_);
+  return closed_;
+}
+
+int64_t EventHub::head() const {
+  absl::MutexLock lock(&mu_);
+  return head_;
+}
+
+void EventHub::Run() {
+  while (true) {
+    std::vector<Waiting> due;
+    {
+      absl::MutexLock lock(&mu_);
+      // Wake when some waiter's position has been passed, or on closing.
+      auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+        return stop_thread_ || (!waiting_.empty() &&
+                                (closed_ || head_ > lowest_wait_));
+      };
+      mu_.Await(absl::Condition(&ready));
+      if (stop_thread_ && waiting_.empty()) return;
+      std::vector<Waiting> still;
+      lowest_wait_ = std::numeric_limits<int64_t>::max();
+      for (Waiting& waiting : waiting_) {
+        if (closed_ || stop_thread_ || head_ > waiting.after) {
+          due.push_back(waiting);
+        } else {
+          if (waiting.after < lowest_wait_) lowest_wait_ = waiting.after;
+          still.push_back(waiting);
+        }
+      }
+      waiting_ = std::move(still);
+    }
+    // Outside the lock: a woken stream reads the log and may wait again.
+    for (Waiting& waiting : due) {
+      waiting.waiter->Wake();
+      waiting.waiter->Unref();
+    }
+  }
+}
+
+}  // namespace motcua::server

@@ -1,0 +1,170 @@
+// motcuad: the motcua daemon. Wiring only: configuration, signals, the
+// server.
+#include <signal.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "absl/strings/str_join.h"
+#include "engine/clock.h"
+#include "services/access/access.h"
+#include "services/config/server_config.h"
+#include "services/server/server.h"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailed = 1;
+constexpr int kExitBadInput = 2;
+
+// `motcuad token`: a new token and the entry of the tokens file for it.
+int MintToken(const std::string& name, const std::string& role,
+              const std::vector<std::string>& agencies) {
+  absl::StatusOr<motcua::access::Role> parsed = motcua::access::ParseRole(role);
+  if (!parsed.ok()) {
+    std::cerr << "motcuad token: --role: " << parsed.status().message() << "\n";
+    return kExitBadInput;
+  }
+  absl::StatusOr<std::string> token = motcua::access::GenerateToken();
+  if (!token.ok()) {
+    std::cerr << "motcuad token: " << token.status().message() << "\n";
+    return kExitFailed;
+  }
+  std::vector<std::string> quoted;
+  for (const std::string& agency : agencies) {
+    quoted.push_back("\"" + agency + "\"");
+  }
+  std::cout << "token (give it to the caller; it is not stored): " << *token
+            << "\n\nentry for the tokens file:\n"
+            << "  - name: " << name << "\n"
+            << "    sha256: " << motcua::access::HashToken(*token) << "\n"
+            << "    role: " << role << "\n"
+            << "    agencies: [" << absl::StrJoin(quoted, ", ") << "]\n";
+  return kExitOk;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"motcuad: the motcua workflow and deadline server"};
+  std::string config_file;
+  std::optional<std::string> listen, data_dir, rules_dir, tokens_file,
+      log_level, durability;
+  app.add_option("--config", config_file,
+                 "Configuration file (YAML; deploy/motcuad.yaml shows every "
+                 "key)");
+  app.add_option("--listen", listen, "gRPC address, host:port");
+  app.add_option("--data-dir", data_dir, "Directory of the SQLite database");
+  app.add_option("--rules", rules_dir, "Rules directory");
+  app.add_option("--tokens", tokens_file,
+                 "Tokens file; without one a development token is minted");
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error");
+  app.add_option("--durability", durability, "full|normal");
+
+  CLI::App* token = app.add_subcommand(
+      "token", "Mint a token and print its entry for the tokens file");
+  std::string token_name, token_role;
+  std::vector<std::string> token_agencies;
+  token->add_option("--name", token_name, "Who the token is for (the actor)")
+      ->required();
+  token->add_option("--role", token_role,
+                    "intake|officer|supervisor|auditor|admin")
+      ->required();
+  token->add_option("--agency", token_agencies, "An agency, or * for all")
+      ->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    if (error.get_exit_code() == 0) return app.exit(error);
+    std::cerr << "motcuad: " << error.what() << "\n";
+    return kExitBadInput;
+  }
+  if (token->parsed()) return MintToken(token_name, token_role, token_agencies);
+
+  motcua::config::ServerConfig config;
+  if (!config_file.empty()) {
+    absl::StatusOr<motcua::config::ServerConfig> loaded =
+        motcua::config::LoadServerConfig(config_file);
+    if (!loaded.ok()) {
+      std::cerr << "motcuad: " << loaded.status().message() << "\n";
+      return kExitBadInput;
+    }
+    config = *std::move(loaded);
+  }
+  if (listen) config.listen = *listen;
+  if (data_dir) config.data_dir = *data_dir;
+  if (rules_dir) config.rules_dir = *rules_dir;
+  if (tokens_file) config.tokens_file = *tokens_file;
+  if (log_level) config.log_level = *log_level;
+  if (durability) {
+    absl::StatusOr<motcua::config::Durability> parsed =
+        motcua::config::ParseDurability(*durability);
+    if (!parsed.ok()) {
+      std::cerr << "motcuad: --durability: " << parsed.status().message()
+                << "\n";
+      return kExitBadInput;
+    }
+    config.durability = *parsed;
+  }
+  if (absl::Status valid = config.Validate(); !valid.ok()) {
+    std::cerr << "motcuad: " << valid.message() << "\n";
+    return kExitBadInput;
+  }
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+
+  // Signals are taken by sigwait below, on this thread only: block them
+  // before any other thread starts, so that every thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  motcua::SystemClock clock;
+  absl::StatusOr<std::unique_ptr<motcua::server::Server>> server =
+      motcua::server::Server::Start(config, &clock);
+  if (!server.ok()) {
+    std::cerr << "motcuad: " << server.status().message() << "\n";
+    return kExitFailed;
+  }
+  // The first line on standard output says where the server listens (its
+  // port, when the configuration asked for port 0): scripts and tests read
+  // it.
+  std::cout << "listening on port " << (*server)->port() << std::endl;
+  if (!(*server)->development_token().empty()) {
+    std::cout << "development token (admin, every agency; also in "
+              << config.data_dir << "/dev-token):\n  export MOTCUA_TOKEN="
+              << (*server)->development_token() << "\n"
+              << "  export MOTCUA_ADDRESS=127.0.0.1:" << (*server)->port()
+              << "\n"
+              << std::flush;
+  }
+
+  while (true) {
+    int received = 0;
+    if (sigwait(&signals, &received) != 0) continue;
+    if (received == SIGHUP) {
+      absl::StatusOr<motcua::server::RulesHolder::ReloadOutcome> reloaded =
+          (*server)->ReloadRules();
+      if (reloaded.ok()) {
+        spdlog::info("rules reloaded: version {}{}",
+                     reloaded->rules->version().substr(0, 12),
+                     reloaded->changed ? "" : " (unchanged)");
+      } else {
+        spdlog::error("rules not reloaded, the running rules stay: {}",
+                      std::string(reloaded.status().message()));
+      }
+      continue;
+    }
+    spdlog::info("stopping: draining calls in flight");
+    (*server)->Shutdown();
+    return kExitOk;
+  }
+}

@@ -1,0 +1,204 @@
+#include "services/server/server.h"
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <utility>
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <spdlog/spdlog.h>
+
+#include "absl/strings/str_cat.h"
+
+namespace motcua::server {
+namespace {
+
+// How long a stopping server lets calls in flight finish.
+constexpr absl::Duration kDrainTimeout = absl::Seconds(10);
+
+absl::StatusOr<std::string> ReadFile(const std::string& path,
+                                     absl::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return absl::NotFoundError(absl::StrCat(what, ": cannot read ", path));
+  }
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
+    const config::ServerConfig::Tls& tls) {
+  if (tls.cert_file.empty()) return grpc::InsecureServerCredentials();
+  absl::StatusOr<std::string> cert = ReadFile(tls.cert_file, "tls.cert_file");
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadFile(tls.key_file, "tls.key_file");
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions options(
+      GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
+  options.pem_key_cert_pairs.push_back({*key, *cert});
+  if (!tls.client_ca_file.empty()) {
+    absl::StatusOr<std::string> ca =
+        ReadFile(tls.client_ca_file, "tls.client_ca_file");
+    if (!ca.ok()) return ca.status();
+    options.pem_root_certs = *ca;
+    options.client_certificate_request =
+        tls.require_client_cert
+            ? GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY
+            : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY;
+  }
+  return grpc::SslServerCredentials(options);
+}
+
+// Development mode: one admin token for every agency, kept in the data
+// directory so that a client on the same machine can read it.
+absl::StatusOr<std::string> MintDevelopmentToken(const std::string& data_dir,
+                                                 access::AccessTable* table) {
+  absl::StatusOr<std::string> token = access::GenerateToken();
+  if (!token.ok()) return token.status();
+  access::TokenEntry entry;
+  entry.name = "dev";
+  entry.sha256_hex = access::HashToken(*token);
+  entry.role = access::Role::kAdmin;
+  entry.agencies = {"*"};
+  absl::StatusOr<access::AccessTable> built =
+      access::AccessTable::FromEntries({entry});
+  if (!built.ok()) return built.status();
+  *table = *std::move(built);
+  const std::string path = (std::filesystem::path(data_dir) / "dev-token").string();
+  {
+    std::ofstream out(path, std::ios::trunc);
+    out << *token << "\n";
+    if (!out) {
+      return absl::UnavailableError(absl::StrCat("cannot write ", path));
+    }
+  }
+  chmod(path.c_str(), S_IRUSR | S_IWUSR);
+  return token;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(
+    const config::ServerConfig& config, const Clock* clock) {
+  if (absl::Status valid = config.Validate(); !valid.ok()) return valid;
+  std::unique_ptr<Server> server(new Server());
+
+  std::error_code error;
+  std::filesystem::create_directories(config.data_dir, error);
+  if (error) {
+    return absl::UnavailableError(absl::StrCat(
+        "data_dir: cannot create ", config.data_dir, ": ", error.message()));
+  }
+  server->database_path_ =
+      (std::filesystem::path(config.data_dir) / "motcua.db").string();
+
+  absl::StatusOr<std::unique_ptr<RulesHolder>> rules =
+      RulesHolder::Load(config.rules_dir);
+  if (!rules.ok()) return rules.status();
+  server->rules_ = *std::move(rules);
+
+  if (config.tokens_file.empty()) {
+    access::AccessTable table = *access::AccessTable::FromEntries({});
+    absl::StatusOr<std::string> token =
+        MintDevelopmentToken(config.data_dir, &table);
+    if (!token.ok()) return token.status();
+    server->development_token_ = *token;
+    server->access_ = std::make_unique<access::AccessTable>(std::move(table));
+  } else {
+    absl::StatusOr<access::AccessTable> table =
+        access::AccessTable::LoadFile(config.tokens_file);
+    if (!table.ok()) return table.status();
+    server->access_ =
+        std::make_unique<access::AccessTable>(*std::move(table));
+  }
+
+  store::StoreOptions store_options;
+  store_options.path = server->database_path_;
+  store_options.durability = config.durability == config::Durability::kFull
+                                 ? store::Durability::kFull
+                                 : store::Durability::kNormal;
+  store_options.queue_capacity = config.writer_queue;
+  absl::StatusOr<std::unique_ptr<store::EventStore>> store =
+      store::EventStore::Open(store_options, clock, server->rules_->Current());
+  if (!store.ok()) return store.status();
+  server->store_ = *std::move(store);
+
+  absl::StatusOr<int64_t> head = server->store_->LastSequence();
+  if (!head.ok()) return head.status();
+  server->hub_ = std::make_unique<EventHub>(*head);
+  EventHub* hub = server->hub_.get();
+  server->store_->SetCommitObserver([hub](int64_t committed) { hub->Notify(committed); });
+  server->slow_reads_ = std::make_unique<TaskRunner>(2);
+
+  ServiceContext& context = server->context_;
+  context.store = server->store_.get();
+  context.rules = server->rules_.get();
+  context.access = server->access_.get();
+  context.clock = clock;
+  context.hub = hub;
+  context.slow_reads = server->slow_reads_.get();
+  context.database_path = server->database_path_;
+  server->dossiers_ = std::make_unique<DossiersService>(context);
+  server->supervision_ = std::make_unique<SupervisionService>(context);
+  server->audit_ = std::make_unique<AuditService>(context);
+  server->admin_ = std::make_unique<AdminService>(context);
+
+  absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
+      Credentials(config.tls);
+  if (!credentials.ok()) return credentials.status();
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(config.listen, *credentials, &server->port_);
+  builder.SetMaxReceiveMessageSize(config.max_message_bytes);
+  builder.SetMaxSendMessageSize(config.max_message_bytes);
+  builder.RegisterService(server->dossiers_.get());
+  builder.RegisterService(server->supervision_.get());
+  builder.RegisterService(server->audit_.get());
+  builder.RegisterService(server->admin_.get());
+  server->grpc_server_ = builder.BuildAndStart();
+  if (server->grpc_server_ == nullptr || server->port_ == 0) {
+    return absl::UnavailableError(
+        absl::StrCat("listen: cannot serve on ", config.listen,
+                     " (in use, or not an address of this machine?)"));
+  }
+  server->grpc_server_->GetHealthCheckService()->SetServingStatus(true);
+  spdlog::info("motcuad serving on {} (port {}), database {}, rules {}",
+               config.listen, server->port_, server->database_path_,
+               server->rules_->Current()->version().substr(0, 12));
+  return server;
+}
+
+Server::~Server() { Shutdown(); }
+
+absl::StatusOr<RulesHolder::ReloadOutcome> Server::ReloadRules() {
+  absl::StatusOr<RulesHolder::ReloadOutcome> reloaded = rules_->Reload();
+  if (reloaded.ok() && reloaded->changed) store_->SetRules(reloaded->rules);
+  return reloaded;
+}
+
+void Server::Shutdown() {
+  if (stopped_) return;
+  stopped_ = true;
+  if (grpc_server_ != nullptr) {
+    grpc_server_->GetHealthCheckService()->SetServingStatus(false);
+  }
+  // Waiting streams end now, telling their subscribers where to resume.
+  if (hub_ != nullptr) hub_->Close();
+  if (grpc_server_ != nullptr) {
+    grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() + kDrainTimeout));
+    grpc_server_->Wait();
+  }
+  if (slow_reads_ != nullptr) slow_reads_->Stop();
+  if (store_ != nullptr) {
+    store_->SetCommitObserver(nullptr);
+    store_->Close();
+  }
+  spdlog::info("motcuad stopped");
+}
+
+}  // namespace motcua::server

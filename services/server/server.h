@@ -1,0 +1,80 @@
+#ifndef MOTCUA_SERVICES_SERVER_SERVER_H_
+#define MOTCUA_SERVICES_SERVER_SERVER_H_
+
+#include <memory>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/statusor.h"
+#include "engine/clock.h"
+#include "services/access/access.h"
+#include "services/config/server_config.h"
+#include "services/server/event_hub.h"
+#include "services/server/rules_holder.h"
+#include "services/server/service_context.h"
+#include "services/server/services.h"
+#include "services/server/task_runner.h"
+#include "store/event_store.h"
+
+namespace motcua::server {
+
+// motcuad: the store, the rules, access control and the gRPC services, wired
+// together and serving. Tests start one on 127.0.0.1:0 with a temporary data
+// directory and a fake clock.
+class Server {
+ public:
+  // Loads the rules and the tokens, opens (or creates) the database in
+  // config.data_dir and starts serving on config.listen. Without a tokens
+  // file (development mode) it mints a token with the admin role for every
+  // agency, writes it to <data_dir>/dev-token and reports it in
+  // development_token(). Errors name what could not be used: invalid rules
+  // (FAILED_PRECONDITION listing each problem), tokens file, database, TLS
+  // files, or the listening address (UNAVAILABLE).
+  static absl::StatusOr<std::unique_ptr<Server>> Start(
+      const config::ServerConfig& config, const Clock* clock);
+  ~Server();  // Shutdown()
+
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // The port actually bound (config.listen may ask for port 0).
+  int port() const { return port_; }
+  // The development token, or empty when a tokens file is configured.
+  const std::string& development_token() const { return development_token_; }
+  const std::string& database_path() const { return database_path_; }
+
+  // Reads the rules directory again (SIGHUP, the ReloadRules RPC). A rule
+  // set with any error is refused and the running one stays.
+  absl::StatusOr<RulesHolder::ReloadOutcome> ReloadRules();
+
+  // Stops accepting calls, ends event streams with the position to resume
+  // from, lets calls in flight finish (their commands commit), drains the
+  // writer's queue and closes the database. Idempotent.
+  void Shutdown();
+
+ private:
+  Server() = default;
+
+  std::string database_path_;
+  std::string development_token_;
+  int port_ = 0;
+  bool stopped_ = false;
+
+  // Declared in the order they are built; destroyed in reverse.
+  std::unique_ptr<RulesHolder> rules_;
+  std::unique_ptr<access::AccessTable> access_;
+  std::unique_ptr<store::EventStore> store_;
+  std::unique_ptr<EventHub> hub_;
+  std::unique_ptr<TaskRunner> slow_reads_;
+  ServiceContext context_;
+  std::unique_ptr<DossiersService> dossiers_;
+  std::unique_ptr<SupervisionService> supervision_;
+  std::unique_ptr<AuditService> audit_;
+  std::unique_ptr<AdminService> admin_;
+  std::unique_ptr<grpc::Server> grpc_server_;
+};
+
+}  // namespace motcua::server
+
+#endif  // MOTCUA_SERVICES_SERVER_SERVER_H_

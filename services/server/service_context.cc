@@ -1,0 +1,45 @@
+#include "services/server/service_context.h"
+
+#include "absl/strings/str_cat.h"
+#include "services/api/grpc_status.h"
+
+namespace motcua::server {
+
+absl::StatusOr<access::Principal> Authenticate(
+    const ServiceContext& context, const grpc::CallbackServerContext* call) {
+  const auto& metadata = call->client_metadata();
+  auto found = metadata.find("authorization");
+  absl::string_view value;
+  if (found != metadata.end()) {
+    value = absl::string_view(found->second.data(), found->second.size());
+  }
+  return context.access->Authenticate(value);
+}
+
+absl::StatusOr<std::string> ScopeAgency(const access::Principal& principal,
+                                        access::Operation operation,
+                                        const std::string& requested) {
+  std::string agency = requested;
+  if (agency.empty() && !principal.all_agencies &&
+      principal.agencies.size() == 1) {
+    agency = principal.agencies.front();
+  }
+  if (absl::Status allowed = access::Authorize(principal, operation, agency);
+      !allowed.ok()) {
+    if (agency.empty()) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          allowed.message(), "; name one of your agencies in the agency "
+                             "field"));
+    }
+    return allowed;
+  }
+  return agency;
+}
+
+grpc::ServerUnaryReactor* Refuse(grpc::ServerUnaryReactor* reactor,
+                                 const absl::Status& status) {
+  reactor->Finish(api::ToGrpcStatus(status));
+  return reactor;
+}
+
+}  // namespace motcua::server

@@ -1,0 +1,51 @@
+#ifndef MOTCUA_SERVICES_SERVER_SERVICE_CONTEXT_H_
+#define MOTCUA_SERVICES_SERVER_SERVICE_CONTEXT_H_
+
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/status/statusor.h"
+#include "engine/clock.h"
+#include "services/access/access.h"
+#include "services/server/event_hub.h"
+#include "services/server/rules_holder.h"
+#include "services/server/task_runner.h"
+#include "store/event_store.h"
+
+namespace motcua::server {
+
+// What every service of the daemon shares. Owned by the Server; the
+// services only borrow it.
+struct ServiceContext {
+  store::EventStore* store = nullptr;
+  RulesHolder* rules = nullptr;
+  const access::AccessTable* access = nullptr;
+  const Clock* clock = nullptr;
+  EventHub* hub = nullptr;
+  // Long reads (verify the whole log, rebuild a dossier as of an instant)
+  // run here, never on a gRPC callback thread.
+  TaskRunner* slow_reads = nullptr;
+  std::string database_path;
+};
+
+// The caller, from the `authorization` metadata. UNAUTHENTICATED when
+// missing or unknown.
+absl::StatusOr<access::Principal> Authenticate(
+    const ServiceContext& context, const grpc::CallbackServerContext* call);
+
+// The agency a scoped request is about: `requested` when set; for a
+// principal of exactly one agency, that agency when not set. Authorizes
+// `operation` for it.
+absl::StatusOr<std::string> ScopeAgency(const access::Principal& principal,
+                                        access::Operation operation,
+                                        const std::string& requested);
+
+// Finishes `reactor` with `status` mapped to gRPC and returns it: the last
+// line of a handler that refuses.
+grpc::ServerUnaryReactor* Refuse(grpc::ServerUnaryReactor* reactor,
+                                 const absl::Status& status);
+
+}  // namespace motcua::server
+
+#endif  // MOTCUA_SERVICES_SERVER_SERVICE_CONTEXT_H_

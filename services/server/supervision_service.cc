@@ -1,0 +1,203 @@
+#include <algorithm>
+#include <memory>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "services/api/from_proto.h"
+#include "services/api/to_proto.h"
+#include "services/server/page_token.h"
+#include "services/server/services.h"
+
+namespace motcua::server {
+namespace {
+
+// The latest instant whose working time from `now` is `offset` (negative:
+// before now) in any calendar of the rules: a bound for an index range that
+// every calendar's answer lies within. Each row is then checked exactly in
+// its own dossier's calendar.
+absl::Time LooseBound(const RuleSet& rules, absl::Time now,
+                      absl::Duration offset) {
+  absl::Time bound = absl::InfinitePast();
+  for (const auto& [name, calendar] : rules.calendars()) {
+    absl::StatusOr<absl::Time> at = calendar.AddWorkingTime(now, offset);
+    if (at.ok()) bound = std::max(bound, *at);
+  }
+  return bound == absl::InfinitePast() ? now + offset : bound;
+}
+
+struct DeadlineListRequest {
+  std::string agency;
+  std::string unit;
+  std::string procedure_code;
+  int32_t page_size = 0;
+  std::optional<store::DeadlineCursor> after;
+};
+
+// Checks what ListOverdue and ListDueSoon share, and scopes the agency.
+absl::StatusOr<DeadlineListRequest> ParseDeadlineList(
+    const access::Principal& principal, const std::string& agency,
+    const std::string& unit, const std::string& procedure_code,
+    int32_t page_size, const std::string& page_token) {
+  DeadlineListRequest parsed;
+  for (const auto& [value, field] :
+       {std::pair{&agency, "agency"}, std::pair{&unit, "unit"},
+        std::pair{&procedure_code, "procedure_code"}}) {
+    if (absl::Status checked =
+            api::CheckCode(*value, field, api::Presence::kOptional);
+        !checked.ok()) {
+      return checked;
+    }
+  }
+  absl::StatusOr<int32_t> size = api::PageSizeFromProto(page_size, "page_size");
+  if (!size.ok()) return size.status();
+  absl::StatusOr<std::optional<store::DeadlineCursor>> after =
+      ParseDeadlinePageToken(page_token);
+  if (!after.ok()) return after.status();
+  absl::StatusOr<std::string> scoped =
+      ScopeAgency(principal, access::Operation::kSupervise, agency);
+  if (!scoped.ok()) return scoped.status();
+  parsed.agency = *scoped;
+  parsed.unit = unit;
+  parsed.procedure_code = procedure_code;
+  parsed.page_size = *size;
+  parsed.after = *after;
+  return parsed;
+}
+
+// Reads deadlines of dossiers in [due_from, due_before) page by page and
+// keeps those `accept` takes (given the working time left), until a page is
+// full. The scan is bounded: an index range from the cursor on.
+template <typename Reply>
+absl::Status FillDeadlinePage(
+    const ServiceContext& context, const DeadlineListRequest& request,
+    absl::Time due_from, absl::Time due_before,
+    const std::function<bool(absl::Duration left)>& accept, Reply* reply) {
+  const std::shared_ptr<const RuleSet> rules = context.rules->Current();
+  const absl::Time now = context.clock->Now();
+  store::DeadlineQuery query;
+  query.kind = store::DeadlineKind::kDossier;
+  query.agency = request.agency;
+  query.unit = request.unit;
+  query.procedure_code = request.procedure_code;
+  query.due_from = due_from;
+  query.due_before = due_before;
+  query.after = request.after;
+  query.limit = request.page_size + 1;
+  absl::StatusOr<std::vector<store::Deadline>> deadlines =
+      context.store->ListDeadlines(query);
+  if (!deadlines.ok()) return deadlines.status();
+  int32_t taken = 0;
+  for (const store::Deadline& deadline : *deadlines) {
+    if (taken == request.page_size) {
+      reply->set_next_page_token(DeadlinePageToken(*query.after));
+      break;
+    }
+    query.after = store::DeadlineCursor{deadline.due_at, deadline.dossier_code};
+    absl::StatusOr<Dossier> dossier =
+        context.store->ReadDossier(deadline.dossier_code);
+    if (absl::IsNotFound(dossier.status())) continue;
+    if (!dossier.ok()) return dossier.status();
+    std::optional<absl::Duration> left =
+        api::WorkingTimeLeft(*dossier, now, rules.get());
+    if (!left.has_value()) left = deadline.due_at - now;
+    if (!accept(*left)) continue;
+    v1::OverdueEntry* entry = reply->add_entries();
+    *entry->mutable_dossier() = api::DossierToProto(*dossier, now, rules.get());
+    *entry->mutable_lateness() = api::DurationToProto(-*left);
+    entry->set_unit(deadline.unit);
+    entry->set_step_late(!dossier->steps.empty() &&
+                         !dossier->steps.back().ended_at.has_value() &&
+                         dossier->steps.back().due_at <= now);
+    ++taken;
+  }
+  // Rows the exact check refused leave the page short; if the range may
+  // hold more, say where to go on.
+  if (taken < request.page_size &&
+      static_cast<int>(deadlines->size()) == query.limit &&
+      query.after.has_value()) {
+    reply->set_next_page_token(DeadlinePageToken(*query.after));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* SupervisionService::ListOverdue(
+    grpc::CallbackServerContext* call, const v1::OverdueRequest* request,
+    v1::OverdueReply* reply) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
+  if (!principal.ok()) return Refuse(reactor, principal.status());
+  absl::StatusOr<DeadlineListRequest> parsed = ParseDeadlineList(
+      *principal, request->agency(), request->unit(),
+      request->procedure_code(), request->page_size(), request->page_token());
+  if (!parsed.ok()) return Refuse(reactor, parsed.status());
+  absl::Duration min_lateness = absl::ZeroDuration();
+  if (request->has_min_lateness()) {
+    absl::StatusOr<absl::Duration> parsed_lateness =
+        api::DurationFromProto(request->min_lateness(), "min_lateness");
+    if (!parsed_lateness.ok()) return Refuse(reactor, parsed_lateness.status());
+    if (*parsed_lateness < absl::ZeroDuration()) {
+      return Refuse(reactor, absl::InvalidArgumentError(
+                                 "min_lateness: must not be negative"));
+    }
+    min_lateness = *parsed_lateness;
+  }
+  const absl::Time now = context_.clock->Now();
+  // Due at or before the bound: lateness of at least min_lateness in some
+  // calendar; the exact check is per dossier.
+  const absl::Time bound =
+      min_lateness == absl::ZeroDuration()
+          ? now
+          : LooseBound(*context_.rules->Current(), now, -min_lateness) +
+                absl::Microseconds(1);
+  absl::Status filled = FillDeadlinePage(
+      context_, *parsed, absl::InfinitePast(), bound,
+      [min_lateness](absl::Duration left) {
+        return left <= absl::ZeroDuration() && -left >= min_lateness;
+      },
+      reply);
+  if (!filled.ok()) return Refuse(reactor, filled);
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* SupervisionService::ListDueSoon(
+    grpc::CallbackServerContext* call, const v1::DueSoonRequest* request,
+    v1::DueSoonReply* reply) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
+  if (!principal.ok()) return Refuse(reactor, principal.status());
+  absl::StatusOr<DeadlineListRequest> parsed = ParseDeadlineList(
+      *principal, request->agency(), request->unit(),
+      request->procedure_code(), request->page_size(), request->page_token());
+  if (!parsed.ok()) return Refuse(reactor, parsed.status());
+  if (!request->has_within()) {
+    return Refuse(reactor, absl::InvalidArgumentError(
+                               "within: required (a working-time window, "
+                               "e.g. 8h for one working day)"));
+  }
+  absl::StatusOr<absl::Duration> within =
+      api::DurationFromProto(request->within(), "within");
+  if (!within.ok()) return Refuse(reactor, within.status());
+  if (*within <= absl::ZeroDuration()) {
+    return Refuse(reactor,
+                  absl::InvalidArgumentError("within: must be positive"));
+  }
+  const absl::Time now = context_.clock->Now();
+  const absl::Time bound =
+      LooseBound(*context_.rules->Current(), now, *within) +
+      absl::Microseconds(1);
+  const absl::Duration window = *within;
+  absl::Status filled = FillDeadlinePage(
+      context_, *parsed, now, bound,
+      [window](absl::Duration left) {
+        return left > absl::ZeroDuration() && left <= window;
+      },
+      reply);
+  if (!filled.ok()) return Refuse(reactor, filled);
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+}  // namespace motcua::server

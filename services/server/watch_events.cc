@@ -1,0 +1,208 @@
+// WatchEvents: the log from a position, then live, in log order.
+#include <atomic>
+#include <deque>
+#include <string>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "services/api/from_proto.h"
+#include "services/api/grpc_status.h"
+#include "services/api/to_proto.h"
+#include "services/server/services.h"
+
+namespace motcua::server {
+namespace {
+
+// Events read from the log per read.
+constexpr int64_t kReadBatch = 256;
+
+// One subscriber. It reads the log itself from its position, filters, and
+// keeps one write in flight; with nothing left to send it waits on the hub.
+// History and live events come from the same reads, so there is neither a
+// gap nor a duplicate where one ends and the other begins, and a slow
+// subscriber only falls behind in the log: it never holds the writer up.
+//
+// Lifetime: gRPC holds one reference until OnDone, the hub one while the
+// stream waits; the last Unref deletes.
+class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
+                          public LogWaiter {
+ public:
+  EventStream(const ServiceContext& context, int64_t after_sequence,
+              absl::flat_hash_set<std::string> types, std::string agency,
+              access::Principal principal)
+      : context_(context),
+        after_(after_sequence),
+        types_(std::move(types)),
+        agency_(std::move(agency)),
+        principal_(std::move(principal)) {
+    Pump();
+  }
+
+  void OnWriteDone(bool ok) override {
+    {
+      absl::MutexLock lock(&mu_);
+      writing_ = false;
+      if (!ok) {
+        // The client went away; OnDone follows.
+        FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED,
+                                  "the subscriber went away"));
+        return;
+      }
+    }
+    Pump();
+  }
+
+  void OnCancel() override {
+    absl::MutexLock lock(&mu_);
+    FinishLocked(grpc::Status::CANCELLED);
+  }
+
+  void OnDone() override { Unref(); }
+
+  void Wake() override { Pump(); }
+  void Ref() override { references_.fetch_add(1); }
+  void Unref() override {
+    if (references_.fetch_sub(1) == 1) delete this;
+  }
+
+ private:
+  // Sends the next event, reading the log when none is buffered, or waits.
+  void Pump() {
+    while (true) {
+      v1::Event* next = nullptr;
+      {
+        absl::MutexLock lock(&mu_);
+        if (finished_ || writing_) return;
+        if (buffer_.empty()) {
+          absl::Status read = FillLocked();
+          if (!read.ok()) {
+            FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                      absl::StrCat("reading the log: ",
+                                                   read.message(),
+                                                   "; resume after sequence ",
+                                                   after_)));
+            return;
+          }
+        }
+        if (!buffer_.empty()) {
+          current_ = std::move(buffer_.front());
+          buffer_.pop_front();
+          writing_ = true;
+          next = &current_;
+        } else if (context_.hub->closed()) {
+          FinishLocked(grpc::Status(
+              grpc::StatusCode::UNAVAILABLE,
+              absl::StrCat("the server is stopping; resume after sequence ",
+                           after_)));
+          return;
+        } else if (context_.hub->WaitBeyond(this, after_)) {
+          return;  // Wake calls Pump again
+        } else {
+          continue;  // the log grew meanwhile: read again
+        }
+      }
+      // Outside the lock: the write's completion may run OnWriteDone.
+      StartWrite(next);
+      return;
+    }
+  }
+
+  // Reads from the log after `after_` until an event passes the filters or
+  // the log's end.
+  absl::Status FillLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    while (buffer_.empty()) {
+      absl::StatusOr<std::vector<store::StoredEvent>> events =
+          context_.store->ReadEvents(after_, kReadBatch);
+      if (!events.ok()) return events.status();
+      for (const store::StoredEvent& stored : *events) {
+        after_ = stored.sequence;
+        if (!types_.empty() &&
+            !types_.contains(EventTypeName(stored.event.body))) {
+          continue;
+        }
+        if (!agency_.empty() ? stored.agency != agency_
+                             : !principal_.MayActFor(stored.agency)) {
+          continue;
+        }
+        buffer_.push_back(api::EventToProto(stored, stored.agency));
+      }
+      if (static_cast<int64_t>(events->size()) < kReadBatch) break;
+    }
+    return absl::OkStatus();
+  }
+
+  void FinishLocked(const grpc::Status& status)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (finished_) return;
+    finished_ = true;
+    Finish(status);
+  }
+
+  const ServiceContext& context_;
+  std::atomic<int> references_{1};
+
+  absl::Mutex mu_;
+  int64_t after_ ABSL_GUARDED_BY(mu_);
+  const absl::flat_hash_set<std::string> types_;
+  const std::string agency_;
+  const access::Principal principal_;
+  std::deque<v1::Event> buffer_ ABSL_GUARDED_BY(mu_);
+  v1::Event current_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+// A stream that ends at once with `status`.
+class RefusedStream final : public grpc::ServerWriteReactor<v1::Event> {
+ public:
+  explicit RefusedStream(const grpc::Status& status) { Finish(status); }
+  void OnDone() override { delete this; }
+};
+
+}  // namespace
+
+grpc::ServerWriteReactor<v1::Event>* SupervisionService::WatchEvents(
+    grpc::CallbackServerContext* call, const v1::WatchRequest* request) {
+  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
+  if (!principal.ok()) {
+    return new RefusedStream(api::ToGrpcStatus(principal.status()));
+  }
+  if (request->after_sequence() < 0) {
+    return new RefusedStream(api::ToGrpcStatus(absl::InvalidArgumentError(
+        "after_sequence: must not be negative")));
+  }
+  absl::flat_hash_set<std::string> types;
+  for (int i = 0; i < request->types_size(); ++i) {
+    const std::string field = absl::StrCat("types[", i, "]");
+    if (absl::Status checked = api::CheckCode(request->types(i), field,
+                                              api::Presence::kRequired);
+        !checked.ok()) {
+      return new RefusedStream(api::ToGrpcStatus(checked));
+    }
+    types.insert(request->types(i));
+  }
+  if (absl::Status checked = api::CheckCode(request->agency(), "agency",
+                                            api::Presence::kOptional);
+      !checked.ok()) {
+    return new RefusedStream(api::ToGrpcStatus(checked));
+  }
+  // Without an agency filter a scoped principal sees its own agencies.
+  std::string agency = request->agency();
+  if (!agency.empty() || principal->all_agencies) {
+    if (absl::Status allowed = access::Authorize(
+            *principal, access::Operation::kSupervise, agency);
+        !allowed.ok()) {
+      return new RefusedStream(api::ToGrpcStatus(allowed));
+    }
+  } else if (!access::RoleMayPerform(principal->role,
+                                     access::Operation::kSupervise)) {
+    return new RefusedStream(api::ToGrpcStatus(access::Authorize(
+        *principal, access::Operation::kSupervise,
+        principal->agencies.front())));
+  }
+  return new EventStream(context_, request->after_sequence(), std::move(types),
+                         std::move(agency), *std::move(principal));
+}
+
+}  // namespace motcua::server

@@ -1,0 +1,317 @@
+#include "services/config/server_config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+
+namespace motcua::config {
+namespace {
+
+namespace fs = std::filesystem;
+using ::testing::AllOf;
+using ::testing::AnyOf;
+using ::testing::HasSubstr;
+
+// A fresh directory, removed afterwards.
+class TempDir {
+ public:
+  TempDir() {
+    path_ = fs::temp_directory_path() /
+            absl::StrCat("motcua_config_test_", getpid(), "_", counter_++);
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+
+  std::string Write(const std::string& name, const std::string& content) {
+    const fs::path file = path_ / name;
+    std::ofstream(file) << content;
+    return file.string();
+  }
+  const fs::path& path() const { return path_; }
+
+ private:
+  static inline int counter_ = 0;
+  fs::path path_;
+};
+
+ServerConfig Parse(const std::string& yaml) {
+  absl::StatusOr<ServerConfig> config =
+      ParseServerConfig(yaml, "motcuad.yaml", "/etc/motcua");
+  EXPECT_TRUE(config.ok()) << config.status();
+  return config.ok() ? *config : ServerConfig();
+}
+
+std::string ParseError(const std::string& yaml) {
+  absl::StatusOr<ServerConfig> config =
+      ParseServerConfig(yaml, "motcuad.yaml", "/etc/motcua");
+  EXPECT_FALSE(config.ok()) << yaml;
+  if (config.ok()) return "";
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
+  return std::string(config.status().message());
+}
+
+void ExpectDefaults(const ServerConfig& config) {
+  EXPECT_EQ(config.listen, "127.0.0.1:50051");
+  EXPECT_EQ(config.tokens_file, "");
+  EXPECT_EQ(config.durability, Durability::kFull);
+  EXPECT_EQ(config.tls.cert_file, "");
+  EXPECT_EQ(config.tls.key_file, "");
+  EXPECT_EQ(config.tls.client_ca_file, "");
+  EXPECT_FALSE(config.tls.require_client_cert);
+  EXPECT_EQ(config.log_level, "info");
+  EXPECT_EQ(config.writer_queue, 65536u);
+  EXPECT_EQ(config.max_message_bytes, 4 * 1024 * 1024);
+  EXPECT_EQ(config.metrics_listen, "");
+}
+
+TEST(ServerConfigTest, DefaultsAreValid) {
+  const ServerConfig config;
+  ExpectDefaults(config);
+  EXPECT_EQ(config.data_dir, "data");
+  EXPECT_EQ(config.rules_dir, "rules");
+  EXPECT_TRUE(config.Validate().ok()) << config.Validate();
+}
+
+TEST(ServerConfigTest, EmptyFileGivesDefaults) {
+  const ServerConfig config = Parse("# nothing set\n");
+  ExpectDefaults(config);
+  // Defaults stay relative to the working directory.
+  EXPECT_EQ(config.data_dir, "data");
+  EXPECT_EQ(config.rules_dir, "rules");
+}
+
+TEST(ServerConfigTest, ShippedSampleShowsTheDefaults) {
+  const char* source = std::getenv("MOTCUA_SOURCE_DIR");
+  ASSERT_NE(source, nullptr);
+  const fs::path sample = fs::path(source) / "deploy" / "motcuad.yaml";
+  absl::StatusOr<ServerConfig> config = LoadServerConfig(sample.string());
+  ASSERT_TRUE(config.ok()) << config.status();
+  ExpectDefaults(*config);
+  const fs::path deploy = fs::absolute(sample).parent_path();
+  EXPECT_EQ(config->data_dir, (deploy / "data").lexically_normal().string());
+  EXPECT_EQ(config->rules_dir, (deploy / "rules").lexically_normal().string());
+}
+
+TEST(ServerConfigTest, ReadsEveryKey) {
+  const ServerConfig config = Parse(R"(
+listen: "[::]:6000"
+data_dir: /var/lib/motcua
+rules_dir: /etc/motcua/rules
+tokens_file: /etc/motcua/tokens.yaml
+durability: normal
+tls:
+  cert_file: /etc/motcua/server.pem
+  key_file: /etc/motcua/server.key
+  client_ca_file: /etc/motcua/clients.pem
+  require_client_cert: true
+log_level: debug
+writer_queue: 1000
+max_message_bytes: 16MiB
+metrics_listen: 0.0.0.0:9100
+)");
+  EXPECT_EQ(config.listen, "[::]:6000");
+  EXPECT_EQ(config.data_dir, "/var/lib/motcua");
+  EXPECT_EQ(config.rules_dir, "/etc/motcua/rules");
+  EXPECT_EQ(config.tokens_file, "/etc/motcua/tokens.yaml");
+  EXPECT_EQ(config.durability, Durability::kNormal);
+  EXPECT_EQ(config.tls.cert_file, "/etc/motcua/server.pem");
+  EXPECT_EQ(config.tls.key_file, "/etc/motcua/server.key");
+  EXPECT_EQ(config.tls.client_ca_file, "/etc/motcua/clients.pem");
+  EXPECT_TRUE(config.tls.require_client_cert);
+  EXPECT_EQ(config.log_level, "debug");
+  EXPECT_EQ(config.writer_queue, 1000u);
+  EXPECT_EQ(config.max_message_bytes, 16 * 1024 * 1024);
+  EXPECT_EQ(config.metrics_listen, "0.0.0.0:9100");
+}
+
+TEST(ServerConfigTest, RelativePathsAreResolvedAgainstTheFile) {
+  TempDir dir;
+  fs::create_directories(dir.path() / "etc");
+  const std::string path = dir.Write("etc/motcuad.yaml", R"(
+data_dir: ../var/data
+rules_dir: rules
+tokens_file: tokens.yaml
+tls:
+  cert_file: tls/server.pem
+  key_file: /abs/server.key
+)");
+  absl::StatusOr<ServerConfig> config = LoadServerConfig(path);
+  ASSERT_TRUE(config.ok()) << config.status();
+  const fs::path base = fs::absolute(dir.path());
+  EXPECT_EQ(config->data_dir, (base / "var/data").lexically_normal().string());
+  EXPECT_EQ(config->rules_dir, (base / "etc/rules").string());
+  EXPECT_EQ(config->tokens_file, (base / "etc/tokens.yaml").string());
+  EXPECT_EQ(config->tls.cert_file, (base / "etc/tls/server.pem").string());
+  EXPECT_EQ(config->tls.key_file, "/abs/server.key");
+}
+
+TEST(ServerConfigTest, MissingFileIsNotFound) {
+  absl::StatusOr<ServerConfig> config =
+      LoadServerConfig("/nonexistent/motcua/motcuad.yaml");
+  ASSERT_FALSE(config.ok());
+  EXPECT_EQ(config.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(config.status().message(),
+              HasSubstr("/nonexistent/motcua/motcuad.yaml"));
+}
+
+TEST(ServerConfigTest, ErrorsFromAFileNameThePath) {
+  TempDir dir;
+  const std::string path = dir.Write("motcuad.yaml", "lisen: 1.2.3.4:5\n");
+  absl::StatusOr<ServerConfig> config = LoadServerConfig(path);
+  ASSERT_FALSE(config.ok());
+  EXPECT_THAT(config.status().message(),
+              HasSubstr(absl::StrCat(path, ":1:1: unknown key \"lisen\"")));
+}
+
+TEST(ServerConfigTest, UnknownKeys) {
+  EXPECT_THAT(ParseError("log_level: info\ncolour: red\n"),
+              AllOf(HasSubstr("motcuad.yaml:2:1: unknown key \"colour\""),
+                    HasSubstr("expected one of listen, data_dir")));
+  EXPECT_THAT(ParseError("tls:\n  cert: x.pem\n"),
+              HasSubstr("motcuad.yaml:2:3: unknown key \"tls.cert\""));
+}
+
+TEST(ServerConfigTest, RepeatedKey) {
+  EXPECT_THAT(ParseError("log_level: info\nlog_level: debug\n"),
+              HasSubstr("motcuad.yaml:2:1: the key log_level is given twice "
+                        "(first at motcuad.yaml:1:12)"));
+}
+
+TEST(ServerConfigTest, BadValuesNameLineAndColumn) {
+  EXPECT_THAT(ParseError("durability: fast\n"),
+              HasSubstr("motcuad.yaml:1:13: unknown durability \"fast\"; "
+                        "expected full or normal"));
+  EXPECT_THAT(ParseError("log_level: verbose\n"),
+              HasSubstr("motcuad.yaml:1:12: log_level is \"verbose\""));
+  EXPECT_THAT(ParseError("writer_queue: lots\n"),
+              HasSubstr("motcuad.yaml:1:15: writer_queue must be a whole "
+                        "number"));
+  EXPECT_THAT(ParseError("writer_queue: -1\n"),
+              HasSubstr("motcuad.yaml:1:15: writer_queue must be"));
+  EXPECT_THAT(ParseError("writer_queue: 0\n"),
+              HasSubstr("motcuad.yaml:1:15: writer_queue is 0"));
+  EXPECT_THAT(ParseError("max_message_bytes: 4GB\n"),
+              HasSubstr("motcuad.yaml:1:20: max_message_bytes must be"));
+  EXPECT_THAT(ParseError("max_message_bytes: 4096MiB\n"),
+              HasSubstr("motcuad.yaml:1:20: max_message_bytes is too large"));
+  EXPECT_THAT(ParseError("max_message_bytes: 100\n"),
+              HasSubstr("motcuad.yaml:1:20: max_message_bytes is 100"));
+  EXPECT_THAT(ParseError("tls:\n  require_client_cert: maybe\n"),
+              HasSubstr("motcuad.yaml:2:24: tls.require_client_cert must be "
+                        "true or false"));
+  EXPECT_THAT(ParseError("data_dir: [a, b]\n"),
+              HasSubstr("motcuad.yaml:1:11: data_dir must be a string"));
+  EXPECT_THAT(ParseError("tls: yes\n"),
+              HasSubstr("motcuad.yaml:1:6: tls must be a map"));
+  EXPECT_THAT(ParseError("- listen\n"),
+              HasSubstr("motcuad.yaml:1:1: expected a map of settings"));
+  EXPECT_THAT(ParseError("listen: [\n"), HasSubstr("not valid YAML"));
+}
+
+TEST(ServerConfigTest, MessageSizeUnits) {
+  EXPECT_EQ(Parse("max_message_bytes: 65536\n").max_message_bytes, 65536);
+  EXPECT_EQ(Parse("max_message_bytes: 512KiB\n").max_message_bytes, 512 * 1024);
+  EXPECT_EQ(Parse("max_message_bytes: 1024MiB\n").max_message_bytes,
+            1024 * 1024 * 1024);
+}
+
+TEST(ServerConfigTest, ListenAddresses) {
+  EXPECT_EQ(Parse("listen: 0.0.0.0:0\n").listen, "0.0.0.0:0");
+  EXPECT_EQ(Parse("listen: localhost:50051\n").listen, "localhost:50051");
+  EXPECT_EQ(Parse("listen: unix:/run/motcua/motcuad.sock\n").listen,
+            "unix:/run/motcua/motcuad.sock");
+  EXPECT_EQ(Parse("listen: \"[::1]:50051\"\n").listen, "[::1]:50051");
+
+  EXPECT_THAT(ParseError("listen: 127.0.0.1\n"),
+              HasSubstr("motcuad.yaml:1:9: listen has no port"));
+  EXPECT_THAT(ParseError("listen: 127.0.0.1:99999\n"),
+              HasSubstr("motcuad.yaml:1:9: listen has no valid port"));
+  EXPECT_THAT(ParseError("listen: ::1:50051\n"),
+              HasSubstr("listen puts an IPv6 address without brackets"));
+  EXPECT_THAT(ParseError("listen: \"\"\n"),
+              HasSubstr("motcuad.yaml:1:9: listen is empty"));
+  EXPECT_THAT(
+      ParseError("listen: [::1]:50051\n"),
+      AnyOf(HasSubstr("quote an IPv6 address"), HasSubstr("not valid YAML")));
+  EXPECT_THAT(ParseError("metrics_listen: unix:/tmp/m.sock\n"),
+              HasSubstr("metrics_listen has no valid port"));
+  EXPECT_THAT(ParseError("listen: 127.0.0.1:9000\nmetrics_listen: "
+                         "127.0.0.1:9000\n"),
+              HasSubstr("motcuad.yaml:2:17: metrics_listen is the same "
+                        "address as listen"));
+}
+
+TEST(ServerConfigTest, TlsSettingsMustAgree) {
+  EXPECT_THAT(ParseError("tls:\n  key_file: k.pem\n"),
+              HasSubstr("motcuad.yaml:2:13: tls.key_file is set without "
+                        "tls.cert_file"));
+  EXPECT_THAT(ParseError("tls:\n  cert_file: c.pem\n"),
+              HasSubstr("motcuad.yaml:2:14: tls.cert_file is set without "
+                        "tls.key_file"));
+  EXPECT_THAT(ParseError("tls:\n  client_ca_file: ca.pem\n"),
+              HasSubstr("motcuad.yaml:2:19: tls.client_ca_file is set "
+                        "without tls.cert_file"));
+  EXPECT_THAT(ParseError("tls:\n  cert_file: c.pem\n  key_file: k.pem\n"
+                         "  require_client_cert: true\n"),
+              HasSubstr("motcuad.yaml:4:24: tls.require_client_cert is true "
+                        "without tls.client_ca_file"));
+  const ServerConfig mutual = Parse(
+      "tls:\n  cert_file: c.pem\n  key_file: k.pem\n  client_ca_file: "
+      "ca.pem\n  require_client_cert: true\n");
+  EXPECT_EQ(mutual.tls.cert_file, "/etc/motcua/c.pem");
+  EXPECT_TRUE(mutual.tls.require_client_cert);
+}
+
+TEST(ServerConfigTest, NullValuesAreEmpty) {
+  const ServerConfig config = Parse("tokens_file:\nmetrics_listen:\ntls:\n");
+  EXPECT_EQ(config.tokens_file, "");
+  EXPECT_EQ(config.metrics_listen, "");
+  EXPECT_EQ(config.tls.cert_file, "");
+  EXPECT_THAT(ParseError("data_dir:\n"),
+              HasSubstr("motcuad.yaml:1:1: data_dir is empty"));
+}
+
+TEST(ServerConfigTest, ReportsEveryProblemAtOnce) {
+  const std::string message =
+      ParseError("durability: fast\nlog_level: loud\nbogus: 1\n");
+  EXPECT_THAT(message, AllOf(HasSubstr("motcuad.yaml:1:13:"),
+                             HasSubstr("motcuad.yaml:2:12:"),
+                             HasSubstr("motcuad.yaml:3:1:")));
+}
+
+TEST(ServerConfigTest, ValidateNamesTheKeys) {
+  ServerConfig config;
+  config.tls.key_file = "k.pem";
+  config.tls.client_ca_file = "ca.pem";
+  config.log_level = "loud";
+  config.writer_queue = 0;
+  const absl::Status status = config.Validate();
+  EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(status.message(),
+              AllOf(HasSubstr("tls.key_file is set without tls.cert_file"),
+                    HasSubstr("tls.client_ca_file is set without"),
+                    HasSubstr("log_level is \"loud\""),
+                    HasSubstr("writer_queue is 0")));
+}
+
+TEST(ServerConfigTest, DurabilityNames) {
+  EXPECT_EQ(DurabilityName(Durability::kFull), "full");
+  EXPECT_EQ(DurabilityName(Durability::kNormal), "normal");
+  EXPECT_EQ(*ParseDurability("normal"), Durability::kNormal);
+  EXPECT_FALSE(ParseDurability("FULL").ok());
+}
+
+}  // namespace
+}  // namespace motcua::config

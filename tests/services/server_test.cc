@@ -1,0 +1,789 @@
+// Integration tests of motcuad: the real server (services/server) on
+// 127.0.0.1:0 with a temporary data directory, the shipped rules, a tokens
+// file and an injected clock, driven through the generated gRPC stubs.
+#include "services/server/server.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <google/protobuf/util/time_util.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "engine/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "motcua/v1/service.grpc.pb.h"
+#include "services/access/access.h"
+
+namespace motcua::server {
+namespace {
+
+using ::google::protobuf::util::TimeUtil;
+using ::testing::HasSubstr;
+
+const absl::TimeZone kVietnam = absl::FixedTimeZone(7 * 3600);
+
+// Monday 2025-09-08 09:00 in Vietnam: a working morning.
+absl::Time MondayMorning() {
+  return absl::FromCivil(absl::CivilMinute(2025, 9, 8, 9, 0), kVietnam);
+}
+
+google::protobuf::Timestamp Proto(absl::Time time) {
+  return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
+}
+absl::Time FromProto(const google::protobuf::Timestamp& timestamp) {
+  return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(timestamp));
+}
+
+constexpr char kAgencyA[] = "ubnd-phuong-ben-nghe";
+constexpr char kAgencyB[] = "ubnd-phuong-tan-dinh";
+constexpr char kLandProcedure[] = "local.dang-ky-bien-dong-dat-dai";
+constexpr char kBusinessProcedure[] = "local.doanh-nghiep";
+
+// Who calls: each has a token in the tokens file.
+struct Caller {
+  const char* name;
+  const char* role;
+  std::vector<std::string> agencies;
+  const char* token;
+};
+const Caller kAdmin{"admin.so", "admin", {"*"}, "token-admin"};
+const Caller kIntakeA{"intake.ben-nghe", "intake", {kAgencyA}, "token-intake-a"};
+const Caller kIntakeB{"intake.tan-dinh", "intake", {kAgencyB}, "token-intake-b"};
+const Caller kOfficerA{"officer.ben-nghe", "officer", {kAgencyA}, "token-officer-a"};
+const Caller kSupervisorA{"supervisor.ben-nghe", "supervisor", {kAgencyA},
+                          "token-supervisor-a"};
+const Caller kAuditor{"auditor.thanh-tra", "auditor", {"*"}, "token-auditor"};
+const Caller* const kCallers[] = {&kAdmin,   &kIntakeA,     &kIntakeB,
+                                  &kOfficerA, &kSupervisorA, &kAuditor};
+
+class ServerTest : public ::testing::Test {
+ protected:
+  ServerTest() : clock_(MondayMorning()) {
+    directory_ = std::filesystem::temp_directory_path() /
+                 absl::StrCat("motcua-server-test-", getpid(), "-",
+                              reinterpret_cast<uintptr_t>(this));
+    std::filesystem::create_directories(directory_);
+  }
+  ~ServerTest() override {
+    server_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(directory_, ignored);
+  }
+
+  void SetUp() override {
+    const std::string tokens = (directory_ / "tokens.yaml").string();
+    {
+      std::ofstream out(tokens);
+      out << "tokens:\n";
+      for (const Caller* caller : kCallers) {
+        out << "  - name: " << caller->name << "\n"
+            << "    sha256: " << access::HashToken(caller->token) << "\n"
+            << "    role: " << caller->role << "\n"
+            << "    agencies: [";
+        for (size_t i = 0; i < caller->agencies.size(); ++i) {
+          out << (i > 0 ? ", " : "") << "\"" << caller->agencies[i] << "\"";
+        }
+        out << "]\n";
+      }
+    }
+    config_.listen = "127.0.0.1:0";
+    config_.data_dir = (directory_ / "data").string();
+    config_.rules_dir = absl::StrCat(std::getenv("MOTCUA_SOURCE_DIR"), "/rules");
+    config_.tokens_file = tokens;
+    StartServer();
+  }
+
+  void StartServer() {
+    absl::StatusOr<std::unique_ptr<Server>> server =
+        Server::Start(config_, &clock_);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                   grpc::InsecureChannelCredentials());
+    dossiers_ = v1::Dossiers::NewStub(channel_);
+    supervision_ = v1::Supervision::NewStub(channel_);
+    audit_ = v1::Audit::NewStub(channel_);
+    admin_ = v1::Admin::NewStub(channel_);
+  }
+
+  static std::unique_ptr<grpc::ClientContext> As(const Caller& caller) {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->AddMetadata("authorization",
+                         absl::StrCat("Bearer ", caller.token));
+    context->set_deadline(std::chrono::system_clock::now() +
+                          std::chrono::seconds(20));
+    return context;
+  }
+
+  static v1::SubmitRequest Submission(const std::string& code,
+                                      const std::string& agency,
+                                      absl::Time received_at,
+                                      const std::string& procedure =
+                                          kLandProcedure) {
+    v1::SubmitRequest request;
+    request.set_dossier_code(code);
+    request.set_procedure_code(procedure);
+    request.set_agency(agency);
+    request.set_channel(v1::CHANNEL_ONLINE);
+    *request.mutable_received_at() = Proto(received_at);
+    request.set_summary("integration test");
+    return request;
+  }
+
+  grpc::Status Submit(const Caller& caller, const v1::SubmitRequest& request,
+                      v1::CommandReply* reply) {
+    return dossiers_->Submit(As(caller).get(), request, reply);
+  }
+  v1::CommandReply MustSubmit(const std::string& code,
+                              const std::string& agency,
+                              absl::Time received_at,
+                              const std::string& procedure = kLandProcedure) {
+    v1::CommandReply reply;
+    grpc::Status status =
+        Submit(kAdmin, Submission(code, agency, received_at, procedure), &reply);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return reply;
+  }
+
+  grpc::Status Act(const Caller& caller, const v1::ActRequest& request,
+                   v1::CommandReply* reply = nullptr) {
+    v1::CommandReply ignored;
+    return dossiers_->Act(As(caller).get(), request,
+                          reply != nullptr ? reply : &ignored);
+  }
+  static v1::ActRequest HandOver(const std::string& code) {
+    v1::ActRequest request;
+    request.set_dossier_code(code);
+    request.mutable_hand_over();
+    return request;
+  }
+
+  std::filesystem::path directory_;
+  FakeClock clock_;
+  config::ServerConfig config_;
+  std::unique_ptr<Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::Dossiers::Stub> dossiers_;
+  std::unique_ptr<v1::Supervision::Stub> supervision_;
+  std::unique_ptr<v1::Audit::Stub> audit_;
+  std::unique_ptr<v1::Admin::Stub> admin_;
+};
+
+// ---------------------------------------------------------------------------
+// Dossiers
+
+TEST_F(ServerTest, SubmitComputesTheDueTimeAndGetReadsItBack) {
+  v1::CommandReply reply;
+  v1::SubmitRequest request =
+      Submission("HS-001", kAgencyA, MondayMorning(), kBusinessProcedure);
+  request.mutable_options()->set_request_id("submit-HS-001");
+  ASSERT_TRUE(Submit(kIntakeA, request, &reply).ok());
+  EXPECT_EQ(reply.dossier().code(), "HS-001");
+  EXPECT_EQ(reply.dossier().state(), v1::DOSSIER_STATE_RECEIVED);
+  EXPECT_EQ(reply.dossier().portal_status(), 2);
+  EXPECT_TRUE(reply.dossier().has_due_at());
+  EXPECT_GT(FromProto(reply.dossier().due_at()), MondayMorning());
+  ASSERT_EQ(reply.events_size(), 1);
+  EXPECT_EQ(reply.events(0).type(), "received");
+  EXPECT_EQ(reply.events(0).actor(), "intake.ben-nghe");
+  EXPECT_FALSE(reply.repeated());
+
+  v1::Dossier got;
+  v1::GetRequest get;
+  get.set_dossier_code("HS-001");
+  ASSERT_TRUE(dossiers_->Get(As(kIntakeA).get(), get, &got).ok());
+  EXPECT_EQ(got.due_at().seconds(), reply.dossier().due_at().seconds());
+  EXPECT_EQ(got.agency(), kAgencyA);
+  EXPECT_TRUE(got.has_working_time_left());
+
+  // A retry with the same request id: the first answer, nothing appended.
+  v1::CommandReply again;
+  ASSERT_TRUE(Submit(kIntakeA, request, &again).ok());
+  EXPECT_TRUE(again.repeated());
+  EXPECT_EQ(again.events_size(), 0);
+  EXPECT_EQ(again.dossier().version(), 1);
+}
+
+TEST_F(ServerTest, ResubmittingACodeComparesTheContent) {
+  MustSubmit("HS-002", kAgencyA, MondayMorning());
+  v1::CommandReply reply;
+  ASSERT_TRUE(
+      Submit(kAdmin, Submission("HS-002", kAgencyA, MondayMorning()), &reply)
+          .ok());
+  EXPECT_TRUE(reply.repeated());
+  v1::SubmitRequest changed = Submission("HS-002", kAgencyA, MondayMorning());
+  changed.set_summary("another content under the same code");
+  grpc::Status different = Submit(kAdmin, changed, &reply);
+  EXPECT_EQ(different.error_code(), grpc::StatusCode::ALREADY_EXISTS);
+}
+
+TEST_F(ServerTest, MalformedSubmissionsNameTheField) {
+  struct Case {
+    const char* field;
+    std::function<void(v1::SubmitRequest&)> spoil;
+  };
+  const Case cases[] = {
+      {"dossier_code", [](v1::SubmitRequest& r) { r.clear_dossier_code(); }},
+      {"dossier_code",
+       [](v1::SubmitRequest& r) { r.set_dossier_code(std::string(200, 'x')); }},
+      {"channel", [](v1::SubmitRequest& r) { r.set_channel(v1::CHANNEL_UNSPECIFIED); }},
+      {"received_at", [](v1::SubmitRequest& r) { r.clear_received_at(); }},
+      {"summary",
+       [](v1::SubmitRequest& r) { r.set_summary(std::string(1001, 's')); }},
+      {"agency", [](v1::SubmitRequest& r) { r.clear_agency(); }},
+      {"procedure_code",
+       [](v1::SubmitRequest& r) { r.set_procedure_code("9.999999"); }},
+      {"options.request_id",
+       [](v1::SubmitRequest& r) {
+         r.mutable_options()->set_request_id(std::string(129, 'r'));
+       }},
+  };
+  for (const Case& test : cases) {
+    SCOPED_TRACE(test.field);
+    v1::SubmitRequest request = Submission("HS-BAD", kAgencyA, MondayMorning());
+    test.spoil(request);
+    v1::CommandReply reply;
+    grpc::Status status = Submit(kAdmin, request, &reply);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), HasSubstr(test.field));
+  }
+  // Nothing was recorded.
+  v1::GetRequest get;
+  get.set_dossier_code("HS-BAD");
+  v1::Dossier dossier;
+  EXPECT_EQ(dossiers_->Get(As(kAdmin).get(), get, &dossier).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ServerTest, ActionsFollowTheLifecycle) {
+  MustSubmit("HS-010", kAgencyA, MondayMorning());
+  v1::CommandReply reply;
+  ASSERT_TRUE(Act(kOfficerA, HandOver("HS-010"), &reply).ok());
+  EXPECT_EQ(reply.dossier().state(), v1::DOSSIER_STATE_PROCESSING);
+  EXPECT_EQ(reply.dossier().control_sheet_size(), 2);
+  EXPECT_EQ(reply.dossier().control_sheet(1).handed_over_by(),
+            "officer.ben-nghe");
+
+  // Resume is not allowed while processing: the state and action are named.
+  v1::ActRequest resume;
+  resume.set_dossier_code("HS-010");
+  resume.mutable_resume();
+  grpc::Status refused = Act(kOfficerA, resume);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(refused.error_message(), HasSubstr("resume"));
+  EXPECT_THAT(refused.error_message(), HasSubstr("PROCESSING"));
+
+  // A stale expected version.
+  v1::ActRequest supplement;
+  supplement.set_dossier_code("HS-010");
+  supplement.mutable_options()->set_expected_version(1);
+  supplement.mutable_request_supplement()->add_missing("land-use certificate");
+  EXPECT_EQ(Act(kOfficerA, supplement).error_code(), grpc::StatusCode::ABORTED);
+  supplement.mutable_options()->set_expected_version(2);
+  ASSERT_TRUE(Act(kOfficerA, supplement, &reply).ok());
+  EXPECT_EQ(reply.dossier().state(), v1::DOSSIER_STATE_SUPPLEMENT_REQUESTED);
+  EXPECT_TRUE(reply.dossier().has_paused_since());
+
+  v1::ActRequest received;
+  received.set_dossier_code("HS-010");
+  received.mutable_receive_supplement();
+  clock_.Advance(absl::Hours(2));
+  ASSERT_TRUE(Act(kIntakeA, received, &reply).ok());
+  EXPECT_EQ(reply.dossier().state(), v1::DOSSIER_STATE_PROCESSING);
+
+  v1::ActRequest resolve;
+  resolve.set_dossier_code("HS-010");
+  resolve.mutable_resolve()->set_result("certificate issued");
+  ASSERT_TRUE(Act(kOfficerA, resolve, &reply).ok());
+  EXPECT_EQ(reply.dossier().state(), v1::DOSSIER_STATE_RESOLVED);
+  EXPECT_EQ(reply.dossier().classification(), v1::CLASSIFICATION_EARLY);
+  EXPECT_FALSE(reply.dossier().has_working_time_left());
+}
+
+TEST_F(ServerTest, MalformedAndUnknownActionsAreRefused) {
+  MustSubmit("HS-011", kAgencyA, MondayMorning());
+  v1::ActRequest none;
+  none.set_dossier_code("HS-011");
+  grpc::Status status = Act(kOfficerA, none);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("action"));
+
+  v1::ActRequest empty_missing;
+  empty_missing.set_dossier_code("HS-011");
+  empty_missing.mutable_request_supplement();
+  status = Act(kOfficerA, empty_missing);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("request_supplement.missing"));
+
+  EXPECT_EQ(Act(kOfficerA, HandOver("NO-SUCH")).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ServerTest, ListFiltersAndPages) {
+  for (int i = 0; i < 5; ++i) {
+    MustSubmit(absl::StrCat("L-", i), i % 2 == 0 ? kAgencyA : kAgencyB,
+               MondayMorning());
+  }
+  v1::ListRequest request;
+  request.set_agency(kAgencyA);
+  request.set_page_size(2);
+  v1::ListReply page;
+  ASSERT_TRUE(dossiers_->List(As(kSupervisorA).get(), request, &page).ok());
+  ASSERT_EQ(page.dossiers_size(), 2);
+  EXPECT_EQ(page.dossiers(0).code(), "L-0");
+  EXPECT_EQ(page.dossiers(1).code(), "L-2");
+  ASSERT_FALSE(page.next_page_token().empty());
+  request.set_page_token(page.next_page_token());
+  ASSERT_TRUE(dossiers_->List(As(kSupervisorA).get(), request, &page).ok());
+  ASSERT_EQ(page.dossiers_size(), 1);
+  EXPECT_EQ(page.dossiers(0).code(), "L-4");
+  EXPECT_TRUE(page.next_page_token().empty());
+
+  // A scoped caller without an agency filter sees its own agency.
+  v1::ListRequest mine;
+  ASSERT_TRUE(dossiers_->List(As(kSupervisorA).get(), mine, &page).ok());
+  EXPECT_EQ(page.dossiers_size(), 3);
+
+  v1::ListRequest bad;
+  bad.set_page_token("not-a-token");
+  grpc::Status status = dossiers_->List(As(kAdmin).get(), bad, &page);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("page_token"));
+  bad.clear_page_token();
+  bad.set_page_size(5000);
+  status = dossiers_->List(As(kAdmin).get(), bad, &page);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("page_size"));
+  bad.set_page_size(0);
+  bad.set_state(static_cast<v1::DossierState>(42));
+  status = dossiers_->List(As(kAdmin).get(), bad, &page);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("state"));
+}
+
+// ---------------------------------------------------------------------------
+// Supervision
+
+TEST_F(ServerTest, ListOverdueIsSortedByLatenessAndFiltered) {
+  // Three dossiers received weeks apart; by the clock below all are late,
+  // the first most.
+  const absl::Time base = MondayMorning() - absl::Hours(24 * 60);
+  MustSubmit("OD-1", kAgencyA, base, kBusinessProcedure);
+  MustSubmit("OD-2", kAgencyB, base + absl::Hours(24 * 7), kBusinessProcedure);
+  MustSubmit("OD-3", kAgencyA, base + absl::Hours(24 * 14), kBusinessProcedure);
+  MustSubmit("OD-NEW", kAgencyA, MondayMorning(), kBusinessProcedure);
+
+  v1::OverdueRequest request;
+  v1::OverdueReply reply;
+  ASSERT_TRUE(supervision_->ListOverdue(As(kAdmin).get(), request, &reply).ok());
+  ASSERT_EQ(reply.entries_size(), 3);
+  EXPECT_EQ(reply.entries(0).dossier().code(), "OD-1");
+  EXPECT_EQ(reply.entries(1).dossier().code(), "OD-2");
+  EXPECT_EQ(reply.entries(2).dossier().code(), "OD-3");
+  EXPECT_GT(reply.entries(0).lateness().seconds(),
+            reply.entries(1).lateness().seconds());
+  EXPECT_GT(reply.entries(2).lateness().seconds(), 0);
+
+  request.set_agency(kAgencyA);
+  request.set_page_size(1);
+  ASSERT_TRUE(
+      supervision_->ListOverdue(As(kSupervisorA).get(), request, &reply).ok());
+  ASSERT_EQ(reply.entries_size(), 1);
+  EXPECT_EQ(reply.entries(0).dossier().code(), "OD-1");
+  request.set_page_token(reply.next_page_token());
+  v1::OverdueReply second;
+  ASSERT_TRUE(
+      supervision_->ListOverdue(As(kSupervisorA).get(), request, &second).ok());
+  ASSERT_EQ(second.entries_size(), 1);
+  EXPECT_EQ(second.entries(0).dossier().code(), "OD-3");
+
+  // At least as late as OD-2: OD-1 and OD-2 only.
+  v1::OverdueRequest late;
+  *late.mutable_min_lateness() = reply.entries(0).lateness();
+  late.mutable_min_lateness()->set_seconds(
+      ([&] {
+        v1::OverdueReply all;
+        v1::OverdueRequest any;
+        EXPECT_TRUE(
+            supervision_->ListOverdue(As(kAdmin).get(), any, &all).ok());
+        return all.entries(1).lateness().seconds();
+      })());
+  ASSERT_TRUE(supervision_->ListOverdue(As(kAdmin).get(), late, &reply).ok());
+  ASSERT_EQ(reply.entries_size(), 2);
+  EXPECT_EQ(reply.entries(1).dossier().code(), "OD-2");
+
+  // A supervisor of agency A may not look at agency B.
+  v1::OverdueRequest other;
+  other.set_agency(kAgencyB);
+  EXPECT_EQ(
+      supervision_->ListOverdue(As(kSupervisorA).get(), other, &reply)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(ServerTest, ListDueSoonLooksAheadInWorkingTime) {
+  MustSubmit("DS-1", kAgencyA, MondayMorning(), kBusinessProcedure);
+  v1::DueSoonRequest request;
+  request.mutable_within()->set_seconds(8 * 3600);
+  v1::DueSoonReply reply;
+  ASSERT_TRUE(supervision_->ListDueSoon(As(kAdmin).get(), request, &reply).ok());
+  EXPECT_EQ(reply.entries_size(), 0);  // due in days, not within a day
+
+  v1::Dossier dossier;
+  v1::GetRequest get;
+  get.set_dossier_code("DS-1");
+  ASSERT_TRUE(dossiers_->Get(As(kAdmin).get(), get, &dossier).ok());
+  clock_.Set(FromProto(dossier.due_at()) - absl::Hours(1));
+  ASSERT_TRUE(supervision_->ListDueSoon(As(kAdmin).get(), request, &reply).ok());
+  ASSERT_EQ(reply.entries_size(), 1);
+  EXPECT_LT(reply.entries(0).lateness().seconds(), 0);
+
+  v1::DueSoonRequest missing;
+  grpc::Status status =
+      supervision_->ListDueSoon(As(kAdmin).get(), missing, &reply);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("within"));
+}
+
+// Reads `count` events from a WatchEvents stream.
+std::vector<v1::Event> ReadEvents(grpc::ClientReader<v1::Event>& stream,
+                                  int count) {
+  std::vector<v1::Event> events;
+  v1::Event event;
+  while (static_cast<int>(events.size()) < count && stream.Read(&event)) {
+    events.push_back(event);
+  }
+  return events;
+}
+
+TEST_F(ServerTest, WatchDeliversHistoryThenLiveWithoutGapOrDuplicate) {
+  MustSubmit("W-1", kAgencyA, MondayMorning());
+  ASSERT_TRUE(Act(kOfficerA, HandOver("W-1")).ok());
+
+  auto context = As(kAdmin);
+  v1::WatchRequest request;
+  std::unique_ptr<grpc::ClientReader<v1::Event>> stream =
+      supervision_->WatchEvents(context.get(), request);
+  std::vector<v1::Event> history = ReadEvents(*stream, 2);
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[0].type(), "received");
+  EXPECT_EQ(history[1].type(), "handed_over");
+
+  // Live: the stream waits, then delivers what is committed next.
+  MustSubmit("W-2", kAgencyB, MondayMorning());
+  std::vector<v1::Event> live = ReadEvents(*stream, 1);
+  ASSERT_EQ(live.size(), 1u);
+  EXPECT_EQ(live[0].dossier_code(), "W-2");
+  EXPECT_GT(live[0].sequence(), history[1].sequence());
+  EXPECT_EQ(live[0].agency(), kAgencyB);
+  context->TryCancel();
+
+  // Resuming from the last position seen gives exactly what followed.
+  ASSERT_TRUE(Act(kOfficerA, HandOver("W-1")).ok());
+  auto resumed_context = As(kAdmin);
+  v1::WatchRequest resume;
+  resume.set_after_sequence(live[0].sequence());
+  auto resumed = supervision_->WatchEvents(resumed_context.get(), resume);
+  std::vector<v1::Event> rest = ReadEvents(*resumed, 1);
+  ASSERT_EQ(rest.size(), 1u);
+  EXPECT_EQ(rest[0].dossier_code(), "W-1");
+  EXPECT_EQ(rest[0].type(), "handed_over");
+  resumed_context->TryCancel();
+}
+
+TEST_F(ServerTest, WatchFiltersByTypeAndAgencyAndScopesCallers) {
+  MustSubmit("WF-1", kAgencyA, MondayMorning());
+  MustSubmit("WF-2", kAgencyB, MondayMorning());
+  ASSERT_TRUE(Act(kAdmin, HandOver("WF-2")).ok());
+  ASSERT_TRUE(Act(kAdmin, HandOver("WF-1")).ok());
+
+  auto context = As(kAdmin);
+  v1::WatchRequest request;
+  request.add_types("handed_over");
+  request.set_agency(kAgencyA);
+  auto stream = supervision_->WatchEvents(context.get(), request);
+  std::vector<v1::Event> events = ReadEvents(*stream, 1);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].dossier_code(), "WF-1");
+  EXPECT_EQ(events[0].type(), "handed_over");
+  context->TryCancel();
+
+  // A supervisor of agency A without a filter sees only agency A.
+  auto scoped_context = As(kSupervisorA);
+  v1::WatchRequest all;
+  auto scoped = supervision_->WatchEvents(scoped_context.get(), all);
+  events = ReadEvents(*scoped, 2);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].dossier_code(), "WF-1");
+  EXPECT_EQ(events[1].dossier_code(), "WF-1");
+  scoped_context->TryCancel();
+
+  // An intake desk does not supervise.
+  auto intake_context = As(kIntakeA);
+  auto refused = supervision_->WatchEvents(intake_context.get(), all);
+  v1::Event event;
+  EXPECT_FALSE(refused->Read(&event));
+  EXPECT_EQ(refused->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(ServerTest, ShutdownEndsAWaitingStreamWithTheResumePosition) {
+  MustSubmit("S-1", kAgencyA, MondayMorning());
+  auto context = As(kAdmin);
+  v1::WatchRequest request;
+  auto stream = supervision_->WatchEvents(context.get(), request);
+  ASSERT_EQ(ReadEvents(*stream, 1).size(), 1u);
+  server_->Shutdown();
+  v1::Event event;
+  EXPECT_FALSE(stream->Read(&event));
+  grpc::Status status = stream->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(status.error_message(), HasSubstr("resume after sequence 1"));
+}
+
+// ---------------------------------------------------------------------------
+// Audit and admin
+
+TEST_F(ServerTest, AuditorsReadTheLogAndVerifyIt) {
+  MustSubmit("A-1", kAgencyA, MondayMorning());
+  clock_.Advance(absl::Hours(1));
+  ASSERT_TRUE(Act(kOfficerA, HandOver("A-1")).ok());
+
+  v1::ReadEventsRequest by_dossier;
+  by_dossier.set_dossier_code("A-1");
+  v1::ReadEventsReply events;
+  ASSERT_TRUE(audit_->ReadEvents(As(kAuditor).get(), by_dossier, &events).ok());
+  ASSERT_EQ(events.events_size(), 2);
+  EXPECT_EQ(events.events(0).hash(), events.events(1).previous_hash());
+  EXPECT_FALSE(events.events(1).description().empty());
+
+  v1::ReadEventsRequest range;
+  range.set_after_sequence(1);
+  ASSERT_TRUE(audit_->ReadEvents(As(kAuditor).get(), range, &events).ok());
+  ASSERT_EQ(events.events_size(), 1);
+  EXPECT_EQ(events.events(0).sequence(), 2);
+
+  v1::AsOfRequest as_of;
+  as_of.set_dossier_code("A-1");
+  *as_of.mutable_as_of() = Proto(MondayMorning() + absl::Minutes(30));
+  v1::Dossier then;
+  ASSERT_TRUE(audit_->GetDossierAsOf(As(kAuditor).get(), as_of, &then).ok());
+  EXPECT_EQ(then.state(), v1::DOSSIER_STATE_RECEIVED);
+  EXPECT_EQ(then.version(), 1);
+
+  v1::VerifyReply verified;
+  ASSERT_TRUE(
+      audit_->VerifyLog(As(kAuditor).get(), v1::VerifyRequest(), &verified)
+          .ok());
+  EXPECT_TRUE(verified.intact());
+  EXPECT_EQ(verified.events_checked(), 2);
+
+  // Auditors only read.
+  v1::CommandReply reply;
+  EXPECT_EQ(Submit(kAuditor, Submission("A-2", kAgencyA, MondayMorning()),
+                   &reply)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // An officer does not audit.
+  EXPECT_EQ(audit_->ReadEvents(As(kOfficerA).get(), by_dossier, &events)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(ServerTest, AdminsValidateReloadAndReadRules) {
+  v1::GetRulesReply rules;
+  ASSERT_TRUE(
+      admin_->GetRules(As(kAdmin).get(), v1::GetRulesRequest(), &rules).ok());
+  EXPECT_EQ(rules.version().size(), 64u);
+  EXPECT_THAT(rules.calendars(), ::testing::Contains("vn-public-sector"));
+  bool found = false;
+  for (const v1::ProcedureSummary& procedure : rules.procedures()) {
+    if (procedure.code() == kLandProcedure) {
+      found = true;
+      EXPECT_FALSE(procedure.steps().empty());
+    }
+  }
+  EXPECT_TRUE(found);
+
+  v1::ValidateRulesRequest bad;
+  v1::RuleFile* file = bad.add_files();
+  file->set_path("calendars/broken.yaml");
+  file->set_content("kind: calender\n");
+  v1::ValidateRulesReply validated;
+  ASSERT_TRUE(
+      admin_->ValidateRules(As(kAdmin).get(), bad, &validated).ok());
+  EXPECT_FALSE(validated.valid());
+  ASSERT_GT(validated.problems_size(), 0);
+  EXPECT_EQ(validated.problems(0).file(), "calendars/broken.yaml");
+  EXPECT_EQ(validated.problems(0).line(), 1);
+
+  v1::ValidateRulesRequest escaping;
+  escaping.add_files()->set_path("../etc/passwd");
+  grpc::Status status =
+      admin_->ValidateRules(As(kAdmin).get(), escaping, &validated);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("files[0].path"));
+
+  ASSERT_TRUE(admin_->ValidateRules(As(kAdmin).get(), v1::ValidateRulesRequest(),
+                                    &validated)
+                  .ok());
+  EXPECT_TRUE(validated.valid());
+  EXPECT_EQ(validated.version(), rules.version());
+
+  v1::ReloadRulesReply reloaded;
+  ASSERT_TRUE(admin_->ReloadRules(As(kAdmin).get(), v1::ReloadRulesRequest(),
+                                  &reloaded)
+                  .ok());
+  EXPECT_FALSE(reloaded.changed());
+  EXPECT_EQ(reloaded.version(), rules.version());
+
+  EXPECT_EQ(admin_->ReloadRules(As(kSupervisorA).get(),
+                                v1::ReloadRulesRequest(), &reloaded)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(ServerTest, AReloadOfInvalidRulesKeepsTheRunningOnes) {
+  // Serve from a copy of the rules, then break the copy.
+  const std::filesystem::path rules = directory_ / "rules";
+  std::filesystem::copy(config_.rules_dir, rules,
+                        std::filesystem::copy_options::recursive);
+  server_.reset();
+  config_.rules_dir = rules.string();
+  StartServer();
+  v1::GetRulesReply before;
+  ASSERT_TRUE(
+      admin_->GetRules(As(kAdmin).get(), v1::GetRulesRequest(), &before).ok());
+  { std::ofstream(rules / "calendars" / "broken.yaml") << "kind: calender\n"; }
+  v1::ReloadRulesReply reloaded;
+  grpc::Status status = admin_->ReloadRules(
+      As(kAdmin).get(), v1::ReloadRulesRequest(), &reloaded);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_THAT(status.error_message(), HasSubstr("broken.yaml:1"));
+  v1::GetRulesReply after;
+  ASSERT_TRUE(
+      admin_->GetRules(As(kAdmin).get(), v1::GetRulesRequest(), &after).ok());
+  EXPECT_EQ(after.version(), before.version());
+  MustSubmit("R-1", kAgencyA, MondayMorning());  // still serving
+}
+
+// ---------------------------------------------------------------------------
+// Access
+
+TEST_F(ServerTest, CallersAreAuthenticated) {
+  v1::GetRequest get;
+  get.set_dossier_code("X");
+  v1::Dossier dossier;
+  grpc::ClientContext anonymous;
+  EXPECT_EQ(dossiers_->Get(&anonymous, get, &dossier).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+  grpc::ClientContext unknown;
+  unknown.AddMetadata("authorization", "Bearer not-a-token");
+  grpc::Status status = dossiers_->Get(&unknown, get, &dossier);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_THAT(status.error_message(), ::testing::Not(HasSubstr("not-a-token")));
+  grpc::ClientContext basic;
+  basic.AddMetadata("authorization", "Basic dXNlcjpwYXNz");
+  EXPECT_EQ(dossiers_->Get(&basic, get, &dossier).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
+TEST_F(ServerTest, AgenciesAndRolesBoundWhatCallersMayDo) {
+  v1::CommandReply reply;
+  // An intake desk receives for its own agency only.
+  EXPECT_EQ(
+      Submit(kIntakeA, Submission("AC-1", kAgencyB, MondayMorning()), &reply)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(
+      Submit(kIntakeB, Submission("AC-1", kAgencyB, MondayMorning()), &reply)
+          .ok());
+  // ... and cannot read or change another agency's dossier.
+  v1::GetRequest get;
+  get.set_dossier_code("AC-1");
+  v1::Dossier dossier;
+  EXPECT_EQ(dossiers_->Get(As(kIntakeA).get(), get, &dossier).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Act(kIntakeA, HandOver("AC-1")).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(Act(kOfficerA, HandOver("AC-1")).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // Officers act but do not receive; supervisors read but do not act.
+  EXPECT_EQ(
+      Submit(kOfficerA, Submission("AC-2", kAgencyA, MondayMorning()), &reply)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  MustSubmit("AC-3", kAgencyA, MondayMorning());
+  EXPECT_EQ(Act(kSupervisorA, HandOver("AC-3")).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  get.set_dossier_code("AC-3");
+  EXPECT_TRUE(dossiers_->Get(As(kSupervisorA).get(), get, &dossier).ok());
+  // An intake desk may not request a supplement; an officer may.
+  v1::ActRequest supplement;
+  supplement.set_dossier_code("AC-3");
+  supplement.mutable_request_supplement()->add_missing("a copy");
+  EXPECT_EQ(Act(kIntakeA, supplement).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(Act(kOfficerA, supplement, &reply).ok());
+  // Every event records the authenticated actor.
+  ASSERT_EQ(reply.events_size(), 1);
+  EXPECT_EQ(reply.events(0).actor(), "officer.ben-nghe");
+  // Rules are for admins.
+  v1::GetRulesReply rules;
+  EXPECT_EQ(admin_->GetRules(As(kSupervisorA).get(), v1::GetRulesRequest(),
+                             &rules)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(ServerTest, HealthCheckingAndReflectionAreServed) {
+  // grpc.health.v1.Health/Check with an empty request: status SERVING (1),
+  // encoded as field 1, varint 1.
+  grpc::GenericStub generic(channel_);
+  grpc::ClientContext context;
+  grpc::Slice empty;
+  grpc::ByteBuffer request(&empty, 1);
+  grpc::ByteBuffer response;
+  absl::Notification done;
+  grpc::Status status;
+  generic.UnaryCall(&context, "/grpc.health.v1.Health/Check",
+                    grpc::StubOptions(), &request, &response,
+                    [&](grpc::Status result) {
+                      status = result;
+                      done.Notify();
+                    });
+  done.WaitForNotification();
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  std::vector<grpc::Slice> slices;
+  ASSERT_TRUE(response.Dump(&slices).ok());
+  std::string bytes;
+  for (const grpc::Slice& slice : slices) {
+    bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  }
+  EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+}
+
+TEST_F(ServerTest, StateSurvivesARestart) {
+  MustSubmit("RS-1", kAgencyA, MondayMorning());
+  ASSERT_TRUE(Act(kOfficerA, HandOver("RS-1")).ok());
+  server_.reset();
+  StartServer();
+  v1::GetRequest get;
+  get.set_dossier_code("RS-1");
+  v1::Dossier dossier;
+  ASSERT_TRUE(dossiers_->Get(As(kAdmin).get(), get, &dossier).ok());
+  EXPECT_EQ(dossier.version(), 2);
+  EXPECT_EQ(dossier.state(), v1::DOSSIER_STATE_PROCESSING);
+}
+
+}  // namespace
+}  // namespace motcua::server
