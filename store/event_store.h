@@ -14,6 +14,7 @@
 #include "engine/clock.h"
 #include "engine/dossier.h"
 #include "engine/lifecycle.h"
+#include "engine/report.h"
 #include "engine/rules.h"
 
 namespace motcua::store {
@@ -114,6 +115,18 @@ struct AgencyCount {
   int64_t count = 0;
 };
 
+// What a report row groups by.
+enum class ReportGrouping { kAgency, kProcedure, kField };
+
+// The periodic report over the days from..to (inclusive, Vietnamese days).
+struct ReportQuery {
+  absl::CivilDay from;
+  absl::CivilDay to;
+  ReportGrouping group_by = ReportGrouping::kAgency;
+  std::string agency;  // optional filter
+  CountResolutionAt count_at = CountResolutionAt::kResolution;
+};
+
 // The SQLite event log and its projections: the only code that speaks SQL.
 //
 // One writer thread owns the write connection. Commands queue up; the writer
@@ -167,6 +180,12 @@ class EventStore {
   // Pending deadlines of `kind` due before `due_before`, per agency.
   virtual absl::StatusOr<std::vector<AgencyCount>> CountDeadlinesByAgency(
       DeadlineKind kind, absl::Time due_before) = 0;
+
+  // One row per group with anything to show, in group order. Sums the
+  // per-day deltas of the report projection: its cost grows with days and
+  // groups, never with dossiers.
+  virtual absl::StatusOr<std::vector<ReportRow>> Report(
+      const ReportQuery& query) = 0;
 
   // `observer` runs on the writer thread after each commit that appended
   // events, with the last sequence committed. It must return quickly (wake

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "engine/report.h"
 
 namespace motcua::store {
 namespace {
@@ -130,6 +131,11 @@ absl::StatusOr<std::unique_ptr<Projections>> Projections::Prepare(
       {&projections->delete_empty_counter_,
        "DELETE FROM counters WHERE agency = ?1 AND procedure_code = ?2 AND "
        "unit = ?3 AND state = ?4 AND count <= 0"},
+      {&projections->add_report_delta_,
+       "INSERT INTO report_deltas (agency, procedure_code, field, day, "
+       "measure, delta) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (agency, "
+       "procedure_code, field, day, measure) DO UPDATE SET delta = delta + "
+       "excluded.delta"},
       {&projections->upsert_request_,
        "INSERT INTO requests (request_id, dossier_code, outcome) "
        "VALUES (?1, ?2, ?3) ON CONFLICT (request_id) DO UPDATE SET "
@@ -158,7 +164,31 @@ absl::Status Projections::Update(const StoredEvent& stored,
   if (absl::Status status = UpdateCounters(before, after); !status.ok()) {
     return status;
   }
+  if (absl::Status status = UpdateReport(stored, before, after);
+      !status.ok()) {
+    return status;
+  }
   return UpdateRequest(stored, request_id, after);
+}
+
+absl::Status Projections::UpdateReport(const StoredEvent& stored,
+                                       const Dossier* before,
+                                       const Dossier& after) {
+  // A delta that sums to zero is kept as a zero row: the table's content
+  // must not depend on the order in which a replay meets the same sums.
+  for (const ReportDelta& delta :
+       ReportDeltasOf(before, after, stored.event.occurred_at)) {
+    add_report_delta_.BindText(1, after.agency)
+        .BindText(2, after.procedure_code)
+        .BindText(3, after.field)
+        .BindInt(4, delta.day)
+        .BindInt(5, static_cast<int64_t>(delta.measure))
+        .BindInt(6, delta.delta);
+    if (absl::Status status = add_report_delta_.Run(); !status.ok()) {
+      return status;
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Projections::UpdateDossier(const Dossier& after) {

@@ -52,6 +52,8 @@ class Projections {
   absl::Status UpdateDeadlines(const Dossier* before, const Dossier& after);
   absl::Status UpdateControlSheet(const Dossier* before, const Dossier& after);
   absl::Status UpdateCounters(const Dossier* before, const Dossier& after);
+  absl::Status UpdateReport(const StoredEvent& stored, const Dossier* before,
+                            const Dossier& after);
   absl::Status UpdateRequest(const StoredEvent& stored,
                              absl::string_view request_id,
                              const Dossier& after);
@@ -64,6 +66,7 @@ class Projections {
   Statement increment_counter_;
   Statement decrement_counter_;
   Statement delete_empty_counter_;
+  Statement add_report_delta_;
   Statement upsert_request_;
   Statement select_request_;
 };

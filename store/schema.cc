@@ -113,6 +113,21 @@ CREATE INDEX dossiers_by_state ON dossiers (state, code);
 CREATE INDEX dossiers_by_unit ON dossiers (current_unit, code);
 CREATE INDEX dossiers_by_procedure ON dossiers (procedure_code, code);
 )sql"},
+    {3, R"sql(
+-- The periodic report (engine/report.h): what each event adds to each day,
+-- per agency, procedure and field. A report of any period sums a range of
+-- days per group: its size grows with days and groups, never with dossiers.
+CREATE TABLE report_deltas (
+  agency TEXT NOT NULL,
+  procedure_code TEXT NOT NULL,
+  field TEXT NOT NULL,
+  day INTEGER NOT NULL,               -- days since 1970-01-01 at UTC+07:00
+  measure INTEGER NOT NULL,           -- engine ReportMeasure
+  delta INTEGER NOT NULL,
+  PRIMARY KEY (agency, procedure_code, field, day, measure)
+) WITHOUT ROWID;
+CREATE INDEX report_deltas_by_day ON report_deltas (day);
+)sql"},
 };
 
 absl::StatusOr<int64_t> ReadSchemaVersion(Database& database) {
@@ -231,6 +246,7 @@ const std::vector<ProjectionTable>& ProjectionTables() {
       {"control_sheet", "dossier_code, entry"},
       {"counters", "agency, procedure_code, unit, state"},
       {"requests", "request_id"},
+      {"report_deltas", "agency, procedure_code, field, day, measure"},
   };
   return kTables;
 }

@@ -142,6 +142,11 @@ absl::Status SqliteEventStore::PrepareWriter() {
        "occurred_at, recorded_at, actor, rule_version, payload, "
        "previous_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
        "?10, ?11)"},
+      {&select_events_to_version_,
+       "SELECT sequence, dossier_code, dossier_version, type, occurred_at, "
+       "recorded_at, actor, rule_version, payload, previous_hash, hash FROM "
+       "events WHERE dossier_code = ?1 AND dossier_version <= ?2 ORDER BY "
+       "dossier_version"},
       {&write_meta_,
        "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO "
        "UPDATE SET value = excluded.value"},
@@ -357,15 +362,12 @@ CommandOutcome SqliteEventStore::ProcessCommand(const CommandRequest& request,
             "request_id: ", request.request_id,
             " was already used for dossier ", (*first)->dossier_code)));
       }
-      absl::StatusOr<const Dossier*> current =
-          cache_->Find(command.dossier_code);
-      if (!current.ok()) return Refusal(current.status());
-      if (*current == nullptr) {
-        return Refusal(absl::InternalError(absl::StrCat(
-            "request ", request.request_id, " answered dossier ",
-            command.dossier_code, ", which has no state")));
-      }
-      outcome.dossier = **current;
+      // The first answer: the dossier as that command left it, rebuilt
+      // from its events (retries are rare; the log is the truth).
+      absl::StatusOr<Dossier> first_answer =
+          DossierAtVersion(command.dossier_code, (*first)->dossier_version);
+      if (!first_answer.ok()) return Refusal(first_answer.status());
+      outcome.dossier = *std::move(first_answer);
       outcome.repeated = true;
       return outcome;
     }
@@ -493,6 +495,27 @@ absl::Status SqliteEventStore::AppendEvents(const CommandRequest& request,
   }
   outcome.dossier = std::move(state);
   return absl::OkStatus();
+}
+
+absl::StatusOr<Dossier> SqliteEventStore::DossierAtVersion(
+    const std::string& code, int64_t version) {
+  select_events_to_version_.BindText(1, code).BindInt(2, version);
+  absl::StatusOr<std::vector<StoredEvent>> events =
+      ReadAllEvents(select_events_to_version_);
+  if (!events.ok()) return events.status();
+  Dossier dossier;
+  for (const StoredEvent& stored : *events) {
+    if (absl::Status status = Apply(dossier, stored.event); !status.ok()) {
+      return absl::DataLossError(absl::StrCat(
+          "dossier ", code, ": event ", stored.sequence,
+          " does not apply: ", status.message()));
+    }
+  }
+  if (dossier.version != version) {
+    return absl::DataLossError(absl::StrCat("dossier ", code, " has no version ",
+                                            version, " in the log"));
+  }
+  return dossier;
 }
 
 absl::Status SqliteEventStore::WriteHead() {
@@ -691,6 +714,63 @@ SqliteEventStore::CountDeadlinesByAgency(DeadlineKind kind,
   }
   select.Reset();
   return counts;
+}
+
+absl::StatusOr<std::vector<ReportRow>> SqliteEventStore::Report(
+    const ReportQuery& query) {
+  const char* group = query.group_by == ReportGrouping::kAgency ? "agency"
+                      : query.group_by == ReportGrouping::kProcedure
+                          ? "procedure_code"
+                          : "field";
+  // One pass over the days up to the period's end: flows inside the period,
+  // levels before it (carried over) and up to its end.
+  std::string sql = absl::StrCat(
+      "SELECT ", group,
+      ", measure, SUM(CASE WHEN day >= ?1 THEN delta ELSE 0 END), "
+      "SUM(CASE WHEN day < ?1 THEN delta ELSE 0 END) FROM report_deltas "
+      "WHERE day <= ?2");
+  if (!query.agency.empty()) absl::StrAppend(&sql, " AND agency = ?3");
+  absl::StrAppend(&sql, " GROUP BY ", group, ", measure ORDER BY ", group);
+
+  std::vector<std::pair<std::string, ReportSums>> groups;
+  {
+    absl::MutexLock lock(&read_mu_);
+    absl::StatusOr<Statement*> statement = ReaderStatement(sql);
+    if (!statement.ok()) return statement.status();
+    Statement& select = **statement;
+    select.BindInt(1, ReportDay(query.from)).BindInt(2, ReportDay(query.to));
+    if (!query.agency.empty()) select.BindText(3, query.agency);
+    while (true) {
+      absl::StatusOr<bool> row = select.Step();
+      if (!row.ok()) {
+        select.Reset();
+        return row.status();
+      }
+      if (!*row) break;
+      const absl::string_view name = select.ColumnText(0);
+      if (groups.empty() || groups.back().first != name) {
+        groups.emplace_back(std::string(name), ReportSums());
+      }
+      ReportSums& sums = groups.back().second;
+      const auto measure = static_cast<ReportMeasure>(select.ColumnInt(1));
+      const int64_t in_period = select.ColumnInt(2);
+      const int64_t before = select.ColumnInt(3);
+      if (IsLevel(measure)) {
+        sums.levels_before[measure] += before;
+        sums.levels_at_end[measure] += before + in_period;
+      } else {
+        sums.flows[measure] += in_period;
+      }
+    }
+    select.Reset();
+  }
+  std::vector<ReportRow> rows;
+  for (const auto& [name, sums] : groups) {
+    ReportRow row = BuildReportRow(name, sums, query.count_at);
+    if (row.received == 0 && row.resolved == 0) continue;
+    rows.push_back(std::move(row));
+  }
+  return rows;
 }
 
 void SqliteEventStore::SetCommitObserver(

@@ -58,6 +58,8 @@ class SqliteEventStore final : public EventStore {
       const DeadlineQuery& query) override;
   absl::StatusOr<std::vector<AgencyCount>> CountDeadlinesByAgency(
       DeadlineKind kind, absl::Time due_before) override;
+  absl::StatusOr<std::vector<ReportRow>> Report(
+      const ReportQuery& query) override;
   void SetCommitObserver(std::function<void(int64_t)> observer) override;
 
  private:
@@ -83,6 +85,9 @@ class SqliteEventStore final : public EventStore {
                             const Dossier* before, std::vector<Event> events,
                             absl::Time now, CommandOutcome& outcome);
   absl::Status WriteHead();
+  // The dossier after its first `version` events, from the log.
+  absl::StatusOr<Dossier> DossierAtVersion(const std::string& code,
+                                           int64_t version);
   // A statement of the read connection, prepared once per distinct text.
   absl::StatusOr<Statement*> ReaderStatement(const std::string& sql)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(read_mu_);
@@ -112,6 +117,7 @@ class SqliteEventStore final : public EventStore {
   Statement release_;
   Statement rollback_to_;
   Statement insert_event_;
+  Statement select_events_to_version_;
   Statement write_meta_;
   int64_t head_sequence_ = 0;
   std::string head_hash_;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "absl/strings/str_join.h"
@@ -116,6 +117,9 @@ int main(int argc, char** argv) {
     std::cerr << "motcuad: " << valid.message() << "\n";
     return kExitBadInput;
   }
+  // Logs go to standard error; standard output carries only what scripts
+  // read (the port, the development token).
+  spdlog::set_default_logger(spdlog::stderr_color_mt("motcuad"));
   spdlog::set_level(spdlog::level::from_str(config.log_level));
 
   // Signals are taken by sigwait below, on this thread only: block them

@@ -52,6 +52,9 @@ class SupervisionService final : public v1::Supervision::CallbackService {
   grpc::ServerUnaryReactor* ListDueSoon(grpc::CallbackServerContext* call,
                                         const v1::DueSoonRequest* request,
                                         v1::DueSoonReply* reply) override;
+  grpc::ServerUnaryReactor* Report(grpc::CallbackServerContext* call,
+                                   const v1::ReportRequest* request,
+                                   v1::ReportReply* reply) override;
   grpc::ServerWriteReactor<v1::Event>* WatchEvents(
       grpc::CallbackServerContext* call,
       const v1::WatchRequest* request) override;

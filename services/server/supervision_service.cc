@@ -87,9 +87,10 @@ absl::Status FillDeadlinePage(
       context.store->ListDeadlines(query);
   if (!deadlines.ok()) return deadlines.status();
   int32_t taken = 0;
+  bool page_full = false;
   for (const store::Deadline& deadline : *deadlines) {
     if (taken == request.page_size) {
-      reply->set_next_page_token(DeadlinePageToken(*query.after));
+      page_full = true;  // rows remain unexamined
       break;
     }
     query.after = store::DeadlineCursor{deadline.due_at, deadline.dossier_code};
@@ -110,10 +111,10 @@ absl::Status FillDeadlinePage(
                          dossier->steps.back().due_at <= now);
     ++taken;
   }
-  // Rows the exact check refused leave the page short; if the range may
-  // hold more, say where to go on.
-  if (taken < request.page_size &&
-      static_cast<int>(deadlines->size()) == query.limit &&
+  // Go on after the last row examined when rows remain, or when the range
+  // may hold more than was read (rows the exact check refused can leave a
+  // page short).
+  if ((page_full || static_cast<int>(deadlines->size()) == query.limit) &&
       query.after.has_value()) {
     reply->set_next_page_token(DeadlinePageToken(*query.after));
   }
@@ -174,8 +175,8 @@ grpc::ServerUnaryReactor* SupervisionService::ListDueSoon(
   if (!parsed.ok()) return Refuse(reactor, parsed.status());
   if (!request->has_within()) {
     return Refuse(reactor, absl::InvalidArgumentError(
-                               "within: required (a working-time window, "
-                               "e.g. 8h for one working day)"));
+                               "within: required (a window of working "
+                               "time, e.g. 4h)"));
   }
   absl::StatusOr<absl::Duration> within =
       api::DurationFromProto(request->within(), "within");

@@ -187,18 +187,20 @@ grpc::ServerWriteReactor<v1::Event>* SupervisionService::WatchEvents(
       !checked.ok()) {
     return new RefusedStream(api::ToGrpcStatus(checked));
   }
-  // Without an agency filter a scoped principal sees its own agencies.
+  // Anyone who may list an agency's dossiers may follow its events (the
+  // one-stop-shop software sends its notices from them). Without an agency
+  // filter a scoped principal sees its own agencies.
   std::string agency = request->agency();
   if (!agency.empty() || principal->all_agencies) {
     if (absl::Status allowed = access::Authorize(
-            *principal, access::Operation::kSupervise, agency);
+            *principal, access::Operation::kListDossiers, agency);
         !allowed.ok()) {
       return new RefusedStream(api::ToGrpcStatus(allowed));
     }
   } else if (!access::RoleMayPerform(principal->role,
-                                     access::Operation::kSupervise)) {
+                                     access::Operation::kListDossiers)) {
     return new RefusedStream(api::ToGrpcStatus(access::Authorize(
-        *principal, access::Operation::kSupervise,
+        *principal, access::Operation::kListDossiers,
         principal->agencies.front())));
   }
   return new EventStream(context_, request->after_sequence(), std::move(types),

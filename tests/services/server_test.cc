@@ -528,9 +528,11 @@ TEST_F(ServerTest, WatchFiltersByTypeAndAgencyAndScopesCallers) {
   EXPECT_EQ(events[1].dossier_code(), "WF-1");
   scoped_context->TryCancel();
 
-  // An intake desk does not supervise.
+  // An intake desk follows its own agency's events, not another's.
   auto intake_context = As(kIntakeA);
-  auto refused = supervision_->WatchEvents(intake_context.get(), all);
+  v1::WatchRequest other;
+  other.set_agency(kAgencyB);
+  auto refused = supervision_->WatchEvents(intake_context.get(), other);
   v1::Event event;
   EXPECT_FALSE(refused->Read(&event));
   EXPECT_EQ(refused->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
@@ -548,6 +550,82 @@ TEST_F(ServerTest, ShutdownEndsAWaitingStreamWithTheResumePosition) {
   grpc::Status status = stream->Finish();
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_THAT(status.error_message(), HasSubstr("resume after sequence 1"));
+}
+
+TEST_F(ServerTest, ReportCountsAPeriodPerGroup) {
+  // Received Monday 2025-09-08: one resolved the same week, one left open.
+  MustSubmit("RP-1", kAgencyA, MondayMorning(), kBusinessProcedure);
+  MustSubmit("RP-2", kAgencyA, MondayMorning(), kBusinessProcedure);
+  v1::SubmitRequest in_person =
+      Submission("RP-3", kAgencyB, MondayMorning(), kBusinessProcedure);
+  in_person.set_channel(v1::CHANNEL_IN_PERSON);
+  v1::CommandReply reply;
+  ASSERT_TRUE(Submit(kAdmin, in_person, &reply).ok());
+  clock_.Advance(absl::Hours(2));
+  v1::ActRequest resolve;
+  resolve.set_dossier_code("RP-1");
+  resolve.mutable_resolve()->set_result("registered");
+  ASSERT_TRUE(Act(kOfficerA, resolve).ok());
+
+  v1::ReportRequest request;
+  request.set_from_day("2025-09-01");
+  request.set_to_day("2025-09-14");
+  request.set_group_by(v1::ReportRequest::GROUP_BY_AGENCY);
+  request.set_count_at(v1::ReportRequest::COUNT_AT_RESOLUTION);
+  v1::ReportReply report;
+  ASSERT_TRUE(supervision_->Report(As(kAdmin).get(), request, &report).ok());
+  ASSERT_EQ(report.rows_size(), 2);
+  const v1::ReportRow& a = report.rows(0);
+  EXPECT_EQ(a.group(), kAgencyA);
+  EXPECT_EQ(a.received(), 2);
+  EXPECT_EQ(a.carried_over(), 0);
+  EXPECT_EQ(a.new_online(), 2);
+  EXPECT_EQ(a.resolved(), 1);
+  EXPECT_EQ(a.resolved_early(), 1);
+  EXPECT_EQ(a.pending(), 1);
+  EXPECT_DOUBLE_EQ(a.online_rate(), 1.0);
+  EXPECT_EQ(report.rows(1).new_in_person_or_postal(), 1);
+  EXPECT_EQ(report.total().received(), 3);
+  EXPECT_EQ(report.total().group(), "total");
+
+  // The next period starts with what was open.
+  request.set_from_day("2025-09-15");
+  request.set_to_day("2025-10-14");
+  ASSERT_TRUE(supervision_->Report(As(kAdmin).get(), request, &report).ok());
+  ASSERT_GE(report.rows_size(), 1);
+  EXPECT_EQ(report.rows(0).carried_over(), 1);
+  EXPECT_EQ(report.rows(0).received(), 1);
+
+  // A supervisor of agency A gets agency A's rows; not agency B's.
+  request.clear_agency();
+  ASSERT_TRUE(
+      supervision_->Report(As(kSupervisorA).get(), request, &report).ok());
+  for (const v1::ReportRow& row : report.rows()) EXPECT_EQ(row.group(), kAgencyA);
+  request.set_agency(kAgencyB);
+  EXPECT_EQ(supervision_->Report(As(kSupervisorA).get(), request, &report)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  struct Case {
+    const char* field;
+    std::function<void(v1::ReportRequest&)> spoil;
+  };
+  const Case cases[] = {
+      {"from_day", [](v1::ReportRequest& r) { r.set_from_day("15/09/2025"); }},
+      {"to_day", [](v1::ReportRequest& r) { r.set_to_day("2025-08-01"); }},
+      {"group_by", [](v1::ReportRequest& r) { r.clear_group_by(); }},
+      {"count_at", [](v1::ReportRequest& r) { r.clear_count_at(); }},
+  };
+  for (const Case& test : cases) {
+    SCOPED_TRACE(test.field);
+    v1::ReportRequest bad = request;
+    bad.clear_agency();
+    test.spoil(bad);
+    grpc::Status status =
+        supervision_->Report(As(kAdmin).get(), bad, &report);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), HasSubstr(test.field));
+  }
 }
 
 // ---------------------------------------------------------------------------

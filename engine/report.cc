@@ -1,0 +1,239 @@
+#include "engine/report.h"
+
+#include <optional>
+
+namespace motcua {
+namespace {
+
+constexpr int64_t kSecondsPerDay = 24 * 3600;
+constexpr int64_t kReportOffsetSeconds = 7 * 3600;
+
+// Where a dossier stands for the levels: which pair of measures, and from
+// which day a running one is overdue.
+struct Standing {
+  ReportMeasure within;
+  ReportMeasure overdue;
+  bool is_overdue_now = false;           // for buckets that do not move
+  std::optional<int64_t> overdue_from;   // for a running dossier: due day
+};
+
+std::optional<Standing> StandingOf(const Dossier& dossier) {
+  switch (dossier.state) {
+    case LifecycleState::kReceived:
+    case LifecycleState::kProcessing:
+      return Standing{ReportMeasure::kPendingWithin,
+                      ReportMeasure::kPendingOverdue, false,
+                      ReportDay(dossier.due_at)};
+    case LifecycleState::kSupplementRequested:
+    case LifecycleState::kAwaitingFinancialObligation:
+    case LifecycleState::kStopped:
+      // The clock stands still: late when the pause began after the due
+      // time, and it stays so until the pause ends.
+      return Standing{ReportMeasure::kPausedWithin,
+                      ReportMeasure::kPausedOverdue,
+                      dossier.paused_since.has_value() &&
+                          *dossier.paused_since > dossier.due_at,
+                      std::nullopt};
+    case LifecycleState::kResolved:
+      return Standing{ReportMeasure::kAwaitingReturnWithin,
+                      ReportMeasure::kAwaitingReturnOverdue,
+                      dossier.classification == Classification::kLate,
+                      std::nullopt};
+    case LifecycleState::kReturned:
+    case LifecycleState::kRejected:
+    case LifecycleState::kWithdrawn:
+      return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+// Adds (sign +1) or removes (-1) a standing's contribution from `day` on.
+void Contribute(const Standing& standing, int64_t day, int64_t sign,
+                std::vector<ReportDelta>& deltas) {
+  if (!standing.overdue_from.has_value()) {
+    deltas.push_back({day,
+                      standing.is_overdue_now ? standing.overdue
+                                              : standing.within,
+                      sign});
+    return;
+  }
+  const int64_t due_day = *standing.overdue_from;
+  if (due_day <= day) {
+    deltas.push_back({day, standing.overdue, sign});
+    return;
+  }
+  deltas.push_back({day, standing.within, sign});
+  deltas.push_back({due_day, standing.within, -sign});
+  deltas.push_back({due_day, standing.overdue, sign});
+}
+
+bool SameStanding(const Standing& a, const Standing& b) {
+  return a.within == b.within && a.is_overdue_now == b.is_overdue_now &&
+         a.overdue_from == b.overdue_from;
+}
+
+// Early, on time or late, as a resolution is classified, for a closure.
+int Timeliness(absl::Time at, absl::Time due) {
+  if (ReportDay(at) < ReportDay(due)) return 0;
+  return at <= due ? 1 : 2;
+}
+
+}  // namespace
+
+absl::TimeZone ReportZone() {
+  return absl::FixedTimeZone(kReportOffsetSeconds);
+}
+
+int64_t ReportDay(absl::Time time) {
+  const int64_t seconds = absl::ToUnixSeconds(time) + kReportOffsetSeconds;
+  return seconds >= 0 ? seconds / kSecondsPerDay
+                      : -((-seconds + kSecondsPerDay - 1) / kSecondsPerDay);
+}
+
+int64_t ReportDay(absl::CivilDay day) {
+  return day - absl::CivilDay(1970, 1, 1);
+}
+
+bool IsLevel(ReportMeasure measure) {
+  return static_cast<int32_t>(measure) >= 20;
+}
+
+std::vector<ReportDelta> ReportDeltasOf(const Dossier* before,
+                                        const Dossier& after, absl::Time at) {
+  std::vector<ReportDelta> raw;
+  // A receipt counts on the day of receipt, which an intake desk may record
+  // after the fact.
+  const int64_t day =
+      ReportDay(before == nullptr ? after.received_at : at);
+  if (before == nullptr) {
+    raw.push_back({day,
+                   after.channel == Channel::kOnline
+                       ? ReportMeasure::kReceivedOnline
+                       : ReportMeasure::kReceivedOther,
+                   1});
+  } else if (before->state != LifecycleState::kResolved &&
+             after.state == LifecycleState::kResolved) {
+    static constexpr ReportMeasure kResolved[] = {
+        ReportMeasure::kResolvedEarly, ReportMeasure::kResolvedOnTime,
+        ReportMeasure::kResolvedLate};
+    raw.push_back(
+        {day, kResolved[static_cast<int>(after.classification) - 1], 1});
+  } else if (before->state == LifecycleState::kResolved &&
+             after.state == LifecycleState::kReturned) {
+    static constexpr ReportMeasure kReturned[] = {
+        ReportMeasure::kReturnedEarly, ReportMeasure::kReturnedOnTime,
+        ReportMeasure::kReturnedLate};
+    raw.push_back(
+        {day, kReturned[static_cast<int>(after.classification) - 1], 1});
+  } else if (!IsTerminal(before->state) &&
+             (after.state == LifecycleState::kRejected ||
+              after.state == LifecycleState::kWithdrawn)) {
+    static constexpr ReportMeasure kClosed[] = {ReportMeasure::kClosedEarly,
+                                                ReportMeasure::kClosedOnTime,
+                                                ReportMeasure::kClosedLate};
+    raw.push_back({day, kClosed[Timeliness(at, after.due_at)], 1});
+    raw.push_back({day,
+                   after.state == LifecycleState::kRejected
+                       ? ReportMeasure::kRejected
+                       : ReportMeasure::kWithdrawn,
+                   1});
+  }
+
+  const std::optional<Standing> old_standing =
+      before != nullptr ? StandingOf(*before) : std::nullopt;
+  const std::optional<Standing> new_standing = StandingOf(after);
+  const bool unchanged = old_standing.has_value() == new_standing.has_value() &&
+                         (!old_standing.has_value() ||
+                          SameStanding(*old_standing, *new_standing));
+  if (!unchanged) {
+    if (old_standing.has_value()) Contribute(*old_standing, day, -1, raw);
+    if (new_standing.has_value()) Contribute(*new_standing, day, +1, raw);
+  }
+
+  // Merge same (day, measure); drop zeros.
+  std::map<std::pair<int64_t, ReportMeasure>, int64_t> merged;
+  for (const ReportDelta& delta : raw) {
+    merged[{delta.day, delta.measure}] += delta.delta;
+  }
+  std::vector<ReportDelta> deltas;
+  for (const auto& [key, value] : merged) {
+    if (value != 0) deltas.push_back({key.first, key.second, value});
+  }
+  return deltas;
+}
+
+bool ReportRow::Balanced() const {
+  return received == carried_over + new_online + new_in_person_or_postal &&
+         received == resolved + pending + paused &&
+         resolved == resolved_early + resolved_on_time + resolved_late &&
+         pending == pending_within + pending_overdue &&
+         paused == paused_within + paused_overdue;
+}
+
+ReportRow BuildReportRow(const std::string& group, const ReportSums& sums,
+                         CountResolutionAt count_at) {
+  auto get = [](const std::map<ReportMeasure, int64_t>& sum,
+                ReportMeasure measure) {
+    auto found = sum.find(measure);
+    return found == sum.end() ? int64_t{0} : found->second;
+  };
+  const bool at_return = count_at == CountResolutionAt::kReturn;
+  // Open at the end of a day: pending and paused, and under "count at
+  // return" also resolved dossiers whose result is not handed over yet.
+  auto open = [&](const std::map<ReportMeasure, int64_t>& levels) {
+    int64_t total = 0;
+    for (ReportMeasure measure :
+         {ReportMeasure::kPendingWithin, ReportMeasure::kPendingOverdue,
+          ReportMeasure::kPausedWithin, ReportMeasure::kPausedOverdue}) {
+      total += get(levels, measure);
+    }
+    if (at_return) {
+      total += get(levels, ReportMeasure::kAwaitingReturnWithin) +
+               get(levels, ReportMeasure::kAwaitingReturnOverdue);
+    }
+    return total;
+  };
+
+  ReportRow row;
+  row.group = group;
+  row.carried_over = open(sums.levels_before);
+  row.new_online = get(sums.flows, ReportMeasure::kReceivedOnline);
+  row.new_in_person_or_postal = get(sums.flows, ReportMeasure::kReceivedOther);
+  row.received =
+      row.carried_over + row.new_online + row.new_in_person_or_postal;
+
+  const ReportMeasure early =
+      at_return ? ReportMeasure::kReturnedEarly : ReportMeasure::kResolvedEarly;
+  const ReportMeasure on_time = at_return ? ReportMeasure::kReturnedOnTime
+                                          : ReportMeasure::kResolvedOnTime;
+  const ReportMeasure late =
+      at_return ? ReportMeasure::kReturnedLate : ReportMeasure::kResolvedLate;
+  row.resolved_early = get(sums.flows, early) +
+                       get(sums.flows, ReportMeasure::kClosedEarly);
+  row.resolved_on_time = get(sums.flows, on_time) +
+                         get(sums.flows, ReportMeasure::kClosedOnTime);
+  row.resolved_late =
+      get(sums.flows, late) + get(sums.flows, ReportMeasure::kClosedLate);
+  row.resolved = row.resolved_early + row.resolved_on_time + row.resolved_late;
+  row.rejected = get(sums.flows, ReportMeasure::kRejected);
+  row.withdrawn = get(sums.flows, ReportMeasure::kWithdrawn);
+
+  row.pending_within = get(sums.levels_at_end, ReportMeasure::kPendingWithin);
+  row.pending_overdue = get(sums.levels_at_end, ReportMeasure::kPendingOverdue);
+  if (at_return) {
+    row.pending_within +=
+        get(sums.levels_at_end, ReportMeasure::kAwaitingReturnWithin);
+    row.pending_overdue +=
+        get(sums.levels_at_end, ReportMeasure::kAwaitingReturnOverdue);
+  }
+  row.pending = row.pending_within + row.pending_overdue;
+  row.paused_within = get(sums.levels_at_end, ReportMeasure::kPausedWithin);
+  row.paused_overdue = get(sums.levels_at_end, ReportMeasure::kPausedOverdue);
+  row.paused = row.paused_within + row.paused_overdue;
+  const int64_t new_total = row.new_online + row.new_in_person_or_postal;
+  row.online_rate =
+      new_total == 0 ? 0 : static_cast<double>(row.new_online) / new_total;
+  return row;
+}
+
+}  // namespace motcua

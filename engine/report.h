@@ -1,0 +1,116 @@
+#ifndef MOTCUA_ENGINE_REPORT_H_
+#define MOTCUA_ENGINE_REPORT_H_
+
+// The periodic report on the handling of procedures (PRODUCT.md, Reports),
+// built from per-day deltas that each event contributes. A report of any
+// period is then a sum over days, never a walk over dossiers:
+//
+// - flows happen on one day (received, resolved, returned, closed) and are
+//   summed over the period's days;
+// - levels (pending or paused, within time or overdue) are the number of
+//   dossiers in a bucket at the end of a day: an event moves the dossier
+//   between buckets from its day on, and a running dossier moves itself from
+//   "within time" to "overdue" on its due day, which is written ahead as a
+//   delta on that day (and taken back if an event changes the due time
+//   first). The level at the end of day D is the sum of deltas up to D.
+//
+// Days are Vietnamese days (UTC+07:00), as reporting periods are.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
+#include "engine/dossier.h"
+
+namespace motcua {
+
+// The zone of report days.
+absl::TimeZone ReportZone();
+// Days since 1970-01-01 in ReportZone.
+int64_t ReportDay(absl::Time time);
+int64_t ReportDay(absl::CivilDay day);
+
+// What a delta counts. Stored: never renumber.
+enum class ReportMeasure : int32_t {
+  // Flows.
+  kReceivedOnline = 1,
+  kReceivedOther = 2,  // in person or by post
+  kResolvedEarly = 3,
+  kResolvedOnTime = 4,
+  kResolvedLate = 5,
+  kReturnedEarly = 6,  // a resolved dossier's result handed over
+  kReturnedOnTime = 7,
+  kReturnedLate = 8,
+  kClosedEarly = 9,  // rejected or withdrawn
+  kClosedOnTime = 10,
+  kClosedLate = 11,
+  kRejected = 12,   // of which rejected
+  kWithdrawn = 13,  // of which withdrawn
+  // Levels.
+  kPendingWithin = 20,
+  kPendingOverdue = 21,
+  kPausedWithin = 22,
+  kPausedOverdue = 23,
+  kAwaitingReturnWithin = 24,  // resolved, result not yet handed over
+  kAwaitingReturnOverdue = 25,
+};
+bool IsLevel(ReportMeasure measure);
+
+struct ReportDelta {
+  int64_t day = 0;
+  ReportMeasure measure = ReportMeasure::kReceivedOnline;
+  int64_t delta = 0;
+};
+
+// The deltas one event contributes: `before` is the dossier before it (null
+// for its receipt), `after` with it applied, `at` when it occurred. Deltas
+// on the same day and measure are merged; zeros are left out.
+std::vector<ReportDelta> ReportDeltasOf(const Dossier* before,
+                                        const Dossier& after, absl::Time at);
+
+// When a resolution counts: at resolution (portal status 9, the default) or
+// when the result is returned (portal status 10).
+enum class CountResolutionAt { kResolution, kReturn };
+
+// One row of the report.
+struct ReportRow {
+  std::string group;  // the agency, procedure or field
+  int64_t received = 0;
+  int64_t carried_over = 0;
+  int64_t new_online = 0;
+  int64_t new_in_person_or_postal = 0;
+  int64_t resolved = 0;
+  int64_t resolved_early = 0;
+  int64_t resolved_on_time = 0;
+  int64_t resolved_late = 0;
+  int64_t rejected = 0;   // of resolved: not eligible
+  int64_t withdrawn = 0;  // of resolved: withdrawn by the applicant
+  int64_t pending = 0;
+  int64_t pending_within = 0;
+  int64_t pending_overdue = 0;
+  int64_t paused = 0;
+  int64_t paused_within = 0;
+  int64_t paused_overdue = 0;
+  // new_online / (new_online + new_in_person_or_postal); 0 without new.
+  double online_rate = 0;
+
+  // received == carried_over + new == resolved + pending + paused.
+  bool Balanced() const;
+};
+
+// Sums of deltas of one group: flows over the period's days, levels before
+// the period (carried over) and up to its end.
+struct ReportSums {
+  std::map<ReportMeasure, int64_t> flows;
+  std::map<ReportMeasure, int64_t> levels_before;
+  std::map<ReportMeasure, int64_t> levels_at_end;
+};
+ReportRow BuildReportRow(const std::string& group, const ReportSums& sums,
+                         CountResolutionAt count_at);
+
+}  // namespace motcua
+
+#endif  // MOTCUA_ENGINE_REPORT_H_

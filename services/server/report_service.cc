@@ -1,0 +1,141 @@
+// Supervision/Report: the periodic report from the store's per-day counts.
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/civil_time.h"
+#include "services/server/services.h"
+
+namespace motcua::server {
+namespace {
+
+// The longest period a report may span: ten years of days.
+constexpr int64_t kMaxReportDays = 3660;
+
+absl::StatusOr<absl::CivilDay> ParseDay(const std::string& text,
+                                        absl::string_view field) {
+  absl::CivilDay day;
+  if (text.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(field, ": required, as YYYY-MM-DD"));
+  }
+  if (text.size() != 10 || !absl::ParseCivilTime(text, &day)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        field, ": \"", text.substr(0, 32), "\" is not a day YYYY-MM-DD"));
+  }
+  return day;
+}
+
+void CopyRow(const ReportRow& row, v1::ReportRow* out) {
+  out->set_group(row.group);
+  out->set_received(row.received);
+  out->set_carried_over(row.carried_over);
+  out->set_new_online(row.new_online);
+  out->set_new_in_person_or_postal(row.new_in_person_or_postal);
+  out->set_resolved(row.resolved);
+  out->set_resolved_early(row.resolved_early);
+  out->set_resolved_on_time(row.resolved_on_time);
+  out->set_resolved_late(row.resolved_late);
+  out->set_rejected(row.rejected);
+  out->set_withdrawn(row.withdrawn);
+  out->set_pending(row.pending);
+  out->set_pending_within(row.pending_within);
+  out->set_pending_overdue(row.pending_overdue);
+  out->set_paused(row.paused);
+  out->set_paused_within(row.paused_within);
+  out->set_paused_overdue(row.paused_overdue);
+  out->set_online_rate(row.online_rate);
+}
+
+void AddTo(const ReportRow& row, ReportRow& total) {
+  total.received += row.received;
+  total.carried_over += row.carried_over;
+  total.new_online += row.new_online;
+  total.new_in_person_or_postal += row.new_in_person_or_postal;
+  total.resolved += row.resolved;
+  total.resolved_early += row.resolved_early;
+  total.resolved_on_time += row.resolved_on_time;
+  total.resolved_late += row.resolved_late;
+  total.rejected += row.rejected;
+  total.withdrawn += row.withdrawn;
+  total.pending += row.pending;
+  total.pending_within += row.pending_within;
+  total.pending_overdue += row.pending_overdue;
+  total.paused += row.paused;
+  total.paused_within += row.paused_within;
+  total.paused_overdue += row.paused_overdue;
+}
+
+}  // namespace
+
+grpc::ServerUnaryReactor* SupervisionService::Report(
+    grpc::CallbackServerContext* call, const v1::ReportRequest* request,
+    v1::ReportReply* reply) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
+  if (!principal.ok()) return Refuse(reactor, principal.status());
+  absl::StatusOr<absl::CivilDay> from = ParseDay(request->from_day(), "from_day");
+  if (!from.ok()) return Refuse(reactor, from.status());
+  absl::StatusOr<absl::CivilDay> to = ParseDay(request->to_day(), "to_day");
+  if (!to.ok()) return Refuse(reactor, to.status());
+  if (*to < *from) {
+    return Refuse(reactor, absl::InvalidArgumentError(
+                               "to_day: before from_day"));
+  }
+  if (*to - *from >= kMaxReportDays) {
+    return Refuse(reactor, absl::InvalidArgumentError(absl::StrCat(
+                               "to_day: a period of at most ", kMaxReportDays,
+                               " days")));
+  }
+  store::ReportQuery query;
+  query.from = *from;
+  query.to = *to;
+  switch (request->group_by()) {
+    case v1::ReportRequest::GROUP_BY_AGENCY:
+      query.group_by = store::ReportGrouping::kAgency;
+      break;
+    case v1::ReportRequest::GROUP_BY_PROCEDURE:
+      query.group_by = store::ReportGrouping::kProcedure;
+      break;
+    case v1::ReportRequest::GROUP_BY_FIELD:
+      query.group_by = store::ReportGrouping::kField;
+      break;
+    default:
+      return Refuse(reactor, absl::InvalidArgumentError(
+                                 "group_by: GROUP_BY_AGENCY, "
+                                 "GROUP_BY_PROCEDURE or GROUP_BY_FIELD"));
+  }
+  switch (request->count_at()) {
+    case v1::ReportRequest::COUNT_AT_RESOLUTION:
+      query.count_at = CountResolutionAt::kResolution;
+      break;
+    case v1::ReportRequest::COUNT_AT_RETURN:
+      query.count_at = CountResolutionAt::kReturn;
+      break;
+    default:
+      return Refuse(reactor,
+                    absl::InvalidArgumentError(
+                        "count_at: COUNT_AT_RESOLUTION or COUNT_AT_RETURN"));
+  }
+  absl::StatusOr<std::string> agency = ScopeAgency(
+      *principal, access::Operation::kSupervise, request->agency());
+  if (!agency.ok()) return Refuse(reactor, agency.status());
+  query.agency = *agency;
+
+  absl::StatusOr<std::vector<ReportRow>> rows =
+      context_.store->Report(query);
+  if (!rows.ok()) return Refuse(reactor, rows.status());
+  ReportRow total;
+  total.group = "total";
+  for (const ReportRow& row : *rows) {
+    CopyRow(row, reply->add_rows());
+    AddTo(row, total);
+  }
+  const int64_t new_total = total.new_online + total.new_in_person_or_postal;
+  total.online_rate =
+      new_total == 0 ? 0 : static_cast<double>(total.new_online) / new_total;
+  CopyRow(total, reply->mutable_total());
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+}  // namespace motcua::server
