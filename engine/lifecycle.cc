@@ -543,7 +543,7 @@ absl::Status Unexpected(const Dossier& dossier, const Event& event) {
 
 }  // namespace
 
-absl::string_view ActionName(const Action& action) {
+absl::string_view ActionNameAt(size_t index) {
   static constexpr absl::string_view kNames[] = {
       "submit",
       "hand_over",
@@ -560,7 +560,11 @@ absl::string_view ActionName(const Action& action) {
       "withdraw",
   };
   static_assert(std::size(kNames) == std::variant_size_v<Action>);
-  return kNames[action.index()];
+  return index < std::size(kNames) ? kNames[index] : absl::string_view();
+}
+
+absl::string_view ActionName(const Action& action) {
+  return ActionNameAt(action.index());
 }
 
 std::string EventTypeName(const EventBody& body) {

@@ -65,6 +65,8 @@ using Action =
 
 // "submit", "hand_over", "request_supplement", ...
 absl::string_view ActionName(const Action& action);
+// The name of the Action alternative at `index`; empty beyond the last.
+absl::string_view ActionNameAt(size_t index);
 
 struct Command {
   std::string dossier_code;

@@ -111,6 +111,21 @@ absl::Status Statement::Run() {
   return row.status();
 }
 
+absl::Status Statement::ForEachRow(absl::FunctionRef<absl::Status()> on_row) {
+  absl::Status status;
+  while (status.ok()) {
+    absl::StatusOr<bool> row = Step();
+    if (!row.ok()) {
+      status = row.status();
+      break;
+    }
+    if (!*row) break;
+    status = on_row();
+  }
+  Reset();
+  return status;
+}
+
 void Statement::Reset() {
   sqlite3_reset(statement_);
   sqlite3_clear_bindings(statement_);

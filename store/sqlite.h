@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
@@ -47,6 +48,9 @@ class Statement {
   absl::StatusOr<bool> Step();
   // Steps to completion, for a statement that returns no rows, and resets.
   absl::Status Run();
+  // Steps through every row, calling `on_row` with the row current, until
+  // the end, an error, or `on_row` fails; then resets. The first error.
+  absl::Status ForEachRow(absl::FunctionRef<absl::Status()> on_row);
   // Resets and clears the bindings, ready for the next use.
   void Reset();
 

@@ -611,22 +611,17 @@ absl::StatusOr<std::vector<Dossier>> SqliteEventStore::ListDossiers(
     query.BindInt(5, static_cast<int64_t>(*filter.state));
   }
   std::vector<Dossier> dossiers;
-  while (true) {
-    absl::StatusOr<bool> row = query.Step();
-    if (!row.ok()) {
-      query.Reset();
-      return row.status();
-    }
-    if (!*row) break;
-    absl::StatusOr<Dossier> dossier = DecodeDossierSnapshot(query.ColumnBlob(0));
+  absl::Status status = query.ForEachRow([&]() -> absl::Status {
+    absl::StatusOr<Dossier> dossier =
+        DecodeDossierSnapshot(query.ColumnBlob(0));
     if (!dossier.ok()) {
-      query.Reset();
       return absl::DataLossError(absl::StrCat("a stored dossier snapshot: ",
                                               dossier.status().message()));
     }
     dossiers.push_back(*std::move(dossier));
-  }
-  query.Reset();
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
   return dossiers;
 }
 
@@ -668,13 +663,7 @@ absl::StatusOr<std::vector<Deadline>> SqliteEventStore::ListDeadlines(
         .BindText(8, query.after->dossier_code);
   }
   std::vector<Deadline> deadlines;
-  while (true) {
-    absl::StatusOr<bool> row = select.Step();
-    if (!row.ok()) {
-      select.Reset();
-      return row.status();
-    }
-    if (!*row) break;
+  absl::Status status = select.ForEachRow([&] {
     Deadline& deadline = deadlines.emplace_back();
     deadline.dossier_code = std::string(select.ColumnText(0));
     deadline.kind = query.kind;
@@ -683,8 +672,9 @@ absl::StatusOr<std::vector<Deadline>> SqliteEventStore::ListDeadlines(
     deadline.unit = std::string(select.ColumnText(3));
     deadline.agency = std::string(select.ColumnText(4));
     deadline.procedure_code = std::string(select.ColumnText(5));
-  }
-  select.Reset();
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
   return deadlines;
 }
 
@@ -702,17 +692,12 @@ SqliteEventStore::CountDeadlinesByAgency(DeadlineKind kind,
   select.BindText(1, DeadlineKindName(kind))
       .BindInt(2, ToStoredMicros(due_before));
   std::vector<AgencyCount> counts;
-  while (true) {
-    absl::StatusOr<bool> row = select.Step();
-    if (!row.ok()) {
-      select.Reset();
-      return row.status();
-    }
-    if (!*row) break;
+  absl::Status status = select.ForEachRow([&] {
     counts.push_back(
         AgencyCount{std::string(select.ColumnText(0)), select.ColumnInt(1)});
-  }
-  select.Reset();
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
   return counts;
 }
 
@@ -740,13 +725,7 @@ absl::StatusOr<std::vector<ReportRow>> SqliteEventStore::Report(
     Statement& select = **statement;
     select.BindInt(1, ReportDay(query.from)).BindInt(2, ReportDay(query.to));
     if (!query.agency.empty()) select.BindText(3, query.agency);
-    while (true) {
-      absl::StatusOr<bool> row = select.Step();
-      if (!row.ok()) {
-        select.Reset();
-        return row.status();
-      }
-      if (!*row) break;
+    absl::Status status = select.ForEachRow([&] {
       const absl::string_view name = select.ColumnText(0);
       if (groups.empty() || groups.back().first != name) {
         groups.emplace_back(std::string(name), ReportSums());
@@ -761,8 +740,9 @@ absl::StatusOr<std::vector<ReportRow>> SqliteEventStore::Report(
       } else {
         sums.flows[measure] += in_period;
       }
-    }
-    select.Reset();
+      return absl::OkStatus();
+    });
+    if (!status.ok()) return status;
   }
   std::vector<ReportRow> rows;
   for (const auto& [name, sums] : groups) {

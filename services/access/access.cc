@@ -28,28 +28,13 @@ constexpr absl::string_view kRoleNames[] = {"intake", "officer", "supervisor",
                                             "auditor", "admin"};
 static_assert(std::size(kRoleNames) == static_cast<size_t>(Role::kAdmin) + 1);
 
+// The operations after the lifecycle actions (whose names are the engine's).
 constexpr absl::string_view kOperationNames[] = {
-    "submit",
-    "hand_over",
-    "request_supplement",
-    "receive_supplement",
-    "request_financial_obligation",
-    "confirm_financial_obligation",
-    "stop",
-    "resume",
-    "apologise",
-    "resolve",
-    "return_result",
-    "reject",
-    "withdraw",
-    "read_dossier",
-    "list_dossiers",
-    "supervise",
-    "audit",
-    "admin_read",
-    "admin_write",
+    "read_dossier", "list_dossiers", "supervise",
+    "audit",        "admin_read",    "admin_write",
 };
-static_assert(std::size(kOperationNames) == kOperationCount);
+static_assert(std::size(kOperationNames) + std::variant_size_v<Action> ==
+              kOperationCount);
 
 // The lifecycle operations line up with the alternatives of engine Action, so
 // a command's operation is its variant index. These fail to compile when the
@@ -455,8 +440,10 @@ Operation OperationFor(const Action& action) {
 
 absl::string_view OperationName(Operation operation) {
   const size_t index = static_cast<size_t>(operation);
-  if (index >= std::size(kOperationNames)) return "unknown";
-  return kOperationNames[index];
+  constexpr size_t kActions = std::variant_size_v<Action>;
+  if (index < kActions) return ActionNameAt(index);
+  if (index - kActions >= std::size(kOperationNames)) return "unknown";
+  return kOperationNames[index - kActions];
 }
 
 bool RoleMayPerform(Role role, Operation operation) {

@@ -91,8 +91,8 @@ enum class Operation {
   kReject,
   kWithdraw,
   kReadDossier,   // Get
-  kListDossiers,  // List
-  kSupervise,     // ListOverdue, ListDueSoon, reports, WatchEvents
+  kListDossiers,  // List, WatchEvents
+  kSupervise,     // ListOverdue, ListDueSoon, Report
   kAudit,         // ReadEvents, GetDossierAsOf, VerifyLog
   kAdminRead,     // GetRules, ValidateRules
   kAdminWrite,    // ReloadRules
