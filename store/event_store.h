@@ -115,6 +115,20 @@ struct AgencyCount {
   int64_t count = 0;
 };
 
+// How many dossiers are in one state in one agency.
+struct StateCount {
+  std::string agency;
+  LifecycleState state = LifecycleState::kReceived;
+  int64_t count = 0;
+};
+
+// What the writer has done since the store opened.
+struct WriterStats {
+  uint64_t batches = 0;   // transactions committed
+  uint64_t commands = 0;  // commands in them (accepted or refused)
+  uint64_t events = 0;    // events appended
+};
+
 // What a report row groups by.
 enum class ReportGrouping { kAgency, kProcedure, kField };
 
@@ -180,6 +194,10 @@ class EventStore {
   // Pending deadlines of `kind` due before `due_before`, per agency.
   virtual absl::StatusOr<std::vector<AgencyCount>> CountDeadlinesByAgency(
       DeadlineKind kind, absl::Time due_before) = 0;
+
+  // Dossiers per agency and state, from the maintained counters.
+  virtual absl::StatusOr<std::vector<StateCount>> CountDossiersByState() = 0;
+  virtual WriterStats Stats() const = 0;
 
   // One row per group with anything to show, in group order. Sums the
   // per-day deltas of the report projection: its cost grows with days and

@@ -336,6 +336,13 @@ void SqliteEventStore::ProcessBatch(std::vector<Pending>& batch) {
                          "recorded: ",
                          status.message()))));
   }
+  if (status.ok()) {
+    batches_committed_.fetch_add(1, std::memory_order_relaxed);
+    commands_committed_.fetch_add(batch.size(), std::memory_order_relaxed);
+    uint64_t events = 0;
+    for (const CommandOutcome& outcome : outcomes) events += outcome.events.size();
+    events_committed_.fetch_add(events, std::memory_order_relaxed);
+  }
   // Only now, after the COMMIT, may anyone learn of an outcome. Watchers
   // first: a caller that reads the log after its answer finds it notified.
   if (status.ok() && appended) {
@@ -751,6 +758,33 @@ absl::StatusOr<std::vector<ReportRow>> SqliteEventStore::Report(
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+absl::StatusOr<std::vector<StateCount>>
+SqliteEventStore::CountDossiersByState() {
+  absl::MutexLock lock(&read_mu_);
+  absl::StatusOr<Statement*> statement = ReaderStatement(
+      "SELECT agency, state, SUM(count) FROM counters GROUP BY agency, state "
+      "ORDER BY agency, state");
+  if (!statement.ok()) return statement.status();
+  Statement& select = **statement;
+  std::vector<StateCount> counts;
+  absl::Status status = select.ForEachRow([&] {
+    counts.push_back(StateCount{
+        std::string(select.ColumnText(0)),
+        static_cast<LifecycleState>(select.ColumnInt(1)), select.ColumnInt(2)});
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return counts;
+}
+
+WriterStats SqliteEventStore::Stats() const {
+  WriterStats stats;
+  stats.batches = batches_committed_.load(std::memory_order_relaxed);
+  stats.commands = commands_committed_.load(std::memory_order_relaxed);
+  stats.events = events_committed_.load(std::memory_order_relaxed);
+  return stats;
 }
 
 void SqliteEventStore::SetCommitObserver(

@@ -1,6 +1,7 @@
 #ifndef MOTCUA_STORE_SQLITE_STORE_H_
 #define MOTCUA_STORE_SQLITE_STORE_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -60,6 +61,8 @@ class SqliteEventStore final : public EventStore {
       DeadlineKind kind, absl::Time due_before) override;
   absl::StatusOr<std::vector<ReportRow>> Report(
       const ReportQuery& query) override;
+  absl::StatusOr<std::vector<StateCount>> CountDossiersByState() override;
+  WriterStats Stats() const override;
   void SetCommitObserver(std::function<void(int64_t)> observer) override;
 
  private:
@@ -119,6 +122,9 @@ class SqliteEventStore final : public EventStore {
   Statement insert_event_;
   Statement select_events_to_version_;
   Statement write_meta_;
+  std::atomic<uint64_t> batches_committed_{0};
+  std::atomic<uint64_t> commands_committed_{0};
+  std::atomic<uint64_t> events_committed_{0};
   int64_t head_sequence_ = 0;
   std::string head_hash_;
   std::string hash_scratch_;

@@ -1,10 +1,13 @@
-// The motcua command-line client: wiring of flags to commands only.
+// The motcua command-line client: wiring of flags to commands only. The
+// offline commands (rules check, due, audit, demo) are wired here; the ones
+// that call motcuad in client_flags.cc.
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <optional>
 #include <string>
 
 #include "services/cli/audit_commands.h"
+#include "services/cli/client_flags.h"
 #include "services/cli/offline_commands.h"
 
 int main(int argc, char** argv) {
@@ -13,7 +16,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = 0;
 
-  CLI::App* rules = app.add_subcommand("rules", "Rule files");
+  CLI::App* rules = app.add_subcommand(
+      "rules", "Rule files: check offline; validate, reload or show on the "
+               "server");
   rules->require_subcommand(1);
   CLI::App* check = rules->add_subcommand(
       "check", "Validate a rules directory; exit 1 and list every error when "
@@ -113,6 +118,9 @@ int main(int argc, char** argv) {
     exit_code = motcua::cli::RunDemoSeed(seed_database, seed_dossiers,
                                          seed_rules, std::cout, std::cerr);
   });
+
+  motcua::cli::ClientFlags client_flags;
+  client_flags.AddTo(app, *rules, &exit_code);
 
   try {
     app.parse(argc, argv);

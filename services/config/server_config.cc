@@ -134,7 +134,9 @@ std::vector<Problem> Check(const ServerConfig& config) {
   if (!config.metrics_listen.empty()) {
     if (auto wrong = AddressProblem(config.metrics_listen, false)) {
       problem("metrics_listen", *wrong);
-    } else if (config.metrics_listen == config.listen) {
+    } else if (config.metrics_listen == config.listen &&
+               !absl::EndsWith(config.listen, ":0")) {
+      // Port 0 asks the system for a free port: two of them never clash.
       problem("metrics_listen", "is the same address as listen");
     }
   }

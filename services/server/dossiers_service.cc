@@ -53,18 +53,27 @@ grpc::ServerUnaryReactor* DossiersService::Execute(
     grpc::ServerUnaryReactor* reactor, store::CommandRequest command,
     v1::CommandReply* reply) {
   const ServiceContext* context = &context_;
+  const absl::Time arrived = absl::Now();
   absl::Status queued = context_.store->Execute(
       std::move(command),
-      [reactor, reply, context](store::CommandOutcome outcome) {
+      [reactor, reply, context, arrived](store::CommandOutcome outcome) {
+        metrics::ServerMetrics& metrics = *context->metrics;
+        metrics.command_latency.Observe(absl::Now() - arrived);
         if (!outcome.status.ok()) {
+          metrics.commands_refused.fetch_add(1, std::memory_order_relaxed);
           reactor->Finish(api::ToGrpcStatus(outcome.status));
           return;
         }
+        metrics.commands_accepted.fetch_add(1, std::memory_order_relaxed);
         const std::shared_ptr<const RuleSet> rules = context->rules->Current();
         *reply = api::ReplyToProto(outcome, context->clock->Now(), rules.get());
         reactor->Finish(grpc::Status::OK);
       });
-  if (!queued.ok()) return Refuse(reactor, queued);
+  if (!queued.ok()) {
+    context_.metrics->commands_rejected_queue_full.fetch_add(
+        1, std::memory_order_relaxed);
+    return Refuse(reactor, queued);
+  }
   return reactor;
 }
 

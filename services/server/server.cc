@@ -142,6 +142,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   context.hub = hub;
   context.slow_reads = server->slow_reads_.get();
   context.database_path = server->database_path_;
+  context.metrics = &server->metrics_;
   server->dossiers_ = std::make_unique<DossiersService>(context);
   server->supervision_ = std::make_unique<SupervisionService>(context);
   server->audit_ = std::make_unique<AuditService>(context);
@@ -167,6 +168,16 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
                      " (in use, or not an address of this machine?)"));
   }
   server->grpc_server_->GetHealthCheckService()->SetServingStatus(true);
+  server->serving_ = true;
+  if (!config.metrics_listen.empty()) {
+    Server* raw = server.get();
+    absl::StatusOr<std::unique_ptr<metrics::HttpEndpoint>> endpoint =
+        metrics::HttpEndpoint::Start(
+            config.metrics_listen, [raw] { return raw->RenderMetrics(); },
+            [raw] { return raw->serving_.load(); });
+    if (!endpoint.ok()) return endpoint.status();
+    server->metrics_endpoint_ = *std::move(endpoint);
+  }
   spdlog::info("motcuad serving on {} (port {}), database {}, rules {}",
                config.listen, server->port_, server->database_path_,
                server->rules_->Current()->version().substr(0, 12));
@@ -181,9 +192,86 @@ absl::StatusOr<RulesHolder::ReloadOutcome> Server::ReloadRules() {
   return reloaded;
 }
 
+int Server::metrics_port() const {
+  return metrics_endpoint_ != nullptr ? metrics_endpoint_->port() : 0;
+}
+
+std::string Server::RenderMetrics() {
+  using metrics::AppendHeader;
+  using metrics::AppendSample;
+  using metrics::EscapeLabel;
+  std::string out;
+  absl::StatusOr<std::vector<store::StateCount>> states =
+      store_->CountDossiersByState();
+  AppendHeader("motcua_dossiers", "Dossiers per agency and lifecycle state.",
+               "gauge", out);
+  if (states.ok()) {
+    for (const store::StateCount& count : *states) {
+      AppendSample("motcua_dossiers",
+                   absl::StrCat("agency=\"", EscapeLabel(count.agency),
+                                "\",state=\"", LifecycleStateName(count.state),
+                                "\""),
+                   static_cast<double>(count.count), out);
+    }
+  }
+  absl::StatusOr<std::vector<store::AgencyCount>> overdue =
+      store_->CountDeadlinesByAgency(store::DeadlineKind::kDossier,
+                                     context_.clock->Now());
+  AppendHeader("motcua_overdue_dossiers",
+               "Running dossiers past their due time, per agency.", "gauge",
+               out);
+  if (overdue.ok()) {
+    for (const store::AgencyCount& count : *overdue) {
+      AppendSample("motcua_overdue_dossiers",
+                   absl::StrCat("agency=\"", EscapeLabel(count.agency), "\""),
+                   static_cast<double>(count.count), out);
+    }
+  }
+  AppendHeader("motcua_commands_total",
+               "Commands answered, by outcome (queue_full: refused before "
+               "queuing).",
+               "counter", out);
+  AppendSample("motcua_commands_total", "outcome=\"accepted\"",
+               static_cast<double>(metrics_.commands_accepted.load()), out);
+  AppendSample("motcua_commands_total", "outcome=\"refused\"",
+               static_cast<double>(metrics_.commands_refused.load()), out);
+  AppendSample("motcua_commands_total", "outcome=\"queue_full\"",
+               static_cast<double>(
+                   metrics_.commands_rejected_queue_full.load()),
+               out);
+  metrics_.command_latency.Render(
+      "motcua_command_latency_seconds",
+      "Time from a command's arrival to its answer (after the commit).", out);
+  const store::WriterStats writer = store_->Stats();
+  AppendHeader("motcua_commit_batches_total",
+               "Transactions committed by the writer; commands per batch is "
+               "motcua_committed_commands_total / this.",
+               "counter", out);
+  AppendSample("motcua_commit_batches_total", "",
+               static_cast<double>(writer.batches), out);
+  AppendHeader("motcua_committed_commands_total",
+               "Commands decided in committed batches.", "counter", out);
+  AppendSample("motcua_committed_commands_total", "",
+               static_cast<double>(writer.commands), out);
+  AppendHeader("motcua_appended_events_total", "Events appended to the log.",
+               "counter", out);
+  AppendSample("motcua_appended_events_total", "",
+               static_cast<double>(writer.events), out);
+  AppendHeader("motcua_watch_subscribers", "Open WatchEvents streams.",
+               "gauge", out);
+  AppendSample("motcua_watch_subscribers", "",
+               static_cast<double>(metrics_.watch_subscribers.load()), out);
+  AppendHeader("motcua_log_head_sequence", "The last sequence of the log.",
+               "gauge", out);
+  AppendSample("motcua_log_head_sequence", "",
+               static_cast<double>(hub_->head()), out);
+  return out;
+}
+
 void Server::Shutdown() {
   if (stopped_) return;
   stopped_ = true;
+  serving_ = false;
   if (grpc_server_ != nullptr) {
     grpc_server_->GetHealthCheckService()->SetServingStatus(false);
   }
@@ -194,6 +282,7 @@ void Server::Shutdown() {
     grpc_server_->Wait();
   }
   if (slow_reads_ != nullptr) slow_reads_->Stop();
+  metrics_endpoint_.reset();
   if (store_ != nullptr) {
     store_->SetCommitObserver(nullptr);
     store_->Close();

@@ -1,6 +1,7 @@
 #ifndef MOTCUA_SERVICES_SERVER_SERVER_H_
 #define MOTCUA_SERVICES_SERVER_SERVER_H_
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -10,6 +11,8 @@
 #include "engine/clock.h"
 #include "services/access/access.h"
 #include "services/config/server_config.h"
+#include "services/metrics/http_endpoint.h"
+#include "services/metrics/metrics.h"
 #include "services/server/event_hub.h"
 #include "services/server/rules_holder.h"
 #include "services/server/service_context.h"
@@ -43,6 +46,10 @@ class Server {
   // The development token, or empty when a tokens file is configured.
   const std::string& development_token() const { return development_token_; }
   const std::string& database_path() const { return database_path_; }
+  // The port of the metrics endpoint; 0 when metrics_listen is not set.
+  int metrics_port() const;
+  // The Prometheus text of /metrics.
+  std::string RenderMetrics();
 
   // Reads the rules directory again (SIGHUP, the ReloadRules RPC). A rule
   // set with any error is refused and the running one stays.
@@ -67,12 +74,15 @@ class Server {
   std::unique_ptr<store::EventStore> store_;
   std::unique_ptr<EventHub> hub_;
   std::unique_ptr<TaskRunner> slow_reads_;
+  metrics::ServerMetrics metrics_;
+  std::atomic<bool> serving_{false};
   ServiceContext context_;
   std::unique_ptr<DossiersService> dossiers_;
   std::unique_ptr<SupervisionService> supervision_;
   std::unique_ptr<AuditService> audit_;
   std::unique_ptr<AdminService> admin_;
   std::unique_ptr<grpc::Server> grpc_server_;
+  std::unique_ptr<metrics::HttpEndpoint> metrics_endpoint_;
 };
 
 }  // namespace motcua::server

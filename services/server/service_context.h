@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "engine/clock.h"
 #include "services/access/access.h"
+#include "services/metrics/metrics.h"
 #include "services/server/event_hub.h"
 #include "services/server/rules_holder.h"
 #include "services/server/task_runner.h"
@@ -27,6 +28,7 @@ struct ServiceContext {
   // run here, never on a gRPC callback thread.
   TaskRunner* slow_reads = nullptr;
   std::string database_path;
+  metrics::ServerMetrics* metrics = nullptr;
 };
 
 // The caller, from the `authorization` metadata. UNAUTHENTICATED when

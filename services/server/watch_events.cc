@@ -36,8 +36,10 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
         types_(std::move(types)),
         agency_(std::move(agency)),
         principal_(std::move(principal)) {
+    context_.metrics->watch_subscribers.fetch_add(1);
     Pump();
   }
+  ~EventStream() override { context_.metrics->watch_subscribers.fetch_sub(1); }
 
   void OnWriteDone(bool ok) override {
     {

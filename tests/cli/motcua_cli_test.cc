@@ -1,17 +1,7 @@
 // Runs the real `motcua` binary as a subprocess against the shipped rules and
 // against rule directories made for the test, and checks its output and exit
 // codes.
-#include <fcntl.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <atomic>
-#include <cerrno>
-#include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -21,137 +11,19 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
+#include "tests/cli/subprocess.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string SourceDir() {
-  const char* dir = std::getenv("MOTCUA_SOURCE_DIR");
-  return dir == nullptr ? std::string() : std::string(dir);
-}
-
-std::string Binary() {
-  const char* dir = std::getenv("MOTCUA_BINARY_DIR");
-  return dir == nullptr ? std::string()
-                        : std::string(dir) + "/services/cli/motcua";
-}
-
-// A directory under the system's temporary directory, removed on
-// destruction.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            absl::StrCat("motcua_cli_test-", getpid(), "-", counter++, "-",
-                         std::rand());
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const fs::path& path() const { return path_; }
-
-  // Writes `content` to `relative`, creating its directories.
-  void Write(const std::string& relative, absl::string_view content) const {
-    const fs::path file = path_ / relative;
-    fs::create_directories(file.parent_path());
-    std::ofstream out(file, std::ios::binary);
-    out << content;
-  }
-
- private:
-  fs::path path_;
-};
-
-struct Result {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-
-  std::vector<std::string> OutLines() const { return Lines(out); }
-  std::vector<std::string> ErrLines() const { return Lines(err); }
-
-  static std::vector<std::string> Lines(const std::string& text) {
-    std::vector<std::string> lines = absl::StrSplit(text, '\n');
-    if (!lines.empty() && lines.back().empty()) lines.pop_back();
-    return lines;
-  }
-};
-
-std::ostream& operator<<(std::ostream& os, const Result& result) {
-  return os << "exit code " << result.exit_code << "\n--- stdout:\n"
-            << result.out << "--- stderr:\n" << result.err;
-}
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
-
-// Runs `motcua args...` in `working_directory` (the source directory by
-// default, so that "rules" names the shipped rules), capturing stdout, stderr
-// and the exit code.
-Result RunMotcua(const std::vector<std::string>& args,
-                 const std::string& working_directory = SourceDir()) {
-  Result result;
-  TempDir capture;
-  const fs::path out_path = capture.path() / "stdout";
-  const fs::path err_path = capture.path() / "stderr";
-  const std::string binary = Binary();
-
-  std::vector<std::string> argv_strings = {binary};
-  argv_strings.insert(argv_strings.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& arg : argv_strings) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-
-  const pid_t pid = fork();
-  if (pid < 0) {
-    ADD_FAILURE() << "fork failed";
-    return result;
-  }
-  if (pid == 0) {
-    const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    if (out < 0 || err < 0 || dup2(out, STDOUT_FILENO) < 0 ||
-        dup2(err, STDERR_FILENO) < 0 ||
-        chdir(working_directory.c_str()) != 0) {
-      _exit(126);
-    }
-    close(out);
-    close(err);
-    execv(binary.c_str(), argv.data());
-    _exit(127);
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) {
-      ADD_FAILURE() << "waitpid failed";
-      return result;
-    }
-  }
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status)
-                                       : 128 + WTERMSIG(status);
-  result.out = ReadFile(out_path);
-  result.err = ReadFile(err_path);
-  EXPECT_NE(result.exit_code, 127) << "cannot run " << binary;
-  return result;
-}
-
-bool Contains(absl::string_view text, absl::string_view part) {
-  return text.find(part) != absl::string_view::npos;
-}
+using motcua_test::Binary;
+using motcua_test::Contains;
+using motcua_test::Result;
+using motcua_test::RunMotcua;
+using motcua_test::SourceDir;
+using motcua_test::TempDir;
 
 class MotcuaCliTest : public testing::Test {
  protected:

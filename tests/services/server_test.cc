@@ -3,6 +3,11 @@
 // file and an injected clock, driven through the generated gRPC stubs.
 #include "services/server/server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -66,6 +71,34 @@ const Caller kAuditor{"auditor.thanh-tra", "auditor", {"*"}, "token-auditor"};
 const Caller* const kCallers[] = {&kAdmin,   &kIntakeA,     &kIntakeB,
                                   &kOfficerA, &kSupervisorA, &kAuditor};
 
+// GET `path` from 127.0.0.1:`port`: the whole response, headers included.
+std::string HttpGet(int port, const std::string& path) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) !=
+      0) {
+    close(fd);
+    return "";
+  }
+  const std::string request =
+      absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: localhost\r\n\r\n");
+  if (write(fd, request.data(), request.size()) < 0) {
+    close(fd);
+    return "";
+  }
+  std::string response;
+  char buffer[4096];
+  ssize_t got;
+  while ((got = read(fd, buffer, sizeof(buffer))) > 0) {
+    response.append(buffer, static_cast<size_t>(got));
+  }
+  close(fd);
+  return response;
+}
+
 class ServerTest : public ::testing::Test {
  protected:
   ServerTest() : clock_(MondayMorning()) {
@@ -100,6 +133,7 @@ class ServerTest : public ::testing::Test {
     config_.data_dir = (directory_ / "data").string();
     config_.rules_dir = absl::StrCat(std::getenv("MOTCUA_SOURCE_DIR"), "/rules");
     config_.tokens_file = tokens;
+    config_.metrics_listen = "127.0.0.1:0";
     StartServer();
   }
 
@@ -848,6 +882,39 @@ TEST_F(ServerTest, HealthCheckingAndReflectionAreServed) {
     bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
   }
   EXPECT_EQ(bytes, std::string("\x08\x01", 2));
+}
+
+TEST_F(ServerTest, MetricsAndHealthAreServedOverHttp) {
+  const absl::Time long_ago = MondayMorning() - absl::Hours(24 * 40);
+  MustSubmit("M-1", kAgencyA, long_ago, kBusinessProcedure);
+  MustSubmit("M-2", kAgencyB, MondayMorning(), kBusinessProcedure);
+  v1::ActRequest hand_over = HandOver("M-1");
+  hand_over.mutable_hand_over()->set_to_unit("phong-dang-ky-kinh-doanh");
+  ASSERT_TRUE(Act(kOfficerA, hand_over).ok());
+  v1::ActRequest resume;
+  resume.set_dossier_code("M-1");
+  resume.mutable_resume();
+  EXPECT_FALSE(Act(kOfficerA, resume).ok());
+
+  ASSERT_GT(server_->metrics_port(), 0);
+  const std::string metrics = HttpGet(server_->metrics_port(), "/metrics");
+  EXPECT_THAT(metrics, HasSubstr("200 OK"));
+  EXPECT_THAT(metrics,
+              HasSubstr("motcua_dossiers{agency=\"ubnd-phuong-ben-nghe\","
+                        "state=\"PROCESSING\"} 1"));
+  EXPECT_THAT(metrics, HasSubstr("motcua_overdue_dossiers{agency=\""
+                                 "ubnd-phuong-ben-nghe\"} 1"));
+  EXPECT_THAT(metrics,
+              HasSubstr("motcua_commands_total{outcome=\"accepted\"} 3"));
+  EXPECT_THAT(metrics,
+              HasSubstr("motcua_commands_total{outcome=\"refused\"} 1"));
+  EXPECT_THAT(metrics,
+              HasSubstr("motcua_command_latency_seconds_bucket{le=\"+Inf\"} 4"));
+  EXPECT_THAT(metrics, HasSubstr("motcua_appended_events_total 3"));
+  EXPECT_THAT(metrics, HasSubstr("motcua_log_head_sequence 3"));
+
+  EXPECT_THAT(HttpGet(server_->metrics_port(), "/healthz"), HasSubstr("200 OK"));
+  EXPECT_THAT(HttpGet(server_->metrics_port(), "/other"), HasSubstr("404"));
 }
 
 TEST_F(ServerTest, StateSurvivesARestart) {

@@ -1,0 +1,127 @@
+#include "services/metrics/http_endpoint.h"
+
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+
+namespace motcua::metrics {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+
+struct HttpEndpoint::State {
+  asio::io_context io;
+  tcp::acceptor acceptor{io};
+  std::function<std::string()> render;
+  std::function<bool()> healthy;
+
+  void Accept() {
+    acceptor.async_accept([this](beast::error_code error, tcp::socket socket) {
+      if (error == asio::error::operation_aborted) return;
+      if (!error) Serve(std::move(socket));
+      Accept();
+    });
+  }
+
+  // Reads one request and answers it, on the endpoint's own thread.
+  void Serve(tcp::socket socket) {
+    beast::error_code error;
+    beast::flat_buffer buffer;
+    http::request<http::string_body> request;
+    // A client that connects and sends nothing must not hold the endpoint:
+    // reads give up after two seconds.
+    timeval timeout{2, 0};
+    setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout,
+               sizeof(timeout));
+    http::read(socket, buffer, request, error);
+    if (error) return;
+    http::response<http::string_body> response;
+    response.version(request.version());
+    response.keep_alive(false);
+    const std::string target(request.target());
+    if (request.method() != http::verb::get) {
+      response.result(http::status::method_not_allowed);
+      response.body() = "GET only\n";
+    } else if (target == "/metrics") {
+      response.result(http::status::ok);
+      response.set(http::field::content_type,
+                   "text/plain; version=0.0.4; charset=utf-8");
+      response.body() = render();
+    } else if (target == "/healthz") {
+      const bool ok = healthy();
+      response.result(ok ? http::status::ok
+                         : http::status::service_unavailable);
+      response.body() = ok ? "ok\n" : "stopping\n";
+    } else {
+      response.result(http::status::not_found);
+      response.body() = "not found: /metrics or /healthz\n";
+    }
+    response.prepare_payload();
+    http::write(socket, response, error);
+    socket.shutdown(tcp::socket::shutdown_both, error);
+  }
+};
+
+absl::StatusOr<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Start(
+    const std::string& address, std::function<std::string()> render,
+    std::function<bool()> healthy) {
+  const size_t colon = address.rfind(':');
+  int port = 0;
+  if (colon == std::string::npos ||
+      !absl::SimpleAtoi(address.substr(colon + 1), &port)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("metrics_listen: \"", address, "\" is not host:port"));
+  }
+  std::string host = address.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  auto state = std::make_unique<State>();
+  state->render = std::move(render);
+  state->healthy = std::move(healthy);
+  beast::error_code error;
+  const asio::ip::address ip = asio::ip::make_address(host, error);
+  if (error) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "metrics_listen: \"", host, "\" is not an IP address"));
+  }
+  const tcp::endpoint endpoint(ip, static_cast<unsigned short>(port));
+  state->acceptor.open(endpoint.protocol(), error);
+  if (!error) state->acceptor.set_option(asio::socket_base::reuse_address(true), error);
+  if (!error) state->acceptor.bind(endpoint, error);
+  if (!error) state->acceptor.listen(asio::socket_base::max_listen_connections, error);
+  if (error) {
+    return absl::UnavailableError(absl::StrCat(
+        "metrics_listen: cannot listen on ", address, ": ", error.message()));
+  }
+  state->Accept();
+  std::unique_ptr<HttpEndpoint> endpoint_server(
+      new HttpEndpoint(std::move(state)));
+  return endpoint_server;
+}
+
+HttpEndpoint::HttpEndpoint(std::unique_ptr<State> state)
+    : state_(std::move(state)) {
+  thread_ = std::thread([this] { state_->io.run(); });
+}
+
+HttpEndpoint::~HttpEndpoint() {
+  asio::post(state_->io, [this] {
+    beast::error_code ignored;
+    state_->acceptor.close(ignored);
+  });
+  state_->io.stop();
+  thread_.join();
+}
+
+int HttpEndpoint::port() const { return state_->acceptor.local_endpoint().port(); }
+
+}  // namespace motcua::metrics
