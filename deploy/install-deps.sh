@@ -18,6 +18,7 @@ packages=(
   libgtest-dev libgmock-dev googletest
   libbenchmark-dev
   python3-grpcio python3-protobuf
+  openssl
 )
 
 missing=()
