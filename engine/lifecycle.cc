@@ -1,5 +1,6 @@
 #include "engine/lifecycle.h"
 
+#include <algorithm>
 #include <initializer_list>
 #include <type_traits>
 #include <utility>
@@ -517,7 +518,9 @@ void EndStep(Dossier& dossier, const std::optional<StepEnd>& end,
     return;
   }
   StepRecord& step = dossier.steps.back();
-  step.ended_at = at;
+  // A step that ends before its clock started (a receipt after hours,
+  // handed over at once) ends where it started, having used nothing.
+  step.ended_at = std::max(at, step.started_at);
   step.used = end->used;
   step.late = end->late;
 }

@@ -871,6 +871,22 @@ TEST_F(LifecycleTest, HandOverRecordsTheControlSheet) {
   EXPECT_EQ(d.current_step(), nullptr);
 }
 
+TEST_F(LifecycleTest, AHandOverBeforeTheClockStartsEndsTheReceiptWhereItBegan) {
+  // Received online on a Monday evening: the clock starts Tuesday 07:00.
+  Submit(kCopy, "2025-07-07T20:00");
+  AdvanceTo("2025-07-07T20:05");
+  Event event = Do(HandOverAction{});
+  HandedOverEvent handed = BodyOf<HandedOverEvent>(event);
+  ASSERT_TRUE(handed.ended.has_value());
+  EXPECT_EQ(handed.ended.value().used, absl::ZeroDuration());
+  EXPECT_FALSE(handed.ended.value().late);
+  ASSERT_EQ(dossier_.steps.size(), 2u);
+  const StepRecord& receipt = dossier_.steps[0];
+  ASSERT_TRUE(receipt.ended_at.has_value());
+  EXPECT_EQ(*receipt.ended_at, receipt.started_at);
+  EXPECT_GE(*receipt.ended_at, dossier_.clock_started_at);
+}
+
 TEST_F(LifecycleTest, HandOverToANamedStepOrUnit) {
   Submit(kCopy, "2025-07-07T09:00");
 
