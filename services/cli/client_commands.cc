@@ -517,6 +517,51 @@ int RunList(const ClientOptions& client, const ListOptions& options,
   return kExitOk;
 }
 
+namespace {
+
+// ListOverdue and ListDueSoon: the same filters, pages and table; only the
+// request's window and the RPC differ.
+template <typename Request, typename Reply>
+int RunSupervisionList(
+    Session& session, const SupervisionOptions& options, Request& request,
+    grpc::Status (v1::Supervision::Stub::*rpc)(grpc::ClientContext*,
+                                               const Request&, Reply*),
+    absl::string_view time_column, bool time_left,
+    const std::string& empty_text, std::ostream& out) {
+  request.set_agency(options.agency);
+  request.set_unit(options.unit);
+  request.set_procedure_code(options.procedure_code);
+  request.set_page_size(options.page.page_size);
+  if (!session.Connect()) return kExitBadInput;
+
+  std::vector<std::vector<std::string>> rows = {
+      {"CODE", std::string(time_column), "DUE", "HELD BY", "STEP", "PROCEDURE",
+       "AGENCY"}};
+  std::string next_page_token;
+  const grpc::Status status = ForEachPage<Reply>(
+      options.page,
+      [&](const std::string& token, Reply* reply) {
+        request.set_page_token(token);
+        return session.Unary(
+            [&](const Connection& c, grpc::ClientContext* context) {
+              return (c.supervision().*rpc)(context, request, reply);
+            });
+      },
+      [&](const Reply& reply) {
+        next_page_token = reply.next_page_token();
+        if (session.json()) {
+          session.PrintJson(reply);
+        } else {
+          AddSupervisionRows(reply.entries(), time_left, rows);
+        }
+      });
+  if (!status.ok()) return session.CallFailed(status);
+  if (!session.json()) PrintPage(rows, empty_text, next_page_token, out);
+  return kExitOk;
+}
+
+}  // namespace
+
 int RunOverdue(const ClientOptions& client, const SupervisionOptions& options,
                std::ostream& out, std::ostream& err) {
   Session session(client, "overdue", out, err);
@@ -529,37 +574,9 @@ int RunOverdue(const ClientOptions& client, const SupervisionOptions& options,
     }
     *request.mutable_min_lateness() = *min_lateness;
   }
-  request.set_agency(options.agency);
-  request.set_unit(options.unit);
-  request.set_procedure_code(options.procedure_code);
-  request.set_page_size(options.page.page_size);
-  if (!session.Connect()) return kExitBadInput;
-
-  std::vector<std::vector<std::string>> rows = {
-      {"CODE", "LATE BY", "DUE", "HELD BY", "STEP", "PROCEDURE", "AGENCY"}};
-  std::string next_page_token;
-  const grpc::Status status = ForEachPage<v1::OverdueReply>(
-      options.page,
-      [&](const std::string& token, v1::OverdueReply* reply) {
-        request.set_page_token(token);
-        return session.Unary(
-            [&](const Connection& c, grpc::ClientContext* context) {
-              return c.supervision().ListOverdue(context, request, reply);
-            });
-      },
-      [&](const v1::OverdueReply& reply) {
-        next_page_token = reply.next_page_token();
-        if (session.json()) {
-          session.PrintJson(reply);
-        } else {
-          AddSupervisionRows(reply.entries(), /*time_left=*/false, rows);
-        }
-      });
-  if (!status.ok()) return session.CallFailed(status);
-  if (!session.json()) {
-    PrintPage(rows, "no dossiers overdue", next_page_token, out);
-  }
-  return kExitOk;
+  return RunSupervisionList(session, options, request,
+                            &v1::Supervision::Stub::ListOverdue, "LATE BY",
+                            /*time_left=*/false, "no dossiers overdue", out);
 }
 
 int RunDueSoon(const ClientOptions& client, const SupervisionOptions& options,
@@ -570,38 +587,10 @@ int RunDueSoon(const ClientOptions& client, const SupervisionOptions& options,
   if (!within.ok()) return session.BadInput(within.status().message());
   v1::DueSoonRequest request;
   *request.mutable_within() = *within;
-  request.set_agency(options.agency);
-  request.set_unit(options.unit);
-  request.set_procedure_code(options.procedure_code);
-  request.set_page_size(options.page.page_size);
-  if (!session.Connect()) return kExitBadInput;
-
-  std::vector<std::vector<std::string>> rows = {
-      {"CODE", "LEFT", "DUE", "HELD BY", "STEP", "PROCEDURE", "AGENCY"}};
-  std::string next_page_token;
-  const grpc::Status status = ForEachPage<v1::DueSoonReply>(
-      options.page,
-      [&](const std::string& token, v1::DueSoonReply* reply) {
-        request.set_page_token(token);
-        return session.Unary(
-            [&](const Connection& c, grpc::ClientContext* context) {
-              return c.supervision().ListDueSoon(context, request, reply);
-            });
-      },
-      [&](const v1::DueSoonReply& reply) {
-        next_page_token = reply.next_page_token();
-        if (session.json()) {
-          session.PrintJson(reply);
-        } else {
-          AddSupervisionRows(reply.entries(), /*time_left=*/true, rows);
-        }
-      });
-  if (!status.ok()) return session.CallFailed(status);
-  if (!session.json()) {
-    PrintPage(rows, absl::StrCat("no dossiers due within ", options.duration),
-              next_page_token, out);
-  }
-  return kExitOk;
+  return RunSupervisionList(
+      session, options, request, &v1::Supervision::Stub::ListDueSoon, "LEFT",
+      /*time_left=*/true,
+      absl::StrCat("no dossiers due within ", options.duration), out);
 }
 
 int RunWatch(const ClientOptions& client, const WatchOptions& options,
