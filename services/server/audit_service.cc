@@ -77,6 +77,9 @@ grpc::ServerUnaryReactor* AuditService::ReadEvents(
         request->limit(), "limit", kDefaultEventLimit, kMaxEventLimit);
     if (!limit.ok()) return Refuse(reactor, limit.status());
     events = context_.store->ReadEvents(request->after_sequence(), *limit);
+    if (events.ok() && !events->empty()) {
+      reply->set_last_sequence_read(events->back().sequence);
+    }
     // A principal of some agencies reads the events of those agencies.
     if (events.ok() && !principal->all_agencies) {
       std::erase_if(*events, [&](const store::StoredEvent& stored) {

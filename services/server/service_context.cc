@@ -1,6 +1,5 @@
 #include "services/server/service_context.h"
 
-#include "absl/strings/str_cat.h"
 #include "services/api/grpc_status.h"
 
 namespace motcua::server {
@@ -24,13 +23,9 @@ absl::StatusOr<std::string> ScopeAgency(const access::Principal& principal,
       principal.agencies.size() == 1) {
     agency = principal.agencies.front();
   }
+  // A refusal names the caller's agencies: what to put in the agency field.
   if (absl::Status allowed = access::Authorize(principal, operation, agency);
       !allowed.ok()) {
-    if (agency.empty()) {
-      return absl::PermissionDeniedError(absl::StrCat(
-          allowed.message(), "; name one of your agencies in the agency "
-                             "field"));
-    }
     return allowed;
   }
   return agency;

@@ -683,6 +683,7 @@ TEST_F(ServerTest, AuditorsReadTheLogAndVerifyIt) {
   ASSERT_TRUE(audit_->ReadEvents(As(kAuditor).get(), range, &events).ok());
   ASSERT_EQ(events.events_size(), 1);
   EXPECT_EQ(events.events(0).sequence(), 2);
+  EXPECT_EQ(events.last_sequence_read(), 2);
 
   v1::AsOfRequest as_of;
   as_of.set_dossier_code("A-1");
