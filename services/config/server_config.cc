@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <optional>
 #include <sstream>
@@ -70,6 +71,62 @@ std::optional<std::string> AddressProblem(absl::string_view address,
     return absl::StrCat("has no valid port (0 to 65535); ", expected);
   }
   return std::nullopt;
+}
+
+// A webhook's name becomes a file name: keep it to a safe alphabet.
+bool IsWebhookName(absl::string_view name) {
+  if (name.empty() || name.size() > 64 || name[0] == '.') return false;
+  for (unsigned char c : name) {
+    if (!absl::ascii_isalnum(c) && c != '.' && c != '_' && c != '-') {
+      return false;
+    }
+  }
+  return true;
+}
+
+void CheckWebhooks(const ServerConfig& config,
+                   const std::function<void(absl::string_view,
+                                            absl::string_view)>& problem) {
+  absl::flat_hash_map<std::string, size_t> names;
+  for (size_t i = 0; i < config.webhooks.size(); ++i) {
+    const ServerConfig::Webhook& webhook = config.webhooks[i];
+    const std::string at = absl::StrCat("webhooks[", i, "].");
+    if (!IsWebhookName(webhook.name)) {
+      problem(absl::StrCat(at, "name"),
+              absl::StrCat("is \"", webhook.name,
+                           "\"; expected 1 to 64 letters, digits, '.', '_' "
+                           "or '-' (it names the position file)"));
+    } else if (const auto [it, inserted] = names.try_emplace(webhook.name, i);
+               !inserted) {
+      problem(absl::StrCat(at, "name"),
+              absl::StrCat("is \"", webhook.name, "\", already the name of "
+                           "webhooks[", it->second, "]"));
+    }
+    if (webhook.url.empty()) {
+      problem(absl::StrCat(at, "url"),
+              "is empty; expected http://host:port/path");
+    } else if (absl::StatusOr<HttpUrl> url = ParseHttpUrl(webhook.url);
+               !url.ok()) {
+      problem(absl::StrCat(at, "url"), url.status().message());
+    }
+    for (const std::string& type : webhook.types) {
+      if (type.empty()) {
+        problem(absl::StrCat(at, "types"), "holds an empty event type");
+      }
+    }
+    if (webhook.max_batch < 1 || webhook.max_batch > kMaxWebhookBatch) {
+      problem(absl::StrCat(at, "max_batch"),
+              absl::StrCat("is ", webhook.max_batch, "; expected 1 to ",
+                           kMaxWebhookBatch));
+    }
+    if (webhook.initial_backoff.count() <= 0 ||
+        webhook.max_backoff < webhook.initial_backoff ||
+        webhook.request_timeout.count() <= 0) {
+      problem(absl::StrCat(at, "backoff"),
+              "needs initial_backoff > 0, max_backoff >= initial_backoff and "
+              "request_timeout > 0");
+    }
+  }
 }
 
 std::vector<Problem> Check(const ServerConfig& config) {
@@ -140,6 +197,7 @@ std::vector<Problem> Check(const ServerConfig& config) {
       problem("metrics_listen", "is the same address as listen");
     }
   }
+  CheckWebhooks(config, problem);
   return problems;
 }
 
@@ -189,7 +247,7 @@ class ConfigReader {
         "listen",        "data_dir",     "rules_dir",
         "tokens_file",   "durability",   "tls",
         "log_level",     "writer_queue", "max_message_bytes",
-        "metrics_listen"};
+        "metrics_listen", "webhooks"};
     for (const auto& pair : root) {
       const std::string key = pair.first.Scalar();
       const YAML::Node& value = pair.second;
@@ -222,6 +280,8 @@ class ConfigReader {
         ReadMessageBytes(pair.first, value, config);
       } else if (key == "metrics_listen") {
         ReadString(key, value, config.metrics_listen);
+      } else if (key == "webhooks") {
+        ReadWebhooks(value, config.webhooks);
       } else {
         Error(pair.first.Mark(),
               absl::StrCat("unknown key \"", key, "\"; expected one of ",
@@ -263,6 +323,82 @@ class ConfigReader {
                            "\"; expected tls.cert_file, tls.key_file, "
                            "tls.client_ca_file, tls.require_client_cert"));
       }
+    }
+  }
+
+  void ReadWebhooks(const YAML::Node& value,
+                    std::vector<ServerConfig::Webhook>& webhooks) {
+    if (value.IsNull()) return;  // "webhooks:" with nothing under it: none
+    if (!value.IsSequence()) {
+      Error(value.Mark(),
+            "webhooks must be a list of maps of name, url, types, agency, "
+            "max_batch");
+      return;
+    }
+    for (const YAML::Node& item : value) {
+      const std::string at = absl::StrCat("webhooks[", webhooks.size(), "]");
+      ServerConfig::Webhook& webhook = webhooks.emplace_back();
+      marks_.try_emplace(at, item.Mark());
+      if (!item.IsMap()) {
+        Error(item.Mark(),
+              absl::StrCat(at, " must be a map of name, url, types, agency, "
+                               "max_batch"));
+        continue;
+      }
+      for (const auto& pair : item) {
+        const std::string name = pair.first.Scalar();
+        const std::string key = absl::StrCat(at, ".", name);
+        const YAML::Node& field = pair.second;
+        if (!Remember(key, pair.first, field)) continue;
+        if (name == "name") {
+          ReadString(key, field, webhook.name);
+        } else if (name == "url") {
+          ReadString(key, field, webhook.url);
+        } else if (name == "agency") {
+          ReadString(key, field, webhook.agency);
+        } else if (name == "types") {
+          ReadTypes(key, pair.first, field, webhook.types);
+        } else if (name == "max_batch") {
+          int64_t number = 0;
+          if (!field.IsScalar() ||
+              !absl::SimpleAtoi(field.Scalar(), &number) || number < 0 ||
+              number > kMaxWebhookBatch) {
+            Error(ValueMark(pair.first, field),
+                  absl::StrCat(key, " must be a whole number of events, 1 to ",
+                               kMaxWebhookBatch));
+          } else {
+            webhook.max_batch = static_cast<int>(number);
+          }
+        } else {
+          Error(pair.first.Mark(),
+                absl::StrCat("unknown key \"", key,
+                             "\"; expected name, url, types, agency, "
+                             "max_batch"));
+        }
+      }
+      // A webhook without a name or a URL is reported at its item.
+      for (absl::string_view required : {"name", "url"}) {
+        marks_.try_emplace(absl::StrCat(at, ".", required), item.Mark());
+      }
+      marks_.try_emplace(absl::StrCat(at, ".backoff"), item.Mark());
+    }
+  }
+
+  void ReadTypes(const std::string& key, const YAML::Node& key_node,
+                 const YAML::Node& value, std::vector<std::string>& types) {
+    if (value.IsNull()) return;
+    if (!value.IsSequence()) {
+      Error(ValueMark(key_node, value),
+            absl::StrCat(key, " must be a list of event types, e.g. "
+                              "[received, handed_over]"));
+      return;
+    }
+    for (const YAML::Node& type : value) {
+      if (!type.IsScalar()) {
+        Error(type.Mark(), absl::StrCat(key, " must hold event type names"));
+        continue;
+      }
+      types.push_back(type.Scalar());
     }
   }
 
@@ -416,6 +552,79 @@ absl::StatusOr<Durability> ParseDurability(absl::string_view name) {
   if (name == "normal") return Durability::kNormal;
   return absl::InvalidArgumentError(absl::StrCat(
       "unknown durability \"", name, "\"; expected full or normal"));
+}
+
+absl::StatusOr<HttpUrl> ParseHttpUrl(absl::string_view url) {
+  constexpr absl::string_view kExpected = "; expected http://host:port/path";
+  if (absl::StartsWithIgnoreCase(url, "https://")) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "is \"", url,
+        "\": https is not supported yet; use http:// to a local relay "
+        "(for example a reverse proxy that adds TLS)"));
+  }
+  absl::string_view rest = url;
+  if (!absl::ConsumePrefix(&rest, "http://")) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("is \"", url, "\"", kExpected));
+  }
+  for (unsigned char c : rest) {
+    if (c <= 0x20 || c == 0x7f) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "is \"", url, "\": has spaces or control characters"));
+    }
+  }
+  HttpUrl parsed;
+  const size_t slash = rest.find_first_of("/?");
+  absl::string_view authority = rest.substr(0, slash);
+  parsed.target = slash == absl::string_view::npos
+                      ? "/"
+                      : std::string(rest.substr(slash));
+  if (parsed.target[0] == '?') parsed.target.insert(0, "/");
+  if (absl::StrContains(authority, '@')) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "is \"", url, "\": user information in the URL is not supported"));
+  }
+  absl::string_view host = authority;
+  absl::string_view port;
+  if (absl::ConsumePrefix(&host, "[")) {
+    const size_t close = host.find(']');
+    if (close == absl::string_view::npos) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "is \"", url, "\": has an unclosed IPv6 bracket", kExpected));
+    }
+    absl::string_view after = host.substr(close + 1);
+    host = host.substr(0, close);
+    if (!after.empty() && !absl::ConsumePrefix(&after, ":")) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("is \"", url, "\"", kExpected));
+    }
+    port = after;
+  } else if (const size_t colon = host.rfind(':');
+             colon != absl::string_view::npos) {
+    port = host.substr(colon + 1);
+    host = host.substr(0, colon);
+    if (absl::StrContains(host, ':')) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "is \"", url, "\": put an IPv6 address in brackets"));
+    }
+  }
+  if (host.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("is \"", url, "\": has no host", kExpected));
+  }
+  parsed.host = std::string(host);
+  if (absl::StrContains(authority, ':') &&
+      !(authority.front() == '[' && authority.back() == ']')) {
+    uint32_t number = 0;
+    if (port.empty() ||
+        !absl::ascii_isdigit(static_cast<unsigned char>(port[0])) ||
+        !absl::SimpleAtoi(port, &number) || number == 0 || number > 65535) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "is \"", url, "\": has no valid port (1 to 65535)", kExpected));
+    }
+    parsed.port = static_cast<uint16_t>(number);
+  }
+  return parsed;
 }
 
 absl::Status ServerConfig::Validate() const {

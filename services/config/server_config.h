@@ -1,8 +1,11 @@
 #ifndef MOTCUA_SERVICES_CONFIG_SERVER_CONFIG_H_
 #define MOTCUA_SERVICES_CONFIG_SERVER_CONFIG_H_
 
+#include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -51,6 +54,27 @@ struct ServerConfig {
   int max_message_bytes = 4 * 1024 * 1024;
   // Prometheus metrics over HTTP, "host:port". Empty: off.
   std::string metrics_listen;
+  // Where events are POSTed as JSON (services/webhooks), each with its own
+  // durable position in <data_dir>/webhooks/<name>.position.
+  struct Webhook {
+    // Letters, digits, '.', '_' and '-' (it names the position file);
+    // unique among the webhooks.
+    std::string name;
+    // http://host[:port][/path]; https is refused (not supported yet).
+    std::string url;
+    // Event types to send ("received", "handed_over", ...); empty: all.
+    std::vector<std::string> types;
+    // Only this agency's events; empty: every agency.
+    std::string agency;
+    // Events per POST, at most (1 to kMaxWebhookBatch).
+    int max_batch = 100;
+    // Not read from the file: the first wait after a failure (doubling up
+    // to max_backoff) and how long one POST may take. Tests shorten them.
+    std::chrono::milliseconds initial_backoff{500};
+    std::chrono::milliseconds max_backoff{60'000};
+    std::chrono::milliseconds request_timeout{10'000};
+  };
+  std::vector<Webhook> webhooks;
 
   // OK when every value is usable and the values agree; otherwise
   // INVALID_ARGUMENT listing each problem on its own line, as
@@ -63,6 +87,17 @@ struct ServerConfig {
 inline constexpr size_t kMaxWriterQueue = 10'000'000;
 inline constexpr int kMinMessageBytes = 64 * 1024;
 inline constexpr int kMaxMessageBytes = 1024 * 1024 * 1024;
+inline constexpr int kMaxWebhookBatch = 10'000;
+
+// A webhook's URL, taken apart.
+struct HttpUrl {
+  std::string host;     // a name, an IPv4 address, or an IPv6 one unbracketed
+  uint16_t port = 80;
+  std::string target;   // the path and query; "/" when the URL has none
+};
+// INVALID_ARGUMENT saying what is wrong ("https is not supported yet", no
+// host, a bad port) for anything but http://host[:port][/path].
+absl::StatusOr<HttpUrl> ParseHttpUrl(absl::string_view url);
 
 // Reads a YAML configuration; keys left out keep their defaults, and an
 // empty file gives the defaults. Relative paths in the file (data_dir,

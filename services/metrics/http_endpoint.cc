@@ -1,7 +1,7 @@
 #include "services/metrics/http_endpoint.h"
 
-#include <sys/socket.h>
-#include <sys/time.h>
+#include <chrono>
+#include <memory>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -31,43 +31,64 @@ struct HttpEndpoint::State {
     });
   }
 
-  // Reads one request and answers it, on the endpoint's own thread.
+  // Reads one request and answers it, asynchronously on the endpoint's own
+  // thread: a client that connects and sends nothing, or reads nothing,
+  // gives up its connection after two seconds without holding others up.
   void Serve(tcp::socket socket) {
-    beast::error_code error;
+    std::make_shared<Exchange>(std::move(socket), this)->Start();
+  }
+
+  struct Exchange : std::enable_shared_from_this<Exchange> {
+    Exchange(tcp::socket socket, State* owner)
+        : stream(std::move(socket)), state(owner) {}
+
+    void Start() {
+      stream.expires_after(std::chrono::seconds(2));
+      http::async_read(stream, buffer, request,
+                       [self = shared_from_this()](beast::error_code error,
+                                                   size_t) {
+                         if (!error) self->Answer();
+                       });
+    }
+
+    void Answer() {
+      response.version(request.version());
+      response.keep_alive(false);
+      const std::string target(request.target());
+      if (request.method() != http::verb::get) {
+        response.result(http::status::method_not_allowed);
+        response.body() = "GET only\n";
+      } else if (target == "/metrics") {
+        response.result(http::status::ok);
+        response.set(http::field::content_type,
+                     "text/plain; version=0.0.4; charset=utf-8");
+        response.body() = state->render();
+      } else if (target == "/healthz") {
+        const bool ok = state->healthy();
+        response.result(ok ? http::status::ok
+                           : http::status::service_unavailable);
+        response.body() = ok ? "ok\n" : "stopping\n";
+      } else {
+        response.result(http::status::not_found);
+        response.body() = "not found: /metrics or /healthz\n";
+      }
+      response.prepare_payload();
+      stream.expires_after(std::chrono::seconds(2));
+      http::async_write(stream, response,
+                        [self = shared_from_this()](beast::error_code,
+                                                    size_t) {
+                          beast::error_code ignored;
+                          self->stream.socket().shutdown(
+                              tcp::socket::shutdown_both, ignored);
+                        });
+    }
+
+    beast::tcp_stream stream;
+    State* state;
     beast::flat_buffer buffer;
     http::request<http::string_body> request;
-    // A client that connects and sends nothing must not hold the endpoint:
-    // reads give up after two seconds.
-    timeval timeout{2, 0};
-    setsockopt(socket.native_handle(), SOL_SOCKET, SO_RCVTIMEO, &timeout,
-               sizeof(timeout));
-    http::read(socket, buffer, request, error);
-    if (error) return;
     http::response<http::string_body> response;
-    response.version(request.version());
-    response.keep_alive(false);
-    const std::string target(request.target());
-    if (request.method() != http::verb::get) {
-      response.result(http::status::method_not_allowed);
-      response.body() = "GET only\n";
-    } else if (target == "/metrics") {
-      response.result(http::status::ok);
-      response.set(http::field::content_type,
-                   "text/plain; version=0.0.4; charset=utf-8");
-      response.body() = render();
-    } else if (target == "/healthz") {
-      const bool ok = healthy();
-      response.result(ok ? http::status::ok
-                         : http::status::service_unavailable);
-      response.body() = ok ? "ok\n" : "stopping\n";
-    } else {
-      response.result(http::status::not_found);
-      response.body() = "not found: /metrics or /healthz\n";
-    }
-    response.prepare_payload();
-    http::write(socket, response, error);
-    socket.shutdown(tcp::socket::shutdown_both, error);
-  }
+  };
 };
 
 absl::StatusOr<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Start(

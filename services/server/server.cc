@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -131,7 +132,16 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   if (!head.ok()) return head.status();
   server->hub_ = std::make_unique<EventHub>(*head);
   EventHub* hub = server->hub_.get();
-  server->store_->SetCommitObserver([hub](int64_t committed) { hub->Notify(committed); });
+  absl::StatusOr<std::unique_ptr<webhooks::Dispatcher>> dispatcher =
+      webhooks::Dispatcher::Start(config.webhooks, config.data_dir,
+                                  server->store_.get());
+  if (!dispatcher.ok()) return dispatcher.status();
+  server->webhooks_ = *std::move(dispatcher);
+  webhooks::Dispatcher* webhooks = server->webhooks_.get();
+  server->store_->SetCommitObserver([hub, webhooks](int64_t committed) {
+    hub->Notify(committed);
+    webhooks->Notify(committed);
+  });
   server->slow_reads_ = std::make_unique<TaskRunner>(2);
 
   ServiceContext& context = server->context_;
@@ -265,6 +275,30 @@ std::string Server::RenderMetrics() {
                "gauge", out);
   AppendSample("motcua_log_head_sequence", "",
                static_cast<double>(hub_->head()), out);
+  const std::vector<webhooks::WebhookProgress> progress =
+      webhooks_ != nullptr ? webhooks_->Progress()
+                           : std::vector<webhooks::WebhookProgress>();
+  AppendHeader("motcua_webhook_backlog",
+               "Sequences of the log a webhook has not yet had acknowledged "
+               "(head minus its position; filtered-out events count until "
+               "passed).",
+               "gauge", out);
+  for (const webhooks::WebhookProgress& webhook : progress) {
+    AppendSample("motcua_webhook_backlog",
+                 absl::StrCat("webhook=\"", EscapeLabel(webhook.name), "\""),
+                 static_cast<double>(
+                     std::max<int64_t>(0, hub_->head() - webhook.position)),
+                 out);
+  }
+  AppendHeader("motcua_webhook_failures_total",
+               "POSTs to a webhook that were not acknowledged with a 2xx "
+               "answer (each is retried).",
+               "counter", out);
+  for (const webhooks::WebhookProgress& webhook : progress) {
+    AppendSample("motcua_webhook_failures_total",
+                 absl::StrCat("webhook=\"", EscapeLabel(webhook.name), "\""),
+                 static_cast<double>(webhook.failures), out);
+  }
   return out;
 }
 
@@ -277,6 +311,9 @@ void Server::Shutdown() {
   }
   // Waiting streams end now, telling their subscribers where to resume.
   if (hub_ != nullptr) hub_->Close();
+  // Interrupts back-off waits and POSTs in flight; positions only move after
+  // a 2xx, so nothing is lost.
+  if (webhooks_ != nullptr) webhooks_->Stop();
   if (grpc_server_ != nullptr) {
     grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() + kDrainTimeout));
     grpc_server_->Wait();

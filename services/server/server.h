@@ -18,6 +18,7 @@
 #include "services/server/service_context.h"
 #include "services/server/services.h"
 #include "services/server/task_runner.h"
+#include "services/webhooks/webhooks.h"
 #include "store/event_store.h"
 
 namespace motcua::server {
@@ -56,7 +57,8 @@ class Server {
   absl::StatusOr<RulesHolder::ReloadOutcome> ReloadRules();
 
   // Stops accepting calls, ends event streams with the position to resume
-  // from, lets calls in flight finish (their commands commit), drains the
+  // from, stops the webhooks (a batch not yet acknowledged is sent again
+  // after a restart), lets calls in flight finish (their commands commit), drains the
   // writer's queue and closes the database. Idempotent.
   void Shutdown();
 
@@ -73,6 +75,7 @@ class Server {
   std::unique_ptr<access::AccessTable> access_;
   std::unique_ptr<store::EventStore> store_;
   std::unique_ptr<EventHub> hub_;
+  std::unique_ptr<webhooks::Dispatcher> webhooks_;
   std::unique_ptr<TaskRunner> slow_reads_;
   metrics::ServerMetrics metrics_;
   std::atomic<bool> serving_{false};

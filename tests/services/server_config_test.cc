@@ -74,6 +74,7 @@ void ExpectDefaults(const ServerConfig& config) {
   EXPECT_EQ(config.writer_queue, 65536u);
   EXPECT_EQ(config.max_message_bytes, 4 * 1024 * 1024);
   EXPECT_EQ(config.metrics_listen, "");
+  EXPECT_TRUE(config.webhooks.empty());
 }
 
 TEST(ServerConfigTest, DefaultsAreValid) {
@@ -304,6 +305,91 @@ TEST(ServerConfigTest, ValidateNamesTheKeys) {
                     HasSubstr("tls.client_ca_file is set without"),
                     HasSubstr("log_level is \"loud\""),
                     HasSubstr("writer_queue is 0")));
+}
+
+TEST(ServerConfigTest, ReadsWebhooks) {
+  const ServerConfig config = Parse(R"(
+webhooks:
+  - name: portal
+    url: http://10.0.0.5:8080/motcua/events
+  - name: tan-dinh.receipts
+    url: http://relay.local
+    types: [received, handed_over]
+    agency: ubnd-phuong-tan-dinh
+    max_batch: 20
+)");
+  ASSERT_EQ(config.webhooks.size(), 2u);
+  EXPECT_EQ(config.webhooks[0].name, "portal");
+  EXPECT_EQ(config.webhooks[0].url, "http://10.0.0.5:8080/motcua/events");
+  EXPECT_TRUE(config.webhooks[0].types.empty());
+  EXPECT_EQ(config.webhooks[0].agency, "");
+  EXPECT_EQ(config.webhooks[0].max_batch, 100);
+  EXPECT_EQ(config.webhooks[1].types,
+            (std::vector<std::string>{"received", "handed_over"}));
+  EXPECT_EQ(config.webhooks[1].agency, "ubnd-phuong-tan-dinh");
+  EXPECT_EQ(config.webhooks[1].max_batch, 20);
+  EXPECT_TRUE(Parse("webhooks:\n").webhooks.empty());
+  EXPECT_TRUE(Parse("webhooks: []\n").webhooks.empty());
+}
+
+TEST(ServerConfigTest, WebhookProblemsNameLineAndColumn) {
+  EXPECT_THAT(ParseError("webhooks:\n  - name: a\n    url: https://x/\n"),
+              AllOf(HasSubstr("motcuad.yaml:3:10: webhooks[0].url is "
+                              "\"https://x/\": https is not supported yet"),
+                    HasSubstr("use http://")));
+  EXPECT_THAT(ParseError("webhooks:\n  - name: a\n    url: ftp://x/\n"),
+              HasSubstr("motcuad.yaml:3:10: webhooks[0].url is \"ftp://x/\"; "
+                        "expected http://host:port/path"));
+  EXPECT_THAT(ParseError("webhooks:\n  - name: a\n    url: http://x:99999/\n"),
+              HasSubstr("motcuad.yaml:3:10: webhooks[0].url is "
+                        "\"http://x:99999/\": has no valid port"));
+  EXPECT_THAT(ParseError("webhooks:\n  - name: a\n"),
+              HasSubstr("motcuad.yaml:2:5: webhooks[0].url is empty"));
+  EXPECT_THAT(ParseError("webhooks:\n  - url: http://x/\n"),
+              HasSubstr("motcuad.yaml:2:5: webhooks[0].name is \"\""));
+  EXPECT_THAT(
+      ParseError("webhooks:\n  - name: ../etc\n    url: http://x/\n"),
+      HasSubstr("motcuad.yaml:2:11: webhooks[0].name is \"../etc\"; expected"));
+  EXPECT_THAT(ParseError("webhooks:\n"
+                         "  - name: a\n    url: http://x/\n"
+                         "  - name: a\n    url: http://y/\n"),
+              HasSubstr("motcuad.yaml:4:11: webhooks[1].name is \"a\", "
+                        "already the name of webhooks[0]"));
+  EXPECT_THAT(
+      ParseError("webhooks:\n  - name: a\n    url: http://x/\n"
+                 "    max_batch: 0\n"),
+      HasSubstr("motcuad.yaml:4:16: webhooks[0].max_batch is 0; expected 1 "
+                "to 10000"));
+  EXPECT_THAT(
+      ParseError("webhooks:\n  - name: a\n    url: http://x/\n"
+                 "    retries: 3\n"),
+      HasSubstr("motcuad.yaml:4:5: unknown key \"webhooks[0].retries\""));
+  EXPECT_THAT(ParseError("webhooks:\n  - name: a\n    url: http://x/\n"
+                         "    types: received\n"),
+              HasSubstr("motcuad.yaml:4:12: webhooks[0].types must be a list"));
+  EXPECT_THAT(ParseError("webhooks:\n  name: a\n"),
+              HasSubstr("motcuad.yaml:2:3: webhooks must be a list"));
+}
+
+TEST(ServerConfigTest, HttpUrls) {
+  absl::StatusOr<HttpUrl> url = ParseHttpUrl("http://127.0.0.1:8080/a/b?c=d");
+  ASSERT_TRUE(url.ok()) << url.status();
+  EXPECT_EQ(url->host, "127.0.0.1");
+  EXPECT_EQ(url->port, 8080);
+  EXPECT_EQ(url->target, "/a/b?c=d");
+  url = ParseHttpUrl("http://relay.local");
+  ASSERT_TRUE(url.ok()) << url.status();
+  EXPECT_EQ(url->host, "relay.local");
+  EXPECT_EQ(url->port, 80);
+  EXPECT_EQ(url->target, "/");
+  url = ParseHttpUrl("http://[::1]:9000/x");
+  ASSERT_TRUE(url.ok()) << url.status();
+  EXPECT_EQ(url->host, "::1");
+  EXPECT_EQ(url->port, 9000);
+  EXPECT_FALSE(ParseHttpUrl("HTTPS://x/").ok());
+  EXPECT_FALSE(ParseHttpUrl("http://:80/").ok());
+  EXPECT_FALSE(ParseHttpUrl("http://a b/").ok());
+  EXPECT_FALSE(ParseHttpUrl("http://user@x/").ok());
 }
 
 TEST(ServerConfigTest, DurabilityNames) {

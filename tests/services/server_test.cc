@@ -914,7 +914,17 @@ TEST_F(ServerTest, MetricsAndHealthAreServedOverHttp) {
   EXPECT_THAT(metrics, HasSubstr("motcua_appended_events_total 3"));
   EXPECT_THAT(metrics, HasSubstr("motcua_log_head_sequence 3"));
 
+  // A client that connects and says nothing does not hold the endpoint.
+  const int silent = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(server_->metrics_port()));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(silent, reinterpret_cast<sockaddr*>(&address),
+                    sizeof(address)),
+            0);
   EXPECT_THAT(HttpGet(server_->metrics_port(), "/healthz"), HasSubstr("200 OK"));
+  close(silent);
   EXPECT_THAT(HttpGet(server_->metrics_port(), "/other"), HasSubstr("404"));
 }
 

@@ -1,0 +1,81 @@
+#ifndef MOTCUA_SERVICES_WEBHOOKS_WEBHOOKS_H_
+#define MOTCUA_SERVICES_WEBHOOKS_WEBHOOKS_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "services/config/server_config.h"
+#include "store/event_store.h"
+
+namespace motcua::webhooks {
+
+// What a webhook has done, for metrics.
+struct WebhookProgress {
+  std::string name;
+  // Every event up to this sequence has been acknowledged (or filtered out).
+  int64_t position = 0;
+  // POSTs that did not end in a 2xx answer: refusals, errors, timeouts.
+  uint64_t failures = 0;
+  uint64_t delivered_batches = 0;
+};
+
+// Reads a position file: 0 when it does not exist; FAILED_PRECONDITION
+// naming the file when it cannot be read or does not hold a sequence.
+absl::StatusOr<int64_t> ReadPosition(const std::string& path);
+// Replaces a position file atomically and durably: a temporary file,
+// fsync, rename over the old one, fsync of the directory. UNAVAILABLE
+// naming the file and the system's reason when any step fails.
+absl::Status WritePosition(const std::string& path, int64_t position);
+
+// Delivers the event log to HTTP receivers, at least once.
+//
+// One thread per webhook reads the log from the webhook's durable position,
+// keeps the events its filter wants, and POSTs them in batches as
+//   {"webhook": "<name>", "events": [<v1.Event as JSON>, ...]}
+// (proto field names; 64-bit integers as strings, bytes in base64) with the
+// header X-Motcua-Last-Sequence: the last sequence the batch covers. A 2xx
+// answer acknowledges the batch: the position moves past it and is saved in
+// <data_dir>/webhooks/<name>.position before the next batch. Anything else
+// (another status, a refused connection, a timeout) is retried with the
+// same batch after an exponential back-off with jitter, forever: no event
+// is ever skipped, and a receiver sees an event again when its
+// acknowledgement was lost or the daemon stopped before saving the
+// position. Receivers deduplicate by `sequence`.
+class Dispatcher {
+ public:
+  // Reads every webhook's position and starts its thread. `store` must
+  // outlive the dispatcher (or Stop). FAILED_PRECONDITION when a position
+  // file is unreadable, UNAVAILABLE when the directory cannot be created.
+  static absl::StatusOr<std::unique_ptr<Dispatcher>> Start(
+      const std::vector<config::ServerConfig::Webhook>& webhooks,
+      const std::string& data_dir, store::EventStore* store);
+  ~Dispatcher();  // Stop()
+  Dispatcher(const Dispatcher&) = delete;
+  Dispatcher& operator=(const Dispatcher&) = delete;
+
+  // The log's head is now `head`: wakes the webhooks waiting for events.
+  // Only takes locks and signals (safe from the store's commit observer).
+  void Notify(int64_t head);
+
+  // Wakes every thread out of its wait or back-off, abandons POSTs in
+  // flight (their batches were not acknowledged, so they are sent again
+  // after a restart) and joins the threads. Idempotent.
+  void Stop();
+
+  // One entry per webhook, in configuration order.
+  std::vector<WebhookProgress> Progress() const;
+
+ private:
+  class Worker;
+  Dispatcher() = default;
+
+  std::vector<std::unique_ptr<Worker>> workers_;
+};
+
+}  // namespace motcua::webhooks
+
+#endif  // MOTCUA_SERVICES_WEBHOOKS_WEBHOOKS_H_

@@ -1,0 +1,527 @@
+// Webhooks against a local HTTP receiver: the real server (services/server)
+// on 127.0.0.1:0 with a temporary data directory, submitting through the
+// gRPC API, and a receiver in this file that refuses the first requests.
+#include "services/webhooks/webhooks.h"
+
+#include <arpa/inet.h>
+#include <google/protobuf/struct.pb.h>
+#include <google/protobuf/util/json_util.h>
+#include <google/protobuf/util/time_util.h>
+#include <grpcpp/grpcpp.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "engine/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "motcua/v1/service.grpc.pb.h"
+#include "services/server/server.h"
+
+namespace motcua::webhooks {
+namespace {
+
+using ::testing::ElementsAreArray;
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const absl::TimeZone kVietnam = absl::FixedTimeZone(7 * 3600);
+constexpr char kAgencyA[] = "ubnd-phuong-ben-nghe";
+constexpr char kAgencyB[] = "ubnd-phuong-tan-dinh";
+constexpr char kLandProcedure[] = "local.dang-ky-bien-dong-dat-dai";
+// Waits for delivery (never for a deadline) give up after this long.
+constexpr absl::Duration kDeliveryTimeout = absl::Seconds(30);
+
+absl::Time MondayMorning() {
+  return absl::FromCivil(absl::CivilMinute(2025, 9, 8, 9, 0), kVietnam);
+}
+
+// One POST as the receiver saw it, and what it answered.
+struct Received {
+  std::string target;
+  std::string content_type;
+  std::string last_sequence_header;
+  std::string body;
+  int status = 0;
+};
+
+// The events of a webhook body, as the receiver would read them.
+struct DeliveredEvent {
+  int64_t sequence = 0;
+  std::string type;
+  std::string agency;
+  std::string dossier_code;
+};
+
+struct Body {
+  std::string webhook;
+  std::vector<DeliveredEvent> events;
+};
+
+Body ParseBody(const std::string& json) {
+  google::protobuf::Struct document;
+  const auto parsed =
+      google::protobuf::util::JsonStringToMessage(json, &document);
+  EXPECT_TRUE(parsed.ok()) << json;
+  Body body;
+  body.webhook = document.fields().at("webhook").string_value();
+  for (const google::protobuf::Value& value :
+       document.fields().at("events").list_value().values()) {
+    const auto& fields = value.struct_value().fields();
+    DeliveredEvent event;
+    // Proto JSON prints 64-bit integers as strings.
+    EXPECT_TRUE(absl::SimpleAtoi(fields.at("sequence").string_value(),
+                                 &event.sequence));
+    event.type = fields.at("type").string_value();
+    event.agency = fields.at("agency").string_value();
+    event.dossier_code = fields.at("dossier_code").string_value();
+    body.events.push_back(event);
+  }
+  return body;
+}
+
+// A minimal HTTP/1.1 server on 127.0.0.1:0: answers 503 to the first
+// `failures` requests and 200 afterwards, one connection at a time.
+class Receiver {
+ public:
+  explicit Receiver(int failures) : failures_left_(failures) {
+    listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    const int one = 1;
+    setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(bind(listen_fd_, reinterpret_cast<sockaddr*>(&address),
+                   sizeof(address)),
+              0);
+    EXPECT_EQ(listen(listen_fd_, 16), 0);
+    socklen_t length = sizeof(address);
+    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length);
+    port_ = ntohs(address.sin_port);
+    thread_ = std::thread([this] { Run(); });
+  }
+  ~Receiver() {
+    stopping_ = true;
+    shutdown(listen_fd_, SHUT_RDWR);  // wakes accept()
+    thread_.join();
+    close(listen_fd_);
+  }
+
+  int port() const { return port_; }
+  std::string Url(const std::string& path) const {
+    return absl::StrCat("http://127.0.0.1:", port_, path);
+  }
+  void FailNext(int failures) {
+    absl::MutexLock lock(&mu_);
+    failures_left_ = failures;
+  }
+  std::vector<Received> requests() const {
+    absl::MutexLock lock(&mu_);
+    return requests_;
+  }
+
+ private:
+  void Run() {
+    while (!stopping_) {
+      const int fd = accept(listen_fd_, nullptr, nullptr);
+      if (fd < 0) continue;
+      Serve(fd);
+      close(fd);
+    }
+  }
+
+  void Serve(int fd) {
+    std::string data;
+    char buffer[8192];
+    size_t header_end = std::string::npos;
+    size_t content_length = 0;
+    for (;;) {
+      if (header_end != std::string::npos &&
+          data.size() >= header_end + 4 + content_length) {
+        break;
+      }
+      const ssize_t got = read(fd, buffer, sizeof(buffer));
+      if (got <= 0) return;
+      data.append(buffer, static_cast<size_t>(got));
+      if (header_end == std::string::npos) {
+        header_end = data.find("\r\n\r\n");
+        if (header_end != std::string::npos) {
+          content_length = static_cast<size_t>(std::stoul(
+              Header(data.substr(0, header_end), "content-length", "0")));
+        }
+      }
+    }
+    const std::string head = data.substr(0, header_end);
+    Received received;
+    const std::vector<std::string> request_line =
+        absl::StrSplit(head.substr(0, head.find("\r\n")), ' ');
+    if (request_line.size() >= 2) received.target = request_line[1];
+    received.content_type = Header(head, "content-type", "");
+    received.last_sequence_header = Header(head, "x-motcua-last-sequence", "");
+    received.body = data.substr(header_end + 4, content_length);
+    {
+      absl::MutexLock lock(&mu_);
+      received.status = failures_left_ > 0 ? 503 : 200;
+      if (failures_left_ > 0) --failures_left_;
+      requests_.push_back(received);
+    }
+    const std::string answer =
+        received.status == 200
+            ? "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: "
+              "close\r\n\r\n"
+            : "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
+              "Connection: close\r\n\r\n";
+    if (write(fd, answer.data(), answer.size()) < 0) return;
+  }
+
+  static std::string Header(const std::string& head, absl::string_view name,
+                            const std::string& missing) {
+    for (absl::string_view line : absl::StrSplit(head, "\r\n")) {
+      const size_t colon = line.find(':');
+      if (colon == absl::string_view::npos) continue;
+      if (absl::EqualsIgnoreCase(line.substr(0, colon), name)) {
+        return std::string(absl::StripAsciiWhitespace(line.substr(colon + 1)));
+      }
+    }
+    return missing;
+  }
+
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::atomic<bool> stopping_{false};
+  std::thread thread_;
+  mutable absl::Mutex mu_;
+  int failures_left_ ABSL_GUARDED_BY(mu_);
+  std::vector<Received> requests_ ABSL_GUARDED_BY(mu_);
+};
+
+// Polls `done` until it holds or kDeliveryTimeout passes.
+template <typename Predicate>
+bool Eventually(Predicate done) {
+  const absl::Time until = absl::Now() + kDeliveryTimeout;
+  while (absl::Now() < until) {
+    if (done()) return true;
+    absl::SleepFor(absl::Milliseconds(10));
+  }
+  return done();
+}
+
+// The acknowledged (200) events sent to `target`, in the order sent.
+std::vector<DeliveredEvent> Acknowledged(const std::vector<Received>& requests,
+                                         const std::string& target) {
+  std::vector<DeliveredEvent> events;
+  for (const Received& request : requests) {
+    if (request.target != target || request.status != 200) continue;
+    for (const DeliveredEvent& event : ParseBody(request.body).events) {
+      events.push_back(event);
+    }
+  }
+  return events;
+}
+
+std::vector<int64_t> Sequences(const std::vector<DeliveredEvent>& events) {
+  std::vector<int64_t> sequences;
+  for (const DeliveredEvent& event : events) {
+    sequences.push_back(event.sequence);
+  }
+  return sequences;
+}
+
+class WebhooksTest : public ::testing::Test {
+ protected:
+  WebhooksTest() : clock_(MondayMorning()) {
+    directory_ = std::filesystem::temp_directory_path() /
+                 absl::StrCat("motcua-webhooks-test-", getpid(), "-",
+                              reinterpret_cast<uintptr_t>(this));
+    std::filesystem::create_directories(directory_);
+    config_.listen = "127.0.0.1:0";
+    config_.data_dir = (directory_ / "data").string();
+    config_.rules_dir =
+        absl::StrCat(std::getenv("MOTCUA_SOURCE_DIR"), "/rules");
+  }
+  ~WebhooksTest() override {
+    server_.reset();
+    std::error_code ignored;
+    std::filesystem::remove_all(directory_, ignored);
+  }
+
+  static config::ServerConfig::Webhook Webhook(const std::string& name,
+                                               const std::string& url) {
+    config::ServerConfig::Webhook webhook;
+    webhook.name = name;
+    webhook.url = url;
+    // Short waits keep the test quick; the doubling is the same.
+    webhook.initial_backoff = std::chrono::milliseconds(10);
+    webhook.max_backoff = std::chrono::milliseconds(40);
+    webhook.request_timeout = std::chrono::milliseconds(5000);
+    return webhook;
+  }
+
+  void StartServer() {
+    absl::StatusOr<std::unique_ptr<server::Server>> server =
+        server::Server::Start(config_, &clock_);
+    ASSERT_TRUE(server.ok()) << server.status();
+    server_ = *std::move(server);
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                   grpc::InsecureChannelCredentials());
+    dossiers_ = v1::Dossiers::NewStub(channel_);
+  }
+
+  std::unique_ptr<grpc::ClientContext> Context() const {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->AddMetadata("authorization",
+                         absl::StrCat("Bearer ", server_->development_token()));
+    context->set_deadline(std::chrono::system_clock::now() +
+                          std::chrono::seconds(20));
+    return context;
+  }
+
+  // Submits a dossier; returns the sequences of the events it appended.
+  std::vector<int64_t> Submit(const std::string& code,
+                              const std::string& agency) {
+    v1::SubmitRequest request;
+    request.set_dossier_code(code);
+    request.set_procedure_code(kLandProcedure);
+    request.set_agency(agency);
+    request.set_channel(v1::CHANNEL_ONLINE);
+    *request.mutable_received_at() =
+        google::protobuf::util::TimeUtil::MicrosecondsToTimestamp(
+            absl::ToUnixMicros(MondayMorning()));
+    request.set_summary("webhook test");
+    v1::CommandReply reply;
+    const grpc::Status status =
+        dossiers_->Submit(Context().get(), request, &reply);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    std::vector<int64_t> sequences;
+    for (const v1::Event& event : reply.events()) {
+      sequences.push_back(event.sequence());
+    }
+    return sequences;
+  }
+
+  std::vector<int64_t> HandOver(const std::string& code) {
+    v1::ActRequest request;
+    request.set_dossier_code(code);
+    request.mutable_hand_over();
+    v1::CommandReply reply;
+    const grpc::Status status =
+        dossiers_->Act(Context().get(), request, &reply);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    std::vector<int64_t> sequences;
+    for (const v1::Event& event : reply.events()) {
+      EXPECT_NE(event.type(), "received");
+      sequences.push_back(event.sequence());
+    }
+    return sequences;
+  }
+
+  bool BacklogIsEmpty(const std::string& webhook) {
+    return absl::StrContains(
+        server_->RenderMetrics(),
+        absl::StrCat("motcua_webhook_backlog{webhook=\"", webhook, "\"} 0\n"));
+  }
+
+  std::string PositionFile(const std::string& webhook) const {
+    return (directory_ / "data" / "webhooks" /
+            absl::StrCat(webhook, ".position"))
+        .string();
+  }
+
+  std::filesystem::path directory_;
+  FakeClock clock_;
+  config::ServerConfig config_;
+  std::unique_ptr<server::Server> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::Dossiers::Stub> dossiers_;
+};
+
+TEST_F(WebhooksTest, DeliversAfterFailuresAndResumesAfterRestart) {
+  Receiver receiver(/*failures=*/3);
+  config_.webhooks.push_back(Webhook("all", receiver.Url("/hooks/all")));
+  config::ServerConfig::Webhook receipts_b =
+      Webhook("receipts-b", receiver.Url("/hooks/receipts-b?from=motcua"));
+  receipts_b.types = {"received"};
+  receipts_b.agency = kAgencyB;
+  receipts_b.max_batch = 1;
+  config_.webhooks.push_back(receipts_b);
+  StartServer();
+
+  std::vector<int64_t> all;
+  std::vector<int64_t> b_receipts;
+  auto add = [](std::vector<int64_t>& to, const std::vector<int64_t>& from) {
+    to.insert(to.end(), from.begin(), from.end());
+  };
+  add(all, Submit("HS-1", kAgencyA));
+  std::vector<int64_t> b1 = Submit("HS-2", kAgencyB);
+  add(all, b1);
+  add(b_receipts, b1);
+  add(all, HandOver("HS-2"));  // agency B, but not a receipt
+  std::vector<int64_t> b2 = Submit("HS-3", kAgencyB);
+  add(all, b2);
+  add(b_receipts, b2);
+  add(all, Submit("HS-4", kAgencyA));
+  ASSERT_EQ(b_receipts.size(), 2u);
+
+  ASSERT_TRUE(Eventually([&] {
+    return Acknowledged(receiver.requests(), "/hooks/all").size() >=
+               all.size() &&
+           Acknowledged(receiver.requests(), "/hooks/receipts-b?from=motcua")
+                   .size() >= b_receipts.size() &&
+           BacklogIsEmpty("all") && BacklogIsEmpty("receipts-b");
+  })) << server_->RenderMetrics();
+
+  const std::vector<Received> requests = receiver.requests();
+  // The first three were refused and sent again: every refused event was
+  // delivered afterwards, in log order, each exactly once here (nothing was
+  // lost and no acknowledged batch was repeated).
+  ASSERT_GE(requests.size(), 5u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(requests[i].status, 503);
+  EXPECT_THAT(Sequences(Acknowledged(requests, "/hooks/all")),
+              ElementsAreArray(all));
+  const std::vector<DeliveredEvent> filtered =
+      Acknowledged(requests, "/hooks/receipts-b?from=motcua");
+  EXPECT_THAT(Sequences(filtered), ElementsAreArray(b_receipts));
+  for (const DeliveredEvent& event : filtered) {
+    EXPECT_EQ(event.type, "received");
+    EXPECT_EQ(event.agency, kAgencyB);
+  }
+  for (const Received& request : requests) {
+    EXPECT_EQ(request.content_type, "application/json");
+    const Body body = ParseBody(request.body);
+    ASSERT_FALSE(body.events.empty());
+    EXPECT_EQ(body.webhook,
+              request.target == "/hooks/all" ? "all" : "receipts-b");
+    if (request.target == "/hooks/all") {
+      // The last sequence a batch covers; for the filtered webhook it may
+      // be beyond its last event.
+      EXPECT_EQ(request.last_sequence_header,
+                absl::StrCat(body.events.back().sequence));
+    }
+  }
+  const std::string metrics = server_->RenderMetrics();
+  EXPECT_THAT(metrics, HasSubstr("# TYPE motcua_webhook_failures_total "
+                                 "counter"));
+  EXPECT_THAT(metrics,
+              HasSubstr("motcua_webhook_failures_total{webhook=\"all\"}"));
+
+  // Restart: the positions were kept, so nothing already acknowledged is
+  // sent again, and new events follow.
+  server_.reset();
+  absl::StatusOr<int64_t> saved = ReadPosition(PositionFile("all"));
+  ASSERT_TRUE(saved.ok()) << saved.status();
+  EXPECT_EQ(*saved, all.back());
+  const size_t before_restart = receiver.requests().size();
+  receiver.FailNext(1);
+  StartServer();
+  const std::vector<int64_t> more = Submit("HS-5", kAgencyB);
+  ASSERT_EQ(more.size(), 1u);
+  ASSERT_TRUE(Eventually([&] {
+    const std::vector<Received> now = receiver.requests();
+    const std::vector<Received> after(now.begin() + before_restart, now.end());
+    return Acknowledged(after, "/hooks/all").size() >= 1 &&
+           Acknowledged(after, "/hooks/receipts-b?from=motcua").size() >= 1;
+  }));
+  const std::vector<Received> now = receiver.requests();
+  const std::vector<Received> after(now.begin() + before_restart, now.end());
+  EXPECT_THAT(Sequences(Acknowledged(after, "/hooks/all")),
+              ElementsAreArray(more));
+  EXPECT_THAT(Sequences(Acknowledged(after, "/hooks/receipts-b?from=motcua")),
+              ElementsAreArray(more));
+}
+
+TEST_F(WebhooksTest, ShutdownInterruptsTheBackOffAndKeepsThePosition) {
+  Receiver receiver(/*failures=*/1'000'000);
+  config::ServerConfig::Webhook webhook =
+      Webhook("down", receiver.Url("/hooks/down"));
+  webhook.initial_backoff = std::chrono::seconds(60);
+  webhook.max_backoff = std::chrono::seconds(60);
+  config_.webhooks.push_back(webhook);
+  StartServer();
+  Submit("HS-1", kAgencyA);
+  ASSERT_TRUE(Eventually([&] { return !receiver.requests().empty(); }));
+
+  const absl::Time stopping = absl::Now();
+  server_.reset();
+  EXPECT_LT(absl::Now() - stopping, absl::Seconds(10));
+  // Never acknowledged: the position did not move.
+  absl::StatusOr<int64_t> saved = ReadPosition(PositionFile("down"));
+  ASSERT_TRUE(saved.ok()) << saved.status();
+  EXPECT_EQ(*saved, 0);
+}
+
+TEST_F(WebhooksTest, UnreachableReceiverIsRetried) {
+  // Take a free port, then close it: connections are refused.
+  int port = 0;
+  {
+    Receiver closed(0);
+    port = closed.port();
+  }
+  config_.webhooks.push_back(
+      Webhook("refused", absl::StrCat("http://127.0.0.1:", port, "/")));
+  StartServer();
+  Submit("HS-1", kAgencyA);
+  ASSERT_TRUE(Eventually([&] {
+    return absl::StrContains(
+               server_->RenderMetrics(),
+               "motcua_webhook_failures_total{webhook=\"refused\"} ") &&
+           !absl::StrContains(
+               server_->RenderMetrics(),
+               "motcua_webhook_failures_total{webhook=\"refused\"} 0\n") &&
+           !absl::StrContains(
+               server_->RenderMetrics(),
+               "motcua_webhook_failures_total{webhook=\"refused\"} 1\n");
+  })) << server_->RenderMetrics();
+  // Nothing was acknowledged: the event is still owed.
+  EXPECT_THAT(server_->RenderMetrics(),
+              HasSubstr("motcua_webhook_backlog{webhook=\"refused\"} "));
+  EXPECT_THAT(server_->RenderMetrics(),
+              Not(HasSubstr("motcua_webhook_backlog{webhook=\"refused\"} "
+                            "0\n")));
+}
+
+TEST_F(WebhooksTest, CorruptPositionStopsTheStart) {
+  std::filesystem::create_directories(directory_ / "data" / "webhooks");
+  std::ofstream(PositionFile("broken")) << "not a number\n";
+  config_.webhooks.push_back(Webhook("broken", "http://127.0.0.1:9/"));
+  absl::StatusOr<std::unique_ptr<server::Server>> server =
+      server::Server::Start(config_, &clock_);
+  ASSERT_FALSE(server.ok());
+  EXPECT_EQ(server.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(server.status().message(), HasSubstr("broken.position"));
+}
+
+TEST(WebhookPositionTest, WritesAndReadsBack) {
+  const std::filesystem::path directory =
+      std::filesystem::temp_directory_path() /
+      absl::StrCat("motcua-webhook-position-", getpid());
+  std::filesystem::create_directories(directory);
+  const std::string path = (directory / "x.position").string();
+  EXPECT_EQ(*ReadPosition(path), 0);  // a new webhook starts at the start
+  ASSERT_TRUE(WritePosition(path, 42).ok());
+  EXPECT_EQ(*ReadPosition(path), 42);
+  ASSERT_TRUE(WritePosition(path, 1234567890123).ok());
+  EXPECT_EQ(*ReadPosition(path), 1234567890123);
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+  std::filesystem::remove_all(directory);
+}
+
+}  // namespace
+}  // namespace motcua::webhooks
