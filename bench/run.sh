@@ -1,7 +1,25 @@
 #!/usr/bin/env bash
 # Runs the benchmark suite on an optimised build and writes the results to
-# bench/results/ (JSON, one file per benchmark). With --smoke, runs each
-# benchmark for a moment only, to show it still works; no figure is checked.
+# bench/results/ (JSON, one file per benchmark, the tools' own output in
+# *.txt, the tops of the perf profiles, and summary.md with the medians and
+# ratios of this run). With --smoke, runs each benchmark for a moment only,
+# on small data, to show it still works (about 20 s after the build, for
+# CI; results in bench/results/smoke/); no figure is checked.
+#
+#   due_bench              due-time computation (Google Benchmark)
+#   motcua_sqlite_ceiling  storage ceiling: raw durable SQLite appends
+#   motcua_store_load      the command mix straight into EventStore
+#   motcua_load            the command mix through gRPC against motcuad, then
+#                          against a do-nothing server (transport ceiling);
+#                          once more under perf on motcuad (full run only)
+#   motcua_fill            a filled store for the reads
+#   motcua_query           ListOverdue first pages and overdue counts per
+#                          agency through gRPC on the filled store
+#   motcua_audit_bench     audit verify and replay rates, store-level counts
+#
+# Full-run sizes can be changed from the environment: MOTCUA_BENCH_REPEAT
+# (load runs whose medians are reported, 3), MOTCUA_BENCH_FILL_DOSSIERS,
+# MOTCUA_BENCH_LOAD_SECONDS, MOTCUA_BENCH_OPEN, MOTCUA_BENCH_IN_FLIGHT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,14 +27,199 @@ smoke=0
 [ "${1:-}" = "--smoke" ] && smoke=1
 
 cmake --preset release >/dev/null
-cmake --build --preset release -j "$(nproc)" --target due_bench
+cmake --build --preset release -j "$(nproc)" --target due_bench motcuad \
+  motcua_load motcua_sqlite_ceiling motcua_store_load motcua_fill \
+  motcua_query motcua_audit_bench
 
 out=bench/results
+# A smoke run keeps its small figures apart from the last full run's.
+[ "${smoke}" = 1 ] && out=bench/results/smoke
 mkdir -p "${out}"
+# Private copies of the binaries: a rebuild of the tree during the run
+# (another checkout's CI, an editor) must not swap them under it.
+work=$(mktemp -d -p "${PWD}/build" bench-run.XXXXXX)
+server_pid=""
+cleanup() {
+  if [ -n "${server_pid}" ]; then
+    kill "${server_pid}" 2>/dev/null || true
+    wait "${server_pid}" 2>/dev/null || true
+  fi
+  rm -rf "${work}"
+}
+trap cleanup EXIT
+bin="${work}/bin"
+mkdir -p "${bin}"
+for target in bench/due_bench services/server/motcuad bench/motcua_load \
+  bench/motcua_sqlite_ceiling bench/motcua_store_load bench/motcua_fill \
+  bench/motcua_query bench/motcua_audit_bench; do
+  cp "build/release/${target}" "${bin}/"
+done
+
+note() { echo "== $* (load average $(cut -d' ' -f1-3 /proc/loadavg))"; }
+
+# Starts motcuad on data directory $1 (durability full); sets server_pid and
+# port.
+start_server() {
+  local data=$1
+  mkdir -p "${data}"
+  "${bin}/motcuad" --listen 127.0.0.1:0 --data-dir "${data}" --rules rules \
+    --log-level warn >"${data}/stdout" 2>"${data}/stderr" &
+  server_pid=$!
+  port=""
+  for _ in $(seq 1 200); do
+    port=$(grep -m1 -o 'listening on port [0-9]*' "${data}/stdout" \
+      | awk '{print $4}' || true)
+    [ -n "${port}" ] && return 0
+    kill -0 "${server_pid}" 2>/dev/null || break
+    sleep 0.05
+  done
+  echo "motcuad did not start:" >&2
+  cat "${data}/stderr" >&2
+  return 1
+}
+
+stop_server() {
+  kill "${server_pid}"
+  wait "${server_pid}" || true
+  server_pid=""
+}
+
 if [ "${smoke}" = 1 ]; then
-  build/release/bench/due_bench --benchmark_min_time=0.01
+  repeat=1
+  load_args=(--open 200 --warmup 0.2 --duration 1 --in-flight 16 --channels 2)
+  store_load_args=(--open 200 --warmup 0.2 --duration 0.5 --in-flight 16)
+  sqlite_args=(--batches 1,64 --seconds 0.2 --sync-count 5)
+  fill_args=(--dossiers 2000 --months 1)
+  query_args=(--requests 20 --report-requests 3 --warmup 2)
 else
-  build/release/bench/due_bench --benchmark_repetitions=5 \
+  repeat=${MOTCUA_BENCH_REPEAT:-3}
+  seconds=${MOTCUA_BENCH_LOAD_SECONDS:-15}
+  in_flight=${MOTCUA_BENCH_IN_FLIGHT:-64}
+  load_args=(--open "${MOTCUA_BENCH_OPEN:-10000}" --warmup 3
+    --duration "${seconds}" --in-flight "${in_flight}" --channels 4)
+  store_load_args=(--open "${MOTCUA_BENCH_OPEN:-10000}" --warmup 2
+    --duration "${seconds}" --in-flight "${in_flight}")
+  sqlite_args=(--seconds 3)
+  fill_args=(--dossiers "${MOTCUA_BENCH_FILL_DOSSIERS:-100000}" --months 6)
+  query_args=(--requests 500 --report-requests 20 --warmup 20)
+fi
+
+note "due-time computation"
+if [ "${smoke}" = 1 ]; then
+  "${bin}/due_bench" --benchmark_min_time=0.01
+else
+  "${bin}/due_bench" --benchmark_repetitions=5 \
     --benchmark_report_aggregates_only=true \
     --benchmark_out="${out}/due_bench.json" --benchmark_out_format=json
+fi
+
+note "storage ceiling: durable SQLite appends in ${PWD}/build"
+"${bin}/motcua_sqlite_ceiling" --dir "${work}" "${sqlite_args[@]}" \
+  --json "${out}/sqlite_ceiling.json" | tee "${out}/sqlite_ceiling.txt"
+
+note "store only: the mix straight into EventStore (synchronous=FULL)"
+"${bin}/motcua_store_load" --db "${work}/store_load.db" "${store_load_args[@]}" \
+  --json "${out}/store_load.json" | tee "${out}/store_load.txt"
+
+for run in $(seq 1 "${repeat}"); do
+  note "durable commands through gRPC, run ${run} of ${repeat}"
+  start_server "${work}/load-${run}"
+  "${bin}/motcua_load" --address "127.0.0.1:${port}" \
+    --token-file "${work}/load-${run}/dev-token" --ceiling "${load_args[@]}" \
+    --json "${out}/load-${run}.json" | tee "${out}/load-${run}.txt"
+  stop_server
+  rm -rf "${work}/load-${run}"
+done
+
+if [ "${smoke}" = 0 ] && command -v perf >/dev/null; then
+  note "profile of motcuad under the same load"
+  start_server "${work}/load-perf"
+  "${bin}/motcua_load" --address "127.0.0.1:${port}" \
+    --token-file "${work}/load-perf/dev-token" "${load_args[@]}" \
+    --json "${out}/load-perf.json" >"${out}/load-perf.txt" &
+  load_pid=$!
+  # Past the presubmission and the warm-up, for most of the measured time.
+  until grep -q presubmitted "${out}/load-perf.txt"; do
+    kill -0 "${load_pid}" 2>/dev/null || break
+    sleep 0.2
+  done
+  sleep 4
+  profile_seconds=$((seconds - 3))
+  perf stat -e syscalls:sys_enter_fdatasync,syscalls:sys_enter_pwrite64 \
+    -p "${server_pid}" -o "${out}/motcuad.syscalls.txt" \
+    -- sleep "${profile_seconds}" &
+  stat_pid=$!
+  perf record -F 499 -g -p "${server_pid}" -o "${work}/motcuad.perf.data" \
+    -- sleep "${profile_seconds}" 2>/dev/null
+  wait "${stat_pid}" || true
+  wait "${load_pid}"
+  stop_server
+  perf report -i "${work}/motcuad.perf.data" --no-children --sort dso \
+    -g none --percent-limit 0.5 2>/dev/null >"${out}/motcuad.perf-dso.txt"
+  perf report -i "${work}/motcuad.perf.data" --no-children --sort sym \
+    -g none --percent-limit 0.4 2>/dev/null >"${out}/motcuad.perf-symbols.txt"
+  perf report -i "${work}/motcuad.perf.data" --children --sort sym \
+    -g none --percent-limit 3 2>/dev/null >"${out}/motcuad.perf-children.txt"
+  perf report -i "${work}/motcuad.perf.data" --no-children --sort pid \
+    -g none 2>/dev/null >"${out}/motcuad.perf-threads.txt"
+  cat "${out}/load-perf.txt"
+  grep -E 'syscalls|elapsed' "${out}/motcuad.syscalls.txt" || true
+  grep -E '^ +[0-9]' "${out}/motcuad.perf-dso.txt" | head -12
+  rm -rf "${work}/load-perf"
+fi
+
+note "filled store: ${fill_args[*]}"
+mkdir -p "${work}/fill"
+"${bin}/motcua_fill" --db "${work}/fill/motcua.db" "${fill_args[@]}" \
+  --json "${out}/fill.json" | tee "${out}/fill.txt"
+
+profile=0
+if [ "${smoke}" = 0 ] && command -v perf >/dev/null; then profile=1; fi
+
+# perf_summary NAME: the top of a profile in ${out}/NAME.perf-*.txt.
+perf_summary() {
+  local name=$1
+  perf report -i "${work}/${name}.perf.data" --no-children --sort dso \
+    -g none --percent-limit 0.5 2>/dev/null >"${out}/${name}.perf-dso.txt"
+  perf report -i "${work}/${name}.perf.data" --no-children --sort sym \
+    -g none --percent-limit 0.4 2>/dev/null >"${out}/${name}.perf-symbols.txt"
+  perf report -i "${work}/${name}.perf.data" --children --sort sym \
+    -g none --percent-limit 3 2>/dev/null >"${out}/${name}.perf-children.txt"
+  rm -f "${work}/${name}.perf.data"
+}
+
+note "supervision reads through gRPC on the filled store"
+start_server "${work}/fill"
+"${bin}/motcua_query" --address "127.0.0.1:${port}" \
+  --token-file "${work}/fill/dev-token" "${query_args[@]}" \
+  --json "${out}/query.json" | tee "${out}/query.txt"
+if [ "${profile}" = 1 ]; then
+  note "profile of motcuad answering ListOverdue (not measured)"
+  perf record -F 999 -g -p "${server_pid}" -o "${work}/overdue.perf.data" \
+    -- "${bin}/motcua_query" --address "127.0.0.1:${port}" \
+    --token-file "${work}/fill/dev-token" --skip-report --requests 1000 \
+    --warmup 0 >/dev/null 2>&1
+  perf_summary overdue
+fi
+stop_server
+
+note "audit verify and replay on the filled store"
+if [ "${profile}" = 1 ]; then
+  perf record -F 499 -g -o "${work}/audit.perf.data" -- \
+    "${bin}/motcua_audit_bench" --db "${work}/fill/motcua.db" \
+    --json "${out}/audit.json" 2>/dev/null | tee "${out}/audit.txt"
+  perf_summary audit
+  note "profile of audit verify alone (not measured)"
+  perf record -F 999 -g -o "${work}/verify.perf.data" -- \
+    "${bin}/motcua_audit_bench" --db "${work}/fill/motcua.db" --skip-replay \
+    --count-requests 1 >/dev/null 2>&1
+  perf_summary verify
+else
+  "${bin}/motcua_audit_bench" --db "${work}/fill/motcua.db" \
+    --json "${out}/audit.json" | tee "${out}/audit.txt"
+fi
+
+note "done"
+if [ "${smoke}" = 0 ]; then
+  python3 bench/summarize.py "${out}" "${repeat}" | tee "${out}/summary.md"
 fi
