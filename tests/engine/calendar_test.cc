@@ -18,6 +18,7 @@
 #include "engine/time_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/shipped_rules.h"
 
 namespace motcua {
 
@@ -73,26 +74,8 @@ void ExpectInstant(const absl::StatusOr<absl::Time>& result,
 // The shipped rule set, loaded once for the whole binary.
 class ShippedCalendarTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    const char* source_dir = std::getenv("MOTCUA_SOURCE_DIR");
-    ASSERT_NE(source_dir, nullptr) << "MOTCUA_SOURCE_DIR is not set";
-    RuleLoadResult result =
-        LoadRulesFromDirectory(std::string(source_dir) + "/rules");
-    std::string errors;
-    for (const RuleError& error : result.errors) {
-      errors += error.ToString() + "\n";
-    }
-    ASSERT_TRUE(result.errors.empty()) << errors;
-    ASSERT_NE(result.rules, nullptr);
-    rules_ = std::move(result.rules).release();
-  }
-
-  static void TearDownTestSuite() {
-    delete rules_;
-    rules_ = nullptr;
-  }
-
   void SetUp() override {
+    rules_ = test_support::ShippedRules();
     ASSERT_NE(rules_, nullptr) << "the shipped rules did not load";
     calendar_ = rules_->FindCalendar("vn-public-sector");
     ASSERT_NE(calendar_, nullptr) << "no calendar vn-public-sector";
@@ -100,11 +83,9 @@ class ShippedCalendarTest : public ::testing::Test {
 
   const Calendar& calendar() const { return *calendar_; }
 
-  static const RuleSet* rules_;
+  const RuleSet* rules_ = nullptr;
   const Calendar* calendar_ = nullptr;
 };
-
-const RuleSet* ShippedCalendarTest::rules_ = nullptr;
 
 TEST_F(ShippedCalendarTest, Spec) {
   EXPECT_EQ(calendar().name(), "vn-public-sector");

@@ -30,6 +30,7 @@
 #include "engine/time_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/shipped_rules.h"
 
 namespace motcua {
 namespace {
@@ -70,25 +71,8 @@ std::string StateName(LifecycleState state) {
   return std::string(LifecycleStateName(state));
 }
 
-std::unique_ptr<const RuleSet> LoadShippedRules() {
-  const char* source = std::getenv("MOTCUA_SOURCE_DIR");
-  if (source == nullptr) {
-    ADD_FAILURE() << "MOTCUA_SOURCE_DIR is not set (run the test with ctest)";
-    return nullptr;
-  }
-  RuleLoadResult result =
-      LoadRulesFromDirectory(std::string(source) + "/rules");
-  for (const RuleError& error : result.errors) {
-    ADD_FAILURE() << error.ToString();
-  }
-  return std::move(result.rules);
-}
-
-// Loaded once for the whole binary; never freed.
-const RuleSet* ShippedRules() {
-  static const RuleSet* const rules = LoadShippedRules().release();
-  return rules;
-}
+using ::motcua::test_support::LoadShippedRules;
+using ::motcua::test_support::ShippedRules;
 
 // The body of an event, or a default one (and a failure) when the event is
 // of another type.

@@ -26,6 +26,7 @@
 #include "engine/time_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/shipped_rules.h"
 #include "services/api/from_proto.h"
 #include "services/api/grpc_status.h"
 #include "services/api/to_proto.h"
@@ -68,25 +69,7 @@ std::string Show(absl::Time instant) {
   return absl::FormatTime("%a %Y-%m-%d %H:%M:%S", instant, Vietnam());
 }
 
-std::unique_ptr<const RuleSet> LoadShippedRules() {
-  const char* source = std::getenv("MOTCUA_SOURCE_DIR");
-  if (source == nullptr) {
-    ADD_FAILURE() << "MOTCUA_SOURCE_DIR is not set (run the test with ctest)";
-    return nullptr;
-  }
-  RuleLoadResult result =
-      LoadRulesFromDirectory(std::string(source) + "/rules");
-  for (const RuleError& error : result.errors) {
-    ADD_FAILURE() << error.ToString();
-  }
-  return std::move(result.rules);
-}
-
-// Loaded once for the whole binary; never freed.
-const RuleSet* ShippedRules() {
-  static const RuleSet* const rules = LoadShippedRules().release();
-  return rules;
-}
+using ::motcua::test_support::ShippedRules;
 
 // Every field of an action, so that two actions compare as text and a
 // difference names the field.

@@ -20,6 +20,7 @@
 #include "engine/rules.h"
 #include "gtest/gtest.h"
 #include "store/event_store.h"
+#include "tests/shipped_rules.h"
 
 namespace motcua::store::testing {
 
@@ -53,19 +54,8 @@ class TempDir {
 
 // The rules that ship in rules/, loaded once per process.
 inline std::shared_ptr<const RuleSet> ShippedRules() {
-  static const std::shared_ptr<const RuleSet> rules = [] {
-    const char* source = std::getenv("MOTCUA_SOURCE_DIR");
-    const std::string directory =
-        absl::StrCat(source != nullptr ? source : ".", "/rules");
-    RuleLoadResult loaded = LoadRulesFromDirectory(directory);
-    std::vector<std::string> errors;
-    for (const RuleError& error : loaded.errors) {
-      errors.push_back(error.ToString());
-    }
-    EXPECT_TRUE(loaded.rules != nullptr)
-        << "cannot load " << directory << ": " << absl::StrJoin(errors, "; ");
-    return std::shared_ptr<const RuleSet>(std::move(loaded.rules));
-  }();
+  static const std::shared_ptr<const RuleSet> rules(
+      test_support::LoadShippedRules());
   return rules;
 }
 
