@@ -62,6 +62,11 @@ bool IsPaused(LifecycleState state) {
          state == LifecycleState::kStopped;
 }
 
+bool ClockRuns(LifecycleState state) {
+  return state == LifecycleState::kReceived ||
+         state == LifecycleState::kProcessing;
+}
+
 absl::string_view ChannelName(Channel channel) {
   switch (channel) {
     case Channel::kInPerson:

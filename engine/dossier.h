@@ -46,6 +46,9 @@ int PortalStatusCode(LifecycleState state);
 bool IsTerminal(LifecycleState state);
 // SUPPLEMENT_REQUESTED, AWAITING_FINANCIAL_OBLIGATION, STOPPED.
 bool IsPaused(LifecycleState state);
+// RECEIVED and PROCESSING: the states in which the clock counts, and
+// deadlines are watched.
+bool ClockRuns(LifecycleState state);
 
 // Channel of receipt, numbered as the portal numbers them.
 enum class Channel : int32_t {
@@ -91,6 +94,26 @@ struct StepRecord {
   std::string handed_over_by;                  // actor of the hand-over
 };
 
+// The next threshold of an escalation ladder a deadline will reach.
+struct PendingThreshold {
+  int index = 0;  // the threshold's position in the ladder
+  absl::Time at;  // when it is reached
+
+  friend bool operator==(const PendingThreshold&,
+                         const PendingThreshold&) = default;
+};
+
+// The escalation ladder as it runs against one deadline (the dossier's, or
+// its open step's): which thresholds were reached, and which comes next.
+struct ThresholdWatch {
+  uint32_t reached = 0;  // bit i: threshold i was reached (an event exists)
+  std::optional<PendingThreshold> next;
+
+  bool Reached(int index) const { return (reached >> index) & 1u; }
+  friend bool operator==(const ThresholdWatch&,
+                         const ThresholdWatch&) = default;
+};
+
 // The current state of one dossier: a projection of its events, rebuilt by
 // applying them in order.
 struct Dossier {
@@ -119,6 +142,13 @@ struct Dossier {
   std::optional<absl::Time> apology_appointment;
 
   std::vector<StepRecord> steps;  // the current step is the last, if open
+
+  // Working time paused since clock_started_at (a restart clears it).
+  absl::Duration clock_paused = absl::ZeroDuration();
+  // The escalation ladder against the dossier's due time, and against the
+  // open step's (renewed at each hand-over).
+  ThresholdWatch dossier_watch;
+  ThresholdWatch step_watch;
 
   // While paused: since when, and why.
   std::optional<absl::Time> paused_since;

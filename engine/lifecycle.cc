@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "engine/escalation.h"
 #include "engine/sha256.h"
 #include "engine/time_limit.h"
 
@@ -386,6 +387,160 @@ absl::StatusOr<std::vector<Event>> DecideClose(const Dossier& dossier,
   return One(&dossier, command, rules, now, std::move(event));
 }
 
+// The next threshold due at `now` of either watch: the earlier, the
+// dossier's first on a tie.
+std::optional<std::pair<ThresholdTarget, PendingThreshold>> DueThreshold(
+    const Schedule& schedule, absl::Time now) {
+  std::optional<std::pair<ThresholdTarget, PendingThreshold>> due;
+  if (schedule.dossier.has_value() && schedule.dossier->at <= now) {
+    due.emplace(ThresholdTarget::kDossier, *schedule.dossier);
+  }
+  if (schedule.step.has_value() && schedule.step->at <= now &&
+      (!due.has_value() || schedule.step->at < due->second.at)) {
+    due.emplace(ThresholdTarget::kStep, *schedule.step);
+  }
+  return due;
+}
+
+Schedule StoredSchedule(const Dossier& dossier) {
+  return Schedule{dossier.dossier_watch.next, dossier.step_watch.next};
+}
+
+absl::StatusOr<std::vector<Event>> DecideReachThresholds(
+    const Dossier& dossier, const Command& command, const RuleSet& rules,
+    absl::Time now) {
+  std::vector<Event> events;
+  if (!ClockRuns(dossier.state)) return events;  // cancelled by a pause or end
+  absl::StatusOr<Pinned> pinned = PinnedRules(dossier, rules);
+  if (!pinned.ok()) return pinned.status();
+  const ProcedureVersion& procedure = *pinned->procedure;
+  const Calendar& calendar = *pinned->calendar;
+  const EscalationLadder& ladder = *procedure.ladder;
+
+  Dossier state = dossier;
+  // Each pass reaches one threshold; a ladder has at most 32 per watch.
+  for (size_t pass = 0; pass < 2 * kMaxLadderThresholds; ++pass) {
+    const auto due = DueThreshold(ComputeSchedule(state, ladder, calendar), now);
+    if (!due.has_value()) break;
+    const auto [target, pending] = *due;
+    const EscalationThreshold& threshold = ladder.thresholds[pending.index];
+    const StepRecord* step = state.current_step();
+    ThresholdReachedEvent reached;
+    reached.target = target;
+    reached.index = pending.index;
+    reached.ladder = ladder.name;
+    reached.kind = threshold.event;
+    reached.level = threshold.level;
+    reached.notify_roles = threshold.notify_roles;
+    reached.notify_units = threshold.notify_units;
+    reached.due_at = pending.at;
+    reached.deadline = target == ThresholdTarget::kDossier
+                           ? state.due_at
+                           : (step != nullptr ? step->due_at : state.due_at);
+    if (step != nullptr) {
+      reached.step_id = step->step_id;
+      reached.unit = step->unit;
+    }
+    Event event = MakeEvent(&state, command, rules, now, std::move(reached));
+    if (absl::Status status = Apply(state, event); !status.ok()) return status;
+    events.push_back(std::move(event));
+  }
+  if (events.empty() &&
+      ComputeSchedule(dossier, ladder, calendar) != StoredSchedule(dossier)) {
+    // Nothing is due, but the rules moved what comes next (an edited
+    // ladder): record the new schedule, the due times unchanged.
+    const StepRecord* step = dossier.current_step();
+    DueTimeChangedEvent changed;
+    changed.reason = "the escalation schedule changed with the rules";
+    changed.old_due_at = changed.new_due_at = dossier.due_at;
+    if (step != nullptr) {
+      changed.old_step_due_at = changed.new_step_due_at = step->due_at;
+    }
+    events.push_back(
+        MakeEvent(&dossier, command, rules, now, std::move(changed)));
+  }
+  return events;
+}
+
+// The due times of an open dossier computed from its clock start, as if the
+// rules in force now had been in force from the start: the time limit from
+// the clock start, moved by the working time paused since.
+absl::StatusOr<std::vector<Event>> DecideRecomputeDue(
+    const Dossier& dossier, const Command& command,
+    const RecomputeDueAction& action, const RuleSet& rules, absl::Time now) {
+  std::vector<Event> events;
+  if (!InStates(dossier, kOpen)) return events;
+  absl::StatusOr<Pinned> pinned = PinnedRules(dossier, rules);
+  if (!pinned.ok()) return pinned.status();
+  const ProcedureVersion& procedure = *pinned->procedure;
+  const Calendar& calendar = *pinned->calendar;
+
+  absl::StatusOr<absl::Time> limit_due =
+      DueFromStart(calendar, procedure.limit, dossier.clock_started_at);
+  if (!limit_due.ok()) return limit_due.status();
+  absl::StatusOr<absl::Time> due =
+      calendar.AddWorkingTime(*limit_due, dossier.clock_paused);
+  if (!due.ok()) return due.status();
+
+  DueTimeChangedEvent changed;
+  changed.reason = action.reason;
+  changed.old_due_at = dossier.due_at;
+  changed.new_due_at = *due;
+  if (const StepRecord* step = dossier.current_step(); step != nullptr) {
+    changed.old_step_due_at = step->due_at;
+    changed.new_step_due_at = step->due_at;
+    if (const ProcedureStep* definition = FindStep(procedure, step->step_id);
+        definition != nullptr) {
+      absl::StatusOr<absl::Time> start =
+          calendar.NextWorkingInstant(step->counted_from);
+      if (!start.ok()) return start.status();
+      absl::StatusOr<absl::Time> budget_due =
+          DueFromStart(calendar, definition->budget, *start);
+      if (!budget_due.ok()) return budget_due.status();
+      absl::StatusOr<absl::Time> step_due =
+          calendar.AddWorkingTime(*budget_due, step->paused);
+      if (!step_due.ok()) return step_due.status();
+      changed.new_step_due_at = *step_due;
+    } else if (step->due_at == dossier.due_at) {
+      // A unit outside the steps holds the dossier until its due time.
+      changed.new_step_due_at = *due;
+    }
+  }
+  Event event = MakeEvent(&dossier, command, rules, now, changed);
+  Dossier after = dossier;
+  if (absl::Status status = Apply(after, event); !status.ok()) return status;
+  if (changed.new_due_at == changed.old_due_at &&
+      changed.new_step_due_at == changed.old_step_due_at &&
+      ComputeSchedule(after, *procedure.ladder, calendar) ==
+          StoredSchedule(dossier)) {
+    return events;  // nothing changed
+  }
+  events.push_back(std::move(event));
+  return events;
+}
+
+// Sets on each event the escalation schedule that follows it.
+absl::Status AttachSchedules(const Dossier* dossier, const RuleSet& rules,
+                             std::vector<Event>& events) {
+  if (events.empty()) return absl::OkStatus();
+  Dossier state = dossier != nullptr ? *dossier : Dossier();
+  const ProcedureVersion* procedure = nullptr;
+  for (Event& event : events) {
+    event.schedule.reset();
+    if (absl::Status status = Apply(state, event); !status.ok()) return status;
+    if (procedure == nullptr) {
+      absl::StatusOr<Pinned> pinned = PinnedRules(state, rules);
+      if (!pinned.ok()) return pinned.status();
+      procedure = pinned->procedure;
+    }
+    event.schedule =
+        ComputeSchedule(state, *procedure->ladder, *procedure->calendar);
+    state.dossier_watch.next = event.schedule->dossier;
+    state.step_watch.next = event.schedule->step;
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<Event>> DecideExisting(const Dossier& dossier,
                                                   const Command& command,
                                                   const RuleSet& rules,
@@ -507,6 +662,12 @@ absl::StatusOr<std::vector<Event>> DecideExisting(const Dossier& dossier,
             return DecideClose<WithdrawnEvent>(dossier, command, "withdraw",
                                                action.reason, rules, now);
           },
+          [&](const ReachThresholdsAction&) -> Result {
+            return DecideReachThresholds(dossier, command, rules, now);
+          },
+          [&](const RecomputeDueAction& action) -> Result {
+            return DecideRecomputeDue(dossier, command, action, rules, now);
+          },
       },
       command.action);
 }
@@ -561,6 +722,8 @@ absl::string_view ActionNameAt(size_t index) {
       "return_result",
       "reject",
       "withdraw",
+      "reach_thresholds",
+      "recompute_due",
   };
   static_assert(std::size(kNames) == std::variant_size_v<Action>);
   return index < std::size(kNames) ? kNames[index] : absl::string_view();
@@ -600,6 +763,16 @@ std::string EventTypeName(const EventBody& body) {
           },
           [](const RejectedEvent&) -> std::string { return "rejected"; },
           [](const WithdrawnEvent&) -> std::string { return "withdrawn"; },
+          [](const ThresholdReachedEvent& event) -> std::string {
+            if (event.kind == ThresholdEvent::kOverdue &&
+                event.target == ThresholdTarget::kStep) {
+              return "step_overdue";
+            }
+            return std::string(ThresholdEventName(event.kind));
+          },
+          [](const DueTimeChangedEvent&) -> std::string {
+            return "due_time_changed";
+          },
       },
       body);
 }
@@ -631,14 +804,21 @@ absl::StatusOr<std::vector<Event>> Decide(const Dossier* dossier,
   if (command.actor.empty()) {
     return absl::InvalidArgumentError("actor: must not be empty");
   }
+  absl::StatusOr<std::vector<Event>> events;
   if (const auto* submit = std::get_if<SubmitAction>(&command.action)) {
-    return DecideSubmit(dossier, command, *submit, rules, now);
-  }
-  if (dossier == nullptr) {
+    events = DecideSubmit(dossier, command, *submit, rules, now);
+  } else if (dossier == nullptr) {
     return absl::NotFoundError(
         absl::StrCat("dossier ", command.dossier_code, " not found"));
+  } else {
+    events = DecideExisting(*dossier, command, rules, now);
   }
-  return DecideExisting(*dossier, command, rules, now);
+  if (!events.ok()) return events;
+  if (absl::Status status = AttachSchedules(dossier, rules, *events);
+      !status.ok()) {
+    return status;
+  }
+  return events;
 }
 
 absl::Status Apply(Dossier& dossier, const Event& event) {
@@ -680,6 +860,7 @@ absl::Status Apply(Dossier& dossier, const Event& event) {
             if (!InStates(dossier, kRunning)) return Unexpected(dossier, event);
             EndStep(dossier, handed.ended, at);
             StartStep(dossier, handed.next, at, event.actor);
+            dossier.step_watch = ThresholdWatch();
             dossier.state = LifecycleState::kProcessing;
             return absl::OkStatus();
           },
@@ -698,7 +879,15 @@ absl::Status Apply(Dossier& dossier, const Event& event) {
             dossier.paused_since.reset();
             dossier.supplement_missing.clear();
             dossier.due_at = ended.due_at;
-            if (ended.restarted) dossier.clock_started_at = ended.clock_started_at;
+            if (ended.restarted) {
+              // A new clock: a new deadline, its ladder from the start.
+              dossier.clock_started_at = ended.clock_started_at;
+              dossier.clock_paused = absl::ZeroDuration();
+              dossier.dossier_watch.reached = 0;
+              dossier.step_watch.reached = 0;
+            } else {
+              dossier.clock_paused += ended.paused;
+            }
             if (!dossier.steps.empty() && !dossier.steps.back().ended_at &&
                 ended.step_due_at.has_value()) {
               StepRecord& step = dossier.steps.back();
@@ -766,9 +955,43 @@ absl::Status Apply(Dossier& dossier, const Event& event) {
             dossier.paused_since.reset();
             return absl::OkStatus();
           },
+          [&](const ThresholdReachedEvent& reached) -> absl::Status {
+            if (!InStates(dossier, kRunning) || reached.index < 0 ||
+                reached.index >= static_cast<int>(kMaxLadderThresholds)) {
+              return Unexpected(dossier, event);
+            }
+            ThresholdWatch* watch = &dossier.dossier_watch;
+            if (reached.target == ThresholdTarget::kStep) {
+              if (dossier.current_step() == nullptr) {
+                return Unexpected(dossier, event);
+              }
+              watch = &dossier.step_watch;
+            }
+            if (watch->Reached(reached.index)) {
+              return absl::InternalError(absl::StrCat(
+                  "event ", event.dossier_version, " of dossier ",
+                  event.dossier_code, " reaches threshold ", reached.index,
+                  " a second time"));
+            }
+            watch->reached |= uint32_t{1} << reached.index;
+            return absl::OkStatus();
+          },
+          [&](const DueTimeChangedEvent& changed) -> absl::Status {
+            if (!InStates(dossier, kOpen)) return Unexpected(dossier, event);
+            dossier.due_at = changed.new_due_at;
+            if (!dossier.steps.empty() && !dossier.steps.back().ended_at &&
+                changed.new_step_due_at.has_value()) {
+              dossier.steps.back().due_at = *changed.new_step_due_at;
+            }
+            return absl::OkStatus();
+          },
       },
       event.body);
   if (!status.ok()) return status;
+  if (event.schedule.has_value()) {
+    dossier.dossier_watch.next = event.schedule->dossier;
+    dossier.step_watch.next = event.schedule->step;
+  }
   dossier.version = event.dossier_version;
   return absl::OkStatus();
 }

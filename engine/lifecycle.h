@@ -55,13 +55,24 @@ struct RejectAction {
 struct WithdrawAction {
   std::string reason;
 };
+// Internal: the deadline scheduler's. Appends an event for every threshold
+// of the dossier's and its step's ladders that is due at `now` and not yet
+// reached; nothing when none is.
+struct ReachThresholdsAction {};
+// Internal: after the rules changed (a holiday announced late, an edited
+// ladder), computes the dossier's due times and escalation schedule again
+// and records any change; nothing when nothing changed.
+struct RecomputeDueAction {
+  std::string reason;
+};
 
 using Action =
     std::variant<SubmitAction, HandOverAction, RequestSupplementAction,
                  ReceiveSupplementAction, RequestFinancialObligationAction,
                  ConfirmFinancialObligationAction, StopAction, ResumeAction,
                  ApologiseAction, ResolveAction, ReturnResultAction,
-                 RejectAction, WithdrawAction>;
+                 RejectAction, WithdrawAction, ReachThresholdsAction,
+                 RecomputeDueAction>;
 
 // "submit", "hand_over", "request_supplement", ...
 absl::string_view ActionName(const Action& action);
@@ -148,17 +159,61 @@ struct WithdrawnEvent {
   std::string reason;
 };
 
+// Which deadline an escalation threshold runs against. Stored.
+enum class ThresholdTarget : int32_t {
+  kDossier = 0,  // the dossier's due time (or its apology's appointment)
+  kStep = 1,     // the open step's due time
+};
+
+// A threshold of an escalation ladder was reached.
+struct ThresholdReachedEvent {
+  ThresholdTarget target = ThresholdTarget::kDossier;
+  int index = 0;  // the threshold's position in the ladder
+  std::string ladder;
+  ThresholdEvent kind = ThresholdEvent::kDeadlineApproaching;
+  int level = 0;
+  std::vector<std::string> notify_roles;
+  std::vector<std::string> notify_units;
+  absl::Time due_at;    // when the threshold fell due; the event's
+                        // occurred_at is when it was recorded
+  absl::Time deadline;  // the due time the threshold counts against
+  std::string step_id;  // the open step, if any
+  std::string unit;     // the unit holding the dossier
+};
+
+// The due times were computed again under changed rules.
+struct DueTimeChangedEvent {
+  std::string reason;
+  absl::Time old_due_at;
+  absl::Time new_due_at;
+  std::optional<absl::Time> old_step_due_at;  // with an open step
+  std::optional<absl::Time> new_step_due_at;
+};
+
 using EventBody =
     std::variant<ReceivedEvent, HandedOverEvent, SupplementRequestedEvent,
                  PauseEndedEvent, FinancialObligationRequestedEvent,
                  StoppedEvent, ApologisedEvent, ResolvedEvent,
-                 ResultReturnedEvent, RejectedEvent, WithdrawnEvent>;
+                 ResultReturnedEvent, RejectedEvent, WithdrawnEvent,
+                 ThresholdReachedEvent, DueTimeChangedEvent>;
 
 // The stored event type: "received", "handed_over", "supplement_requested",
 // "supplement_received", "financial_obligation_requested",
 // "financial_obligation_confirmed", "stopped", "resumed", "apologised",
-// "resolved", "result_returned", "rejected", "withdrawn".
+// "resolved", "result_returned", "rejected", "withdrawn",
+// "deadline_approaching", "overdue", "step_overdue", "escalated",
+// "due_time_changed".
 std::string EventTypeName(const EventBody& body);
+
+// The escalation thresholds to watch after an event: what the watch of the
+// dossier and of its open step expect next. Decided with the rules, carried
+// by the event, so that the projections need no rules.
+struct Schedule {
+  std::optional<PendingThreshold> dossier;
+  std::optional<PendingThreshold> step;
+
+  friend bool operator==(const Schedule&, const Schedule&) = default;
+};
 
 struct Event {
   std::string dossier_code;
@@ -167,6 +222,9 @@ struct Event {
   std::string actor;
   std::string rule_version;
   EventBody body;
+  // Set on every event the engine decides; absent in logs written before
+  // deadlines were watched.
+  std::optional<Schedule> schedule;
 };
 
 // ---------------------------------------------------------------------------
@@ -186,6 +244,9 @@ absl::StatusOr<std::vector<Event>> Decide(const Dossier* dossier,
 // applied to a default Dossier. Returns INTERNAL when the event does not fit
 // the state (a corrupt log): replay reports it, it does not crash.
 absl::Status Apply(Dossier& dossier, const Event& event);
+
+// The actor of the events the deadline scheduler appends.
+inline constexpr absl::string_view kSchedulerActor = "motcua-scheduler";
 
 // The fingerprint of a submission's content, compared when the same dossier
 // code is submitted again.

@@ -64,16 +64,19 @@ std::string ThresholdPoint::ToString() const {
 
 absl::StatusOr<absl::Time> ThresholdTime(const Calendar& calendar,
                                          const ThresholdPoint& point,
-                                         absl::Time start, absl::Time due) {
+                                         absl::Time start, absl::Time due,
+                                         absl::Duration paused) {
   if (point.basis == ThresholdPoint::Basis::kRelativeToDue) {
     return ApplyOffset(calendar, due, point.offset);
   }
   absl::StatusOr<absl::Duration> total =
       calendar.WorkingTimeBetween(start, due);
   if (!total.ok()) return total.status();
-  const int64_t seconds = std::llround(
-      static_cast<double>(absl::ToInt64Seconds(*total)) * point.share);
-  return calendar.AddWorkingTime(start, absl::Seconds(seconds));
+  const int64_t limit_seconds =
+      std::max<int64_t>(0, absl::ToInt64Seconds(*total - paused));
+  const int64_t seconds =
+      std::llround(static_cast<double>(limit_seconds) * point.share);
+  return calendar.AddWorkingTime(start, absl::Seconds(seconds) + paused);
 }
 
 namespace {
@@ -569,6 +572,12 @@ class RuleSetBuilder {
         reader.Sequence("thresholds", Presence::kRequired);
     if (thresholds.has_value() && thresholds->size() == 0) {
       reader.ErrorAt("thresholds", "an escalation ladder needs thresholds");
+    }
+    if (thresholds.has_value() &&
+        thresholds->size() > kMaxLadderThresholds) {
+      reader.ErrorAt("thresholds",
+                     absl::StrCat("an escalation ladder has at most ",
+                                  kMaxLadderThresholds, " thresholds"));
     }
     if (thresholds.has_value()) {
       for (const YAML::Node& item : *thresholds) {

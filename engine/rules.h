@@ -40,10 +40,11 @@ enum class SupplementPolicy {
 absl::string_view SupplementPolicyName(SupplementPolicy policy);
 
 // The kind of event an escalation threshold appends when it is reached.
-enum class ThresholdEvent {
-  kDeadlineApproaching,  // "deadline_approaching"
-  kOverdue,              // "overdue"
-  kEscalated,            // "escalated"
+// Stored; never renumber.
+enum class ThresholdEvent : int32_t {
+  kDeadlineApproaching = 0,  // "deadline_approaching"
+  kOverdue = 1,              // "overdue" ("step_overdue" for a step)
+  kEscalated = 2,            // "escalated"
 };
 absl::string_view ThresholdEventName(ThresholdEvent event);
 
@@ -77,10 +78,17 @@ struct EscalationLadder {
 };
 
 // The instant a threshold is reached for a clock that started at `start` and
-// is due at `due`.
-absl::StatusOr<absl::Time> ThresholdTime(const Calendar& calendar,
-                                         const ThresholdPoint& point,
-                                         absl::Time start, absl::Time due);
+// is due at `due`, having been paused for `paused` of working time since
+// `start` (the due time already moved by it). A share counts the working
+// time the clock ran: "50%" is reached when half of the limit is used, the
+// pauses (all before that point) left out.
+absl::StatusOr<absl::Time> ThresholdTime(
+    const Calendar& calendar, const ThresholdPoint& point, absl::Time start,
+    absl::Time due, absl::Duration paused = absl::ZeroDuration());
+
+// A ladder has at most this many thresholds (each dossier remembers which it
+// reached in one bit each).
+inline constexpr size_t kMaxLadderThresholds = 32;
 
 // One step of a procedure's internal process (quy trình nội bộ).
 struct ProcedureStep {

@@ -108,6 +108,65 @@ StepEnd FromProto(const pb::StepEnd& in) {
   return StepEnd{absl::Seconds(in.used_seconds()), in.late()};
 }
 
+absl::StatusOr<ThresholdEvent> ThresholdEventFromStored(int32_t value) {
+  if (value >= static_cast<int32_t>(ThresholdEvent::kDeadlineApproaching) &&
+      value <= static_cast<int32_t>(ThresholdEvent::kEscalated)) {
+    return static_cast<ThresholdEvent>(value);
+  }
+  return absl::DataLossError(absl::StrCat("unknown threshold event ", value));
+}
+
+absl::StatusOr<ThresholdTarget> ThresholdTargetFromStored(int32_t value) {
+  if (value == static_cast<int32_t>(ThresholdTarget::kDossier) ||
+      value == static_cast<int32_t>(ThresholdTarget::kStep)) {
+    return static_cast<ThresholdTarget>(value);
+  }
+  return absl::DataLossError(absl::StrCat("unknown threshold target ", value));
+}
+
+PendingThreshold FromProto(const pb::PendingThreshold& in) {
+  return PendingThreshold{in.index(), FromStoredMicros(in.at_micros())};
+}
+
+void ScheduleToProto(const Schedule& schedule, pb::Schedule& out) {
+  if (schedule.dossier.has_value()) {
+    out.mutable_dossier()->set_index(schedule.dossier->index);
+    out.mutable_dossier()->set_at_micros(ToStoredMicros(schedule.dossier->at));
+  }
+  if (schedule.step.has_value()) {
+    out.mutable_step()->set_index(schedule.step->index);
+    out.mutable_step()->set_at_micros(ToStoredMicros(schedule.step->at));
+  }
+}
+
+Schedule ScheduleFromProto(const pb::Schedule& in) {
+  Schedule schedule;
+  if (in.has_dossier()) schedule.dossier = FromProto(in.dossier());
+  if (in.has_step()) schedule.step = FromProto(in.step());
+  return schedule;
+}
+
+void WatchToProto(const ThresholdWatch& watch, pb::ThresholdWatch& out) {
+  out.set_reached(watch.reached);
+  if (watch.next.has_value()) {
+    out.mutable_next()->set_index(watch.next->index);
+    out.mutable_next()->set_at_micros(ToStoredMicros(watch.next->at));
+  }
+}
+
+ThresholdWatch WatchFromProto(const pb::ThresholdWatch& in) {
+  ThresholdWatch watch;
+  watch.reached = in.reached();
+  if (in.has_next()) watch.next = FromProto(in.next());
+  return watch;
+}
+
+void SetOptionalMicros(const std::optional<absl::Time>& time,
+                       void (pb::DueTimeChangedEvent::*setter)(int64_t),
+                       pb::DueTimeChangedEvent& out) {
+  if (time.has_value()) (out.*setter)(ToStoredMicros(*time));
+}
+
 void BodyToProto(const EventBody& body, pb::EventPayload& payload) {
   std::visit(
       Overloaded{
@@ -190,6 +249,37 @@ void BodyToProto(const EventBody& body, pb::EventPayload& payload) {
               ToProto(*event.ended, *out.mutable_ended());
             }
             out.set_reason(event.reason);
+          },
+          [&](const ThresholdReachedEvent& event) {
+            pb::ThresholdReachedEvent& out =
+                *payload.mutable_threshold_reached();
+            out.set_target(static_cast<int32_t>(event.target));
+            out.set_index(event.index);
+            out.set_ladder(event.ladder);
+            out.set_kind(static_cast<int32_t>(event.kind));
+            out.set_level(event.level);
+            for (const std::string& role : event.notify_roles) {
+              out.add_notify_roles(role);
+            }
+            for (const std::string& unit : event.notify_units) {
+              out.add_notify_units(unit);
+            }
+            out.set_due_at_micros(ToStoredMicros(event.due_at));
+            out.set_deadline_micros(ToStoredMicros(event.deadline));
+            out.set_step_id(event.step_id);
+            out.set_unit(event.unit);
+          },
+          [&](const DueTimeChangedEvent& event) {
+            pb::DueTimeChangedEvent& out = *payload.mutable_due_time_changed();
+            out.set_reason(event.reason);
+            out.set_old_due_at_micros(ToStoredMicros(event.old_due_at));
+            out.set_new_due_at_micros(ToStoredMicros(event.new_due_at));
+            SetOptionalMicros(
+                event.old_step_due_at,
+                &pb::DueTimeChangedEvent::set_old_step_due_at_micros, out);
+            SetOptionalMicros(
+                event.new_step_due_at,
+                &pb::DueTimeChangedEvent::set_new_step_due_at_micros, out);
           },
       },
       body);
@@ -289,6 +379,43 @@ absl::StatusOr<EventBody> BodyFromProto(const pb::EventPayload& payload) {
       event.reason = payload.withdrawn().reason();
       return EventBody(std::move(event));
     }
+    case pb::EventPayload::kThresholdReached: {
+      const pb::ThresholdReachedEvent& in = payload.threshold_reached();
+      ThresholdReachedEvent event;
+      absl::StatusOr<ThresholdTarget> target =
+          ThresholdTargetFromStored(in.target());
+      if (!target.ok()) return target.status();
+      event.target = *target;
+      event.index = in.index();
+      event.ladder = in.ladder();
+      absl::StatusOr<ThresholdEvent> kind = ThresholdEventFromStored(in.kind());
+      if (!kind.ok()) return kind.status();
+      event.kind = *kind;
+      event.level = in.level();
+      event.notify_roles.assign(in.notify_roles().begin(),
+                                in.notify_roles().end());
+      event.notify_units.assign(in.notify_units().begin(),
+                                in.notify_units().end());
+      event.due_at = FromStoredMicros(in.due_at_micros());
+      event.deadline = FromStoredMicros(in.deadline_micros());
+      event.step_id = in.step_id();
+      event.unit = in.unit();
+      return EventBody(std::move(event));
+    }
+    case pb::EventPayload::kDueTimeChanged: {
+      const pb::DueTimeChangedEvent& in = payload.due_time_changed();
+      DueTimeChangedEvent event;
+      event.reason = in.reason();
+      event.old_due_at = FromStoredMicros(in.old_due_at_micros());
+      event.new_due_at = FromStoredMicros(in.new_due_at_micros());
+      if (in.has_old_step_due_at_micros()) {
+        event.old_step_due_at = FromStoredMicros(in.old_step_due_at_micros());
+      }
+      if (in.has_new_step_due_at_micros()) {
+        event.new_step_due_at = FromStoredMicros(in.new_step_due_at_micros());
+      }
+      return EventBody(std::move(event));
+    }
     case pb::EventPayload::BODY_NOT_SET:
       break;
   }
@@ -315,9 +442,13 @@ absl::Time ToStoredPrecision(absl::Time time) {
 }
 
 std::string EncodeEventPayload(const EventBody& body,
-                               absl::string_view request_id) {
+                               absl::string_view request_id,
+                               const std::optional<Schedule>& schedule) {
   pb::EventPayload payload;
   payload.set_request_id(std::string(request_id));
+  if (schedule.has_value()) {
+    ScheduleToProto(*schedule, *payload.mutable_schedule());
+  }
   BodyToProto(body, payload);
   return SerializeMessage(payload);
 }
@@ -329,7 +460,12 @@ absl::StatusOr<DecodedPayload> DecodeEventPayload(absl::string_view bytes) {
   }
   absl::StatusOr<EventBody> body = BodyFromProto(payload);
   if (!body.ok()) return body.status();
-  return DecodedPayload{std::move(*body), payload.request_id()};
+  DecodedPayload decoded{std::move(*body), payload.request_id(),
+                         std::nullopt};
+  if (payload.has_schedule()) {
+    decoded.schedule = ScheduleFromProto(payload.schedule());
+  }
+  return decoded;
 }
 
 std::string EncodeDossierSnapshot(const Dossier& dossier) {
@@ -387,6 +523,13 @@ std::string EncodeDossierSnapshot(const Dossier& dossier) {
   SetOptionalMicros(dossier.closed_at,
                     &pb::DossierSnapshot::set_closed_at_micros, out);
   out.set_closing_reason(dossier.closing_reason);
+  out.set_clock_paused_seconds(ToStoredSeconds(dossier.clock_paused));
+  if (dossier.dossier_watch != ThresholdWatch()) {
+    WatchToProto(dossier.dossier_watch, *out.mutable_dossier_watch());
+  }
+  if (dossier.step_watch != ThresholdWatch()) {
+    WatchToProto(dossier.step_watch, *out.mutable_step_watch());
+  }
   return SerializeMessage(out);
 }
 
@@ -469,6 +612,11 @@ absl::StatusOr<Dossier> DecodeDossierSnapshot(absl::string_view bytes) {
     dossier.closed_at = FromStoredMicros(in.closed_at_micros());
   }
   dossier.closing_reason = in.closing_reason();
+  dossier.clock_paused = absl::Seconds(in.clock_paused_seconds());
+  if (in.has_dossier_watch()) {
+    dossier.dossier_watch = WatchFromProto(in.dossier_watch());
+  }
+  if (in.has_step_watch()) dossier.step_watch = WatchFromProto(in.step_watch());
   return dossier;
 }
 

@@ -10,6 +10,7 @@
 // replay agree to the bit.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "absl/status/statusor.h"
@@ -29,12 +30,14 @@ absl::Time ToStoredPrecision(absl::Time time);
 // The payload column of an event: its body and the request id of the
 // command that appended it. Deterministic: the same input gives the same
 // bytes, which the hash chain covers.
-std::string EncodeEventPayload(const EventBody& body,
-                               absl::string_view request_id);
+std::string EncodeEventPayload(
+    const EventBody& body, absl::string_view request_id,
+    const std::optional<Schedule>& schedule = std::nullopt);
 
 struct DecodedPayload {
   EventBody body;
   std::string request_id;
+  std::optional<Schedule> schedule;
 };
 // DATA_LOSS when the bytes are not a payload this build understands.
 absl::StatusOr<DecodedPayload> DecodeEventPayload(absl::string_view bytes);

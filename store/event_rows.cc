@@ -38,6 +38,7 @@ absl::StatusOr<StoredEvent> StoredEventOfRow(const Statement& row,
   stored.event.actor = std::string(fields.actor);
   stored.event.rule_version = std::string(fields.rule_version);
   stored.event.body = std::move(payload->body);
+  stored.event.schedule = payload->schedule;
   if (EventTypeName(stored.event.body) != fields.type) {
     return absl::DataLossError(absl::StrCat(
         "event ", fields.sequence, ": type column \"", fields.type,

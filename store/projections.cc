@@ -24,10 +24,7 @@ constexpr const char* kStepKind = "step";
 
 // Deadlines are watched only while the clock runs: a paused dossier's due
 // times move on resume, and a resolved or closed one has none left.
-bool ClockRuns(const Dossier& dossier) {
-  return dossier.state == LifecycleState::kReceived ||
-         dossier.state == LifecycleState::kProcessing;
-}
+bool ClockRuns(const Dossier& dossier) { return motcua::ClockRuns(dossier.state); }
 
 std::optional<DeadlineRow> DossierDeadline(const Dossier* dossier) {
   if (dossier == nullptr || !ClockRuns(*dossier)) return std::nullopt;
@@ -112,6 +109,12 @@ absl::StatusOr<std::unique_ptr<Projections>> Projections::Prepare(
        "procedure_code = excluded.procedure_code"},
       {&projections->delete_deadline_,
        "DELETE FROM deadlines WHERE dossier_code = ?1 AND kind = ?2"},
+      {&projections->upsert_threshold_,
+       "INSERT INTO thresholds (dossier_code, target, at, threshold_index) "
+       "VALUES (?1, ?2, ?3, ?4) ON CONFLICT (dossier_code, target) DO UPDATE "
+       "SET at = excluded.at, threshold_index = excluded.threshold_index"},
+      {&projections->delete_threshold_,
+       "DELETE FROM thresholds WHERE dossier_code = ?1 AND target = ?2"},
       {&projections->upsert_control_sheet_,
        "INSERT INTO control_sheet (dossier_code, entry, step_id, unit, "
        "started_at, due_at, ended_at, used_seconds, late, handed_over_by) "
@@ -156,6 +159,9 @@ absl::Status Projections::Update(const StoredEvent& stored,
                                  const Dossier* before, const Dossier& after) {
   if (absl::Status status = UpdateDossier(after); !status.ok()) return status;
   if (absl::Status status = UpdateDeadlines(before, after); !status.ok()) {
+    return status;
+  }
+  if (absl::Status status = UpdateThresholds(before, after); !status.ok()) {
     return status;
   }
   if (absl::Status status = UpdateControlSheet(before, after); !status.ok()) {
@@ -239,6 +245,44 @@ absl::Status Projections::UpdateDeadlines(const Dossier* before,
         .BindText(6, row.agency)
         .BindText(7, row.procedure_code);
     if (absl::Status status = upsert_deadline_.Run(); !status.ok()) {
+      return status;
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Projections::UpdateThresholds(const Dossier* before,
+                                           const Dossier& after) {
+  struct Change {
+    ThresholdTarget target;
+    std::optional<PendingThreshold> old_next;
+    std::optional<PendingThreshold> new_next;
+  };
+  // A watch only has a next threshold while the clock runs (the engine
+  // schedules nothing else), so its `next` alone decides the row.
+  const Change changes[] = {
+      {ThresholdTarget::kDossier,
+       before != nullptr ? before->dossier_watch.next : std::nullopt,
+       after.dossier_watch.next},
+      {ThresholdTarget::kStep,
+       before != nullptr ? before->step_watch.next : std::nullopt,
+       after.step_watch.next},
+  };
+  for (const Change& change : changes) {
+    if (change.old_next == change.new_next) continue;
+    const int64_t target = static_cast<int64_t>(change.target);
+    if (!change.new_next.has_value()) {
+      delete_threshold_.BindText(1, after.code).BindInt(2, target);
+      if (absl::Status status = delete_threshold_.Run(); !status.ok()) {
+        return status;
+      }
+      continue;
+    }
+    upsert_threshold_.BindText(1, after.code)
+        .BindInt(2, target)
+        .BindInt(3, ToStoredMicros(change.new_next->at))
+        .BindInt(4, change.new_next->index);
+    if (absl::Status status = upsert_threshold_.Run(); !status.ok()) {
       return status;
     }
   }

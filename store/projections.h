@@ -2,7 +2,7 @@
 #define MOTCUA_STORE_PROJECTIONS_H_
 
 // The projections of the log: the current-state tables (dossiers, deadlines,
-// control_sheet, counters, requests). One function updates them all for one
+// thresholds, control_sheet, counters, requests, report_deltas). One function updates them all for one
 // event; the live writer and the replay both call it, so that a replay
 // rebuilds them bit for bit.
 
@@ -50,6 +50,7 @@ class Projections {
 
   absl::Status UpdateDossier(const Dossier& after);
   absl::Status UpdateDeadlines(const Dossier* before, const Dossier& after);
+  absl::Status UpdateThresholds(const Dossier* before, const Dossier& after);
   absl::Status UpdateControlSheet(const Dossier* before, const Dossier& after);
   absl::Status UpdateCounters(const Dossier* before, const Dossier& after);
   absl::Status UpdateReport(const StoredEvent& stored, const Dossier* before,
@@ -62,6 +63,8 @@ class Projections {
   Statement select_dossier_;
   Statement upsert_deadline_;
   Statement delete_deadline_;
+  Statement upsert_threshold_;
+  Statement delete_threshold_;
   Statement upsert_control_sheet_;
   Statement increment_counter_;
   Statement decrement_counter_;

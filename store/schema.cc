@@ -128,6 +128,20 @@ CREATE TABLE report_deltas (
 ) WITHOUT ROWID;
 CREATE INDEX report_deltas_by_day ON report_deltas (day);
 )sql"},
+    {4, R"sql(
+-- The escalation thresholds each dossier waits for next: the dossier's and
+-- its open step's, while the clock runs. The deadline scheduler reads it by
+-- time, a window at a time; firing a threshold moves or removes the row in
+-- the transaction that appends its event.
+CREATE TABLE thresholds (
+  dossier_code TEXT NOT NULL,
+  target INTEGER NOT NULL,            -- engine ThresholdTarget
+  at INTEGER NOT NULL,                -- when it is reached
+  threshold_index INTEGER NOT NULL,   -- its position in the ladder
+  PRIMARY KEY (dossier_code, target)
+) WITHOUT ROWID;
+CREATE INDEX thresholds_by_time ON thresholds (at, dossier_code);
+)sql"},
 };
 
 absl::StatusOr<int64_t> ReadSchemaVersion(Database& database) {
@@ -247,6 +261,7 @@ const std::vector<ProjectionTable>& ProjectionTables() {
       {"counters", "agency, procedure_code, unit, state"},
       {"requests", "request_id"},
       {"report_deltas", "agency, procedure_code, field, day, measure"},
+      {"thresholds", "dossier_code, target"},
   };
   return kTables;
 }

@@ -439,7 +439,7 @@ absl::Status SqliteEventStore::AppendEvents(const CommandRequest& request,
   const int64_t recorded_at = ToStoredMicros(now);
   for (Event& event : events) {
     const std::string payload =
-        EncodeEventPayload(event.body, request.request_id);
+        EncodeEventPayload(event.body, request.request_id, event.schedule);
     // Apply what is stored, not the engine's original: the two differ below
     // storage precision, and a replay only ever sees the stored one.
     absl::StatusOr<DecodedPayload> decoded = DecodeEventPayload(payload);
@@ -449,6 +449,7 @@ absl::Status SqliteEventStore::AppendEvents(const CommandRequest& request,
           " does not survive encoding: ", decoded.status().message()));
     }
     event.body = std::move(decoded->body);
+    event.schedule = std::move(decoded->schedule);
     event.occurred_at = ToStoredPrecision(event.occurred_at);
 
     StoredEvent stored;

@@ -64,6 +64,8 @@ static_assert(IsActionOf<Operation::kResolve, ResolveAction>());
 static_assert(IsActionOf<Operation::kReturnResult, ReturnResultAction>());
 static_assert(IsActionOf<Operation::kReject, RejectAction>());
 static_assert(IsActionOf<Operation::kWithdraw, WithdrawAction>());
+static_assert(IsActionOf<Operation::kReachThresholds, ReachThresholdsAction>());
+static_assert(IsActionOf<Operation::kRecomputeDue, RecomputeDueAction>());
 
 constexpr uint32_t Bit(Operation operation) {
   return uint32_t{1} << static_cast<int>(operation);
@@ -90,7 +92,12 @@ constexpr uint32_t kLifecycleActions =
     Bit(Operation::kResolve) | Bit(Operation::kReturnResult) |
     Bit(Operation::kReject) | Bit(Operation::kWithdraw);
 
-constexpr uint32_t kEverything = (uint32_t{1} << kOperationCount) - 1;
+// The engine's own commands: no caller may send them.
+constexpr uint32_t kInternal =
+    Bit(Operation::kReachThresholds) | Bit(Operation::kRecomputeDue);
+
+constexpr uint32_t kEverything =
+    ((uint32_t{1} << kOperationCount) - 1) & ~kInternal;
 
 // Indexed by Role.
 constexpr uint32_t kAllowed[] = {

@@ -90,6 +90,8 @@ enum class Operation {
   kReturnResult,
   kReject,
   kWithdraw,
+  kReachThresholds,  // internal: the deadline scheduler only, no role
+  kRecomputeDue,     // internal: after a rules reload, no role
   kReadDossier,   // Get
   kListDossiers,  // List, WatchEvents
   kSupervise,     // ListOverdue, ListDueSoon, Report

@@ -95,6 +95,35 @@ std::string DescribeEvent(const Event& event, absl::TimeZone zone) {
           [&](const WithdrawnEvent& e) {
             return absl::StrCat("withdrawn: ", e.reason, StepEndText(e.ended));
           },
+          [&](const ThresholdReachedEvent& e) {
+            std::string text = absl::StrCat(
+                EventTypeName(event.body), " (",
+                e.target == ThresholdTarget::kStep
+                    ? absl::StrCat("step ", e.step_id.empty() ? "-" : e.step_id)
+                    : std::string("dossier"),
+                ", level ", e.level, ") at ", time(e.due_at), " against due ",
+                time(e.deadline));
+            if (!e.unit.empty()) absl::StrAppend(&text, "; held by ", e.unit);
+            std::vector<std::string> notified = e.notify_roles;
+            notified.insert(notified.end(), e.notify_units.begin(),
+                            e.notify_units.end());
+            if (!notified.empty()) {
+              absl::StrAppend(&text, "; notify ", absl::StrJoin(notified, ", "));
+            }
+            return text;
+          },
+          [&](const DueTimeChangedEvent& e) {
+            std::string text = absl::StrCat("due time changed from ",
+                                            time(e.old_due_at), " to ",
+                                            time(e.new_due_at));
+            if (e.old_step_due_at.has_value() &&
+                e.new_step_due_at.has_value()) {
+              absl::StrAppend(&text, "; step due from ",
+                              time(*e.old_step_due_at), " to ",
+                              time(*e.new_step_due_at));
+            }
+            return absl::StrCat(text, ": ", e.reason);
+          },
       },
       event.body);
 }

@@ -357,6 +357,8 @@ constexpr PolicyRow kPolicy[] = {
     {Operation::kReturnResult, "xx..x"},
     {Operation::kReject, ".x..x"},
     {Operation::kWithdraw, "xx..x"},
+    {Operation::kReachThresholds, "....."},
+    {Operation::kRecomputeDue, "....."},
     {Operation::kReadDossier, "xxxxx"},
     {Operation::kListDossiers, "xxxxx"},
     {Operation::kSupervise, "..xxx"},

@@ -62,6 +62,26 @@ std::vector<EventBody> EveryEventType() {
   WithdrawnEvent withdrawn;
   withdrawn.reason = "applicant asked";  // no open step
 
+  ThresholdReachedEvent reached;
+  reached.target = ThresholdTarget::kStep;
+  reached.index = 2;
+  reached.ladder = "standard";
+  reached.kind = ThresholdEvent::kOverdue;
+  reached.level = 1;
+  reached.notify_roles = {"officer", "unit_head"};
+  reached.notify_units = {"van-phong-ubnd"};
+  reached.due_at = At(1757700000000000);
+  reached.deadline = At(1757700000000000);
+  reached.step_id = "appraisal";
+  reached.unit = "phong-tu-phap";
+
+  DueTimeChangedEvent changed;
+  changed.reason = "calendar vn-public-sector changed";
+  changed.old_due_at = At(1757800000000000);
+  changed.new_due_at = At(1757900000000000);
+  changed.old_step_due_at = At(1757810000000000);
+  changed.new_step_due_at = At(1757910000000000);
+
   return {
       received,
       handed,
@@ -74,6 +94,8 @@ std::vector<EventBody> EveryEventType() {
       ResultReturnedEvent{},
       rejected,
       withdrawn,
+      reached,
+      changed,
   };
 }
 
@@ -93,6 +115,25 @@ TEST(EventCodecTest, EveryEventTypeSurvivesTheRoundTrip) {
     // Every field is covered: the decoded body encodes to the same bytes.
     EXPECT_EQ(EncodeEventPayload(decoded->body, "request-7"), bytes);
   }
+}
+
+TEST(EventCodecTest, ScheduleSurvivesTheRoundTrip) {
+  const Schedule schedule{PendingThreshold{3, At(1757000000000000)},
+                          PendingThreshold{0, At(1756000000000000)}};
+  const std::string bytes =
+      EncodeEventPayload(EveryEventType()[1], "", schedule);
+  absl::StatusOr<DecodedPayload> decoded = DecodeEventPayload(bytes);
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->schedule, schedule);
+
+  // An empty schedule (nothing left to reach) is not an absent one.
+  decoded = DecodeEventPayload(EncodeEventPayload(EveryEventType()[1], "",
+                                                  Schedule{}));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->schedule, Schedule{});
+  decoded = DecodeEventPayload(EncodeEventPayload(EveryEventType()[1], ""));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_FALSE(decoded->schedule.has_value());
 }
 
 TEST(EventCodecTest, DecodedFieldsEqualTheOriginals) {
@@ -201,6 +242,9 @@ Dossier FullDossier() {
   dossier.returned_at = At(7000000);
   dossier.closed_at = At(8000000);
   dossier.closing_reason = "why";
+  dossier.clock_paused = absl::Seconds(90);
+  dossier.dossier_watch = ThresholdWatch{0b1011, PendingThreshold{2, At(9000000)}};
+  dossier.step_watch = ThresholdWatch{0b1, std::nullopt};
   return dossier;
 }
 

@@ -1,0 +1,47 @@
+#ifndef MOTCUA_ENGINE_ESCALATION_H_
+#define MOTCUA_ENGINE_ESCALATION_H_
+
+// Escalation ladders as they run against a dossier's deadlines: when each
+// threshold is reached, and which one a dossier waits for next.
+
+#include <optional>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "engine/calendar.h"
+#include "engine/dossier.h"
+#include "engine/lifecycle.h"
+#include "engine/rules.h"
+
+namespace motcua {
+
+// The deadline a ladder runs against.
+struct WatchedDeadline {
+  absl::Time start;        // where the clock counts from
+  absl::Time due;          // the due time: shares count up to it
+  absl::Time relative_to;  // what "due ± offset" counts from
+  absl::Duration paused = absl::ZeroDuration();  // paused since `start`
+};
+
+// The dossier's deadline (an apology's appointment replaces the due time
+// for the thresholds relative to it; shares keep counting to the legal due
+// time) or its open step's. Nullopt while the clock does not run, or for a
+// step when none is open.
+std::optional<WatchedDeadline> WatchedDeadlineOf(const Dossier& dossier,
+                                                 ThresholdTarget target);
+
+// When `threshold` is reached against `deadline`.
+absl::StatusOr<absl::Time> ThresholdInstant(
+    const Calendar& calendar, const EscalationThreshold& threshold,
+    const WatchedDeadline& deadline);
+
+// The next threshold of `ladder` each watch of `dossier` waits for: the
+// earliest not yet reached (ties go to the first in the ladder). A threshold
+// whose instant the calendar cannot compute (beyond its covered days) is
+// left out until the calendar covers it.
+Schedule ComputeSchedule(const Dossier& dossier, const EscalationLadder& ladder,
+                         const Calendar& calendar);
+
+}  // namespace motcua
+
+#endif  // MOTCUA_ENGINE_ESCALATION_H_
