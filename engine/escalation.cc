@@ -1,5 +1,10 @@
 #include "engine/escalation.h"
 
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
 namespace motcua {
 namespace {
 
@@ -63,6 +68,66 @@ Schedule ComputeSchedule(const Dossier& dossier, const EscalationLadder& ladder,
   return Schedule{
       NextOf(dossier, ThresholdTarget::kDossier, ladder, calendar),
       NextOf(dossier, ThresholdTarget::kStep, ladder, calendar)};
+}
+
+namespace {
+
+// The first local day on which two calendars of the same name differ.
+std::optional<absl::CivilDay> FirstDifferingDay(const Calendar& a,
+                                                const Calendar& b) {
+  const absl::CivilDay first =
+      std::min(a.spec().first_day, b.spec().first_day);
+  const absl::CivilDay last = std::max(a.spec().last_day, b.spec().last_day);
+  for (absl::CivilDay day = first; day <= last; ++day) {
+    if (a.Covers(day) != b.Covers(day)) return day;
+    const absl::Span<const WorkingPeriod> pa = a.PeriodsOf(day);
+    const absl::Span<const WorkingPeriod> pb = b.PeriodsOf(day);
+    if (!std::equal(pa.begin(), pa.end(), pb.begin(), pb.end())) return day;
+  }
+  return std::nullopt;
+}
+
+bool SameThreshold(const EscalationThreshold& a, const EscalationThreshold& b) {
+  return a.at.ToString() == b.at.ToString() && a.event == b.event &&
+         a.level == b.level && a.notify_roles == b.notify_roles &&
+         a.notify_units == b.notify_units;
+}
+
+bool SameLadder(const EscalationLadder& a, const EscalationLadder& b) {
+  return std::equal(a.thresholds.begin(), a.thresholds.end(),
+                    b.thresholds.begin(), b.thresholds.end(), SameThreshold);
+}
+
+}  // namespace
+
+RuleChange CompareRules(const RuleSet& before, const RuleSet& after) {
+  RuleChange change;
+  std::vector<std::string> reasons;
+  for (const auto& [name, calendar] : after.calendars()) {
+    const Calendar* old_calendar = before.FindCalendar(name);
+    if (old_calendar == nullptr) continue;  // new: no dossier uses it yet
+    if (old_calendar->spec().utc_offset_seconds !=
+        calendar.spec().utc_offset_seconds) {
+      change.from = absl::InfinitePast();
+      reasons.push_back(absl::StrCat("calendar ", name, " changed its offset"));
+      continue;
+    }
+    std::optional<absl::CivilDay> day =
+        FirstDifferingDay(*old_calendar, calendar);
+    if (!day.has_value()) continue;
+    change.from = std::min(
+        change.from, calendar.FromLocal(absl::CivilSecond(*day)));
+    reasons.push_back(absl::StrCat("calendar ", name, " changed from ",
+                                   absl::FormatCivilTime(*day)));
+  }
+  for (const auto& [name, ladder] : after.ladders()) {
+    const EscalationLadder* old_ladder = before.FindLadder(name);
+    if (old_ladder == nullptr || SameLadder(*old_ladder, ladder)) continue;
+    change.from = absl::InfinitePast();
+    reasons.push_back(absl::StrCat("escalation ladder ", name, " changed"));
+  }
+  change.reason = absl::StrJoin(reasons, "; ");
+  return change;
 }
 
 }  // namespace motcua

@@ -5,6 +5,7 @@
 // threshold is reached, and which one a dossier waits for next.
 
 #include <optional>
+#include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -41,6 +42,19 @@ absl::StatusOr<absl::Time> ThresholdInstant(
 // left out until the calendar covers it.
 Schedule ComputeSchedule(const Dossier& dossier, const EscalationLadder& ladder,
                          const Calendar& calendar);
+
+// What a change of the rules means for open dossiers' due times and
+// schedules: from which instant on they may differ, and why.
+struct RuleChange {
+  absl::Time from = absl::InfiniteFuture();  // nothing differs
+  std::string reason;
+  bool affects_dossiers() const { return from != absl::InfiniteFuture(); }
+};
+
+// Compares every calendar (the first local day whose working periods
+// differ, or that only one of them covers) and every escalation ladder (an
+// edited ladder changes schedules from any time) of `before` and `after`.
+RuleChange CompareRules(const RuleSet& before, const RuleSet& after);
 
 }  // namespace motcua
 

@@ -109,6 +109,21 @@ struct DeadlineQuery {
   int limit = 100;
 };
 
+// An escalation threshold a dossier waits for (the `thresholds` projection).
+struct ScheduledThreshold {
+  std::string dossier_code;
+  ThresholdTarget target = ThresholdTarget::kDossier;
+  absl::Time at;
+  int index = 0;  // the threshold's position in the ladder
+};
+
+// Where a page of thresholds ends: the next page starts after it.
+struct ThresholdCursor {
+  absl::Time at;
+  std::string dossier_code;
+  ThresholdTarget target = ThresholdTarget::kDossier;
+};
+
 // How many pending deadlines of one agency fall before an instant.
 struct AgencyCount {
   std::string agency;
@@ -191,6 +206,12 @@ class EventStore {
       int limit) = 0;
   virtual absl::StatusOr<std::vector<Deadline>> ListDeadlines(
       const DeadlineQuery& query) = 0;
+  // Pending thresholds with from <= at < before, after `after`, in (at,
+  // dossier_code, target) order, at most `limit`: a range of the index by
+  // time.
+  virtual absl::StatusOr<std::vector<ScheduledThreshold>> ListThresholds(
+      absl::Time from, absl::Time before,
+      const std::optional<ThresholdCursor>& after, int limit) = 0;
   // Pending deadlines of `kind` due before `due_before`, per agency.
   virtual absl::StatusOr<std::vector<AgencyCount>> CountDeadlinesByAgency(
       DeadlineKind kind, absl::Time due_before) = 0;

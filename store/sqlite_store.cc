@@ -686,6 +686,45 @@ absl::StatusOr<std::vector<Deadline>> SqliteEventStore::ListDeadlines(
   return deadlines;
 }
 
+absl::StatusOr<std::vector<ScheduledThreshold>>
+SqliteEventStore::ListThresholds(absl::Time from, absl::Time before,
+                                 const std::optional<ThresholdCursor>& after,
+                                 int limit) {
+  if (limit <= 0) return std::vector<ScheduledThreshold>();
+  std::string sql =
+      "SELECT dossier_code, target, at, threshold_index FROM thresholds "
+      "INDEXED BY thresholds_by_time WHERE at >= ?1 AND at < ?2";
+  if (after.has_value()) {
+    absl::StrAppend(&sql, " AND (at, dossier_code, target) > (?3, ?4, ?5)");
+  }
+  absl::StrAppend(&sql, " ORDER BY at, dossier_code, target LIMIT ?6");
+
+  absl::MutexLock lock(&read_mu_);
+  absl::StatusOr<Statement*> statement = ReaderStatement(sql);
+  if (!statement.ok()) return statement.status();
+  Statement& select = **statement;
+  select.BindInt(1, ToStoredMicros(from))
+      .BindInt(2, ToStoredMicros(before))
+      .BindInt(6, limit);
+  if (after.has_value()) {
+    select.BindInt(3, ToStoredMicros(after->at))
+        .BindText(4, after->dossier_code)
+        .BindInt(5, static_cast<int64_t>(after->target));
+  }
+  std::vector<ScheduledThreshold> thresholds;
+  absl::Status status = select.ForEachRow([&] {
+    ScheduledThreshold& threshold = thresholds.emplace_back();
+    threshold.dossier_code = std::string(select.ColumnText(0));
+    threshold.target = select.ColumnInt(1) == 0 ? ThresholdTarget::kDossier
+                                                : ThresholdTarget::kStep;
+    threshold.at = FromStoredMicros(select.ColumnInt(2));
+    threshold.index = static_cast<int>(select.ColumnInt(3));
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  return thresholds;
+}
+
 absl::StatusOr<std::vector<AgencyCount>>
 SqliteEventStore::CountDeadlinesByAgency(DeadlineKind kind,
                                          absl::Time due_before) {

@@ -57,6 +57,9 @@ class SqliteEventStore final : public EventStore {
       int limit) override;
   absl::StatusOr<std::vector<Deadline>> ListDeadlines(
       const DeadlineQuery& query) override;
+  absl::StatusOr<std::vector<ScheduledThreshold>> ListThresholds(
+      absl::Time from, absl::Time before,
+      const std::optional<ThresholdCursor>& after, int limit) override;
   absl::StatusOr<std::vector<AgencyCount>> CountDeadlinesByAgency(
       DeadlineKind kind, absl::Time due_before) override;
   absl::StatusOr<std::vector<ReportRow>> Report(

@@ -247,7 +247,7 @@ class ConfigReader {
         "listen",        "data_dir",     "rules_dir",
         "tokens_file",   "durability",   "tls",
         "log_level",     "writer_queue", "max_message_bytes",
-        "metrics_listen", "webhooks"};
+        "metrics_listen", "webhooks",   "deadline_scheduler"};
     for (const auto& pair : root) {
       const std::string key = pair.first.Scalar();
       const YAML::Node& value = pair.second;
@@ -282,12 +282,26 @@ class ConfigReader {
         ReadString(key, value, config.metrics_listen);
       } else if (key == "webhooks") {
         ReadWebhooks(value, config.webhooks);
+      } else if (key == "deadline_scheduler") {
+        ReadFlag(key, pair.first, value, config.deadline_scheduler);
       } else {
         Error(pair.first.Mark(),
               absl::StrCat("unknown key \"", key, "\"; expected one of ",
                            absl::StrJoin(kKeys, ", ")));
       }
     }
+  }
+
+  // true or false. `key` names it in the message; `key_node` places it.
+  void ReadFlag(const std::string& key, const YAML::Node& key_node,
+                const YAML::Node& value, bool& flag) {
+    bool read = false;
+    if (!value.IsScalar() || !YAML::convert<bool>::decode(value, read)) {
+      Error(ValueMark(key_node, value),
+            absl::StrCat(key, " must be true or false"));
+      return;
+    }
+    flag = read;
   }
 
   void ReadTls(const YAML::Node& value, ServerConfig::Tls& tls) {
@@ -310,13 +324,7 @@ class ConfigReader {
       } else if (name == "client_ca_file") {
         ReadString(key, item, tls.client_ca_file);
       } else if (name == "require_client_cert") {
-        bool flag = false;
-        if (!item.IsScalar() || !YAML::convert<bool>::decode(item, flag)) {
-          Error(ValueMark(pair.first, item),
-                absl::StrCat(key, " must be true or false"));
-        } else {
-          tls.require_client_cert = flag;
-        }
+        ReadFlag(key, pair.first, item, tls.require_client_cert);
       } else {
         Error(pair.first.Mark(),
               absl::StrCat("unknown key \"", key,

@@ -54,6 +54,11 @@ struct ServerConfig {
   int max_message_bytes = 4 * 1024 * 1024;
   // Prometheus metrics over HTTP, "host:port". Empty: off.
   std::string metrics_listen;
+  // Whether this process watches deadlines (services/scheduler): records
+  // escalation thresholds as they fall due and recomputes due times after
+  // a calendar change. Off only where another process does (or in tests
+  // that drive the scheduler by hand).
+  bool deadline_scheduler = true;
   // Where events are POSTed as JSON (services/webhooks), each with its own
   // durable position in <data_dir>/webhooks/<name>.position.
   struct Webhook {

@@ -8,7 +8,7 @@ namespace motcua::metrics {
 void LatencyHistogram::Observe(absl::Duration latency) {
   const double seconds = absl::ToDoubleSeconds(latency);
   size_t bucket = 0;
-  while (bucket < kBounds.size() && seconds > kBounds[bucket]) ++bucket;
+  while (bucket < bounds_.size() && seconds > bounds_[bucket]) ++bucket;
   buckets_[bucket].fetch_add(1, std::memory_order_relaxed);
   count_.fetch_add(1, std::memory_order_relaxed);
   sum_micros_.fetch_add(
@@ -20,12 +20,12 @@ void LatencyHistogram::Render(const std::string& name, const std::string& help,
                               std::string& out) const {
   AppendHeader(name, help, "histogram", out);
   uint64_t cumulative = 0;
-  for (size_t i = 0; i < kBounds.size(); ++i) {
+  for (size_t i = 0; i < bounds_.size(); ++i) {
     cumulative += buckets_[i].load(std::memory_order_relaxed);
-    AppendSample(name + "_bucket", absl::StrFormat("le=\"%g\"", kBounds[i]),
+    AppendSample(name + "_bucket", absl::StrFormat("le=\"%g\"", bounds_[i]),
                  static_cast<double>(cumulative), out);
   }
-  cumulative += buckets_[kBounds.size()].load(std::memory_order_relaxed);
+  cumulative += buckets_[bounds_.size()].load(std::memory_order_relaxed);
   AppendSample(name + "_bucket", "le=\"+Inf\"", static_cast<double>(cumulative),
                out);
   AppendSample(name + "_sum", "",

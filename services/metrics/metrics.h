@@ -11,13 +11,21 @@
 
 namespace motcua::metrics {
 
-// A latency histogram with fixed buckets, updated without locks.
+// A histogram of durations with fixed buckets, updated without locks.
 class LatencyHistogram {
  public:
-  // Upper bounds of the buckets, in seconds (Prometheus `le`).
-  static constexpr std::array<double, 12> kBounds = {
+  // Upper bounds of the buckets, in seconds (Prometheus `le`), ascending.
+  using Bounds = std::array<double, 12>;
+  // For command latencies: half a millisecond to five seconds.
+  static constexpr Bounds kCommandBounds = {
       0.0005, 0.001, 0.002, 0.005, 0.01, 0.02,
       0.05,   0.1,   0.2,   0.5,   1.0,  5.0};
+  // For the deadline scheduler's lag: a second to a day (after downtime).
+  static constexpr Bounds kLagBounds = {0.01, 0.1, 0.5,  1,     5,     30,
+                                        60,   300, 1800, 3600, 21600, 86400};
+
+  explicit LatencyHistogram(const Bounds& bounds = kCommandBounds)
+      : bounds_(bounds) {}
 
   void Observe(absl::Duration latency);
   // Appends the Prometheus text of the histogram named `name`.
@@ -25,7 +33,8 @@ class LatencyHistogram {
               std::string& out) const;
 
  private:
-  std::array<std::atomic<uint64_t>, kBounds.size() + 1> buckets_{};
+  const Bounds bounds_;
+  std::array<std::atomic<uint64_t>, std::tuple_size_v<Bounds> + 1> buckets_{};
   std::atomic<uint64_t> count_{0};
   std::atomic<uint64_t> sum_micros_{0};
 };
@@ -38,6 +47,12 @@ struct ServerMetrics {
   std::atomic<uint64_t> commands_rejected_queue_full{0};
   LatencyHistogram command_latency;  // from arrival to the answer
   std::atomic<int64_t> watch_subscribers{0};
+  // The deadline scheduler: thresholds recorded, from due to recorded.
+  std::atomic<uint64_t> thresholds_reached{0};
+  std::atomic<uint64_t> scheduler_failures{0};
+  LatencyHistogram scheduler_lag{LatencyHistogram::kLagBounds};
+  // Dossiers whose due times were recomputed after a rules change.
+  std::atomic<uint64_t> due_times_changed{0};
 };
 
 // Appends a sample line `name{labels} value` in Prometheus text format;

@@ -100,12 +100,11 @@ grpc::ServerUnaryReactor* AdminService::ReloadRules(
   const ServiceContext* context = &context_;
   const bool posted = context_.slow_reads->Post([context, reactor, reply] {
     absl::StatusOr<RulesHolder::ReloadOutcome> reloaded =
-        context->rules->Reload();
+        context->reload_rules();
     if (!reloaded.ok()) {
       reactor->Finish(api::ToGrpcStatus(reloaded.status()));
       return;
     }
-    if (reloaded->changed) context->store->SetRules(reloaded->rules);
     reply->set_version(reloaded->rules->version());
     reply->set_changed(reloaded->changed);
     reactor->Finish(grpc::Status::OK);

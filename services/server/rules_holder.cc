@@ -43,6 +43,7 @@ absl::StatusOr<RulesHolder::ReloadOutcome> RulesHolder::Reload() {
   if (!loaded.ok()) return loaded.status();
   absl::MutexLock lock(&mu_);
   ReloadOutcome outcome;
+  outcome.previous = rules_;
   outcome.changed = rules_->version() != (*loaded)->version();
   if (outcome.changed) rules_ = *std::move(loaded);
   outcome.rules = rules_;

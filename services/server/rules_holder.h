@@ -26,7 +26,8 @@ class RulesHolder {
   const std::string& directory() const { return directory_; }
 
   struct ReloadOutcome {
-    std::shared_ptr<const RuleSet> rules;  // in force after the reload
+    std::shared_ptr<const RuleSet> rules;     // in force after the reload
+    std::shared_ptr<const RuleSet> previous;  // in force before it
     bool changed = false;
   };
   // Reads the directory again. A rule set with any error is refused with

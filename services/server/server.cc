@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "absl/strings/str_cat.h"
+#include "engine/escalation.h"
 
 namespace motcua::server {
 namespace {
@@ -153,6 +154,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   context.slow_reads = server->slow_reads_.get();
   context.database_path = server->database_path_;
   context.metrics = &server->metrics_;
+  Server* raw_server = server.get();
+  context.reload_rules = [raw_server] { return raw_server->ReloadRules(); };
   server->dossiers_ = std::make_unique<DossiersService>(context);
   server->supervision_ = std::make_unique<SupervisionService>(context);
   server->audit_ = std::make_unique<AuditService>(context);
@@ -179,6 +182,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   }
   server->grpc_server_->GetHealthCheckService()->SetServingStatus(true);
   server->serving_ = true;
+  if (config.deadline_scheduler) {
+    // Its first pass records what fell due while the server was down.
+    server->scheduler_ = std::make_unique<scheduler::DeadlineScheduler>(
+        *server->store_, *clock, server->metrics_);
+    server->scheduler_->Start();
+  }
   if (!config.metrics_listen.empty()) {
     Server* raw = server.get();
     absl::StatusOr<std::unique_ptr<metrics::HttpEndpoint>> endpoint =
@@ -198,7 +207,14 @@ Server::~Server() { Shutdown(); }
 
 absl::StatusOr<RulesHolder::ReloadOutcome> Server::ReloadRules() {
   absl::StatusOr<RulesHolder::ReloadOutcome> reloaded = rules_->Reload();
-  if (reloaded.ok() && reloaded->changed) store_->SetRules(reloaded->rules);
+  if (!reloaded.ok() || !reloaded->changed) return reloaded;
+  store_->SetRules(reloaded->rules);
+  const RuleChange change =
+      CompareRules(*reloaded->previous, *reloaded->rules);
+  if (change.affects_dossiers()) {
+    spdlog::info("rules reloaded: {}; recomputing due times", change.reason);
+    if (scheduler_ != nullptr) scheduler_->RulesChanged(change);
+  }
   return reloaded;
 }
 
@@ -267,6 +283,27 @@ std::string Server::RenderMetrics() {
                "counter", out);
   AppendSample("motcua_appended_events_total", "",
                static_cast<double>(writer.events), out);
+  AppendHeader("motcua_thresholds_reached_total",
+               "Escalation thresholds the deadline scheduler recorded.",
+               "counter", out);
+  AppendSample("motcua_thresholds_reached_total", "",
+               static_cast<double>(metrics_.thresholds_reached.load()), out);
+  metrics_.scheduler_lag.Render(
+      "motcua_scheduler_lag_seconds",
+      "From the instant a threshold fell due to the instant it was recorded "
+      "(hours after a downtime).",
+      out);
+  AppendHeader("motcua_scheduler_failures_total",
+               "Deadline scheduler commands that were refused or not "
+               "committed (retried at its next pass).",
+               "counter", out);
+  AppendSample("motcua_scheduler_failures_total", "",
+               static_cast<double>(metrics_.scheduler_failures.load()), out);
+  AppendHeader("motcua_due_times_changed_total",
+               "Due-time-changed events recorded after rules changed.",
+               "counter", out);
+  AppendSample("motcua_due_times_changed_total", "",
+               static_cast<double>(metrics_.due_times_changed.load()), out);
   AppendHeader("motcua_watch_subscribers", "Open WatchEvents streams.",
                "gauge", out);
   AppendSample("motcua_watch_subscribers", "",
@@ -319,6 +356,8 @@ void Server::Shutdown() {
     grpc_server_->Wait();
   }
   if (slow_reads_ != nullptr) slow_reads_->Stop();
+  // Its commands in flight commit before the writer closes.
+  if (scheduler_ != nullptr) scheduler_->Stop();
   metrics_endpoint_.reset();
   if (store_ != nullptr) {
     store_->SetCommitObserver(nullptr);

@@ -13,6 +13,7 @@
 #include "services/config/server_config.h"
 #include "services/metrics/http_endpoint.h"
 #include "services/metrics/metrics.h"
+#include "services/scheduler/scheduler.h"
 #include "services/server/event_hub.h"
 #include "services/server/rules_holder.h"
 #include "services/server/service_context.h"
@@ -53,8 +54,14 @@ class Server {
   std::string RenderMetrics();
 
   // Reads the rules directory again (SIGHUP, the ReloadRules RPC). A rule
-  // set with any error is refused and the running one stays.
+  // set with any error is refused and the running one stays. When a
+  // calendar or an escalation ladder changed, the deadline scheduler
+  // recomputes the due times of the open dossiers it can touch.
   absl::StatusOr<RulesHolder::ReloadOutcome> ReloadRules();
+
+  // The deadline scheduler (null when config.deadline_scheduler is false).
+  // Tests run its passes by hand: FireDue() at the clock's now.
+  scheduler::DeadlineScheduler* scheduler() { return scheduler_.get(); }
 
   // Stops accepting calls, ends event streams with the position to resume
   // from, stops the webhooks (a batch not yet acknowledged is sent again
@@ -78,6 +85,7 @@ class Server {
   std::unique_ptr<webhooks::Dispatcher> webhooks_;
   std::unique_ptr<TaskRunner> slow_reads_;
   metrics::ServerMetrics metrics_;
+  std::unique_ptr<scheduler::DeadlineScheduler> scheduler_;
   std::atomic<bool> serving_{false};
   ServiceContext context_;
   std::unique_ptr<DossiersService> dossiers_;

@@ -1,6 +1,7 @@
 #ifndef MOTCUA_SERVICES_SERVER_SERVICE_CONTEXT_H_
 #define MOTCUA_SERVICES_SERVER_SERVICE_CONTEXT_H_
 
+#include <functional>
 #include <string>
 
 #include <grpcpp/grpcpp.h>
@@ -29,6 +30,9 @@ struct ServiceContext {
   TaskRunner* slow_reads = nullptr;
   std::string database_path;
   metrics::ServerMetrics* metrics = nullptr;
+  // Reads the rules directory again and puts a changed set in force
+  // everywhere (Server::ReloadRules).
+  std::function<absl::StatusOr<RulesHolder::ReloadOutcome>()> reload_rules;
 };
 
 // The caller, from the `authorization` metadata. UNAUTHENTICATED when
