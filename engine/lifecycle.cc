@@ -406,9 +406,12 @@ Schedule StoredSchedule(const Dossier& dossier) {
   return Schedule{dossier.dossier_watch.next, dossier.step_watch.next};
 }
 
+// Appends an event for each threshold due at `now`. With
+// `record_schedule_change`, when none is due but the rules moved the next
+// ones, records the new schedule.
 absl::StatusOr<std::vector<Event>> DecideReachThresholds(
     const Dossier& dossier, const Command& command, const RuleSet& rules,
-    absl::Time now) {
+    absl::Time now, bool record_schedule_change) {
   std::vector<Event> events;
   if (!ClockRuns(dossier.state)) return events;  // cancelled by a pause or end
   absl::StatusOr<Pinned> pinned = PinnedRules(dossier, rules);
@@ -445,7 +448,7 @@ absl::StatusOr<std::vector<Event>> DecideReachThresholds(
     if (absl::Status status = Apply(state, event); !status.ok()) return status;
     events.push_back(std::move(event));
   }
-  if (events.empty() &&
+  if (record_schedule_change && events.empty() &&
       ComputeSchedule(dossier, ladder, calendar) != StoredSchedule(dossier)) {
     // Nothing is due, but the rules moved what comes next (an edited
     // ladder): record the new schedule, the due times unchanged.
@@ -517,6 +520,41 @@ absl::StatusOr<std::vector<Event>> DecideRecomputeDue(
   }
   events.push_back(std::move(event));
   return events;
+}
+
+absl::StatusOr<std::vector<Event>> DecideExisting(const Dossier& dossier,
+                                                  const Command& command,
+                                                  const RuleSet& rules,
+                                                  absl::Time now);
+
+// A caller's command first records the thresholds that fell due before it
+// and were not yet recorded (the scheduler runs a little behind, or was
+// down): a hand-over after the step's due time leaves the step's overdue
+// event, naming the unit that held it, before the hand-over; a pause never
+// moves a threshold that was already reached.
+absl::StatusOr<std::vector<Event>> DecideAfterDueThresholds(
+    const Dossier& dossier, const Command& command, const RuleSet& rules,
+    absl::Time now) {
+  if (std::holds_alternative<ReachThresholdsAction>(command.action) ||
+      std::holds_alternative<RecomputeDueAction>(command.action)) {
+    return DecideExisting(dossier, command, rules, now);
+  }
+  Command reach{command.dossier_code, ReachThresholdsAction{},
+                std::string(kSchedulerActor)};
+  absl::StatusOr<std::vector<Event>> reached = DecideReachThresholds(
+      dossier, reach, rules, now, /*record_schedule_change=*/false);
+  if (!reached.ok() || reached->empty()) {
+    return DecideExisting(dossier, command, rules, now);
+  }
+  Dossier state = dossier;
+  for (const Event& event : *reached) {
+    if (absl::Status status = Apply(state, event); !status.ok()) return status;
+  }
+  absl::StatusOr<std::vector<Event>> decided =
+      DecideExisting(state, command, rules, now);
+  if (!decided.ok()) return decided.status();
+  for (Event& event : *decided) reached->push_back(std::move(event));
+  return reached;
 }
 
 // Sets on each event the escalation schedule that follows it.
@@ -663,7 +701,8 @@ absl::StatusOr<std::vector<Event>> DecideExisting(const Dossier& dossier,
                                                action.reason, rules, now);
           },
           [&](const ReachThresholdsAction&) -> Result {
-            return DecideReachThresholds(dossier, command, rules, now);
+            return DecideReachThresholds(dossier, command, rules, now,
+                                         /*record_schedule_change=*/true);
           },
           [&](const RecomputeDueAction& action) -> Result {
             return DecideRecomputeDue(dossier, command, action, rules, now);
@@ -811,7 +850,7 @@ absl::StatusOr<std::vector<Event>> Decide(const Dossier* dossier,
     return absl::NotFoundError(
         absl::StrCat("dossier ", command.dossier_code, " not found"));
   } else {
-    events = DecideExisting(*dossier, command, rules, now);
+    events = DecideAfterDueThresholds(*dossier, command, rules, now);
   }
   if (!events.ok()) return events;
   if (absl::Status status = AttachSchedules(dossier, rules, *events);

@@ -66,6 +66,10 @@ int main(int argc, char** argv) {
                  "Tokens file; without one a development token is minted");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error");
   app.add_option("--durability", durability, "full|normal");
+  bool no_scheduler = false;
+  app.add_flag("--no-deadline-scheduler", no_scheduler,
+               "Do not watch deadlines in this process (see "
+               "deadline_scheduler in deploy/motcuad.yaml)");
 
   CLI::App* token = app.add_subcommand(
       "token", "Mint a token and print its entry for the tokens file");
@@ -103,6 +107,7 @@ int main(int argc, char** argv) {
   if (rules_dir) config.rules_dir = *rules_dir;
   if (tokens_file) config.tokens_file = *tokens_file;
   if (log_level) config.log_level = *log_level;
+  if (no_scheduler) config.deadline_scheduler = false;
   if (durability) {
     absl::StatusOr<motcua::config::Durability> parsed =
         motcua::config::ParseDurability(*durability);

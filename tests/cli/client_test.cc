@@ -37,6 +37,12 @@ using motcua_test::TempDir;
 constexpr char kReceived[] = "2026-03-10T07:00:00+07:00";
 constexpr char kDue[] = "2026-03-10T17:00:00+07:00";
 constexpr char kCode[] = "HS-2026-0001";
+// Every threshold of the standard ladder, for the dossier and for its
+// receipt step, fell due long ago: the first action after the receipt
+// records all ten before its own event.
+constexpr int kPastThresholds = 10;
+// The sequence (and version) of that first action's event.
+const std::string kFirstAction = std::to_string(kPastThresholds + 2);
 
 std::string Daemon() { return BinaryDir() + "/services/server/motcuad"; }
 
@@ -74,9 +80,13 @@ class ClientTest : public testing::Test {
     const fs::path data = directory_.path() / "data";
     daemon_ = std::make_unique<BackgroundProcess>(
         Daemon(),
+        // The dossiers here are long overdue on the real clock: without the
+        // scheduler their thresholds are recorded by the first action,
+        // never between two calls, so versions stay exact.
         std::vector<std::string>{"--listen", "127.0.0.1:0", "--data-dir",
                                  data.string(), "--rules",
-                                 SourceDir() + "/rules"},
+                                 SourceDir() + "/rules",
+                                 "--no-deadline-scheduler"},
         directory_.path().string());
     ASSERT_TRUE(daemon_->started());
     ASSERT_TRUE(daemon_->WaitForOutput([](const std::string& out) {
@@ -171,7 +181,8 @@ TEST_F(ClientTest, HandOverMovesTheDossierToTheNextStep) {
       Client({"act", kCode, "hand-over", "--note", "complete",
               "--expected-version", "1", "--request-id", "r-1"});
   ASSERT_EQ(result.exit_code, 0) << result;
-  EXPECT_TRUE(Contains(result.out, absl::StrCat("#2 ", kCode, " v2 ")))
+  EXPECT_TRUE(Contains(result.out, absl::StrCat("#", kFirstAction, " ", kCode,
+                                                " v", kFirstAction, " ")))
       << result;
   EXPECT_TRUE(
       Contains(result.out, "handed over to phong-tu-phap (step appraisal)"))
@@ -185,7 +196,8 @@ TEST_F(ClientTest, HandOverMovesTheDossierToTheNextStep) {
   EXPECT_EQ(dossier["current_step"], "appraisal");
   EXPECT_EQ(dossier["current_unit"], "phong-tu-phap");
   EXPECT_EQ(dossier["state"], "DOSSIER_STATE_PROCESSING");
-  EXPECT_EQ(dossier["version"], "2");  // int64 is a string in proto3 JSON
+  // int64 is a string in proto3 JSON.
+  EXPECT_EQ(dossier["version"], kFirstAction);
   ASSERT_EQ(dossier["control_sheet"].size(), 2u) << json;
   EXPECT_EQ(dossier["control_sheet"][0]["late"], true);
 
@@ -274,28 +286,39 @@ TEST_F(ClientTest, EventsAsOfAndVerify) {
   const Result events = Client({"events", "--dossier", kCode});
   ASSERT_EQ(events.exit_code, 0) << events;
   const std::vector<std::string> lines = events.OutLines();
-  ASSERT_EQ(lines.size(), 2u) << events;
+  ASSERT_EQ(lines.size(), kPastThresholds + 2u) << events;
   EXPECT_TRUE(absl::StartsWith(lines[0], absl::StrCat("#1 ", kCode, " v1 ")))
       << events;
   EXPECT_TRUE(Contains(lines[0], "received (in_person)")) << events;
+  // The receipt step's half-time reminder, recorded by the scheduler's
+  // actor with the time it fell due.
   EXPECT_TRUE(absl::StartsWith(lines[1], absl::StrCat("#2 ", kCode, " v2 ")))
+      << events;
+  EXPECT_TRUE(Contains(lines[1],
+                       "motcua-scheduler: deadline_approaching (step receipt, "
+                       "level 0) at 2026-03-10T08:00:00+07:00"))
+      << events;
+  EXPECT_TRUE(Contains(lines.back(), "handed over to phong-tu-phap"))
       << events;
 
   const Result range = Client({"events", "--after", "1", "--json"});
   ASSERT_EQ(range.exit_code, 0) << range;
   const nlohmann::json reply = nlohmann::json::parse(range.out);
-  ASSERT_EQ(reply["events"].size(), 1u) << range;
-  EXPECT_EQ(reply["events"][0]["type"], "handed_over");
+  ASSERT_EQ(reply["events"].size(), kPastThresholds + 1u) << range;
+  EXPECT_EQ(reply["events"][0]["type"], "deadline_approaching");
+  EXPECT_EQ(reply["events"][kPastThresholds]["type"], "handed_over");
 
   const Result as_of =
       Client({"as-of", kCode, "--at", "2099-01-01T00:00:00+07:00"});
   ASSERT_EQ(as_of.exit_code, 0) << as_of;
   EXPECT_EQ(as_of.OutLines().at(0), "as of 2099-01-01T00:00:00+07:00:");
-  EXPECT_TRUE(Contains(as_of.out, "(version 2)")) << as_of;
+  EXPECT_TRUE(Contains(as_of.out, absl::StrCat("(version ", kFirstAction, ")")))
+      << as_of;
 
   const Result verify = Client({"verify"});
   EXPECT_EQ(verify.exit_code, 0) << verify;
-  EXPECT_EQ(verify.out, "log intact: 2 events, every hash and link verified\n")
+  EXPECT_EQ(verify.out, absl::StrCat("log intact: ", kFirstAction,
+                                     " events, every hash and link verified\n"))
       << verify;
 }
 
@@ -316,7 +339,7 @@ TEST_F(ClientTest, WatchReadsTheHistoryThenStops) {
   ASSERT_EQ(json.OutLines().size(), 1u) << json;
   const nlohmann::json event = nlohmann::json::parse(json.OutLines()[0]);
   EXPECT_EQ(event["type"], "handed_over");
-  EXPECT_EQ(event["sequence"], "2");
+  EXPECT_EQ(event["sequence"], kFirstAction);
 }
 
 TEST_F(ClientTest, WatchPrintsWhereToResumeWhenTheServerStops) {
@@ -333,7 +356,7 @@ TEST_F(ClientTest, WatchPrintsWhereToResumeWhenTheServerStops) {
   // Live events arrive too.
   ASSERT_EQ(Client({"act", kCode, "hand-over"}).exit_code, 0);
   ASSERT_TRUE(watch.WaitForOutput([](const std::string& out) {
-    return Lines(out).size() >= 2;
+    return Lines(out).size() >= kPastThresholds + 2u;
   })) << watch.out()
       << watch.err();
 
@@ -344,7 +367,8 @@ TEST_F(ClientTest, WatchPrintsWhereToResumeWhenTheServerStops) {
   ASSERT_EQ(errors.size(), 2u) << watch.err();
   EXPECT_TRUE(absl::StartsWith(errors[0], "motcua watch: UNAVAILABLE: "))
       << watch.err();
-  EXPECT_EQ(errors[1], "motcua watch: resume with --after 2");
+  EXPECT_EQ(errors[1],
+            absl::StrCat("motcua watch: resume with --after ", kFirstAction));
 }
 
 TEST_F(ClientTest, RulesShowValidateReload) {

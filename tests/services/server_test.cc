@@ -134,6 +134,9 @@ class ServerTest : public ::testing::Test {
     config_.rules_dir = absl::StrCat(std::getenv("MOTCUA_SOURCE_DIR"), "/rules");
     config_.tokens_file = tokens;
     config_.metrics_listen = "127.0.0.1:0";
+    // Versions and counts stay exact: a test that wants the scheduler
+    // turns it on (DeadlinesAreEscalatedAndWatchersSeeThem).
+    config_.deadline_scheduler = false;
     StartServer();
   }
 
@@ -911,8 +914,10 @@ TEST_F(ServerTest, MetricsAndHealthAreServedOverHttp) {
               HasSubstr("motcua_commands_total{outcome=\"refused\"} 1"));
   EXPECT_THAT(metrics,
               HasSubstr("motcua_command_latency_seconds_bucket{le=\"+Inf\"} 4"));
-  EXPECT_THAT(metrics, HasSubstr("motcua_appended_events_total 3"));
-  EXPECT_THAT(metrics, HasSubstr("motcua_log_head_sequence 3"));
+  // M-1, 40 days late, records the five thresholds of its ladder before
+  // its hand-over: 3 + 5 events.
+  EXPECT_THAT(metrics, HasSubstr("motcua_appended_events_total 8"));
+  EXPECT_THAT(metrics, HasSubstr("motcua_log_head_sequence 8"));
 
   // A client that connects and says nothing does not hold the endpoint.
   const int silent = socket(AF_INET, SOCK_STREAM, 0);
