@@ -238,6 +238,37 @@ v1::Event EventToProto(const store::StoredEvent& stored,
                                                          : std::string(agency));
   proto.set_hash(stored.hash);
   proto.set_previous_hash(stored.previous_hash);
+  if (const auto* reached = std::get_if<ThresholdReachedEvent>(&event.body)) {
+    v1::Escalation& escalation = *proto.mutable_escalation();
+    escalation.set_target(reached->target == ThresholdTarget::kStep
+                              ? "step"
+                              : "dossier");
+    escalation.set_ladder(reached->ladder);
+    escalation.set_index(reached->index);
+    escalation.set_level(reached->level);
+    for (const std::string& role : reached->notify_roles) {
+      escalation.add_notify_roles(role);
+    }
+    for (const std::string& unit : reached->notify_units) {
+      escalation.add_notify_units(unit);
+    }
+    *escalation.mutable_due_at() = TimeToProto(reached->due_at);
+    *escalation.mutable_deadline() = TimeToProto(reached->deadline);
+    escalation.set_step_id(reached->step_id);
+    escalation.set_unit(reached->unit);
+  }
+  if (const auto* changed = std::get_if<DueTimeChangedEvent>(&event.body)) {
+    v1::DueTimeChange& change = *proto.mutable_due_time_change();
+    change.set_reason(changed->reason);
+    *change.mutable_old_due_at() = TimeToProto(changed->old_due_at);
+    *change.mutable_new_due_at() = TimeToProto(changed->new_due_at);
+    if (changed->old_step_due_at.has_value()) {
+      *change.mutable_old_step_due_at() = TimeToProto(*changed->old_step_due_at);
+    }
+    if (changed->new_step_due_at.has_value()) {
+      *change.mutable_new_step_due_at() = TimeToProto(*changed->new_step_due_at);
+    }
+  }
   return proto;
 }
 

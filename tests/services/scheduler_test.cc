@@ -6,8 +6,10 @@
 #include "services/scheduler/scheduler.h"
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <set>
@@ -23,6 +25,7 @@
 #include "engine/clock.h"
 #include "engine/escalation.h"
 #include "engine/lifecycle.h"
+#include "engine/rules.h"
 #include "engine/time_format.h"
 #include "gtest/gtest.h"
 #include "services/metrics/metrics.h"
@@ -305,6 +308,111 @@ TEST_F(SchedulerTest, BurstAfterTetIsRecordedOnceWhileCommandsAreAnswered) {
     ASSERT_EQ(count, 1) << dossier;
   }
   EXPECT_EQ(scheduler.FireDue().thresholds, 0);
+}
+
+// The shipped rules with one more holiday in the shipped calendar, as an
+// administrator adds a day announced late.
+std::shared_ptr<const RuleSet> ShippedRulesWithHoliday(absl::string_view day) {
+  const std::filesystem::path root =
+      std::filesystem::path(std::getenv("MOTCUA_SOURCE_DIR")) / "rules";
+  std::vector<RuleSource> sources;
+  for (const auto& entry :
+       std::filesystem::recursive_directory_iterator(root)) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".yaml") {
+      continue;
+    }
+    std::ifstream in(entry.path());
+    std::string content((std::istreambuf_iterator<char>(in)),
+                        std::istreambuf_iterator<char>());
+    const std::string path =
+        std::filesystem::relative(entry.path(), root).string();
+    if (path == "calendars/vn-public-sector.yaml") {
+      const size_t at = content.find("holidays:\n");
+      EXPECT_NE(at, std::string::npos);
+      content.insert(at + 10, absl::StrCat("  - date: ", day,
+                                           "\n    name: announced late\n"
+                                           "    source: test\n"));
+    }
+    sources.push_back(RuleSource{path, std::move(content)});
+  }
+  RuleLoadResult loaded = LoadRules(sources);
+  for (const RuleError& error : loaded.errors) ADD_FAILURE() << error.ToString();
+  return std::shared_ptr<const RuleSet>(std::move(loaded.rules));
+}
+
+TEST_F(SchedulerTest, AHolidayAnnouncedLateMovesTheDueTimesAfterIt) {
+  Open();
+  // Received on Wednesday 11 February at 09:00: a land dossier is due on
+  // Wednesday 4 March, a household business one on Monday 23 February.
+  const absl::Time received = At("2026-02-11T09:00");
+  for (const char* code : {"L-RUN", "L-PAUSED", "L-DONE"}) {
+    ASSERT_TRUE(store_->ExecuteAndWait(Request(code, Submission(received, kLand)))
+                    .status.ok());
+  }
+  ASSERT_TRUE(
+      store_->ExecuteAndWait(Request("H-RUN", Submission(received, kHousehold)))
+          .status.ok());
+  ASSERT_TRUE(store_
+                  ->ExecuteAndWait(Request(
+                      "L-PAUSED", RequestSupplementAction{{"so do"}}))
+                  .status.ok());
+  ASSERT_TRUE(
+      store_->ExecuteAndWait(Request("L-DONE", WithdrawAction{"rut"})).status.ok());
+
+  // Monday 2 March is declared a holiday.
+  const std::shared_ptr<const RuleSet> changed =
+      ShippedRulesWithHoliday("2026-03-02");
+  ASSERT_NE(changed, nullptr);
+  const RuleChange change = CompareRules(*ShippedRules(), *changed);
+  EXPECT_EQ(change.from, At("2026-03-02T00:00"));
+  // vn-public-sector-0700 takes its days off from the same calendar.
+  EXPECT_EQ(change.reason,
+            "calendar vn-public-sector changed from 2026-03-02; calendar "
+            "vn-public-sector-0700 changed from 2026-03-02");
+  store_->SetRules(changed);
+
+  DeadlineScheduler scheduler(*store_, clock_, metrics_);
+  const PassResult recomputed = scheduler.Recompute(change);
+  EXPECT_EQ(recomputed.failures, 0) << recomputed.first_failure;
+  // The running and the paused land dossiers move a day; the household one
+  // (due before the holiday) and the withdrawn one do not.
+  EXPECT_EQ(recomputed.due_changes, 2);
+  for (const char* code : {"L-RUN", "L-PAUSED"}) {
+    absl::StatusOr<std::vector<StoredEvent>> events =
+        store_->ReadDossierEvents(code);
+    ASSERT_TRUE(events.ok()) << events.status();
+    const auto* moved =
+        std::get_if<DueTimeChangedEvent>(&events->back().event.body);
+    ASSERT_NE(moved, nullptr) << code;
+    EXPECT_EQ(moved->old_due_at, At("2026-03-04T09:00")) << code;
+    EXPECT_EQ(moved->new_due_at, At("2026-03-05T09:00")) << code;
+    EXPECT_EQ(moved->reason, change.reason);
+    // The receipt step's 4 working hours end before the holiday.
+    EXPECT_EQ(moved->old_step_due_at, At("2026-02-11T15:00")) << code;
+    EXPECT_EQ(moved->new_step_due_at, At("2026-02-11T15:00")) << code;
+    absl::StatusOr<Dossier> dossier = store_->ReadDossier(code);
+    ASSERT_TRUE(dossier.ok());
+    EXPECT_EQ(dossier->due_at, At("2026-03-05T09:00")) << code;
+  }
+  // The running dossier's ladder follows: its overdue threshold is now on
+  // Thursday 5 March.
+  absl::StatusOr<std::vector<store::ScheduledThreshold>> pending =
+      store_->ListThresholds(At("2026-03-04T00:00"), At("2026-03-06T00:00"),
+                             std::nullopt, 10);
+  ASSERT_TRUE(pending.ok());
+  ASSERT_EQ(pending->size(), 0u);  // 50% and 75% come first
+  // Asked again: nothing left to change.
+  EXPECT_EQ(scheduler.Recompute(change).due_changes, 0);
+
+  // The paused dossier resumes from its new due time.
+  clock_.Set(At("2026-02-12T09:00"));
+  ASSERT_TRUE(
+      store_->ExecuteAndWait(Request("L-PAUSED", ReceiveSupplementAction{}))
+          .status.ok());
+  absl::StatusOr<Dossier> resumed = store_->ReadDossier("L-PAUSED");
+  ASSERT_TRUE(resumed.ok());
+  // Paused from Wednesday 17:00 to Thursday 09:00: 1h30 of working time.
+  EXPECT_EQ(resumed->due_at, At("2026-03-05T10:30"));
 }
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -536,6 +537,104 @@ TEST_F(ServerTest, WatchDeliversHistoryThenLiveWithoutGapOrDuplicate) {
   EXPECT_EQ(rest[0].dossier_code(), "W-1");
   EXPECT_EQ(rest[0].type(), "handed_over");
   resumed_context->TryCancel();
+}
+
+absl::Time Local(int year, int month, int day, int hour, int minute) {
+  return absl::FromCivil(absl::CivilMinute(year, month, day, hour, minute),
+                         absl::FixedTimeZone(7 * 3600));
+}
+
+absl::Time FromProtoTime(const google::protobuf::Timestamp& timestamp) {
+  return absl::FromUnixSeconds(timestamp.seconds()) +
+         absl::Nanoseconds(timestamp.nanos());
+}
+
+TEST_F(ServerTest, DeadlinesAreEscalatedAndWatchersSeeThem) {
+  // The scheduler on, over a copy of the shipped rules that an
+  // administrator edits below.
+  const std::filesystem::path rules = directory_ / "rules";
+  std::filesystem::copy(config_.rules_dir, rules,
+                        std::filesystem::copy_options::recursive);
+  server_.reset();
+  config_.rules_dir = rules.string();
+  config_.deadline_scheduler = true;
+  StartServer();
+  ASSERT_NE(server_->scheduler(), nullptr);
+
+  // 3 working days: E-1 received Monday 8 September 2025 at 09:00 is due on
+  // Thursday 11 at 09:00; E-2 received Wednesday 10 is due on Monday 15.
+  MustSubmit("E-1", kAgencyA, MondayMorning(), kBusinessProcedure);
+  clock_.Set(Local(2025, 9, 10, 9, 0));
+  MustSubmit("E-2", kAgencyA, Local(2025, 9, 10, 9, 0), kBusinessProcedure);
+
+  auto context = As(kAdmin);
+  context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
+  v1::WatchRequest request;
+  for (const char* type : {"deadline_approaching", "overdue", "escalated",
+                           "due_time_changed"}) {
+    request.add_types(type);
+  }
+  std::unique_ptr<grpc::ClientReader<v1::Event>> stream =
+      supervision_->WatchEvents(context.get(), request);
+
+  // Thursday 11 at 09:00: E-1's 50% (Tuesday 14:45: 6h on Monday, 5h15 on
+  // Tuesday), 75% and due thresholds, in that order.
+  clock_.Set(Local(2025, 9, 11, 9, 0));
+  const scheduler::PassResult pass = server_->scheduler()->FireDue();
+  EXPECT_EQ(pass.failures, 0) << pass.first_failure;
+  std::vector<v1::Event> reached = ReadEvents(*stream, 3);
+  ASSERT_EQ(reached.size(), 3u);
+  EXPECT_EQ(reached[0].dossier_code(), "E-1");
+  EXPECT_EQ(reached[0].type(), "deadline_approaching");
+  EXPECT_EQ(reached[0].actor(), "motcua-scheduler");
+  EXPECT_EQ(reached[0].escalation().target(), "dossier");
+  EXPECT_EQ(reached[0].escalation().level(), 0);
+  EXPECT_THAT(reached[0].escalation().notify_roles(),
+              ::testing::ElementsAre("officer"));
+  EXPECT_EQ(FromProtoTime(reached[0].escalation().due_at()),
+            Local(2025, 9, 9, 14, 45));
+  EXPECT_EQ(FromProtoTime(reached[0].escalation().deadline()),
+            Local(2025, 9, 11, 9, 0));
+  EXPECT_EQ(reached[1].type(), "deadline_approaching");
+  EXPECT_EQ(reached[1].escalation().level(), 1);
+  EXPECT_EQ(reached[2].type(), "overdue");
+  EXPECT_EQ(FromProtoTime(reached[2].escalation().due_at()),
+            Local(2025, 9, 11, 9, 0));
+  // Nothing of E-2 yet: its 50% is Thursday 14:45.
+
+  // Friday 12 September is declared a holiday: E-2's due time moves to
+  // Tuesday 16, recorded with both times; the reload answers at once and
+  // the scheduler recomputes behind it.
+  const std::filesystem::path calendar =
+      rules / "calendars" / "vn-public-sector.yaml";
+  std::ifstream in(calendar);
+  std::string text((std::istreambuf_iterator<char>(in)),
+                   std::istreambuf_iterator<char>());
+  in.close();
+  text.insert(text.find("holidays:\n") + 10,
+              "  - date: 2025-09-12\n    name: announced late\n");
+  std::ofstream(calendar) << text;
+  v1::ReloadRulesReply reloaded;
+  ASSERT_TRUE(admin_->ReloadRules(As(kAdmin).get(), v1::ReloadRulesRequest(),
+                                  &reloaded)
+                  .ok());
+  ASSERT_TRUE(reloaded.changed());
+  bool moved = false;
+  v1::Event event;
+  while (!moved && stream->Read(&event)) {
+    if (event.type() != "due_time_changed" || event.dossier_code() != "E-2") {
+      continue;
+    }
+    moved = true;
+    EXPECT_EQ(FromProtoTime(event.due_time_change().old_due_at()),
+              Local(2025, 9, 15, 9, 0));
+    EXPECT_EQ(FromProtoTime(event.due_time_change().new_due_at()),
+              Local(2025, 9, 16, 9, 0));
+    EXPECT_THAT(event.due_time_change().reason(),
+                HasSubstr("calendar vn-public-sector changed from 2025-09-12"));
+  }
+  EXPECT_TRUE(moved);
+  context->TryCancel();
 }
 
 TEST_F(ServerTest, WatchFiltersByTypeAndAgencyAndScopesCallers) {
