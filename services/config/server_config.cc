@@ -176,6 +176,13 @@ std::vector<Problem> Check(const ServerConfig& config) {
                          absl::StrJoin(kLogLevels, ", ")));
   }
 
+  if (config.slow_subscriber_timeout < absl::Milliseconds(100) ||
+      config.slow_subscriber_timeout > absl::Hours(1)) {
+    problem("slow_subscriber_timeout",
+            absl::StrCat("is ", absl::FormatDuration(
+                                    config.slow_subscriber_timeout),
+                         "; expected 100ms to 1h"));
+  }
   if (config.writer_queue == 0 || config.writer_queue > kMaxWriterQueue) {
     problem("writer_queue", absl::StrCat("is ", config.writer_queue,
                                          "; expected 1 to ", kMaxWriterQueue));
@@ -247,7 +254,8 @@ class ConfigReader {
         "listen",        "data_dir",     "rules_dir",
         "tokens_file",   "durability",   "tls",
         "log_level",     "writer_queue", "max_message_bytes",
-        "metrics_listen", "webhooks",   "deadline_scheduler"};
+        "metrics_listen", "webhooks",   "deadline_scheduler",
+        "slow_subscriber_timeout"};
     for (const auto& pair : root) {
       const std::string key = pair.first.Scalar();
       const YAML::Node& value = pair.second;
@@ -284,6 +292,14 @@ class ConfigReader {
         ReadWebhooks(value, config.webhooks);
       } else if (key == "deadline_scheduler") {
         ReadFlag(key, pair.first, value, config.deadline_scheduler);
+      } else if (key == "slow_subscriber_timeout") {
+        absl::Duration timeout;
+        if (!value.IsScalar() || !absl::ParseDuration(value.Scalar(), &timeout)) {
+          Error(ValueMark(pair.first, value),
+                "slow_subscriber_timeout must be a duration, e.g. 30s or 2m");
+        } else {
+          config.slow_subscriber_timeout = timeout;
+        }
       } else {
         Error(pair.first.Mark(),
               absl::StrCat("unknown key \"", key, "\"; expected one of ",

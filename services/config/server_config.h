@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "absl/strings/string_view.h"
 
 namespace motcua::config {
@@ -59,6 +60,9 @@ struct ServerConfig {
   // a calendar change. Off only where another process does (or in tests
   // that drive the scheduler by hand).
   bool deadline_scheduler = true;
+  // A WatchEvents subscriber whose next event has waited this long for it
+  // to take it is ended with the position to resume from.
+  absl::Duration slow_subscriber_timeout = absl::Seconds(30);
   // Where events are POSTed as JSON (services/webhooks), each with its own
   // durable position in <data_dir>/webhooks/<name>.position.
   struct Webhook {

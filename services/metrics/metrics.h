@@ -47,6 +47,8 @@ struct ServerMetrics {
   std::atomic<uint64_t> commands_rejected_queue_full{0};
   LatencyHistogram command_latency;  // from arrival to the answer
   std::atomic<int64_t> watch_subscribers{0};
+  // Streams ended because the subscriber did not take its events.
+  std::atomic<uint64_t> slow_subscribers_ended{0};
   // The deadline scheduler: thresholds recorded, from due to recorded.
   std::atomic<uint64_t> thresholds_reached{0};
   std::atomic<uint64_t> scheduler_failures{0};

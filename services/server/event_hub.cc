@@ -1,5 +1,6 @@
 #include "services/server/event_hub.h"
 
+#include <algorithm>
 #include <limits>
 #include <utility>
 
@@ -33,6 +34,13 @@ bool EventHub::WaitBeyond(LogWaiter* waiter, int64_t after) {
   return true;
 }
 
+void EventHub::WatchWrite(LogWaiter* waiter, absl::Time deadline) {
+  absl::MutexLock lock(&mu_);
+  waiter->Ref();
+  watched_.push_back(Watched{waiter, deadline});
+  watch_added_ = true;
+}
+
 void EventHub::Close() {
   absl::MutexLock lock(&mu_);
   closed_ = true;
@@ -51,15 +59,28 @@ int64_t EventHub::head() const {
 void EventHub::Run() {
   while (true) {
     std::vector<Waiting> due;
+    std::vector<Watched> expired;
+    bool stopping = false;
     {
       absl::MutexLock lock(&mu_);
-      // Wake when some waiter's position has been passed, or on closing.
+      // Wake when some waiter's position has been passed, on closing, or at
+      // the earliest write deadline.
       auto ready = [this]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
-        return stop_thread_ || (!waiting_.empty() &&
-                                (closed_ || head_ > lowest_wait_));
+        return stop_thread_ || watch_added_ ||
+               (!waiting_.empty() && (closed_ || head_ > lowest_wait_));
       };
-      mu_.Await(absl::Condition(&ready));
-      if (stop_thread_ && waiting_.empty()) return;
+      if (watched_.empty()) {
+        mu_.Await(absl::Condition(&ready));
+      } else {
+        absl::Time earliest = absl::InfiniteFuture();
+        for (const Watched& watched : watched_) {
+          earliest = std::min(earliest, watched.deadline);
+        }
+        mu_.AwaitWithDeadline(absl::Condition(&ready), earliest);
+      }
+      watch_added_ = false;
+      stopping = stop_thread_;
+      if (stopping && waiting_.empty() && watched_.empty()) return;
       std::vector<Waiting> still;
       lowest_wait_ = std::numeric_limits<int64_t>::max();
       for (Waiting& waiting : waiting_) {
@@ -71,11 +92,28 @@ void EventHub::Run() {
         }
       }
       waiting_ = std::move(still);
+      const absl::Time now = absl::Now();
+      std::vector<Watched> watching;
+      for (Watched& watched : watched_) {
+        (stopping || watched.deadline <= now ? expired : watching)
+            .push_back(watched);
+      }
+      watched_ = std::move(watching);
     }
     // Outside the lock: a woken stream reads the log and may wait again.
     for (Waiting& waiting : due) {
       waiting.waiter->Wake();
       waiting.waiter->Unref();
+    }
+    for (Watched& watched : expired) {
+      const std::optional<absl::Time> next =
+          stopping ? std::nullopt : watched.waiter->CheckWrite();
+      if (next.has_value()) {
+        absl::MutexLock lock(&mu_);
+        watched_.push_back(Watched{watched.waiter, *next});  // keeps the ref
+      } else {
+        watched.waiter->Unref();
+      }
     }
   }
 }

@@ -2,11 +2,14 @@
 #define MOTCUA_SERVICES_SERVER_EVENT_HUB_H_
 
 #include <cstdint>
+#include <optional>
 #include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 
 namespace motcua::server {
 
@@ -20,6 +23,10 @@ class LogWaiter {
   // WaitBeyond until after Wake returns (Ref/Unref), so the waiter outlives
   // the call.
   virtual void Wake() = 0;
+  // Called on the hub's thread at the deadline given to WatchWrite: the
+  // waiter ends itself if its write is still stuck, and returns the next
+  // deadline to watch, if any. The hub holds a reference meanwhile.
+  virtual std::optional<absl::Time> CheckWrite() = 0;
   virtual void Ref() = 0;
   virtual void Unref() = 0;
 };
@@ -44,6 +51,9 @@ class EventHub {
   // caller reads again, or ends.
   bool WaitBeyond(LogWaiter* waiter, int64_t after);
 
+  // Calls waiter->CheckWrite() at `deadline` (real time), and again at
+  // each deadline it returns.
+  void WatchWrite(LogWaiter* waiter, absl::Time deadline);
   // Wakes every waiter and wakes no one afterwards.
   void Close();
   bool closed() const;
@@ -62,6 +72,13 @@ class EventHub {
     int64_t after;
   };
   std::vector<Waiting> waiting_ ABSL_GUARDED_BY(mu_);
+  struct Watched {
+    LogWaiter* waiter;
+    absl::Time deadline;
+  };
+  std::vector<Watched> watched_ ABSL_GUARDED_BY(mu_);
+  // A deadline was added: the thread recomputes how long it may sleep.
+  bool watch_added_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
 

@@ -154,6 +154,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   context.slow_reads = server->slow_reads_.get();
   context.database_path = server->database_path_;
   context.metrics = &server->metrics_;
+  context.slow_subscriber_timeout = config.slow_subscriber_timeout;
   Server* raw_server = server.get();
   context.reload_rules = [raw_server] { return raw_server->ReloadRules(); };
   server->dossiers_ = std::make_unique<DossiersService>(context);
@@ -308,6 +309,13 @@ std::string Server::RenderMetrics() {
                "gauge", out);
   AppendSample("motcua_watch_subscribers", "",
                static_cast<double>(metrics_.watch_subscribers.load()), out);
+  AppendHeader("motcua_slow_subscribers_ended_total",
+               "WatchEvents streams ended because the subscriber left an "
+               "event untaken for slow_subscriber_timeout.",
+               "counter", out);
+  AppendSample("motcua_slow_subscribers_ended_total", "",
+               static_cast<double>(metrics_.slow_subscribers_ended.load()),
+               out);
   AppendHeader("motcua_log_head_sequence", "The last sequence of the log.",
                "gauge", out);
   AppendSample("motcua_log_head_sequence", "",

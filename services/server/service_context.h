@@ -30,6 +30,8 @@ struct ServiceContext {
   TaskRunner* slow_reads = nullptr;
   std::string database_path;
   metrics::ServerMetrics* metrics = nullptr;
+  // WatchEvents ends a subscriber that leaves an event untaken this long.
+  absl::Duration slow_subscriber_timeout = absl::Seconds(30);
   // Reads the rules directory again and puts a changed set in force
   // everywhere (Server::ReloadRules).
   std::function<absl::StatusOr<RulesHolder::ReloadOutcome>()> reload_rules;

@@ -2,6 +2,7 @@
 #include <atomic>
 #include <deque>
 #include <string>
+#include <optional>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -22,6 +23,8 @@ constexpr int64_t kReadBatch = 256;
 // History and live events come from the same reads, so there is neither a
 // gap nor a duplicate where one ends and the other begins, and a slow
 // subscriber only falls behind in the log: it never holds the writer up.
+// One that does not take its next event within the slow-subscriber timeout
+// is ended with RESOURCE_EXHAUSTED and the position to resume from.
 //
 // Lifetime: gRPC holds one reference until OnDone, the hub one while the
 // stream waits; the last Unref deletes.
@@ -33,6 +36,7 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
               access::Principal principal)
       : context_(context),
         after_(after_sequence),
+        delivered_(after_sequence),
         types_(std::move(types)),
         agency_(std::move(agency)),
         principal_(std::move(principal)) {
@@ -45,6 +49,7 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
     {
       absl::MutexLock lock(&mu_);
       writing_ = false;
+      if (ok) delivered_ = current_.sequence();
       if (!ok) {
         // The client went away; OnDone follows.
         FinishLocked(grpc::Status(grpc::StatusCode::CANCELLED,
@@ -91,6 +96,12 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
           current_ = std::move(buffer_.front());
           buffer_.pop_front();
           writing_ = true;
+          write_started_ = absl::Now();
+          if (!watched_) {
+            watched_ = true;
+            context_.hub->WatchWrite(
+                this, write_started_ + context_.slow_subscriber_timeout);
+          }
           next = &current_;
         } else if (context_.hub->closed()) {
           FinishLocked(grpc::Status(
@@ -108,6 +119,26 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
       StartWrite(next);
       return;
     }
+  }
+
+  // At the hub's deadline: ends the stream if its write has waited for the
+  // subscriber longer than the timeout; else the next deadline to watch,
+  // while a write is in flight.
+  std::optional<absl::Time> CheckWrite() override {
+    absl::MutexLock lock(&mu_);
+    if (!finished_ && writing_) {
+      const absl::Time deadline =
+          write_started_ + context_.slow_subscriber_timeout;
+      if (absl::Now() < deadline) return deadline;
+      context_.metrics->slow_subscribers_ended.fetch_add(1);
+      FinishLocked(grpc::Status(
+          grpc::StatusCode::RESOURCE_EXHAUSTED,
+          absl::StrCat("the subscriber did not keep up; resume after "
+                       "sequence ",
+                       delivered_)));
+    }
+    watched_ = false;
+    return std::nullopt;
   }
 
   // Reads from the log after `after_` until an event passes the filters or
@@ -146,6 +177,8 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
 
   absl::Mutex mu_;
   int64_t after_ ABSL_GUARDED_BY(mu_);
+  // The last event the subscriber took.
+  int64_t delivered_ ABSL_GUARDED_BY(mu_);
   const absl::flat_hash_set<std::string> types_;
   const std::string agency_;
   const access::Principal principal_;
@@ -153,6 +186,9 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
   v1::Event current_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  // When the write in flight started, and whether the hub watches it.
+  absl::Time write_started_ ABSL_GUARDED_BY(mu_);
+  bool watched_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 // A stream that ends at once with `status`.

@@ -20,6 +20,7 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/civil_time.h"
@@ -635,6 +636,79 @@ TEST_F(ServerTest, DeadlinesAreEscalatedAndWatchersSeeThem) {
   }
   EXPECT_TRUE(moved);
   context->TryCancel();
+}
+
+TEST_F(ServerTest, ASubscriberThatDoesNotKeepUpIsEndedWithItsPosition) {
+  server_.reset();
+  config_.slow_subscriber_timeout = absl::Milliseconds(200);
+  StartServer();
+
+  // A subscriber that opens the stream and then takes nothing, on a channel
+  // whose transport buffers little (no window growth, 16 KiB ahead).
+  grpc::ChannelArguments arguments;
+  arguments.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+  arguments.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 16 * 1024);
+  std::shared_ptr<grpc::Channel> narrow = grpc::CreateCustomChannel(
+      absl::StrCat("127.0.0.1:", server_->port()),
+      grpc::InsecureChannelCredentials(), arguments);
+  std::unique_ptr<v1::Supervision::Stub> slow = v1::Supervision::NewStub(narrow);
+  auto context = As(kAdmin);
+  context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(120)));
+  std::unique_ptr<grpc::ClientReader<v1::Event>> stream =
+      slow->WatchEvents(context.get(), v1::WatchRequest());
+  // More events than the transport buffers between the two (each about
+  // 1.5 KiB with its summary), appended at full speed meanwhile.
+  constexpr int kDossiers = 1000;
+  const std::string summary(1000, 'x');
+  for (int i = 0; i < kDossiers; ++i) {
+    v1::SubmitRequest request =
+        Submission(absl::StrCat("SLOW-", i), kAgencyA, MondayMorning());
+    request.set_summary(summary);
+    v1::CommandReply reply;
+    ASSERT_TRUE(Submit(kAdmin, request, &reply).ok());
+  }
+  // The server ends the stream once an event has waited 200 ms for it.
+  const absl::Time give_up = absl::Now() + absl::Seconds(60);
+  while (!absl::StrContains(server_->RenderMetrics(),
+                            "motcua_slow_subscribers_ended_total 1") &&
+         absl::Now() < give_up) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  ASSERT_THAT(server_->RenderMetrics(),
+              HasSubstr("motcua_slow_subscribers_ended_total 1"));
+
+  // What reached the subscriber before the end, then where to resume.
+  int64_t last_seen = 0;
+  v1::Event event;
+  while (stream->Read(&event)) {
+    EXPECT_GT(event.sequence(), last_seen);
+    last_seen = event.sequence();
+  }
+  const grpc::Status ended = stream->Finish();
+  EXPECT_EQ(ended.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  // The server names the last event it knows was taken; the one it was
+  // writing may have reached the subscriber too, which resumes after the
+  // last it holds.
+  const std::string named = std::string(ended.error_message());
+  EXPECT_TRUE(absl::StrContains(
+                  named, absl::StrCat("resume after sequence ", last_seen)) ||
+              absl::StrContains(named, absl::StrCat("resume after sequence ",
+                                                    last_seen - 1)))
+      << named << " (last seen " << last_seen << ")";
+  EXPECT_LT(last_seen, kDossiers);
+
+  // Resuming from there gives every other event once, in order.
+  auto resumed_context = As(kAdmin);
+  v1::WatchRequest resume;
+  resume.set_after_sequence(last_seen);
+  auto resumed = supervision_->WatchEvents(resumed_context.get(), resume);
+  std::vector<v1::Event> rest =
+      ReadEvents(*resumed, kDossiers - static_cast<int>(last_seen));
+  ASSERT_EQ(rest.size(), static_cast<size_t>(kDossiers - last_seen));
+  for (size_t i = 0; i < rest.size(); ++i) {
+    EXPECT_EQ(rest[i].sequence(), last_seen + 1 + static_cast<int64_t>(i));
+  }
+  resumed_context->TryCancel();
 }
 
 TEST_F(ServerTest, WatchFiltersByTypeAndAgencyAndScopesCallers) {
