@@ -75,6 +75,8 @@ void ExpectDefaults(const ServerConfig& config) {
   EXPECT_EQ(config.max_message_bytes, 4 * 1024 * 1024);
   EXPECT_EQ(config.metrics_listen, "");
   EXPECT_TRUE(config.webhooks.empty());
+  EXPECT_TRUE(config.deadline_scheduler);
+  EXPECT_EQ(config.slow_subscriber_timeout, absl::Seconds(30));
 }
 
 TEST(ServerConfigTest, DefaultsAreValid) {
@@ -121,6 +123,8 @@ log_level: debug
 writer_queue: 1000
 max_message_bytes: 16MiB
 metrics_listen: 0.0.0.0:9100
+deadline_scheduler: false
+slow_subscriber_timeout: 2m
 )");
   EXPECT_EQ(config.listen, "[::]:6000");
   EXPECT_EQ(config.data_dir, "/var/lib/motcua");
@@ -135,6 +139,8 @@ metrics_listen: 0.0.0.0:9100
   EXPECT_EQ(config.writer_queue, 1000u);
   EXPECT_EQ(config.max_message_bytes, 16 * 1024 * 1024);
   EXPECT_EQ(config.metrics_listen, "0.0.0.0:9100");
+  EXPECT_FALSE(config.deadline_scheduler);
+  EXPECT_EQ(config.slow_subscriber_timeout, absl::Minutes(2));
 }
 
 TEST(ServerConfigTest, RelativePathsAreResolvedAgainstTheFile) {
@@ -219,6 +225,15 @@ TEST(ServerConfigTest, BadValuesNameLineAndColumn) {
   EXPECT_THAT(ParseError("- listen\n"),
               HasSubstr("motcuad.yaml:1:1: expected a map of settings"));
   EXPECT_THAT(ParseError("listen: [\n"), HasSubstr("not valid YAML"));
+  EXPECT_THAT(ParseError("deadline_scheduler: sometimes\n"),
+              HasSubstr("motcuad.yaml:1:21: deadline_scheduler must be true "
+                        "or false"));
+  EXPECT_THAT(ParseError("slow_subscriber_timeout: soon\n"),
+              HasSubstr("motcuad.yaml:1:26: slow_subscriber_timeout must be a "
+                        "duration"));
+  EXPECT_THAT(ParseError("slow_subscriber_timeout: 1ms\n"),
+              HasSubstr("slow_subscriber_timeout is 1ms; expected 100ms to "
+                        "1h"));
 }
 
 TEST(ServerConfigTest, MessageSizeUnits) {
