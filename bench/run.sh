@@ -16,10 +16,13 @@
 #   motcua_query           ListOverdue first pages and overdue counts per
 #                          agency through gRPC on the filled store
 #   motcua_audit_bench     audit verify and replay rates, store-level counts
+#   motcua_tet_burst       the morning after Tết: N thresholds due at one
+#                          instant, recorded durably while commands arrive
 #
 # Full-run sizes can be changed from the environment: MOTCUA_BENCH_REPEAT
 # (load runs whose medians are reported, 3), MOTCUA_BENCH_FILL_DOSSIERS,
-# MOTCUA_BENCH_LOAD_SECONDS, MOTCUA_BENCH_OPEN, MOTCUA_BENCH_IN_FLIGHT.
+# MOTCUA_BENCH_LOAD_SECONDS, MOTCUA_BENCH_OPEN, MOTCUA_BENCH_IN_FLIGHT,
+# MOTCUA_BENCH_BURST (thresholds due at one instant, 200000).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +32,7 @@ smoke=0
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$(nproc)" --target due_bench motcuad \
   motcua_load motcua_sqlite_ceiling motcua_store_load motcua_fill \
-  motcua_query motcua_audit_bench
+  motcua_query motcua_audit_bench motcua_tet_burst
 
 out=bench/results
 # A smoke run keeps its small figures apart from the last full run's.
@@ -51,7 +54,7 @@ bin="${work}/bin"
 mkdir -p "${bin}"
 for target in bench/due_bench services/server/motcuad bench/motcua_load \
   bench/motcua_sqlite_ceiling bench/motcua_store_load bench/motcua_fill \
-  bench/motcua_query bench/motcua_audit_bench; do
+  bench/motcua_query bench/motcua_audit_bench bench/motcua_tet_burst; do
   cp "build/release/${target}" "${bin}/"
 done
 
@@ -91,6 +94,7 @@ if [ "${smoke}" = 1 ]; then
   sqlite_args=(--batches 1,64 --seconds 0.2 --sync-count 5)
   fill_args=(--dossiers 2000 --months 1)
   query_args=(--requests 20 --report-requests 3 --warmup 2)
+  burst_args=(--dossiers 2000)
 else
   repeat=${MOTCUA_BENCH_REPEAT:-3}
   seconds=${MOTCUA_BENCH_LOAD_SECONDS:-15}
@@ -102,6 +106,7 @@ else
   sqlite_args=(--seconds 3)
   fill_args=(--dossiers "${MOTCUA_BENCH_FILL_DOSSIERS:-100000}" --months 6)
   query_args=(--requests 500 --report-requests 20 --warmup 20)
+  burst_args=(--dossiers "${MOTCUA_BENCH_BURST:-200000}")
 fi
 
 note "due-time computation"
@@ -218,6 +223,11 @@ else
   "${bin}/motcua_audit_bench" --db "${work}/fill/motcua.db" \
     --json "${out}/audit.json" | tee "${out}/audit.txt"
 fi
+
+note "the morning after Tết: ${burst_args[*]} thresholds due at one instant"
+"${bin}/motcua_tet_burst" --db "${work}/burst.db" "${burst_args[@]}" \
+  --json "${out}/tet_burst.json" | tee "${out}/tet_burst.txt"
+rm -f "${work}"/burst.db*
 
 note "done"
 if [ "${smoke}" = 0 ]; then

@@ -169,6 +169,22 @@ def main():
                            replay["events_per_second"], replay["events"],
                            replay["differences"],
                            verdict(replay["events_per_second"], 3e5)))
+    burst = load(directory, "tet_burst.json")
+    if burst:
+        out.append("\n## The morning after Tết\n")
+        commands = burst["commands"]
+        out.append("- %d thresholds due at one instant recorded durably in "
+                   "%.2f s (%.0f/s; a million: %.1f s): within 10 s for a "
+                   "million %s" % (
+                       burst["thresholds"], burst["burst_seconds"],
+                       burst["thresholds_per_second"],
+                       burst["million_seconds"],
+                       verdict(burst["million_seconds"], 10, False)))
+        out.append("- commands meanwhile (%d at %.0f/s): p50 %.3f ms, p99 "
+                   "%.3f ms: p99 < 100 ms %s" % (
+                       commands["count"], burst["command_rate"],
+                       commands["p50_ms"], commands["p99_ms"],
+                       verdict(commands["p99_ms"], 100, False)))
     print("\n".join(out))
 
 
