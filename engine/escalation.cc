@@ -41,9 +41,12 @@ std::optional<WatchedDeadline> WatchedDeadlineOf(const Dossier& dossier,
                                                  ThresholdTarget target) {
   if (!ClockRuns(dossier.state)) return std::nullopt;
   if (target == ThresholdTarget::kDossier) {
+    // An appointment made before a pause can fall before the due time the
+    // pause moved: the later of the two.
     return WatchedDeadline{
         dossier.clock_started_at, dossier.due_at,
-        dossier.apology_appointment.value_or(dossier.due_at),
+        std::max(dossier.apology_appointment.value_or(dossier.due_at),
+                 dossier.due_at),
         dossier.clock_paused};
   }
   const StepRecord* step = dossier.current_step();
@@ -72,14 +75,14 @@ Schedule ComputeSchedule(const Dossier& dossier, const EscalationLadder& ladder,
 
 namespace {
 
-// The first local day on which two calendars of the same name differ.
+// The first local day both calendars cover on which they differ.
 std::optional<absl::CivilDay> FirstDifferingDay(const Calendar& a,
                                                 const Calendar& b) {
   const absl::CivilDay first =
       std::min(a.spec().first_day, b.spec().first_day);
   const absl::CivilDay last = std::max(a.spec().last_day, b.spec().last_day);
   for (absl::CivilDay day = first; day <= last; ++day) {
-    if (a.Covers(day) != b.Covers(day)) return day;
+    if (!a.Covers(day) || !b.Covers(day)) continue;  // a range change
     const absl::Span<const WorkingPeriod> pa = a.PeriodsOf(day);
     const absl::Span<const WorkingPeriod> pb = b.PeriodsOf(day);
     if (!std::equal(pa.begin(), pa.end(), pb.begin(), pb.end())) return day;
@@ -111,6 +114,16 @@ RuleChange CompareRules(const RuleSet& before, const RuleSet& after) {
       change.from = absl::InfinitePast();
       reasons.push_back(absl::StrCat("calendar ", name, " changed its offset"));
       continue;
+    }
+    if (old_calendar->spec().first_day != calendar.spec().first_day ||
+        old_calendar->spec().last_day != calendar.spec().last_day) {
+      // Thresholds the old range could not place (beyond its last day) have
+      // no row to find them by: recompute every open dossier.
+      change.from = absl::InfinitePast();
+      reasons.push_back(absl::StrCat(
+          "calendar ", name, " now covers ",
+          absl::FormatCivilTime(calendar.spec().first_day), " to ",
+          absl::FormatCivilTime(calendar.spec().last_day)));
     }
     std::optional<absl::CivilDay> day =
         FirstDifferingDay(*old_calendar, calendar);

@@ -566,6 +566,14 @@ absl::Status AttachSchedules(const Dossier* dossier, const RuleSet& rules,
   for (Event& event : events) {
     event.schedule.reset();
     if (absl::Status status = Apply(state, event); !status.ok()) return status;
+    if (!ClockRuns(state.state)) {
+      // Nothing is watched: no rules needed (a dossier whose procedure
+      // version is gone can still be paused, closed or returned).
+      event.schedule = Schedule{};
+      state.dossier_watch.next.reset();
+      state.step_watch.next.reset();
+      continue;
+    }
     if (procedure == nullptr) {
       absl::StatusOr<Pinned> pinned = PinnedRules(state, rules);
       if (!pinned.ok()) return pinned.status();

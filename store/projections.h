@@ -37,6 +37,11 @@ class Projections {
   absl::Status Update(const StoredEvent& stored, absl::string_view request_id,
                       const Dossier* before, const Dossier& after);
 
+  // Writes the `dossiers` row of `dossier` alone (rebuilding snapshots).
+  absl::Status RewriteDossier(const Dossier& dossier) {
+    return UpdateDossier(dossier);
+  }
+
   // The dossier as the `dossiers` table holds it; nullopt when absent.
   // DATA_LOSS when its snapshot does not decode.
   absl::StatusOr<std::optional<Dossier>> LoadDossier(const std::string& code);

@@ -141,6 +141,10 @@ CREATE TABLE thresholds (
   PRIMARY KEY (dossier_code, target)
 ) WITHOUT ROWID;
 CREATE INDEX thresholds_by_time ON thresholds (at, dossier_code);
+-- Snapshots written before this version lack the working time paused since
+-- the clock start: the store rebuilds them from the log at its next start.
+INSERT INTO meta (key, value) SELECT 'rebuild_snapshots', 1
+  WHERE EXISTS (SELECT 1 FROM dossiers);
 )sql"},
 };
 

@@ -24,6 +24,11 @@ inline constexpr char kMetaSchemaVersion[] = "schema_version";
 // appends, so that events removed from the end of the log are detected.
 inline constexpr char kMetaHeadSequence[] = "head_sequence";
 inline constexpr char kMetaHeadHash[] = "head_hash";
+// Present while the dossier snapshots must be rebuilt from the log: set by
+// the migration to schema 4 (whose snapshots keep the working time paused
+// since the clock start), cleared by the store in the transaction that
+// rebuilds them.
+inline constexpr char kMetaRebuildSnapshots[] = "rebuild_snapshots";
 
 // Creates the schema in an empty database or migrates an older one to
 // kSchemaVersion, in one transaction. FAILED_PRECONDITION, naming `path` and

@@ -114,7 +114,52 @@ absl::Status SqliteEventStore::Initialize() {
   }
   if (absl::Status status = PrepareWriter(); !status.ok()) return status;
   if (absl::Status status = LoadHead(); !status.ok()) return status;
+  if (absl::Status status = RebuildSnapshotsIfAsked(); !status.ok()) {
+    return status;
+  }
   return PrepareReader();
+}
+
+absl::Status SqliteEventStore::RebuildSnapshotsIfAsked() {
+  absl::StatusOr<std::optional<int64_t>> asked = writer_db_.QueryInt(
+      absl::StrCat("SELECT value FROM meta WHERE key = '",
+                   kMetaRebuildSnapshots, "'"));
+  if (!asked.ok()) return asked.status();
+  if (!asked->has_value()) return absl::OkStatus();
+  if (absl::Status status = begin_.Run(); !status.ok()) return status;
+  absl::Status status = [&]() -> absl::Status {
+    absl::StatusOr<Statement> page = writer_db_.Prepare(
+        "SELECT code, version FROM dossiers WHERE code > ?1 ORDER BY code "
+        "LIMIT 1024");
+    if (!page.ok()) return page.status();
+    std::string after;
+    while (true) {
+      std::vector<std::pair<std::string, int64_t>> codes;
+      page->BindText(1, after);
+      if (absl::Status read = page->ForEachRow([&] {
+            codes.emplace_back(page->ColumnText(0), page->ColumnInt(1));
+            return absl::OkStatus();
+          });
+          !read.ok()) {
+        return read;
+      }
+      for (const auto& [code, version] : codes) {
+        absl::StatusOr<Dossier> dossier = DossierAtVersion(code, version);
+        if (!dossier.ok()) return dossier.status();
+        if (absl::Status written = projections_->RewriteDossier(*dossier);
+            !written.ok()) {
+          return written;
+        }
+      }
+      if (codes.size() < 1024) break;
+      after = codes.back().first;
+    }
+    return writer_db_.Execute(absl::StrCat(
+        "DELETE FROM meta WHERE key = '", kMetaRebuildSnapshots, "'"));
+  }();
+  if (status.ok()) status = commit_.Run();
+  if (!status.ok()) rollback_.Run().IgnoreError();
+  return status;
 }
 
 absl::Status SqliteEventStore::PrepareWriter() {

@@ -80,6 +80,9 @@ class SqliteEventStore final : public EventStore {
   absl::Status PrepareWriter();
   absl::Status PrepareReader();
   absl::Status LoadHead();
+  // Rebuilds every dossier snapshot from the log when the schema migration
+  // asked for it (kMetaRebuildSnapshots), in one transaction.
+  absl::Status RebuildSnapshotsIfAsked();
 
   void WriterLoop();
   bool WriterHasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_);

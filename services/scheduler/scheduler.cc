@@ -12,6 +12,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "store/event_codec.h"
 
 namespace motcua::scheduler {
 
@@ -142,8 +143,25 @@ void DeadlineScheduler::Stop() {
 
 void DeadlineScheduler::Loop() {
   if (stopping_.load()) return;
-  LogPass("deadline scheduler", FireDue());
+  const PassResult pass = FireDue();
+  LogPass("deadline scheduler", pass);
   if (stopping_.load()) return;
+
+  // A pass whose commands fail (a dossier whose procedure version the rules
+  // no longer hold, a full disk) leaves its rows due: wait longer after each
+  // such pass, up to a minute, instead of trying again at once.
+  failed_passes_ = pass.failures > 0 ? failed_passes_ + 1 : 0;
+  if (failed_passes_ > 0) {
+    const absl::Duration backoff =
+        std::min(absl::Minutes(1),
+                 options_.longest_wait * (int64_t{1} << std::min(
+                                              failed_passes_ - 1, 6)));
+    io_->timer.expires_after(absl::ToChronoNanoseconds(backoff));
+    io_->timer.async_wait([this](const boost::system::error_code& error) {
+      if (!error || error == asio::error::operation_aborted) Loop();
+    });
+    return;
+  }
 
   // Wait for the earliest pending threshold, or longest_wait.
   absl::Duration wait = options_.longest_wait;
@@ -198,7 +216,8 @@ PassResult DeadlineScheduler::FireDue() {
   absl::MutexLock pass(&pass_mu_);
   // Every threshold at or before now; the writer decides each command with
   // its own (later) now, so a row it moves never comes back in this pass.
-  const absl::Time before = clock_.Now() + absl::Microseconds(1);
+  const absl::Time before =
+      store::ToStoredPrecision(clock_.Now()) + absl::Microseconds(1);
   Flight flight(options_.max_in_flight);
   std::optional<store::ThresholdCursor> after;
   absl::flat_hash_set<std::string> submitted;
@@ -259,7 +278,7 @@ PassResult DeadlineScheduler::Recompute(const RuleChange& change) {
         store_.ListThresholds(change.from, absl::InfiniteFuture(), after,
                               options_.window);
     if (!page.ok()) {
-      flight.NotSubmitted(page.status());
+      flight.ReadFailed(page.status());
       break;
     }
     for (const store::ScheduledThreshold& threshold : *page) {

@@ -15,6 +15,7 @@
 // threshold is recorded once across retries, restarts and reloads. One
 // Boost.Asio timer waits for the earliest pending threshold.
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -98,6 +99,7 @@ class DeadlineScheduler {
   std::unique_ptr<Io> io_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
+  int failed_passes_ = 0;  // consecutive, on the timer thread
 };
 
 }  // namespace motcua::scheduler

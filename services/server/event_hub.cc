@@ -36,14 +36,21 @@ bool EventHub::WaitBeyond(LogWaiter* waiter, int64_t after) {
 
 void EventHub::WatchWrite(LogWaiter* waiter, absl::Time deadline) {
   absl::MutexLock lock(&mu_);
+  if (closed_) return;  // the server is stopping: every stream ends anyway
   waiter->Ref();
   watched_.push_back(Watched{waiter, deadline});
   watch_added_ = true;
 }
 
 void EventHub::Close() {
-  absl::MutexLock lock(&mu_);
-  closed_ = true;
+  std::vector<Watched> released;
+  {
+    absl::MutexLock lock(&mu_);
+    closed_ = true;
+    released.swap(watched_);
+  }
+  // Now, while the server that owns the streams is still whole.
+  for (Watched& watched : released) watched.waiter->Unref();
 }
 
 bool EventHub::closed() const {
@@ -108,12 +115,15 @@ void EventHub::Run() {
     for (Watched& watched : expired) {
       const std::optional<absl::Time> next =
           stopping ? std::nullopt : watched.waiter->CheckWrite();
+      bool kept = false;
       if (next.has_value()) {
         absl::MutexLock lock(&mu_);
-        watched_.push_back(Watched{watched.waiter, *next});  // keeps the ref
-      } else {
-        watched.waiter->Unref();
+        if (!closed_) {
+          watched_.push_back(Watched{watched.waiter, *next});  // keeps the ref
+          kept = true;
+        }
       }
+      if (!kept) watched.waiter->Unref();
     }
   }
 }

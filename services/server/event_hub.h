@@ -54,7 +54,8 @@ class EventHub {
   // Calls waiter->CheckWrite() at `deadline` (real time), and again at
   // each deadline it returns.
   void WatchWrite(LogWaiter* waiter, absl::Time deadline);
-  // Wakes every waiter and wakes no one afterwards.
+  // Wakes every waiter and wakes no one afterwards; releases the writes it
+  // watched (the streams end anyway) and watches no more.
   void Close();
   bool closed() const;
   int64_t head() const;

@@ -175,6 +175,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   builder.RegisterService(server->supervision_.get());
   builder.RegisterService(server->audit_.get());
   builder.RegisterService(server->admin_.get());
+  if (config.deadline_scheduler) {
+    // Built before serving (a reload may reach it at once), started after.
+    server->scheduler_ = std::make_unique<scheduler::DeadlineScheduler>(
+        *server->store_, *clock, server->metrics_);
+  }
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || server->port_ == 0) {
     return absl::UnavailableError(
@@ -183,12 +188,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   }
   server->grpc_server_->GetHealthCheckService()->SetServingStatus(true);
   server->serving_ = true;
-  if (config.deadline_scheduler) {
-    // Its first pass records what fell due while the server was down.
-    server->scheduler_ = std::make_unique<scheduler::DeadlineScheduler>(
-        *server->store_, *clock, server->metrics_);
-    server->scheduler_->Start();
-  }
+  // Its first pass records what fell due while the server was down.
+  if (server->scheduler_ != nullptr) server->scheduler_->Start();
   if (!config.metrics_listen.empty()) {
     Server* raw = server.get();
     absl::StatusOr<std::unique_ptr<metrics::HttpEndpoint>> endpoint =

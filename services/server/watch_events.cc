@@ -31,10 +31,12 @@ constexpr int64_t kReadBatch = 256;
 class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
                           public LogWaiter {
  public:
-  EventStream(const ServiceContext& context, int64_t after_sequence,
+  EventStream(const ServiceContext& context,
+              grpc::CallbackServerContext* call, int64_t after_sequence,
               absl::flat_hash_set<std::string> types, std::string agency,
               access::Principal principal)
       : context_(context),
+        call_(call),
         after_(after_sequence),
         delivered_(after_sequence),
         types_(std::move(types)),
@@ -65,7 +67,13 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
     FinishLocked(grpc::Status::CANCELLED);
   }
 
-  void OnDone() override { Unref(); }
+  void OnDone() override {
+    {
+      absl::MutexLock lock(&mu_);
+      done_ = true;
+    }
+    Unref();
+  }
 
   void Wake() override { Pump(); }
   void Ref() override { references_.fetch_add(1); }
@@ -131,11 +139,20 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
           write_started_ + context_.slow_subscriber_timeout;
       if (absl::Now() < deadline) return deadline;
       context_.metrics->slow_subscribers_ended.fetch_add(1);
+      // The status follows the stuck event: a subscriber that reads again
+      // gets both. One that still does not after another timeout has its
+      // call cancelled, so that nothing of it stays on the server.
       FinishLocked(grpc::Status(
           grpc::StatusCode::RESOURCE_EXHAUSTED,
           absl::StrCat("the subscriber did not keep up; resume after "
                        "sequence ",
                        delivered_)));
+      cancel_if_stuck_ = true;
+      return absl::Now() + context_.slow_subscriber_timeout;
+    }
+    if (cancel_if_stuck_ && !done_) {
+      cancel_if_stuck_ = false;
+      call_->TryCancel();
     }
     watched_ = false;
     return std::nullopt;
@@ -173,6 +190,7 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
   }
 
   const ServiceContext& context_;
+  grpc::CallbackServerContext* const call_;
   std::atomic<int> references_{1};
 
   absl::Mutex mu_;
@@ -189,6 +207,9 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
   // When the write in flight started, and whether the hub watches it.
   absl::Time write_started_ ABSL_GUARDED_BY(mu_);
   bool watched_ ABSL_GUARDED_BY(mu_) = false;
+  // Finished for being stuck: cancel the call if it stays stuck.
+  bool cancel_if_stuck_ ABSL_GUARDED_BY(mu_) = false;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;  // OnDone ran
 };
 
 // A stream that ends at once with `status`.
@@ -241,7 +262,8 @@ grpc::ServerWriteReactor<v1::Event>* SupervisionService::WatchEvents(
         *principal, access::Operation::kListDossiers,
         principal->agencies.front())));
   }
-  return new EventStream(context_, request->after_sequence(), std::move(types),
+  return new EventStream(context_, call, request->after_sequence(),
+                         std::move(types),
                          std::move(agency), *std::move(principal));
 }
 

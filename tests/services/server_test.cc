@@ -183,9 +183,69 @@ class ServerTest : public ::testing::Test {
                       v1::CommandReply* reply) {
     return dossiers_->Submit(As(caller).get(), request, reply);
   }
+
+  // A WatchEvents subscriber that takes nothing, on a channel whose
+  // transport buffers little, on a server with a 200 ms slow-subscriber
+  // timeout: returned once the server has ended its stream (stream null,
+  // with a test failure, if it did not).
+  struct StuckSubscriber {
+    std::shared_ptr<grpc::Channel> channel;
+    std::unique_ptr<v1::Supervision::Stub> stub;
+    std::unique_ptr<grpc::ClientContext> context;
+    std::unique_ptr<grpc::ClientReader<v1::Event>> stream;
+    int submitted = 0;  // dossiers submitted meanwhile, one event each
+  };
+  StuckSubscriber OpenStuckSubscriber() {
+    StuckSubscriber stuck;
+    server_.reset();
+    config_.slow_subscriber_timeout = absl::Milliseconds(200);
+    StartServer();
+
+    // No window growth, 16 KiB ahead.
+    grpc::ChannelArguments arguments;
+    arguments.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
+    arguments.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 16 * 1024);
+    stuck.channel = grpc::CreateCustomChannel(
+        absl::StrCat("127.0.0.1:", server_->port()),
+        grpc::InsecureChannelCredentials(), arguments);
+    stuck.stub = v1::Supervision::NewStub(stuck.channel);
+    stuck.context = As(kAdmin);
+    stuck.context->set_deadline(
+        absl::ToChronoTime(absl::Now() + absl::Seconds(120)));
+    std::unique_ptr<grpc::ClientReader<v1::Event>> stream =
+        stuck.stub->WatchEvents(stuck.context.get(), v1::WatchRequest());
+    // Events appended at full speed meanwhile (each about 1.5 KiB with its
+    // summary), more than the transport buffers between the two, until the
+    // server ends the stream (once an event has waited 200 ms for it).
+    const std::string summary(1000, 'x');
+    auto ended_slow = [&] {
+      return absl::StrContains(server_->RenderMetrics(),
+                               "motcua_slow_subscribers_ended_total 1");
+    };
+    int& submitted = stuck.submitted;
+    const absl::Time give_up = absl::Now() + absl::Seconds(60);
+    while (!ended_slow() && absl::Now() < give_up) {
+      for (int i = 0; i < 10; ++i, ++submitted) {
+        v1::SubmitRequest request = Submission(absl::StrCat("SLOW-", submitted),
+                                               kAgencyA, MondayMorning());
+        request.set_summary(summary);
+        v1::CommandReply reply;
+        if (!Submit(kAdmin, request, &reply).ok()) {
+          ADD_FAILURE() << "submission " << submitted << " refused";
+          return stuck;
+        }
+      }
+    }
+    if (!ended_slow()) {
+      ADD_FAILURE() << "the server did not end the stuck stream";
+      return stuck;
+    }
+    stuck.stream = std::move(stream);
+    return stuck;
+  }
+
   v1::CommandReply MustSubmit(const std::string& code,
-                              const std::string& agency,
-                              absl::Time received_at,
+                              const std::string& agency, absl::Time received_at,
                               const std::string& procedure = kLandProcedure) {
     v1::CommandReply reply;
     grpc::Status status =
@@ -638,44 +698,30 @@ TEST_F(ServerTest, DeadlinesAreEscalatedAndWatchersSeeThem) {
   context->TryCancel();
 }
 
-TEST_F(ServerTest, ASubscriberThatDoesNotKeepUpIsEndedWithItsPosition) {
-  server_.reset();
-  config_.slow_subscriber_timeout = absl::Milliseconds(200);
-  StartServer();
+TEST_F(ServerTest, ASubscriberStuckForGoodHasItsCallCancelled) {
+  StuckSubscriber stuck = OpenStuckSubscriber();
+  ASSERT_NE(stuck.stream, nullptr);
 
-  // A subscriber that opens the stream and then takes nothing, on a channel
-  // whose transport buffers little (no window growth, 16 KiB ahead).
-  grpc::ChannelArguments arguments;
-  arguments.SetInt(GRPC_ARG_HTTP2_BDP_PROBE, 0);
-  arguments.SetInt(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES, 16 * 1024);
-  std::shared_ptr<grpc::Channel> narrow = grpc::CreateCustomChannel(
-      absl::StrCat("127.0.0.1:", server_->port()),
-      grpc::InsecureChannelCredentials(), arguments);
-  std::unique_ptr<v1::Supervision::Stub> slow = v1::Supervision::NewStub(narrow);
-  auto context = As(kAdmin);
-  context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(120)));
-  std::unique_ptr<grpc::ClientReader<v1::Event>> stream =
-      slow->WatchEvents(context.get(), v1::WatchRequest());
-  // More events than the transport buffers between the two (each about
-  // 1.5 KiB with its summary), appended at full speed meanwhile.
-  constexpr int kDossiers = 1000;
-  const std::string summary(1000, 'x');
-  for (int i = 0; i < kDossiers; ++i) {
-    v1::SubmitRequest request =
-        Submission(absl::StrCat("SLOW-", i), kAgencyA, MondayMorning());
-    request.set_summary(summary);
-    v1::CommandReply reply;
-    ASSERT_TRUE(Submit(kAdmin, request, &reply).ok());
-  }
-  // The server ends the stream once an event has waited 200 ms for it.
-  const absl::Time give_up = absl::Now() + absl::Seconds(60);
+  // It still takes nothing: after another timeout its call is cancelled
+  // and nothing of it stays on the server.
+  const absl::Time cancel_by = absl::Now() + absl::Seconds(60);
   while (!absl::StrContains(server_->RenderMetrics(),
-                            "motcua_slow_subscribers_ended_total 1") &&
-         absl::Now() < give_up) {
+                            "motcua_watch_subscribers 0") &&
+         absl::Now() < cancel_by) {
     absl::SleepFor(absl::Milliseconds(20));
   }
-  ASSERT_THAT(server_->RenderMetrics(),
-              HasSubstr("motcua_slow_subscribers_ended_total 1"));
+  EXPECT_THAT(server_->RenderMetrics(), HasSubstr("motcua_watch_subscribers 0"));
+  v1::Event event;
+  while (stuck.stream->Read(&event)) {
+  }
+  EXPECT_EQ(stuck.stream->Finish().error_code(), grpc::StatusCode::CANCELLED);
+}
+
+TEST_F(ServerTest, ASubscriberThatDoesNotKeepUpIsEndedWithItsPosition) {
+  StuckSubscriber stuck = OpenStuckSubscriber();
+  ASSERT_NE(stuck.stream, nullptr);
+  const int submitted = stuck.submitted;
+  auto& stream = stuck.stream;
 
   // What reached the subscriber before the end, then where to resume.
   int64_t last_seen = 0;
@@ -695,7 +741,7 @@ TEST_F(ServerTest, ASubscriberThatDoesNotKeepUpIsEndedWithItsPosition) {
               absl::StrContains(named, absl::StrCat("resume after sequence ",
                                                     last_seen - 1)))
       << named << " (last seen " << last_seen << ")";
-  EXPECT_LT(last_seen, kDossiers);
+  EXPECT_LT(last_seen, submitted);
 
   // Resuming from there gives every other event once, in order.
   auto resumed_context = As(kAdmin);
@@ -703,8 +749,8 @@ TEST_F(ServerTest, ASubscriberThatDoesNotKeepUpIsEndedWithItsPosition) {
   resume.set_after_sequence(last_seen);
   auto resumed = supervision_->WatchEvents(resumed_context.get(), resume);
   std::vector<v1::Event> rest =
-      ReadEvents(*resumed, kDossiers - static_cast<int>(last_seen));
-  ASSERT_EQ(rest.size(), static_cast<size_t>(kDossiers - last_seen));
+      ReadEvents(*resumed, submitted - static_cast<int>(last_seen));
+  ASSERT_EQ(rest.size(), static_cast<size_t>(submitted - last_seen));
   for (size_t i = 0; i < rest.size(); ++i) {
     EXPECT_EQ(rest[i].sequence(), last_seen + 1 + static_cast<int64_t>(i));
   }

@@ -17,6 +17,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "store/audit.h"
+#include "store/event_codec.h"
 #include "store/sqlite.h"
 #include "tests/store/store_test_support.h"
 
@@ -434,6 +435,67 @@ TEST_F(SqliteEventStoreTest, ANewRuleSetIsUsedForLaterCommands) {
       store->ExecuteAndWait(Request("HS-10", Submission(clock_.Now())));
   ASSERT_TRUE(outcome.status.ok());
   EXPECT_EQ(outcome.events[0].event.rule_version, ShippedRules()->version());
+}
+
+TEST_F(SqliteEventStoreTest, SnapshotsFromBeforeSchema4AreRebuiltFromTheLog) {
+  // A dossier paused and resumed: its snapshot keeps the working time paused
+  // since the clock start, which snapshots of schema 3 did not.
+  {
+    std::unique_ptr<EventStore> store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store
+                    ->ExecuteAndWait(
+                        Request("HS-OLD", Submission(MondayMorning())))
+                    .status.ok());
+    ASSERT_TRUE(store
+                    ->ExecuteAndWait(Request(
+                        "HS-OLD", RequestSupplementAction{{"ban sao"}}))
+                    .status.ok());
+    clock_.Set(MondayMorning() + absl::Hours(2));
+    ASSERT_TRUE(
+        store->ExecuteAndWait(Request("HS-OLD", ReceiveSupplementAction{}))
+            .status.ok());
+    absl::StatusOr<Dossier> dossier = store->ReadDossier("HS-OLD");
+    ASSERT_TRUE(dossier.ok());
+    ASSERT_EQ(dossier->clock_paused, absl::Hours(2));
+    store->Close();
+  }
+  // As a schema-3 file holds it: the snapshot without that time, and the
+  // migration's request to rebuild.
+  {
+    absl::StatusOr<Database> database =
+        Database::Open(DatabasePath(), OpenMode::kReadWrite);
+    ASSERT_TRUE(database.ok()) << database.status();
+    absl::StatusOr<Statement> read =
+        database->Prepare("SELECT snapshot FROM dossiers WHERE code = 'HS-OLD'");
+    ASSERT_TRUE(read.ok());
+    std::string snapshot;
+    ASSERT_TRUE(read->ForEachRow([&] {
+                       snapshot = std::string(read->ColumnBlob(0));
+                       return absl::OkStatus();
+                     }).ok());
+    absl::StatusOr<Dossier> old = DecodeDossierSnapshot(snapshot);
+    ASSERT_TRUE(old.ok());
+    old->clock_paused = absl::ZeroDuration();
+    absl::StatusOr<Statement> write = database->Prepare(
+        "UPDATE dossiers SET snapshot = ?1 WHERE code = 'HS-OLD'");
+    ASSERT_TRUE(write.ok());
+    write->BindBlob(1, EncodeDossierSnapshot(*old));
+    ASSERT_TRUE(write->Run().ok());
+    ASSERT_TRUE(database
+                    ->Execute("INSERT INTO meta (key, value) VALUES "
+                              "('rebuild_snapshots', 1)")
+                    .ok());
+  }
+  std::unique_ptr<EventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  absl::StatusOr<Dossier> rebuilt = store->ReadDossier("HS-OLD");
+  ASSERT_TRUE(rebuilt.ok());
+  EXPECT_EQ(rebuilt->clock_paused, absl::Hours(2));
+  EXPECT_EQ(Count("SELECT count(*) FROM meta WHERE key = 'rebuild_snapshots'"),
+            0);
+  store->Close();
+  ExpectLogIntactAndReplayable();
 }
 
 }  // namespace
