@@ -87,6 +87,8 @@ struct Deadline {
   std::string unit;     // who holds the dossier, or empty
   std::string agency;
   std::string procedure_code;
+  // The dossier as it is now, when the query asked for it.
+  std::optional<Dossier> dossier;
 };
 
 // Where a page of deadlines ends: the next page starts after it.
@@ -107,6 +109,9 @@ struct DeadlineQuery {
   absl::Time due_before = absl::InfiniteFuture();
   std::optional<DeadlineCursor> after;
   int limit = 100;
+  // Read each deadline's dossier in the same statement (one read of the
+  // page, instead of one per row).
+  bool with_dossiers = false;
 };
 
 // An escalation threshold a dossier waits for (the `thresholds` projection).

@@ -687,18 +687,22 @@ const char* DeadlineKindName(DeadlineKind kind) {
 absl::StatusOr<std::vector<Deadline>> SqliteEventStore::ListDeadlines(
     const DeadlineQuery& query) {
   if (query.limit <= 0) return std::vector<Deadline>();
-  std::string sql =
-      "SELECT dossier_code, due_at, step_id, unit, agency, procedure_code "
-      "FROM deadlines WHERE kind = ?1 AND due_at >= ?2 AND due_at < ?3";
-  if (!query.agency.empty()) absl::StrAppend(&sql, " AND agency = ?4");
-  if (!query.unit.empty()) absl::StrAppend(&sql, " AND unit = ?5");
+  std::string sql = absl::StrCat(
+      "SELECT d.dossier_code, d.due_at, d.step_id, d.unit, d.agency, "
+      "d.procedure_code",
+      query.with_dossiers ? ", s.snapshot FROM deadlines d JOIN dossiers s "
+                            "ON s.code = d.dossier_code"
+                          : " FROM deadlines d",
+      " WHERE d.kind = ?1 AND d.due_at >= ?2 AND d.due_at < ?3");
+  if (!query.agency.empty()) absl::StrAppend(&sql, " AND d.agency = ?4");
+  if (!query.unit.empty()) absl::StrAppend(&sql, " AND d.unit = ?5");
   if (!query.procedure_code.empty()) {
-    absl::StrAppend(&sql, " AND procedure_code = ?6");
+    absl::StrAppend(&sql, " AND d.procedure_code = ?6");
   }
   if (query.after.has_value()) {
-    absl::StrAppend(&sql, " AND (due_at, dossier_code) > (?7, ?8)");
+    absl::StrAppend(&sql, " AND (d.due_at, d.dossier_code) > (?7, ?8)");
   }
-  absl::StrAppend(&sql, " ORDER BY due_at, dossier_code LIMIT ?9");
+  absl::StrAppend(&sql, " ORDER BY d.due_at, d.dossier_code LIMIT ?9");
 
   absl::MutexLock lock(&read_mu_);
   absl::StatusOr<Statement*> statement = ReaderStatement(sql);
@@ -725,6 +729,16 @@ absl::StatusOr<std::vector<Deadline>> SqliteEventStore::ListDeadlines(
     deadline.unit = std::string(select.ColumnText(3));
     deadline.agency = std::string(select.ColumnText(4));
     deadline.procedure_code = std::string(select.ColumnText(5));
+    if (query.with_dossiers) {
+      absl::StatusOr<Dossier> dossier =
+          DecodeDossierSnapshot(select.ColumnBlob(6));
+      if (!dossier.ok()) {
+        return absl::DataLossError(absl::StrCat(
+            "dossier ", deadline.dossier_code,
+            ": stored snapshot: ", dossier.status().message()));
+      }
+      deadline.dossier = *std::move(dossier);
+    }
     return absl::OkStatus();
   });
   if (!status.ok()) return status;

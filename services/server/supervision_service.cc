@@ -83,6 +83,7 @@ absl::Status FillDeadlinePage(
   query.due_before = due_before;
   query.after = request.after;
   query.limit = request.page_size + 1;
+  query.with_dossiers = true;
   absl::StatusOr<std::vector<store::Deadline>> deadlines =
       context.store->ListDeadlines(query);
   if (!deadlines.ok()) return deadlines.status();
@@ -94,10 +95,8 @@ absl::Status FillDeadlinePage(
       break;
     }
     query.after = store::DeadlineCursor{deadline.due_at, deadline.dossier_code};
-    absl::StatusOr<Dossier> dossier =
-        context.store->ReadDossier(deadline.dossier_code);
-    if (absl::IsNotFound(dossier.status())) continue;
-    if (!dossier.ok()) return dossier.status();
+    if (!deadline.dossier.has_value()) continue;
+    const Dossier* dossier = &*deadline.dossier;
     std::optional<absl::Duration> left =
         api::WorkingTimeLeft(*dossier, now, rules.get());
     if (!left.has_value()) left = deadline.due_at - now;

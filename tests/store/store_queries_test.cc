@@ -133,6 +133,18 @@ TEST_F(StoreQueriesTest, DeadlinesComeInDueOrderWithACursor) {
   page = store_->ListDeadlines(agency_a);
   ASSERT_TRUE(page.ok()) << page.status();
   EXPECT_THAT(Codes(*page), ElementsAre("D-3"));
+  EXPECT_FALSE(page->front().dossier.has_value());
+
+  // The same page with each dossier read in the same statement.
+  agency_a.with_dossiers = true;
+  page = store_->ListDeadlines(agency_a);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_THAT(Codes(*page), ElementsAre("D-3"));
+  ASSERT_TRUE(page->front().dossier.has_value());
+  EXPECT_EQ(page->front().dossier->code, "D-3");
+  EXPECT_EQ(page->front().dossier->version,
+            store_->ReadDossier("D-3")->version);
+  EXPECT_EQ(page->front().dossier->due_at, page->front().due_at);
 
   absl::StatusOr<std::vector<AgencyCount>> counts =
       store_->CountDeadlinesByAgency(DeadlineKind::kDossier, clock_.Now());
