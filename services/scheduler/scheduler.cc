@@ -148,18 +148,17 @@ void DeadlineScheduler::Loop() {
   if (stopping_.load()) return;
 
   // A pass whose commands fail (a dossier whose procedure version the rules
-  // no longer hold, a full disk) leaves its rows due: wait longer after each
+  // no longer hold, a full disk) leaves its rows due; so would, were there
+  // one, a row the engine finds nothing to do for. Wait longer after each
   // such pass, up to a minute, instead of trying again at once.
-  failed_passes_ = pass.failures > 0 ? failed_passes_ + 1 : 0;
+  const bool stuck = pass.failures > 0 ||
+                     (pass.commands > 0 && pass.thresholds == 0 &&
+                      pass.due_changes == 0);
+  failed_passes_ = stuck ? failed_passes_ + 1 : 0;
   if (failed_passes_ > 0) {
-    const absl::Duration backoff =
-        std::min(absl::Minutes(1),
-                 options_.longest_wait * (int64_t{1} << std::min(
-                                              failed_passes_ - 1, 6)));
-    io_->timer.expires_after(absl::ToChronoNanoseconds(backoff));
-    io_->timer.async_wait([this](const boost::system::error_code& error) {
-      if (!error || error == asio::error::operation_aborted) Loop();
-    });
+    Arm(std::min(absl::Minutes(1),
+                 options_.longest_wait *
+                     (int64_t{1} << std::min(failed_passes_ - 1, 6))));
     return;
   }
 
@@ -175,6 +174,10 @@ void DeadlineScheduler::Loop() {
     wait = std::clamp(next->front().at - clock_.Now(), absl::ZeroDuration(),
                       options_.longest_wait);
   }
+  Arm(wait);
+}
+
+void DeadlineScheduler::Arm(absl::Duration wait) {
   io_->timer.expires_after(absl::ToChronoNanoseconds(wait));
   io_->timer.async_wait([this](const boost::system::error_code& error) {
     if (!error || error == asio::error::operation_aborted) Loop();
