@@ -20,6 +20,8 @@ class Sha256 {
 
   void Update(absl::string_view bytes);
   Sha256Digest Finish();
+  // Starts a new digest on the same context (after Finish, or to discard).
+  void Reset();
 
  private:
   void* context_;  // EVP_MD_CTX*, kept opaque so OpenSSL headers stay private

@@ -4,6 +4,8 @@
 // be rebuilt as of any instant.
 #include "store/audit.h"
 
+#include <filesystem>
+
 #include <string>
 
 #include "absl/status/status.h"
@@ -133,6 +135,42 @@ TEST_F(AuditTest, ADeletedEventIsNamedByTheEventAfterTheGap) {
   EXPECT_EQ(report->first_bad_sequence, 8);
   EXPECT_THAT(report->problem, HasSubstr("removed"));
   EXPECT_EQ(report->events_checked, 7);
+}
+
+TEST_F(AuditTest, EveryDeletedOrAlteredEventIsNamedWhereverItLies) {
+  // Verify checks the log in two halves at once: a removal or a change is
+  // named alike at the start, in either half and at the seam between them.
+  WriteSampleLog();
+  const std::filesystem::path original = DatabasePath() + ".original";
+  std::filesystem::copy_file(DatabasePath(), original);
+  absl::StatusOr<VerifyReport> intact = VerifyLog(DatabasePath());
+  ASSERT_TRUE(intact.ok() && intact->ok());
+  const int64_t events = intact->events_checked;
+  ASSERT_GT(events, 4);
+  for (int64_t removed = 2; removed < events; ++removed) {
+    SCOPED_TRACE(absl::StrCat("event ", removed, " removed"));
+    std::filesystem::copy_file(
+        original, DatabasePath(),
+        std::filesystem::copy_options::overwrite_existing);
+    Modify(absl::StrCat("DELETE FROM events WHERE sequence = ", removed));
+    absl::StatusOr<VerifyReport> report = VerifyLog(DatabasePath());
+    ASSERT_TRUE(report.ok()) << report.status();
+    EXPECT_EQ(report->first_bad_sequence, removed + 1);
+    EXPECT_EQ(report->events_checked, removed);
+    EXPECT_THAT(report->problem, HasSubstr("removed"));
+  }
+  for (int64_t altered = 1; altered <= events; ++altered) {
+    SCOPED_TRACE(absl::StrCat("event ", altered, " altered"));
+    std::filesystem::copy_file(
+        original, DatabasePath(),
+        std::filesystem::copy_options::overwrite_existing);
+    FlipOneBitOfPayload(altered);
+    absl::StatusOr<VerifyReport> report = VerifyLog(DatabasePath());
+    ASSERT_TRUE(report.ok()) << report.status();
+    EXPECT_EQ(report->first_bad_sequence, altered);
+    EXPECT_EQ(report->events_checked, altered);
+    EXPECT_THAT(report->problem, HasSubstr("altered"));
+  }
 }
 
 TEST_F(AuditTest, ADeletedFirstEventIsFound) {
