@@ -133,7 +133,19 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
   // subscriber longer than the timeout; else the next deadline to watch,
   // while a write is in flight.
   std::optional<absl::Time> CheckWrite() override {
-    absl::MutexLock lock(&mu_);
+    bool cancel = false;
+    {
+      absl::MutexLock lock(&mu_);
+      std::optional<absl::Time> next = CheckWriteLocked(cancel);
+      if (next.has_value()) return next;
+    }
+    // Outside the lock: cancelling may run OnCancel, which takes it.
+    if (cancel) call_->TryCancel();
+    return std::nullopt;
+  }
+
+  std::optional<absl::Time> CheckWriteLocked(bool& cancel)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     if (!finished_ && writing_) {
       const absl::Time deadline =
           write_started_ + context_.slow_subscriber_timeout;
@@ -150,10 +162,8 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
       cancel_if_stuck_ = true;
       return absl::Now() + context_.slow_subscriber_timeout;
     }
-    if (cancel_if_stuck_ && !done_) {
-      cancel_if_stuck_ = false;
-      call_->TryCancel();
-    }
+    cancel = cancel_if_stuck_ && !done_;
+    cancel_if_stuck_ = false;
     watched_ = false;
     return std::nullopt;
   }
