@@ -421,9 +421,11 @@ absl::StatusOr<std::vector<Event>> DecideReachThresholds(
   const EscalationLadder& ladder = *procedure.ladder;
 
   Dossier state = dossier;
+  const Schedule schedule = ComputeSchedule(dossier, ladder, calendar);
   // Each pass reaches one threshold; a ladder has at most 32 per watch.
   for (size_t pass = 0; pass < 2 * kMaxLadderThresholds; ++pass) {
-    const auto due = DueThreshold(ComputeSchedule(state, ladder, calendar), now);
+    const auto due = DueThreshold(
+        pass == 0 ? schedule : ComputeSchedule(state, ladder, calendar), now);
     if (!due.has_value()) break;
     const auto [target, pending] = *due;
     const EscalationThreshold& threshold = ladder.thresholds[pending.index];
@@ -449,7 +451,7 @@ absl::StatusOr<std::vector<Event>> DecideReachThresholds(
     events.push_back(std::move(event));
   }
   if (record_schedule_change && events.empty() &&
-      ComputeSchedule(dossier, ladder, calendar) != StoredSchedule(dossier)) {
+      schedule != StoredSchedule(dossier)) {
     // Nothing is due, but the rules moved what comes next (an edited
     // ladder): record the new schedule, the due times unchanged.
     const StepRecord* step = dossier.current_step();

@@ -234,7 +234,11 @@ struct Event {
 // INVALID_ARGUMENT naming the field of a malformed command (an unknown
 // procedure code included); NOT_FOUND for an unknown dossier; FAILED_PRECONDITION naming the state and the
 // action when the lifecycle does not allow it; OUT_OF_RANGE when a calendar
-// does not cover the dates. Pure: reads nothing but its arguments.
+// does not cover the dates. Every event carries the escalation schedule that
+// follows it; a caller's command on an existing dossier first appends the
+// escalation thresholds already due at `now` and not yet reached (actor
+// kSchedulerActor), then its own events. Pure: reads nothing but its
+// arguments.
 absl::StatusOr<std::vector<Event>> Decide(const Dossier* dossier,
                                           const Command& command,
                                           const RuleSet& rules,

@@ -22,12 +22,11 @@ struct DeadlineRow {
 constexpr const char* kDossierKind = "dossier";
 constexpr const char* kStepKind = "step";
 
-// Deadlines are watched only while the clock runs: a paused dossier's due
-// times move on resume, and a resolved or closed one has none left.
-bool ClockRuns(const Dossier& dossier) { return motcua::ClockRuns(dossier.state); }
 
 std::optional<DeadlineRow> DossierDeadline(const Dossier* dossier) {
-  if (dossier == nullptr || !ClockRuns(*dossier)) return std::nullopt;
+  // Watched only while the clock runs: a paused dossier's due times move on
+  // resume, and a resolved or closed one has none left.
+  if (dossier == nullptr || !ClockRuns(dossier->state)) return std::nullopt;
   const StepRecord* step = dossier->current_step();
   return DeadlineRow{ToStoredMicros(dossier->due_at),
                      step != nullptr ? step->step_id : "",
@@ -36,7 +35,7 @@ std::optional<DeadlineRow> DossierDeadline(const Dossier* dossier) {
 }
 
 std::optional<DeadlineRow> StepDeadline(const Dossier* dossier) {
-  if (dossier == nullptr || !ClockRuns(*dossier)) return std::nullopt;
+  if (dossier == nullptr || !ClockRuns(dossier->state)) return std::nullopt;
   const StepRecord* step = dossier->current_step();
   if (step == nullptr) return std::nullopt;
   return DeadlineRow{ToStoredMicros(step->due_at), step->step_id, step->unit,

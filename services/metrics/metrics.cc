@@ -42,6 +42,12 @@ void AppendSample(const std::string& name, const std::string& labels,
   absl::StrAppend(&out, " ", absl::StrFormat("%.17g", value), "\n");
 }
 
+void AppendSingle(const std::string& name, const std::string& help,
+                  const std::string& type, double value, std::string& out) {
+  AppendHeader(name, help, type, out);
+  AppendSample(name, "", value, out);
+}
+
 void AppendHeader(const std::string& name, const std::string& help,
                   const std::string& type, std::string& out) {
   absl::StrAppend(&out, "# HELP ", name, " ", help, "\n# TYPE ", name, " ",

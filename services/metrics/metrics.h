@@ -61,6 +61,11 @@ struct ServerMetrics {
 // `labels` is already formatted (`agency="x",state="y"`) or empty.
 void AppendSample(const std::string& name, const std::string& labels,
                   double value, std::string& out);
+// A metric with one unlabelled sample: its `# HELP` and `# TYPE` lines and
+// `name value`. `type` is "counter" or "gauge".
+void AppendSingle(const std::string& name, const std::string& help,
+                  const std::string& type, double value, std::string& out);
+
 // `# HELP` and `# TYPE` lines.
 void AppendHeader(const std::string& name, const std::string& help,
                   const std::string& type, std::string& out);

@@ -227,6 +227,7 @@ int Server::metrics_port() const {
 std::string Server::RenderMetrics() {
   using metrics::AppendHeader;
   using metrics::AppendSample;
+  using metrics::AppendSingle;
   using metrics::EscapeLabel;
   std::string out;
   absl::StatusOr<std::vector<store::StateCount>> states =
@@ -235,11 +236,11 @@ std::string Server::RenderMetrics() {
                "gauge", out);
   if (states.ok()) {
     for (const store::StateCount& count : *states) {
-      AppendSample("motcua_dossiers",
-                   absl::StrCat("agency=\"", EscapeLabel(count.agency),
-                                "\",state=\"", LifecycleStateName(count.state),
-                                "\""),
-                   static_cast<double>(count.count), out);
+      AppendSample(
+          "motcua_dossiers",
+          absl::StrCat("agency=\"", EscapeLabel(count.agency), "\",state=\"",
+                       LifecycleStateName(count.state), "\""),
+          static_cast<double>(count.count), out);
     }
   }
   absl::StatusOr<std::vector<store::AgencyCount>> overdue =
@@ -263,64 +264,50 @@ std::string Server::RenderMetrics() {
                static_cast<double>(metrics_.commands_accepted.load()), out);
   AppendSample("motcua_commands_total", "outcome=\"refused\"",
                static_cast<double>(metrics_.commands_refused.load()), out);
-  AppendSample("motcua_commands_total", "outcome=\"queue_full\"",
-               static_cast<double>(
-                   metrics_.commands_rejected_queue_full.load()),
-               out);
+  AppendSample(
+      "motcua_commands_total", "outcome=\"queue_full\"",
+      static_cast<double>(metrics_.commands_rejected_queue_full.load()), out);
   metrics_.command_latency.Render(
       "motcua_command_latency_seconds",
       "Time from a command's arrival to its answer (after the commit).", out);
   const store::WriterStats writer = store_->Stats();
-  AppendHeader("motcua_commit_batches_total",
+  AppendSingle("motcua_commit_batches_total",
                "Transactions committed by the writer; commands per batch is "
                "motcua_committed_commands_total / this.",
-               "counter", out);
-  AppendSample("motcua_commit_batches_total", "",
-               static_cast<double>(writer.batches), out);
-  AppendHeader("motcua_committed_commands_total",
-               "Commands decided in committed batches.", "counter", out);
-  AppendSample("motcua_committed_commands_total", "",
+               "counter", static_cast<double>(writer.batches), out);
+  AppendSingle("motcua_committed_commands_total",
+               "Commands decided in committed batches.", "counter",
                static_cast<double>(writer.commands), out);
-  AppendHeader("motcua_appended_events_total", "Events appended to the log.",
-               "counter", out);
-  AppendSample("motcua_appended_events_total", "",
-               static_cast<double>(writer.events), out);
-  AppendHeader("motcua_thresholds_reached_total",
+  AppendSingle("motcua_appended_events_total", "Events appended to the log.",
+               "counter", static_cast<double>(writer.events), out);
+  AppendSingle("motcua_thresholds_reached_total",
                "Escalation thresholds the deadline scheduler recorded.",
-               "counter", out);
-  AppendSample("motcua_thresholds_reached_total", "",
+               "counter",
                static_cast<double>(metrics_.thresholds_reached.load()), out);
   metrics_.scheduler_lag.Render(
       "motcua_scheduler_lag_seconds",
       "From the instant a threshold fell due to the instant it was recorded "
       "(hours after a downtime).",
       out);
-  AppendHeader("motcua_scheduler_failures_total",
+  AppendSingle("motcua_scheduler_failures_total",
                "Deadline scheduler commands that were refused or not "
                "committed (retried at its next pass).",
-               "counter", out);
-  AppendSample("motcua_scheduler_failures_total", "",
+               "counter",
                static_cast<double>(metrics_.scheduler_failures.load()), out);
-  AppendHeader("motcua_due_times_changed_total",
+  AppendSingle("motcua_due_times_changed_total",
                "Due-time-changed events recorded after rules changed.",
-               "counter", out);
-  AppendSample("motcua_due_times_changed_total", "",
+               "counter",
                static_cast<double>(metrics_.due_times_changed.load()), out);
-  AppendHeader("motcua_watch_subscribers", "Open WatchEvents streams.",
-               "gauge", out);
-  AppendSample("motcua_watch_subscribers", "",
+  AppendSingle("motcua_watch_subscribers", "Open WatchEvents streams.", "gauge",
                static_cast<double>(metrics_.watch_subscribers.load()), out);
-  AppendHeader("motcua_slow_subscribers_ended_total",
+  AppendSingle("motcua_slow_subscribers_ended_total",
                "WatchEvents streams ended because the subscriber left an "
                "event untaken for slow_subscriber_timeout.",
-               "counter", out);
-  AppendSample("motcua_slow_subscribers_ended_total", "",
+               "counter",
                static_cast<double>(metrics_.slow_subscribers_ended.load()),
                out);
-  AppendHeader("motcua_log_head_sequence", "The last sequence of the log.",
-               "gauge", out);
-  AppendSample("motcua_log_head_sequence", "",
-               static_cast<double>(hub_->head()), out);
+  AppendSingle("motcua_log_head_sequence", "The last sequence of the log.",
+               "gauge", static_cast<double>(hub_->head()), out);
   const std::vector<webhooks::WebhookProgress> progress =
       webhooks_ != nullptr ? webhooks_->Progress()
                            : std::vector<webhooks::WebhookProgress>();

@@ -18,6 +18,7 @@
 #include "engine/time_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/local_time.h"
 #include "tests/shipped_rules.h"
 
 namespace motcua {
@@ -40,11 +41,7 @@ constexpr int32_t Clock(int hour, int minute) {
 }
 
 // An instant written as in the tables: "2025-03-10T07:30:00+07:00".
-absl::Time At(absl::string_view text) {
-  absl::StatusOr<absl::Time> instant = ParseInstant(text, FixedZone(kUtcPlus7));
-  EXPECT_TRUE(instant.ok()) << instant.status();
-  return instant.value_or(absl::InfinitePast());
-}
+using ::motcua::test_support::At;
 
 std::string Show(absl::Time instant) {
   return FormatInstant(instant, FixedZone(kUtcPlus7));

@@ -16,6 +16,7 @@
 #include "engine/time_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/local_time.h"
 #include "tests/shipped_rules.h"
 
 namespace motcua {
@@ -29,13 +30,8 @@ constexpr char kLand[] = "local.dang-ky-bien-dong-dat-dai";
 // 3wd, supplement restart, no steps.
 constexpr char kHousehold[] = "local.ho-kinh-doanh";
 
-absl::TimeZone Vietnam() { return FixedZone(7 * 3600); }
-
-absl::Time At(absl::string_view text) {
-  absl::StatusOr<absl::Time> instant = ParseInstant(text, Vietnam());
-  EXPECT_TRUE(instant.ok()) << instant.status();
-  return instant.value_or(absl::InfinitePast());
-}
+using ::motcua::test_support::At;
+using ::motcua::test_support::Vietnam;
 
 std::string Show(absl::Time instant) {
   return absl::FormatTime("%a %m-%d %H:%M:%S", instant, Vietnam());

@@ -30,6 +30,7 @@
 #include "engine/time_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/local_time.h"
 #include "tests/shipped_rules.h"
 
 namespace motcua {
@@ -46,14 +47,8 @@ constexpr char kLand[] = "local.dang-ky-bien-dong-dat-dai";
 // 3wd, supplement restart, no steps, no cut-off, vn-public-sector.
 constexpr char kHousehold[] = "local.ho-kinh-doanh";
 
-absl::TimeZone Vietnam() { return FixedZone(7 * 3600); }
-
-// "2025-07-07T09:00" in local time (UTC+07:00).
-absl::Time At(absl::string_view text) {
-  absl::StatusOr<absl::Time> instant = ParseInstant(text, Vietnam());
-  EXPECT_TRUE(instant.ok()) << instant.status();
-  return instant.value_or(absl::InfinitePast());
-}
+using ::motcua::test_support::At;
+using ::motcua::test_support::Vietnam;
 
 // "Mon 2025-07-07 09:00:00" in local time.
 std::string Show(absl::Time instant) {

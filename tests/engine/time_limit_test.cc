@@ -14,6 +14,7 @@
 #include "engine/rules.h"
 #include "engine/time_format.h"
 #include "gtest/gtest.h"
+#include "tests/local_time.h"
 #include "tests/shipped_rules.h"
 
 namespace motcua {
@@ -25,11 +26,7 @@ constexpr int32_t Clock(int hour, int minute) {
   return hour * 3600 + minute * 60;
 }
 
-absl::Time At(absl::string_view text) {
-  absl::StatusOr<absl::Time> instant = ParseInstant(text, FixedZone(kUtcPlus7));
-  EXPECT_TRUE(instant.ok()) << instant.status();
-  return instant.value_or(absl::InfinitePast());
-}
+using ::motcua::test_support::At;
 
 std::string Show(absl::Time instant) {
   return FormatInstant(instant, FixedZone(kUtcPlus7));

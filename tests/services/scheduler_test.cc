@@ -30,6 +30,7 @@
 #include "gtest/gtest.h"
 #include "services/metrics/metrics.h"
 #include "store/event_store.h"
+#include "tests/local_time.h"
 #include "tests/store/store_test_support.h"
 
 namespace motcua::scheduler {
@@ -49,11 +50,7 @@ constexpr char kHousehold[] = "local.ho-kinh-doanh";
 // 10wd, five steps, pause on supplement.
 constexpr char kLand[] = "local.dang-ky-bien-dong-dat-dai";
 
-absl::Time At(absl::string_view text) {
-  absl::StatusOr<absl::Time> instant = ParseInstant(text, FixedZone(7 * 3600));
-  EXPECT_TRUE(instant.ok()) << instant.status();
-  return instant.value_or(absl::InfinitePast());
-}
+using ::motcua::test_support::At;
 
 // Every event of the log, in order.
 std::vector<StoredEvent> WholeLog(EventStore& store) {
