@@ -78,7 +78,7 @@ void BindCounterKey(Statement& statement, const CounterKey& key) {
 
 absl::StatusOr<std::unique_ptr<Projections>> Projections::Prepare(
     Database& database) {
-  std::unique_ptr<Projections> projections(new Projections());
+  std::unique_ptr<Projections> projections(new Projections(database));
   struct Entry {
     Statement* statement;
     const char* sql;
@@ -156,7 +156,9 @@ absl::StatusOr<std::unique_ptr<Projections>> Projections::Prepare(
 absl::Status Projections::Update(const StoredEvent& stored,
                                  absl::string_view request_id,
                                  const Dossier* before, const Dossier& after) {
-  if (absl::Status status = UpdateDossier(after); !status.ok()) return status;
+  if (absl::Status status = UpdateDossier(before, after); !status.ok()) {
+    return status;
+  }
   if (absl::Status status = UpdateDeadlines(before, after); !status.ok()) {
     return status;
   }
@@ -196,23 +198,77 @@ absl::Status Projections::UpdateReport(const StoredEvent& stored,
   return absl::OkStatus();
 }
 
-absl::Status Projections::UpdateDossier(const Dossier& after) {
+absl::StatusOr<Statement*> Projections::PartialUpdate(
+    const char* table, const char* where, const char* always,
+    absl::Span<const char* const> columns, uint32_t changed) {
+  std::unique_ptr<Statement>& cached = partial_updates_[{table, changed}];
+  if (cached == nullptr) {
+    std::string sql = absl::StrCat("UPDATE ", table, " SET ", always);
+    for (size_t i = 0; i < columns.size(); ++i) {
+      if ((changed & (1u << i)) != 0) absl::StrAppend(&sql, ", ", columns[i]);
+    }
+    absl::StrAppend(&sql, " WHERE ", where);
+    absl::StatusOr<Statement> statement = database_.Prepare(sql);
+    if (!statement.ok()) return statement.status();
+    cached = std::make_unique<Statement>(*std::move(statement));
+  }
+  return cached.get();
+}
+
+absl::Status Projections::UpdateDossier(const Dossier* before,
+                                        const Dossier& after) {
   const StepRecord* step = after.current_step();
+  const absl::string_view unit =
+      step != nullptr ? absl::string_view(step->unit) : absl::string_view("");
   std::optional<int64_t> step_due_at;
   if (step != nullptr) step_due_at = ToStoredMicros(step->due_at);
-  upsert_dossier_.BindText(1, after.code)
-      .BindInt(2, after.version)
-      .BindInt(3, static_cast<int64_t>(after.state))
-      .BindText(4, after.agency)
-      .BindText(5, after.procedure_code)
-      .BindText(6, step != nullptr ? step->unit : "")
-      .BindText(7, step != nullptr ? step->step_id : "")
+  Statement* statement = &upsert_dossier_;
+  if (before != nullptr) {
+    // The indexed columns, as parameters ?3 to ?6 of both statements.
+    static constexpr const char* kIndexed[] = {
+        "state = ?3", "agency = ?4", "procedure_code = ?5",
+        "current_unit = ?6"};
+    const StepRecord* before_step = before->current_step();
+    const absl::string_view before_unit =
+        before_step != nullptr ? absl::string_view(before_step->unit)
+                               : absl::string_view("");
+    const uint32_t changed = (before->state != after.state ? 1u : 0u) |
+                             (before->agency != after.agency ? 2u : 0u) |
+                             (before->procedure_code != after.procedure_code
+                                  ? 4u
+                                  : 0u) |
+                             (before_unit != unit ? 8u : 0u);
+    absl::StatusOr<Statement*> update = PartialUpdate(
+        "dossiers", "code = ?1",
+        "version = ?2, current_step_id = ?7, received_at = ?8, due_at = ?9, "
+        "step_due_at = ?10, classification = ?11, snapshot = ?12",
+        kIndexed, changed);
+    if (!update.ok()) return update.status();
+    statement = *update;
+    statement->BindText(1, after.code).BindInt(2, after.version);
+    if ((changed & 1u) != 0) {
+      statement->BindInt(3, static_cast<int64_t>(after.state));
+    }
+    if ((changed & 2u) != 0) statement->BindText(4, after.agency);
+    if ((changed & 4u) != 0) statement->BindText(5, after.procedure_code);
+    if ((changed & 8u) != 0) statement->BindText(6, unit);
+  } else {
+    statement->BindText(1, after.code)
+        .BindInt(2, after.version)
+        .BindInt(3, static_cast<int64_t>(after.state))
+        .BindText(4, after.agency)
+        .BindText(5, after.procedure_code)
+        .BindText(6, unit);
+  }
+  statement
+      ->BindText(7, step != nullptr ? absl::string_view(step->step_id)
+                                    : absl::string_view(""))
       .BindInt(8, ToStoredMicros(after.received_at))
       .BindInt(9, ToStoredMicros(after.due_at))
       .BindOptionalInt(10, step_due_at)
       .BindInt(11, static_cast<int64_t>(after.classification))
       .BindBlob(12, EncodeDossierSnapshot(after));
-  return upsert_dossier_.Run();
+  return statement->Run();
 }
 
 absl::Status Projections::UpdateDeadlines(const Dossier* before,
@@ -236,16 +292,41 @@ absl::Status Projections::UpdateDeadlines(const Dossier* before,
       continue;
     }
     const DeadlineRow& row = *change.new_row;
-    upsert_deadline_.BindText(1, after.code)
-        .BindText(2, change.kind)
-        .BindInt(3, row.due_at)
-        .BindText(4, row.step_id)
-        .BindText(5, row.unit)
-        .BindText(6, row.agency)
-        .BindText(7, row.procedure_code);
-    if (absl::Status status = upsert_deadline_.Run(); !status.ok()) {
-      return status;
+    if (!change.old_row.has_value()) {
+      upsert_deadline_.BindText(1, after.code)
+          .BindText(2, change.kind)
+          .BindInt(3, row.due_at)
+          .BindText(4, row.step_id)
+          .BindText(5, row.unit)
+          .BindText(6, row.agency)
+          .BindText(7, row.procedure_code);
+      if (absl::Status status = upsert_deadline_.Run(); !status.ok()) {
+        return status;
+      }
+      continue;
     }
+    // Every column but step_id is indexed: set only those that changed.
+    static constexpr const char* kColumns[] = {
+        "due_at = ?3", "unit = ?5", "agency = ?6", "procedure_code = ?7"};
+    const DeadlineRow& old_row = *change.old_row;
+    const uint32_t changed =
+        (old_row.due_at != row.due_at ? 1u : 0u) |
+        (old_row.unit != row.unit ? 2u : 0u) |
+        (old_row.agency != row.agency ? 4u : 0u) |
+        (old_row.procedure_code != row.procedure_code ? 8u : 0u);
+    absl::StatusOr<Statement*> update =
+        PartialUpdate("deadlines", "dossier_code = ?1 AND kind = ?2",
+                      "step_id = ?4", kColumns, changed);
+    if (!update.ok()) return update.status();
+    Statement& statement = **update;
+    statement.BindText(1, after.code)
+        .BindText(2, change.kind)
+        .BindText(4, row.step_id);
+    if ((changed & 1u) != 0) statement.BindInt(3, row.due_at);
+    if ((changed & 2u) != 0) statement.BindText(5, row.unit);
+    if ((changed & 4u) != 0) statement.BindText(6, row.agency);
+    if ((changed & 8u) != 0) statement.BindText(7, row.procedure_code);
+    if (absl::Status status = statement.Run(); !status.ok()) return status;
   }
   return absl::OkStatus();
 }

@@ -6,13 +6,17 @@
 // event; the live writer and the replay both call it, so that a replay
 // rebuilds them bit for bit.
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 #include "engine/dossier.h"
 #include "store/event_codec.h"
 #include "store/event_store.h"
@@ -39,7 +43,7 @@ class Projections {
 
   // Writes the `dossiers` row of `dossier` alone (rebuilding snapshots).
   absl::Status RewriteDossier(const Dossier& dossier) {
-    return UpdateDossier(dossier);
+    return UpdateDossier(nullptr, dossier);
   }
 
   // The dossier as the `dossiers` table holds it; nullopt when absent.
@@ -51,9 +55,18 @@ class Projections {
       const std::string& request_id);
 
  private:
-  Projections() = default;
+  explicit Projections(Database& database) : database_(database) {}
 
-  absl::Status UpdateDossier(const Dossier& after);
+  absl::Status UpdateDossier(const Dossier* before, const Dossier& after);
+  // An UPDATE of one row that sets only the columns in `changed` (a bit per
+  // entry of `columns`) besides `always`: SQLite rewrites an index only when
+  // the statement sets one of its columns, so a command leaves the indexes
+  // of the columns it did not change untouched. Prepared on first use.
+  absl::StatusOr<Statement*> PartialUpdate(const char* table,
+                                           const char* where,
+                                           const char* always,
+                                           absl::Span<const char* const> columns,
+                                           uint32_t changed);
   absl::Status UpdateDeadlines(const Dossier* before, const Dossier& after);
   absl::Status UpdateThresholds(const Dossier* before, const Dossier& after);
   absl::Status UpdateControlSheet(const Dossier* before, const Dossier& after);
@@ -64,6 +77,11 @@ class Projections {
                              absl::string_view request_id,
                              const Dossier& after);
 
+  Database& database_;
+  // PartialUpdate's statements, by table and set of changed columns.
+  absl::flat_hash_map<std::pair<const char*, uint32_t>,
+                      std::unique_ptr<Statement>>
+      partial_updates_;
   Statement upsert_dossier_;
   Statement select_dossier_;
   Statement upsert_deadline_;

@@ -146,6 +146,11 @@ CREATE INDEX thresholds_by_time ON thresholds (at, dossier_code);
 INSERT INTO meta (key, value) SELECT 'rebuild_snapshots', 1
   WHERE EXISTS (SELECT 1 FROM dossiers);
 )sql"},
+    {5, R"sql(
+-- Every read of deadlines names their kind, which deadlines_by_kind leads
+-- with: the index on due_at alone only cost each deadline change a B-tree.
+DROP INDEX deadlines_by_due_at;
+)sql"},
 };
 
 absl::StatusOr<int64_t> ReadSchemaVersion(Database& database) {
