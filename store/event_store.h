@@ -21,8 +21,8 @@ namespace motcua::store {
 
 // How hard each commit waits for the disk.
 enum class Durability {
-  kFull,    // SQLite synchronous=FULL: an acknowledged command survives power loss
-  kNormal,  // synchronous=NORMAL: survives a process crash, not a power loss
+  kFull,    // the WAL is flushed before an answer: survives a power loss
+  kNormal,  // flushed at checkpoints: survives a process crash, not a power loss
 };
 
 struct StoreOptions {
@@ -167,9 +167,14 @@ struct ReportQuery {
 // takes a batch, and for each command loads the dossier, asks the engine to
 // Decide, Applies the events, appends them to the hash chain and updates the
 // projections, each command inside its own savepoint so that a refusal
-// leaves no trace. One COMMIT (one fsync) covers the batch; only then is
-// each command's callback run. Reads use their own connections and never
-// wait for the writer.
+// leaves no trace. One COMMIT covers the batch. With Durability::kFull a
+// flusher thread then flushes the WAL (one fdatasync for every batch
+// committed since the last), while the writer goes on with the next batch;
+// only after that flush is each command's callback run. Reads use their own
+// connections and never wait for the writer. The log as read (ReadEvents,
+// ReadDossierEvents, LastSequence) ends at the last durable event; the
+// current-state reads may show a batch a flush (a few milliseconds) before
+// its commands are answered.
 class EventStore {
  public:
   // Opens (creating or migrating) the database. FAILED_PRECONDITION when the
@@ -182,10 +187,11 @@ class EventStore {
   // Replaces the rules used for new decisions (a reload).
   virtual void SetRules(std::shared_ptr<const RuleSet> rules) = 0;
 
-  // Queues a command. `done` runs on the writer thread after the batch
-  // commits (or at once for a refusal decided before writing). Returns
+  // Queues a command. `done` runs after the batch commits and is durable,
+  // on the flusher thread (the writer's with Durability::kNormal). Returns
   // RESOURCE_EXHAUSTED without queuing when the queue is full, and
-  // UNAVAILABLE after Close.
+  // UNAVAILABLE after Close or after a flush failed (the log's end is then
+  // unknown until a restart).
   virtual absl::Status Execute(CommandRequest request,
                                std::function<void(CommandOutcome)> done) = 0;
   // Execute and wait for the outcome.
@@ -201,7 +207,7 @@ class EventStore {
   // Events with sequence > after_sequence, in order, at most `limit`.
   virtual absl::StatusOr<std::vector<StoredEvent>> ReadEvents(
       int64_t after_sequence, int64_t limit) = 0;
-  // The sequence of the last committed event (0 for an empty log).
+  // The sequence of the last durable event (0 for an empty log).
   virtual absl::StatusOr<int64_t> LastSequence() = 0;
 
   // Dossiers matching `filter` with a code greater than `after_code`, in
@@ -231,9 +237,9 @@ class EventStore {
   virtual absl::StatusOr<std::vector<ReportRow>> Report(
       const ReportQuery& query) = 0;
 
-  // `observer` runs on the writer thread after each commit that appended
-  // events, with the last sequence committed. It must return quickly (wake
-  // someone up); it replaces any earlier observer.
+  // `observer` runs after each commit that appended events is durable, with
+  // the last sequence, before the commands' callbacks. It must return
+  // quickly (wake someone up); it replaces any earlier observer.
   virtual void SetCommitObserver(std::function<void(int64_t)> observer) = 0;
 };
 

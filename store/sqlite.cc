@@ -1,11 +1,17 @@
 #include "store/sqlite.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <utility>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "store/wal_vfs.h"
 
 namespace motcua::store {
 namespace {
@@ -209,7 +215,9 @@ absl::StatusOr<Database> Database::Open(const std::string& path,
       break;
   }
   sqlite3* handle = nullptr;
-  const int result = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
+  // WAL writes gathered into one system call per commit (store/wal_vfs.h).
+  const int result =
+      sqlite3_open_v2(path.c_str(), &handle, flags, WalCoalescingVfs());
   Database database(handle);
   if (result != SQLITE_OK) {
     return absl::UnavailableError(absl::StrCat(
@@ -288,6 +296,36 @@ absl::StatusOr<std::optional<int64_t>> Database::QueryInt(
   if (!row.ok()) return row.status();
   if (!*row || statement->ColumnIsNull(0)) return std::optional<int64_t>();
   return std::optional<int64_t>(statement->ColumnInt(0));
+}
+
+std::string Database::WalPath() const {
+  const char* main = sqlite3_db_filename(database_, "main");
+  if (main == nullptr || *main == 0) return "";
+  return sqlite3_filename_wal(main);
+}
+
+WalFile::~WalFile() {
+  if (descriptor_ >= 0) close(descriptor_);
+}
+
+absl::Status WalFile::Sync() {
+  if (descriptor_ < 0) {
+    descriptor_ = open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+    if (descriptor_ < 0) {
+      return absl::UnavailableError(absl::StrCat(
+          "opening the write-ahead log ", path_, ": ", std::strerror(errno)));
+    }
+  }
+  int result;
+  do {
+    result = fdatasync(descriptor_);
+  } while (result != 0 && errno == EINTR);
+  if (result != 0) {
+    return absl::UnavailableError(absl::StrCat(
+        "flushing the write-ahead log ", path_, " to the disk: ",
+        std::strerror(errno)));
+  }
+  return absl::OkStatus();
 }
 
 }  // namespace motcua::store

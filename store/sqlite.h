@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
@@ -106,11 +107,38 @@ class Database {
 
   sqlite3* get() const { return database_; }
 
+  // The file of the main database's write-ahead log.
+  std::string WalPath() const;
+
  private:
   explicit Database(sqlite3* database) : database_(database) {}
   void CloseNow();
 
   sqlite3* database_ = nullptr;
+};
+
+// The write-ahead log of a database, flushed to the disk apart from SQLite.
+// The store's writer commits with synchronous=NORMAL (SQLite does not flush
+// at commit) and a flusher thread calls Sync: every frame written before the
+// call is on the disk when it returns OK, so one flush serves every batch
+// committed before it while the writer goes on with the next. fdatasync
+// works on the file, whichever descriptor names it; SQLite locks the
+// database and its -shm file, never the WAL, so a descriptor of our own
+// disturbs none of its locks. Not thread-safe: one flusher owns it.
+class WalFile {
+ public:
+  explicit WalFile(std::string path) : path_(std::move(path)) {}
+  ~WalFile();
+  WalFile(const WalFile&) = delete;
+  WalFile& operator=(const WalFile&) = delete;
+
+  // Opens the file at the first call (it exists once anything was
+  // committed). UNAVAILABLE naming the file when it cannot be flushed.
+  absl::Status Sync();
+
+ private:
+  std::string path_;
+  int descriptor_ = -1;
 };
 
 }  // namespace motcua::store

@@ -23,8 +23,7 @@ constexpr int kWalAutocheckpointPages = 10000;
 // After a checkpoint, truncate the WAL file back to this size.
 constexpr int64_t kJournalSizeLimitBytes = 64 << 20;
 
-absl::Status ConfigureConnection(Database& database, Durability durability,
-                                 bool writer) {
+absl::Status ConfigureConnection(Database& database, bool writer) {
   if (writer) {
     absl::StatusOr<Statement> mode =
         database.Prepare("PRAGMA journal_mode = WAL");
@@ -38,12 +37,13 @@ absl::Status ConfigureConnection(Database& database, Durability durability,
                                             "system?"));
     }
   }
-  // FULL syncs the WAL at every commit: an acknowledged command survives a
-  // power loss. NORMAL syncs only at checkpoints.
-  const char* synchronous =
-      durability == Durability::kFull ? "FULL" : "NORMAL";
+  // NORMAL: SQLite flushes the WAL only at checkpoints (before copying it
+  // into the database, and the database after), never at a commit. With
+  // Durability::kFull the store's flusher thread flushes the WAL after each
+  // commit and answers no command before that flush (see WalFile): what
+  // synchronous=FULL would do, without the writer waiting for it.
   return database.Execute(absl::StrCat(
-      "PRAGMA synchronous = ", synchronous, "; PRAGMA cache_size = -",
+      "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -",
       writer ? kWriterCacheKib : kReaderCacheKib,
       "; PRAGMA temp_store = MEMORY;",
       writer ? absl::StrCat(" PRAGMA wal_autocheckpoint = ",
@@ -88,6 +88,10 @@ absl::StatusOr<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(
   if (absl::Status status = store->Initialize(); !status.ok()) return status;
   absl::MutexLock lock(&store->close_mu_);
   store->writer_thread_ = std::thread([raw = store.get()] { raw->WriterLoop(); });
+  if (store->wal_ != nullptr) {
+    store->flusher_thread_ =
+        std::thread([raw = store.get()] { raw->FlusherLoop(); });
+  }
   return store;
 }
 
@@ -104,7 +108,7 @@ absl::Status SqliteEventStore::Initialize() {
   if (!writer.ok()) return writer.status();
   writer_db_ = std::move(*writer);
   if (absl::Status status =
-          ConfigureConnection(writer_db_, options_.durability, true);
+          ConfigureConnection(writer_db_, true);
       !status.ok()) {
     return status;
   }
@@ -116,6 +120,14 @@ absl::Status SqliteEventStore::Initialize() {
   if (absl::Status status = LoadHead(); !status.ok()) return status;
   if (absl::Status status = RebuildSnapshotsIfAsked(); !status.ok()) {
     return status;
+  }
+  flushed_sequence_ = head_sequence_;
+  durable_sequence_.store(head_sequence_);
+  if (options_.durability == Durability::kFull) {
+    // What the migration or the rebuild committed is flushed before the
+    // first command, like everything after it.
+    wal_ = std::make_unique<WalFile>(writer_db_.WalPath());
+    if (absl::Status status = wal_->Sync(); !status.ok()) return status;
   }
   return PrepareReader();
 }
@@ -211,7 +223,7 @@ absl::Status SqliteEventStore::PrepareReader() {
   if (!reader.ok()) return reader.status();
   reader_db_ = std::move(*reader);
   if (absl::Status status =
-          ConfigureConnection(reader_db_, options_.durability, false);
+          ConfigureConnection(reader_db_, false);
       !status.ok()) {
     return status;
   }
@@ -224,13 +236,13 @@ absl::Status SqliteEventStore::PrepareReader() {
       {&read_dossier_events_,
        absl::StrCat("SELECT ", kEventColumnsWithAgency,
                     " FROM events LEFT JOIN dossiers ON code = dossier_code "
-                    "WHERE dossier_code = ?1 ORDER BY dossier_version")},
+                    "WHERE dossier_code = ?1 AND sequence <= ?2 "
+                    "ORDER BY dossier_version")},
       {&read_events_,
        absl::StrCat("SELECT ", kEventColumnsWithAgency,
                     " FROM events LEFT JOIN dossiers ON code = dossier_code "
-                    "WHERE sequence > ?1 ORDER BY sequence LIMIT ?2")},
-      {&read_last_sequence_,
-       "SELECT COALESCE(MAX(sequence), 0) FROM events"},
+                    "WHERE sequence > ?1 AND sequence <= ?3 ORDER BY "
+                    "sequence LIMIT ?2")},
   };
   for (const Entry& entry : entries) {
     absl::StatusOr<Statement> statement = reader_db_.Prepare(entry.sql);
@@ -285,6 +297,7 @@ absl::Status SqliteEventStore::Execute(
   if (stopping_) {
     return absl::UnavailableError("the event store is closed");
   }
+  if (!failed_.ok()) return failed_;
   if (queue_.size() >= options_.queue_capacity) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "the writer's queue is full (", options_.queue_capacity,
@@ -314,6 +327,12 @@ void SqliteEventStore::Close() {
   }
   absl::MutexLock lock(&close_mu_);
   if (writer_thread_.joinable()) writer_thread_.join();
+  // The writer has handed over its last batch: the flusher drains and ends.
+  {
+    absl::MutexLock flush_lock(&flush_mu_);
+    flush_stopping_ = true;
+  }
+  if (flusher_thread_.joinable()) flusher_thread_.join();
 }
 
 // ---------------------------------------------------------------------------
@@ -321,7 +340,7 @@ void SqliteEventStore::Close() {
 
 void SqliteEventStore::WriterLoop() {
   std::vector<Pending> batch;
-  batch.reserve(std::min<size_t>(options_.max_batch, 4096));
+  absl::Status failed;
   while (true) {
     {
       absl::MutexLock lock(&queue_mu_);
@@ -333,6 +352,15 @@ void SqliteEventStore::WriterLoop() {
         batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
+      failed = failed_;
+    }
+    if (!failed.ok()) {
+      // After a failed flush nothing more is recorded.
+      for (Pending& pending : batch) {
+        if (pending.done) pending.done(Refusal(failed));
+      }
+      batch.clear();
+      continue;
     }
     ProcessBatch(batch);
     batch.clear();
@@ -388,14 +416,76 @@ void SqliteEventStore::ProcessBatch(std::vector<Pending>& batch) {
     for (const CommandOutcome& outcome : outcomes) events += outcome.events.size();
     events_committed_.fetch_add(events, std::memory_order_relaxed);
   }
-  // Only now, after the COMMIT, may anyone learn of an outcome. Watchers
-  // first: a caller that reads the log after its answer finds it notified.
-  if (status.ok() && appended) {
-    absl::MutexLock lock(&observer_mu_);
-    if (commit_observer_) commit_observer_(head_sequence_);
+  Committed committed{std::move(batch), std::move(outcomes), head_sequence_};
+  batch.clear();
+  if (wal_ == nullptr) {
+    Deliver(committed, /*durable=*/true);
+    return;
   }
-  for (size_t i = 0; i < batch.size(); ++i) {
-    if (batch[i].done) batch[i].done(std::move(outcomes[i]));
+  // Even a batch that appended nothing waits: its answers (a repeated
+  // command's, say) may rest on an earlier batch not yet flushed.
+  absl::MutexLock lock(&flush_mu_);
+  flush_queue_.push_back(std::move(committed));
+}
+
+void SqliteEventStore::FlusherLoop() {
+  std::deque<Committed> taken;
+  while (true) {
+    {
+      absl::MutexLock lock(&flush_mu_);
+      flush_mu_.Await(
+          absl::Condition(this, &SqliteEventStore::FlusherHasWork));
+      if (flush_queue_.empty()) return;
+      taken.swap(flush_queue_);
+    }
+    const int64_t head = taken.back().head_sequence;
+    absl::Status status;
+    {
+      absl::MutexLock lock(&queue_mu_);
+      status = failed_;
+    }
+    // Nothing was written since the last flush when the head has not moved.
+    if (status.ok() && head != flushed_sequence_) {
+      status = wal_->Sync();
+      if (status.ok()) {
+        flushed_sequence_ = head;
+      } else {
+        status = absl::UnavailableError(absl::StrCat(
+            status.message(),
+            "; the outcome of the commands in flight is unknown: restart "
+            "motcuad once the disk is sound and retry them with the same "
+            "request_id"));
+        absl::MutexLock lock(&queue_mu_);
+        failed_ = status;
+      }
+    }
+    for (Committed& committed : taken) {
+      if (!status.ok()) {
+        committed.outcomes.assign(committed.batch.size(), Refusal(status));
+      }
+      Deliver(committed, status.ok());
+    }
+    taken.clear();
+  }
+}
+
+bool SqliteEventStore::FlusherHasWork() const {
+  return !flush_queue_.empty() || flush_stopping_;
+}
+
+void SqliteEventStore::Deliver(Committed& committed, bool durable) {
+  // Only now, after the COMMIT and its flush, may anyone learn of an
+  // outcome. Watchers first: a caller that reads the log after its answer
+  // finds it notified.
+  if (durable && committed.head_sequence > durable_sequence_.load()) {
+    durable_sequence_.store(committed.head_sequence);
+    absl::MutexLock lock(&observer_mu_);
+    if (commit_observer_) commit_observer_(committed.head_sequence);
+  }
+  for (size_t i = 0; i < committed.batch.size(); ++i) {
+    if (committed.batch[i].done) {
+      committed.batch[i].done(std::move(committed.outcomes[i]));
+    }
   }
 }
 
@@ -603,7 +693,8 @@ absl::StatusOr<Dossier> SqliteEventStore::ReadDossier(const std::string& code) {
 absl::StatusOr<std::vector<StoredEvent>> SqliteEventStore::ReadDossierEvents(
     const std::string& code) {
   absl::MutexLock lock(&read_mu_);
-  read_dossier_events_.BindText(1, code);
+  // The log as readers see it ends at its last durable event.
+  read_dossier_events_.BindText(1, code).BindInt(2, durable_sequence_.load());
   return ReadAllEvents(read_dossier_events_);
 }
 
@@ -611,17 +702,14 @@ absl::StatusOr<std::vector<StoredEvent>> SqliteEventStore::ReadEvents(
     int64_t after_sequence, int64_t limit) {
   if (limit <= 0) return std::vector<StoredEvent>();
   absl::MutexLock lock(&read_mu_);
-  read_events_.BindInt(1, after_sequence).BindInt(2, limit);
+  read_events_.BindInt(1, after_sequence)
+      .BindInt(2, limit)
+      .BindInt(3, durable_sequence_.load());
   return ReadAllEvents(read_events_);
 }
 
 absl::StatusOr<int64_t> SqliteEventStore::LastSequence() {
-  absl::MutexLock lock(&read_mu_);
-  absl::StatusOr<bool> row = read_last_sequence_.Step();
-  const int64_t last = row.ok() && *row ? read_last_sequence_.ColumnInt(0) : 0;
-  read_last_sequence_.Reset();
-  if (!row.ok()) return row.status();
-  return last;
+  return durable_sequence_.load();
 }
 
 absl::StatusOr<Statement*> SqliteEventStore::ReaderStatement(

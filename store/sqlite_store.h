@@ -73,6 +73,12 @@ class SqliteEventStore final : public EventStore {
     CommandRequest request;
     std::function<void(CommandOutcome)> done;
   };
+  // A committed batch waiting for the flush that makes it durable.
+  struct Committed {
+    std::vector<Pending> batch;
+    std::vector<CommandOutcome> outcomes;
+    int64_t head_sequence = 0;  // the log's last event after the batch
+  };
 
   SqliteEventStore(const StoreOptions& options, const Clock* clock,
                    std::shared_ptr<const RuleSet> rules);
@@ -87,6 +93,12 @@ class SqliteEventStore final : public EventStore {
   void WriterLoop();
   bool WriterHasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_);
   void ProcessBatch(std::vector<Pending>& batch);
+  // Durability kFull: flushes the WAL once for every batch committed before
+  // the flush, then delivers them, while the writer commits the next ones.
+  void FlusherLoop();
+  bool FlusherHasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(flush_mu_);
+  // Tells the watchers and then each caller of a durable batch.
+  void Deliver(Committed& committed, bool durable);
   CommandOutcome ProcessCommand(const CommandRequest& request,
                                 const RuleSet& rules);
   // Appends the decided events of one command inside its savepoint.
@@ -111,8 +123,23 @@ class SqliteEventStore final : public EventStore {
   std::deque<Pending> queue_ ABSL_GUARDED_BY(queue_mu_);
   bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
 
+  // Set when a flush failed: the log's end is unknown, so every later
+  // command is refused until the server restarts.
+  absl::Status failed_ ABSL_GUARDED_BY(queue_mu_);
+
   absl::Mutex close_mu_;
   std::thread writer_thread_ ABSL_GUARDED_BY(close_mu_);
+  std::thread flusher_thread_ ABSL_GUARDED_BY(close_mu_);
+
+  absl::Mutex flush_mu_;
+  std::deque<Committed> flush_queue_ ABSL_GUARDED_BY(flush_mu_);
+  bool flush_stopping_ ABSL_GUARDED_BY(flush_mu_) = false;
+  // The flusher's own.
+  std::unique_ptr<WalFile> wal_;
+  int64_t flushed_sequence_ = 0;
+  // The last event a reader may see in the log: durable, or (kNormal)
+  // committed.
+  std::atomic<int64_t> durable_sequence_{0};
 
   // The writer thread's own, after Open. Declared before what uses them, so
   // that statements are finalized before their connection closes.
@@ -140,7 +167,6 @@ class SqliteEventStore final : public EventStore {
   Statement read_dossier_ ABSL_GUARDED_BY(read_mu_);
   Statement read_dossier_events_ ABSL_GUARDED_BY(read_mu_);
   Statement read_events_ ABSL_GUARDED_BY(read_mu_);
-  Statement read_last_sequence_ ABSL_GUARDED_BY(read_mu_);
   // Filtered lists: one statement per combination of filters.
   absl::flat_hash_map<std::string, std::unique_ptr<Statement>> read_queries_
       ABSL_GUARDED_BY(read_mu_);
