@@ -28,7 +28,8 @@ enum class Durability {
 struct StoreOptions {
   std::string path;  // the SQLite database file; created when missing
   Durability durability = Durability::kFull;
-  // Commands waiting for the writer; beyond it Execute answers
+  // Commands accepted and not yet answered (waiting for the writer, being
+  // written or waiting for their flush); beyond it Execute answers
   // RESOURCE_EXHAUSTED.
   size_t queue_capacity = 65536;
   // Commands committed together in one transaction, at most.

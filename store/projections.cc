@@ -1,6 +1,8 @@
 #include "store/projections.h"
 
+#include <algorithm>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "engine/report.h"
@@ -156,6 +158,14 @@ absl::StatusOr<std::unique_ptr<Projections>> Projections::Prepare(
 absl::Status Projections::Update(const StoredEvent& stored,
                                  absl::string_view request_id,
                                  const Dossier* before, const Dossier& after) {
+  if (absl::Status status = UpdateCurrent(before, after); !status.ok()) {
+    return status;
+  }
+  return UpdateHistory(stored, request_id, before, after);
+}
+
+absl::Status Projections::UpdateCurrent(const Dossier* before,
+                                        const Dossier& after) {
   if (absl::Status status = UpdateDossier(before, after); !status.ok()) {
     return status;
   }
@@ -168,9 +178,13 @@ absl::Status Projections::Update(const StoredEvent& stored,
   if (absl::Status status = UpdateControlSheet(before, after); !status.ok()) {
     return status;
   }
-  if (absl::Status status = UpdateCounters(before, after); !status.ok()) {
-    return status;
-  }
+  return UpdateCounters(before, after);
+}
+
+absl::Status Projections::UpdateHistory(const StoredEvent& stored,
+                                        absl::string_view request_id,
+                                        const Dossier* before,
+                                        const Dossier& after) {
   if (absl::Status status = UpdateReport(stored, before, after);
       !status.ok()) {
     return status;
@@ -213,6 +227,37 @@ absl::StatusOr<Statement*> Projections::PartialUpdate(
     cached = std::make_unique<Statement>(*std::move(statement));
   }
   return cached.get();
+}
+
+void Projections::AddReport(const StoredEvent& stored, const Dossier* before,
+                            const Dossier& after, ReportSums& sums) {
+  for (const ReportDelta& delta :
+       ReportDeltasOf(before, after, stored.event.occurred_at)) {
+    sums[ReportKey(after.agency, after.procedure_code, after.field, delta.day,
+                   static_cast<int64_t>(delta.measure))] += delta.delta;
+  }
+}
+
+absl::Status Projections::WriteReport(const ReportSums& sums) {
+  // In key order: each insert lands at the end of the table.
+  std::vector<const ReportSums::value_type*> rows;
+  rows.reserve(sums.size());
+  for (const auto& row : sums) rows.push_back(&row);
+  std::sort(rows.begin(), rows.end(),
+            [](const auto* a, const auto* b) { return a->first < b->first; });
+  for (const auto* row : rows) {
+    const auto& [agency, procedure_code, field, day, measure] = row->first;
+    add_report_delta_.BindText(1, agency)
+        .BindText(2, procedure_code)
+        .BindText(3, field)
+        .BindInt(4, day)
+        .BindInt(5, measure)
+        .BindInt(6, row->second);
+    if (absl::Status status = add_report_delta_.Run(); !status.ok()) {
+      return status;
+    }
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Projections::UpdateDossier(const Dossier* before,

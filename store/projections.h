@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 
 #include "absl/container/flat_hash_map.h"
@@ -38,8 +39,35 @@ class Projections {
   // `before` is the dossier before it (null for its first event) and `after`
   // the dossier with it applied; `request_id` is the request of the command
   // that appended it (may be empty). Only rows that change are written.
+  // Both halves below.
   absl::Status Update(const StoredEvent& stored, absl::string_view request_id,
                       const Dossier* before, const Dossier& after);
+
+  // The projections of the dossier's current state (dossiers, deadlines,
+  // thresholds, control_sheet, counters): what they hold depends on the
+  // dossier as it is, not on the way it got there, so a replay may write
+  // them once per dossier, from null to its last state.
+  absl::Status UpdateCurrent(const Dossier* before, const Dossier& after);
+  // The projections of each event (report_deltas, requests).
+  absl::Status UpdateHistory(const StoredEvent& stored,
+                             absl::string_view request_id,
+                             const Dossier* before, const Dossier& after);
+
+  // The report's deltas summed in memory, by (agency, procedure, field,
+  // day, measure): a replay adds each event's (AddReport) and writes the
+  // sums once (WriteReport), the rows that UpdateHistory leaves one event
+  // at a time. Its size grows with days and groups, not with dossiers.
+  using ReportKey =
+      std::tuple<std::string, std::string, std::string, int64_t, int64_t>;
+  using ReportSums = absl::flat_hash_map<ReportKey, int64_t>;
+  static void AddReport(const StoredEvent& stored, const Dossier* before,
+                        const Dossier& after, ReportSums& sums);
+  absl::Status WriteReport(const ReportSums& sums);
+  // The requests row of the event's command; nothing when `request_id` is
+  // empty.
+  absl::Status UpdateRequest(const StoredEvent& stored,
+                             absl::string_view request_id,
+                             const Dossier& after);
 
   // Writes the `dossiers` row of `dossier` alone (rebuilding snapshots).
   absl::Status RewriteDossier(const Dossier& dossier) {
@@ -73,9 +101,6 @@ class Projections {
   absl::Status UpdateCounters(const Dossier* before, const Dossier& after);
   absl::Status UpdateReport(const StoredEvent& stored, const Dossier* before,
                             const Dossier& after);
-  absl::Status UpdateRequest(const StoredEvent& stored,
-                             absl::string_view request_id,
-                             const Dossier& after);
 
   Database& database_;
   // PartialUpdate's statements, by table and set of changed columns.

@@ -298,12 +298,13 @@ absl::Status SqliteEventStore::Execute(
     return absl::UnavailableError("the event store is closed");
   }
   if (!failed_.ok()) return failed_;
-  if (queue_.size() >= options_.queue_capacity) {
+  if (unanswered_ >= options_.queue_capacity) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "the writer's queue is full (", options_.queue_capacity,
         " commands); retry with back-off and the same request_id"));
   }
   queue_.push_back(Pending{std::move(request), std::move(done)});
+  ++unanswered_;
   return absl::OkStatus();
 }
 
@@ -359,6 +360,7 @@ void SqliteEventStore::WriterLoop() {
       for (Pending& pending : batch) {
         if (pending.done) pending.done(Refusal(failed));
       }
+      Answered(batch.size());
       batch.clear();
       continue;
     }
@@ -487,6 +489,12 @@ void SqliteEventStore::Deliver(Committed& committed, bool durable) {
       committed.batch[i].done(std::move(committed.outcomes[i]));
     }
   }
+  Answered(committed.batch.size());
+}
+
+void SqliteEventStore::Answered(size_t commands) {
+  absl::MutexLock lock(&queue_mu_);
+  unanswered_ -= commands;
 }
 
 CommandOutcome SqliteEventStore::ProcessCommand(const CommandRequest& request,

@@ -99,6 +99,8 @@ class SqliteEventStore final : public EventStore {
   bool FlusherHasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(flush_mu_);
   // Tells the watchers and then each caller of a durable batch.
   void Deliver(Committed& committed, bool durable);
+  // `commands` were answered: room for as many in the queue.
+  void Answered(size_t commands);
   CommandOutcome ProcessCommand(const CommandRequest& request,
                                 const RuleSet& rules);
   // Appends the decided events of one command inside its savepoint.
@@ -121,6 +123,9 @@ class SqliteEventStore final : public EventStore {
 
   absl::Mutex queue_mu_;
   std::deque<Pending> queue_ ABSL_GUARDED_BY(queue_mu_);
+  // Commands accepted and not yet answered: queued, being written, or
+  // waiting for their flush. Bounded by queue_capacity.
+  size_t unanswered_ ABSL_GUARDED_BY(queue_mu_) = 0;
   bool stopping_ ABSL_GUARDED_BY(queue_mu_) = false;
 
   // Set when a flush failed: the log's end is unknown, so every later

@@ -305,14 +305,15 @@ TEST_F(SqliteEventStoreTest, AFullQueueIsResourceExhausted) {
                             })
                   .ok());
   holding.WaitForNotification();
-  EXPECT_TRUE(store->Execute(Request("HS-8", HandOverAction{}), nullptr).ok());
+  // The submission counts until its answer returns: room for one more.
   EXPECT_TRUE(store->Execute(Request("HS-8", HandOverAction{}), nullptr).ok());
   absl::Status full = store->Execute(Request("HS-8", HandOverAction{}), nullptr);
   EXPECT_EQ(full.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(full.message()), HasSubstr("2 commands"));
   release.Notify();
   // Close drains what was queued.
   store->Close();
-  EXPECT_EQ(Count("SELECT count(*) FROM events"), 3);
+  EXPECT_EQ(Count("SELECT count(*) FROM events"), 2);
   EXPECT_EQ(store->Execute(Request("HS-8", HandOverAction{}), nullptr).code(),
             absl::StatusCode::kUnavailable);
   EXPECT_EQ(store->ExecuteAndWait(Request("HS-8", HandOverAction{})).status.code(),
