@@ -304,6 +304,23 @@ std::string Database::WalPath() const {
   return sqlite3_filename_wal(main);
 }
 
+absl::StatusOr<Database::CheckpointResult> Database::CheckpointPassive() {
+  CheckpointResult result;
+  const int rc = sqlite3_wal_checkpoint_v2(database_, "main",
+                                           SQLITE_CHECKPOINT_PASSIVE,
+                                           &result.wal_frames,
+                                           &result.checkpointed_frames);
+  if (rc == SQLITE_BUSY) return result;
+  if (rc != SQLITE_OK) return Error(rc, "checkpoint");
+  return result;
+}
+
+void Database::SetWalHook(int (*hook)(void* argument, sqlite3* connection,
+                                      const char* database, int frames),
+                          void* argument) {
+  sqlite3_wal_hook(database_, hook, argument);
+}
+
 WalFile::~WalFile() {
   if (descriptor_ >= 0) close(descriptor_);
 }

@@ -110,6 +110,26 @@ class Database {
   // The file of the main database's write-ahead log.
   std::string WalPath() const;
 
+  // What a checkpoint did: the WAL's length and how much of it is now in
+  // the database, in frames.
+  struct CheckpointResult {
+    int wal_frames = 0;
+    int checkpointed_frames = 0;
+  };
+  // A PASSIVE checkpoint of the main database: copies as much of the WAL
+  // as no reader still needs into the database, waiting for no one (a
+  // writer may go on appending). With synchronous=NORMAL it syncs the WAL
+  // before and the database after. BUSY-free: another checkpoint running
+  // makes this one a no-op.
+  absl::StatusOr<CheckpointResult> CheckpointPassive();
+  // Calls `hook(argument, connection, database name, frames)` after each
+  // commit on this connection with the WAL's length in frames; it returns
+  // SQLITE_OK (0). Replaces SQLite's automatic checkpoint
+  // (sqlite3_wal_hook).
+  void SetWalHook(int (*hook)(void* argument, sqlite3* connection,
+                              const char* database, int frames),
+                  void* argument);
+
  private:
   explicit Database(sqlite3* database) : database_(database) {}
   void CloseNow();

@@ -17,9 +17,14 @@ namespace {
 // indexes a command touches stay in memory between batches.
 constexpr int kWriterCacheKib = 64 * 1024;
 constexpr int kReaderCacheKib = 32 * 1024;
-// Checkpoint the WAL every 10,000 pages (about 40 MiB) rather than SQLite's
-// default of 1,000: fewer, larger checkpoints on the writer's path.
-constexpr int kWalAutocheckpointPages = 10000;
+// Checkpoints run on their own thread and connection, off the writer's
+// path: one starts whenever a commit leaves the WAL at 10,000 frames (about
+// 40 MiB) or more. A checkpoint that runs beside the writer can never copy
+// the frames appended meanwhile, so the WAL can only start again from its
+// beginning after a checkpoint that the writer waits for: the writer runs
+// one itself when the WAL reaches 30,000 frames, by then mostly copied.
+constexpr int kCheckpointFrames = 10000;
+constexpr int kWriterCheckpointFrames = 30000;
 // After a checkpoint, truncate the WAL file back to this size.
 constexpr int64_t kJournalSizeLimitBytes = 64 << 20;
 
@@ -46,9 +51,7 @@ absl::Status ConfigureConnection(Database& database, bool writer) {
       "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -",
       writer ? kWriterCacheKib : kReaderCacheKib,
       "; PRAGMA temp_store = MEMORY;",
-      writer ? absl::StrCat(" PRAGMA wal_autocheckpoint = ",
-                            kWalAutocheckpointPages,
-                            "; PRAGMA journal_size_limit = ",
+      writer ? absl::StrCat(" PRAGMA journal_size_limit = ",
                             kJournalSizeLimitBytes, ";")
              : std::string(" PRAGMA query_only = 1;")));
 }
@@ -92,6 +95,8 @@ absl::StatusOr<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(
     store->flusher_thread_ =
         std::thread([raw = store.get()] { raw->FlusherLoop(); });
   }
+  store->checkpointer_thread_ =
+      std::thread([raw = store.get()] { raw->CheckpointerLoop(); });
   return store;
 }
 
@@ -123,6 +128,15 @@ absl::Status SqliteEventStore::Initialize() {
   }
   flushed_sequence_ = head_sequence_;
   durable_sequence_.store(head_sequence_);
+  absl::StatusOr<Database> checkpointer =
+      Database::Open(options_.path, OpenMode::kReadWrite);
+  if (!checkpointer.ok()) return checkpointer.status();
+  checkpoint_db_ = std::move(*checkpointer);
+  if (absl::Status status = ConfigureConnection(checkpoint_db_, false);
+      !status.ok()) {
+    return status;
+  }
+  writer_db_.SetWalHook(&SqliteEventStore::OnWalCommit, this);
   if (options_.durability == Durability::kFull) {
     // What the migration or the rebuild committed is flushed before the
     // first command, like everything after it.
@@ -334,6 +348,42 @@ void SqliteEventStore::Close() {
     flush_stopping_ = true;
   }
   if (flusher_thread_.joinable()) flusher_thread_.join();
+  {
+    absl::MutexLock checkpoint_lock(&checkpoint_mu_);
+    checkpoint_stopping_ = true;
+  }
+  if (checkpointer_thread_.joinable()) checkpointer_thread_.join();
+}
+
+int SqliteEventStore::OnWalCommit(void* store, sqlite3* /*connection*/,
+                                  const char* /*database*/, int frames) {
+  auto* self = static_cast<SqliteEventStore*>(store);
+  self->wal_frames_ = frames;
+  if (frames >= kCheckpointFrames) {
+    absl::MutexLock lock(&self->checkpoint_mu_);
+    self->checkpoint_wanted_ = true;
+  }
+  return 0;
+}
+
+void SqliteEventStore::CheckpointerLoop() {
+  while (true) {
+    {
+      absl::MutexLock lock(&checkpoint_mu_);
+      checkpoint_mu_.Await(absl::Condition(
+          +[](SqliteEventStore* self) {
+            self->checkpoint_mu_.AssertHeld();
+            return self->checkpoint_wanted_ || self->checkpoint_stopping_;
+          },
+          this));
+      if (checkpoint_stopping_) return;
+      checkpoint_wanted_ = false;
+    }
+    // A failure leaves the frames in the WAL, where readers still find
+    // them; the next commit asks again.
+    absl::MutexLock running(&checkpoint_running_mu_);
+    checkpoint_db_.CheckpointPassive().IgnoreError();
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -417,6 +467,12 @@ void SqliteEventStore::ProcessBatch(std::vector<Pending>& batch) {
     uint64_t events = 0;
     for (const CommandOutcome& outcome : outcomes) events += outcome.events.size();
     events_committed_.fetch_add(events, std::memory_order_relaxed);
+  }
+  if (status.ok() && wal_frames_ >= kWriterCheckpointFrames) {
+    // Copies what the checkpointer has not (after its pass in progress, if
+    // any), so that the next batch starts the WAL again from its beginning.
+    absl::MutexLock running(&checkpoint_running_mu_);
+    writer_db_.CheckpointPassive().IgnoreError();
   }
   Committed committed{std::move(batch), std::move(outcomes), head_sequence_};
   batch.clear();

@@ -101,6 +101,12 @@ class SqliteEventStore final : public EventStore {
   void Deliver(Committed& committed, bool durable);
   // `commands` were answered: room for as many in the queue.
   void Answered(size_t commands);
+  // The writer connection's WAL hook: after each commit, with the WAL's
+  // length; wakes the checkpointer when it is long.
+  static int OnWalCommit(void* store, sqlite3* connection,
+                         const char* database, int frames);
+  // Runs a passive checkpoint on its own connection when woken.
+  void CheckpointerLoop();
   CommandOutcome ProcessCommand(const CommandRequest& request,
                                 const RuleSet& rules);
   // Appends the decided events of one command inside its savepoint.
@@ -135,6 +141,18 @@ class SqliteEventStore final : public EventStore {
   absl::Mutex close_mu_;
   std::thread writer_thread_ ABSL_GUARDED_BY(close_mu_);
   std::thread flusher_thread_ ABSL_GUARDED_BY(close_mu_);
+  std::thread checkpointer_thread_ ABSL_GUARDED_BY(close_mu_);
+
+  absl::Mutex checkpoint_mu_;
+  bool checkpoint_wanted_ ABSL_GUARDED_BY(checkpoint_mu_) = false;
+  bool checkpoint_stopping_ ABSL_GUARDED_BY(checkpoint_mu_) = false;
+  // Held by whoever checkpoints: the writer waits for the checkpointer's
+  // pass rather than find it busy.
+  absl::Mutex checkpoint_running_mu_;
+  // The checkpointer thread's own.
+  Database checkpoint_db_;
+  // The WAL's length after the writer's last commit (writer thread only).
+  int wal_frames_ = 0;
 
   absl::Mutex flush_mu_;
   std::deque<Committed> flush_queue_ ABSL_GUARDED_BY(flush_mu_);
