@@ -233,6 +233,29 @@ absl::StatusOr<Database> Database::Open(const std::string& path,
 
 Database::~Database() { CloseNow(); }
 
+bool Statement::SameColumn(int column, const Statement& other) const {
+  const int type = sqlite3_column_type(statement_, column);
+  if (type != sqlite3_column_type(other.statement_, column)) return false;
+  switch (type) {
+    case SQLITE_NULL:
+      return true;
+    case SQLITE_INTEGER:
+      return sqlite3_column_int64(statement_, column) ==
+             sqlite3_column_int64(other.statement_, column);
+    case SQLITE_FLOAT:
+      return sqlite3_column_double(statement_, column) ==
+             sqlite3_column_double(other.statement_, column);
+    default: {
+      // Text and blobs: their bytes, without conversion.
+      const void* mine = sqlite3_column_blob(statement_, column);
+      const void* theirs = sqlite3_column_blob(other.statement_, column);
+      const int size = sqlite3_column_bytes(statement_, column);
+      return size == sqlite3_column_bytes(other.statement_, column) &&
+             (size == 0 || std::memcmp(mine, theirs, size) == 0);
+    }
+  }
+}
+
 Database::Database(Database&& other) noexcept
     : database_(std::exchange(other.database_, nullptr)) {}
 

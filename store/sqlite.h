@@ -69,6 +69,10 @@ class Statement {
 
   bool valid() const { return statement_ != nullptr; }
 
+  // Whether column `column` of this statement's current row holds the same
+  // value as that of `other`'s: the same type and the same bytes.
+  bool SameColumn(int column, const Statement& other) const;
+
  private:
   friend class Database;
   Statement(sqlite3_stmt* statement, sqlite3* database)
