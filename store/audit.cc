@@ -22,6 +22,9 @@ namespace {
 
 // A replay lists at most this many differences, then counts the rest.
 constexpr size_t kMaxDifferences = 1000;
+// Report sums a replay keeps in memory (some 100 bytes each) before adding
+// them to the rebuilt table.
+constexpr size_t kMaxReportSums = 1 << 18;
 
 // Drops every index that does not enforce a key (those SQLite names
 // itself): lookups and ON CONFLICT need only the keys.
@@ -554,6 +557,14 @@ absl::StatusOr<ReplayReport> ReplayAndCompare(const std::string& database_path,
     }
     Projections::AddReport(*stored, first ? nullptr : &previous, current,
                            report_sums);
+    if (report_sums.size() >= kMaxReportSums) {
+      // Writing adds to what the rows hold: sums may go out in parts.
+      if (absl::Status status = (*projections)->WriteReport(report_sums);
+          !status.ok()) {
+        return status;
+      }
+      report_sums.clear();
+    }
     if (absl::Status status =
             (*projections)->UpdateRequest(*stored, request_id, current);
         !status.ok()) {

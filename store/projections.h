@@ -54,9 +54,10 @@ class Projections {
                              const Dossier* before, const Dossier& after);
 
   // The report's deltas summed in memory, by (agency, procedure, field,
-  // day, measure): a replay adds each event's (AddReport) and writes the
-  // sums once (WriteReport), the rows that UpdateHistory leaves one event
-  // at a time. Its size grows with days and groups, not with dossiers.
+  // day, measure): a replay adds each event's (AddReport) and adds the sums
+  // to the table (WriteReport, as often as it likes), the rows that
+  // UpdateHistory leaves one event at a time. Its size grows with days and
+  // groups, not with dossiers.
   using ReportKey =
       std::tuple<std::string, std::string, std::string, int64_t, int64_t>;
   using ReportSums = absl::flat_hash_map<ReportKey, int64_t>;
