@@ -194,7 +194,12 @@ perf_summary() {
 }
 
 note "supervision reads through gRPC on the filled store"
+# Start-up to serving on the filled store, and (below, after the reads) the
+# server's resident memory: the start-up reads nothing per dossier, and
+# every cache is bounded by the configuration.
+started=$(date +%s.%N)
 start_server "${work}/fill"
+serving=$(date +%s.%N)
 "${bin}/motcua_query" --address "127.0.0.1:${port}" \
   --token-file "${work}/fill/dev-token" "${query_args[@]}" \
   --json "${out}/query.json" | tee "${out}/query.txt"
@@ -206,6 +211,18 @@ if [ "${profile}" = 1 ]; then
     --warmup 0 >/dev/null 2>&1
   perf_summary overdue
 fi
+rss_kib=$(awk '/^VmRSS/ {print $2}' "/proc/${server_pid}/status")
+hwm_kib=$(awk '/^VmHWM/ {print $2}' "/proc/${server_pid}/status")
+python3 - "${started}" "${serving}" "${rss_kib}" "${hwm_kib}" \
+  "${out}/fill.json" >"${out}/server.json" <<'PY'
+import json, sys
+started, serving, rss, hwm, fill = sys.argv[1:6]
+dossiers = json.load(open(fill)).get("dossiers", 0)
+print(json.dumps({"tool": "motcuad", "dossiers": dossiers,
+                  "startup_seconds": float(serving) - float(started),
+                  "rss_mib": int(rss) / 1024, "peak_rss_mib": int(hwm) / 1024}))
+PY
+cat "${out}/server.json"
 stop_server
 
 note "audit verify and replay on the filled store"

@@ -150,6 +150,17 @@ def main():
             out.append("\n- ListOverdue first page with a filter, p99 <= 2 "
                        "ms: %s" % verdict(first["p99_ms"], 2, False))
         out.append("")
+    server = load(directory, "server.json")
+    if server:
+        out.append("## motcuad on the filled store (%d dossiers)\n" %
+                   server["dossiers"])
+        out.append("- start-up to serving: %.2f s: <= 3 s %s" % (
+            server["startup_seconds"],
+            verdict(server["startup_seconds"], 3, False)))
+        out.append("- resident memory after the reads: %.0f MiB (peak %.0f "
+                   "MiB): <= 512 MiB %s\n" % (
+                       server["rss_mib"], server["peak_rss_mib"],
+                       verdict(server["peak_rss_mib"], 512, False)))
     audit = load(directory, "audit.json")
     if audit:
         out.append("## Audit\n")
