@@ -1,8 +1,10 @@
 // motcua_sqlite_ceiling: the storage ceiling. Raw SQLite appends with the
-// store's durability (WAL, synchronous=FULL, the same checkpoint settings)
-// and the shape of its group commit: rows the size of an event row into a
-// table shaped like the log, one transaction per batch of N. Also times the
-// disk's own write+fdatasync, which bounds every durable commit.
+// durability of a command (WAL, synchronous=FULL: each commit synced before
+// the next begins) and the shape of the store's group commit: rows the size
+// of an event row into a table shaped like the log, one transaction per
+// batch of N. Also times the disk's own write+fdatasync, which bounds every
+// durable commit. (The store itself overlaps each sync with the next batch;
+// this ceiling does not.)
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <unistd.h>

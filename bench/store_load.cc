@@ -1,6 +1,7 @@
 // motcua_store_load: the load generator's mix driven straight into
 // EventStore (no gRPC, no server), with the store's own durability
-// (synchronous=FULL by default) and the same number of commands in flight.
+// (Durability::kFull by default: the WAL flushed before each answer) and the
+// same number of commands in flight.
 // Between the transport ceiling (motcua_load --ceiling) and the storage
 // ceiling (motcua_sqlite_ceiling), it shows what the store itself costs.
 #include <CLI/CLI.hpp>

@@ -1,7 +1,7 @@
 // motcua_tet_burst: the morning after Tết. Fills a store with N dossiers
 // received together on the last working day before the holiday, so that
 // one threshold of each falls due at the same instant after it; then runs
-// the deadline scheduler's pass at that instant (synchronous=FULL, every
+// the deadline scheduler's pass at that instant (Durability::kFull, every
 // event hash-chained) while a client submits commands at a steady rate, and
 // reports how long the pass took and the latency of those commands.
 //
@@ -124,7 +124,7 @@ int main(int argc, char** argv) {
   }
   motcua::FakeClock clock(Local(kReceived));
   motcua::store::StoreOptions options;
-  options.path = db;  // synchronous=FULL
+  options.path = db;  // Durability::kFull: flushed before each answer
   absl::StatusOr<std::unique_ptr<motcua::store::EventStore>> opened =
       motcua::store::EventStore::Open(
           options, &clock,
