@@ -38,7 +38,7 @@ def main():
     out.append("# Benchmark summary\n")
     out.append(f"Medians over {len(runs)} load runs of this run.\n")
 
-    out.append("## Durable commands (synchronous=FULL)\n")
+    out.append("## Durable commands (durability full: the WAL synced before each answer)\n")
     if runs:
         in_flight = runs[0]["in_flight"]
         target = [r["target"]["overall"] for r in runs]

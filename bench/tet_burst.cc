@@ -187,8 +187,9 @@ int main(int argc, char** argv) {
   std::cout << "commands during the burst: " << commands.count << " ("
             << refused << " refused) " << motcua::bench::FormatSummary(commands)
             << "\n";
-  if (!json_path.empty()) {
+  {
     nlohmann::json json;
+    json["tool"] = "motcua_tet_burst";
     json["dossiers"] = dossiers;
     json["fill_seconds"] = fill_seconds;
     json["thresholds"] = pass.thresholds;
@@ -200,7 +201,9 @@ int main(int argc, char** argv) {
     json["scheduler_in_flight"] = scheduler_options.max_in_flight;
     json["commands"] = motcua::bench::ToJson(commands);
     json["commands_refused"] = refused;
-    std::ofstream(json_path) << json.dump(2) << "\n";
+    const std::string line = json.dump();
+    std::cout << "RESULT " << line << std::endl;
+    if (!json_path.empty()) std::ofstream(json_path) << line << "\n";
   }
   return pass.thresholds == dossiers && pass.failures == 0 && refused == 0
              ? kExitOk
