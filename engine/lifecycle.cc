@@ -826,6 +826,30 @@ std::string EventTypeName(const EventBody& body) {
       body);
 }
 
+const std::vector<std::string>& EventTypeNames() {
+  static const std::vector<std::string>* const kNames =
+      new std::vector<std::string>{
+          "received",           "handed_over",
+          "supplement_requested", "supplement_received",
+          "financial_obligation_requested",
+          "financial_obligation_confirmed",
+          "stopped",            "resumed",
+          "apologised",         "resolved",
+          "result_returned",    "rejected",
+          "withdrawn",          "deadline_approaching",
+          "overdue",            "step_overdue",
+          "escalated",          "due_time_changed",
+      };
+  return *kNames;
+}
+
+bool IsEventTypeName(absl::string_view name) {
+  for (const std::string& known : EventTypeNames()) {
+    if (known == name) return true;
+  }
+  return false;
+}
+
 std::string SubmissionFingerprint(const std::string& dossier_code,
                                   const SubmitAction& submit) {
   Sha256 hasher;

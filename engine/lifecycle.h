@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "engine/dossier.h"
 #include "engine/rules.h"
@@ -204,6 +205,11 @@ using EventBody =
 // "deadline_approaching", "overdue", "step_overdue", "escalated",
 // "due_time_changed".
 std::string EventTypeName(const EventBody& body);
+
+// Every name EventTypeName gives, in the order above: what a subscriber or
+// a webhook may filter on.
+const std::vector<std::string>& EventTypeNames();
+bool IsEventTypeName(absl::string_view name);
 
 // The escalation thresholds to watch after an event: what the watch of the
 // dossier and of its open step expect next. Decided with the rules, carried

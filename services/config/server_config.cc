@@ -22,6 +22,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
+#include "engine/lifecycle.h"
 
 namespace motcua::config {
 namespace {
@@ -112,6 +113,12 @@ void CheckWebhooks(const ServerConfig& config,
     for (const std::string& type : webhook.types) {
       if (type.empty()) {
         problem(absl::StrCat(at, "types"), "holds an empty event type");
+      } else if (!IsEventTypeName(type)) {
+        problem(absl::StrCat(at, "types"),
+                absl::StrCat("holds \"", type,
+                             "\", which is not an event type; expected "
+                             "some of ",
+                             absl::StrJoin(EventTypeNames(), ", ")));
       }
     }
     if (webhook.max_batch < 1 || webhook.max_batch > kMaxWebhookBatch) {

@@ -7,6 +7,8 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "engine/lifecycle.h"
 #include "services/api/from_proto.h"
 #include "services/api/grpc_status.h"
 #include "services/api/to_proto.h"
@@ -248,6 +250,12 @@ grpc::ServerWriteReactor<v1::Event>* SupervisionService::WatchEvents(
                                               api::Presence::kRequired);
         !checked.ok()) {
       return new RefusedStream(api::ToGrpcStatus(checked));
+    }
+    if (!IsEventTypeName(request->types(i))) {
+      return new RefusedStream(api::ToGrpcStatus(absl::InvalidArgumentError(
+          absl::StrCat(field, ": \"", request->types(i),
+                       "\" is not an event type; expected one of ",
+                       absl::StrJoin(EventTypeNames(), ", ")))));
     }
     types.insert(request->types(i));
   }

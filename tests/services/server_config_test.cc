@@ -382,6 +382,10 @@ TEST(ServerConfigTest, WebhookProblemsNameLineAndColumn) {
   EXPECT_THAT(ParseError("webhooks:\n  - name: a\n    url: http://x/\n"
                          "    types: received\n"),
               HasSubstr("motcuad.yaml:4:12: webhooks[0].types must be a list"));
+  EXPECT_THAT(ParseError("webhooks:\n  - name: a\n    url: http://x/\n"
+                         "    types: [overdue, step_overdew]\n"),
+              HasSubstr("webhooks[0].types holds \"step_overdew\", which is "
+                        "not an event type; expected some of received,"));
   EXPECT_THAT(ParseError("webhooks:\n  name: a\n"),
               HasSubstr("motcuad.yaml:2:3: webhooks must be a list"));
 }

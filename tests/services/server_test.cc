@@ -792,6 +792,18 @@ TEST_F(ServerTest, WatchFiltersByTypeAndAgencyAndScopesCallers) {
   v1::Event event;
   EXPECT_FALSE(refused->Read(&event));
   EXPECT_EQ(refused->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+
+  // A misspelt type would match nothing, silently: it is refused.
+  auto misspelt_context = As(kAdmin);
+  v1::WatchRequest misspelt;
+  misspelt.add_types("overdue");
+  misspelt.add_types("overdew");
+  auto unknown = supervision_->WatchEvents(misspelt_context.get(), misspelt);
+  EXPECT_FALSE(unknown->Read(&event));
+  const grpc::Status status = unknown->Finish();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(),
+              HasSubstr("types[1]: \"overdew\" is not an event type"));
 }
 
 TEST_F(ServerTest, ShutdownEndsAWaitingStreamWithTheResumePosition) {
