@@ -167,8 +167,10 @@ struct ReportQuery {
 // One writer thread owns the write connection. Commands queue up; the writer
 // takes a batch, and for each command loads the dossier, asks the engine to
 // Decide, Applies the events, appends them to the hash chain and updates the
-// projections, each command inside its own savepoint so that a refusal
-// leaves no trace. One COMMIT covers the batch. With Durability::kFull a
+// projections. A refusal is decided before anything is written and leaves
+// no trace; a command whose writes fail part-way (a storage error) makes the
+// batch run again with a savepoint per command, so that it alone is
+// refused. One COMMIT covers the batch. With Durability::kFull a
 // flusher thread then flushes the WAL (one fdatasync for every batch
 // committed since the last), while the writer goes on with the next batch;
 // only after that flush is each command's callback run. Reads use their own

@@ -199,8 +199,9 @@ absl::Status SqliteEventStore::PrepareWriter() {
     Statement* statement;
     const char* sql;
   };
-  // One savepoint per command, nested in the batch's transaction: a command
-  // that fails half-way leaves nothing behind, and the others still commit.
+  // When a batch runs again isolated, one savepoint per command, nested in
+  // the batch's transaction: a command that fails half-way leaves nothing
+  // behind, and the others still commit.
   const Entry entries[] = {
       {&begin_, "BEGIN IMMEDIATE"},
       {&commit_, "COMMIT"},
@@ -437,11 +438,34 @@ void SqliteEventStore::ProcessBatch(std::vector<Pending>& batch) {
   if (status.ok()) {
     const int64_t batch_head_sequence = head_sequence_;
     const std::string batch_head_hash = head_hash_;
+    // The common path writes each command without a savepoint (a savepoint
+    // copies every page a command first touches). A command whose writes
+    // fail part-way, which only a storage error or a broken invariant
+    // causes, would leave half its rows: the whole batch is then rolled
+    // back and run again with one savepoint per command, so that only that
+    // command is refused.
+    bool write_failed = false;
     for (Pending& pending : batch) {
-      outcomes.push_back(ProcessCommand(pending.request, *rules));
+      outcomes.push_back(ProcessCommand(pending.request, *rules,
+                                        /*isolated=*/false, write_failed));
+      if (write_failed) break;
+    }
+    if (write_failed) {
+      rollback_.Run().IgnoreError();
+      cache_->Clear();
+      head_sequence_ = batch_head_sequence;
+      head_hash_ = batch_head_hash;
+      outcomes.clear();
+      status = begin_.Run();
+      if (status.ok()) {
+        for (Pending& pending : batch) {
+          outcomes.push_back(ProcessCommand(pending.request, *rules,
+                                            /*isolated=*/true, write_failed));
+        }
+      }
     }
     appended = head_sequence_ != batch_head_sequence;
-    if (appended) status = WriteHead();
+    if (appended && status.ok()) status = WriteHead();
     if (status.ok()) status = commit_.Run();
     if (!status.ok()) {
       // Nothing of the batch is durable: forget what it did to the states
@@ -554,7 +578,9 @@ void SqliteEventStore::Answered(size_t commands) {
 }
 
 CommandOutcome SqliteEventStore::ProcessCommand(const CommandRequest& request,
-                                                const RuleSet& rules) {
+                                                const RuleSet& rules,
+                                                bool isolated,
+                                                bool& write_failed) {
   const Command& command = request.command;
   CommandOutcome outcome;
 
@@ -606,6 +632,16 @@ CommandOutcome SqliteEventStore::ProcessCommand(const CommandRequest& request,
     return outcome;
   }
 
+  if (!isolated) {
+    absl::Status status =
+        AppendEvents(request, before, std::move(*decided), now, outcome);
+    if (!status.ok()) {
+      write_failed = true;
+      return Refusal(status);
+    }
+    cache_->Remember(*outcome.dossier);
+    return outcome;
+  }
   if (absl::Status status = savepoint_.Run(); !status.ok()) {
     return Refusal(status);
   }

@@ -107,9 +107,13 @@ class SqliteEventStore final : public EventStore {
                          const char* database, int frames);
   // Runs a passive checkpoint on its own connection when woken.
   void CheckpointerLoop();
+  // `isolated`: inside a savepoint, so that a failed write leaves nothing;
+  // otherwise a failed write sets `write_failed` and the batch is run again
+  // isolated.
   CommandOutcome ProcessCommand(const CommandRequest& request,
-                                const RuleSet& rules);
-  // Appends the decided events of one command inside its savepoint.
+                                const RuleSet& rules, bool isolated,
+                                bool& write_failed);
+  // Appends the decided events of one command.
   absl::Status AppendEvents(const CommandRequest& request,
                             const Dossier* before, std::vector<Event> events,
                             absl::Time now, CommandOutcome& outcome);

@@ -245,8 +245,8 @@ TEST_F(SqliteEventStoreTest, AStaleExpectedVersionIsAborted) {
 TEST_F(SqliteEventStoreTest, ARefusedCommandAppendsNothingWhileItsBatchCommits) {
   std::unique_ptr<EventStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
-  // Hold the writer inside the first command's callback, so that the next
-  // commands queue up and are taken as one batch.
+  // Hold the first command's answer while the next commands queue up
+  // (taken in one batch or several: the outcome is the same).
   absl::Notification release;
   absl::Notification first_done;
   ASSERT_TRUE(store
@@ -287,6 +287,70 @@ TEST_F(SqliteEventStoreTest, ARefusedCommandAppendsNothingWhileItsBatchCommits) 
   EXPECT_EQ(outcomes[3].events[0].sequence, 4);
   EXPECT_EQ(Count("SELECT count(*) FROM events"), 4);
   store->Close();
+  ExpectLogIntactAndReplayable();
+}
+
+TEST_F(SqliteEventStoreTest, ACommandWhoseWritesFailAloneIsRefused) {
+  std::unique_ptr<EventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(
+      store->ExecuteAndWait(Request("HS-C", Submission(clock_.Now()))).status.ok());
+
+  // Another connection holds the write lock, and leaves behind a trigger
+  // that fails HS-C's next control-sheet row: its hand-over decides, writes
+  // its event and its dossier row, then fails half-way, as a storage error
+  // would.
+  absl::StatusOr<Database> intruder =
+      Database::Open(DatabasePath(), OpenMode::kReadWrite);
+  ASSERT_TRUE(intruder.ok()) << intruder.status();
+  ASSERT_TRUE(intruder->Execute("BEGIN IMMEDIATE").ok());
+  ASSERT_TRUE(intruder
+                  ->Execute("CREATE TRIGGER fail_hs_c BEFORE INSERT ON "
+                            "control_sheet WHEN NEW.dossier_code = 'HS-C' "
+                            "BEGIN SELECT RAISE(ABORT, 'injected failure'); "
+                            "END")
+                  .ok());
+
+  // Every command queues while the writer waits for the lock, so the
+  // hand-over shares a batch with others whichever way they are cut.
+  constexpr int kCommands = 40;
+  constexpr int kCollision = 20;
+  std::vector<CommandOutcome> outcomes(kCommands);
+  absl::Notification all_done;
+  std::atomic<int> remaining = kCommands;
+  for (int i = 0; i < kCommands; ++i) {
+    CommandRequest request =
+        i == kCollision ? Request("HS-C", HandOverAction{})
+                        : Request(absl::StrCat("HS-B-", i),
+                                  Submission(clock_.Now()));
+    ASSERT_TRUE(store
+                    ->Execute(std::move(request),
+                              [&, i](CommandOutcome outcome) {
+                                outcomes[i] = std::move(outcome);
+                                if (--remaining == 0) all_done.Notify();
+                              })
+                    .ok());
+  }
+  ASSERT_TRUE(intruder->Execute("COMMIT").ok());
+  all_done.WaitForNotification();
+
+  for (int i = 0; i < kCommands; ++i) {
+    if (i == kCollision) {
+      EXPECT_THAT(std::string(outcomes[i].status.message()),
+                  HasSubstr("injected failure"));
+      EXPECT_FALSE(outcomes[i].dossier.has_value());
+    } else {
+      EXPECT_TRUE(outcomes[i].status.ok()) << i << ": " << outcomes[i].status;
+    }
+  }
+  absl::StatusOr<Dossier> collided = store->ReadDossier("HS-C");
+  ASSERT_TRUE(collided.ok()) << collided.status();
+  EXPECT_EQ(collided->version, 1);
+  store->Close();
+  // The log and every projection agree: the refused hand-over left no half
+  // of its rows behind.
+  ASSERT_TRUE(intruder->Execute("DROP TRIGGER fail_hs_c").ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM events"), kCommands);
   ExpectLogIntactAndReplayable();
 }
 
