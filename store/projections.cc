@@ -313,7 +313,13 @@ absl::Status Projections::UpdateDossier(const Dossier* before,
       .BindOptionalInt(10, step_due_at)
       .BindInt(11, static_cast<int64_t>(after.classification))
       .BindBlob(12, EncodeDossierSnapshot(after));
-  return statement->Run();
+  if (absl::Status status = statement->Run(); !status.ok()) return status;
+  // A row missing where `before` says it is (a projection damaged outside
+  // motcua) is written whole.
+  if (before != nullptr && database_.Changes() == 0) {
+    return UpdateDossier(nullptr, after);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Projections::UpdateDeadlines(const Dossier* before,
@@ -327,6 +333,16 @@ absl::Status Projections::UpdateDeadlines(const Dossier* before,
       {kDossierKind, DossierDeadline(before), DossierDeadline(&after)},
       {kStepKind, StepDeadline(before), StepDeadline(&after)},
   };
+  auto write_whole = [&](const char* kind, const DeadlineRow& row) {
+    upsert_deadline_.BindText(1, after.code)
+        .BindText(2, kind)
+        .BindInt(3, row.due_at)
+        .BindText(4, row.step_id)
+        .BindText(5, row.unit)
+        .BindText(6, row.agency)
+        .BindText(7, row.procedure_code);
+    return upsert_deadline_.Run();
+  };
   for (const Change& change : changes) {
     if (change.old_row == change.new_row) continue;
     if (!change.new_row.has_value()) {
@@ -338,14 +354,7 @@ absl::Status Projections::UpdateDeadlines(const Dossier* before,
     }
     const DeadlineRow& row = *change.new_row;
     if (!change.old_row.has_value()) {
-      upsert_deadline_.BindText(1, after.code)
-          .BindText(2, change.kind)
-          .BindInt(3, row.due_at)
-          .BindText(4, row.step_id)
-          .BindText(5, row.unit)
-          .BindText(6, row.agency)
-          .BindText(7, row.procedure_code);
-      if (absl::Status status = upsert_deadline_.Run(); !status.ok()) {
+      if (absl::Status status = write_whole(change.kind, row); !status.ok()) {
         return status;
       }
       continue;
@@ -372,6 +381,12 @@ absl::Status Projections::UpdateDeadlines(const Dossier* before,
     if ((changed & 4u) != 0) statement.BindText(6, row.agency);
     if ((changed & 8u) != 0) statement.BindText(7, row.procedure_code);
     if (absl::Status status = statement.Run(); !status.ok()) return status;
+    if (database_.Changes() == 0) {
+      // The row is missing (damaged outside motcua): write it whole.
+      if (absl::Status status = write_whole(change.kind, row); !status.ok()) {
+        return status;
+      }
+    }
   }
   return absl::OkStatus();
 }

@@ -327,6 +327,12 @@ std::string Database::WalPath() const {
   return sqlite3_filename_wal(main);
 }
 
+bool Database::InTransaction() const {
+  return sqlite3_get_autocommit(database_) == 0;
+}
+
+int64_t Database::Changes() const { return sqlite3_changes64(database_); }
+
 absl::StatusOr<Database::CheckpointResult> Database::CheckpointPassive() {
   CheckpointResult result;
   const int rc = sqlite3_wal_checkpoint_v2(database_, "main",

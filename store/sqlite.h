@@ -113,6 +113,11 @@ class Database {
 
   // The file of the main database's write-ahead log.
   std::string WalPath() const;
+  // Whether a transaction is open (SQLite ends one itself on some errors:
+  // a full disk, an I/O error, out of memory).
+  bool InTransaction() const;
+  // Rows changed by the last INSERT, UPDATE or DELETE.
+  int64_t Changes() const;
 
   // What a checkpoint did: the WAL's length and how much of it is now in
   // the database, in frames.

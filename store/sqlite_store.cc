@@ -132,6 +132,8 @@ absl::Status SqliteEventStore::Initialize() {
       Database::Open(options_.path, OpenMode::kReadWrite);
   if (!checkpointer.ok()) return checkpointer.status();
   checkpoint_db_ = std::move(*checkpointer);
+  // Configured as a reader (query_only): a checkpoint is not a statement
+  // and is not stopped by it.
   if (absl::Status status = ConfigureConnection(checkpoint_db_, false);
       !status.ok()) {
     return status;
@@ -407,11 +409,10 @@ void SqliteEventStore::WriterLoop() {
       failed = failed_;
     }
     if (!failed.ok()) {
-      // After a failed flush nothing more is recorded.
-      for (Pending& pending : batch) {
-        if (pending.done) pending.done(Refusal(failed));
-      }
-      Answered(batch.size());
+      // After a failed flush nothing more is recorded; the refusals are
+      // answered in turn after those of the batches before.
+      std::vector<CommandOutcome> refusals(batch.size(), Refusal(failed));
+      Hand(Committed{std::move(batch), std::move(refusals), head_sequence_});
       batch.clear();
       continue;
     }
@@ -444,13 +445,20 @@ void SqliteEventStore::ProcessBatch(std::vector<Pending>& batch) {
     // causes, would leave half its rows: the whole batch is then rolled
     // back and run again with one savepoint per command, so that only that
     // command is refused.
+    // SQLite itself ends the transaction on some errors (a full disk, an
+    // I/O error): then nothing of the batch is left to save.
+    auto transaction_lost = [&] {
+      if (writer_db_.InTransaction()) return false;
+      status = outcomes.back().status;
+      return true;
+    };
     bool write_failed = false;
     for (Pending& pending : batch) {
       outcomes.push_back(ProcessCommand(pending.request, *rules,
                                         /*isolated=*/false, write_failed));
       if (write_failed) break;
     }
-    if (write_failed) {
+    if (write_failed && !transaction_lost()) {
       rollback_.Run().IgnoreError();
       cache_->Clear();
       head_sequence_ = batch_head_sequence;
@@ -461,6 +469,7 @@ void SqliteEventStore::ProcessBatch(std::vector<Pending>& batch) {
         for (Pending& pending : batch) {
           outcomes.push_back(ProcessCommand(pending.request, *rules,
                                             /*isolated=*/true, write_failed));
+          if (transaction_lost()) break;
         }
       }
     }
@@ -498,8 +507,11 @@ void SqliteEventStore::ProcessBatch(std::vector<Pending>& batch) {
     absl::MutexLock running(&checkpoint_running_mu_);
     writer_db_.CheckpointPassive().IgnoreError();
   }
-  Committed committed{std::move(batch), std::move(outcomes), head_sequence_};
+  Hand(Committed{std::move(batch), std::move(outcomes), head_sequence_});
   batch.clear();
+}
+
+void SqliteEventStore::Hand(Committed committed) {
   if (wal_ == nullptr) {
     Deliver(committed, /*durable=*/true);
     return;

@@ -30,9 +30,11 @@ namespace motcua::store {
 //
 // Threads: Execute, SetRules and the reads may be called from any thread.
 // The writer thread alone uses the write connection, the projections and
-// the state cache; the reads share one read connection under read_mu_. In
-// WAL mode a reader sees the last committed batch and never waits for the
-// writer.
+// the state cache; the flusher thread (Durability::kFull) syncs the WAL and
+// answers the commands, in order (the writer answers them itself with
+// kNormal); the checkpointer thread runs checkpoints on its own connection;
+// the reads share one read connection under read_mu_. In WAL mode a reader
+// sees the last committed batch and never waits for the writer.
 class SqliteEventStore final : public EventStore {
  public:
   static absl::StatusOr<std::unique_ptr<SqliteEventStore>> Open(
@@ -97,6 +99,8 @@ class SqliteEventStore final : public EventStore {
   // the flush, then delivers them, while the writer commits the next ones.
   void FlusherLoop();
   bool FlusherHasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(flush_mu_);
+  // Passes a batch on to be answered: to the flusher (kFull), or at once.
+  void Hand(Committed committed);
   // Tells the watchers and then each caller of a durable batch.
   void Deliver(Committed& committed, bool durable);
   // `commands` were answered: room for as many in the queue.

@@ -32,6 +32,10 @@ struct WalFile {
   char* buffer;
   sqlite3_int64 start;  // the file offset of buffer[0]
   int size;             // bytes held
+  // The end of what was written since the log last started again (its
+  // header at offset 0): writes at or beyond it append; writes before it
+  // rewrite frames in place.
+  sqlite3_int64 end;
   bool commit_page_next;
 };
 
@@ -47,6 +51,9 @@ int Flush(WalFile* file) {
                                       file->start);
 }
 
+// A flush that fails in Close or FileControl is reported to SQLite, which
+// may ignore it there; the frames it lost were not yet synced, and no
+// commit was published without them (its frame is flushed at once).
 int Close(sqlite3_file* base) {
   WalFile* file = Shim(base);
   const int flushed = Flush(file);
@@ -65,6 +72,17 @@ int Read(sqlite3_file* base, void* data, int amount, sqlite3_int64 offset) {
 int Write(sqlite3_file* base, const void* data, int amount,
           sqlite3_int64 offset) {
   WalFile* file = Shim(base);
+  // The header at offset 0 starts the log again.
+  if (offset == 0) file->end = 0;
+  if (offset < file->end) {
+    // A rewrite in place: a page written again in its transaction, or the
+    // frame headers SQLite rewrites at commit after a cache spill (the
+    // commit frame's among them, with no page write after it). It goes to
+    // the file at once, after what the buffer holds.
+    if (int rc = Flush(file); rc != SQLITE_OK) return rc;
+    return file->real->pMethods->xWrite(file->real, data, amount, offset);
+  }
+  file->end = offset + amount;
   if (file->size > 0 && (offset != file->start + file->size ||
                          file->size + amount > kWalBufferBytes)) {
     if (int rc = Flush(file); rc != SQLITE_OK) return rc;
@@ -96,6 +114,7 @@ int Write(sqlite3_file* base, const void* data, int amount,
 int Truncate(sqlite3_file* base, sqlite3_int64 size) {
   WalFile* file = Shim(base);
   if (int rc = Flush(file); rc != SQLITE_OK) return rc;
+  if (file->end > size) file->end = size;
   return file->real->pMethods->xTruncate(file->real, size);
 }
 
@@ -142,6 +161,8 @@ int DeviceCharacteristics(sqlite3_file* base) {
   return real->pMethods->xDeviceCharacteristics(real);
 }
 
+// SQLite maps shared memory and pages through the database file, never
+// through its WAL: the methods below only forward, for completeness.
 int ShmMap(sqlite3_file* base, int region, int size, int extend,
            void volatile** out) {
   sqlite3_file* real = Shim(base)->real;
@@ -203,6 +224,7 @@ int Open(sqlite3_vfs* vfs, const char* name, sqlite3_file* base,
   file->buffer = nullptr;
   file->start = 0;
   file->size = 0;
+  file->end = 0;
   file->commit_page_next = false;
   const int rc = real_vfs->xOpen(real_vfs, name, file->real, flags, out_flags);
   if (rc != SQLITE_OK) {

@@ -16,6 +16,9 @@
 //     reader can look for a frame still in the buffer;
 //   - anything else touches the file (read, sync, truncate, size, file
 //     control, close) or a write is not at the buffer's end;
+// and a write before the end of the log (a frame rewritten in place, or
+// the frame headers SQLite rewrites at commit after a cache spill) goes to
+// the file at once, after the buffer.
 //   - the buffer is full (124 KiB: the most the unix VFS writes at once).
 // What SQLite reads, syncs or finds in the file is therefore exactly what it
 // would have without the buffer; only the number of system calls changes. A

@@ -354,6 +354,75 @@ TEST_F(SqliteEventStoreTest, ACommandWhoseWritesFailAloneIsRefused) {
   ExpectLogIntactAndReplayable();
 }
 
+TEST_F(SqliteEventStoreTest, AFailureThatEndsTheTransactionRefusesItsWholeBatch) {
+  std::unique_ptr<EventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(
+      store->ExecuteAndWait(Request("HS-C", Submission(clock_.Now()))).status.ok());
+
+  // As above, but the failure ends the whole transaction, as SQLite does
+  // itself on a full disk or an I/O error: nothing of that batch may be
+  // recorded, and nothing may be committed outside it.
+  absl::StatusOr<Database> intruder =
+      Database::Open(DatabasePath(), OpenMode::kReadWrite);
+  ASSERT_TRUE(intruder.ok()) << intruder.status();
+  ASSERT_TRUE(intruder->Execute("BEGIN IMMEDIATE").ok());
+  ASSERT_TRUE(intruder
+                  ->Execute("CREATE TRIGGER fail_hs_c BEFORE INSERT ON "
+                            "control_sheet WHEN NEW.dossier_code = 'HS-C' "
+                            "BEGIN SELECT RAISE(ROLLBACK, 'injected failure'); "
+                            "END")
+                  .ok());
+
+  // Every command queues while the writer waits for the lock, so the
+  // hand-over shares a batch with others whichever way they are cut.
+  constexpr int kCommands = 40;
+  constexpr int kCollision = 20;
+  std::vector<CommandOutcome> outcomes(kCommands);
+  absl::Notification all_done;
+  std::atomic<int> remaining = kCommands;
+  for (int i = 0; i < kCommands; ++i) {
+    CommandRequest request =
+        i == kCollision ? Request("HS-C", HandOverAction{})
+                        : Request(absl::StrCat("HS-B-", i),
+                                  Submission(clock_.Now()));
+    ASSERT_TRUE(store
+                    ->Execute(std::move(request),
+                              [&, i](CommandOutcome outcome) {
+                                outcomes[i] = std::move(outcome);
+                                if (--remaining == 0) all_done.Notify();
+                              })
+                    .ok());
+  }
+  ASSERT_TRUE(intruder->Execute("COMMIT").ok());
+  all_done.WaitForNotification();
+
+  int accepted = 0;
+  for (int i = 0; i < kCommands; ++i) {
+    if (outcomes[i].status.ok()) {
+      ++accepted;
+      continue;
+    }
+    // The hand-over's batch, whichever commands it held, was refused whole.
+    EXPECT_THAT(std::string(outcomes[i].status.message()),
+                HasSubstr("nothing was recorded"))
+        << i;
+    EXPECT_THAT(std::string(outcomes[i].status.message()),
+                HasSubstr("injected failure"))
+        << i;
+  }
+  EXPECT_FALSE(outcomes[kCollision].status.ok());
+  // The store goes on.
+  ASSERT_TRUE(intruder->Execute("DROP TRIGGER fail_hs_c").ok());
+  CommandOutcome after =
+      store->ExecuteAndWait(Request("HS-C", HandOverAction{}));
+  ASSERT_TRUE(after.status.ok()) << after.status;
+  EXPECT_EQ(after.dossier->version, 2);
+  store->Close();
+  EXPECT_EQ(Count("SELECT count(*) FROM events"), 1 + accepted + 1);
+  ExpectLogIntactAndReplayable();
+}
+
 TEST_F(SqliteEventStoreTest, AFullQueueIsResourceExhausted) {
   StoreOptions options = OptionsFor(DatabasePath());
   options.queue_capacity = 2;

@@ -150,5 +150,59 @@ TEST(WalVfsTest, EveryCommitIsInTheFilesWhenCommitReturns) {
   EXPECT_EQ(Read(*reader, 1, kTransactions), expected.back());
 }
 
+// What a crash right after a commit would leave: the database and its WAL
+// copied while the connections stay open, opened and read back.
+Seen ReadCopy(const TempDir& directory, const std::string& path,
+              const std::string& name, int from, int to) {
+  const std::string copy = directory.File(name);
+  std::filesystem::create_directory(copy);
+  for (const char* suffix : {"", "-wal"}) {
+    std::filesystem::copy_file(path + suffix, copy + "/wal.db" + suffix);
+  }
+  absl::StatusOr<Database> copied =
+      Database::Open(copy + "/wal.db", OpenMode::kReadWrite);
+  EXPECT_TRUE(copied.ok()) << copied.status();
+  if (!copied.ok()) return Seen();
+  return Read(*copied, from, to);
+}
+
+TEST(WalVfsTest, ACommitAfterACacheSpillIsWhole) {
+  // With a tiny page cache, one transaction spills pages into the WAL,
+  // writes some of them again in place, and at its commit SQLite rewrites
+  // the headers of its frames (the commit frame's among them) without a
+  // page after: those must reach the file before the commit is published.
+  TempDir directory;
+  const std::string path = directory.File("wal.db");
+  absl::StatusOr<Database> writer =
+      Database::Open(path, OpenMode::kReadWriteCreate);
+  ASSERT_TRUE(writer.ok()) << writer.status();
+  ASSERT_TRUE(writer
+                  ->Execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = "
+                            "NORMAL; PRAGMA cache_size = 20; "
+                            "CREATE TABLE rows (id INTEGER PRIMARY KEY, "
+                            "tx INTEGER NOT NULL, payload BLOB NOT NULL);")
+                  .ok());
+  absl::StatusOr<Statement> insert =
+      writer->Prepare("INSERT INTO rows (tx, payload) VALUES (1, ?1)");
+  ASSERT_TRUE(insert.ok()) << insert.status();
+  Seen expected;
+  for (int transaction = 1; transaction <= 2; ++transaction) {
+    ASSERT_TRUE(writer->Execute("BEGIN IMMEDIATE").ok());
+    for (int row = 0; row < 2000; ++row) {
+      const std::string payload = Payload(transaction, row, 200);
+      insert->BindBlob(1, payload);
+      ASSERT_TRUE(insert->Run().ok());
+      expected.Add(payload);
+    }
+    ASSERT_TRUE(
+        writer->Execute("UPDATE rows SET tx = 2 WHERE id % 40 = 0").ok());
+    ASSERT_TRUE(writer->Execute("COMMIT").ok());
+    EXPECT_EQ(ReadCopy(directory, path, absl::StrCat("copy-", transaction),
+                       1, 2),
+              expected)
+        << "copy after transaction " << transaction;
+  }
+}
+
 }  // namespace
 }  // namespace motcua::store
