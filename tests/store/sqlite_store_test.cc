@@ -4,6 +4,7 @@
 #include "store/sqlite_store.h"
 
 #include <atomic>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -290,52 +291,64 @@ TEST_F(SqliteEventStoreTest, ARefusedCommandAppendsNothingWhileItsBatchCommits) 
   ExpectLogIntactAndReplayable();
 }
 
+// Submits HS-C, then queues kFailingBatch commands (submissions, and a
+// hand-over of HS-C at kFailing) while another connection holds the write
+// lock and leaves behind a trigger that fails HS-C's next control-sheet row
+// with RAISE(`raise`): the hand-over decides, writes its event and its
+// dossier row, then fails half-way, as a storage error would. Every command
+// queues while the writer waits for the lock, so the hand-over shares a
+// batch with others whichever way they are cut. Returns the outcomes; the
+// other connection is left in `intruder`, to drop the trigger.
+constexpr int kFailingBatch = 40;
+constexpr int kFailing = 20;
+
+std::vector<CommandOutcome> RunBatchWithFailingHandOver(
+    EventStore& store, const std::string& path, const Clock& clock,
+    const char* raise, std::optional<Database>& intruder) {
+  std::vector<CommandOutcome> outcomes(kFailingBatch);
+  EXPECT_TRUE(
+      store.ExecuteAndWait(Request("HS-C", Submission(clock.Now()))).status.ok());
+  absl::StatusOr<Database> opened = Database::Open(path, OpenMode::kReadWrite);
+  EXPECT_TRUE(opened.ok()) << opened.status();
+  if (!opened.ok()) return outcomes;
+  intruder = std::move(*opened);
+  EXPECT_TRUE(intruder->Execute("BEGIN IMMEDIATE").ok());
+  EXPECT_TRUE(intruder
+                  ->Execute(absl::StrCat(
+                      "CREATE TRIGGER fail_hs_c BEFORE INSERT ON "
+                      "control_sheet WHEN NEW.dossier_code = 'HS-C' BEGIN "
+                      "SELECT RAISE(", raise, ", 'injected failure'); END"))
+                  .ok());
+  absl::Notification all_done;
+  std::atomic<int> remaining = kFailingBatch;
+  for (int i = 0; i < kFailingBatch; ++i) {
+    CommandRequest request =
+        i == kFailing ? Request("HS-C", HandOverAction{})
+                      : Request(absl::StrCat("HS-B-", i),
+                                Submission(clock.Now()));
+    EXPECT_TRUE(store
+                    .Execute(std::move(request),
+                             [&, i](CommandOutcome outcome) {
+                               outcomes[i] = std::move(outcome);
+                               if (--remaining == 0) all_done.Notify();
+                             })
+                    .ok());
+  }
+  EXPECT_TRUE(intruder->Execute("COMMIT").ok());
+  all_done.WaitForNotification();
+  return outcomes;
+}
+
 TEST_F(SqliteEventStoreTest, ACommandWhoseWritesFailAloneIsRefused) {
   std::unique_ptr<EventStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(
-      store->ExecuteAndWait(Request("HS-C", Submission(clock_.Now()))).status.ok());
+  std::optional<Database> intruder;
+  std::vector<CommandOutcome> outcomes = RunBatchWithFailingHandOver(
+      *store, DatabasePath(), clock_, "ABORT", intruder);
+  ASSERT_TRUE(intruder.has_value());
 
-  // Another connection holds the write lock, and leaves behind a trigger
-  // that fails HS-C's next control-sheet row: its hand-over decides, writes
-  // its event and its dossier row, then fails half-way, as a storage error
-  // would.
-  absl::StatusOr<Database> intruder =
-      Database::Open(DatabasePath(), OpenMode::kReadWrite);
-  ASSERT_TRUE(intruder.ok()) << intruder.status();
-  ASSERT_TRUE(intruder->Execute("BEGIN IMMEDIATE").ok());
-  ASSERT_TRUE(intruder
-                  ->Execute("CREATE TRIGGER fail_hs_c BEFORE INSERT ON "
-                            "control_sheet WHEN NEW.dossier_code = 'HS-C' "
-                            "BEGIN SELECT RAISE(ABORT, 'injected failure'); "
-                            "END")
-                  .ok());
-
-  // Every command queues while the writer waits for the lock, so the
-  // hand-over shares a batch with others whichever way they are cut.
-  constexpr int kCommands = 40;
-  constexpr int kCollision = 20;
-  std::vector<CommandOutcome> outcomes(kCommands);
-  absl::Notification all_done;
-  std::atomic<int> remaining = kCommands;
-  for (int i = 0; i < kCommands; ++i) {
-    CommandRequest request =
-        i == kCollision ? Request("HS-C", HandOverAction{})
-                        : Request(absl::StrCat("HS-B-", i),
-                                  Submission(clock_.Now()));
-    ASSERT_TRUE(store
-                    ->Execute(std::move(request),
-                              [&, i](CommandOutcome outcome) {
-                                outcomes[i] = std::move(outcome);
-                                if (--remaining == 0) all_done.Notify();
-                              })
-                    .ok());
-  }
-  ASSERT_TRUE(intruder->Execute("COMMIT").ok());
-  all_done.WaitForNotification();
-
-  for (int i = 0; i < kCommands; ++i) {
-    if (i == kCollision) {
+  for (int i = 0; i < kFailingBatch; ++i) {
+    if (i == kFailing) {
       EXPECT_THAT(std::string(outcomes[i].status.message()),
                   HasSubstr("injected failure"));
       EXPECT_FALSE(outcomes[i].dossier.has_value());
@@ -343,62 +356,30 @@ TEST_F(SqliteEventStoreTest, ACommandWhoseWritesFailAloneIsRefused) {
       EXPECT_TRUE(outcomes[i].status.ok()) << i << ": " << outcomes[i].status;
     }
   }
-  absl::StatusOr<Dossier> collided = store->ReadDossier("HS-C");
-  ASSERT_TRUE(collided.ok()) << collided.status();
-  EXPECT_EQ(collided->version, 1);
+  absl::StatusOr<Dossier> failed = store->ReadDossier("HS-C");
+  ASSERT_TRUE(failed.ok()) << failed.status();
+  EXPECT_EQ(failed->version, 1);
   store->Close();
   // The log and every projection agree: the refused hand-over left no half
   // of its rows behind.
   ASSERT_TRUE(intruder->Execute("DROP TRIGGER fail_hs_c").ok());
-  EXPECT_EQ(Count("SELECT count(*) FROM events"), kCommands);
+  EXPECT_EQ(Count("SELECT count(*) FROM events"), kFailingBatch);
   ExpectLogIntactAndReplayable();
 }
 
 TEST_F(SqliteEventStoreTest, AFailureThatEndsTheTransactionRefusesItsWholeBatch) {
-  std::unique_ptr<EventStore> store = OpenStore();
-  ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(
-      store->ExecuteAndWait(Request("HS-C", Submission(clock_.Now()))).status.ok());
-
   // As above, but the failure ends the whole transaction, as SQLite does
   // itself on a full disk or an I/O error: nothing of that batch may be
   // recorded, and nothing may be committed outside it.
-  absl::StatusOr<Database> intruder =
-      Database::Open(DatabasePath(), OpenMode::kReadWrite);
-  ASSERT_TRUE(intruder.ok()) << intruder.status();
-  ASSERT_TRUE(intruder->Execute("BEGIN IMMEDIATE").ok());
-  ASSERT_TRUE(intruder
-                  ->Execute("CREATE TRIGGER fail_hs_c BEFORE INSERT ON "
-                            "control_sheet WHEN NEW.dossier_code = 'HS-C' "
-                            "BEGIN SELECT RAISE(ROLLBACK, 'injected failure'); "
-                            "END")
-                  .ok());
-
-  // Every command queues while the writer waits for the lock, so the
-  // hand-over shares a batch with others whichever way they are cut.
-  constexpr int kCommands = 40;
-  constexpr int kCollision = 20;
-  std::vector<CommandOutcome> outcomes(kCommands);
-  absl::Notification all_done;
-  std::atomic<int> remaining = kCommands;
-  for (int i = 0; i < kCommands; ++i) {
-    CommandRequest request =
-        i == kCollision ? Request("HS-C", HandOverAction{})
-                        : Request(absl::StrCat("HS-B-", i),
-                                  Submission(clock_.Now()));
-    ASSERT_TRUE(store
-                    ->Execute(std::move(request),
-                              [&, i](CommandOutcome outcome) {
-                                outcomes[i] = std::move(outcome);
-                                if (--remaining == 0) all_done.Notify();
-                              })
-                    .ok());
-  }
-  ASSERT_TRUE(intruder->Execute("COMMIT").ok());
-  all_done.WaitForNotification();
+  std::unique_ptr<EventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  std::optional<Database> intruder;
+  std::vector<CommandOutcome> outcomes = RunBatchWithFailingHandOver(
+      *store, DatabasePath(), clock_, "ROLLBACK", intruder);
+  ASSERT_TRUE(intruder.has_value());
 
   int accepted = 0;
-  for (int i = 0; i < kCommands; ++i) {
+  for (int i = 0; i < kFailingBatch; ++i) {
     if (outcomes[i].status.ok()) {
       ++accepted;
       continue;
@@ -411,7 +392,7 @@ TEST_F(SqliteEventStoreTest, AFailureThatEndsTheTransactionRefusesItsWholeBatch)
                 HasSubstr("injected failure"))
         << i;
   }
-  EXPECT_FALSE(outcomes[kCollision].status.ok());
+  EXPECT_FALSE(outcomes[kFailing].status.ok());
   // The store goes on.
   ASSERT_TRUE(intruder->Execute("DROP TRIGGER fail_hs_c").ok());
   CommandOutcome after =

@@ -62,6 +62,45 @@ Seen Read(Database& database, int from, int to) {
   return seen;
 }
 
+// What a crash right after a commit would leave: the database and its WAL
+// copied while the connections stay open, opened and read back.
+Seen ReadCopy(const TempDir& directory, const std::string& path,
+              const std::string& name, int from, int to) {
+  const std::string copy = directory.File(name);
+  std::filesystem::create_directory(copy);
+  for (const char* suffix : {"", "-wal"}) {
+    std::filesystem::copy_file(path + suffix, copy + "/wal.db" + suffix);
+  }
+  absl::StatusOr<Database> copied =
+      Database::Open(copy + "/wal.db", OpenMode::kReadWrite);
+  EXPECT_TRUE(copied.ok()) << copied.status();
+  if (!copied.ok()) return Seen();
+  absl::StatusOr<std::optional<int64_t>> damaged = copied->QueryInt(
+      "SELECT count(*) FROM pragma_integrity_check WHERE integrity_check <> "
+      "'ok'");
+  EXPECT_TRUE(damaged.ok()) << damaged.status();
+  EXPECT_EQ(damaged.ok() ? damaged->value_or(-1) : -1, 0);
+  return Read(*copied, from, to);
+}
+
+// A new database at `path` in WAL mode with synchronous=NORMAL, as the
+// store's writer runs, holding the table `rows`; then `more` SQL.
+absl::StatusOr<Database> OpenRows(const std::string& path,
+                                  const std::string& more) {
+  absl::StatusOr<Database> database =
+      Database::Open(path, OpenMode::kReadWriteCreate);
+  if (!database.ok()) return database.status();
+  if (absl::Status status = database->Execute(absl::StrCat(
+          "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; "
+          "CREATE TABLE rows (id INTEGER PRIMARY KEY, tx INTEGER NOT NULL, "
+          "payload BLOB NOT NULL); ",
+          more));
+      !status.ok()) {
+    return status;
+  }
+  return database;
+}
+
 TEST(WalVfsTest, IsRegistered) {
   const char* name = WalCoalescingVfs();
   ASSERT_NE(name, nullptr);
@@ -73,18 +112,12 @@ TEST(WalVfsTest, IsRegistered) {
 TEST(WalVfsTest, EveryCommitIsInTheFilesWhenCommitReturns) {
   TempDir directory;
   const std::string path = directory.File("wal.db");
-  absl::StatusOr<Database> writer =
-      Database::Open(path, OpenMode::kReadWriteCreate);
-  ASSERT_TRUE(writer.ok()) << writer.status();
   // Small checkpoints so that the run goes through many of them and through
   // WAL restarts, as the store's writer does at its own scale.
-  ASSERT_TRUE(writer
-                  ->Execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = "
-                            "NORMAL; PRAGMA wal_autocheckpoint = 64; "
-                            "CREATE TABLE rows (id INTEGER PRIMARY KEY, "
-                            "tx INTEGER NOT NULL, payload BLOB NOT NULL); "
-                            "CREATE INDEX rows_by_tx ON rows (tx, id);")
-                  .ok());
+  absl::StatusOr<Database> writer = OpenRows(
+      path, "PRAGMA wal_autocheckpoint = 64; CREATE INDEX rows_by_tx ON rows "
+            "(tx, id);");
+  ASSERT_TRUE(writer.ok()) << writer.status();
   absl::StatusOr<Database> reader = Database::Open(path, OpenMode::kReadOnly);
   ASSERT_TRUE(reader.ok()) << reader.status();
   absl::StatusOr<Statement> insert =
@@ -123,23 +156,9 @@ TEST(WalVfsTest, EveryCommitIsInTheFilesWhenCommitReturns) {
         << "transaction " << transaction;
 
     if (transaction % 40 == 0) {
-      // What a crash right now would leave: the files as they are, copied
-      // while the connections stay open.
-      const std::string copy =
-          directory.File(absl::StrCat("copy-", transaction));
-      std::filesystem::create_directory(copy);
-      for (const char* suffix : {"", "-wal"}) {
-        std::filesystem::copy_file(path + suffix, copy + "/wal.db" + suffix);
-      }
-      absl::StatusOr<Database> copied =
-          Database::Open(copy + "/wal.db", OpenMode::kReadWrite);
-      ASSERT_TRUE(copied.ok()) << copied.status();
-      absl::StatusOr<std::optional<int64_t>> integrity =
-          copied->QueryInt("SELECT count(*) FROM pragma_integrity_check "
-                           "WHERE integrity_check <> 'ok'");
-      ASSERT_TRUE(integrity.ok()) << integrity.status();
-      EXPECT_EQ(integrity->value_or(-1), 0);
-      EXPECT_EQ(Read(*copied, 1, transaction), all)
+      EXPECT_EQ(ReadCopy(directory, path, absl::StrCat("copy-", transaction),
+                         1, transaction),
+                all)
           << "copy after transaction " << transaction;
     }
   }
@@ -150,22 +169,6 @@ TEST(WalVfsTest, EveryCommitIsInTheFilesWhenCommitReturns) {
   EXPECT_EQ(Read(*reader, 1, kTransactions), expected.back());
 }
 
-// What a crash right after a commit would leave: the database and its WAL
-// copied while the connections stay open, opened and read back.
-Seen ReadCopy(const TempDir& directory, const std::string& path,
-              const std::string& name, int from, int to) {
-  const std::string copy = directory.File(name);
-  std::filesystem::create_directory(copy);
-  for (const char* suffix : {"", "-wal"}) {
-    std::filesystem::copy_file(path + suffix, copy + "/wal.db" + suffix);
-  }
-  absl::StatusOr<Database> copied =
-      Database::Open(copy + "/wal.db", OpenMode::kReadWrite);
-  EXPECT_TRUE(copied.ok()) << copied.status();
-  if (!copied.ok()) return Seen();
-  return Read(*copied, from, to);
-}
-
 TEST(WalVfsTest, ACommitAfterACacheSpillIsWhole) {
   // With a tiny page cache, one transaction spills pages into the WAL,
   // writes some of them again in place, and at its commit SQLite rewrites
@@ -173,15 +176,8 @@ TEST(WalVfsTest, ACommitAfterACacheSpillIsWhole) {
   // page after: those must reach the file before the commit is published.
   TempDir directory;
   const std::string path = directory.File("wal.db");
-  absl::StatusOr<Database> writer =
-      Database::Open(path, OpenMode::kReadWriteCreate);
+  absl::StatusOr<Database> writer = OpenRows(path, "PRAGMA cache_size = 20;");
   ASSERT_TRUE(writer.ok()) << writer.status();
-  ASSERT_TRUE(writer
-                  ->Execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = "
-                            "NORMAL; PRAGMA cache_size = 20; "
-                            "CREATE TABLE rows (id INTEGER PRIMARY KEY, "
-                            "tx INTEGER NOT NULL, payload BLOB NOT NULL);")
-                  .ok());
   absl::StatusOr<Statement> insert =
       writer->Prepare("INSERT INTO rows (tx, payload) VALUES (1, ?1)");
   ASSERT_TRUE(insert.ok()) << insert.status();
