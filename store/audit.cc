@@ -535,7 +535,7 @@ absl::StatusOr<ReplayReport> ReplayAndCompare(const std::string& database_path,
     ++report.events;
     absl::StatusOr<StoredEvent> stored = StoredEventOfRow(*events, &request_id);
     if (!stored.ok()) return stored.status();
-    if (report.events == 1 || stored->event.dossier_code != current_code) {
+    if (stored->event.dossier_code != current_code) {
       if (absl::Status status = finish_dossier(); !status.ok()) return status;
       current = Dossier();
       current_code = stored->event.dossier_code;

@@ -161,7 +161,11 @@ absl::Status Projections::Update(const StoredEvent& stored,
   if (absl::Status status = UpdateCurrent(before, after); !status.ok()) {
     return status;
   }
-  return UpdateHistory(stored, request_id, before, after);
+  if (absl::Status status = UpdateReport(stored, before, after);
+      !status.ok()) {
+    return status;
+  }
+  return UpdateRequest(stored, request_id, after);
 }
 
 absl::Status Projections::UpdateCurrent(const Dossier* before,
@@ -179,17 +183,6 @@ absl::Status Projections::UpdateCurrent(const Dossier* before,
     return status;
   }
   return UpdateCounters(before, after);
-}
-
-absl::Status Projections::UpdateHistory(const StoredEvent& stored,
-                                        absl::string_view request_id,
-                                        const Dossier* before,
-                                        const Dossier& after) {
-  if (absl::Status status = UpdateReport(stored, before, after);
-      !status.ok()) {
-    return status;
-  }
-  return UpdateRequest(stored, request_id, after);
 }
 
 absl::Status Projections::UpdateReport(const StoredEvent& stored,

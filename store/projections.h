@@ -38,8 +38,8 @@ class Projections {
   // Updates every projection for `stored`, one event appended to the log.
   // `before` is the dossier before it (null for its first event) and `after`
   // the dossier with it applied; `request_id` is the request of the command
-  // that appended it (may be empty). Only rows that change are written.
-  // Both halves below.
+  // that appended it (may be empty). Only rows that change are written:
+  // UpdateCurrent, then the per-event rows (report_deltas, requests).
   absl::Status Update(const StoredEvent& stored, absl::string_view request_id,
                       const Dossier* before, const Dossier& after);
 
@@ -48,15 +48,11 @@ class Projections {
   // dossier as it is, not on the way it got there, so a replay may write
   // them once per dossier, from null to its last state.
   absl::Status UpdateCurrent(const Dossier* before, const Dossier& after);
-  // The projections of each event (report_deltas, requests).
-  absl::Status UpdateHistory(const StoredEvent& stored,
-                             absl::string_view request_id,
-                             const Dossier* before, const Dossier& after);
 
   // The report's deltas summed in memory, by (agency, procedure, field,
   // day, measure): a replay adds each event's (AddReport) and adds the sums
-  // to the table (WriteReport, as often as it likes), the rows that
-  // UpdateHistory leaves one event at a time. Its size grows with days and
+  // to the table (WriteReport, as often as it likes), the rows that Update
+  // leaves one event at a time. Its size grows with days and
   // groups, not with dossiers.
   using ReportKey =
       std::tuple<std::string, std::string, std::string, int64_t, int64_t>;
