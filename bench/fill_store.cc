@@ -1,14 +1,14 @@
-// motcua_fill: fills a store directly through EventStore (no gRPC) with a
-// synthetic history of N dossiers received over the months before the end
-// ("now" by default), so that the read benchmarks run at scale. A fake clock
-// steps through the history; every command a step holds is queued at once
-// and the writer commits them in large batches at synchronous=NORMAL.
+// motcua_fill: fills a new store with a synthetic history of N dossiers
+// received over the months before the end ("now" by default), so that the
+// read benchmarks and the audit run at scale. A fake clock steps through the
+// history; the engine decides each step's commands at its end and the bulk
+// loader (store/bulk_load.h) writes what they decided. --through-store sends
+// the same commands through a running store instead (much slower; the two
+// leave the same database).
 #include <CLI/CLI.hpp>
-#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -16,12 +16,13 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "bench/fill.h"
 #include "bench/fill_plan.h"
 #include "bench/workload.h"
 #include "engine/clock.h"
 #include "engine/rules.h"
+#include "store/bulk_load.h"
 #include "store/event_store.h"
 
 namespace {
@@ -31,54 +32,6 @@ namespace fs = std::filesystem;
 constexpr int kExitOk = 0;
 constexpr int kExitFailed = 1;
 constexpr int kExitBadInput = 2;
-
-// Counts the commands in flight and what they did; the writer thread calls
-// Done.
-class Tally {
- public:
-  void Queued() {
-    absl::MutexLock lock(&mu_);
-    ++in_flight_;
-  }
-  void Done(const motcua::store::CommandOutcome& outcome) {
-    absl::MutexLock lock(&mu_);
-    --in_flight_;
-    if (!outcome.status.ok()) {
-      if (++failed_ <= 5) {
-        std::cerr << "motcua_fill: a command was refused: "
-                  << outcome.status.ToString() << "\n";
-      }
-      return;
-    }
-    events_ += static_cast<int64_t>(outcome.events.size());
-    ++accepted_;
-  }
-  // Waits until no command is in flight.
-  void Drain() {
-    absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(
-        +[](int64_t* in_flight) { return *in_flight == 0; }, &in_flight_));
-  }
-  int64_t accepted() {
-    absl::MutexLock lock(&mu_);
-    return accepted_;
-  }
-  int64_t failed() {
-    absl::MutexLock lock(&mu_);
-    return failed_;
-  }
-  int64_t events() {
-    absl::MutexLock lock(&mu_);
-    return events_;
-  }
-
- private:
-  absl::Mutex mu_;
-  int64_t in_flight_ ABSL_GUARDED_BY(mu_) = 0;
-  int64_t accepted_ ABSL_GUARDED_BY(mu_) = 0;
-  int64_t failed_ ABSL_GUARDED_BY(mu_) = 0;
-  int64_t events_ ABSL_GUARDED_BY(mu_) = 0;
-};
 
 }  // namespace
 
@@ -95,6 +48,7 @@ int main(int argc, char** argv) {
   size_t max_batch = 8192;
   uint64_t seed = 1;
   bool replace = false;
+  bool through_store = false;
   std::string json_file;
   app.add_option("--db", database, "the database file to create")->required();
   app.add_option("--rules", rules_directory, "rules directory")
@@ -120,6 +74,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1 << 20));
   app.add_option("--seed", seed, "random seed")->capture_default_str();
   app.add_flag("--replace", replace, "replace the database if it exists");
+  app.add_flag("--through-store", through_store,
+               "send every command through a running store (slow)");
   app.add_option("--json", json_file, "also write the JSON here");
   try {
     app.parse(argc, argv);
@@ -184,57 +140,59 @@ int main(int argc, char** argv) {
   options.durability = motcua::store::Durability::kNormal;
   options.max_batch = max_batch;
   options.queue_capacity = 1 << 22;
-  // Every open dossier stays in memory: no reload between its commands.
-  options.state_cache_entries = static_cast<size_t>(dossiers) + 1;
-  absl::StatusOr<std::unique_ptr<motcua::store::EventStore>> opened =
-      motcua::store::EventStore::Open(options, &clock, rules);
-  if (!opened.ok()) {
-    std::cerr << "motcua_fill: " << opened.status().message() << "\n";
-    return kExitFailed;
-  }
-  motcua::store::EventStore& store = **opened;
+  const absl::Duration step = absl::Minutes(step_minutes);
 
-  Tally tally;
-  const int64_t step_micros = static_cast<int64_t>(step_minutes * 60 * 1000000);
-  const int64_t end_micros = absl::ToUnixMicros(end);
   const absl::Time started = absl::Now();
   absl::Time last_report = started;
-  size_t next = 0;
-  int64_t clock_steps = 0;
-  while (next < plan->steps.size()) {
-    // The step holding the next command; its commands are decided at its
-    // end (never after the end of the history).
-    const int64_t bucket = plan->steps[next].at_micros / step_micros;
-    const int64_t decided_at = std::min(end_micros, (bucket + 1) * step_micros);
-    tally.Drain();
-    clock.Set(absl::FromUnixMicros(decided_at));
-    ++clock_steps;
-    while (next < plan->steps.size() &&
-           plan->steps[next].at_micros / step_micros == bucket) {
-      motcua::store::CommandRequest request;
-      request.command = motcua::bench::FillCommand(*plan, plan->steps[next]);
-      tally.Queued();
-      absl::Status queued = store.Execute(
-          std::move(request), [&tally](motcua::store::CommandOutcome outcome) {
-            tally.Done(outcome);
-          });
-      if (!queued.ok()) {
-        std::cerr << "motcua_fill: " << queued.message() << "\n";
-        return kExitFailed;
-      }
-      ++next;
+  auto progress = [&](size_t done) {
+    if (absl::Now() - last_report < absl::Seconds(10)) return;
+    last_report = absl::Now();
+    std::cout << absl::StreamFormat(
+                     "  %d of %d commands (%.0f/s)\n", done,
+                     plan->steps.size(),
+                     done / absl::ToDoubleSeconds(last_report - started))
+              << std::flush;
+  };
+  absl::StatusOr<motcua::bench::FillTally> tally;
+  double close_seconds = 0;
+  if (through_store) {
+    // Every open dossier stays in memory: no reload between its commands.
+    options.state_cache_entries = static_cast<size_t>(dossiers) + 1;
+    absl::StatusOr<std::unique_ptr<motcua::store::EventStore>> opened =
+        motcua::store::EventStore::Open(options, &clock, rules);
+    if (!opened.ok()) {
+      std::cerr << "motcua_fill: " << opened.status().message() << "\n";
+      return kExitFailed;
     }
-    if (absl::Now() - last_report > absl::Seconds(10)) {
-      last_report = absl::Now();
+    tally = motcua::bench::FillThroughStore(*plan, end, step, **opened, clock,
+                                            progress);
+    (*opened)->Close();
+  } else {
+    absl::StatusOr<std::unique_ptr<motcua::store::BulkLoader>> loader =
+        motcua::store::BulkLoader::Create(database);
+    if (!loader.ok()) {
+      std::cerr << "motcua_fill: " << loader.status().message() << "\n";
+      return kExitFailed;
+    }
+    tally = motcua::bench::FillInBulk(*plan, *rules, end, step, **loader,
+                                      progress);
+    if (tally.ok()) {
+      const absl::Time closing = absl::Now();
       std::cout << absl::StreamFormat(
-                       "  %d of %d commands (%.0f/s)\n", next,
-                       plan->steps.size(),
-                       next / absl::ToDoubleSeconds(last_report - started))
+                       "  appended in %.1f s; writing the dossiers still "
+                       "open, the report and the indexes\n",
+                       absl::ToDoubleSeconds(closing - started))
                 << std::flush;
+      if (absl::Status closed = (*loader)->Close(); !closed.ok()) {
+        tally = closed;
+      }
+      close_seconds = absl::ToDoubleSeconds(absl::Now() - closing);
     }
   }
-  tally.Drain();
-  store.Close();
+  if (!tally.ok()) {
+    std::cerr << "motcua_fill: " << tally.status().message() << "\n";
+    return kExitFailed;
+  }
   const double seconds = absl::ToDoubleSeconds(absl::Now() - started);
 
   // What the history left open now: the deadlines past due per agency.
@@ -259,26 +217,28 @@ int main(int argc, char** argv) {
     }
   }
 
-  const int64_t accepted = tally.accepted();
-  const int64_t events = tally.events();
+  const int64_t accepted = tally->commands;
+  const int64_t events = tally->events;
   std::cout << absl::StreamFormat(
       "filled %s: %d dossiers, %d commands (%d refused), %d events in %.1f s: "
       "%.0f dossiers/s, %.0f events/s; %d clock steps; %d dossiers past due "
       "now; %.0f MiB\n",
-      database, dossiers, accepted, tally.failed(), events, seconds,
-      dossiers / seconds, events / seconds, clock_steps, overdue,
+      database, dossiers, accepted, tally->refused, events, seconds,
+      dossiers / seconds, events / seconds, tally->clock_steps, overdue,
       file_bytes / 1048576.0);
   nlohmann::json json = {
       {"tool", "motcua_fill"},
       {"dossiers", dossiers},
       {"commands", accepted},
-      {"refused", tally.failed()},
+      {"refused", tally->refused},
       {"events", events},
       {"seconds", seconds},
       {"plan_seconds", plan_seconds},
+      {"close_seconds", close_seconds},
       {"dossiers_per_second", dossiers / seconds},
       {"events_per_second", events / seconds},
-      {"clock_steps", clock_steps},
+      {"clock_steps", tally->clock_steps},
+      {"through_store", through_store},
       {"overdue_now", overdue},
       {"agencies", agencies},
       {"months", months},
@@ -291,5 +251,5 @@ int main(int argc, char** argv) {
     out << line << "\n";
     if (!out) return kExitFailed;
   }
-  return tally.failed() == 0 ? kExitOk : kExitFailed;
+  return tally->refused == 0 ? kExitOk : kExitFailed;
 }

@@ -22,34 +22,6 @@ namespace {
 
 // A replay lists at most this many differences, then counts the rest.
 constexpr size_t kMaxDifferences = 1000;
-// Report sums a replay keeps in memory (some 100 bytes each) before adding
-// them to the rebuilt table.
-constexpr size_t kMaxReportSums = 1 << 18;
-
-// Drops every index that does not enforce a key (those SQLite names
-// itself): lookups and ON CONFLICT need only the keys.
-absl::Status DropSecondaryIndexes(Database& database) {
-  std::vector<std::string> names;
-  absl::StatusOr<Statement> indexes = database.Prepare(
-      "SELECT name FROM sqlite_schema WHERE type = 'index' AND sql IS NOT "
-      "NULL");
-  if (!indexes.ok()) return indexes.status();
-  if (absl::Status status = indexes->ForEachRow([&] {
-        names.emplace_back(indexes->ColumnText(0));
-        return absl::OkStatus();
-      });
-      !status.ok()) {
-    return status;
-  }
-  for (const std::string& name : names) {
-    if (absl::Status status =
-            database.Execute(absl::StrCat("DROP INDEX \"", name, "\""));
-        !status.ok()) {
-      return status;
-    }
-  }
-  return absl::OkStatus();
-}
 
 // Opens `path` read-only and checks that this build reads its schema.
 absl::StatusOr<Database> OpenForAudit(const std::string& path) {
@@ -477,8 +449,10 @@ absl::StatusOr<ReplayReport> ReplayAndCompare(const std::string& database_path,
   }
   // Only the tables are compared: the rebuild need not keep their secondary
   // indexes up to date.
-  if (absl::Status status = DropSecondaryIndexes(*scratch); !status.ok()) {
-    return status;
+  if (absl::StatusOr<std::vector<std::string>> dropped =
+          DropSecondaryIndexes(*scratch);
+      !dropped.ok()) {
+    return dropped.status();
   }
   if (absl::Status status = scratch->Execute(absl::StrCat(
           "ATTACH DATABASE ",
@@ -520,13 +494,13 @@ absl::StatusOr<ReplayReport> ReplayAndCompare(const std::string& database_path,
   size_t unlisted = 0;
   std::string request_id;
   std::string current_code;
-  Projections::ReportSums report_sums;
+  ProjectionRebuild rebuild(**projections);
   Dossier current;
   Dossier previous;
   auto finish_dossier = [&]() -> absl::Status {
     if (current.version == 0) return absl::OkStatus();
     ++report.dossiers;
-    return (*projections)->UpdateCurrent(nullptr, current);
+    return rebuild.FinishDossier(current);
   };
   while (true) {
     absl::StatusOr<bool> row = events->Step();
@@ -555,28 +529,15 @@ absl::StatusOr<ReplayReport> ReplayAndCompare(const std::string& database_path,
       }
       continue;
     }
-    Projections::AddReport(*stored, first ? nullptr : &previous, current,
-                           report_sums);
-    if (report_sums.size() >= kMaxReportSums) {
-      // Writing adds to what the rows hold: sums may go out in parts.
-      if (absl::Status status = (*projections)->WriteReport(report_sums);
-          !status.ok()) {
-        return status;
-      }
-      report_sums.clear();
-    }
-    if (absl::Status status =
-            (*projections)->UpdateRequest(*stored, request_id, current);
+    if (absl::Status status = rebuild.Add(
+            *stored, request_id, first ? nullptr : &previous, current);
         !status.ok()) {
       return status;
     }
   }
   if (absl::Status status = finish_dossier(); !status.ok()) return status;
   events = Statement();
-  if (absl::Status status = (*projections)->WriteReport(report_sums);
-      !status.ok()) {
-    return status;
-  }
+  if (absl::Status status = rebuild.Finish(); !status.ok()) return status;
 
   for (const ProjectionTable& table : ProjectionTables()) {
     TableComparison comparison(*scratch, table);

@@ -222,30 +222,73 @@ absl::StatusOr<Statement*> Projections::PartialUpdate(
   return cached.get();
 }
 
+void ReportDeltaSums::Add(absl::string_view agency,
+                          absl::string_view procedure_code,
+                          absl::string_view field, int64_t day,
+                          int64_t measure, int64_t delta) {
+  group_key_.clear();
+  // Length-prefixed, so that no two groups share a key.
+  absl::StrAppend(&group_key_, agency.size(), ":", agency,
+                  procedure_code.size(), ":", procedure_code, field);
+  auto [found, inserted] = group_numbers_.try_emplace(
+      group_key_, static_cast<uint32_t>(groups_.size()));
+  if (inserted) {
+    groups_.push_back(Group{std::string(agency), std::string(procedure_code),
+                            std::string(field)});
+  }
+  sums_[{found->second, day, measure}] += delta;
+}
+
+std::vector<ReportDeltaSums::Row> ReportDeltaSums::Sorted() const {
+  // The groups' rank in (agency, procedure, field) order.
+  std::vector<uint32_t> by_name(groups_.size());
+  for (uint32_t i = 0; i < by_name.size(); ++i) by_name[i] = i;
+  std::sort(by_name.begin(), by_name.end(), [&](uint32_t a, uint32_t b) {
+    return std::tie(groups_[a].agency, groups_[a].procedure_code,
+                    groups_[a].field) <
+           std::tie(groups_[b].agency, groups_[b].procedure_code,
+                    groups_[b].field);
+  });
+  std::vector<uint32_t> rank(groups_.size());
+  for (uint32_t i = 0; i < by_name.size(); ++i) rank[by_name[i]] = i;
+
+  std::vector<std::pair<std::tuple<uint32_t, int64_t, int64_t>, int64_t>>
+      ranked;
+  ranked.reserve(sums_.size());
+  for (const auto& [key, delta] : sums_) {
+    const auto& [group, day, measure] = key;
+    ranked.push_back({{rank[group], day, measure}, delta});
+  }
+  std::sort(ranked.begin(), ranked.end());
+  std::vector<Row> rows;
+  rows.reserve(ranked.size());
+  for (const auto& [key, delta] : ranked) {
+    const auto& [group_rank, day, measure] = key;
+    const Group& group = groups_[by_name[group_rank]];
+    rows.push_back(Row{group.agency, group.procedure_code, group.field, day,
+                       measure, delta});
+  }
+  return rows;
+}
+
 void Projections::AddReport(const StoredEvent& stored, const Dossier* before,
-                            const Dossier& after, ReportSums& sums) {
+                            const Dossier& after, ReportDeltaSums& sums) {
   for (const ReportDelta& delta :
        ReportDeltasOf(before, after, stored.event.occurred_at)) {
-    sums[ReportKey(after.agency, after.procedure_code, after.field, delta.day,
-                   static_cast<int64_t>(delta.measure))] += delta.delta;
+    sums.Add(after.agency, after.procedure_code, after.field, delta.day,
+             static_cast<int64_t>(delta.measure), delta.delta);
   }
 }
 
-absl::Status Projections::WriteReport(const ReportSums& sums) {
+absl::Status Projections::WriteReport(const ReportDeltaSums& sums) {
   // In key order: each insert lands at the end of the table.
-  std::vector<const ReportSums::value_type*> rows;
-  rows.reserve(sums.size());
-  for (const auto& row : sums) rows.push_back(&row);
-  std::sort(rows.begin(), rows.end(),
-            [](const auto* a, const auto* b) { return a->first < b->first; });
-  for (const auto* row : rows) {
-    const auto& [agency, procedure_code, field, day, measure] = row->first;
-    add_report_delta_.BindText(1, agency)
-        .BindText(2, procedure_code)
-        .BindText(3, field)
-        .BindInt(4, day)
-        .BindInt(5, measure)
-        .BindInt(6, row->second);
+  for (const ReportDeltaSums::Row& row : sums.Sorted()) {
+    add_report_delta_.BindText(1, row.agency)
+        .BindText(2, row.procedure_code)
+        .BindText(3, row.field)
+        .BindInt(4, row.day)
+        .BindInt(5, row.measure)
+        .BindInt(6, row.delta);
     if (absl::Status status = add_report_delta_.Run(); !status.ok()) {
       return status;
     }
@@ -515,6 +558,30 @@ absl::StatusOr<std::optional<RequestRecord>> Projections::LoadRequest(
   select_request_.Reset();
   if (!record.ok()) return record.status();
   return std::optional<RequestRecord>(std::move(*record));
+}
+
+namespace {
+// Report sums a rebuild keeps in memory (some 100 bytes each) before adding
+// them to the table.
+constexpr size_t kMaxReportSums = 1 << 18;
+}  // namespace
+
+absl::Status ProjectionRebuild::Add(const StoredEvent& stored,
+                                    absl::string_view request_id,
+                                    const Dossier* before,
+                                    const Dossier& after) {
+  Projections::AddReport(stored, before, after, report_sums_);
+  if (report_sums_.size() >= kMaxReportSums) {
+    // Writing adds to what the rows hold: sums may go out in parts.
+    if (absl::Status status = Finish(); !status.ok()) return status;
+  }
+  return projections_.UpdateRequest(stored, request_id, after);
+}
+
+absl::Status ProjectionRebuild::Finish() {
+  absl::Status status = projections_.WriteReport(report_sums_);
+  report_sums_.clear();
+  return status;
 }
 
 }  // namespace motcua::store

@@ -12,6 +12,7 @@
 #include <string>
 #include <tuple>
 #include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
@@ -24,6 +25,42 @@
 #include "store/sqlite.h"
 
 namespace motcua::store {
+
+// The report's deltas summed in memory, by (agency, procedure, field, day,
+// measure). Its size grows with days and groups, not with dossiers.
+class ReportDeltaSums {
+ public:
+  void Add(absl::string_view agency, absl::string_view procedure_code,
+           absl::string_view field, int64_t day, int64_t measure,
+           int64_t delta);
+  // The sums held (one per key).
+  size_t size() const { return sums_.size(); }
+  void clear() { sums_.clear(); }
+
+  struct Row {
+    absl::string_view agency;
+    absl::string_view procedure_code;
+    absl::string_view field;
+    int64_t day = 0;
+    int64_t measure = 0;
+    int64_t delta = 0;
+  };
+  // The sums in key order, viewing this object's memory.
+  std::vector<Row> Sorted() const;
+
+ private:
+  // (agency, procedure, field) is shared by all of a dossier's deltas: each
+  // is kept once, under a number, and a sum is keyed by numbers only.
+  struct Group {
+    std::string agency;
+    std::string procedure_code;
+    std::string field;
+  };
+  std::vector<Group> groups_;
+  absl::flat_hash_map<std::string, uint32_t> group_numbers_;
+  std::string group_key_;  // scratch
+  absl::flat_hash_map<std::tuple<uint32_t, int64_t, int64_t>, int64_t> sums_;
+};
 
 class Projections {
  public:
@@ -49,17 +86,12 @@ class Projections {
   // them once per dossier, from null to its last state.
   absl::Status UpdateCurrent(const Dossier* before, const Dossier& after);
 
-  // The report's deltas summed in memory, by (agency, procedure, field,
-  // day, measure): a replay adds each event's (AddReport) and adds the sums
-  // to the table (WriteReport, as often as it likes), the rows that Update
-  // leaves one event at a time. Its size grows with days and
-  // groups, not with dossiers.
-  using ReportKey =
-      std::tuple<std::string, std::string, std::string, int64_t, int64_t>;
-  using ReportSums = absl::flat_hash_map<ReportKey, int64_t>;
+  // The report's deltas summed in memory (ReportDeltaSums): a rebuild adds
+  // each event's (AddReport) and adds the sums to the table (WriteReport, as
+  // often as it likes), the rows that Update leaves one event at a time.
   static void AddReport(const StoredEvent& stored, const Dossier* before,
-                        const Dossier& after, ReportSums& sums);
-  absl::Status WriteReport(const ReportSums& sums);
+                        const Dossier& after, ReportDeltaSums& sums);
+  absl::Status WriteReport(const ReportDeltaSums& sums);
   // The requests row of the event's command; nothing when `request_id` is
   // empty.
   absl::Status UpdateRequest(const StoredEvent& stored,
@@ -117,6 +149,32 @@ class Projections {
   Statement add_report_delta_;
   Statement upsert_request_;
   Statement select_request_;
+};
+
+// The projections of a history taken dossier by dossier rather than event
+// by event (a replay, a bulk load): each dossier's current-state rows are
+// written once, from nothing to its last state, when it is finished; the
+// report's deltas are summed in memory and added in large parts; the
+// requests row is written per event.
+class ProjectionRebuild {
+ public:
+  explicit ProjectionRebuild(Projections& projections)
+      : projections_(projections) {}
+
+  // `stored` turned `before` (null for the dossier's first event) into
+  // `after`; `request_id` is its command's (may be empty).
+  absl::Status Add(const StoredEvent& stored, absl::string_view request_id,
+                   const Dossier* before, const Dossier& after);
+  // `last` is its dossier's final state: no event of it follows.
+  absl::Status FinishDossier(const Dossier& last) {
+    return projections_.UpdateCurrent(nullptr, last);
+  }
+  // Adds the report sums still held; call after the last event.
+  absl::Status Finish();
+
+ private:
+  Projections& projections_;
+  ReportDeltaSums report_sums_;
 };
 
 }  // namespace motcua::store

@@ -262,6 +262,32 @@ absl::Status CheckSchemaReadable(Database& database, const std::string& path) {
   return CheckApplication(database, path, *version);
 }
 
+absl::StatusOr<std::vector<std::string>> DropSecondaryIndexes(
+    Database& database) {
+  std::vector<std::string> names;
+  std::vector<std::string> creations;
+  absl::StatusOr<Statement> indexes = database.Prepare(
+      "SELECT name, sql FROM sqlite_schema WHERE type = 'index' AND sql IS "
+      "NOT NULL");
+  if (!indexes.ok()) return indexes.status();
+  if (absl::Status status = indexes->ForEachRow([&] {
+        names.emplace_back(indexes->ColumnText(0));
+        creations.emplace_back(indexes->ColumnText(1));
+        return absl::OkStatus();
+      });
+      !status.ok()) {
+    return status;
+  }
+  for (const std::string& name : names) {
+    if (absl::Status status =
+            database.Execute(absl::StrCat("DROP INDEX \"", name, "\""));
+        !status.ok()) {
+      return status;
+    }
+  }
+  return creations;
+}
+
 const std::vector<ProjectionTable>& ProjectionTables() {
   static const std::vector<ProjectionTable> kTables = {
       {"dossiers", "code"},

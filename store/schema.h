@@ -40,6 +40,12 @@ absl::Status MigrateSchema(Database& database, const std::string& path);
 // file's schema is exactly kSchemaVersion.
 absl::Status CheckSchemaReadable(Database& database, const std::string& path);
 
+// Drops every index that does not enforce a key (those SQLite names
+// itself), for a database being written in bulk: lookups and ON CONFLICT
+// need only the keys. Returns the statements that create them again.
+absl::StatusOr<std::vector<std::string>> DropSecondaryIndexes(
+    Database& database);
+
 // A projection table: rebuilt from the log by a replay, compared with the
 // live one by ReplayAndCompare.
 struct ProjectionTable {

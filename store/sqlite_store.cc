@@ -126,8 +126,8 @@ absl::Status SqliteEventStore::Initialize() {
   if (absl::Status status = RebuildSnapshotsIfAsked(); !status.ok()) {
     return status;
   }
-  flushed_sequence_ = head_sequence_;
-  durable_sequence_.store(head_sequence_);
+  flushed_sequence_ = log_.head().sequence;
+  durable_sequence_.store(log_.head().sequence);
   absl::StatusOr<Database> checkpointer =
       Database::Open(options_.path, OpenMode::kReadWrite);
   if (!checkpointer.ok()) return checkpointer.status();
@@ -211,19 +211,11 @@ absl::Status SqliteEventStore::PrepareWriter() {
       {&savepoint_, "SAVEPOINT command"},
       {&release_, "RELEASE command"},
       {&rollback_to_, "ROLLBACK TO command"},
-      {&insert_event_,
-       "INSERT INTO events (sequence, dossier_code, dossier_version, type, "
-       "occurred_at, recorded_at, actor, rule_version, payload, "
-       "previous_hash, hash) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-       "?10, ?11)"},
       {&select_events_to_version_,
        "SELECT sequence, dossier_code, dossier_version, type, occurred_at, "
        "recorded_at, actor, rule_version, payload, previous_hash, hash FROM "
        "events WHERE dossier_code = ?1 AND dossier_version <= ?2 ORDER BY "
        "dossier_version"},
-      {&write_meta_,
-       "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO "
-       "UPDATE SET value = excluded.value"},
   };
   for (const Entry& entry : entries) {
     absl::StatusOr<Statement> statement = writer_db_.Prepare(entry.sql);
@@ -277,9 +269,10 @@ absl::Status SqliteEventStore::LoadHead() {
   meta->BindText(1, kMetaHeadSequence).BindText(2, kMetaHeadHash);
   absl::StatusOr<bool> row = meta->Step();
   if (!row.ok()) return row.status();
-  head_sequence_ = meta->ColumnOptionalInt(0).value_or(0);
-  head_hash_ = meta->ColumnIsNull(1) ? GenesisHash()
-                                     : std::string(meta->ColumnBlob(1));
+  LogHead head;
+  head.sequence = meta->ColumnOptionalInt(0).value_or(0);
+  head.hash = meta->ColumnIsNull(1) ? GenesisHash()
+                                    : std::string(meta->ColumnBlob(1));
 
   // The recorded head must be the log's last event; otherwise events were
   // removed from (or added to) the end behind motcua's back, and appending
@@ -292,13 +285,16 @@ absl::Status SqliteEventStore::LoadHead() {
   const int64_t last_sequence = *has_last ? last->ColumnInt(0) : 0;
   const std::string last_hash =
       *has_last ? std::string(last->ColumnBlob(1)) : GenesisHash();
-  if (last_sequence != head_sequence_ || last_hash != head_hash_) {
+  if (last_sequence != head.sequence || last_hash != head.hash) {
     return absl::DataLossError(absl::StrCat(
         "database ", options_.path, ": the log ends at sequence ",
-        last_sequence, " but its recorded head is sequence ", head_sequence_,
+        last_sequence, " but its recorded head is sequence ", head.sequence,
         "; events were removed or added outside motcua. Run `motcua audit "
         "verify` and restore a backup"));
   }
+  absl::StatusOr<LogWriter> log = LogWriter::Prepare(writer_db_, std::move(head));
+  if (!log.ok()) return log.status();
+  log_ = std::move(*log);
   return absl::OkStatus();
 }
 
@@ -412,7 +408,8 @@ void SqliteEventStore::WriterLoop() {
       // After a failed flush nothing more is recorded; the refusals are
       // answered in turn after those of the batches before.
       std::vector<CommandOutcome> refusals(batch.size(), Refusal(failed));
-      Hand(Committed{std::move(batch), std::move(refusals), head_sequence_});
+      Hand(Committed{std::move(batch), std::move(refusals),
+                     log_.head().sequence});
       batch.clear();
       continue;
     }
@@ -437,8 +434,7 @@ void SqliteEventStore::ProcessBatch(std::vector<Pending>& batch) {
   absl::Status status = begin_.Run();
   bool appended = false;
   if (status.ok()) {
-    const int64_t batch_head_sequence = head_sequence_;
-    const std::string batch_head_hash = head_hash_;
+    const LogHead batch_head = log_.head();
     // The common path writes each command without a savepoint (a savepoint
     // copies every page a command first touches). A command whose writes
     // fail part-way, which only a storage error or a broken invariant
@@ -461,8 +457,7 @@ void SqliteEventStore::ProcessBatch(std::vector<Pending>& batch) {
     if (write_failed && !transaction_lost()) {
       rollback_.Run().IgnoreError();
       cache_->Clear();
-      head_sequence_ = batch_head_sequence;
-      head_hash_ = batch_head_hash;
+      log_.Rewind(batch_head);
       outcomes.clear();
       status = begin_.Run();
       if (status.ok()) {
@@ -473,16 +468,15 @@ void SqliteEventStore::ProcessBatch(std::vector<Pending>& batch) {
         }
       }
     }
-    appended = head_sequence_ != batch_head_sequence;
-    if (appended && status.ok()) status = WriteHead();
+    appended = log_.head().sequence != batch_head.sequence;
+    if (appended && status.ok()) status = log_.WriteHead();
     if (status.ok()) status = commit_.Run();
     if (!status.ok()) {
       // Nothing of the batch is durable: forget what it did to the states
       // and the head, and tell every caller.
       rollback_.Run().IgnoreError();
       cache_->Clear();
-      head_sequence_ = batch_head_sequence;
-      head_hash_ = batch_head_hash;
+      log_.Rewind(batch_head);
     }
   }
   if (!status.ok()) {
@@ -507,7 +501,8 @@ void SqliteEventStore::ProcessBatch(std::vector<Pending>& batch) {
     absl::MutexLock running(&checkpoint_running_mu_);
     writer_db_.CheckpointPassive().IgnoreError();
   }
-  Hand(Committed{std::move(batch), std::move(outcomes), head_sequence_});
+  Hand(Committed{std::move(batch), std::move(outcomes),
+                 log_.head().sequence});
   batch.clear();
 }
 
@@ -657,20 +652,17 @@ CommandOutcome SqliteEventStore::ProcessCommand(const CommandRequest& request,
   if (absl::Status status = savepoint_.Run(); !status.ok()) {
     return Refusal(status);
   }
-  const int64_t saved_sequence = head_sequence_;
-  const std::string saved_hash = head_hash_;
+  const LogHead saved_head = log_.head();
   absl::Status status =
       AppendEvents(request, before, std::move(*decided), now, outcome);
   if (!status.ok()) {
     rollback_to_.Run().IgnoreError();
     release_.Run().IgnoreError();
-    head_sequence_ = saved_sequence;
-    head_hash_ = saved_hash;
+    log_.Rewind(saved_head);
     return Refusal(status);
   }
   if (absl::Status released = release_.Run(); !released.ok()) {
-    head_sequence_ = saved_sequence;
-    head_hash_ = saved_hash;
+    log_.Rewind(saved_head);
     return Refusal(released);
   }
   cache_->Remember(*outcome.dossier);
@@ -683,70 +675,23 @@ absl::Status SqliteEventStore::AppendEvents(const CommandRequest& request,
                                             absl::Time now,
                                             CommandOutcome& outcome) {
   Dossier state = before != nullptr ? *before : Dossier();
-  const int64_t recorded_at = ToStoredMicros(now);
   for (Event& event : events) {
-    const std::string payload =
-        EncodeEventPayload(event.body, request.request_id, event.schedule);
-    // Apply what is stored, not the engine's original: the two differ below
-    // storage precision, and a replay only ever sees the stored one.
-    absl::StatusOr<DecodedPayload> decoded = DecodeEventPayload(payload);
-    if (!decoded.ok()) {
-      return absl::InternalError(absl::StrCat(
-          "an event of dossier ", event.dossier_code,
-          " does not survive encoding: ", decoded.status().message()));
-    }
-    event.body = std::move(decoded->body);
-    event.schedule = std::move(decoded->schedule);
-    event.occurred_at = ToStoredPrecision(event.occurred_at);
-
-    StoredEvent stored;
-    stored.sequence = head_sequence_ + 1;
-    stored.recorded_at = FromStoredMicros(recorded_at);
-    stored.previous_hash = head_hash_;
-    const std::string type = EventTypeName(event.body);
-    ChainedFields fields;
-    fields.sequence = stored.sequence;
-    fields.dossier_code = event.dossier_code;
-    fields.dossier_version = event.dossier_version;
-    fields.type = type;
-    fields.occurred_at_micros = ToStoredMicros(event.occurred_at);
-    fields.recorded_at_micros = recorded_at;
-    fields.actor = event.actor;
-    fields.rule_version = event.rule_version;
-    fields.payload = payload;
-    stored.hash = ChainHash(stored.previous_hash, fields, hash_scratch_);
-
-    insert_event_.BindInt(1, fields.sequence)
-        .BindText(2, fields.dossier_code)
-        .BindInt(3, fields.dossier_version)
-        .BindText(4, fields.type)
-        .BindInt(5, fields.occurred_at_micros)
-        .BindInt(6, fields.recorded_at_micros)
-        .BindText(7, fields.actor)
-        .BindText(8, fields.rule_version)
-        .BindBlob(9, fields.payload)
-        .BindBlob(10, stored.previous_hash)
-        .BindBlob(11, stored.hash);
-    if (absl::Status status = insert_event_.Run(); !status.ok()) {
-      return status;
-    }
-
+    absl::StatusOr<StoredEvent> stored =
+        log_.Append(std::move(event), request.request_id, now);
+    if (!stored.ok()) return stored.status();
     Dossier after = state;
-    if (absl::Status status = Apply(after, event); !status.ok()) {
+    if (absl::Status status = Apply(after, stored->event); !status.ok()) {
       return absl::InternalError(absl::StrCat(
           "the engine's own event does not apply: ", status.message()));
     }
-    stored.event = std::move(event);
     if (absl::Status status = projections_->Update(
-            stored, request.request_id, state.version == 0 ? nullptr : &state,
-            after);
+            *stored, request.request_id,
+            state.version == 0 ? nullptr : &state, after);
         !status.ok()) {
       return status;
     }
     state = std::move(after);
-    head_sequence_ = stored.sequence;
-    head_hash_ = stored.hash;
-    outcome.events.push_back(std::move(stored));
+    outcome.events.push_back(*std::move(stored));
   }
   outcome.dossier = std::move(state);
   return absl::OkStatus();
@@ -771,13 +716,6 @@ absl::StatusOr<Dossier> SqliteEventStore::DossierAtVersion(
                                             version, " in the log"));
   }
   return dossier;
-}
-
-absl::Status SqliteEventStore::WriteHead() {
-  write_meta_.BindText(1, kMetaHeadSequence).BindInt(2, head_sequence_);
-  if (absl::Status status = write_meta_.Run(); !status.ok()) return status;
-  write_meta_.BindText(1, kMetaHeadHash).BindBlob(2, head_hash_);
-  return write_meta_.Run();
 }
 
 // ---------------------------------------------------------------------------

@@ -20,6 +20,7 @@
 #include "engine/rules.h"
 #include "store/dossier_cache.h"
 #include "store/event_store.h"
+#include "store/log_writer.h"
 #include "store/projections.h"
 #include "store/sqlite.h"
 
@@ -121,7 +122,6 @@ class SqliteEventStore final : public EventStore {
   absl::Status AppendEvents(const CommandRequest& request,
                             const Dossier* before, std::vector<Event> events,
                             absl::Time now, CommandOutcome& outcome);
-  absl::Status WriteHead();
   // The dossier after its first `version` events, from the log.
   absl::StatusOr<Dossier> DossierAtVersion(const std::string& code,
                                            int64_t version);
@@ -183,15 +183,11 @@ class SqliteEventStore final : public EventStore {
   Statement savepoint_;
   Statement release_;
   Statement rollback_to_;
-  Statement insert_event_;
   Statement select_events_to_version_;
-  Statement write_meta_;
   std::atomic<uint64_t> batches_committed_{0};
   std::atomic<uint64_t> commands_committed_{0};
   std::atomic<uint64_t> events_committed_{0};
-  int64_t head_sequence_ = 0;
-  std::string head_hash_;
-  std::string hash_scratch_;
+  LogWriter log_;
 
   absl::Mutex read_mu_;
   Database reader_db_ ABSL_GUARDED_BY(read_mu_);
