@@ -13,6 +13,7 @@
 #include "store/event_codec.h"
 #include "store/event_rows.h"
 #include "store/hash_chain.h"
+#include "store/projection_rebuild.h"
 #include "store/projections.h"
 #include "store/schema.h"
 #include "store/sqlite.h"
@@ -96,8 +97,8 @@ absl::Status ForEachDossierEvent(Database& database,
   }
 }
 
-// Collects the differences of one projection table between `live` and the
-// rebuilt `main`.
+// Collects the differences of one projection table between the live file
+// (`main`) and the rebuilt one (attached as `rebuilt`).
 class TableComparison {
  public:
   TableComparison(Database& database, const ProjectionTable& table)
@@ -112,11 +113,12 @@ class TableComparison {
     if (*equal) return absl::OkStatus();
     std::map<std::string, std::string> live_only;   // key text -> where
     std::map<std::string, std::string> replay_only;
-    if (absl::Status status = KeysOfRowsOnlyIn("live", "main", live_only);
+    if (absl::Status status = KeysOfRowsOnlyIn("main", "rebuilt", live_only);
         !status.ok()) {
       return status;
     }
-    if (absl::Status status = KeysOfRowsOnlyIn("main", "live", replay_only);
+    if (absl::Status status =
+            KeysOfRowsOnlyIn("rebuilt", "main", replay_only);
         !status.ok()) {
       return status;
     }
@@ -156,10 +158,11 @@ class TableComparison {
   // Whether the live and the rebuilt table hold the same rows.
   absl::StatusOr<bool> Equal() {
     absl::StatusOr<Statement> live = database_.Prepare(absl::StrCat(
-        "SELECT * FROM live.", table_.name, " ORDER BY ", table_.key_columns));
+        "SELECT * FROM main.", table_.name, " ORDER BY ", table_.key_columns));
     if (!live.ok()) return live.status();
     absl::StatusOr<Statement> rebuilt = database_.Prepare(absl::StrCat(
-        "SELECT * FROM main.", table_.name, " ORDER BY ", table_.key_columns));
+        "SELECT * FROM rebuilt.", table_.name, " ORDER BY ",
+        table_.key_columns));
     if (!rebuilt.ok()) return rebuilt.status();
     const int columns = live->ColumnCount();
     if (columns != rebuilt->ColumnCount()) return false;
@@ -214,10 +217,10 @@ class TableComparison {
   // "column: live X, replay Y; ..." for the row `where` selects.
   absl::StatusOr<std::string> DifferingColumns(const std::string& where) {
     absl::StatusOr<Statement> live = database_.Prepare(
-        absl::StrCat("SELECT * FROM live.", table_.name, " WHERE ", where));
-    if (!live.ok()) return live.status();
-    absl::StatusOr<Statement> rebuilt = database_.Prepare(
         absl::StrCat("SELECT * FROM main.", table_.name, " WHERE ", where));
+    if (!live.ok()) return live.status();
+    absl::StatusOr<Statement> rebuilt = database_.Prepare(absl::StrCat(
+        "SELECT * FROM rebuilt.", table_.name, " WHERE ", where));
     if (!rebuilt.ok()) return rebuilt.status();
     absl::StatusOr<bool> live_row = live->Step();
     if (!live_row.ok()) return live_row.status();
@@ -427,10 +430,9 @@ absl::StatusOr<ReplayReport> ReplayAndCompare(const std::string& database_path,
     return absl::InvalidArgumentError(
         "scratch_path: must not be the database itself");
   }
-  {
-    absl::StatusOr<Database> live = OpenForAudit(database_path);
-    if (!live.ok()) return live.status();
-  }
+  // Checked before the scratch file is touched.
+  absl::StatusOr<Database> live = OpenForAudit(database_path);
+  if (!live.ok()) return live.status();
   RemoveDatabaseFiles(scratch_path);
   absl::StatusOr<Database> scratch =
       Database::Open(scratch_path, OpenMode::kReadWriteCreate);
@@ -454,53 +456,47 @@ absl::StatusOr<ReplayReport> ReplayAndCompare(const std::string& database_path,
       !dropped.ok()) {
     return dropped.status();
   }
-  if (absl::Status status = scratch->Execute(absl::StrCat(
-          "ATTACH DATABASE ",
-          QuoteLiteral(absl::StrCat(UriPath(database_path), "?mode=ro")),
-          " AS live"));
+  // The log is read on a connection of its own, in one read transaction
+  // that also sees the live projections compared at the end: both as of one
+  // commit, even while a server appends. The rebuild writes the scratch
+  // file on its own thread and connection.
+  // The log is read in dossier order through its index: map it rather than
+  // read it page by page.
+  if (absl::Status status = live->Execute(absl::StrCat(
+          "PRAGMA mmap_size = 4294967296; ATTACH DATABASE ",
+          QuoteLiteral(absl::StrCat(UriPath(scratch_path), "?mode=ro")),
+          " AS rebuilt"));
       !status.ok()) {
     return status;
   }
-  // The live log is read in dossier order through its index: map it rather
-  // than read it page by page.
-  if (absl::Status status = scratch->Execute(
-          "PRAGMA live.mmap_size = 4294967296; PRAGMA live.cache_size = "
-          "-65536;");
-      !status.ok()) {
-    return status;
-  }
-  absl::StatusOr<std::unique_ptr<Projections>> projections =
-      Projections::Prepare(*scratch);
-  if (!projections.ok()) return projections.status();
-
-  // One transaction reads the live log and projections as of one commit and
-  // writes the rebuilt ones.
-  if (absl::Status status = scratch->Execute("BEGIN"); !status.ok()) {
+  if (absl::Status status = live->Execute("BEGIN"); !status.ok()) {
     return status;
   }
   // A dossier's projections depend on its own events alone, and the shared
   // ones (counters, report deltas) are sums: taken dossier by dossier, in
   // version order (the log's unique index), the rebuild holds one dossier
-  // at a time and writes each table in key order. The current-state
-  // projections are written once per dossier, from nothing to its last
-  // state; the report's deltas are summed in memory and written at the end;
-  // the requests row per event.
-  absl::StatusOr<Statement> events = scratch->Prepare(absl::StrCat(
+  // at a time and writes each table in key order.
+  absl::StatusOr<Statement> events = live->Prepare(absl::StrCat(
       "SELECT ", kEventColumns,
-      " FROM live.events ORDER BY dossier_code, dossier_version"));
+      " FROM main.events ORDER BY dossier_code, dossier_version"));
   if (!events.ok()) return events.status();
+  if (absl::Status status = scratch->Execute("BEGIN"); !status.ok()) {
+    return status;
+  }
+  absl::StatusOr<std::unique_ptr<ProjectionRebuild>> rebuild =
+      ProjectionRebuild::Start(*scratch);
+  if (!rebuild.ok()) return rebuild.status();
 
   ReplayReport report;
   size_t unlisted = 0;
   std::string request_id;
   std::string current_code;
-  ProjectionRebuild rebuild(**projections);
   Dossier current;
   Dossier previous;
   auto finish_dossier = [&]() -> absl::Status {
     if (current.version == 0) return absl::OkStatus();
     ++report.dossiers;
-    return rebuild.FinishDossier(current);
+    return (*rebuild)->FinishDossier(std::exchange(current, Dossier()));
   };
   while (true) {
     absl::StatusOr<bool> row = events->Step();
@@ -511,7 +507,6 @@ absl::StatusOr<ReplayReport> ReplayAndCompare(const std::string& database_path,
     if (!stored.ok()) return stored.status();
     if (stored->event.dossier_code != current_code) {
       if (absl::Status status = finish_dossier(); !status.ok()) return status;
-      current = Dossier();
       current_code = stored->event.dossier_code;
     }
     const bool first = current.version == 0;
@@ -529,7 +524,7 @@ absl::StatusOr<ReplayReport> ReplayAndCompare(const std::string& database_path,
       }
       continue;
     }
-    if (absl::Status status = rebuild.Add(
+    if (absl::Status status = (*rebuild)->Add(
             *stored, request_id, first ? nullptr : &previous, current);
         !status.ok()) {
       return status;
@@ -537,10 +532,14 @@ absl::StatusOr<ReplayReport> ReplayAndCompare(const std::string& database_path,
   }
   if (absl::Status status = finish_dossier(); !status.ok()) return status;
   events = Statement();
-  if (absl::Status status = rebuild.Finish(); !status.ok()) return status;
+  if (absl::Status status = (*rebuild)->Finish(); !status.ok()) return status;
+  rebuild->reset();
+  if (absl::Status status = scratch->Execute("COMMIT"); !status.ok()) {
+    return status;
+  }
 
   for (const ProjectionTable& table : ProjectionTables()) {
-    TableComparison comparison(*scratch, table);
+    TableComparison comparison(*live, table);
     if (absl::Status status = comparison.Compare(report.differences, unlisted);
         !status.ok()) {
       return status;
@@ -550,11 +549,10 @@ absl::StatusOr<ReplayReport> ReplayAndCompare(const std::string& database_path,
     report.differences.push_back(
         absl::StrCat("... and ", unlisted, " more differences"));
   }
-  projections->reset();
-  if (absl::Status status = scratch->Execute("COMMIT"); !status.ok()) {
+  if (absl::Status status = live->Execute("COMMIT"); !status.ok()) {
     return status;
   }
-  if (absl::Status status = scratch->Execute("DETACH DATABASE live");
+  if (absl::Status status = live->Execute("DETACH DATABASE rebuilt");
       !status.ok()) {
     return status;
   }

@@ -36,24 +36,18 @@ absl::StatusOr<std::unique_ptr<BulkLoader>> BulkLoader::Create(
   absl::StatusOr<std::vector<std::string>> indexes = DropSecondaryIndexes(db);
   if (!indexes.ok()) return indexes.status();
   loader->indexes_ = std::move(*indexes);
-  absl::StatusOr<LogWriter> log =
-      LogWriter::Prepare(db, LogHead{0, GenesisHash()});
-  if (!log.ok()) return log.status();
-  loader->log_ = std::move(*log);
-  absl::StatusOr<std::unique_ptr<Projections>> projections =
-      Projections::Prepare(db);
-  if (!projections.ok()) return projections.status();
-  loader->projections_ = std::move(*projections);
-  loader->rebuild_ = std::make_unique<ProjectionRebuild>(*loader->projections_);
+  loader->chain_.Rewind(LogHead{0, GenesisHash()});
   if (absl::Status status = db.Execute("BEGIN"); !status.ok()) return status;
+  absl::StatusOr<std::unique_ptr<ProjectionRebuild>> rebuild =
+      ProjectionRebuild::Start(db);
+  if (!rebuild.ok()) return rebuild.status();
+  loader->rebuild_ = std::move(*rebuild);
   return loader;
 }
 
 BulkLoader::~BulkLoader() {
   // Statements go before their connection.
   rebuild_.reset();
-  projections_.reset();
-  log_ = LogWriter();
 }
 
 const Dossier* BulkLoader::Find(const std::string& code) const {
@@ -65,18 +59,26 @@ absl::Status BulkLoader::Append(std::vector<Event> events, absl::Time now) {
   if (closed_) return absl::FailedPreconditionError("the load is closed");
   for (Event& event : events) {
     Dossier& dossier = open_[event.dossier_code];
-    absl::StatusOr<StoredEvent> stored =
-        log_.Append(std::move(event), /*request_id=*/"", now);
-    if (!stored.ok()) return stored.status();
+    const LogHead head = chain_.head();
+    absl::StatusOr<SealedEvent> sealed =
+        chain_.Seal(std::move(event), /*request_id=*/"", now);
+    if (!sealed.ok()) return sealed.status();
     const bool first = dossier.version == 0;
     Dossier before = first ? Dossier() : dossier;
-    if (absl::Status status = Apply(dossier, stored->event); !status.ok()) {
+    const StoredEvent& stored = sealed->stored;
+    if (absl::Status status = Apply(dossier, stored.event); !status.ok()) {
+      if (first) open_.erase(stored.event.dossier_code);
+      chain_.Rewind(head);
       return absl::InternalError(absl::StrCat(
-          "event ", stored->sequence, " of dossier ",
-          stored->event.dossier_code, " does not apply: ", status.message()));
+          "event ", stored.sequence, " of dossier ", stored.event.dossier_code,
+          " does not apply: ", status.message()));
     }
-    if (absl::Status status = rebuild_->Add(*stored, /*request_id=*/"",
+    if (absl::Status status = rebuild_->Add(stored, /*request_id=*/"",
                                             first ? nullptr : &before, dossier);
+        !status.ok()) {
+      return status;
+    }
+    if (absl::Status status = rebuild_->AppendToLog(*std::move(sealed));
         !status.ok()) {
       return status;
     }
@@ -87,30 +89,31 @@ absl::Status BulkLoader::Append(std::vector<Event> events, absl::Time now) {
 absl::Status BulkLoader::FinishDossier(const std::string& code) {
   auto found = open_.find(code);
   if (found == open_.end()) return absl::OkStatus();
-  absl::Status status = rebuild_->FinishDossier(found->second);
+  Dossier last = std::move(found->second);
   open_.erase(found);
-  return status;
+  return rebuild_->FinishDossier(std::move(last));
 }
 
 absl::Status BulkLoader::Close() {
   if (closed_) return absl::OkStatus();
   closed_ = true;
   // In code order: the rows go into their tables in key order.
-  std::vector<const Dossier*> held;
+  std::vector<std::string> held;
   held.reserve(open_.size());
-  for (const auto& [code, dossier] : open_) held.push_back(&dossier);
-  std::sort(held.begin(), held.end(), [](const Dossier* a, const Dossier* b) {
-    return a->code < b->code;
-  });
-  for (const Dossier* dossier : held) {
-    if (absl::Status status = rebuild_->FinishDossier(*dossier);
-        !status.ok()) {
+  for (const auto& [code, dossier] : open_) held.push_back(code);
+  std::sort(held.begin(), held.end());
+  for (const std::string& code : held) {
+    if (absl::Status status = FinishDossier(code); !status.ok()) {
       return status;
     }
   }
-  open_.clear();
   if (absl::Status status = rebuild_->Finish(); !status.ok()) return status;
-  if (absl::Status status = log_.WriteHead(); !status.ok()) return status;
+  rebuild_.reset();
+  absl::StatusOr<LogWriter> log = LogWriter::Prepare(database_);
+  if (!log.ok()) return log.status();
+  if (absl::Status status = log->WriteHead(chain_.head()); !status.ok()) {
+    return status;
+  }
   for (const std::string& index : indexes_) {
     if (absl::Status status = database_.Execute(index); !status.ok()) {
       return status;
@@ -119,9 +122,7 @@ absl::Status BulkLoader::Close() {
   if (absl::Status status = database_.Execute("COMMIT"); !status.ok()) {
     return status;
   }
-  rebuild_.reset();
-  projections_.reset();
-  log_ = LogWriter();
+  *log = LogWriter();
   // The store opens it in write-ahead mode; a rollback journal until then.
   if (absl::Status status = database_.Execute(
           "PRAGMA journal_mode = DELETE");

@@ -22,7 +22,7 @@
 #include "engine/dossier.h"
 #include "engine/lifecycle.h"
 #include "store/log_writer.h"
-#include "store/projections.h"
+#include "store/projection_rebuild.h"
 #include "store/sqlite.h"
 
 namespace motcua::store {
@@ -53,7 +53,7 @@ class BulkLoader {
   // builds the indexes and closes the file, ready for the store to open.
   absl::Status Close();
 
-  int64_t events() const { return log_.head().sequence; }
+  int64_t events() const { return chain_.head().sequence; }
   size_t dossiers_held() const { return open_.size(); }
 
  private:
@@ -61,8 +61,8 @@ class BulkLoader {
 
   Database database_;
   std::vector<std::string> indexes_;  // created by Close
-  LogWriter log_;
-  std::unique_ptr<Projections> projections_;
+  LogChain chain_;
+  // Writes the log and the projections on a thread of its own.
   std::unique_ptr<ProjectionRebuild> rebuild_;
   absl::flat_hash_map<std::string, Dossier> open_;
   bool closed_ = false;

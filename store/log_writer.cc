@@ -9,8 +9,46 @@
 
 namespace motcua::store {
 
-absl::StatusOr<LogWriter> LogWriter::Prepare(Database& database,
-                                             LogHead head) {
+absl::StatusOr<SealedEvent> LogChain::Seal(Event event,
+                                           absl::string_view request_id,
+                                           absl::Time recorded_at) {
+  SealedEvent sealed;
+  sealed.payload = EncodeEventPayload(event.body, request_id, event.schedule);
+  // Apply what is stored, not the engine's original: the two differ below
+  // storage precision, and a replay only ever sees the stored one.
+  absl::StatusOr<DecodedPayload> decoded = DecodeEventPayload(sealed.payload);
+  if (!decoded.ok()) {
+    return absl::InternalError(absl::StrCat(
+        "an event of dossier ", event.dossier_code,
+        " does not survive encoding: ", decoded.status().message()));
+  }
+  event.body = std::move(decoded->body);
+  event.schedule = std::move(decoded->schedule);
+  event.occurred_at = ToStoredPrecision(event.occurred_at);
+  sealed.type = EventTypeName(event.body);
+
+  StoredEvent& stored = sealed.stored;
+  stored.sequence = head_.sequence + 1;
+  stored.recorded_at = ToStoredPrecision(recorded_at);
+  stored.previous_hash = head_.hash;
+  ChainedFields fields;
+  fields.sequence = stored.sequence;
+  fields.dossier_code = event.dossier_code;
+  fields.dossier_version = event.dossier_version;
+  fields.type = sealed.type;
+  fields.occurred_at_micros = ToStoredMicros(event.occurred_at);
+  fields.recorded_at_micros = ToStoredMicros(stored.recorded_at);
+  fields.actor = event.actor;
+  fields.rule_version = event.rule_version;
+  fields.payload = sealed.payload;
+  stored.hash = ChainHash(stored.previous_hash, fields, hash_scratch_);
+  stored.event = std::move(event);
+  head_.sequence = stored.sequence;
+  head_.hash = stored.hash;
+  return sealed;
+}
+
+absl::StatusOr<LogWriter> LogWriter::Prepare(Database& database) {
   LogWriter writer;
   absl::StatusOr<Statement> insert = database.Prepare(
       "INSERT INTO events (sequence, dossier_code, dossier_version, type, "
@@ -24,66 +62,30 @@ absl::StatusOr<LogWriter> LogWriter::Prepare(Database& database,
       "UPDATE SET value = excluded.value");
   if (!meta.ok()) return meta.status();
   writer.write_meta_ = std::move(*meta);
-  writer.head_ = std::move(head);
   return writer;
 }
 
-absl::StatusOr<StoredEvent> LogWriter::Append(Event event,
-                                              absl::string_view request_id,
-                                              absl::Time recorded_at) {
-  const std::string payload =
-      EncodeEventPayload(event.body, request_id, event.schedule);
-  // Apply what is stored, not the engine's original: the two differ below
-  // storage precision, and a replay only ever sees the stored one.
-  absl::StatusOr<DecodedPayload> decoded = DecodeEventPayload(payload);
-  if (!decoded.ok()) {
-    return absl::InternalError(absl::StrCat(
-        "an event of dossier ", event.dossier_code,
-        " does not survive encoding: ", decoded.status().message()));
-  }
-  event.body = std::move(decoded->body);
-  event.schedule = std::move(decoded->schedule);
-  event.occurred_at = ToStoredPrecision(event.occurred_at);
-
-  StoredEvent stored;
-  stored.sequence = head_.sequence + 1;
-  stored.recorded_at = ToStoredPrecision(recorded_at);
-  stored.previous_hash = head_.hash;
-  const std::string type = EventTypeName(event.body);
-  ChainedFields fields;
-  fields.sequence = stored.sequence;
-  fields.dossier_code = event.dossier_code;
-  fields.dossier_version = event.dossier_version;
-  fields.type = type;
-  fields.occurred_at_micros = ToStoredMicros(event.occurred_at);
-  fields.recorded_at_micros = ToStoredMicros(stored.recorded_at);
-  fields.actor = event.actor;
-  fields.rule_version = event.rule_version;
-  fields.payload = payload;
-  stored.hash = ChainHash(stored.previous_hash, fields, hash_scratch_);
-
-  insert_event_.BindInt(1, fields.sequence)
-      .BindText(2, fields.dossier_code)
-      .BindInt(3, fields.dossier_version)
-      .BindText(4, fields.type)
-      .BindInt(5, fields.occurred_at_micros)
-      .BindInt(6, fields.recorded_at_micros)
-      .BindText(7, fields.actor)
-      .BindText(8, fields.rule_version)
-      .BindBlob(9, fields.payload)
+absl::Status LogWriter::Insert(const SealedEvent& sealed) {
+  const StoredEvent& stored = sealed.stored;
+  const Event& event = stored.event;
+  insert_event_.BindInt(1, stored.sequence)
+      .BindText(2, event.dossier_code)
+      .BindInt(3, event.dossier_version)
+      .BindText(4, sealed.type)
+      .BindInt(5, ToStoredMicros(event.occurred_at))
+      .BindInt(6, ToStoredMicros(stored.recorded_at))
+      .BindText(7, event.actor)
+      .BindText(8, event.rule_version)
+      .BindBlob(9, sealed.payload)
       .BindBlob(10, stored.previous_hash)
       .BindBlob(11, stored.hash);
-  if (absl::Status status = insert_event_.Run(); !status.ok()) return status;
-  stored.event = std::move(event);
-  head_.sequence = stored.sequence;
-  head_.hash = stored.hash;
-  return stored;
+  return insert_event_.Run();
 }
 
-absl::Status LogWriter::WriteHead() {
-  write_meta_.BindText(1, kMetaHeadSequence).BindInt(2, head_.sequence);
+absl::Status LogWriter::WriteHead(const LogHead& head) {
+  write_meta_.BindText(1, kMetaHeadSequence).BindInt(2, head.sequence);
   if (absl::Status status = write_meta_.Run(); !status.ok()) return status;
-  write_meta_.BindText(1, kMetaHeadHash).BindBlob(2, head_.hash);
+  write_meta_.BindText(1, kMetaHeadHash).BindBlob(2, head.hash);
   return write_meta_.Run();
 }
 

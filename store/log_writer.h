@@ -3,11 +3,13 @@
 
 // Appending to the log: how an event the engine decided becomes a row of
 // `events`, chained after the one before it. The live writer and the bulk
-// loader both append through it, so that an event is stored and chained one
-// way only.
+// loader both append through these, so that an event is stored and chained
+// one way only. LogChain does the computing (encoding, the hash chain) and
+// LogWriter the writing, so that the two may run on different threads.
 
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -26,34 +28,51 @@ struct LogHead {
   std::string hash;
 };
 
-class LogWriter {
+// An event ready to be written: as stored, with its type and payload
+// columns.
+struct SealedEvent {
+  StoredEvent stored;
+  std::string type;
+  std::string payload;
+};
+
+class LogChain {
  public:
-  LogWriter() = default;
+  explicit LogChain(LogHead head = LogHead()) : head_(std::move(head)) {}
 
-  // Prepares the statements on `database` (which must outlive them);
-  // appending starts after `head`.
-  static absl::StatusOr<LogWriter> Prepare(Database& database, LogHead head);
-
-  // Appends `event`, decided by the command with `request_id` (may be empty)
-  // and recorded at `recorded_at`, after the head, and returns it as stored:
-  // its instants at storage precision and its body as decoded from the
-  // stored bytes, which is what a replay sees and so what must be applied.
-  // INTERNAL when the event does not survive encoding.
-  absl::StatusOr<StoredEvent> Append(Event event, absl::string_view request_id,
-                                     absl::Time recorded_at);
+  // `event`, decided by the command with `request_id` (may be empty) and
+  // recorded at `recorded_at`, chained after the head, which moves past it.
+  // Its instants are at storage precision and its body is decoded from the
+  // stored bytes: what a replay sees, and so what must be applied. INTERNAL
+  // when the event does not survive encoding (the head does not move).
+  absl::StatusOr<SealedEvent> Seal(Event event, absl::string_view request_id,
+                                   absl::Time recorded_at);
 
   const LogHead& head() const { return head_; }
   // Makes `head` the end again, after a rollback removed what followed it.
   void Rewind(LogHead head) { head_ = std::move(head); }
 
-  // Records the head in `meta`, in the transaction that appended up to it.
-  absl::Status WriteHead();
+ private:
+  LogHead head_;
+  std::string hash_scratch_;
+};
+
+class LogWriter {
+ public:
+  LogWriter() = default;
+
+  // Prepares the statements on `database`, which must outlive them.
+  static absl::StatusOr<LogWriter> Prepare(Database& database);
+
+  // Writes the row of `sealed`.
+  absl::Status Insert(const SealedEvent& sealed);
+
+  // Records `head` in `meta`, in the transaction that appended up to it.
+  absl::Status WriteHead(const LogHead& head);
 
  private:
   Statement insert_event_;
   Statement write_meta_;
-  LogHead head_;
-  std::string hash_scratch_;
 };
 
 }  // namespace motcua::store

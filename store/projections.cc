@@ -518,10 +518,15 @@ absl::Status Projections::UpdateRequest(const StoredEvent& stored,
                                         absl::string_view request_id,
                                         const Dossier& after) {
   if (request_id.empty()) return absl::OkStatus();
+  return WriteRequest(request_id, RequestRecord{after.code, after.version,
+                                                stored.sequence});
+}
+
+absl::Status Projections::WriteRequest(absl::string_view request_id,
+                                       const RequestRecord& record) {
   upsert_request_.BindText(1, request_id)
-      .BindText(2, after.code)
-      .BindBlob(3, EncodeRequestOutcome(RequestRecord{
-                       after.code, after.version, stored.sequence}));
+      .BindText(2, record.dossier_code)
+      .BindBlob(3, EncodeRequestOutcome(record));
   return upsert_request_.Run();
 }
 
@@ -558,30 +563,6 @@ absl::StatusOr<std::optional<RequestRecord>> Projections::LoadRequest(
   select_request_.Reset();
   if (!record.ok()) return record.status();
   return std::optional<RequestRecord>(std::move(*record));
-}
-
-namespace {
-// Report sums a rebuild keeps in memory (some 100 bytes each) before adding
-// them to the table.
-constexpr size_t kMaxReportSums = 1 << 18;
-}  // namespace
-
-absl::Status ProjectionRebuild::Add(const StoredEvent& stored,
-                                    absl::string_view request_id,
-                                    const Dossier* before,
-                                    const Dossier& after) {
-  Projections::AddReport(stored, before, after, report_sums_);
-  if (report_sums_.size() >= kMaxReportSums) {
-    // Writing adds to what the rows hold: sums may go out in parts.
-    if (absl::Status status = Finish(); !status.ok()) return status;
-  }
-  return projections_.UpdateRequest(stored, request_id, after);
-}
-
-absl::Status ProjectionRebuild::Finish() {
-  absl::Status status = projections_.WriteReport(report_sums_);
-  report_sums_.clear();
-  return status;
 }
 
 }  // namespace motcua::store

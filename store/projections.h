@@ -97,6 +97,8 @@ class Projections {
   absl::Status UpdateRequest(const StoredEvent& stored,
                              absl::string_view request_id,
                              const Dossier& after);
+  absl::Status WriteRequest(absl::string_view request_id,
+                            const RequestRecord& record);
 
   // Writes the `dossiers` row of `dossier` alone (rebuilding snapshots).
   absl::Status RewriteDossier(const Dossier& dossier) {
@@ -149,32 +151,6 @@ class Projections {
   Statement add_report_delta_;
   Statement upsert_request_;
   Statement select_request_;
-};
-
-// The projections of a history taken dossier by dossier rather than event
-// by event (a replay, a bulk load): each dossier's current-state rows are
-// written once, from nothing to its last state, when it is finished; the
-// report's deltas are summed in memory and added in large parts; the
-// requests row is written per event.
-class ProjectionRebuild {
- public:
-  explicit ProjectionRebuild(Projections& projections)
-      : projections_(projections) {}
-
-  // `stored` turned `before` (null for the dossier's first event) into
-  // `after`; `request_id` is its command's (may be empty).
-  absl::Status Add(const StoredEvent& stored, absl::string_view request_id,
-                   const Dossier* before, const Dossier& after);
-  // `last` is its dossier's final state: no event of it follows.
-  absl::Status FinishDossier(const Dossier& last) {
-    return projections_.UpdateCurrent(nullptr, last);
-  }
-  // Adds the report sums still held; call after the last event.
-  absl::Status Finish();
-
- private:
-  Projections& projections_;
-  ReportDeltaSums report_sums_;
 };
 
 }  // namespace motcua::store

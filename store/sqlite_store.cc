@@ -126,8 +126,8 @@ absl::Status SqliteEventStore::Initialize() {
   if (absl::Status status = RebuildSnapshotsIfAsked(); !status.ok()) {
     return status;
   }
-  flushed_sequence_ = log_.head().sequence;
-  durable_sequence_.store(log_.head().sequence);
+  flushed_sequence_ = chain_.head().sequence;
+  durable_sequence_.store(chain_.head().sequence);
   absl::StatusOr<Database> checkpointer =
       Database::Open(options_.path, OpenMode::kReadWrite);
   if (!checkpointer.ok()) return checkpointer.status();
@@ -292,9 +292,10 @@ absl::Status SqliteEventStore::LoadHead() {
         "; events were removed or added outside motcua. Run `motcua audit "
         "verify` and restore a backup"));
   }
-  absl::StatusOr<LogWriter> log = LogWriter::Prepare(writer_db_, std::move(head));
+  absl::StatusOr<LogWriter> log = LogWriter::Prepare(writer_db_);
   if (!log.ok()) return log.status();
   log_ = std::move(*log);
+  chain_.Rewind(std::move(head));
   return absl::OkStatus();
 }
 
@@ -409,7 +410,7 @@ void SqliteEventStore::WriterLoop() {
       // answered in turn after those of the batches before.
       std::vector<CommandOutcome> refusals(batch.size(), Refusal(failed));
       Hand(Committed{std::move(batch), std::move(refusals),
-                     log_.head().sequence});
+                     chain_.head().sequence});
       batch.clear();
       continue;
     }
@@ -434,7 +435,7 @@ void SqliteEventStore::ProcessBatch(std::vector<Pending>& batch) {
   absl::Status status = begin_.Run();
   bool appended = false;
   if (status.ok()) {
-    const LogHead batch_head = log_.head();
+    const LogHead batch_head = chain_.head();
     // The common path writes each command without a savepoint (a savepoint
     // copies every page a command first touches). A command whose writes
     // fail part-way, which only a storage error or a broken invariant
@@ -457,7 +458,7 @@ void SqliteEventStore::ProcessBatch(std::vector<Pending>& batch) {
     if (write_failed && !transaction_lost()) {
       rollback_.Run().IgnoreError();
       cache_->Clear();
-      log_.Rewind(batch_head);
+      chain_.Rewind(batch_head);
       outcomes.clear();
       status = begin_.Run();
       if (status.ok()) {
@@ -468,15 +469,15 @@ void SqliteEventStore::ProcessBatch(std::vector<Pending>& batch) {
         }
       }
     }
-    appended = log_.head().sequence != batch_head.sequence;
-    if (appended && status.ok()) status = log_.WriteHead();
+    appended = chain_.head().sequence != batch_head.sequence;
+    if (appended && status.ok()) status = log_.WriteHead(chain_.head());
     if (status.ok()) status = commit_.Run();
     if (!status.ok()) {
       // Nothing of the batch is durable: forget what it did to the states
       // and the head, and tell every caller.
       rollback_.Run().IgnoreError();
       cache_->Clear();
-      log_.Rewind(batch_head);
+      chain_.Rewind(batch_head);
     }
   }
   if (!status.ok()) {
@@ -502,7 +503,7 @@ void SqliteEventStore::ProcessBatch(std::vector<Pending>& batch) {
     writer_db_.CheckpointPassive().IgnoreError();
   }
   Hand(Committed{std::move(batch), std::move(outcomes),
-                 log_.head().sequence});
+                 chain_.head().sequence});
   batch.clear();
 }
 
@@ -652,17 +653,17 @@ CommandOutcome SqliteEventStore::ProcessCommand(const CommandRequest& request,
   if (absl::Status status = savepoint_.Run(); !status.ok()) {
     return Refusal(status);
   }
-  const LogHead saved_head = log_.head();
+  const LogHead saved_head = chain_.head();
   absl::Status status =
       AppendEvents(request, before, std::move(*decided), now, outcome);
   if (!status.ok()) {
     rollback_to_.Run().IgnoreError();
     release_.Run().IgnoreError();
-    log_.Rewind(saved_head);
+    chain_.Rewind(saved_head);
     return Refusal(status);
   }
   if (absl::Status released = release_.Run(); !released.ok()) {
-    log_.Rewind(saved_head);
+    chain_.Rewind(saved_head);
     return Refusal(released);
   }
   cache_->Remember(*outcome.dossier);
@@ -676,22 +677,26 @@ absl::Status SqliteEventStore::AppendEvents(const CommandRequest& request,
                                             CommandOutcome& outcome) {
   Dossier state = before != nullptr ? *before : Dossier();
   for (Event& event : events) {
-    absl::StatusOr<StoredEvent> stored =
-        log_.Append(std::move(event), request.request_id, now);
-    if (!stored.ok()) return stored.status();
+    absl::StatusOr<SealedEvent> sealed =
+        chain_.Seal(std::move(event), request.request_id, now);
+    if (!sealed.ok()) return sealed.status();
+    if (absl::Status status = log_.Insert(*sealed); !status.ok()) {
+      return status;
+    }
     Dossier after = state;
-    if (absl::Status status = Apply(after, stored->event); !status.ok()) {
+    if (absl::Status status = Apply(after, sealed->stored.event);
+        !status.ok()) {
       return absl::InternalError(absl::StrCat(
           "the engine's own event does not apply: ", status.message()));
     }
     if (absl::Status status = projections_->Update(
-            *stored, request.request_id,
+            sealed->stored, request.request_id,
             state.version == 0 ? nullptr : &state, after);
         !status.ok()) {
       return status;
     }
     state = std::move(after);
-    outcome.events.push_back(*std::move(stored));
+    outcome.events.push_back(std::move(sealed->stored));
   }
   outcome.dossier = std::move(state);
   return absl::OkStatus();

@@ -187,6 +187,7 @@ class SqliteEventStore final : public EventStore {
   std::atomic<uint64_t> batches_committed_{0};
   std::atomic<uint64_t> commands_committed_{0};
   std::atomic<uint64_t> events_committed_{0};
+  LogChain chain_;
   LogWriter log_;
 
   absl::Mutex read_mu_;
