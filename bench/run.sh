@@ -4,18 +4,24 @@
 # *.txt, the tops of the perf profiles, and summary.md with the medians and
 # ratios of this run). With --smoke, runs each benchmark for a moment only,
 # on small data, to show it still works (about 20 s after the build, for
-# CI; results in bench/results/smoke/); no figure is checked.
+# CI; results in bench/results/smoke/); no figure is checked. With --scale,
+# runs only what depends on the store's size (the fill, the reads, start-up
+# and memory, audit verify) on a store of MOTCUA_BENCH_FILL_DOSSIERS
+# (10,000,000 by default: about 20 minutes and 40 GB of disk; results in
+# bench/results/scale/; MOTCUA_BENCH_REPLAY=1 adds the replay, which needs
+# as much disk again).
 #
 #   due_bench              due-time computation (Google Benchmark)
 #   motcua_sqlite_ceiling  storage ceiling: raw durable SQLite appends
 #   motcua_store_load      the command mix straight into EventStore
-#   motcua_load            the command mix through gRPC against motcuad, then
-#                          against a do-nothing server (transport ceiling);
-#                          once more under perf on motcuad (full run only)
-#   motcua_fill            a filled store for the reads
+#   motcua_fill            a filled store (1,000,000 dossiers by default)
 #   motcua_query           ListOverdue first pages and overdue counts per
 #                          agency through gRPC on the filled store
 #   motcua_audit_bench     audit verify and replay rates, store-level counts
+#   motcua_load            the command mix through gRPC against motcuad on
+#                          the filled store, then against a do-nothing
+#                          server (transport ceiling); once more under perf
+#                          on motcuad (full run only)
 #   motcua_tet_burst       the morning after Tết: N thresholds due at one
 #                          instant, recorded durably while commands arrive
 #
@@ -27,7 +33,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 smoke=0
-[ "${1:-}" = "--smoke" ] && smoke=1
+scale=0
+case "${1:-}" in
+  --smoke) smoke=1 ;;
+  --scale) scale=1 ;;
+  "") ;;
+  *) echo "usage: bench/run.sh [--smoke | --scale]" >&2; exit 2 ;;
+esac
 
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$(nproc)" --target due_bench motcuad \
@@ -37,6 +49,7 @@ cmake --build --preset release -j "$(nproc)" --target due_bench motcuad \
 out=bench/results
 # A smoke run keeps its small figures apart from the last full run's.
 [ "${smoke}" = 1 ] && out=bench/results/smoke
+[ "${scale}" = 1 ] && out=bench/results/scale
 mkdir -p "${out}"
 # Private copies of the binaries: a rebuild of the tree during the run
 # (another checkout's CI, an editor) must not swap them under it.
@@ -100,16 +113,26 @@ else
   repeat=${MOTCUA_BENCH_REPEAT:-3}
   seconds=${MOTCUA_BENCH_LOAD_SECONDS:-15}
   in_flight=${MOTCUA_BENCH_IN_FLIGHT:-64}
-  load_args=(--open "${MOTCUA_BENCH_OPEN:-10000}" --warmup 3
+  load_args=(--open "${MOTCUA_BENCH_OPEN:-100000}" --warmup 3
     --duration "${seconds}" --in-flight "${in_flight}" --channels 4)
   store_load_args=(--open "${MOTCUA_BENCH_OPEN:-10000}" --warmup 2
     --duration "${seconds}" --in-flight "${in_flight}")
   sqlite_args=(--seconds 3)
-  fill_args=(--dossiers "${MOTCUA_BENCH_FILL_DOSSIERS:-100000}" --months 6)
+  fill_args=(--dossiers "${MOTCUA_BENCH_FILL_DOSSIERS:-1000000}" --months 6)
+  if [ "${scale}" = 1 ]; then
+    fill_args=(--dossiers "${MOTCUA_BENCH_FILL_DOSSIERS:-10000000}" --months 6)
+  fi
   query_args=(--requests 500 --report-requests 20 --warmup 20)
   burst_args=(--dossiers "${MOTCUA_BENCH_BURST:-200000}")
 fi
 
+# The replay rebuilds into a file as large as the store.
+audit_args=()
+if [ "${scale}" = 1 ] && [ "${MOTCUA_BENCH_REPLAY:-0}" != 1 ]; then
+  audit_args=(--skip-replay)
+fi
+
+if [ "${scale}" = 0 ]; then
 note "due-time computation"
 if [ "${smoke}" = 1 ]; then
   "${bin}/due_bench" --benchmark_min_time=0.01
@@ -126,52 +149,6 @@ note "storage ceiling: durable SQLite appends in ${PWD}/build"
 note "store only: the mix straight into EventStore (durability full)"
 "${bin}/motcua_store_load" --db "${work}/store_load.db" "${store_load_args[@]}" \
   --json "${out}/store_load.json" | tee "${out}/store_load.txt"
-
-for run in $(seq 1 "${repeat}"); do
-  note "durable commands through gRPC, run ${run} of ${repeat}"
-  start_server "${work}/load-${run}"
-  "${bin}/motcua_load" --address "127.0.0.1:${port}" \
-    --token-file "${work}/load-${run}/dev-token" --ceiling "${load_args[@]}" \
-    --json "${out}/load-${run}.json" | tee "${out}/load-${run}.txt"
-  stop_server
-  rm -rf "${work}/load-${run}"
-done
-
-if [ "${smoke}" = 0 ] && command -v perf >/dev/null; then
-  note "profile of motcuad under the same load"
-  start_server "${work}/load-perf"
-  "${bin}/motcua_load" --address "127.0.0.1:${port}" \
-    --token-file "${work}/load-perf/dev-token" "${load_args[@]}" \
-    --json "${out}/load-perf.json" >"${out}/load-perf.txt" &
-  load_pid=$!
-  # Past the presubmission and the warm-up, for most of the measured time.
-  until grep -q presubmitted "${out}/load-perf.txt"; do
-    kill -0 "${load_pid}" 2>/dev/null || break
-    sleep 0.2
-  done
-  sleep 4
-  profile_seconds=$((seconds - 3))
-  perf stat -e syscalls:sys_enter_fdatasync,syscalls:sys_enter_pwrite64 \
-    -p "${server_pid}" -o "${out}/motcuad.syscalls.txt" \
-    -- sleep "${profile_seconds}" &
-  stat_pid=$!
-  perf record -F 499 -g -p "${server_pid}" -o "${work}/motcuad.perf.data" \
-    -- sleep "${profile_seconds}" 2>/dev/null
-  wait "${stat_pid}" || true
-  wait "${load_pid}"
-  stop_server
-  perf report -i "${work}/motcuad.perf.data" --no-children --sort dso \
-    -g none --percent-limit 0.5 2>/dev/null >"${out}/motcuad.perf-dso.txt"
-  perf report -i "${work}/motcuad.perf.data" --no-children --sort sym \
-    -g none --percent-limit 0.4 2>/dev/null >"${out}/motcuad.perf-symbols.txt"
-  perf report -i "${work}/motcuad.perf.data" --children --sort sym \
-    -g none --percent-limit 3 2>/dev/null >"${out}/motcuad.perf-children.txt"
-  perf report -i "${work}/motcuad.perf.data" --no-children --sort pid \
-    -g none 2>/dev/null >"${out}/motcuad.perf-threads.txt"
-  cat "${out}/load-perf.txt"
-  grep -E 'syscalls|elapsed' "${out}/motcuad.syscalls.txt" || true
-  grep -E '^ +[0-9]' "${out}/motcuad.perf-dso.txt" | head -12
-  rm -rf "${work}/load-perf"
 fi
 
 note "filled store: ${fill_args[*]}"
@@ -232,7 +209,8 @@ note "audit verify and replay on the filled store"
 if [ "${profile}" = 1 ]; then
   perf record -F 499 -g -o "${work}/audit.perf.data" -- \
     "${bin}/motcua_audit_bench" --db "${work}/fill/motcua.db" \
-    --json "${out}/audit.json" 2>/dev/null | tee "${out}/audit.txt"
+    "${audit_args[@]}" --json "${out}/audit.json" 2>/dev/null |
+    tee "${out}/audit.txt"
   perf_summary audit
   note "profile of audit verify alone (not measured)"
   perf record -F 999 -g -o "${work}/verify.perf.data" -- \
@@ -241,15 +219,68 @@ if [ "${profile}" = 1 ]; then
   perf_summary verify
 else
   "${bin}/motcua_audit_bench" --db "${work}/fill/motcua.db" \
-    --json "${out}/audit.json" | tee "${out}/audit.txt"
+    "${audit_args[@]}" --json "${out}/audit.json" | tee "${out}/audit.txt"
 fi
+
+if [ "${scale}" = 0 ]; then
+# The command mix on the filled store, after the reads and the audit have
+# measured it as filled: each run adds its own open dossiers (codes unique
+# per run). The deadline scheduler is off: its first pass would record the
+# thresholds that fell due in the filled history during the measurement
+# (the Tết burst below measures it).
+for run in $(seq 1 "${repeat}"); do
+  note "durable commands through gRPC, run ${run} of ${repeat}"
+  start_server "${work}/fill" --no-deadline-scheduler
+  "${bin}/motcua_load" --address "127.0.0.1:${port}" \
+    --token-file "${work}/fill/dev-token" --ceiling "${load_args[@]}" \
+    --json "${out}/load-${run}.json" | tee "${out}/load-${run}.txt"
+  stop_server
+done
+
+if [ "${smoke}" = 0 ] && command -v perf >/dev/null; then
+  note "profile of motcuad under the same load"
+  start_server "${work}/fill" --no-deadline-scheduler
+  "${bin}/motcua_load" --address "127.0.0.1:${port}" \
+    --token-file "${work}/fill/dev-token" "${load_args[@]}" \
+    --json "${out}/load-perf.json" >"${out}/load-perf.txt" &
+  load_pid=$!
+  # Past the presubmission and the warm-up, for most of the measured time.
+  until grep -q presubmitted "${out}/load-perf.txt"; do
+    kill -0 "${load_pid}" 2>/dev/null || break
+    sleep 0.2
+  done
+  sleep 4
+  profile_seconds=$((seconds - 3))
+  perf stat -e syscalls:sys_enter_fdatasync,syscalls:sys_enter_pwrite64 \
+    -p "${server_pid}" -o "${out}/motcuad.syscalls.txt" \
+    -- sleep "${profile_seconds}" &
+  stat_pid=$!
+  perf record -F 499 -g -p "${server_pid}" -o "${work}/motcuad.perf.data" \
+    -- sleep "${profile_seconds}" 2>/dev/null
+  wait "${stat_pid}" || true
+  wait "${load_pid}"
+  stop_server
+  perf report -i "${work}/motcuad.perf.data" --no-children --sort dso \
+    -g none --percent-limit 0.5 2>/dev/null >"${out}/motcuad.perf-dso.txt"
+  perf report -i "${work}/motcuad.perf.data" --no-children --sort sym \
+    -g none --percent-limit 0.4 2>/dev/null >"${out}/motcuad.perf-symbols.txt"
+  perf report -i "${work}/motcuad.perf.data" --children --sort sym \
+    -g none --percent-limit 3 2>/dev/null >"${out}/motcuad.perf-children.txt"
+  perf report -i "${work}/motcuad.perf.data" --no-children --sort pid \
+    -g none 2>/dev/null >"${out}/motcuad.perf-threads.txt"
+  cat "${out}/load-perf.txt"
+  grep -E 'syscalls|elapsed' "${out}/motcuad.syscalls.txt" || true
+  grep -E '^ +[0-9]' "${out}/motcuad.perf-dso.txt" | head -12
+fi
+
 
 note "the morning after Tết: ${burst_args[*]} thresholds due at one instant"
 "${bin}/motcua_tet_burst" --db "${work}/burst.db" "${burst_args[@]}" \
   --json "${out}/tet_burst.json" | tee "${out}/tet_burst.txt"
 rm -f "${work}"/burst.db*
+fi
 
 note "done"
-if [ "${smoke}" = 0 ]; then
+if [ "${smoke}" = 0 ] && [ "${scale}" = 0 ]; then
   python3 bench/summarize.py "${out}" "${repeat}" | tee "${out}/summary.md"
 fi
