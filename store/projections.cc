@@ -226,17 +226,25 @@ void ReportDeltaSums::Add(absl::string_view agency,
                           absl::string_view procedure_code,
                           absl::string_view field, int64_t day,
                           int64_t measure, int64_t delta) {
-  group_key_.clear();
-  // Length-prefixed, so that no two groups share a key.
-  absl::StrAppend(&group_key_, agency.size(), ":", agency,
-                  procedure_code.size(), ":", procedure_code, field);
-  auto [found, inserted] = group_numbers_.try_emplace(
-      group_key_, static_cast<uint32_t>(groups_.size()));
-  if (inserted) {
-    groups_.push_back(Group{std::string(agency), std::string(procedure_code),
-                            std::string(field)});
+  // A dossier's deltas come one after the other: most share the group of
+  // the one before.
+  if (groups_.empty() || groups_[last_group_].agency != agency ||
+      groups_[last_group_].procedure_code != procedure_code ||
+      groups_[last_group_].field != field) {
+    group_key_.clear();
+    // Length-prefixed, so that no two groups share a key.
+    absl::StrAppend(&group_key_, agency.size(), ":", agency,
+                    procedure_code.size(), ":", procedure_code, field);
+    auto [found, inserted] = group_numbers_.try_emplace(
+        group_key_, static_cast<uint32_t>(groups_.size()));
+    if (inserted) {
+      groups_.push_back(Group{std::string(agency),
+                              std::string(procedure_code),
+                              std::string(field)});
+    }
+    last_group_ = found->second;
   }
-  sums_[{found->second, day, measure}] += delta;
+  sums_[{last_group_, day, measure}] += delta;
 }
 
 std::vector<ReportDeltaSums::Row> ReportDeltaSums::Sorted() const {

@@ -59,6 +59,7 @@ class ReportDeltaSums {
   std::vector<Group> groups_;
   absl::flat_hash_map<std::string, uint32_t> group_numbers_;
   std::string group_key_;  // scratch
+  uint32_t last_group_ = 0;  // the group of the last Add
   absl::flat_hash_map<std::tuple<uint32_t, int64_t, int64_t>, int64_t> sums_;
 };
 
