@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
       const auto begun = SteadyClock::now();
       absl::StatusOr<std::vector<motcua::store::AgencyCount>> counts =
           (*store)->CountDeadlinesByAgency(
-              motcua::store::DeadlineKind::kDossier, absl::Now());
+              motcua::store::DeadlineKind::kDossier, absl::Now(), "");
       const auto took = SteadyClock::now() - begun;
       if (!counts.ok()) {
         std::cerr << "motcua_audit_bench: " << counts.status().message()

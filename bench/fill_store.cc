@@ -202,7 +202,7 @@ int main(int argc, char** argv) {
   if (reopened.ok()) {
     absl::StatusOr<std::vector<motcua::store::AgencyCount>> counts =
         (*reopened)->CountDeadlinesByAgency(
-            motcua::store::DeadlineKind::kDossier, end);
+            motcua::store::DeadlineKind::kDossier, end, "");
     if (counts.ok()) {
       for (const motcua::store::AgencyCount& count : *counts) {
         overdue += count.count;

@@ -1,6 +1,6 @@
 // motcua_query: latency of supervision reads through gRPC on a filled store:
-// the first page of ListOverdue with filters, and the overdue counts per
-// agency (the Report RPC grouped by agency). One request at a time, as a
+// the first page of ListOverdue with filters, the overdue counts per
+// agency (CountOverdue, and the Report RPC grouped by agency). One request at a time, as a
 // supervisor's screen asks; percentiles over many requests.
 #include <grpcpp/grpcpp.h>
 
@@ -184,8 +184,34 @@ int main(int argc, char** argv) {
   report("list_overdue_first_page_no_filter",
          Measure(warmup, requests, list_overdue("", "")));
 
-  // Overdue counts per agency: the report of the last month grouped by
-  // agency (pending_overdue and paused_overdue per row).
+  // Overdue counts per agency now (CountOverdue): one agency in turn (rows:
+  // 1), then every agency at once (rows: the agencies with any).
+  int64_t overdue_counted = 0;
+  auto count_overdue = [&](bool one_agency) {
+    return [&, one_agency](int i, int64_t* rows) {
+      grpc::ClientContext context;
+      Authorize(context, token);
+      motcua::v1::CountOverdueRequest request;
+      if (one_agency) request.set_agency(names[i % names.size()]);
+      motcua::v1::CountOverdueReply reply;
+      grpc::Status status =
+          supervision->CountOverdue(&context, request, &reply);
+      *rows = reply.agencies_size();
+      if (!one_agency) overdue_counted = reply.dossiers();
+      return status;
+    };
+  };
+  report("count_overdue_one_agency",
+         Measure(warmup, requests, count_overdue(true)));
+  report("count_overdue_all_agencies",
+         Measure(warmup, requests, count_overdue(false)));
+  json["overdue_dossiers_counted"] = overdue_counted;
+  std::cout << "overdue dossiers now per CountOverdue: " << overdue_counted
+            << "\n";
+
+  // The same per agency from the report of the last month grouped by
+  // agency (pending_overdue and paused_overdue per row): it sums every day
+  // of history.
   if (skip_report) report_requests = 0;
   const absl::TimeZone vietnam = absl::FixedTimeZone(7 * 3600);
   const absl::CivilDay today = absl::ToCivilDay(absl::Now(), vietnam);

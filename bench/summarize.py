@@ -149,6 +149,11 @@ def main():
         if first:
             out.append("\n- ListOverdue first page with a filter, p99 <= 2 "
                        "ms: %s" % verdict(first["p99_ms"], 2, False))
+        for name in ("count_overdue_one_agency", "count_overdue_all_agencies"):
+            count = query["queries"].get(name)
+            if count:
+                out.append("- overdue counts (%s), p99 <= 1 ms: %s" % (
+                    name, verdict(count["p99_ms"], 1, False)))
         out.append("")
     server = load(directory, "server.json")
     if server:

@@ -226,9 +226,13 @@ class EventStore {
   virtual absl::StatusOr<std::vector<ScheduledThreshold>> ListThresholds(
       absl::Time from, absl::Time before,
       const std::optional<ThresholdCursor>& after, int limit) = 0;
-  // Pending deadlines of `kind` due before `due_before`, per agency.
+  // Pending deadlines of `kind` due before `due_before`, per agency with
+  // any (of `agency` alone when not empty), in agency order. From the
+  // maintained counts per day: the cost grows with days and agencies,
+  // never with dossiers.
   virtual absl::StatusOr<std::vector<AgencyCount>> CountDeadlinesByAgency(
-      DeadlineKind kind, absl::Time due_before) = 0;
+      DeadlineKind kind, absl::Time due_before,
+      const std::string& agency) = 0;
 
   // Dossiers per agency and state, from the maintained counters.
   virtual absl::StatusOr<std::vector<StateCount>> CountDossiersByState() = 0;

@@ -8,7 +8,6 @@
 #include "engine/report.h"
 
 namespace motcua::store {
-namespace {
 
 // One row of `deadlines`.
 struct DeadlineRow {
@@ -20,6 +19,8 @@ struct DeadlineRow {
 
   friend bool operator==(const DeadlineRow&, const DeadlineRow&) = default;
 };
+
+namespace {
 
 constexpr const char* kDossierKind = "dossier";
 constexpr const char* kStepKind = "step";
@@ -135,6 +136,16 @@ absl::StatusOr<std::unique_ptr<Projections>> Projections::Prepare(
       {&projections->delete_empty_counter_,
        "DELETE FROM counters WHERE agency = ?1 AND procedure_code = ?2 AND "
        "unit = ?3 AND state = ?4 AND count <= 0"},
+      {&projections->increment_deadline_day_,
+       "INSERT INTO deadline_days (kind, agency, due_day, count) "
+       "VALUES (?1, ?2, ?3, 1) ON CONFLICT (kind, agency, due_day) DO UPDATE "
+       "SET count = count + 1"},
+      {&projections->decrement_deadline_day_,
+       "UPDATE deadline_days SET count = count - 1 WHERE kind = ?1 AND "
+       "agency = ?2 AND due_day = ?3"},
+      {&projections->delete_empty_deadline_day_,
+       "DELETE FROM deadline_days WHERE kind = ?1 AND agency = ?2 AND "
+       "due_day = ?3 AND count <= 0"},
       {&projections->add_report_delta_,
        "INSERT INTO report_deltas (agency, procedure_code, field, day, "
        "measure, delta) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (agency, "
@@ -389,6 +400,12 @@ absl::Status Projections::UpdateDeadlines(const Dossier* before,
   };
   for (const Change& change : changes) {
     if (change.old_row == change.new_row) continue;
+    if (absl::Status status = UpdateDeadlineDays(
+            change.kind, change.old_row ? &*change.old_row : nullptr,
+            change.new_row ? &*change.new_row : nullptr);
+        !status.ok()) {
+      return status;
+    }
     if (!change.new_row.has_value()) {
       delete_deadline_.BindText(1, after.code).BindText(2, change.kind);
       if (absl::Status status = delete_deadline_.Run(); !status.ok()) {
@@ -433,6 +450,33 @@ absl::Status Projections::UpdateDeadlines(const Dossier* before,
     }
   }
   return absl::OkStatus();
+}
+
+absl::Status Projections::UpdateDeadlineDays(const char* kind,
+                                             const DeadlineRow* old_row,
+                                             const DeadlineRow* new_row) {
+  auto day_of = [](const DeadlineRow& row) {
+    return ReportDay(FromStoredMicros(row.due_at));
+  };
+  if (old_row != nullptr && new_row != nullptr &&
+      old_row->agency == new_row->agency &&
+      day_of(*old_row) == day_of(*new_row)) {
+    return absl::OkStatus();
+  }
+  if (old_row != nullptr) {
+    for (Statement* statement :
+         {&decrement_deadline_day_, &delete_empty_deadline_day_}) {
+      statement->BindText(1, kind)
+          .BindText(2, old_row->agency)
+          .BindInt(3, day_of(*old_row));
+      if (absl::Status status = statement->Run(); !status.ok()) return status;
+    }
+  }
+  if (new_row == nullptr) return absl::OkStatus();
+  increment_deadline_day_.BindText(1, kind)
+      .BindText(2, new_row->agency)
+      .BindInt(3, day_of(*new_row));
+  return increment_deadline_day_.Run();
 }
 
 absl::Status Projections::UpdateThresholds(const Dossier* before,

@@ -2,7 +2,8 @@
 #define MOTCUA_STORE_PROJECTIONS_H_
 
 // The projections of the log: the current-state tables (dossiers, deadlines,
-// thresholds, control_sheet, counters, requests, report_deltas). One function updates them all for one
+// deadline_days, thresholds, control_sheet, counters, requests,
+// report_deltas). One function updates them all for one
 // event; the live writer and the replay both call it, so that a replay
 // rebuilds them bit for bit.
 
@@ -63,6 +64,8 @@ class ReportDeltaSums {
   absl::flat_hash_map<std::tuple<uint32_t, int64_t, int64_t>, int64_t> sums_;
 };
 
+struct DeadlineRow;  // one row of `deadlines` (projections.cc)
+
 class Projections {
  public:
   // Prepares the statements on `database`, whose main schema holds the
@@ -82,7 +85,7 @@ class Projections {
                       const Dossier* before, const Dossier& after);
 
   // The projections of the dossier's current state (dossiers, deadlines,
-  // thresholds, control_sheet, counters): what they hold depends on the
+  // deadline_days, thresholds, control_sheet, counters): what they hold depends on the
   // dossier as it is, not on the way it got there, so a replay may write
   // them once per dossier, from null to its last state.
   absl::Status UpdateCurrent(const Dossier* before, const Dossier& after);
@@ -128,6 +131,11 @@ class Projections {
                                            absl::Span<const char* const> columns,
                                            uint32_t changed);
   absl::Status UpdateDeadlines(const Dossier* before, const Dossier& after);
+  // Moves a deadline between the day counts of `deadline_days`: out of
+  // `old_row`'s, into `new_row`'s (either may be null).
+  absl::Status UpdateDeadlineDays(const char* kind,
+                                  const DeadlineRow* old_row,
+                                  const DeadlineRow* new_row);
   absl::Status UpdateThresholds(const Dossier* before, const Dossier& after);
   absl::Status UpdateControlSheet(const Dossier* before, const Dossier& after);
   absl::Status UpdateCounters(const Dossier* before, const Dossier& after);
@@ -149,6 +157,9 @@ class Projections {
   Statement increment_counter_;
   Statement decrement_counter_;
   Statement delete_empty_counter_;
+  Statement increment_deadline_day_;
+  Statement decrement_deadline_day_;
+  Statement delete_empty_deadline_day_;
   Statement add_report_delta_;
   Statement upsert_request_;
   Statement select_request_;

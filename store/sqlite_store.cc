@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
+#include "engine/report.h"
 #include "store/event_codec.h"
 #include "store/event_rows.h"
 #include "store/hash_chain.h"
@@ -832,10 +833,14 @@ absl::StatusOr<std::vector<Deadline>> SqliteEventStore::ListDeadlines(
   if (query.limit <= 0) return std::vector<Deadline>();
   std::string sql = absl::StrCat(
       "SELECT d.dossier_code, d.due_at, d.step_id, d.unit, d.agency, "
-      "d.procedure_code",
-      query.with_dossiers ? ", s.snapshot FROM deadlines d JOIN dossiers s "
-                            "ON s.code = d.dossier_code"
-                          : " FROM deadlines d",
+      "d.procedure_code", query.with_dossiers ? ", s.snapshot" : "",
+      " FROM deadlines d",
+      // With an agency, its range of deadlines_by_agency (which holds the
+      // procedure too) is the smallest that keeps the order: without the
+      // hint SQLite may take a procedure's range over every agency and
+      // look each row's agency up.
+      query.agency.empty() ? "" : " INDEXED BY deadlines_by_agency",
+      query.with_dossiers ? " JOIN dossiers s ON s.code = d.dossier_code" : "",
       " WHERE d.kind = ?1 AND d.due_at >= ?2 AND d.due_at < ?3");
   if (!query.agency.empty()) absl::StrAppend(&sql, " AND d.agency = ?4");
   if (!query.unit.empty()) absl::StrAppend(&sql, " AND d.unit = ?5");
@@ -929,17 +934,34 @@ SqliteEventStore::ListThresholds(absl::Time from, absl::Time before,
 
 absl::StatusOr<std::vector<AgencyCount>>
 SqliteEventStore::CountDeadlinesByAgency(DeadlineKind kind,
-                                         absl::Time due_before) {
+                                         absl::Time due_before,
+                                         const std::string& agency) {
+  // The days before due_before's are summed from deadline_days (a row per
+  // agency and day); that day's deadlines up to due_before are counted in
+  // an index range. One statement: one read transaction.
+  const int64_t day = ReportDay(due_before);
+  const absl::Time day_start =
+      absl::FromCivil(absl::CivilDay(1970, 1, 1) + day, ReportZone());
+  const bool one = !agency.empty();
+  const std::string sql = absl::StrCat(
+      "SELECT agency, sum(n) FROM (SELECT agency, sum(count) AS n FROM "
+      "deadline_days WHERE kind = ?1 AND due_day < ?2",
+      one ? " AND agency = ?5" : "",
+      " GROUP BY agency UNION ALL SELECT agency, count(*) AS n FROM "
+      "deadlines INDEXED BY ",
+      one ? "deadlines_by_agency" : "deadlines_by_kind",
+      " WHERE kind = ?1 AND due_at >= ?3 AND due_at < ?4",
+      one ? " AND agency = ?5" : "",
+      " GROUP BY agency) GROUP BY agency ORDER BY agency");
   absl::MutexLock lock(&read_mu_);
-  // deadlines_by_agency is ordered (agency, kind, due_at): each agency's
-  // count is one range of it.
-  absl::StatusOr<Statement*> statement = ReaderStatement(
-      "SELECT agency, count(*) FROM deadlines INDEXED BY deadlines_by_agency "
-      "WHERE kind = ?1 AND due_at < ?2 GROUP BY agency ORDER BY agency");
+  absl::StatusOr<Statement*> statement = ReaderStatement(sql);
   if (!statement.ok()) return statement.status();
   Statement& select = **statement;
   select.BindText(1, DeadlineKindName(kind))
-      .BindInt(2, ToStoredMicros(due_before));
+      .BindInt(2, day)
+      .BindInt(3, ToStoredMicros(day_start))
+      .BindInt(4, ToStoredMicros(due_before));
+  if (one) select.BindText(5, agency);
   std::vector<AgencyCount> counts;
   absl::Status status = select.ForEachRow([&] {
     counts.push_back(

@@ -64,7 +64,8 @@ class SqliteEventStore final : public EventStore {
       absl::Time from, absl::Time before,
       const std::optional<ThresholdCursor>& after, int limit) override;
   absl::StatusOr<std::vector<AgencyCount>> CountDeadlinesByAgency(
-      DeadlineKind kind, absl::Time due_before) override;
+      DeadlineKind kind, absl::Time due_before,
+      const std::string& agency) override;
   absl::StatusOr<std::vector<ReportRow>> Report(
       const ReportQuery& query) override;
   absl::StatusOr<std::vector<StateCount>> CountDossiersByState() override;

@@ -560,11 +560,45 @@ int RunSupervisionList(
   return kExitOk;
 }
 
+// `motcua overdue --count`: a line per agency, then the total.
+int RunOverdueCount(Session& session, const SupervisionOptions& options,
+                    std::ostream& out) {
+  if (!options.unit.empty() || !options.procedure_code.empty() ||
+      !options.duration.empty() || options.page.page_size != 0 ||
+      !options.page.page_token.empty() || options.page.all) {
+    return session.BadInput(
+        "--count: counts per agency; only --agency narrows them (not "
+        "--unit, --procedure, --min-lateness or paging)");
+  }
+  v1::CountOverdueRequest request;
+  request.set_agency(options.agency);
+  if (!session.Connect()) return kExitBadInput;
+  v1::CountOverdueReply reply;
+  const grpc::Status status =
+      session.Unary([&](const Connection& c, grpc::ClientContext* context) {
+        return c.supervision().CountOverdue(context, request, &reply);
+      });
+  if (!status.ok()) return session.CallFailed(status);
+  if (session.json()) {
+    session.PrintJson(reply);
+    return kExitOk;
+  }
+  out << absl::StrFormat("%-32s %10s %10s\n", "AGENCY", "DOSSIERS", "STEPS");
+  for (const v1::AgencyOverdue& row : reply.agencies()) {
+    out << absl::StrFormat("%-32s %10d %10d\n", row.agency(), row.dossiers(),
+                           row.steps());
+  }
+  out << absl::StrFormat("%-32s %10d %10d\n", "total", reply.dossiers(),
+                         reply.steps());
+  return kExitOk;
+}
+
 }  // namespace
 
 int RunOverdue(const ClientOptions& client, const SupervisionOptions& options,
                std::ostream& out, std::ostream& err) {
   Session session(client, "overdue", out, err);
+  if (options.count) return RunOverdueCount(session, options, out);
   v1::OverdueRequest request;
   if (!options.duration.empty()) {
     absl::StatusOr<google::protobuf::Duration> min_lateness =

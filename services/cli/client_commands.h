@@ -137,6 +137,8 @@ struct SupervisionOptions {
   // overdue: --min-lateness; due-soon: --within. Working time, "2h30m".
   std::string duration;
   PageFlags page;
+  // overdue --count: the counts per agency instead of the dossiers.
+  bool count = false;
 };
 int RunOverdue(const ClientOptions& client, const SupervisionOptions& options,
                std::ostream& out, std::ostream& err);

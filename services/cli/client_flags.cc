@@ -183,6 +183,8 @@ void ClientFlags::AddTo(CLI::App& app, CLI::App& rules, int* exit_code) {
   overdue->add_option("--procedure", overdue_.procedure_code, "Procedure code");
   overdue->add_option("--min-lateness", overdue_.duration,
                       "At least this late in working time, e.g. 2h or 1h30m");
+  overdue->add_flag("--count", overdue_.count,
+                    "How many dossiers and steps are overdue per agency");
   AddPageFlags(overdue, &overdue_.page);
   AddConnectionFlags(overdue);
   overdue->callback([this, exit_code] {

@@ -245,7 +245,7 @@ std::string Server::RenderMetrics() {
   }
   absl::StatusOr<std::vector<store::AgencyCount>> overdue =
       store_->CountDeadlinesByAgency(store::DeadlineKind::kDossier,
-                                     context_.clock->Now());
+                                     context_.clock->Now(), "");
   AppendHeader("motcua_overdue_dossiers",
                "Running dossiers past their due time, per agency.", "gauge",
                out);

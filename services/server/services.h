@@ -52,6 +52,9 @@ class SupervisionService final : public v1::Supervision::CallbackService {
   grpc::ServerUnaryReactor* ListDueSoon(grpc::CallbackServerContext* call,
                                         const v1::DueSoonRequest* request,
                                         v1::DueSoonReply* reply) override;
+  grpc::ServerUnaryReactor* CountOverdue(grpc::CallbackServerContext* call,
+                                         const v1::CountOverdueRequest* request,
+                                         v1::CountOverdueReply* reply) override;
   grpc::ServerUnaryReactor* Report(grpc::CallbackServerContext* call,
                                    const v1::ReportRequest* request,
                                    v1::ReportReply* reply) override;

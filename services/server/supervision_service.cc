@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <utility>
 
@@ -158,6 +159,45 @@ grpc::ServerUnaryReactor* SupervisionService::ListOverdue(
       },
       reply);
   if (!filled.ok()) return Refuse(reactor, filled);
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* SupervisionService::CountOverdue(
+    grpc::CallbackServerContext* call, const v1::CountOverdueRequest* request,
+    v1::CountOverdueReply* reply) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
+  if (!principal.ok()) return Refuse(reactor, principal.status());
+  if (absl::Status checked = api::CheckCode(request->agency(), "agency",
+                                            api::Presence::kOptional);
+      !checked.ok()) {
+    return Refuse(reactor, checked);
+  }
+  absl::StatusOr<std::string> agency =
+      ScopeAgency(*principal, access::Operation::kSupervise, request->agency());
+  if (!agency.ok()) return Refuse(reactor, agency.status());
+  const absl::Time now = context_.clock->Now();
+  // Dossiers and steps merged by agency: both lists come in agency order.
+  std::map<std::string, v1::AgencyOverdue> merged;
+  for (store::DeadlineKind kind :
+       {store::DeadlineKind::kDossier, store::DeadlineKind::kStep}) {
+    absl::StatusOr<std::vector<store::AgencyCount>> counts =
+        context_.store->CountDeadlinesByAgency(kind, now, *agency);
+    if (!counts.ok()) return Refuse(reactor, counts.status());
+    for (const store::AgencyCount& count : *counts) {
+      v1::AgencyOverdue& row = merged[count.agency];
+      row.set_agency(count.agency);
+      if (kind == store::DeadlineKind::kDossier) {
+        row.set_dossiers(count.count);
+        reply->set_dossiers(reply->dossiers() + count.count);
+      } else {
+        row.set_steps(count.count);
+        reply->set_steps(reply->steps() + count.count);
+      }
+    }
+  }
+  for (auto& [name, row] : merged) *reply->add_agencies() = std::move(row);
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }

@@ -242,6 +242,19 @@ TEST_F(ClientTest, ListAndOverdue) {
   EXPECT_EQ(reply["entries"][0]["dossier"]["code"], kCode);
   EXPECT_EQ(reply["entries"][0]["unit"], "bo-phan-mot-cua");
 
+  const Result count = Client({"overdue", "--count"});
+  ASSERT_EQ(count.exit_code, 0) << count;
+  ASSERT_EQ(count.OutLines().size(), 3u) << count;  // header, agency, total
+  EXPECT_TRUE(absl::StartsWith(count.OutLines()[0], "AGENCY ")) << count;
+  EXPECT_TRUE(absl::StartsWith(count.OutLines()[2], "total ")) << count;
+  const Result count_json = Client({"overdue", "--count", "--json"});
+  ASSERT_EQ(count_json.exit_code, 0) << count_json;
+  EXPECT_EQ(nlohmann::json::parse(count_json.out)["dossiers"], "1")
+      << count_json;
+  const Result count_paged = Client({"overdue", "--count", "--unit", "x"});
+  EXPECT_NE(count_paged.exit_code, 0) << count_paged;
+  EXPECT_TRUE(Contains(count_paged.err, "--count")) << count_paged;
+
   const Result due_soon = Client({"due-soon", "--within", "4h"});
   ASSERT_EQ(due_soon.exit_code, 0) << due_soon;
   EXPECT_EQ(due_soon.out, "no dossiers due within 4h\n") << due_soon;

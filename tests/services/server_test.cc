@@ -530,6 +530,66 @@ TEST_F(ServerTest, ListOverdueIsSortedByLatenessAndFiltered) {
       grpc::StatusCode::PERMISSION_DENIED);
 }
 
+TEST_F(ServerTest, CountOverdueCountsWhatListOverdueLists) {
+  const absl::Time base = MondayMorning() - absl::Hours(24 * 60);
+  MustSubmit("CO-1", kAgencyA, base, kLandProcedure);
+  MustSubmit("CO-2", kAgencyB, base + absl::Hours(24 * 7), kLandProcedure);
+  MustSubmit("CO-3", kAgencyA, base + absl::Hours(24 * 14), kLandProcedure);
+  MustSubmit("CO-NEW", kAgencyA, MondayMorning(), kLandProcedure);
+
+  v1::CountOverdueReply reply;
+  ASSERT_TRUE(supervision_
+                  ->CountOverdue(As(kAdmin).get(), v1::CountOverdueRequest(),
+                                 &reply)
+                  .ok());
+  ASSERT_EQ(reply.agencies_size(), 2);
+  EXPECT_EQ(reply.agencies(0).agency(),
+            std::min(std::string(kAgencyA), std::string(kAgencyB)));
+  EXPECT_EQ(reply.dossiers(), 3);
+  // Each one's first step is long past its own due time too.
+  EXPECT_EQ(reply.steps(), 3);
+  int64_t in_a = 0;
+  for (const v1::AgencyOverdue& row : reply.agencies()) {
+    if (row.agency() == kAgencyA) in_a = row.dossiers();
+  }
+  EXPECT_EQ(in_a, 2);
+
+  // A supervisor of agency A gets its own agency without asking, and may
+  // not ask for agency B.
+  v1::CountOverdueReply mine;
+  ASSERT_TRUE(supervision_
+                  ->CountOverdue(As(kSupervisorA).get(),
+                                 v1::CountOverdueRequest(), &mine)
+                  .ok());
+  ASSERT_EQ(mine.agencies_size(), 1);
+  EXPECT_EQ(mine.agencies(0).agency(), kAgencyA);
+  EXPECT_EQ(mine.dossiers(), 2);
+  v1::CountOverdueRequest other;
+  other.set_agency(kAgencyB);
+  EXPECT_EQ(supervision_->CountOverdue(As(kSupervisorA).get(), other, &mine)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  v1::CountOverdueRequest bad;
+  bad.set_agency(std::string(200, 'x'));
+  const grpc::Status status =
+      supervision_->CountOverdue(As(kAdmin).get(), bad, &mine);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(status.error_message(), HasSubstr("agency"));
+
+  // Resolving one takes it out of the count.
+  ASSERT_TRUE(Act(kOfficerA, HandOver("CO-1")).ok());
+  v1::ActRequest resolve;
+  resolve.set_dossier_code("CO-1");
+  resolve.mutable_resolve()->set_result("approved");
+  ASSERT_TRUE(Act(kOfficerA, resolve).ok());
+  ASSERT_TRUE(supervision_
+                  ->CountOverdue(As(kAdmin).get(), v1::CountOverdueRequest(),
+                                 &reply)
+                  .ok());
+  EXPECT_EQ(reply.dossiers(), 2);
+  EXPECT_EQ(reply.steps(), 2);
+}
+
 TEST_F(ServerTest, ListDueSoonLooksAheadInWorkingTime) {
   MustSubmit("DS-1", kAgencyA, MondayMorning(), kBusinessProcedure);
   v1::DueSoonRequest request;

@@ -1,6 +1,7 @@
 // The supervision reads of the event store: filtered lists of dossiers and
 // of pending deadlines, paged in a stable order, and overdue counts per
 // agency, on a real database file.
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -147,13 +148,82 @@ TEST_F(StoreQueriesTest, DeadlinesComeInDueOrderWithACursor) {
   EXPECT_EQ(page->front().dossier->due_at, page->front().due_at);
 
   absl::StatusOr<std::vector<AgencyCount>> counts =
-      store_->CountDeadlinesByAgency(DeadlineKind::kDossier, clock_.Now());
+      store_->CountDeadlinesByAgency(DeadlineKind::kDossier, clock_.Now(), "");
   ASSERT_TRUE(counts.ok()) << counts.status();
   ASSERT_EQ(counts->size(), 2u);
   EXPECT_EQ((*counts)[0].agency, "agency-a");
   EXPECT_EQ((*counts)[0].count, 2);
   EXPECT_EQ((*counts)[1].agency, "agency-b");
   EXPECT_EQ((*counts)[1].count, 1);
+}
+
+// The counts per agency, as ListDeadlines finds them one by one.
+std::map<std::string, int64_t> CountedOneByOne(EventStore& store,
+                                               DeadlineKind kind,
+                                               absl::Time due_before) {
+  DeadlineQuery query;
+  query.kind = kind;
+  query.due_before = due_before;
+  query.limit = 1000;
+  absl::StatusOr<std::vector<Deadline>> deadlines = store.ListDeadlines(query);
+  EXPECT_TRUE(deadlines.ok()) << deadlines.status();
+  std::map<std::string, int64_t> counts;
+  for (const Deadline& deadline : deadlines.value_or(std::vector<Deadline>())) {
+    ++counts[(*store.ReadDossier(deadline.dossier_code)).agency];
+  }
+  return counts;
+}
+
+std::map<std::string, int64_t> AsMap(const std::vector<AgencyCount>& counts) {
+  std::map<std::string, int64_t> map;
+  for (const AgencyCount& count : counts) map[count.agency] = count.count;
+  return map;
+}
+
+TEST_F(StoreQueriesTest, DeadlineCountsMatchTheDeadlinesAtEveryInstant) {
+  ASSERT_NE(store_, nullptr);
+  // Received over three weeks, every few hours: due times on many days,
+  // some on the day of the instants below.
+  for (int i = 0; i < 40; ++i) {
+    Submit(absl::StrFormat("C-%02d", i), i % 3 == 0 ? "agency-a" : "agency-b",
+           i % 2 == 0 ? kLandProcedure : kBusinessProcedure, 13 * i);
+  }
+  // Steps move, a dossier pauses, one is resolved: counts move with them.
+  ASSERT_TRUE(store_->ExecuteAndWait(Request("C-02", HandOverAction{}))
+                  .status.ok());
+  ASSERT_TRUE(store_->ExecuteAndWait(Request("C-04", HandOverAction{}))
+                  .status.ok());
+  ASSERT_TRUE(store_
+                  ->ExecuteAndWait(Request(
+                      "C-06", RequestSupplementAction{{"a certified copy"}}))
+                  .status.ok());
+  ASSERT_TRUE(store_->ExecuteAndWait(Request("C-10", HandOverAction{}))
+                  .status.ok());
+  ASSERT_TRUE(store_->ExecuteAndWait(Request("C-10", ResolveAction{"done"}))
+                  .status.ok());
+
+  int checked = 0;
+  for (int hours = -24 * 30; hours <= 24 * 60; hours += 5) {
+    const absl::Time at = clock_.Now() + absl::Hours(hours);
+    for (DeadlineKind kind : {DeadlineKind::kDossier, DeadlineKind::kStep}) {
+      const std::map<std::string, int64_t> expected =
+          CountedOneByOne(*store_, kind, at);
+      absl::StatusOr<std::vector<AgencyCount>> all =
+          store_->CountDeadlinesByAgency(kind, at, "");
+      ASSERT_TRUE(all.ok()) << all.status();
+      EXPECT_EQ(AsMap(*all), expected) << absl::FormatTime(at);
+      absl::StatusOr<std::vector<AgencyCount>> one =
+          store_->CountDeadlinesByAgency(kind, at, "agency-a");
+      ASSERT_TRUE(one.ok()) << one.status();
+      std::map<std::string, int64_t> expected_a;
+      if (expected.contains("agency-a")) {
+        expected_a["agency-a"] = expected.at("agency-a");
+      }
+      EXPECT_EQ(AsMap(*one), expected_a) << absl::FormatTime(at);
+      if (!expected.empty()) ++checked;
+    }
+  }
+  EXPECT_GT(checked, 100);
 }
 
 TEST_F(StoreQueriesTest, APausedDossierHasNoPendingDeadline) {
