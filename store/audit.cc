@@ -534,6 +534,21 @@ absl::StatusOr<ReplayReport> ReplayAndCompare(const std::string& database_path,
   events = Statement();
   if (absl::Status status = (*rebuild)->Finish(); !status.ok()) return status;
   rebuild->reset();
+  // deadline_totals counts the days before the live file's settled day:
+  // settled there too, they compare.
+  absl::StatusOr<std::optional<int64_t>> settled =
+      live->QueryInt(absl::StrCat("SELECT value FROM main.meta WHERE key = '",
+                                  kMetaDeadlinesSettledDay, "'"));
+  if (!settled.ok()) return settled.status();
+  if (settled->has_value()) {
+    absl::StatusOr<std::unique_ptr<Projections>> projections =
+        Projections::Prepare(*scratch);
+    if (!projections.ok()) return projections.status();
+    if (absl::Status status = (*projections)->SettleDeadlineDays(**settled);
+        !status.ok()) {
+      return status;
+    }
+  }
   if (absl::Status status = scratch->Execute("COMMIT"); !status.ok()) {
     return status;
   }

@@ -5,7 +5,9 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "engine/report.h"
 #include "store/hash_chain.h"
+#include "store/projections.h"
 #include "store/schema.h"
 
 namespace motcua::store {
@@ -57,6 +59,7 @@ const Dossier* BulkLoader::Find(const std::string& code) const {
 
 absl::Status BulkLoader::Append(std::vector<Event> events, absl::Time now) {
   if (closed_) return absl::FailedPreconditionError("the load is closed");
+  last_now_ = std::max(last_now_, now);
   for (Event& event : events) {
     Dossier& dossier = open_[event.dossier_code];
     const LogHead head = chain_.head();
@@ -109,6 +112,17 @@ absl::Status BulkLoader::Close() {
   }
   if (absl::Status status = rebuild_->Finish(); !status.ok()) return status;
   rebuild_.reset();
+  // Settled as the live writer would have at its last command.
+  if (last_now_ != absl::InfinitePast()) {
+    absl::StatusOr<std::unique_ptr<Projections>> projections =
+        Projections::Prepare(database_);
+    if (!projections.ok()) return projections.status();
+    if (absl::Status status =
+            (*projections)->SettleDeadlineDays(ReportDay(last_now_));
+        !status.ok()) {
+      return status;
+    }
+  }
   absl::StatusOr<LogWriter> log = LogWriter::Prepare(database_);
   if (!log.ok()) return log.status();
   if (absl::Status status = log->WriteHead(chain_.head()); !status.ok()) {

@@ -66,6 +66,7 @@ class BulkLoader {
   std::unique_ptr<ProjectionRebuild> rebuild_;
   absl::flat_hash_map<std::string, Dossier> open_;
   bool closed_ = false;
+  absl::Time last_now_ = absl::InfinitePast();  // the latest Append's
 };
 
 }  // namespace motcua::store

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/report.h"
+#include "store/schema.h"
 
 namespace motcua::store {
 
@@ -22,9 +23,13 @@ struct DeadlineRow {
 
 namespace {
 
+constexpr char kSelectSettledDay[] =
+    "SELECT value FROM meta WHERE key = 'deadlines_settled_day'";
+static_assert(absl::string_view(kMetaDeadlinesSettledDay) ==
+              "deadlines_settled_day");
+
 constexpr const char* kDossierKind = "dossier";
 constexpr const char* kStepKind = "step";
-
 
 std::optional<DeadlineRow> DossierDeadline(const Dossier* dossier) {
   // Watched only while the clock runs: a paused dossier's due times move on
@@ -84,7 +89,7 @@ absl::StatusOr<std::unique_ptr<Projections>> Projections::Prepare(
   std::unique_ptr<Projections> projections(new Projections(database));
   struct Entry {
     Statement* statement;
-    const char* sql;
+    std::string sql;
   };
   const Entry entries[] = {
       {&projections->upsert_dossier_,
@@ -137,15 +142,43 @@ absl::StatusOr<std::unique_ptr<Projections>> Projections::Prepare(
        "DELETE FROM counters WHERE agency = ?1 AND procedure_code = ?2 AND "
        "unit = ?3 AND state = ?4 AND count <= 0"},
       {&projections->increment_deadline_day_,
-       "INSERT INTO deadline_days (kind, agency, due_day, count) "
-       "VALUES (?1, ?2, ?3, 1) ON CONFLICT (kind, agency, due_day) DO UPDATE "
+       "INSERT INTO deadline_days (kind, due_day, agency, count) "
+       "VALUES (?1, ?3, ?2, 1) ON CONFLICT (kind, due_day, agency) DO UPDATE "
        "SET count = count + 1"},
       {&projections->decrement_deadline_day_,
        "UPDATE deadline_days SET count = count - 1 WHERE kind = ?1 AND "
-       "agency = ?2 AND due_day = ?3"},
+       "due_day = ?3 AND agency = ?2"},
       {&projections->delete_empty_deadline_day_,
-       "DELETE FROM deadline_days WHERE kind = ?1 AND agency = ?2 AND "
-       "due_day = ?3 AND count <= 0"},
+       "DELETE FROM deadline_days WHERE kind = ?1 AND due_day = ?3 AND "
+       "agency = ?2 AND count <= 0"},
+      // A day before the settled day counts in the totals as well (none
+      // while nothing is settled: the comparison with NULL fails).
+      {&projections->increment_deadline_total_,
+       absl::StrCat("INSERT INTO deadline_totals (kind, agency, count) "
+                    "SELECT ?1, ?2, 1 WHERE ?3 < (",
+                    kSelectSettledDay,
+                    ") ON CONFLICT (kind, agency) DO UPDATE SET count = "
+                    "count + 1")},
+      {&projections->decrement_deadline_total_,
+       absl::StrCat("UPDATE deadline_totals SET count = count - 1 WHERE "
+                    "kind = ?1 AND agency = ?2 AND ?3 < (",
+                    kSelectSettledDay, ")")},
+      {&projections->delete_empty_deadline_total_,
+       "DELETE FROM deadline_totals WHERE kind = ?1 AND agency = ?2 AND "
+       "count <= 0"},
+      {&projections->select_settled_day_, kSelectSettledDay},
+      {&projections->settle_deadline_totals_,
+       "INSERT INTO deadline_totals (kind, agency, count) "
+       "SELECT kind, agency, sum(count) FROM deadline_days "
+       "WHERE kind IN ('dossier', 'step') AND due_day >= ?1 AND due_day < ?2 "
+       "GROUP BY kind, agency "
+       "ON CONFLICT (kind, agency) DO UPDATE SET count = count + "
+       "excluded.count"},
+      {&projections->set_settled_day_,
+       absl::StrCat("INSERT INTO meta (key, value) VALUES ('",
+                    kMetaDeadlinesSettledDay,
+                    "', ?1) ON CONFLICT (key) DO UPDATE SET value = "
+                    "excluded.value")},
       {&projections->add_report_delta_,
        "INSERT INTO report_deltas (agency, procedure_code, field, day, "
        "measure, delta) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (agency, "
@@ -463,20 +496,47 @@ absl::Status Projections::UpdateDeadlineDays(const char* kind,
       day_of(*old_row) == day_of(*new_row)) {
     return absl::OkStatus();
   }
+  auto run = [&](Statement& statement, const DeadlineRow& row) {
+    statement.BindText(1, kind).BindText(2, row.agency).BindInt(3, day_of(row));
+    return statement.Run();
+  };
   if (old_row != nullptr) {
     for (Statement* statement :
-         {&decrement_deadline_day_, &delete_empty_deadline_day_}) {
-      statement->BindText(1, kind)
-          .BindText(2, old_row->agency)
-          .BindInt(3, day_of(*old_row));
-      if (absl::Status status = statement->Run(); !status.ok()) return status;
+         {&decrement_deadline_day_, &delete_empty_deadline_day_,
+          &decrement_deadline_total_}) {
+      if (absl::Status status = run(*statement, *old_row); !status.ok()) {
+        return status;
+      }
+    }
+    if (database_.Changes() > 0) {
+      delete_empty_deadline_total_.BindText(1, kind).BindText(
+          2, old_row->agency);
+      if (absl::Status status = delete_empty_deadline_total_.Run();
+          !status.ok()) {
+        return status;
+      }
     }
   }
   if (new_row == nullptr) return absl::OkStatus();
-  increment_deadline_day_.BindText(1, kind)
-      .BindText(2, new_row->agency)
-      .BindInt(3, day_of(*new_row));
-  return increment_deadline_day_.Run();
+  if (absl::Status status = run(increment_deadline_day_, *new_row);
+      !status.ok()) {
+    return status;
+  }
+  return run(increment_deadline_total_, *new_row);
+}
+
+absl::Status Projections::SettleDeadlineDays(int64_t day) {
+  int64_t settled = 0;
+  absl::Status status = select_settled_day_.ForEachRow([&] {
+    settled = select_settled_day_.ColumnInt(0);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) return status;
+  if (day <= settled) return absl::OkStatus();
+  settle_deadline_totals_.BindInt(1, settled).BindInt(2, day);
+  if (status = settle_deadline_totals_.Run(); !status.ok()) return status;
+  set_settled_day_.BindInt(1, day);
+  return set_settled_day_.Run();
 }
 
 absl::Status Projections::UpdateThresholds(const Dossier* before,

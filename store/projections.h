@@ -2,8 +2,8 @@
 #define MOTCUA_STORE_PROJECTIONS_H_
 
 // The projections of the log: the current-state tables (dossiers, deadlines,
-// deadline_days, thresholds, control_sheet, counters, requests,
-// report_deltas). One function updates them all for one
+// deadline_days, deadline_totals, thresholds, control_sheet, counters,
+// requests, report_deltas). One function updates them all for one
 // event; the live writer and the replay both call it, so that a replay
 // rebuilds them bit for bit.
 
@@ -85,7 +85,7 @@ class Projections {
                       const Dossier* before, const Dossier& after);
 
   // The projections of the dossier's current state (dossiers, deadlines,
-  // deadline_days, thresholds, control_sheet, counters): what they hold depends on the
+  // deadline_days, deadline_totals, thresholds, control_sheet, counters): what they hold depends on the
   // dossier as it is, not on the way it got there, so a replay may write
   // them once per dossier, from null to its last state.
   absl::Status UpdateCurrent(const Dossier* before, const Dossier& after);
@@ -103,6 +103,12 @@ class Projections {
                              const Dossier& after);
   absl::Status WriteRequest(absl::string_view request_id,
                             const RequestRecord& record);
+
+  // Counts in deadline_totals every deadline of deadline_days due before
+  // `day`, and records `day` as the settled day; nothing when the settled
+  // day is already `day` or later. The live writer settles at each day's
+  // first batch, a rebuild at the live file's settled day.
+  absl::Status SettleDeadlineDays(int64_t day);
 
   // Writes the `dossiers` row of `dossier` alone (rebuilding snapshots).
   absl::Status RewriteDossier(const Dossier& dossier) {
@@ -131,8 +137,9 @@ class Projections {
                                            absl::Span<const char* const> columns,
                                            uint32_t changed);
   absl::Status UpdateDeadlines(const Dossier* before, const Dossier& after);
-  // Moves a deadline between the day counts of `deadline_days`: out of
-  // `old_row`'s, into `new_row`'s (either may be null).
+  // Moves a deadline between the day counts of `deadline_days` (and
+  // `deadline_totals` for days before the settled one): out of `old_row`'s,
+  // into `new_row`'s (either may be null).
   absl::Status UpdateDeadlineDays(const char* kind,
                                   const DeadlineRow* old_row,
                                   const DeadlineRow* new_row);
@@ -160,6 +167,12 @@ class Projections {
   Statement increment_deadline_day_;
   Statement decrement_deadline_day_;
   Statement delete_empty_deadline_day_;
+  Statement increment_deadline_total_;
+  Statement decrement_deadline_total_;
+  Statement delete_empty_deadline_total_;
+  Statement select_settled_day_;
+  Statement settle_deadline_totals_;
+  Statement set_settled_day_;
   Statement add_report_delta_;
   Statement upsert_request_;
   Statement select_request_;

@@ -153,21 +153,29 @@ DROP INDEX deadlines_by_due_at;
 )sql"},
     {6, R"sql(
 -- How many deadlines of each kind and agency fall due on each day (days
--- since 1970-01-01 at UTC+07:00). The overdue count of an agency is the sum
--- of its days before today and a count of today's deadlines up to now: its
--- cost grows with days, never with dossiers. Rows that reach zero are
--- removed.
+-- since 1970-01-01 at UTC+07:00), and how many fall due before the settled
+-- day (meta deadlines_settled_day; none before the store first settles).
+-- What is overdue in an agency is its total, the days from the settled day
+-- to yesterday and today's deadlines up to now, from the deadline index:
+-- the cost grows with the days since the store last settled (each day it
+-- writes), never with dossiers. Rows that reach zero are removed.
 CREATE TABLE deadline_days (
   kind TEXT NOT NULL,
-  agency TEXT NOT NULL,
   due_day INTEGER NOT NULL,
+  agency TEXT NOT NULL,
   count INTEGER NOT NULL,
-  PRIMARY KEY (kind, agency, due_day)
+  PRIMARY KEY (kind, due_day, agency)
 ) WITHOUT ROWID;
-INSERT INTO deadline_days (kind, agency, due_day, count)
-  SELECT kind, agency, (due_at / 1000000 + 25200) / 86400 AS due_day,
+INSERT INTO deadline_days (kind, due_day, agency, count)
+  SELECT kind, (due_at / 1000000 + 25200) / 86400 AS due_day, agency,
          count(*)
-  FROM deadlines GROUP BY kind, agency, due_day;
+  FROM deadlines GROUP BY kind, due_day, agency;
+CREATE TABLE deadline_totals (
+  kind TEXT NOT NULL,
+  agency TEXT NOT NULL,
+  count INTEGER NOT NULL,
+  PRIMARY KEY (kind, agency)
+) WITHOUT ROWID;
 -- An agency's page filtered by procedure as well reads the procedure from
 -- the index (the order is unchanged: due time, then code), instead of
 -- looking up each row of the agency's range in the table.
@@ -321,7 +329,8 @@ const std::vector<ProjectionTable>& ProjectionTables() {
       {"requests", "request_id"},
       {"report_deltas", "agency, procedure_code, field, day, measure"},
       {"thresholds", "dossier_code, target"},
-      {"deadline_days", "kind, agency, due_day"},
+      {"deadline_days", "kind, due_day, agency"},
+      {"deadline_totals", "kind, agency"},
   };
   return kTables;
 }

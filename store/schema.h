@@ -24,6 +24,9 @@ inline constexpr char kMetaSchemaVersion[] = "schema_version";
 // appends, so that events removed from the end of the log are detected.
 inline constexpr char kMetaHeadSequence[] = "head_sequence";
 inline constexpr char kMetaHeadHash[] = "head_hash";
+// The day before which deadline_totals counts the deadlines of
+// deadline_days (days since 1970-01-01 at UTC+07:00); absent: none.
+inline constexpr char kMetaDeadlinesSettledDay[] = "deadlines_settled_day";
 // Present while the dossier snapshots must be rebuilt from the log: set by
 // the migration to schema 4 (whose snapshots keep the working time paused
 // since the clock start), cleared by the store in the transaction that

@@ -127,6 +127,7 @@ absl::Status SqliteEventStore::Initialize() {
   if (absl::Status status = RebuildSnapshotsIfAsked(); !status.ok()) {
     return status;
   }
+  if (absl::Status status = SettleDeadlineDays(); !status.ok()) return status;
   flushed_sequence_ = chain_.head().sequence;
   durable_sequence_.store(chain_.head().sequence);
   absl::StatusOr<Database> checkpointer =
@@ -147,6 +148,15 @@ absl::Status SqliteEventStore::Initialize() {
     if (absl::Status status = wal_->Sync(); !status.ok()) return status;
   }
   return PrepareReader();
+}
+
+absl::Status SqliteEventStore::SettleDeadlineDays() {
+  if (absl::Status status = begin_.Run(); !status.ok()) return status;
+  absl::Status status =
+      projections_->SettleDeadlineDays(ReportDay(clock_->Now()));
+  if (status.ok()) status = commit_.Run();
+  if (!status.ok()) rollback_.Run().IgnoreError();
+  return status;
 }
 
 absl::Status SqliteEventStore::RebuildSnapshotsIfAsked() {
@@ -433,7 +443,15 @@ void SqliteEventStore::ProcessBatch(std::vector<Pending>& batch) {
   std::vector<CommandOutcome> outcomes;
   outcomes.reserve(batch.size());
 
-  absl::Status status = begin_.Run();
+  // Each transaction first counts the days that ended since the last one
+  // in deadline_totals (at most once a day does it write).
+  const int64_t today = ReportDay(clock_->Now());
+  auto begin = [&] {
+    absl::Status begun = begin_.Run();
+    if (begun.ok()) begun = projections_->SettleDeadlineDays(today);
+    return begun;
+  };
+  absl::Status status = begin();
   bool appended = false;
   if (status.ok()) {
     const LogHead batch_head = chain_.head();
@@ -461,7 +479,7 @@ void SqliteEventStore::ProcessBatch(std::vector<Pending>& batch) {
       cache_->Clear();
       chain_.Rewind(batch_head);
       outcomes.clear();
-      status = begin_.Run();
+      status = begin();
       if (status.ok()) {
         for (Pending& pending : batch) {
           outcomes.push_back(ProcessCommand(pending.request, *rules,
@@ -936,22 +954,30 @@ absl::StatusOr<std::vector<AgencyCount>>
 SqliteEventStore::CountDeadlinesByAgency(DeadlineKind kind,
                                          absl::Time due_before,
                                          const std::string& agency) {
-  // The days before due_before's are summed from deadline_days (a row per
-  // agency and day); that day's deadlines up to due_before are counted in
-  // an index range. One statement: one read transaction.
+  // Three parts, in one statement (one read transaction): the totals of the
+  // days before the settled day, the days from it to the day before
+  // due_before's, and that day's deadlines up to due_before from the index.
+  // Asked about a day before the settled one, the days are summed from the
+  // first.
   const int64_t day = ReportDay(due_before);
   const absl::Time day_start =
       absl::FromCivil(absl::CivilDay(1970, 1, 1) + day, ReportZone());
   const bool one = !agency.empty();
+  const char* of_agency = one ? " AND agency = ?5" : "";
   const std::string sql = absl::StrCat(
-      "SELECT agency, sum(n) FROM (SELECT agency, sum(count) AS n FROM "
-      "deadline_days WHERE kind = ?1 AND due_day < ?2",
-      one ? " AND agency = ?5" : "",
+      "WITH settled (day) AS (SELECT coalesce((SELECT value FROM meta WHERE "
+      "key = '", kMetaDeadlinesSettledDay, "'), 0)), "
+      "first (day) AS (SELECT iif(day <= ?2, day, 0) FROM settled) "
+      "SELECT agency, sum(n) FROM ("
+      "SELECT agency, count AS n FROM deadline_totals WHERE kind = ?1 AND "
+      "(SELECT day FROM first) > 0", of_agency,
+      " UNION ALL SELECT agency, sum(count) AS n FROM deadline_days WHERE "
+      "kind = ?1 AND due_day >= (SELECT day FROM first) AND due_day < ?2",
+      of_agency,
       " GROUP BY agency UNION ALL SELECT agency, count(*) AS n FROM "
       "deadlines INDEXED BY ",
       one ? "deadlines_by_agency" : "deadlines_by_kind",
-      " WHERE kind = ?1 AND due_at >= ?3 AND due_at < ?4",
-      one ? " AND agency = ?5" : "",
+      " WHERE kind = ?1 AND due_at >= ?3 AND due_at < ?4", of_agency,
       " GROUP BY agency) GROUP BY agency ORDER BY agency");
   absl::MutexLock lock(&read_mu_);
   absl::StatusOr<Statement*> statement = ReaderStatement(sql);

@@ -93,6 +93,9 @@ class SqliteEventStore final : public EventStore {
   // Rebuilds every dossier snapshot from the log when the schema migration
   // asked for it (kMetaRebuildSnapshots), in one transaction.
   absl::Status RebuildSnapshotsIfAsked();
+  // Settles deadline_totals up to today, in a transaction of its own (at
+  // start).
+  absl::Status SettleDeadlineDays();
 
   void WriterLoop();
   bool WriterHasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_);
