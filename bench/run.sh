@@ -28,7 +28,10 @@
 # Full-run sizes can be changed from the environment: MOTCUA_BENCH_REPEAT
 # (load runs whose medians are reported, 3), MOTCUA_BENCH_FILL_DOSSIERS,
 # MOTCUA_BENCH_LOAD_SECONDS, MOTCUA_BENCH_OPEN, MOTCUA_BENCH_IN_FLIGHT,
-# MOTCUA_BENCH_BURST (thresholds due at one instant, 200000).
+# MOTCUA_BENCH_BURST (thresholds due at one instant, 200000);
+# MOTCUA_BENCH_FILLED=DIR measures on DIR/motcua.db, filled before by
+# motcua_fill with --json DIR/fill.json, instead of filling (the server and
+# the load runs write into it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -119,10 +122,12 @@ else
     --duration "${seconds}" --in-flight "${in_flight}")
   sqlite_args=(--seconds 3)
   fill_args=(--dossiers "${MOTCUA_BENCH_FILL_DOSSIERS:-1000000}" --months 6)
+  query_args=(--requests 500 --report-requests 20 --warmup 20)
   if [ "${scale}" = 1 ]; then
     fill_args=(--dossiers "${MOTCUA_BENCH_FILL_DOSSIERS:-10000000}" --months 6)
+    # The report sums every day of history: seconds at this size.
+    query_args=(--requests 500 --report-requests 3 --warmup 20)
   fi
-  query_args=(--requests 500 --report-requests 20 --warmup 20)
   burst_args=(--dossiers "${MOTCUA_BENCH_BURST:-200000}")
 fi
 
@@ -151,10 +156,19 @@ note "store only: the mix straight into EventStore (durability full)"
   --json "${out}/store_load.json" | tee "${out}/store_load.txt"
 fi
 
-note "filled store: ${fill_args[*]}"
-mkdir -p "${work}/fill"
-"${bin}/motcua_fill" --db "${work}/fill/motcua.db" "${fill_args[@]}" \
-  --json "${out}/fill.json" | tee "${out}/fill.txt"
+fill="${work}/fill"
+if [ -n "${MOTCUA_BENCH_FILLED:-}" ]; then
+  # A store filled before (motcua_fill --db DIR/motcua.db --json
+  # DIR/fill.json), used in place.
+  fill=${MOTCUA_BENCH_FILLED}
+  note "filled store: ${fill} (filled before)"
+  cp "${fill}/fill.json" "${out}/fill.json"
+else
+  note "filled store: ${fill_args[*]}"
+  mkdir -p "${fill}"
+  "${bin}/motcua_fill" --db "${fill}/motcua.db" "${fill_args[@]}" \
+    --json "${out}/fill.json" | tee "${out}/fill.txt"
+fi
 
 profile=0
 if [ "${smoke}" = 0 ] && command -v perf >/dev/null; then profile=1; fi
@@ -178,16 +192,16 @@ note "supervision reads through gRPC on the filled store"
 # off, as its first pass would record the thresholds that fell due in the
 # filled history while the reads are measured.
 started=$(date +%s.%N)
-start_server "${work}/fill" --no-deadline-scheduler
+start_server "${fill}" --no-deadline-scheduler
 serving=$(date +%s.%N)
 "${bin}/motcua_query" --address "127.0.0.1:${port}" \
-  --token-file "${work}/fill/dev-token" "${query_args[@]}" \
+  --token-file "${fill}/dev-token" "${query_args[@]}" \
   --json "${out}/query.json" | tee "${out}/query.txt"
 if [ "${profile}" = 1 ]; then
   note "profile of motcuad answering ListOverdue (not measured)"
   perf record -F 999 -g -p "${server_pid}" -o "${work}/overdue.perf.data" \
     -- "${bin}/motcua_query" --address "127.0.0.1:${port}" \
-    --token-file "${work}/fill/dev-token" --skip-report --requests 1000 \
+    --token-file "${fill}/dev-token" --skip-report --requests 1000 \
     --warmup 0 >/dev/null 2>&1
   perf_summary overdue
 fi
@@ -208,17 +222,17 @@ stop_server
 note "audit verify and replay on the filled store"
 if [ "${profile}" = 1 ]; then
   perf record -F 499 -g -o "${work}/audit.perf.data" -- \
-    "${bin}/motcua_audit_bench" --db "${work}/fill/motcua.db" \
+    "${bin}/motcua_audit_bench" --db "${fill}/motcua.db" \
     "${audit_args[@]}" --json "${out}/audit.json" 2>/dev/null |
     tee "${out}/audit.txt"
   perf_summary audit
   note "profile of audit verify alone (not measured)"
   perf record -F 999 -g -o "${work}/verify.perf.data" -- \
-    "${bin}/motcua_audit_bench" --db "${work}/fill/motcua.db" --skip-replay \
+    "${bin}/motcua_audit_bench" --db "${fill}/motcua.db" --skip-replay \
     --count-requests 1 >/dev/null 2>&1
   perf_summary verify
 else
-  "${bin}/motcua_audit_bench" --db "${work}/fill/motcua.db" \
+  "${bin}/motcua_audit_bench" --db "${fill}/motcua.db" \
     "${audit_args[@]}" --json "${out}/audit.json" | tee "${out}/audit.txt"
 fi
 
@@ -230,18 +244,18 @@ if [ "${scale}" = 0 ]; then
 # (the Tết burst below measures it).
 for run in $(seq 1 "${repeat}"); do
   note "durable commands through gRPC, run ${run} of ${repeat}"
-  start_server "${work}/fill" --no-deadline-scheduler
+  start_server "${fill}" --no-deadline-scheduler
   "${bin}/motcua_load" --address "127.0.0.1:${port}" \
-    --token-file "${work}/fill/dev-token" --ceiling "${load_args[@]}" \
+    --token-file "${fill}/dev-token" --ceiling "${load_args[@]}" \
     --json "${out}/load-${run}.json" | tee "${out}/load-${run}.txt"
   stop_server
 done
 
 if [ "${smoke}" = 0 ] && command -v perf >/dev/null; then
   note "profile of motcuad under the same load"
-  start_server "${work}/fill" --no-deadline-scheduler
+  start_server "${fill}" --no-deadline-scheduler
   "${bin}/motcua_load" --address "127.0.0.1:${port}" \
-    --token-file "${work}/fill/dev-token" "${load_args[@]}" \
+    --token-file "${fill}/dev-token" "${load_args[@]}" \
     --json "${out}/load-perf.json" >"${out}/load-perf.txt" &
   load_pid=$!
   # Past the presubmission and the warm-up, for most of the measured time.
@@ -260,14 +274,9 @@ if [ "${smoke}" = 0 ] && command -v perf >/dev/null; then
   wait "${stat_pid}" || true
   wait "${load_pid}"
   stop_server
-  perf report -i "${work}/motcuad.perf.data" --no-children --sort dso \
-    -g none --percent-limit 0.5 2>/dev/null >"${out}/motcuad.perf-dso.txt"
-  perf report -i "${work}/motcuad.perf.data" --no-children --sort sym \
-    -g none --percent-limit 0.4 2>/dev/null >"${out}/motcuad.perf-symbols.txt"
-  perf report -i "${work}/motcuad.perf.data" --children --sort sym \
-    -g none --percent-limit 3 2>/dev/null >"${out}/motcuad.perf-children.txt"
   perf report -i "${work}/motcuad.perf.data" --no-children --sort pid \
     -g none 2>/dev/null >"${out}/motcuad.perf-threads.txt"
+  perf_summary motcuad
   cat "${out}/load-perf.txt"
   grep -E 'syscalls|elapsed' "${out}/motcuad.syscalls.txt" || true
   grep -E '^ +[0-9]' "${out}/motcuad.perf-dso.txt" | head -12

@@ -244,6 +244,18 @@ class ServerTest : public ::testing::Test {
     return stuck;
   }
 
+  // PREFIX-1, -2 and -3 received weeks apart (agencies A, B, A): by the
+  // clock all are late, the first most; PREFIX-NEW (agency A) is not.
+  void SubmitThreeLateAndOneNew(const std::string& prefix,
+                                const std::string& procedure) {
+    const absl::Time base = MondayMorning() - absl::Hours(24 * 60);
+    MustSubmit(prefix + "-1", kAgencyA, base, procedure);
+    MustSubmit(prefix + "-2", kAgencyB, base + absl::Hours(24 * 7), procedure);
+    MustSubmit(prefix + "-3", kAgencyA, base + absl::Hours(24 * 14),
+               procedure);
+    MustSubmit(prefix + "-NEW", kAgencyA, MondayMorning(), procedure);
+  }
+
   v1::CommandReply MustSubmit(const std::string& code,
                               const std::string& agency, absl::Time received_at,
                               const std::string& procedure = kLandProcedure) {
@@ -474,13 +486,7 @@ TEST_F(ServerTest, ListFiltersAndPages) {
 // Supervision
 
 TEST_F(ServerTest, ListOverdueIsSortedByLatenessAndFiltered) {
-  // Three dossiers received weeks apart; by the clock below all are late,
-  // the first most.
-  const absl::Time base = MondayMorning() - absl::Hours(24 * 60);
-  MustSubmit("OD-1", kAgencyA, base, kBusinessProcedure);
-  MustSubmit("OD-2", kAgencyB, base + absl::Hours(24 * 7), kBusinessProcedure);
-  MustSubmit("OD-3", kAgencyA, base + absl::Hours(24 * 14), kBusinessProcedure);
-  MustSubmit("OD-NEW", kAgencyA, MondayMorning(), kBusinessProcedure);
+  SubmitThreeLateAndOneNew("OD", kBusinessProcedure);
 
   v1::OverdueRequest request;
   v1::OverdueReply reply;
@@ -531,11 +537,7 @@ TEST_F(ServerTest, ListOverdueIsSortedByLatenessAndFiltered) {
 }
 
 TEST_F(ServerTest, CountOverdueCountsWhatListOverdueLists) {
-  const absl::Time base = MondayMorning() - absl::Hours(24 * 60);
-  MustSubmit("CO-1", kAgencyA, base, kLandProcedure);
-  MustSubmit("CO-2", kAgencyB, base + absl::Hours(24 * 7), kLandProcedure);
-  MustSubmit("CO-3", kAgencyA, base + absl::Hours(24 * 14), kLandProcedure);
-  MustSubmit("CO-NEW", kAgencyA, MondayMorning(), kLandProcedure);
+  SubmitThreeLateAndOneNew("CO", kLandProcedure);
 
   v1::CountOverdueReply reply;
   ASSERT_TRUE(supervision_
