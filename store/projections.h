@@ -85,9 +85,11 @@ class Projections {
                       const Dossier* before, const Dossier& after);
 
   // The projections of the dossier's current state (dossiers, deadlines,
-  // deadline_days, deadline_totals, thresholds, control_sheet, counters): what they hold depends on the
-  // dossier as it is, not on the way it got there, so a replay may write
-  // them once per dossier, from null to its last state.
+  // deadline_days, deadline_totals, thresholds, control_sheet, counters):
+  // what they hold depends on the dossier as it is, not on the way it got
+  // there, so a replay may write them once per dossier, from null to its
+  // last state. (deadline_totals also depends on the settled day, which a
+  // rebuild takes from the live file: SettleDeadlineDays.)
   absl::Status UpdateCurrent(const Dossier* before, const Dossier& after);
 
   // The report's deltas summed in memory (ReportDeltaSums): a rebuild adds

@@ -613,5 +613,59 @@ TEST_F(SqliteEventStoreTest, SnapshotsFromBeforeSchema4AreRebuiltFromTheLog) {
   ExpectLogIntactAndReplayable();
 }
 
+TEST_F(SqliteEventStoreTest, TheUpgradeToSchema6CountsTheDeadlinesPerDay) {
+  // Dossiers received over three weeks, their due times on many days.
+  {
+    std::unique_ptr<EventStore> store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    for (int i = 0; i < 12; ++i) {
+      ASSERT_TRUE(store
+                      ->ExecuteAndWait(Request(
+                          absl::StrCat("HS-", i),
+                          Submission(clock_.Now() - absl::Hours(40 * i))))
+                      .status.ok());
+    }
+    store->Close();
+  }
+  const int64_t rows =
+      Count("SELECT count(*) FROM deadline_days WHERE kind = 'dossier'");
+  ASSERT_GT(rows, 3);
+  // As a schema-5 file holds it.
+  {
+    absl::StatusOr<Database> database =
+        Database::Open(DatabasePath(), OpenMode::kReadWrite);
+    ASSERT_TRUE(database.ok()) << database.status();
+    ASSERT_TRUE(database
+                    ->Execute(
+                        "DROP TABLE deadline_days; DROP TABLE deadline_totals; "
+                        "DELETE FROM meta WHERE key = 'deadlines_settled_day'; "
+                        "UPDATE meta SET value = 5 WHERE key = "
+                        "'schema_version'; DROP INDEX deadlines_by_agency; "
+                        "CREATE INDEX deadlines_by_agency ON deadlines "
+                        "(agency, kind, due_at);")
+                    .ok());
+  }
+  std::unique_ptr<EventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(Count("SELECT value FROM meta WHERE key = 'schema_version'"), 6);
+  EXPECT_EQ(
+      Count("SELECT count(*) FROM deadline_days WHERE kind = 'dossier'"),
+      rows);
+  // Settled at the start: the days before today are in the totals.
+  EXPECT_GT(Count("SELECT sum(count) FROM deadline_totals"), 0);
+  absl::StatusOr<std::vector<AgencyCount>> counts =
+      store->CountDeadlinesByAgency(DeadlineKind::kDossier, clock_.Now(), "");
+  ASSERT_TRUE(counts.ok()) << counts.status();
+  DeadlineQuery overdue;
+  overdue.due_before = clock_.Now();
+  int64_t counted = 0;
+  for (const AgencyCount& count : *counts) counted += count.count;
+  EXPECT_EQ(counted, static_cast<int64_t>(store->ListDeadlines(overdue)->size()));
+  EXPECT_GT(counted, 0);
+  store->Close();
+  // The upgraded tables are what a replay rebuilds from the log.
+  ExpectLogIntactAndReplayable();
+}
+
 }  // namespace
 }  // namespace motcua::store
