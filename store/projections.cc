@@ -23,10 +23,10 @@ struct DeadlineRow {
 
 namespace {
 
-constexpr char kSelectSettledDay[] =
-    "SELECT value FROM meta WHERE key = 'deadlines_settled_day'";
-static_assert(absl::string_view(kMetaDeadlinesSettledDay) ==
-              "deadlines_settled_day");
+std::string SelectSettledDay() {
+  return absl::StrCat("SELECT value FROM meta WHERE key = '",
+                      kMetaDeadlinesSettledDay, "'");
+}
 
 constexpr const char* kDossierKind = "dossier";
 constexpr const char* kStepKind = "step";
@@ -156,17 +156,17 @@ absl::StatusOr<std::unique_ptr<Projections>> Projections::Prepare(
       {&projections->increment_deadline_total_,
        absl::StrCat("INSERT INTO deadline_totals (kind, agency, count) "
                     "SELECT ?1, ?2, 1 WHERE ?3 < (",
-                    kSelectSettledDay,
+                    SelectSettledDay(),
                     ") ON CONFLICT (kind, agency) DO UPDATE SET count = "
                     "count + 1")},
       {&projections->decrement_deadline_total_,
        absl::StrCat("UPDATE deadline_totals SET count = count - 1 WHERE "
                     "kind = ?1 AND agency = ?2 AND ?3 < (",
-                    kSelectSettledDay, ")")},
+                    SelectSettledDay(), ")")},
       {&projections->delete_empty_deadline_total_,
        "DELETE FROM deadline_totals WHERE kind = ?1 AND agency = ?2 AND "
        "count <= 0"},
-      {&projections->select_settled_day_, kSelectSettledDay},
+      {&projections->select_settled_day_, SelectSettledDay()},
       {&projections->settle_deadline_totals_,
        "INSERT INTO deadline_totals (kind, agency, count) "
        "SELECT kind, agency, sum(count) FROM deadline_days "
