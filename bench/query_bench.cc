@@ -1,7 +1,7 @@
 // motcua_query: latency of supervision reads through gRPC on a filled store:
-// the first page of ListOverdue with filters, the overdue counts per
-// agency (CountOverdue, and the Report RPC grouped by agency). One request at a time, as a
-// supervisor's screen asks; percentiles over many requests.
+// the first page of ListOverdue with filters, the overdue counts per agency
+// (CountOverdue, and the Report RPC grouped by agency). One request at a
+// time, as a supervisor's screen asks; percentiles over many requests.
 #include <grpcpp/grpcpp.h>
 
 #include <CLI/CLI.hpp>

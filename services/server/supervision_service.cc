@@ -178,7 +178,8 @@ grpc::ServerUnaryReactor* SupervisionService::CountOverdue(
       ScopeAgency(*principal, access::Operation::kSupervise, request->agency());
   if (!agency.ok()) return Refuse(reactor, agency.status());
   const absl::Time now = context_.clock->Now();
-  // Dossiers and steps merged by agency: both lists come in agency order.
+  // The dossiers' and the steps' counts, one row per agency, in agency
+  // order.
   std::map<std::string, v1::AgencyOverdue> merged;
   for (store::DeadlineKind kind :
        {store::DeadlineKind::kDossier, store::DeadlineKind::kStep}) {
