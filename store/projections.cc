@@ -10,13 +10,14 @@
 
 namespace motcua::store {
 
-// One row of `deadlines`.
+// One row of `deadlines`, viewing the dossier it is of (compared and
+// written while that dossier lives).
 struct DeadlineRow {
   int64_t due_at = 0;
-  std::string step_id;
-  std::string unit;
-  std::string agency;
-  std::string procedure_code;
+  absl::string_view step_id;
+  absl::string_view unit;
+  absl::string_view agency;
+  absl::string_view procedure_code;
 
   friend bool operator==(const DeadlineRow&, const DeadlineRow&) = default;
 };
@@ -36,9 +37,10 @@ std::optional<DeadlineRow> DossierDeadline(const Dossier* dossier) {
   // resume, and a resolved or closed one has none left.
   if (dossier == nullptr || !ClockRuns(dossier->state)) return std::nullopt;
   const StepRecord* step = dossier->current_step();
+  const absl::string_view none("");
   return DeadlineRow{ToStoredMicros(dossier->due_at),
-                     step != nullptr ? step->step_id : "",
-                     step != nullptr ? step->unit : "", dossier->agency,
+                     step != nullptr ? step->step_id : none,
+                     step != nullptr ? step->unit : none, dossier->agency,
                      dossier->procedure_code};
 }
 
@@ -58,11 +60,11 @@ bool SameEntry(const StepRecord& a, const StepRecord& b) {
          a.handed_over_by == b.handed_over_by;
 }
 
-// The key of `counters` a dossier counts under.
+// The key of `counters` a dossier counts under, viewing the dossier.
 struct CounterKey {
-  std::string agency;
-  std::string procedure_code;
-  std::string unit;
+  absl::string_view agency;
+  absl::string_view procedure_code;
+  absl::string_view unit;
   int64_t state = 0;
 
   friend bool operator==(const CounterKey&, const CounterKey&) = default;
@@ -71,7 +73,8 @@ struct CounterKey {
 CounterKey CounterKeyOf(const Dossier& dossier) {
   const StepRecord* step = dossier.current_step();
   return CounterKey{dossier.agency, dossier.procedure_code,
-                    step != nullptr ? step->unit : "",
+                    step != nullptr ? absl::string_view(step->unit)
+                                    : absl::string_view(""),
                     static_cast<int64_t>(dossier.state)};
 }
 
