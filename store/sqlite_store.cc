@@ -152,10 +152,14 @@ absl::Status SqliteEventStore::Initialize() {
 
 absl::Status SqliteEventStore::SettleDeadlineDays() {
   if (absl::Status status = begin_.Run(); !status.ok()) return status;
-  absl::Status status =
-      projections_->SettleDeadlineDays(ReportDay(clock_->Now()));
+  const int64_t today = ReportDay(clock_->Now());
+  absl::Status status = projections_->SettleDeadlineDays(today);
   if (status.ok()) status = commit_.Run();
-  if (!status.ok()) rollback_.Run().IgnoreError();
+  if (!status.ok()) {
+    rollback_.Run().IgnoreError();
+    return status;
+  }
+  settled_day_ = today;
   return status;
 }
 
@@ -443,12 +447,14 @@ void SqliteEventStore::ProcessBatch(std::vector<Pending>& batch) {
   std::vector<CommandOutcome> outcomes;
   outcomes.reserve(batch.size());
 
-  // Each transaction first counts the days that ended since the last one
-  // in deadline_totals (at most once a day does it write).
+  // The first transaction of a day first counts the days that ended since
+  // the last one in deadline_totals.
   const int64_t today = ReportDay(clock_->Now());
   auto begin = [&] {
     absl::Status begun = begin_.Run();
-    if (begun.ok()) begun = projections_->SettleDeadlineDays(today);
+    if (begun.ok() && today != settled_day_) {
+      begun = projections_->SettleDeadlineDays(today);
+    }
     return begun;
   };
   absl::Status status = begin();
@@ -491,6 +497,7 @@ void SqliteEventStore::ProcessBatch(std::vector<Pending>& batch) {
     appended = chain_.head().sequence != batch_head.sequence;
     if (appended && status.ok()) status = log_.WriteHead(chain_.head());
     if (status.ok()) status = commit_.Run();
+    if (status.ok()) settled_day_ = today;
     if (!status.ok()) {
       // Nothing of the batch is durable: forget what it did to the states
       // and the head, and tell every caller.

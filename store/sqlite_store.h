@@ -165,6 +165,9 @@ class SqliteEventStore final : public EventStore {
   Database checkpoint_db_;
   // The WAL's length after the writer's last commit (writer thread only).
   int wal_frames_ = 0;
+  // The day deadline_totals was last settled at in a committed transaction
+  // (the writer's): a batch of the same day need not look again.
+  int64_t settled_day_ = 0;
 
   absl::Mutex flush_mu_;
   std::deque<Committed> flush_queue_ ABSL_GUARDED_BY(flush_mu_);
