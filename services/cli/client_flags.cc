@@ -13,7 +13,8 @@ ClientOptions ClientFlags::Client() const {
   return client;
 }
 
-void ClientFlags::AddConnectionFlags(CLI::App* command) {
+void ClientFlags::AddConnectionFlags(CLI::App* command,
+                                     CallDeadline deadline) {
   // The environment's values are read once, in AddTo, not with CLI11's
   // envname: every subcommand binds the same variables, and CLI11 would let
   // a subcommand that was not given write its environment value over the
@@ -31,11 +32,13 @@ void ClientFlags::AddConnectionFlags(CLI::App* command) {
                       "Use TLS with this client certificate (PEM)");
   command->add_option("--tls-key", client_.connection.tls_key_file,
                       "The client certificate's private key (PEM)");
-  command
-      ->add_option("--timeout", timeout_seconds_,
-                   "Deadline of each call, in seconds")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
+  if (deadline == CallDeadline::kPerCall) {
+    command
+        ->add_option("--timeout", timeout_seconds_,
+                     "Deadline of each call, in seconds")
+        ->check(CLI::PositiveNumber)
+        ->capture_default_str();
+  }
   command->add_flag("--json", client_.json,
                     "Print each reply as one line of JSON");
 }
@@ -219,7 +222,7 @@ void ClientFlags::AddTo(CLI::App& app, CLI::App& rules, int* exit_code) {
                     "Only this event type, e.g. handed_over (repeatable)");
   watch->add_option("--agency", watch_.agency, "Only this agency's events");
   watch->add_option("--limit", watch_.limit, "Stop after this many events");
-  AddConnectionFlags(watch);
+  AddConnectionFlags(watch, CallDeadline::kNone);
   watch->callback([this, exit_code] {
     *exit_code = RunWatch(Client(), watch_, std::cout, std::cerr);
   });

@@ -24,8 +24,11 @@ class ClientFlags {
   void AddTo(CLI::App& app, CLI::App& rules, int* exit_code);
 
  private:
-  // --address, --token, --tls-*, --timeout and --json on `command`.
-  void AddConnectionFlags(CLI::App* command);
+  // --address, --token, --tls-* and --json on `command`, and --timeout
+  // when its calls have a deadline (a stream such as watch runs until
+  // interrupted, so it takes no --timeout).
+  void AddConnectionFlags(CLI::App* command,
+                          CallDeadline deadline = CallDeadline::kPerCall);
   // --request-id and --expected-version on `command`.
   void AddCommandFlags(CLI::App* command);
   // --page-size, --page-token and --all on `command`.

@@ -5,10 +5,38 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "services/cli/audit_commands.h"
 #include "services/cli/client_flags.h"
 #include "services/cli/offline_commands.h"
+
+namespace {
+
+// CLI11 answers a missing or misspelt subcommand with only "A subcommand is
+// required": name the command that wanted one, what was given instead, and
+// the subcommands it takes.
+std::string MissingSubcommand(const CLI::App& app) {
+  const CLI::App* deepest = &app;
+  std::string path = "motcua";
+  while (!deepest->get_subcommands().empty()) {
+    deepest = deepest->get_subcommands().front();
+    path += " " + deepest->get_name();
+  }
+  std::string known;
+  for (const CLI::App* sub :
+       deepest->get_subcommands([](const CLI::App*) { return true; })) {
+    if (!known.empty()) known += ", ";
+    known += sub->get_name();
+  }
+  const std::vector<std::string> extra = deepest->remaining(true);
+  const std::string what =
+      extra.empty() ? std::string("a subcommand is required")
+                    : "unknown subcommand \"" + extra.front() + "\"";
+  return path + ": " + what + "; one of: " + known;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using motcua::cli::kExitBadInput;
@@ -128,6 +156,11 @@ int main(int argc, char** argv) {
     // Help and version print as CLI11 prints them; any other parse error is
     // one line, like every other bad input.
     if (error.get_exit_code() == 0) return app.exit(error);
+    if (error.get_name() == "RequiredError" &&
+        std::string(error.what()) == "A subcommand is required") {
+      std::cerr << MissingSubcommand(app) << "\n";
+      return kExitBadInput;
+    }
     std::cerr << "motcua: " << error.what() << "\n";
     return kExitBadInput;
   }

@@ -403,4 +403,36 @@ TEST_F(MotcuaAuditTest, BadInputIsExitTwo) {
                   "DEMO-0000001"});
 }
 
+// A misspelt or missing action names what was given and lists the actions,
+// instead of CLI11's bare "A subcommand is required".
+TEST_F(MotcuaCliTest, AnUnknownActionListsTheActions) {
+  const Result unknown = RunMotcua({"act", "HS-1", "hand-ovr"});
+  EXPECT_EQ(unknown.exit_code, 2) << unknown;
+  EXPECT_TRUE(Contains(unknown.err, "motcua act: unknown subcommand \"hand-ovr\""))
+      << unknown;
+  EXPECT_TRUE(Contains(unknown.err, "hand-over, request-supplement")) << unknown;
+  EXPECT_TRUE(Contains(unknown.err, "withdraw")) << unknown;
+
+  const Result missing = RunMotcua({"act", "HS-1"});
+  EXPECT_EQ(missing.exit_code, 2) << missing;
+  EXPECT_TRUE(Contains(missing.err, "motcua act: a subcommand is required; one of: "))
+      << missing;
+
+  const Result top = RunMotcua({"frobnicate"});
+  EXPECT_EQ(top.exit_code, 2) << top;
+  EXPECT_TRUE(Contains(top.err, "motcua: unknown subcommand \"frobnicate\""))
+      << top;
+}
+
+// watch runs until interrupted: it offers no --timeout that it would ignore.
+TEST_F(MotcuaCliTest, WatchTakesNoTimeout) {
+  const Result help = RunMotcua({"watch", "--help"});
+  EXPECT_EQ(help.exit_code, 0) << help;
+  EXPECT_FALSE(Contains(help.out, "--timeout")) << help;
+  const Result given = RunMotcua({"watch", "--timeout", "5"});
+  EXPECT_EQ(given.exit_code, 2) << given;
+  const Result get_help = RunMotcua({"get", "--help"});
+  EXPECT_TRUE(Contains(get_help.out, "--timeout")) << get_help;
+}
+
 }  // namespace
