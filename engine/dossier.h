@@ -92,6 +92,12 @@ struct StepRecord {
   absl::Duration used = absl::ZeroDuration();  // working time, pauses left out
   bool late = false;                           // ended after due_at
   std::string handed_over_by;                  // actor of the hand-over
+
+  // Whether the step has a budget of its own. A unit outside the
+  // procedure's steps has none: its due_at is the dossier's, kept for the
+  // control sheet, and it is never late on its own account (the dossier's
+  // lateness stays the dossier's).
+  bool has_budget() const { return !step_id.empty(); }
 };
 
 // The next threshold of an escalation ladder a deadline will reach.

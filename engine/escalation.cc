@@ -49,8 +49,10 @@ std::optional<WatchedDeadline> WatchedDeadlineOf(const Dossier& dossier,
                  dossier.due_at),
         dossier.clock_paused};
   }
+  // A unit outside the procedure's steps has no budget of its own: the
+  // dossier's watch covers its time.
   const StepRecord* step = dossier.current_step();
-  if (step == nullptr) return std::nullopt;
+  if (step == nullptr || !step->has_budget()) return std::nullopt;
   return WatchedDeadline{step->counted_from, step->due_at, step->due_at,
                          step->paused};
 }

@@ -27,7 +27,7 @@ struct WatchedDeadline {
 // The dossier's deadline (an apology's appointment replaces the due time
 // for the thresholds relative to it; shares keep counting to the legal due
 // time) or its open step's. Nullopt while the clock does not run, or for a
-// step when none is open.
+// step when none is open or it has no budget (a unit outside the steps).
 std::optional<WatchedDeadline> WatchedDeadlineOf(const Dossier& dossier,
                                                  ThresholdTarget target);
 

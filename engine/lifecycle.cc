@@ -94,23 +94,15 @@ const ProcedureStep* FindStep(const ProcedureVersion& procedure,
   return nullptr;
 }
 
-// How the open step ends at `now`: working time used, pauses left out, and
-// whether it ran past its due time. A step that ends while the dossier is
-// paused stopped counting when the pause began.
+// How the open step ends at `now` (OpenStepStanding).
 absl::StatusOr<std::optional<StepEnd>> EndOpenStep(const Dossier& dossier,
                                                    const Calendar& calendar,
                                                    absl::Time now) {
-  const StepRecord* step = dossier.current_step();
-  if (step == nullptr) return std::optional<StepEnd>();
-  const absl::Time counted_until =
-      dossier.paused_since.has_value() ? *dossier.paused_since : now;
-  absl::StatusOr<absl::Duration> elapsed =
-      calendar.WorkingTimeBetween(step->counted_from, counted_until);
-  if (!elapsed.ok()) return elapsed.status();
-  StepEnd end;
-  end.used = std::max(absl::ZeroDuration(), *elapsed - step->paused);
-  end.late = counted_until > step->due_at;
-  return std::optional<StepEnd>(end);
+  absl::StatusOr<std::optional<StepStanding>> standing =
+      OpenStepStanding(dossier, calendar, now);
+  if (!standing.ok()) return standing.status();
+  if (!standing->has_value()) return std::optional<StepEnd>();
+  return std::optional<StepEnd>(StepEnd{(*standing)->used, (*standing)->late});
 }
 
 Event MakeEvent(const Dossier* dossier, const Command& command,
@@ -1067,6 +1059,27 @@ absl::Status Apply(Dossier& dossier, const Event& event) {
   }
   dossier.version = event.dossier_version;
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::optional<StepStanding>> OpenStepStanding(
+    const Dossier& dossier, const Calendar& calendar, absl::Time now) {
+  const StepRecord* step = dossier.current_step();
+  if (step == nullptr) return std::optional<StepStanding>();
+  const absl::Time counted_until =
+      dossier.paused_since.has_value() ? *dossier.paused_since : now;
+  absl::StatusOr<absl::Duration> elapsed =
+      calendar.WorkingTimeBetween(step->counted_from, counted_until);
+  if (!elapsed.ok()) return elapsed.status();
+  StepStanding standing;
+  standing.used = std::max(absl::ZeroDuration(), *elapsed - step->paused);
+  if (step->has_budget()) {
+    standing.late = counted_until > step->due_at;
+    absl::StatusOr<absl::Duration> left =
+        calendar.WorkingTimeBetween(counted_until, step->due_at);
+    if (!left.ok()) return left.status();
+    standing.left = *left;
+  }
+  return std::optional<StepStanding>(standing);
 }
 
 }  // namespace motcua

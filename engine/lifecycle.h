@@ -10,6 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "engine/calendar.h"
 #include "engine/dossier.h"
 #include "engine/rules.h"
 
@@ -254,6 +255,27 @@ absl::StatusOr<std::vector<Event>> Decide(const Dossier* dossier,
 // applied to a default Dossier. Returns INTERNAL when the event does not fit
 // the state (a corrupt log): replay reports it, it does not crash.
 absl::Status Apply(Dossier& dossier, const Event& event);
+
+// How the open step of a dossier stands at an instant, counted as the
+// engine counts it when the step ends.
+struct StepStanding {
+  // Working time since the step's clock start, pauses left out; a step of a
+  // paused dossier stopped counting when the pause began.
+  absl::Duration used = absl::ZeroDuration();
+  // Counted past the step's due time (strictly: a step that ends exactly at
+  // its due time is on time). Never for a step without a budget.
+  bool late = false;
+  // Working time left before the step's due time, negative when late;
+  // nullopt for a step without a budget (StepRecord::has_budget).
+  std::optional<absl::Duration> left;
+};
+
+// The open step of `dossier` at `now` in `calendar` (the dossier's). The one
+// place where a step's lateness is decided: the engine ends steps with it
+// and the services show open steps with it. Nullopt when no step is open;
+// OUT_OF_RANGE when the calendar does not cover the dates.
+absl::StatusOr<std::optional<StepStanding>> OpenStepStanding(
+    const Dossier& dossier, const Calendar& calendar, absl::Time now);
 
 // The actor of the events the deadline scheduler appends.
 inline constexpr absl::string_view kSchedulerActor = "motcua-scheduler";

@@ -1,6 +1,9 @@
 #include "engine/report.h"
 
+#include <map>
 #include <optional>
+#include <tuple>
+#include <vector>
 
 namespace motcua {
 namespace {
@@ -76,6 +79,31 @@ bool SameStanding(const Standing& a, const Standing& b) {
 int Timeliness(absl::Time at, absl::Time due) {
   if (ReportDay(at) < ReportDay(due)) return 0;
   return at <= due ? 1 : 2;
+}
+
+// Where the step at `index` of the control sheet stands for the levels of
+// its unit: open and running, or open and paused; nothing once it ended.
+std::optional<Standing> StepStandingOf(const Dossier& dossier, size_t index) {
+  if (index >= dossier.steps.size()) return std::nullopt;
+  const StepRecord& step = dossier.steps[index];
+  if (step.ended_at.has_value()) return std::nullopt;
+  if (ClockRuns(dossier.state)) {
+    // Without a budget the step is never overdue: a bucket that does not
+    // move.
+    return Standing{ReportMeasure::kPendingWithin,
+                    ReportMeasure::kPendingOverdue, false,
+                    step.has_budget()
+                        ? std::optional<int64_t>(ReportDay(step.due_at))
+                        : std::nullopt};
+  }
+  if (IsPaused(dossier.state)) {
+    return Standing{ReportMeasure::kPausedWithin,
+                    ReportMeasure::kPausedOverdue,
+                    step.has_budget() && dossier.paused_since.has_value() &&
+                        *dossier.paused_since > step.due_at,
+                    std::nullopt};
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -158,6 +186,68 @@ std::vector<ReportDelta> ReportDeltasOf(const Dossier* before,
   std::vector<ReportDelta> deltas;
   for (const auto& [key, value] : merged) {
     if (value != 0) deltas.push_back({key.first, key.second, value});
+  }
+  return deltas;
+}
+
+std::vector<UnitReportDelta> UnitReportDeltasOf(const Dossier* before,
+                                                const Dossier& after,
+                                                absl::Time at) {
+  const int64_t day =
+      ReportDay(before == nullptr ? after.received_at : at);
+  // Entries are only added at the end, and only the last can be open: the
+  // ones to look at are the last of `before` and those added after it.
+  const size_t before_size = before != nullptr ? before->steps.size() : 0;
+  const size_t first = before_size > 0 ? before_size - 1 : 0;
+  std::map<std::tuple<absl::string_view, int64_t, ReportMeasure>, int64_t>
+      merged;
+  for (size_t index = first; index < after.steps.size(); ++index) {
+    const StepRecord& step = after.steps[index];
+    const bool existed = index < before_size;
+    std::vector<ReportDelta> raw;
+    if (!existed) {
+      raw.push_back({day,
+                     after.channel == Channel::kOnline
+                         ? ReportMeasure::kReceivedOnline
+                         : ReportMeasure::kReceivedOther,
+                     1});
+    }
+    if (step.ended_at.has_value() &&
+        !(existed && before->steps[index].ended_at.has_value())) {
+      ReportMeasure measure = ReportMeasure::kResolvedOnTime;
+      if (step.late) {
+        measure = ReportMeasure::kResolvedLate;
+      } else if (step.has_budget() &&
+                 ReportDay(*step.ended_at) < ReportDay(step.due_at)) {
+        measure = ReportMeasure::kResolvedEarly;
+      }
+      raw.push_back({day, measure, 1});
+      if (after.state == LifecycleState::kRejected) {
+        raw.push_back({day, ReportMeasure::kRejected, 1});
+      } else if (after.state == LifecycleState::kWithdrawn) {
+        raw.push_back({day, ReportMeasure::kWithdrawn, 1});
+      }
+    }
+    const std::optional<Standing> old_standing =
+        existed ? StepStandingOf(*before, index) : std::nullopt;
+    const std::optional<Standing> new_standing = StepStandingOf(after, index);
+    const bool unchanged =
+        old_standing.has_value() == new_standing.has_value() &&
+        (!old_standing.has_value() ||
+         SameStanding(*old_standing, *new_standing));
+    if (!unchanged) {
+      if (old_standing.has_value()) Contribute(*old_standing, day, -1, raw);
+      if (new_standing.has_value()) Contribute(*new_standing, day, +1, raw);
+    }
+    for (const ReportDelta& delta : raw) {
+      merged[{step.unit, delta.day, delta.measure}] += delta.delta;
+    }
+  }
+  std::vector<UnitReportDelta> deltas;
+  for (const auto& [key, value] : merged) {
+    if (value == 0) continue;
+    const auto& [unit, delta_day, measure] = key;
+    deltas.push_back({unit, delta_day, measure, value});
   }
   return deltas;
 }

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "engine/dossier.h"
@@ -70,6 +71,33 @@ struct ReportDelta {
 // on the same day and measure are merged; zeros are left out.
 std::vector<ReportDelta> ReportDeltasOf(const Dossier* before,
                                         const Dossier& after, absl::Time at);
+
+// The report by unit: a unit's row counts the steps it held (entries of
+// the control sheet), as the other rows count dossiers, so that a step's
+// lateness is the unit's that held it:
+// - received: a step entered (handed over to the unit, or the first step
+//   at receipt), by the dossier's channel; carried over: its steps open at
+//   the end of the day before the period;
+// - resolved: its steps that ended (handed on, the dossier resolved,
+//   rejected or withdrawn), early (on a day before the step's due day), on
+//   time or late against the step's own due time (late as the engine
+//   recorded it: StepRecord::late); rejected/withdrawn: of those, ended by
+//   the dossier's closing;
+// - pending: its steps open with the clock running, overdue from the
+//   step's due day; paused: open while the dossier is paused, overdue when
+//   paused after the step's due time.
+// A unit outside the procedure's steps has no budget of its own: its steps
+// are never overdue or late (they count as ended on time). The row
+// invariant holds as in every row.
+struct UnitReportDelta {
+  absl::string_view unit;  // views the dossier the deltas are of
+  int64_t day = 0;
+  ReportMeasure measure = ReportMeasure::kReceivedOnline;
+  int64_t delta = 0;
+};
+std::vector<UnitReportDelta> UnitReportDeltasOf(const Dossier* before,
+                                                const Dossier& after,
+                                                absl::Time at);
 
 // When a resolution counts: at resolution (portal status 9, the default) or
 // when the result is returned (portal status 10).

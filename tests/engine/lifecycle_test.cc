@@ -935,6 +935,100 @@ TEST_F(LifecycleTest, HandOverToANamedStepOrUnit) {
   ExpectSameDossier(before, dossier_);
 }
 
+// A unit outside the procedure's steps has no budget of its own: taking
+// the dossier after its due time does not make that unit late, and the time
+// it holds the dossier is the dossier's lateness, not a step's.
+TEST_F(LifecycleTest, AUnitOutsideTheStepsIsNeverLateOnItsOwnAccount) {
+  // Same day: due Mon 2025-07-07 17:00 (the copy's limit).
+  Submit(kCopy, "2025-07-07T09:00");
+  ASSERT_EQ(Show(dossier_.due_at), "Mon 2025-07-07 17:00:00");
+
+  // The next morning, long after the due time, a unit outside the steps
+  // takes it.
+  AdvanceTo("2025-07-08T09:00");
+  Do(HandOverAction{"", "so-tu-phap", ""});
+  const StepRecord* held = dossier_.current_step();
+  ASSERT_NE(held, nullptr);
+  EXPECT_EQ(held->unit, "so-tu-phap");
+  EXPECT_FALSE(held->has_budget());
+  // Nothing watches a step without a budget: only the dossier's ladder.
+  EXPECT_FALSE(dossier_.step_watch.next.has_value());
+  const Calendar* calendar =
+      rules_->FindCalendar("vn-public-sector-0700");
+  ASSERT_NE(calendar, nullptr);
+  absl::StatusOr<std::optional<StepStanding>> standing =
+      OpenStepStanding(dossier_, *calendar, now_);
+  ASSERT_TRUE(standing.ok()) << standing.status();
+  ASSERT_TRUE(standing->has_value());
+  EXPECT_FALSE((*standing)->late);
+  EXPECT_FALSE((*standing)->left.has_value());
+
+  // It hands the dossier back ten minutes later: not late, 10 minutes used.
+  AdvanceTo("2025-07-08T09:10");
+  const HandedOverEvent handed =
+      BodyOf<HandedOverEvent>(Do(HandOverAction{"signing", "", ""}));
+  ASSERT_TRUE(handed.ended.has_value());
+  EXPECT_EQ(handed.ended->used, absl::Minutes(10));
+  EXPECT_FALSE(handed.ended->late);
+  ASSERT_GE(dossier_.steps.size(), 2u);
+  EXPECT_FALSE(dossier_.steps[dossier_.steps.size() - 2].late);
+  // No step threshold ever named it; the dossier stays late.
+  for (const Event& event : log_) {
+    const auto* reached = std::get_if<ThresholdReachedEvent>(&event.body);
+    if (reached == nullptr) continue;
+    EXPECT_FALSE(reached->target == ThresholdTarget::kStep &&
+                 reached->unit == "so-tu-phap")
+        << "a step threshold named the unit outside the steps";
+  }
+  AdvanceTo("2025-07-08T10:00");
+  const ResolvedEvent resolved =
+      BodyOf<ResolvedEvent>(Do(ResolveAction{"ban-sao"}));
+  EXPECT_EQ(ClassificationName(resolved.classification), "late");
+}
+
+// OpenStepStanding is the one place a step's lateness is decided: a step
+// exactly at its due time is on time, and a paused step's count stands
+// still at the start of the pause (its due time moves when it resumes).
+TEST_F(LifecycleTest, OpenStepStandingCountsAsTheStepWillEnd) {
+  // The receipt step of the copy: 2wh from Mon 09:00, due 11:00.
+  Submit(kCopy, "2025-07-07T09:00");
+  const Calendar* calendar =
+      rules_->FindCalendar("vn-public-sector-0700");
+  ASSERT_NE(calendar, nullptr);
+  ASSERT_EQ(Show(dossier_.steps.back().due_at), "Mon 2025-07-07 11:00:00");
+
+  absl::StatusOr<std::optional<StepStanding>> standing =
+      OpenStepStanding(dossier_, *calendar, At("2025-07-07T11:00"));
+  ASSERT_TRUE(standing.ok() && standing->has_value());
+  EXPECT_FALSE((*standing)->late);  // exactly at its budget: on time
+  EXPECT_EQ((*standing)->left, absl::ZeroDuration());
+  EXPECT_EQ((*standing)->used, HM(2));
+  standing = OpenStepStanding(dossier_, *calendar, At("2025-07-07T11:01"));
+  ASSERT_TRUE(standing.ok() && standing->has_value());
+  EXPECT_TRUE((*standing)->late);
+  EXPECT_EQ((*standing)->left, -absl::Minutes(1));
+
+  // Paused at 10:00 for a supplement: at 14:00, past the step's due time on
+  // the wall clock, the step has used 1h and has 1h left.
+  AdvanceTo("2025-07-07T10:00");
+  Do(RequestSupplementAction{{"cccd"}});
+  standing = OpenStepStanding(dossier_, *calendar, At("2025-07-07T14:00"));
+  ASSERT_TRUE(standing.ok() && standing->has_value());
+  EXPECT_FALSE((*standing)->late);
+  EXPECT_EQ((*standing)->used, HM(1));
+  EXPECT_EQ((*standing)->left, HM(1));
+  // Resumed at 14:00: the due time moved by the 2h paused (10:00-11:30,
+  // 13:30-14:00), to 15:00; the standing is the same.
+  AdvanceTo("2025-07-07T14:00");
+  Do(ReceiveSupplementAction{});
+  EXPECT_EQ(Show(dossier_.steps.back().due_at), "Mon 2025-07-07 15:00:00");
+  standing = OpenStepStanding(dossier_, *calendar, now_);
+  ASSERT_TRUE(standing.ok() && standing->has_value());
+  EXPECT_FALSE((*standing)->late);
+  EXPECT_EQ((*standing)->used, HM(1));
+  EXPECT_EQ((*standing)->left, HM(1));
+}
+
 TEST_F(LifecycleTest, HandOverWithoutStepsNeedsATarget) {
   Submit(kHousehold, "2025-07-07T09:00");
   AdvanceTo("2025-07-07T10:00");
