@@ -92,15 +92,19 @@ struct Deadline {
   std::optional<Dossier> dossier;
 };
 
-// Where a page of deadlines ends: the next page starts after it.
+// Where a page of deadlines ends: the next page starts after it, in
+// (due_at, dossier_code, kind) order (a dossier's own deadline before its
+// step's at the same instant), so that a page reading both kinds can end
+// between a dossier's two rows.
 struct DeadlineCursor {
   absl::Time due_at;
   std::string dossier_code;
+  DeadlineKind kind = DeadlineKind::kDossier;
 };
 
 // Pending deadlines of one kind with due_from <= due_at < due_before, in
-// (due_at, dossier_code) order: an index range, never a scan of every
-// dossier.
+// (due_at, dossier_code) order, after `after` in the order of
+// DeadlineCursor: an index range, never a scan of every dossier.
 struct DeadlineQuery {
   DeadlineKind kind = DeadlineKind::kDossier;
   std::string agency;
@@ -150,8 +154,9 @@ struct WriterStats {
   uint64_t events = 0;    // events appended
 };
 
-// What a report row groups by.
-enum class ReportGrouping { kAgency, kProcedure, kField };
+// What a report row groups by. kUnit counts the steps each unit held
+// (engine UnitReportDeltasOf), not dossiers.
+enum class ReportGrouping { kAgency, kProcedure, kField, kUnit };
 
 // The periodic report over the days from..to (inclusive, Vietnamese days).
 struct ReportQuery {
@@ -159,6 +164,7 @@ struct ReportQuery {
   absl::CivilDay to;
   ReportGrouping group_by = ReportGrouping::kAgency;
   std::string agency;  // optional filter
+  // For kUnit a step counts as resolved when it ends, whatever this says.
   CountResolutionAt count_at = CountResolutionAt::kResolution;
 };
 

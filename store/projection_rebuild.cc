@@ -48,12 +48,20 @@ absl::Status ProjectionRebuild::Add(const StoredEvent& stored,
                                     const Dossier* before,
                                     const Dossier& after) {
   Projections::AddReport(stored, before, after, report_sums_);
+  Projections::AddUnitReport(stored, before, after, unit_report_sums_);
   if (report_sums_.size() >= kMaxReportSums) {
     // Writing adds to what the rows hold: sums may go out in parts.
     if (absl::Status status = Give(std::move(report_sums_)); !status.ok()) {
       return status;
     }
     report_sums_ = ReportDeltaSums();
+  }
+  if (unit_report_sums_.by_unit.size() >= kMaxReportSums) {
+    if (absl::Status status = Give(std::move(unit_report_sums_));
+        !status.ok()) {
+      return status;
+    }
+    unit_report_sums_ = UnitReportDeltaSums();
   }
   if (request_id.empty()) return absl::OkStatus();
   return Give(RequestRow{std::string(request_id),
@@ -71,6 +79,13 @@ absl::Status ProjectionRebuild::Finish() {
       return status;
     }
     report_sums_ = ReportDeltaSums();
+  }
+  if (unit_report_sums_.by_unit.size() > 0) {
+    if (absl::Status status = Give(std::move(unit_report_sums_));
+        !status.ok()) {
+      return status;
+    }
+    unit_report_sums_ = UnitReportDeltaSums();
   }
   absl::Status handed = HandOver();
   {
@@ -146,6 +161,9 @@ absl::Status ProjectionRebuild::Do(Write& write) {
   }
   if (auto* request = std::get_if<RequestRow>(&write)) {
     return projections_->WriteRequest(request->request_id, request->record);
+  }
+  if (auto* unit_sums = std::get_if<UnitReportDeltaSums>(&write)) {
+    return projections_->WriteUnitReport(*unit_sums);
   }
   return projections_->WriteReport(std::get<ReportDeltaSums>(write));
 }

@@ -64,7 +64,8 @@ class ProjectionRebuild {
     std::string request_id;
     RequestRecord record;
   };
-  using Write = std::variant<SealedEvent, Dossier, RequestRow, ReportDeltaSums>;
+  using Write = std::variant<SealedEvent, Dossier, RequestRow, ReportDeltaSums,
+                             UnitReportDeltaSums>;
 
   ProjectionRebuild() = default;
   absl::Status Give(Write write);
@@ -79,6 +80,7 @@ class ProjectionRebuild {
 
   // The caller's.
   ReportDeltaSums report_sums_;
+  UnitReportDeltaSums unit_report_sums_;
   std::vector<Write> filling_;
 
   absl::Mutex mu_;

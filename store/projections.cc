@@ -46,8 +46,10 @@ std::optional<DeadlineRow> DossierDeadline(const Dossier* dossier) {
 
 std::optional<DeadlineRow> StepDeadline(const Dossier* dossier) {
   if (dossier == nullptr || !ClockRuns(dossier->state)) return std::nullopt;
+  // A unit outside the procedure's steps has no budget of its own, so no
+  // step deadline: only the dossier's watches its time.
   const StepRecord* step = dossier->current_step();
-  if (step == nullptr) return std::nullopt;
+  if (step == nullptr || !step->has_budget()) return std::nullopt;
   return DeadlineRow{ToStoredMicros(step->due_at), step->step_id, step->unit,
                      dossier->agency, dossier->procedure_code};
 }
@@ -187,6 +189,10 @@ absl::StatusOr<std::unique_ptr<Projections>> Projections::Prepare(
        "measure, delta) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (agency, "
        "procedure_code, field, day, measure) DO UPDATE SET delta = delta + "
        "excluded.delta"},
+      {&projections->add_unit_report_delta_,
+       "INSERT INTO unit_report_deltas (agency, unit, day, measure, delta) "
+       "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (agency, unit, day, measure) "
+       "DO UPDATE SET delta = delta + excluded.delta"},
       {&projections->upsert_request_,
        "INSERT INTO requests (request_id, dossier_code, outcome) "
        "VALUES (?1, ?2, ?3) ON CONFLICT (request_id) DO UPDATE SET "
@@ -246,6 +252,17 @@ absl::Status Projections::UpdateReport(const StoredEvent& stored,
         .BindInt(5, static_cast<int64_t>(delta.measure))
         .BindInt(6, delta.delta);
     if (absl::Status status = add_report_delta_.Run(); !status.ok()) {
+      return status;
+    }
+  }
+  for (const UnitReportDelta& delta :
+       UnitReportDeltasOf(before, after, stored.event.occurred_at)) {
+    add_unit_report_delta_.BindText(1, after.agency)
+        .BindText(2, delta.unit)
+        .BindInt(3, delta.day)
+        .BindInt(4, static_cast<int64_t>(delta.measure))
+        .BindInt(5, delta.delta);
+    if (absl::Status status = add_unit_report_delta_.Run(); !status.ok()) {
       return status;
     }
   }
@@ -345,6 +362,30 @@ absl::Status Projections::WriteReport(const ReportDeltaSums& sums) {
         .BindInt(5, row.measure)
         .BindInt(6, row.delta);
     if (absl::Status status = add_report_delta_.Run(); !status.ok()) {
+      return status;
+    }
+  }
+  return absl::OkStatus();
+}
+
+void Projections::AddUnitReport(const StoredEvent& stored,
+                                const Dossier* before, const Dossier& after,
+                                UnitReportDeltaSums& sums) {
+  for (const UnitReportDelta& delta :
+       UnitReportDeltasOf(before, after, stored.event.occurred_at)) {
+    sums.by_unit.Add(after.agency, delta.unit, "", delta.day,
+                     static_cast<int64_t>(delta.measure), delta.delta);
+  }
+}
+
+absl::Status Projections::WriteUnitReport(const UnitReportDeltaSums& sums) {
+  for (const ReportDeltaSums::Row& row : sums.by_unit.Sorted()) {
+    add_unit_report_delta_.BindText(1, row.agency)
+        .BindText(2, row.procedure_code)  // the unit
+        .BindInt(3, row.day)
+        .BindInt(4, row.measure)
+        .BindInt(5, row.delta);
+    if (absl::Status status = add_unit_report_delta_.Run(); !status.ok()) {
       return status;
     }
   }

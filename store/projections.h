@@ -3,7 +3,7 @@
 
 // The projections of the log: the current-state tables (dossiers, deadlines,
 // deadline_days, deadline_totals, thresholds, control_sheet, counters,
-// requests, report_deltas). One function updates them all for one
+// requests, report_deltas, unit_report_deltas). One function updates them all for one
 // event; the live writer and the replay both call it, so that a replay
 // rebuilds them bit for bit.
 
@@ -64,6 +64,12 @@ class ReportDeltaSums {
   absl::flat_hash_map<std::tuple<uint32_t, int64_t, int64_t>, int64_t> sums_;
 };
 
+// The report-by-unit's deltas summed in memory (engine UnitReportDeltasOf):
+// a ReportDeltaSums whose groups are (agency, unit, "").
+struct UnitReportDeltaSums {
+  ReportDeltaSums by_unit;
+};
+
 struct DeadlineRow;  // one row of `deadlines` (projections.cc)
 
 class Projections {
@@ -80,7 +86,8 @@ class Projections {
   // `before` is the dossier before it (null for its first event) and `after`
   // the dossier with it applied; `request_id` is the request of the command
   // that appended it (may be empty). Only rows that change are written:
-  // UpdateCurrent, then the per-event rows (report_deltas, requests).
+  // UpdateCurrent, then the per-event rows (report_deltas,
+  // unit_report_deltas, requests).
   absl::Status Update(const StoredEvent& stored, absl::string_view request_id,
                       const Dossier* before, const Dossier& after);
 
@@ -98,6 +105,10 @@ class Projections {
   static void AddReport(const StoredEvent& stored, const Dossier* before,
                         const Dossier& after, ReportDeltaSums& sums);
   absl::Status WriteReport(const ReportDeltaSums& sums);
+  // The same for the report by unit (unit_report_deltas).
+  static void AddUnitReport(const StoredEvent& stored, const Dossier* before,
+                            const Dossier& after, UnitReportDeltaSums& sums);
+  absl::Status WriteUnitReport(const UnitReportDeltaSums& sums);
   // The requests row of the event's command; nothing when `request_id` is
   // empty.
   absl::Status UpdateRequest(const StoredEvent& stored,
@@ -176,6 +187,7 @@ class Projections {
   Statement settle_deadline_totals_;
   Statement set_settled_day_;
   Statement add_report_delta_;
+  Statement add_unit_report_delta_;
   Statement upsert_request_;
   Statement select_request_;
 };

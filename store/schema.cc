@@ -183,6 +183,40 @@ DROP INDEX deadlines_by_agency;
 CREATE INDEX deadlines_by_agency
   ON deadlines (agency, kind, due_at, dossier_code, procedure_code);
 )sql"},
+    {7, R"sql(
+-- A unit outside the procedure's steps has no step budget of its own
+-- (docs/lifecycle.md): its step has no deadline, and never counts as an
+-- overdue step. Remove the rows earlier versions kept for it, and count the
+-- steps' deadlines per day and before the settled day again.
+DELETE FROM deadlines WHERE kind = 'step' AND step_id = '';
+DELETE FROM deadline_days WHERE kind = 'step';
+INSERT INTO deadline_days (kind, due_day, agency, count)
+  SELECT kind, (due_at / 1000000 + 25200) / 86400 AS due_day, agency,
+         count(*)
+  FROM deadlines WHERE kind = 'step' GROUP BY kind, due_day, agency;
+DELETE FROM deadline_totals WHERE kind = 'step';
+INSERT INTO deadline_totals (kind, agency, count)
+  SELECT kind, agency, sum(count) FROM deadline_days
+  WHERE kind = 'step' AND due_day < (
+    SELECT value FROM meta WHERE key = 'deadlines_settled_day')
+  GROUP BY kind, agency;
+-- The report by unit (engine/report.h, UnitReportDeltasOf): what each
+-- event adds to each day for the steps each unit held, per agency and unit.
+-- A report of any period sums a range of days per unit, as report_deltas.
+CREATE TABLE unit_report_deltas (
+  agency TEXT NOT NULL,
+  unit TEXT NOT NULL,
+  day INTEGER NOT NULL,               -- days since 1970-01-01 at UTC+07:00
+  measure INTEGER NOT NULL,           -- engine ReportMeasure
+  delta INTEGER NOT NULL,
+  PRIMARY KEY (agency, unit, day, measure)
+) WITHOUT ROWID;
+CREATE INDEX unit_report_deltas_by_day ON unit_report_deltas (day);
+-- The history before this version is not in it yet: the store fills it
+-- from the log at its next start.
+INSERT INTO meta (key, value) SELECT 'fill_unit_report', 1
+  WHERE EXISTS (SELECT 1 FROM events);
+)sql"},
 };
 
 absl::StatusOr<int64_t> ReadSchemaVersion(Database& database) {
@@ -331,6 +365,7 @@ const std::vector<ProjectionTable>& ProjectionTables() {
       {"thresholds", "dossier_code, target"},
       {"deadline_days", "kind, due_day, agency"},
       {"deadline_totals", "kind, agency"},
+      {"unit_report_deltas", "agency, unit, day, measure"},
   };
   return kTables;
 }

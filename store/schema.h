@@ -16,7 +16,7 @@
 namespace motcua::store {
 
 // The schema version this build writes. Raised by one with each migration.
-inline constexpr int64_t kSchemaVersion = 6;
+inline constexpr int64_t kSchemaVersion = 7;
 
 // Keys of the `meta` table.
 inline constexpr char kMetaSchemaVersion[] = "schema_version";
@@ -32,6 +32,9 @@ inline constexpr char kMetaDeadlinesSettledDay[] = "deadlines_settled_day";
 // since the clock start), cleared by the store in the transaction that
 // rebuilds them.
 inline constexpr char kMetaRebuildSnapshots[] = "rebuild_snapshots";
+// Set by the migration to schema 7 when the log holds events: the store
+// fills unit_report_deltas from the log at its next start.
+inline constexpr char kMetaFillUnitReport[] = "fill_unit_report";
 
 // Creates the schema in an empty database or migrates an older one to
 // kSchemaVersion, in one transaction. FAILED_PRECONDITION, naming `path` and

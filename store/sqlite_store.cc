@@ -127,6 +127,9 @@ absl::Status SqliteEventStore::Initialize() {
   if (absl::Status status = RebuildSnapshotsIfAsked(); !status.ok()) {
     return status;
   }
+  if (absl::Status status = FillUnitReportIfAsked(); !status.ok()) {
+    return status;
+  }
   if (absl::Status status = SettleDeadlineDays(); !status.ok()) return status;
   flushed_sequence_ = chain_.head().sequence;
   durable_sequence_.store(chain_.head().sequence);
@@ -199,6 +202,70 @@ absl::Status SqliteEventStore::RebuildSnapshotsIfAsked() {
     }
     return writer_db_.Execute(absl::StrCat(
         "DELETE FROM meta WHERE key = '", kMetaRebuildSnapshots, "'"));
+  }();
+  if (status.ok()) status = commit_.Run();
+  if (!status.ok()) rollback_.Run().IgnoreError();
+  return status;
+}
+
+absl::Status SqliteEventStore::FillUnitReportIfAsked() {
+  absl::StatusOr<std::optional<int64_t>> asked = writer_db_.QueryInt(
+      absl::StrCat("SELECT value FROM meta WHERE key = '",
+                   kMetaFillUnitReport, "'"));
+  if (!asked.ok()) return asked.status();
+  if (!asked->has_value()) return absl::OkStatus();
+  if (absl::Status status = begin_.Run(); !status.ok()) return status;
+  absl::Status status = [&]() -> absl::Status {
+    // Each dossier's events once, in order, a page of dossiers at a time;
+    // the sums go out whenever they grow large.
+    absl::StatusOr<Statement> page = writer_db_.Prepare(
+        "SELECT code, version FROM dossiers WHERE code > ?1 ORDER BY code "
+        "LIMIT 1024");
+    if (!page.ok()) return page.status();
+    UnitReportDeltaSums sums;
+    std::string after;
+    while (true) {
+      std::vector<std::pair<std::string, int64_t>> codes;
+      page->BindText(1, after);
+      if (absl::Status read = page->ForEachRow([&] {
+            codes.emplace_back(page->ColumnText(0), page->ColumnInt(1));
+            return absl::OkStatus();
+          });
+          !read.ok()) {
+        return read;
+      }
+      for (const auto& [code, version] : codes) {
+        select_events_to_version_.BindText(1, code).BindInt(2, version);
+        absl::StatusOr<std::vector<StoredEvent>> events =
+            ReadAllEvents(select_events_to_version_);
+        if (!events.ok()) return events.status();
+        Dossier dossier;
+        Dossier previous;
+        for (const StoredEvent& stored : *events) {
+          const bool first = dossier.version == 0;
+          previous = dossier;
+          if (absl::Status applied = Apply(dossier, stored.event);
+              !applied.ok()) {
+            return absl::DataLossError(absl::StrCat(
+                "dossier ", code, ": event ", stored.sequence,
+                " does not apply: ", applied.message()));
+          }
+          Projections::AddUnitReport(stored, first ? nullptr : &previous,
+                                     dossier, sums);
+        }
+      }
+      if (sums.by_unit.size() >= (1u << 16) || codes.size() < 1024) {
+        if (absl::Status written = projections_->WriteUnitReport(sums);
+            !written.ok()) {
+          return written;
+        }
+        sums = UnitReportDeltaSums();
+      }
+      if (codes.size() < 1024) break;
+      after = codes.back().first;
+    }
+    return writer_db_.Execute(absl::StrCat(
+        "DELETE FROM meta WHERE key = '", kMetaFillUnitReport, "'"));
   }();
   if (status.ok()) status = commit_.Run();
   if (!status.ok()) rollback_.Run().IgnoreError();
@@ -873,7 +940,12 @@ absl::StatusOr<std::vector<Deadline>> SqliteEventStore::ListDeadlines(
     absl::StrAppend(&sql, " AND d.procedure_code = ?6");
   }
   if (query.after.has_value()) {
-    absl::StrAppend(&sql, " AND (d.due_at, d.dossier_code) > (?7, ?8)");
+    // A step's row follows its dossier's at the same (due_at, code): after
+    // a dossier's row, the step's at the same place still comes.
+    const bool same_place_follows = query.kind == DeadlineKind::kStep &&
+                                    query.after->kind == DeadlineKind::kDossier;
+    absl::StrAppend(&sql, " AND (d.due_at, d.dossier_code) ",
+                    same_place_follows ? ">=" : ">", " (?7, ?8)");
   }
   absl::StrAppend(&sql, " ORDER BY d.due_at, d.dossier_code LIMIT ?9");
 
@@ -1007,17 +1079,19 @@ SqliteEventStore::CountDeadlinesByAgency(DeadlineKind kind,
 
 absl::StatusOr<std::vector<ReportRow>> SqliteEventStore::Report(
     const ReportQuery& query) {
+  const bool by_unit = query.group_by == ReportGrouping::kUnit;
   const char* group = query.group_by == ReportGrouping::kAgency ? "agency"
                       : query.group_by == ReportGrouping::kProcedure
                           ? "procedure_code"
-                          : "field";
+                      : by_unit ? "unit"
+                                : "field";
   // One pass over the days up to the period's end: flows inside the period,
   // levels before it (carried over) and up to its end.
   std::string sql = absl::StrCat(
       "SELECT ", group,
       ", measure, SUM(CASE WHEN day >= ?1 THEN delta ELSE 0 END), "
-      "SUM(CASE WHEN day < ?1 THEN delta ELSE 0 END) FROM report_deltas "
-      "WHERE day <= ?2");
+      "SUM(CASE WHEN day < ?1 THEN delta ELSE 0 END) FROM ",
+      by_unit ? "unit_report_deltas" : "report_deltas", " WHERE day <= ?2");
   if (!query.agency.empty()) absl::StrAppend(&sql, " AND agency = ?3");
   absl::StrAppend(&sql, " GROUP BY ", group, ", measure ORDER BY ", group);
 
@@ -1050,7 +1124,10 @@ absl::StatusOr<std::vector<ReportRow>> SqliteEventStore::Report(
   }
   std::vector<ReportRow> rows;
   for (const auto& [name, sums] : groups) {
-    ReportRow row = BuildReportRow(name, sums, query.count_at);
+    // A step ends when it is handed on or its dossier resolved: the units'
+    // deltas hold resolutions only.
+    ReportRow row = BuildReportRow(
+        name, sums, by_unit ? CountResolutionAt::kResolution : query.count_at);
     if (row.received == 0 && row.resolved == 0) continue;
     rows.push_back(std::move(row));
   }

@@ -93,6 +93,9 @@ class SqliteEventStore final : public EventStore {
   // Rebuilds every dossier snapshot from the log when the schema migration
   // asked for it (kMetaRebuildSnapshots), in one transaction.
   absl::Status RebuildSnapshotsIfAsked();
+  // Fills unit_report_deltas from the log when the migration to schema 7
+  // asked for it (kMetaFillUnitReport), in one transaction.
+  absl::Status FillUnitReportIfAsked();
   // Settles deadline_totals up to today, in a transaction of its own (at
   // start).
   absl::Status SettleDeadlineDays();

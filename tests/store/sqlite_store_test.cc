@@ -19,6 +19,7 @@
 #include "gtest/gtest.h"
 #include "store/audit.h"
 #include "store/event_codec.h"
+#include "store/schema.h"
 #include "store/sqlite.h"
 #include "tests/store/store_test_support.h"
 
@@ -638,6 +639,7 @@ TEST_F(SqliteEventStoreTest, TheUpgradeToSchema6CountsTheDeadlinesPerDay) {
     ASSERT_TRUE(database
                     ->Execute(
                         "DROP TABLE deadline_days; DROP TABLE deadline_totals; "
+                        "DROP TABLE unit_report_deltas; "
                         "DELETE FROM meta WHERE key = 'deadlines_settled_day'; "
                         "UPDATE meta SET value = 5 WHERE key = "
                         "'schema_version'; DROP INDEX deadlines_by_agency; "
@@ -647,7 +649,8 @@ TEST_F(SqliteEventStoreTest, TheUpgradeToSchema6CountsTheDeadlinesPerDay) {
   }
   std::unique_ptr<EventStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
-  EXPECT_EQ(Count("SELECT value FROM meta WHERE key = 'schema_version'"), 6);
+  EXPECT_EQ(Count("SELECT value FROM meta WHERE key = 'schema_version'"),
+            kSchemaVersion);
   EXPECT_EQ(
       Count("SELECT count(*) FROM deadline_days WHERE kind = 'dossier'"),
       rows);
@@ -662,6 +665,71 @@ TEST_F(SqliteEventStoreTest, TheUpgradeToSchema6CountsTheDeadlinesPerDay) {
   for (const AgencyCount& count : *counts) counted += count.count;
   EXPECT_EQ(counted, static_cast<int64_t>(store->ListDeadlines(overdue)->size()));
   EXPECT_GT(counted, 0);
+  store->Close();
+  // The upgraded tables are what a replay rebuilds from the log.
+  ExpectLogIntactAndReplayable();
+}
+
+// Schema 7: a unit outside the procedure's steps has no step deadline (a
+// schema-6 file kept one, due at the dossier's due time, which counted as an
+// overdue step at once), and the report by unit is filled from the log.
+TEST_F(SqliteEventStoreTest, TheUpgradeToSchema7DropsStepDeadlinesOutsideTheSteps) {
+  {
+    std::unique_ptr<EventStore> store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    // Received a month ago: long overdue. One stays in its first step, one
+    // goes to a unit outside the steps.
+    for (const char* code : {"HS-IN", "HS-OUT"}) {
+      ASSERT_TRUE(store
+                      ->ExecuteAndWait(Request(
+                          code, Submission(clock_.Now() - absl::Hours(24 * 30))))
+                      .status.ok());
+    }
+    HandOverAction outside;
+    outside.to_unit = "so-tai-chinh";
+    ASSERT_TRUE(store->ExecuteAndWait(Request("HS-OUT", outside)).status.ok());
+    store->Close();
+  }
+  EXPECT_EQ(Count("SELECT count(*) FROM deadlines WHERE kind = 'step'"), 1);
+  const int64_t unit_rows = Count("SELECT count(*) FROM unit_report_deltas");
+  ASSERT_GT(unit_rows, 0);
+  // As a schema-6 file holds it: the outside unit's step deadline and its
+  // counts, no report by unit.
+  {
+    absl::StatusOr<Database> database =
+        Database::Open(DatabasePath(), OpenMode::kReadWrite);
+    ASSERT_TRUE(database.ok()) << database.status();
+    ASSERT_TRUE(
+        database
+            ->Execute(
+                "INSERT INTO deadlines (dossier_code, kind, due_at, step_id, "
+                "unit, agency, procedure_code) SELECT code, 'step', due_at, "
+                "'', current_unit, agency, procedure_code FROM dossiers "
+                "WHERE code = 'HS-OUT'; "
+                "DELETE FROM deadline_days WHERE kind = 'step'; "
+                "INSERT INTO deadline_days (kind, due_day, agency, count) "
+                "SELECT kind, (due_at / 1000000 + 25200) / 86400 AS due_day, "
+                "agency, count(*) FROM deadlines WHERE kind = 'step' "
+                "GROUP BY kind, due_day, agency; "
+                "UPDATE deadline_totals SET count = 2 WHERE kind = 'step'; "
+                "DROP TABLE unit_report_deltas; "
+                "UPDATE meta SET value = 6 WHERE key = 'schema_version';")
+            .ok());
+  }
+  ASSERT_EQ(Count("SELECT count(*) FROM deadlines WHERE kind = 'step'"), 2);
+  std::unique_ptr<EventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(Count("SELECT value FROM meta WHERE key = 'schema_version'"),
+            kSchemaVersion);
+  EXPECT_EQ(Count("SELECT count(*) FROM deadlines WHERE kind = 'step'"), 1);
+  absl::StatusOr<std::vector<AgencyCount>> steps =
+      store->CountDeadlinesByAgency(DeadlineKind::kStep, clock_.Now(), "");
+  ASSERT_TRUE(steps.ok()) << steps.status();
+  ASSERT_EQ(steps->size(), 1u);
+  EXPECT_EQ((*steps)[0].count, 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM unit_report_deltas"), unit_rows);
+  EXPECT_EQ(Count("SELECT count(*) FROM meta WHERE key = 'fill_unit_report'"),
+            0);
   store->Close();
   // The upgraded tables are what a replay rebuilds from the log.
   ExpectLogIntactAndReplayable();

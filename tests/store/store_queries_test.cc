@@ -159,6 +159,45 @@ TEST_F(StoreQueriesTest, DeadlinesComeInDueOrderWithACursor) {
   EXPECT_EQ((*counts)[1].count, 1);
 }
 
+// A unit's late steps are an index range by unit; a unit outside the
+// procedure's steps holds the dossier without a step deadline of its own.
+TEST_F(StoreQueriesTest, StepDeadlinesAreListedByTheUnitHoldingThem) {
+  ASSERT_NE(store_, nullptr);
+  const Dossier in_step = Submit("S-1", "agency-a", kLandProcedure, 24 * 30);
+  ASSERT_FALSE(in_step.steps.empty());
+  const std::string unit = in_step.steps.back().unit;
+  Submit("S-2", "agency-a", kLandProcedure, 24 * 20);
+  HandOverAction outside;
+  outside.to_unit = "so-tai-chinh";
+  ASSERT_TRUE(
+      store_->ExecuteAndWait(Request("S-2", outside)).status.ok());
+
+  DeadlineQuery steps;
+  steps.kind = DeadlineKind::kStep;
+  steps.due_before = clock_.Now();
+  steps.unit = unit;
+  absl::StatusOr<std::vector<Deadline>> page = store_->ListDeadlines(steps);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_THAT(Codes(*page), ElementsAre("S-1"));
+  EXPECT_EQ(page->front().step_id, in_step.steps.back().step_id);
+  EXPECT_EQ(page->front().due_at, in_step.steps.back().due_at);
+
+  steps.unit = "so-tai-chinh";
+  EXPECT_THAT(Codes(*store_->ListDeadlines(steps)), ::testing::IsEmpty());
+  DeadlineQuery dossiers = steps;
+  dossiers.kind = DeadlineKind::kDossier;
+  EXPECT_THAT(Codes(*store_->ListDeadlines(dossiers)), ElementsAre("S-2"));
+
+  // After a dossier's own row, its step's row at the same place still
+  // comes; after the step's row, it does not.
+  steps.unit = unit;
+  steps.after = DeadlineCursor{in_step.steps.back().due_at, "S-1",
+                               DeadlineKind::kDossier};
+  EXPECT_THAT(Codes(*store_->ListDeadlines(steps)), ElementsAre("S-1"));
+  steps.after->kind = DeadlineKind::kStep;
+  EXPECT_THAT(Codes(*store_->ListDeadlines(steps)), ::testing::IsEmpty());
+}
+
 // The counts per agency, as ListDeadlines finds them one by one.
 std::map<std::string, int64_t> CountedOneByOne(EventStore& store,
                                                DeadlineKind kind,

@@ -230,6 +230,81 @@ TEST_F(StoreReportTest, GroupsByProcedureAndFiltersByAgency) {
   EXPECT_EQ(received, 2 * 15);
 }
 
+// The report by unit counts the steps each unit held: its levels against
+// the control sheets rebuilt from the log as of each period's end, its
+// late steps against the steps the engine recorded late, and the row
+// invariant in every row.
+TEST_F(StoreReportTest, TheUnitReportCountsEachUnitsStepsAsTheLogHasThem) {
+  const absl::CivilDay ends[] = {kFirstDay + 2, kFirstDay + 6, kFirstDay + 13,
+                                 kFirstDay + 20, kFirstDay + 27};
+  absl::CivilDay from = kFirstDay - 3;
+  ReportRow seen;
+  for (absl::CivilDay to : ends) {
+    SCOPED_TRACE(absl::FormatCivilTime(to));
+    ReportQuery query;
+    query.from = from;
+    query.to = to;
+    query.group_by = ReportGrouping::kUnit;
+    absl::StatusOr<std::vector<ReportRow>> rows = store_->Report(query);
+    ASSERT_TRUE(rows.ok()) << rows.status();
+    ASSERT_FALSE(rows->empty());
+    // The truth per unit, from each dossier's control sheet as of the end.
+    const absl::Time start = At(from, 0);
+    const absl::Time end = At(to + 1, 0) - absl::Microseconds(1);
+    std::map<std::string, ReportRow> truth;
+    for (const std::string& code : codes_) {
+      absl::StatusOr<Dossier> dossier = DossierAsOf(path_, code, end);
+      if (!dossier.ok()) continue;
+      for (const StepRecord& step : dossier->steps) {
+        ReportRow& unit = truth[step.unit];
+        if (step.ended_at.has_value()) {
+          if (*step.ended_at >= start) {
+            ++unit.resolved;
+            if (step.late) ++unit.resolved_late;
+          }
+          continue;
+        }
+        if (ClockRuns(dossier->state)) {
+          ++unit.pending;
+          if (step.has_budget() && step.due_at <= end) ++unit.pending_overdue;
+        } else {
+          ++unit.paused;
+          if (step.has_budget() && *dossier->paused_since > step.due_at) {
+            ++unit.paused_overdue;
+          }
+        }
+      }
+    }
+    for (const ReportRow& row : *rows) {
+      SCOPED_TRACE(row.group);
+      EXPECT_TRUE(row.Balanced());
+      const ReportRow& want = truth[row.group];
+      EXPECT_EQ(row.pending, want.pending);
+      EXPECT_EQ(row.pending_overdue, want.pending_overdue);
+      EXPECT_EQ(row.paused, want.paused);
+      EXPECT_EQ(row.paused_overdue, want.paused_overdue);
+      EXPECT_EQ(row.resolved, want.resolved);
+      EXPECT_EQ(row.resolved_late, want.resolved_late);
+      seen.pending_overdue += row.pending_overdue;
+      seen.paused += row.paused;
+      seen.resolved_late += row.resolved_late;
+      seen.resolved_on_time += row.resolved_on_time;
+      seen.carried_over += row.carried_over;
+    }
+    // Every unit with anything to show has a row.
+    for (const auto& [unit, want] : truth) {
+      if (want.pending + want.paused + want.resolved == 0) continue;
+      EXPECT_NE(RowOf(*rows, unit).received, 0) << unit;
+    }
+    from = to + 1;
+  }
+  EXPECT_GT(seen.pending_overdue, 0);
+  EXPECT_GT(seen.paused, 0);
+  EXPECT_GT(seen.resolved_late, 0);
+  EXPECT_GT(seen.resolved_on_time, 0);
+  EXPECT_GT(seen.carried_over, 0);
+}
+
 TEST_F(StoreReportTest, TheReportProjectionReplaysIdentically) {
   absl::StatusOr<ReplayReport> replayed =
       ReplayAndCompare(path_, directory_.File("replay.db"));
