@@ -51,18 +51,13 @@ void FillStep(const StepRecord& step, const Dossier& dossier, absl::Time now,
     entry.set_late(step.late);
     return;
   }
-  // The open step, counted as the engine's EndOpenStep would end it now.
-  const absl::Time counted_until = CountedUntil(dossier, now);
-  entry.set_late(counted_until > step.due_at);
-  absl::Duration used = absl::ZeroDuration();
-  if (calendar != nullptr) {
-    absl::StatusOr<absl::Duration> elapsed =
-        calendar->WorkingTimeBetween(step.counted_from, counted_until);
-    if (elapsed.ok()) {
-      used = std::max(absl::ZeroDuration(), *elapsed - step.paused);
-    }
-  }
-  *entry.mutable_used() = DurationToProto(used);
+  // The open step, counted as the engine will count it when it ends.
+  if (calendar == nullptr) return;
+  absl::StatusOr<std::optional<StepStanding>> standing =
+      OpenStepStanding(dossier, *calendar, now);
+  if (!standing.ok() || !standing->has_value()) return;
+  entry.set_late((*standing)->late);
+  *entry.mutable_used() = DurationToProto((*standing)->used);
 }
 
 }  // namespace
@@ -150,6 +145,32 @@ std::optional<absl::Duration> WorkingTimeLeft(const Dossier& dossier,
       calendar->WorkingTimeBetween(CountedUntil(dossier, now), dossier.due_at);
   if (!left.ok()) return std::nullopt;
   return *left;
+}
+
+std::optional<StepStanding> OpenStepStandingOf(const Dossier& dossier,
+                                               absl::Time now,
+                                               const RuleSet* rules_or_null) {
+  const Calendar* calendar = CalendarOf(dossier, rules_or_null);
+  if (calendar == nullptr) return std::nullopt;
+  absl::StatusOr<std::optional<StepStanding>> standing =
+      OpenStepStanding(dossier, *calendar, now);
+  if (!standing.ok()) return std::nullopt;
+  return *standing;
+}
+
+std::string OpenStepBudget(const Dossier& dossier,
+                           const RuleSet* rules_or_null) {
+  const StepRecord* step = dossier.current_step();
+  if (step == nullptr || !step->has_budget() || rules_or_null == nullptr) {
+    return "";
+  }
+  const ProcedureVersion* procedure = rules_or_null->FindProcedureVersion(
+      dossier.procedure_code, dossier.procedure_effective_from);
+  if (procedure == nullptr) return "";
+  for (const ProcedureStep& definition : procedure->steps) {
+    if (definition.id == step->step_id) return definition.budget.ToString();
+  }
+  return "";
 }
 
 v1::Dossier DossierToProto(const Dossier& dossier, absl::Time now,

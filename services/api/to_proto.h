@@ -2,10 +2,12 @@
 #define MOTCUA_SERVICES_API_TO_PROTO_H_
 
 #include <optional>
+#include <string>
 
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "engine/dossier.h"
+#include "engine/lifecycle.h"
 #include "engine/rules.h"
 #include "google/protobuf/duration.pb.h"
 #include "google/protobuf/timestamp.pb.h"
@@ -38,6 +40,20 @@ v1::Classification ClassificationToProto(Classification classification);
 std::optional<absl::Duration> WorkingTimeLeft(const Dossier& dossier,
                                               absl::Time now,
                                               const RuleSet* rules_or_null);
+
+// The open step of `dossier` at `now` as the engine counts it
+// (OpenStepStanding), in the calendar WorkingTimeLeft uses. Nullopt when no
+// step is open, without `rules`, when the rules no longer hold the
+// dossier's calendar, or when the calendar does not cover the dates.
+std::optional<StepStanding> OpenStepStandingOf(const Dossier& dossier,
+                                               absl::Time now,
+                                               const RuleSet* rules_or_null);
+
+// The budget of the dossier's open step as its pinned procedure version
+// states it ("2wh"); empty when no step is open, the unit is outside the
+// steps, or the rules no longer hold the version.
+std::string OpenStepBudget(const Dossier& dossier,
+                           const RuleSet* rules_or_null);
 
 // Every field of v1::Dossier, as of `now`:
 // - working_time_left as WorkingTimeLeft above (unset when it is nullopt);

@@ -233,12 +233,21 @@ void AddSupervisionRows(
   for (const v1::OverdueEntry& entry : entries) {
     const v1::Dossier& dossier = entry.dossier();
     const absl::Duration lateness = DurationFromProto(entry.lateness());
-    rows.push_back({dossier.code(),
+    const bool is_step = entry.kind() == v1::DEADLINE_KIND_STEP;
+    // A step row shows the step's budget; a dossier row whether the step
+    // it is in is late as well.
+    std::string step = OrDash(dossier.current_step());
+    if (is_step && !entry.step_budget().empty()) {
+      absl::StrAppend(&step, " (", entry.step_budget(), ")");
+    } else if (!is_step && entry.step_late()) {
+      absl::StrAppend(&step, " (late)");
+    }
+    rows.push_back({dossier.code(), is_step ? "step" : "dossier",
                     FormatWorkingDuration(time_left ? -lateness : lateness),
-                    TimeText(dossier.due_at()), OrDash(entry.unit()),
-                    absl::StrCat(OrDash(dossier.current_step()),
-                                 entry.step_late() ? " (late)" : ""),
-                    dossier.procedure_code(), dossier.agency()});
+                    TimeText(entry.has_due_at() ? entry.due_at()
+                                                : dossier.due_at()),
+                    OrDash(entry.unit()), step, dossier.procedure_code(),
+                    dossier.agency()});
   }
 }
 
@@ -532,11 +541,21 @@ int RunSupervisionList(
   request.set_unit(options.unit);
   request.set_procedure_code(options.procedure_code);
   request.set_page_size(options.page.page_size);
+  if (options.kind.empty() || options.kind == "all") {
+    request.set_kind(v1::DEADLINE_KIND_ALL);
+  } else if (options.kind == "dossier") {
+    request.set_kind(v1::DEADLINE_KIND_DOSSIER);
+  } else if (options.kind == "step") {
+    request.set_kind(v1::DEADLINE_KIND_STEP);
+  } else {
+    return session.BadInput(absl::StrCat(
+        "--kind: \"", options.kind, "\" is not dossier, step or all"));
+  }
   if (!session.Connect()) return kExitBadInput;
 
   std::vector<std::vector<std::string>> rows = {
-      {"CODE", std::string(time_column), "DUE", "HELD BY", "STEP", "PROCEDURE",
-       "AGENCY"}};
+      {"CODE", "KIND", std::string(time_column), "DUE", "HELD BY", "STEP",
+       "PROCEDURE", "AGENCY"}};
   std::string next_page_token;
   const grpc::Status status = ForEachPage<Reply>(
       options.page,
@@ -564,11 +583,13 @@ int RunSupervisionList(
 int RunOverdueCount(Session& session, const SupervisionOptions& options,
                     std::ostream& out) {
   if (!options.unit.empty() || !options.procedure_code.empty() ||
-      !options.duration.empty() || options.page.page_size != 0 ||
-      !options.page.page_token.empty() || options.page.all) {
+      !options.duration.empty() || !options.kind.empty() ||
+      options.page.page_size != 0 || !options.page.page_token.empty() ||
+      options.page.all) {
     return session.BadInput(
-        "--count: counts per agency; only --agency narrows them (not "
-        "--unit, --procedure, --min-lateness or paging)");
+        "--count: counts dossiers and steps per agency; only --agency "
+        "narrows them (not --unit, --procedure, --kind, --min-lateness or "
+        "paging)");
   }
   v1::CountOverdueRequest request;
   request.set_agency(options.agency);
@@ -748,10 +769,12 @@ int RunReport(const ClientOptions& client, const ReportOptions& options,
     request.set_group_by(v1::ReportRequest::GROUP_BY_PROCEDURE);
   } else if (options.group_by == "field") {
     request.set_group_by(v1::ReportRequest::GROUP_BY_FIELD);
+  } else if (options.group_by == "unit") {
+    request.set_group_by(v1::ReportRequest::GROUP_BY_UNIT);
   } else {
     return session.BadInput(absl::StrCat(
         "--group-by: \"", options.group_by,
-        "\" is not agency, procedure or field"));
+        "\" is not agency, procedure, field or unit"));
   }
   if (options.count_at == "resolution") {
     request.set_count_at(v1::ReportRequest::COUNT_AT_RESOLUTION);
@@ -797,8 +820,13 @@ int RunReport(const ClientOptions& client, const ReportOptions& options,
     return kExitOk;
   }
   out << "report " << options.from_day << " .. " << options.to_day
-      << ", by " << options.group_by << ", resolutions counted at "
-      << options.count_at << "\n";
+      << ", by " << options.group_by;
+  if (options.group_by == "unit") {
+    // Rows count steps, which end when handed on (count_at does not apply).
+    out << ", steps each unit held, late against the step's budget\n";
+  } else {
+    out << ", resolutions counted at " << options.count_at << "\n";
+  }
   out << absl::StrFormat(
       "%-32s %8s %8s %8s %8s | %8s %6s %6s %6s | %8s %6s %6s | %7s %6s %6s | "
       "%6s\n",

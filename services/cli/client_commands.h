@@ -128,8 +128,9 @@ struct ListOptions {
 int RunList(const ClientOptions& client, const ListOptions& options,
             std::ostream& out, std::ostream& err);
 
-// `motcua overdue` and `motcua due-soon`: tables of dossiers, most late (or
-// soonest due) first.
+// `motcua overdue` and `motcua due-soon`: tables of late (or soon due)
+// dossiers and steps, most late (or soonest due) first, a KIND column
+// telling which deadline each row is about.
 struct SupervisionOptions {
   std::string agency;
   std::string unit;
@@ -139,6 +140,9 @@ struct SupervisionOptions {
   PageFlags page;
   // overdue --count: the counts per agency instead of the dossiers.
   bool count = false;
+  // --kind: "dossier", "step" or "all" (empty: all): the dossiers' due
+  // times, the open steps' budgets (for the unit holding each), or both.
+  std::string kind;
 };
 int RunOverdue(const ClientOptions& client, const SupervisionOptions& options,
                std::ostream& out, std::ostream& err);

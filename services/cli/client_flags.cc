@@ -180,12 +180,15 @@ void ClientFlags::AddTo(CLI::App& app, CLI::App& rules, int* exit_code) {
   });
 
   CLI::App* overdue =
-      app.add_subcommand("overdue", "Late dossiers, most late first");
+      app.add_subcommand("overdue", "Late dossiers and steps, most late first");
   overdue->add_option("--agency", overdue_.agency, "Agency");
   overdue->add_option("--unit", overdue_.unit, "The unit holding it");
   overdue->add_option("--procedure", overdue_.procedure_code, "Procedure code");
   overdue->add_option("--min-lateness", overdue_.duration,
                       "At least this late in working time, e.g. 2h or 1h30m");
+  overdue->add_option("--kind", overdue_.kind,
+                      "dossier (its due time), step (the open step's "
+                      "budget, for the unit holding it) or all (default)");
   overdue->add_flag("--count", overdue_.count,
                     "How many dossiers and steps are overdue per agency");
   AddPageFlags(overdue, &overdue_.page);
@@ -195,7 +198,8 @@ void ClientFlags::AddTo(CLI::App& app, CLI::App& rules, int* exit_code) {
   });
 
   CLI::App* due_soon = app.add_subcommand(
-      "due-soon", "Dossiers due within some working time, soonest first");
+      "due-soon",
+      "Dossiers and steps due within some working time, soonest first");
   due_soon
       ->add_option("--within", due_soon_.duration,
                    "Working time, e.g. 4h or 1h30m")
@@ -204,6 +208,8 @@ void ClientFlags::AddTo(CLI::App& app, CLI::App& rules, int* exit_code) {
   due_soon->add_option("--unit", due_soon_.unit, "The unit holding it");
   due_soon->add_option("--procedure", due_soon_.procedure_code,
                        "Procedure code");
+  due_soon->add_option("--kind", due_soon_.kind,
+                       "dossier, step or all (default)");
   AddPageFlags(due_soon, &due_soon_.page);
   AddConnectionFlags(due_soon);
   due_soon->callback([this, exit_code] {
@@ -264,7 +270,8 @@ void ClientFlags::AddTo(CLI::App& app, CLI::App& rules, int* exit_code) {
   report->add_option("--to", report_.to_day, "Last day, YYYY-MM-DD")
       ->required();
   report->add_option("--group-by", report_.group_by,
-                     "agency, procedure or field")
+                     "agency, procedure, field or unit (the steps each "
+                     "unit held)")
       ->capture_default_str();
   report->add_option("--agency", report_.agency, "One agency's rows only");
   report->add_option("--count-at", report_.count_at,

@@ -12,6 +12,8 @@ namespace {
 
 constexpr absl::string_view kDossierPrefix = "d1:";
 constexpr absl::string_view kDeadlinePrefix = "o1:";
+// A page that ended on a step's deadline (kinds were listed together).
+constexpr absl::string_view kStepDeadlinePrefix = "o2:";
 
 absl::Status BadToken() {
   return absl::InvalidArgumentError(
@@ -41,15 +43,21 @@ absl::StatusOr<std::string> ParseDossierPageToken(absl::string_view token) {
 
 std::string DeadlinePageToken(const store::DeadlineCursor& cursor) {
   return absl::WebSafeBase64Escape(absl::StrCat(
-      kDeadlinePrefix, absl::ToUnixMicros(cursor.due_at), ":",
-      cursor.dossier_code));
+      cursor.kind == store::DeadlineKind::kStep ? kStepDeadlinePrefix
+                                                : kDeadlinePrefix,
+      absl::ToUnixMicros(cursor.due_at), ":", cursor.dossier_code));
 }
 
 absl::StatusOr<std::optional<store::DeadlineCursor>> ParseDeadlinePageToken(
     absl::string_view token) {
   if (token.empty()) return std::optional<store::DeadlineCursor>();
+  store::DeadlineKind kind = store::DeadlineKind::kDossier;
   absl::StatusOr<std::string> plain = Unwrap(token, kDeadlinePrefix);
-  if (!plain.ok()) return plain.status();
+  if (!plain.ok()) {
+    plain = Unwrap(token, kStepDeadlinePrefix);
+    if (!plain.ok()) return plain.status();
+    kind = store::DeadlineKind::kStep;
+  }
   const size_t colon = plain->find(':');
   int64_t micros = 0;
   if (colon == std::string::npos ||
@@ -57,7 +65,7 @@ absl::StatusOr<std::optional<store::DeadlineCursor>> ParseDeadlinePageToken(
     return BadToken();
   }
   return store::DeadlineCursor{absl::FromUnixMicros(micros),
-                               plain->substr(colon + 1)};
+                               plain->substr(colon + 1), kind};
 }
 
 }  // namespace motcua::server

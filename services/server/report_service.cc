@@ -99,10 +99,14 @@ grpc::ServerUnaryReactor* SupervisionService::Report(
     case v1::ReportRequest::GROUP_BY_FIELD:
       query.group_by = store::ReportGrouping::kField;
       break;
+    case v1::ReportRequest::GROUP_BY_UNIT:
+      query.group_by = store::ReportGrouping::kUnit;
+      break;
     default:
       return Refuse(reactor, absl::InvalidArgumentError(
                                  "group_by: GROUP_BY_AGENCY, "
-                                 "GROUP_BY_PROCEDURE or GROUP_BY_FIELD"));
+                                 "GROUP_BY_PROCEDURE, GROUP_BY_FIELD or "
+                                 "GROUP_BY_UNIT"));
   }
   switch (request->count_at()) {
     case v1::ReportRequest::COUNT_AT_RESOLUTION:

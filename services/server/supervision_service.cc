@@ -1,7 +1,11 @@
 #include <algorithm>
 #include <map>
 #include <memory>
+#include <optional>
+#include <string>
+#include <tuple>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "services/api/from_proto.h"
@@ -30,15 +34,35 @@ struct DeadlineListRequest {
   std::string agency;
   std::string unit;
   std::string procedure_code;
+  // The kinds of deadline listed, in the order a dossier's rows come.
+  std::vector<store::DeadlineKind> kinds;
   int32_t page_size = 0;
   std::optional<store::DeadlineCursor> after;
 };
+
+absl::StatusOr<std::vector<store::DeadlineKind>> KindsFromProto(
+    v1::DeadlineKind kind) {
+  switch (kind) {
+    case v1::DEADLINE_KIND_UNSPECIFIED:
+    case v1::DEADLINE_KIND_DOSSIER:
+      return std::vector<store::DeadlineKind>{store::DeadlineKind::kDossier};
+    case v1::DEADLINE_KIND_STEP:
+      return std::vector<store::DeadlineKind>{store::DeadlineKind::kStep};
+    case v1::DEADLINE_KIND_ALL:
+      return std::vector<store::DeadlineKind>{store::DeadlineKind::kDossier,
+                                              store::DeadlineKind::kStep};
+    default:
+      return absl::InvalidArgumentError(absl::StrCat(
+          "kind: ", static_cast<int>(kind),
+          " is not a deadline kind (DOSSIER, STEP or ALL)"));
+  }
+}
 
 // Checks what ListOverdue and ListDueSoon share, and scopes the agency.
 absl::StatusOr<DeadlineListRequest> ParseDeadlineList(
     const access::Principal& principal, const std::string& agency,
     const std::string& unit, const std::string& procedure_code,
-    int32_t page_size, const std::string& page_token) {
+    v1::DeadlineKind kind, int32_t page_size, const std::string& page_token) {
   DeadlineListRequest parsed;
   for (const auto& [value, field] :
        {std::pair{&agency, "agency"}, std::pair{&unit, "unit"},
@@ -49,6 +73,9 @@ absl::StatusOr<DeadlineListRequest> ParseDeadlineList(
       return checked;
     }
   }
+  absl::StatusOr<std::vector<store::DeadlineKind>> kinds =
+      KindsFromProto(kind);
+  if (!kinds.ok()) return kinds.status();
   absl::StatusOr<int32_t> size = api::PageSizeFromProto(page_size, "page_size");
   if (!size.ok()) return size.status();
   absl::StatusOr<std::optional<store::DeadlineCursor>> after =
@@ -60,14 +87,25 @@ absl::StatusOr<DeadlineListRequest> ParseDeadlineList(
   parsed.agency = *scoped;
   parsed.unit = unit;
   parsed.procedure_code = procedure_code;
+  parsed.kinds = *std::move(kinds);
   parsed.page_size = *size;
   parsed.after = *after;
   return parsed;
 }
 
-// Reads deadlines of dossiers in [due_from, due_before) page by page and
-// keeps those `accept` takes (given the working time left), until a page is
-// full. The scan is bounded: an index range from the cursor on.
+// Where a deadline lies in the order of pages: due time, dossier code, the
+// dossier's own deadline before its step's.
+std::tuple<absl::Time, absl::string_view, int> PlaceOf(
+    const store::Deadline& deadline) {
+  return {deadline.due_at, deadline.dossier_code,
+          static_cast<int>(deadline.kind)};
+}
+
+// Reads deadlines of the asked kinds in [due_from, due_before) and keeps
+// those `accept` takes (given the working time left before the row's due
+// time: the dossier's, or its open step's as the engine counts it), until a
+// page is full. Each kind is one index range from the cursor on, the
+// ranges merged in page order.
 template <typename Reply>
 absl::Status FillDeadlinePage(
     const ServiceContext& context, const DeadlineListRequest& request,
@@ -76,7 +114,6 @@ absl::Status FillDeadlinePage(
   const std::shared_ptr<const RuleSet> rules = context.rules->Current();
   const absl::Time now = context.clock->Now();
   store::DeadlineQuery query;
-  query.kind = store::DeadlineKind::kDossier;
   query.agency = request.agency;
   query.unit = request.unit;
   query.procedure_code = request.procedure_code;
@@ -85,38 +122,78 @@ absl::Status FillDeadlinePage(
   query.after = request.after;
   query.limit = request.page_size + 1;
   query.with_dossiers = true;
-  absl::StatusOr<std::vector<store::Deadline>> deadlines =
-      context.store->ListDeadlines(query);
-  if (!deadlines.ok()) return deadlines.status();
+  std::vector<std::vector<store::Deadline>> ranges;
+  // A range that filled its limit may go on past its last row: rows of the
+  // other range beyond that row wait for the next page, or the page would
+  // skip the first range's rows between them.
+  std::optional<std::tuple<absl::Time, absl::string_view, int>> horizon;
+  for (store::DeadlineKind kind : request.kinds) {
+    query.kind = kind;
+    absl::StatusOr<std::vector<store::Deadline>> deadlines =
+        context.store->ListDeadlines(query);
+    if (!deadlines.ok()) return deadlines.status();
+    ranges.push_back(*std::move(deadlines));
+  }
+  for (const std::vector<store::Deadline>& range : ranges) {
+    if (static_cast<int>(range.size()) < query.limit) continue;
+    if (!horizon.has_value() || PlaceOf(range.back()) < *horizon) {
+      horizon = PlaceOf(range.back());
+    }
+  }
+  std::vector<size_t> next(ranges.size(), 0);
+  std::optional<store::DeadlineCursor> last;
   int32_t taken = 0;
-  bool page_full = false;
-  for (const store::Deadline& deadline : *deadlines) {
-    if (taken == request.page_size) {
-      page_full = true;  // rows remain unexamined
+  bool rows_remain = false;
+  for (;;) {
+    const store::Deadline* deadline = nullptr;
+    size_t from = 0;
+    for (size_t i = 0; i < ranges.size(); ++i) {
+      if (next[i] == ranges[i].size()) continue;
+      const store::Deadline& candidate = ranges[i][next[i]];
+      if (deadline == nullptr || PlaceOf(candidate) < PlaceOf(*deadline)) {
+        deadline = &candidate;
+        from = i;
+      }
+    }
+    if (deadline == nullptr) break;
+    if (horizon.has_value() && PlaceOf(*deadline) > *horizon) {
+      rows_remain = true;
       break;
     }
-    query.after = store::DeadlineCursor{deadline.due_at, deadline.dossier_code};
-    if (!deadline.dossier.has_value()) continue;
-    const Dossier* dossier = &*deadline.dossier;
+    if (taken == request.page_size) {
+      rows_remain = true;  // rows remain unexamined
+      break;
+    }
+    ++next[from];
+    last = store::DeadlineCursor{deadline->due_at, deadline->dossier_code,
+                                 deadline->kind};
+    if (!deadline->dossier.has_value()) continue;
+    const Dossier* dossier = &*deadline->dossier;
+    const std::optional<StepStanding> step =
+        api::OpenStepStandingOf(*dossier, now, rules.get());
+    const bool is_step = deadline->kind == store::DeadlineKind::kStep;
     std::optional<absl::Duration> left =
-        api::WorkingTimeLeft(*dossier, now, rules.get());
-    if (!left.has_value()) left = deadline.due_at - now;
+        is_step ? (step.has_value() ? step->left : std::nullopt)
+                : api::WorkingTimeLeft(*dossier, now, rules.get());
+    if (!left.has_value()) left = deadline->due_at - now;
     if (!accept(*left)) continue;
     v1::OverdueEntry* entry = reply->add_entries();
     *entry->mutable_dossier() = api::DossierToProto(*dossier, now, rules.get());
     *entry->mutable_lateness() = api::DurationToProto(-*left);
-    entry->set_unit(deadline.unit);
-    entry->set_step_late(!dossier->steps.empty() &&
-                         !dossier->steps.back().ended_at.has_value() &&
-                         dossier->steps.back().due_at <= now);
+    entry->set_unit(deadline->unit);
+    entry->set_step_late(step.has_value() && step->late);
+    entry->set_kind(is_step ? v1::DEADLINE_KIND_STEP
+                            : v1::DEADLINE_KIND_DOSSIER);
+    entry->set_step_id(deadline->step_id);
+    *entry->mutable_due_at() = api::TimeToProto(deadline->due_at);
+    entry->set_step_budget(api::OpenStepBudget(*dossier, rules.get()));
     ++taken;
   }
-  // Go on after the last row examined when rows remain, or when the range
+  // Go on after the last row examined when rows remain, or when a range
   // may hold more than was read (rows the exact check refused can leave a
   // page short).
-  if ((page_full || static_cast<int>(deadlines->size()) == query.limit) &&
-      query.after.has_value()) {
-    reply->set_next_page_token(DeadlinePageToken(*query.after));
+  if ((rows_remain || horizon.has_value()) && last.has_value()) {
+    reply->set_next_page_token(DeadlinePageToken(*last));
   }
   return absl::OkStatus();
 }
@@ -131,7 +208,8 @@ grpc::ServerUnaryReactor* SupervisionService::ListOverdue(
   if (!principal.ok()) return Refuse(reactor, principal.status());
   absl::StatusOr<DeadlineListRequest> parsed = ParseDeadlineList(
       *principal, request->agency(), request->unit(),
-      request->procedure_code(), request->page_size(), request->page_token());
+      request->procedure_code(), request->kind(), request->page_size(),
+      request->page_token());
   if (!parsed.ok()) return Refuse(reactor, parsed.status());
   absl::Duration min_lateness = absl::ZeroDuration();
   if (request->has_min_lateness()) {
@@ -211,7 +289,8 @@ grpc::ServerUnaryReactor* SupervisionService::ListDueSoon(
   if (!principal.ok()) return Refuse(reactor, principal.status());
   absl::StatusOr<DeadlineListRequest> parsed = ParseDeadlineList(
       *principal, request->agency(), request->unit(),
-      request->procedure_code(), request->page_size(), request->page_token());
+      request->procedure_code(), request->kind(), request->page_size(),
+      request->page_token());
   if (!parsed.ok()) return Refuse(reactor, parsed.status());
   if (!request->has_within()) {
     return Refuse(reactor, absl::InvalidArgumentError(

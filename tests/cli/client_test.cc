@@ -227,15 +227,22 @@ TEST_F(ClientTest, ListAndOverdue) {
   EXPECT_TRUE(nlohmann::json::parse(filtered.out)["dossiers"].empty())
       << filtered;
 
+  // The receipt step (due 09:00) and the dossier (due 17:00) are both late:
+  // a row of each kind, by due time.
   const Result overdue = Client({"overdue"});
   ASSERT_EQ(overdue.exit_code, 0) << overdue;
-  ASSERT_EQ(overdue.OutLines().size(), 2u) << overdue;
+  ASSERT_EQ(overdue.OutLines().size(), 3u) << overdue;
   EXPECT_TRUE(absl::StartsWith(overdue.OutLines()[0], "CODE ")) << overdue;
+  EXPECT_TRUE(Contains(overdue.OutLines()[0], " KIND ")) << overdue;
   EXPECT_TRUE(Contains(overdue.OutLines()[0], " LATE BY ")) << overdue;
   EXPECT_TRUE(absl::StartsWith(overdue.OutLines()[1], kCode)) << overdue;
-  EXPECT_TRUE(Contains(overdue.OutLines()[1], kDue)) << overdue;
+  EXPECT_TRUE(Contains(overdue.OutLines()[1], " step ")) << overdue;
+  EXPECT_TRUE(absl::StartsWith(overdue.OutLines()[2], kCode)) << overdue;
+  EXPECT_TRUE(Contains(overdue.OutLines()[2], " dossier ")) << overdue;
+  EXPECT_TRUE(Contains(overdue.OutLines()[2], kDue)) << overdue;
 
-  const Result json = Client({"overdue", "--min-lateness", "8h", "--json"});
+  const Result json = Client(
+      {"overdue", "--kind", "dossier", "--min-lateness", "8h", "--json"});
   ASSERT_EQ(json.exit_code, 0) << json;
   const nlohmann::json reply = nlohmann::json::parse(json.out);
   ASSERT_EQ(reply["entries"].size(), 1u) << json;
@@ -285,11 +292,65 @@ TEST_F(ClientTest, ReportAsTableAndCsv) {
   EXPECT_EQ(cells[13], "1");  // pending overdue
 
   const Result bad = Client({"report", "--from", "2026-02-15", "--to",
-                             "2026-03-14", "--group-by", "unit"});
+                             "2026-03-14", "--group-by", "desk"});
   EXPECT_EQ(bad.exit_code, 2) << bad;
   const Result backwards =
       Client({"report", "--from", "2026-03-15", "--to", "2026-03-14"});
   EXPECT_EQ(backwards.exit_code, 2) << backwards;
+}
+
+// A supervisor's view of one unit: its late steps, what it has due soon,
+// and the report by unit.
+TEST_F(ClientTest, LateStepsAndTheReportByUnit) {
+  Submit();
+  const Result steps =
+      Client({"overdue", "--kind", "step", "--unit", "bo-phan-mot-cua"});
+  ASSERT_EQ(steps.exit_code, 0) << steps;
+  ASSERT_EQ(steps.OutLines().size(), 2u) << steps;
+  EXPECT_TRUE(Contains(steps.OutLines()[0], " KIND ")) << steps;
+  EXPECT_TRUE(absl::StartsWith(steps.OutLines()[1], kCode)) << steps;
+  EXPECT_TRUE(Contains(steps.OutLines()[1], " step ")) << steps;
+  EXPECT_TRUE(Contains(steps.OutLines()[1], "bo-phan-mot-cua")) << steps;
+  EXPECT_TRUE(Contains(steps.OutLines()[1], "receipt (2wh)")) << steps;
+  EXPECT_TRUE(Contains(steps.OutLines()[1], "2026-03-10T09:00:00+07:00"))
+      << steps;
+
+  const Result elsewhere =
+      Client({"overdue", "--kind", "step", "--unit", "phong-tu-phap"});
+  ASSERT_EQ(elsewhere.exit_code, 0) << elsewhere;
+  EXPECT_EQ(elsewhere.out, "no dossiers overdue\n") << elsewhere;
+
+  const Result bad_kind = Client({"overdue", "--kind", "steps"});
+  EXPECT_EQ(bad_kind.exit_code, 2) << bad_kind;
+  EXPECT_TRUE(Contains(bad_kind.err, "--kind")) << bad_kind;
+  const Result count_kind = Client({"overdue", "--count", "--kind", "step"});
+  EXPECT_EQ(count_kind.exit_code, 2) << count_kind;
+
+  const Result due_soon =
+      Client({"due-soon", "--within", "4h", "--unit", "bo-phan-mot-cua"});
+  ASSERT_EQ(due_soon.exit_code, 0) << due_soon;
+  EXPECT_EQ(due_soon.out, "no dossiers due within 4h\n") << due_soon;
+
+  const Result report = Client({"report", "--from", "2026-03-01", "--to",
+                                "2026-03-14", "--group-by", "unit"});
+  ASSERT_EQ(report.exit_code, 0) << report;
+  ASSERT_EQ(report.OutLines().size(), 4u) << report;  // title, header, row, total
+  EXPECT_TRUE(Contains(report.OutLines()[0], "steps each unit held"))
+      << report;
+  EXPECT_TRUE(absl::StartsWith(report.OutLines()[2], "bo-phan-mot-cua"))
+      << report;
+  const Result csv = Client({"report", "--from", "2026-03-01", "--to",
+                             "2026-03-14", "--group-by", "unit", "--csv"});
+  ASSERT_EQ(csv.exit_code, 0) << csv;
+  ASSERT_EQ(csv.OutLines().size(), 3u) << csv;
+  EXPECT_TRUE(absl::StartsWith(csv.OutLines()[0], "unit,received,")) << csv;
+  // The receipt step, still open and past its budget at the period's end.
+  const std::vector<std::string> cells = absl::StrSplit(csv.OutLines()[1], ',');
+  ASSERT_EQ(cells.size(), 18u) << csv;
+  EXPECT_EQ(cells[0], "\"bo-phan-mot-cua\"");
+  EXPECT_EQ(cells[1], "1");   // received
+  EXPECT_EQ(cells[11], "1");  // pending
+  EXPECT_EQ(cells[13], "1");  // pending overdue
 }
 
 TEST_F(ClientTest, EventsAsOfAndVerify) {
