@@ -271,8 +271,8 @@ PassResult DeadlineScheduler::Recompute(const RuleChange& change) {
       }
       for (const store::Deadline& deadline : *page) submit(deadline.dossier_code);
       if (static_cast<int>(page->size()) < query.limit) break;
-      query.after = store::DeadlineCursor{page->back().due_at,
-                                          page->back().dossier_code};
+      query.after = store::DeadlineCursor{
+          page->back().due_at, page->back().dossier_code, kind};
     }
   }
   std::optional<store::ThresholdCursor> after;
