@@ -41,7 +41,7 @@ int WeekdayIndex(absl::CivilDay day) {
 }
 
 std::string DayString(absl::CivilDay day) {
-  return absl::FormatCivilTime(day);
+  return FormatDay(day);
 }
 
 absl::Status CheckPeriods(const std::vector<WorkingPeriod>& periods,

@@ -1,4 +1,5 @@
 #include "engine/escalation.h"
+#include "engine/time_format.h"
 
 #include <algorithm>
 
@@ -122,8 +123,8 @@ RuleChange CompareRules(const RuleSet& before, const RuleSet& after) {
       change.from = absl::InfinitePast();
       reasons.push_back(absl::StrCat(
           "calendar ", name, " now covers ",
-          absl::FormatCivilTime(calendar.spec().first_day), " to ",
-          absl::FormatCivilTime(calendar.spec().last_day)));
+          FormatDay(calendar.spec().first_day), " to ",
+          FormatDay(calendar.spec().last_day)));
     }
     std::optional<absl::CivilDay> day =
         FirstDifferingDay(*old_calendar, calendar);
@@ -131,7 +132,7 @@ RuleChange CompareRules(const RuleSet& before, const RuleSet& after) {
     change.from = std::min(
         change.from, calendar.FromLocal(absl::CivilSecond(*day)));
     reasons.push_back(absl::StrCat("calendar ", name, " changed from ",
-                                   absl::FormatCivilTime(*day)));
+                                   FormatDay(*day)));
   }
   for (const auto& [name, ladder] : after.ladders()) {
     const EscalationLadder* old_ladder = before.FindLadder(name);

@@ -4,12 +4,15 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "engine/dossier.h"
+#include "engine/rules.h"
 #include "google/protobuf/duration.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "motcua/v1/service.pb.h"
@@ -106,6 +109,30 @@ absl::StatusOr<absl::Time> TimeFromProto(
 // different signs.
 absl::StatusOr<absl::Duration> DurationFromProto(
     const google::protobuf::Duration& duration, absl::string_view field);
+
+// A day "YYYY-MM-DD" of the years 1970 to 9999 (a day that exists).
+// INVALID_ARGUMENT naming `field` otherwise, or when empty.
+absl::StatusOr<absl::CivilDay> DayFromProto(absl::string_view text,
+                                            absl::string_view field);
+
+// The longest report period: ten years of days.
+inline constexpr int64_t kMaxReportDays = 3660;
+
+// The report query of `request`; its agency is the request's, to be scoped
+// by the caller. INVALID_ARGUMENT naming the field: from_day, to_day (before
+// from_day, or a period longer than kMaxReportDays), group_by, agency,
+// count_at.
+absl::StatusOr<store::ReportQuery> ReportQueryFromProto(
+    const v1::ReportRequest& request);
+
+// Rule files sent to ValidateRules: at most kMaxRuleFiles, each path 1 to
+// kMaxRulePathLength bytes of printable UTF-8, relative (no leading "/", no
+// "..", no backslash), ending in .yaml or .yml as the rules directory's
+// files do. INVALID_ARGUMENT naming "files" or "files[i].path".
+inline constexpr int kMaxRuleFiles = 1000;
+inline constexpr size_t kMaxRulePathLength = 256;
+absl::StatusOr<std::vector<RuleSource>> RuleSourcesFromProto(
+    const v1::ValidateRulesRequest& request);
 
 }  // namespace motcua::api
 

@@ -32,13 +32,19 @@ struct DeadlineListRequest {
   std::string procedure_code;
   int32_t page_size = 0;
   std::optional<store::DeadlineCursor> after;
+  // What the page tokens are bound to (PageTokens::Query).
+  std::string token_query;
 };
 
 // Checks what ListOverdue and ListDueSoon share, and scopes the agency.
+// `list` names the RPC and `window` its own filter (min_lateness, within) for
+// the page tokens.
 absl::StatusOr<DeadlineListRequest> ParseDeadlineList(
-    const access::Principal& principal, const std::string& agency,
-    const std::string& unit, const std::string& procedure_code,
-    int32_t page_size, const std::string& page_token) {
+    const ServiceContext& context, const access::Principal& principal,
+    absl::string_view list, const google::protobuf::Duration& window,
+    const std::string& agency, const std::string& unit,
+    const std::string& procedure_code, int32_t page_size,
+    const std::string& page_token) {
   DeadlineListRequest parsed;
   for (const auto& [value, field] :
        {std::pair{&agency, "agency"}, std::pair{&unit, "unit"},
@@ -51,12 +57,15 @@ absl::StatusOr<DeadlineListRequest> ParseDeadlineList(
   }
   absl::StatusOr<int32_t> size = api::PageSizeFromProto(page_size, "page_size");
   if (!size.ok()) return size.status();
-  absl::StatusOr<std::optional<store::DeadlineCursor>> after =
-      ParseDeadlinePageToken(page_token);
-  if (!after.ok()) return after.status();
   absl::StatusOr<std::string> scoped =
       ScopeAgency(principal, access::Operation::kSupervise, agency);
   if (!scoped.ok()) return scoped.status();
+  parsed.token_query = PageTokens::Query(
+      {list, *scoped, unit, procedure_code,
+       absl::StrCat(window.seconds(), ".", window.nanos())});
+  absl::StatusOr<std::optional<store::DeadlineCursor>> after =
+      context.page_tokens->ParseDeadlines(page_token, parsed.token_query);
+  if (!after.ok()) return after.status();
   parsed.agency = *scoped;
   parsed.unit = unit;
   parsed.procedure_code = procedure_code;
@@ -116,7 +125,8 @@ absl::Status FillDeadlinePage(
   // page short).
   if ((page_full || static_cast<int>(deadlines->size()) == query.limit) &&
       query.after.has_value()) {
-    reply->set_next_page_token(DeadlinePageToken(*query.after));
+    reply->set_next_page_token(
+        context.page_tokens->ForDeadlines(request.token_query, *query.after));
   }
   return absl::OkStatus();
 }
@@ -130,8 +140,9 @@ grpc::ServerUnaryReactor* SupervisionService::ListOverdue(
   absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
   if (!principal.ok()) return Refuse(reactor, principal.status());
   absl::StatusOr<DeadlineListRequest> parsed = ParseDeadlineList(
-      *principal, request->agency(), request->unit(),
-      request->procedure_code(), request->page_size(), request->page_token());
+      context_, *principal, "overdue", request->min_lateness(),
+      request->agency(), request->unit(), request->procedure_code(),
+      request->page_size(), request->page_token());
   if (!parsed.ok()) return Refuse(reactor, parsed.status());
   absl::Duration min_lateness = absl::ZeroDuration();
   if (request->has_min_lateness()) {
@@ -210,8 +221,9 @@ grpc::ServerUnaryReactor* SupervisionService::ListDueSoon(
   absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
   if (!principal.ok()) return Refuse(reactor, principal.status());
   absl::StatusOr<DeadlineListRequest> parsed = ParseDeadlineList(
-      *principal, request->agency(), request->unit(),
-      request->procedure_code(), request->page_size(), request->page_token());
+      context_, *principal, "due_soon", request->within(), request->agency(),
+      request->unit(), request->procedure_code(), request->page_size(),
+      request->page_token());
   if (!parsed.ok()) return Refuse(reactor, parsed.status());
   if (!request->has_within()) {
     return Refuse(reactor, absl::InvalidArgumentError(
