@@ -560,6 +560,10 @@ absl::StatusOr<std::vector<RuleSource>> RuleSourcesFromProto(
     if (!absl::EndsWith(path, ".yaml") && !absl::EndsWith(path, ".yml")) {
       return Invalid(field, "must end in .yaml or .yml, as rule files do");
     }
+    if (file.content().size() > kMaxRuleFileBytes) {
+      return Invalid(absl::StrCat("files[", i, "].content"),
+                     absl::StrCat("at most ", kMaxRuleFileBytes, " bytes"));
+    }
     sources.push_back(RuleSource{path, file.content()});
   }
   return sources;

@@ -128,9 +128,13 @@ absl::StatusOr<store::ReportQuery> ReportQueryFromProto(
 // Rule files sent to ValidateRules: at most kMaxRuleFiles, each path 1 to
 // kMaxRulePathLength bytes of printable UTF-8, relative (no leading "/", no
 // "..", no backslash), ending in .yaml or .yml as the rules directory's
-// files do. INVALID_ARGUMENT naming "files" or "files[i].path".
+// files do; each content at most kMaxRuleFileBytes (its text is the rule
+// loader's to check: problems are answered, not refused). INVALID_ARGUMENT
+// naming "files", "files[i].path" or "files[i].content".
 inline constexpr int kMaxRuleFiles = 1000;
 inline constexpr size_t kMaxRulePathLength = 256;
+// The text of one rule file: 1 MiB (the shipped files are a few KiB).
+inline constexpr size_t kMaxRuleFileBytes = 1 << 20;
 absl::StatusOr<std::vector<RuleSource>> RuleSourcesFromProto(
     const v1::ValidateRulesRequest& request);
 

@@ -40,7 +40,9 @@ class WireChecker {
       if (tag == 0) {
         // The end of this message; or a zero tag, which no message has, or
         // a tag cut short.
-        if (input_.ConsumedEntireMessage()) return absl::OkStatus();
+        if (input_.BytesUntilLimit() == 0 && input_.ConsumedEntireMessage()) {
+          return absl::OkStatus();
+        }
         return Broken(type, path, offset);
       }
       const int number = WireFormatLite::GetTagFieldNumber(tag);
