@@ -34,8 +34,12 @@ namespace motcua::api {
 // the two agree on every rule both check.
 
 // Codes and ids (dossier, procedure, agency, step, unit, request id): 1 to
-// 128 bytes of valid UTF-8 without control characters. Bytes, as the engine
-// counts them; codes are ASCII in practice, where bytes are characters.
+// 128 bytes of valid UTF-8 without control characters, without format
+// characters (Unicode Cf: zero-width space, bidirectional overrides, the
+// byte-order mark, ...), without spaces other than U+0020, and without a
+// space at either end: codes are printed and typed again by people, and two
+// that look alike must be the same. Bytes, as the engine counts them; codes
+// are ASCII in practice, where bytes are characters.
 inline constexpr size_t kMaxCodeLength = 128;
 // Free text (summary, note, reason, result, description, missing entries):
 // up to 1000 characters (Unicode code points) of valid UTF-8; tab, line feed
@@ -99,7 +103,7 @@ absl::StatusOr<int32_t> LimitFromProto(int32_t value, absl::string_view field,
                                        int32_t max_value);
 
 // An instant. INVALID_ARGUMENT naming `field` when the seconds fall outside
-// 0001-01-01T00:00:00Z..9999-12-31T23:59:59Z or the nanos outside
+// 1970-01-01T00:00:00Z..9999-12-31T23:59:59Z or the nanos outside
 // 0..999999999. Presence is the caller's to check (has_<field>()).
 absl::StatusOr<absl::Time> TimeFromProto(
     const google::protobuf::Timestamp& timestamp, absl::string_view field);
