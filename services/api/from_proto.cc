@@ -8,6 +8,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/time_format.h"
 #include "engine/utf8.h"
 
 namespace motcua::api {
@@ -473,7 +474,7 @@ absl::StatusOr<absl::CivilDay> DayFromProto(absl::string_view text,
       std::all_of(text.begin(), text.end(),
                   [](char c) { return (c >= '0' && c <= '9') || c == '-'; });
   if (!shaped || !absl::ParseCivilTime(text, &day) ||
-      absl::FormatCivilTime(day) != text) {
+      FormatDay(day) != text) {
     return Invalid(field, absl::StrCat(shown, " is not a day YYYY-MM-DD"));
   }
   if (day.year() < 1970 || day.year() > 9999) {
