@@ -80,8 +80,7 @@ absl::StatusOr<Pinned> PinnedRules(const Dossier& dossier,
   if (procedure == nullptr) {
     return absl::FailedPreconditionError(absl::StrCat(
         "the rules in force no longer hold procedure ", dossier.procedure_code,
-        " in its version from ",
-        FormatDay(dossier.procedure_effective_from),
+        " in its version from ", FormatDay(dossier.procedure_effective_from),
         ", under which dossier ", dossier.code, " was received"));
   }
   return Pinned{procedure, procedure->calendar};

@@ -1007,9 +1007,8 @@ class RuleSetBuilder {
                         : " overlaps the version in force from ",
                     before.effective_from == after.effective_from
                         ? LocationText(before.where)
-                        : absl::StrCat(
-                              FormatDay(before.effective_from),
-                              " (", LocationText(before.where), ")")));
+                        : absl::StrCat(FormatDay(before.effective_from), " (",
+                                       LocationText(before.where), ")")));
         }
       }
       std::vector<ProcedureVersion>& target = rules.procedures_[code];
@@ -1053,8 +1052,7 @@ absl::StatusOr<const ProcedureVersion*> RuleSet::FindProcedure(
   const ProcedureVersion& first = it->second.front();
   return absl::FailedPreconditionError(absl::StrCat(
       "procedure ", code, " has no version in force on ",
-      FormatDay(first.calendar->LocalDay(at)),
-      " (the first is in force from ",
+      FormatDay(first.calendar->LocalDay(at)), " (the first is in force from ",
       FormatDay(first.effective_from), ")"));
 }
 

@@ -51,9 +51,8 @@ std::string FormatInstant(absl::Time instant, absl::TimeZone zone) {
   if (instant == absl::InfiniteFuture() || instant == absl::InfinitePast()) {
     return absl::FormatTime(instant, zone);
   }
-  return absl::StrCat(
-      FormatYear(absl::ToCivilSecond(instant, zone).year()),
-      absl::FormatTime("-%m-%dT%H:%M:%S%Ez", instant, zone));
+  return absl::StrCat(FormatYear(absl::ToCivilSecond(instant, zone).year()),
+                      absl::FormatTime("-%m-%dT%H:%M:%S%Ez", instant, zone));
 }
 
 std::string FormatDay(absl::CivilDay day) {

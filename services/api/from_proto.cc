@@ -85,11 +85,11 @@ absl::Status CheckCharacters(const Scan& scan, absl::string_view field) {
     return Invalid(field, "must not contain control characters");
   }
   if (scan.forbidden_character.has_value()) {
-    return Invalid(field,
-                   absl::StrFormat("must not contain U+%04X (an invisible or "
-                                   "look-alike character)",
-                                   static_cast<uint32_t>(
-                                       *scan.forbidden_character)));
+    return Invalid(
+        field,
+        absl::StrFormat("must not contain U+%04X (an invisible or "
+                        "look-alike character)",
+                        static_cast<uint32_t>(*scan.forbidden_character)));
   }
   return absl::OkStatus();
 }
@@ -469,12 +469,11 @@ absl::StatusOr<absl::CivilDay> DayFromProto(absl::string_view text,
   absl::CivilDay day;
   // Abseil reads a year of any width and sign ("0000-01-01", "+2025-..."):
   // only the ten characters of YYYY-MM-DD are a day here.
-  const bool shaped =
-      text.size() == 10 && text[4] == '-' && text[7] == '-' &&
-      std::all_of(text.begin(), text.end(),
-                  [](char c) { return (c >= '0' && c <= '9') || c == '-'; });
-  if (!shaped || !absl::ParseCivilTime(text, &day) ||
-      FormatDay(day) != text) {
+  const bool shaped = text.size() == 10 && text[4] == '-' && text[7] == '-' &&
+                      std::all_of(text.begin(), text.end(), [](char c) {
+                        return (c >= '0' && c <= '9') || c == '-';
+                      });
+  if (!shaped || !absl::ParseCivilTime(text, &day) || FormatDay(day) != text) {
     return Invalid(field, absl::StrCat(shown, " is not a day YYYY-MM-DD"));
   }
   if (day.year() < 1970 || day.year() > 9999) {
@@ -543,8 +542,8 @@ absl::StatusOr<std::vector<RuleSource>> RuleSourcesFromProto(
     const std::string& path = file.path();
     if (path.empty()) return Invalid(field, "must not be empty");
     if (path.size() > kMaxRulePathLength) {
-      return Invalid(field,
-                     absl::StrCat("at most ", kMaxRulePathLength, " characters"));
+      return Invalid(
+          field, absl::StrCat("at most ", kMaxRulePathLength, " characters"));
     }
     // A path is a name a person reads in the problems: the same characters
     // as a code (a NUL byte would end the name on any file system).

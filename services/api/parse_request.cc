@@ -14,8 +14,8 @@ namespace {
 
 using ::google::protobuf::Descriptor;
 using ::google::protobuf::FieldDescriptor;
-using ::google::protobuf::io::CodedInputStream;
 using ::google::protobuf::internal::WireFormatLite;
+using ::google::protobuf::io::CodedInputStream;
 
 // Messages nest this deep at most, as protobuf's own default limit.
 constexpr int kMaxDepth = 100;
@@ -136,8 +136,8 @@ absl::Status ParseRequest(absl::string_view bytes,
   // What the walk accepted, protobuf parses; should it still refuse (a
   // packed field whose contents are broken), the message says so plainly.
   if (!message->ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "request: not a valid ", type.full_name(), " message"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("request: not a valid ", type.full_name(), " message"));
   }
   return absl::OkStatus();
 }

@@ -54,10 +54,10 @@ grpc::ServerUnaryReactor* AuditService::ReadEvents(
                                           "after_sequence"},
           std::pair<int64_t, const char*>{request->limit(), "limit"}}) {
       if (value != 0) {
-        return Refuse(reactor,
-                      absl::InvalidArgumentError(absl::StrCat(
-                          field, ": must be 0 with dossier_code (give either "
-                                 "a dossier or a range, not both)")));
+        return Refuse(reactor, absl::InvalidArgumentError(absl::StrCat(
+                                   field,
+                                   ": must be 0 with dossier_code (give either "
+                                   "a dossier or a range, not both)")));
       }
     }
     events = context_.store->ReadDossierEvents(request->dossier_code());

@@ -118,8 +118,8 @@ absl::StatusOr<std::string> PageTokens::ParseDossiers(
   return Open(token, query);
 }
 
-std::string PageTokens::ForDeadlines(absl::string_view query,
-                                     const store::DeadlineCursor& cursor) const {
+std::string PageTokens::ForDeadlines(
+    absl::string_view query, const store::DeadlineCursor& cursor) const {
   std::string position;
   AppendUint64(position,
                static_cast<uint64_t>(absl::ToUnixMicros(cursor.due_at)));

@@ -80,16 +80,15 @@ class ParsingService : public GeneratedService {
 
   // A unary method.
   template <typename Self, typename Request, typename Reply>
-  void ParseRequestsOf(absl::string_view method,
-                       grpc::ServerUnaryReactor* (Self::*handler)(
-                           grpc::CallbackServerContext*, const Request*,
-                           Reply*)) {
+  void ParseRequestsOf(
+      absl::string_view method,
+      grpc::ServerUnaryReactor* (Self::*handler)(grpc::CallbackServerContext*,
+                                                 const Request*, Reply*)) {
     Self* self = static_cast<Self*>(this);
     const ServiceContext* context = &parsing_context_;
     this->MarkMethodCallback(
         MethodIndex<Request, Reply>(method),
-        new grpc::internal::CallbackUnaryHandler<ParsedRequest<Request>,
-                                                 Reply>(
+        new grpc::internal::CallbackUnaryHandler<ParsedRequest<Request>, Reply>(
             [self, context, handler](grpc::CallbackServerContext* call,
                                      const ParsedRequest<Request>* request,
                                      Reply* reply) {

@@ -15,7 +15,8 @@
 
 namespace motcua::server {
 
-class DossiersService final : public ParsingService<v1::Dossiers::CallbackService> {
+class DossiersService final
+    : public ParsingService<v1::Dossiers::CallbackService> {
  public:
   explicit DossiersService(const ServiceContext& context)
       : ParsingService(context, v1::Dossiers::service_full_name()),
@@ -49,7 +50,8 @@ class DossiersService final : public ParsingService<v1::Dossiers::CallbackServic
   const ServiceContext& context_;
 };
 
-class SupervisionService final : public ParsingService<v1::Supervision::CallbackService> {
+class SupervisionService final
+    : public ParsingService<v1::Supervision::CallbackService> {
  public:
   explicit SupervisionService(const ServiceContext& context)
       : ParsingService(context, v1::Supervision::service_full_name()),

@@ -60,9 +60,9 @@ absl::StatusOr<DeadlineListRequest> ParseDeadlineList(
   absl::StatusOr<std::string> scoped =
       ScopeAgency(principal, access::Operation::kSupervise, agency);
   if (!scoped.ok()) return scoped.status();
-  parsed.token_query = PageTokens::Query(
-      {list, *scoped, unit, procedure_code,
-       absl::StrCat(window.seconds(), ".", window.nanos())});
+  parsed.token_query =
+      PageTokens::Query({list, *scoped, unit, procedure_code,
+                         absl::StrCat(window.seconds(), ".", window.nanos())});
   absl::StatusOr<std::optional<store::DeadlineCursor>> after =
       context.page_tokens->ParseDeadlines(page_token, parsed.token_query);
   if (!after.ok()) return after.status();

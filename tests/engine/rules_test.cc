@@ -2,8 +2,6 @@
 // line and column; a rule set with any error is refused whole.
 #include "engine/rules.h"
 
-#include "engine/utf8.h"
-
 #include <cstdlib>
 #include <string>
 #include <vector>
@@ -272,8 +270,7 @@ TEST(LoadRulesTest, TextThatIsNotUtf8IsRefusedWhereItStands) {
       LoadWithExtra("calendars/extra.yaml", "kind: calendar\n# \xc0\xaf\n"),
       "calendars/extra.yaml", 2, 3, "not UTF-8 text"));
   EXPECT_TRUE(HasOnlyError(
-      LoadWithExtra("calendars/extra.yaml",
-                    "kind: calendar\n# \xed\xa0\x80\n"),
+      LoadWithExtra("calendars/extra.yaml", "kind: calendar\n# \xed\xa0\x80\n"),
       "calendars/extra.yaml", 2, 3, "not UTF-8 text"));
   // A NUL byte.
   EXPECT_TRUE(HasOnlyError(
@@ -292,8 +289,8 @@ TEST(LoadRulesTest, TextThatIsNotUtf8IsRefusedWhereItStands) {
 TEST(LoadRulesTest, YamlMessagesQuotingHalfACharacterStayUtf8) {
   // yaml-cpp's "unknown escape character" quotes the one byte after the
   // backslash: here the first byte of "é".
-  const RuleLoadResult result = LoadWithExtra(
-      "calendars/extra.yaml", "kind: calendar\nname: \"a\\é\"\n");
+  const RuleLoadResult result =
+      LoadWithExtra("calendars/extra.yaml", "kind: calendar\nname: \"a\\é\"\n");
   ASSERT_FALSE(result.errors.empty());
   for (const RuleError& error : result.errors) {
     EXPECT_TRUE(IsValidUtf8(error.message)) << error.message;

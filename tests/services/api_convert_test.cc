@@ -227,18 +227,24 @@ TEST(SubmitFromProtoTest, RefusesEachMalformedFieldNamingIt) {
 // invisible, nothing that looks like something else.
 TEST(CheckCodeTest, RefusesLookAlikes) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"HS\u202E1", "dossier_code: must not contain U+202E (an invisible or "
-                    "look-alike character)"},
-      {"HS\u200B1", "dossier_code: must not contain U+200B (an invisible or "
-                    "look-alike character)"},
-      {"\uFEFFHS-1", "dossier_code: must not contain U+FEFF (an invisible or "
-                     "look-alike character)"},
-      {"HS\u00A01", "dossier_code: must not contain U+00A0 (an invisible or "
-                    "look-alike character)"},
-      {"HS\u20281", "dossier_code: must not contain U+2028 (an invisible or "
-                    "look-alike character)"},
-      {"HS\u00AD1", "dossier_code: must not contain U+00AD (an invisible or "
-                    "look-alike character)"},
+      {"HS\u202E1",
+       "dossier_code: must not contain U+202E (an invisible or "
+       "look-alike character)"},
+      {"HS\u200B1",
+       "dossier_code: must not contain U+200B (an invisible or "
+       "look-alike character)"},
+      {"\uFEFFHS-1",
+       "dossier_code: must not contain U+FEFF (an invisible or "
+       "look-alike character)"},
+      {"HS\u00A01",
+       "dossier_code: must not contain U+00A0 (an invisible or "
+       "look-alike character)"},
+      {"HS\u20281",
+       "dossier_code: must not contain U+2028 (an invisible or "
+       "look-alike character)"},
+      {"HS\u00AD1",
+       "dossier_code: must not contain U+00AD (an invisible or "
+       "look-alike character)"},
       {"   ", "dossier_code: must not begin or end with a space"},
       {" HS-1", "dossier_code: must not begin or end with a space"},
       {"HS-1 ", "dossier_code: must not begin or end with a space"},
@@ -254,11 +260,11 @@ TEST(CheckCodeTest, RefusesLookAlikes) {
                 "agency: must not contain U+200D (an invisible or look-alike "
                 "character)");
   // Inner spaces, Vietnamese letters and punctuation are printable.
-  EXPECT_TRUE(CheckCode("HS 2025/01-Đ.ă", "dossier_code", Presence::kRequired)
-                  .ok());
+  EXPECT_TRUE(
+      CheckCode("HS 2025/01-Đ.ă", "dossier_code", Presence::kRequired).ok());
   // Free text keeps what people write, line breaks included.
-  EXPECT_TRUE(CheckText(" Bổ sung\n bản sao ", "note", Presence::kRequired)
-                  .ok());
+  EXPECT_TRUE(
+      CheckText(" Bổ sung\n bản sao ", "note", Presence::kRequired).ok());
 }
 
 TEST(DayFromProtoTest, OnlyRealDaysOfTheAcceptedYears) {

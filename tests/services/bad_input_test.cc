@@ -7,6 +7,11 @@
 // The cases are generated from the request descriptors, so a field or an
 // RPC added to the API is covered (or fails here) without editing a list;
 // the hand-written cases are the ranges no generic value can find.
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/util/time_util.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/support/sync_stream.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -19,12 +24,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <google/protobuf/descriptor.h>
-#include <google/protobuf/util/time_util.h>
-#include <grpcpp/generic/generic_stub.h>
-#include <grpcpp/grpcpp.h>
-#include <grpcpp/support/sync_stream.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -81,10 +80,9 @@ std::vector<Base> Bases() {
   std::vector<Base> bases;
   auto add = [&](const std::string& method, auto request,
                  bool streaming = false) {
-    bases.push_back(Base{method,
-                         std::make_shared<decltype(request)>(
-                             std::move(request)),
-                         streaming});
+    bases.push_back(
+        Base{method, std::make_shared<decltype(request)>(std::move(request)),
+             streaming});
   };
   v1::CommandOptions options;
   options.set_request_id("request-1");
@@ -226,8 +224,8 @@ std::string Spell(const FieldPath& path) {
 // or Duration is named by the field that holds it.
 std::string Named(const FieldPath& path) {
   FieldPath named = path;
-  const std::string& container = named.back().field->containing_type()
-                                     ->full_name();
+  const std::string& container =
+      named.back().field->containing_type()->full_name();
   if (container == "google.protobuf.Timestamp" ||
       container == "google.protobuf.Duration") {
     named.pop_back();
@@ -239,8 +237,7 @@ std::string Named(const FieldPath& path) {
 // repeated ones at their first element; unset oneof members are another
 // base's.
 void Collect(const Message& message, FieldPath prefix,
-             std::vector<FieldPath>& strings,
-             std::vector<FieldPath>& numbers) {
+             std::vector<FieldPath>& strings, std::vector<FieldPath>& numbers) {
   const Descriptor& type = *message.GetDescriptor();
   const Reflection& reflection = *message.GetReflection();
   for (int i = 0; i < type.field_count(); ++i) {
@@ -268,8 +265,8 @@ void Collect(const Message& message, FieldPath prefix,
           Collect(reflection.GetMessage(message, field), path, strings,
                   numbers);
         } else {
-          ADD_FAILURE() << "the base of " << type.full_name()
-                        << " leaves " << Spell(path) << " unset";
+          ADD_FAILURE() << "the base of " << type.full_name() << " leaves "
+                        << Spell(path) << " unset";
         }
         break;
       default:
@@ -325,8 +322,8 @@ void SetMinusOne(Message* root, const FieldPath& path) {
 // Codes and ids: typed by people, held to the look-alike rules.
 bool IsCode(const FieldDescriptor& field) {
   static const auto* const kCodes = new std::vector<std::string>{
-      "dossier_code", "procedure_code", "agency", "unit", "to_step",
-      "to_unit",      "request_id",     "types"};
+      "dossier_code", "procedure_code", "agency",     "unit",
+      "to_step",      "to_unit",        "request_id", "types"};
   return std::find(kCodes->begin(), kCodes->end(), field.name()) !=
          kCodes->end();
 }
@@ -387,8 +384,7 @@ class BadInputTest : public ::testing::Test {
     ASSERT_TRUE(dossiers_->Submit(Context().get(), submit, &reply).ok());
   }
 
-  static std::unique_ptr<grpc::ClientContext> Context(
-      bool with_token = true) {
+  static std::unique_ptr<grpc::ClientContext> Context(bool with_token = true) {
     auto context = std::make_unique<grpc::ClientContext>();
     if (with_token) {
       context->AddMetadata("authorization",
@@ -505,7 +501,9 @@ TEST_F(BadInputTest, MalformedBytesAreInvalidArgumentOnEveryRpc) {
   const int64_t before = LastSequence();
   const std::vector<std::pair<std::string, std::string>> garbage = {
       {"a field number 0", std::string("\x00\x01", 2)},
-      {"a truncated length", "\x0a\x05" "ab"},
+      {"a truncated length",
+       "\x0a\x05"
+       "ab"},
       {"a truncated varint", "\x08\xff"},
       {"an end-group tag", "\x0c"},
       {"bytes ff fe", "\xff\xfe"},
@@ -524,8 +522,8 @@ TEST_F(BadInputTest, MalformedBytesAreInvalidArgumentOnEveryRpc) {
         EXPECT_THAT(status.error_message(),
                     HasSubstr(absl::StrCat("not a valid ")))
             << MethodPath(method) << " " << what;
-        const grpc::Status anonymous = CallRaw(MethodPath(method), bytes,
-                                               streaming, /*with_token=*/false);
+        const grpc::Status anonymous =
+            CallRaw(MethodPath(method), bytes, streaming, /*with_token=*/false);
         EXPECT_EQ(anonymous.error_code(), grpc::StatusCode::UNAUTHENTICATED)
             << MethodPath(method) << " " << what;
       }
@@ -571,9 +569,8 @@ TEST_F(BadInputTest, EveryStringFieldRefusesBadValuesNamingTheField) {
       // Look-alikes of codes people type.
       for (const std::string& look_alike :
            {std::string("HS\u202E1"), std::string("HS\u200B1"),
-            std::string("\uFEFFHS-1"), std::string("   "),
-            std::string(" HS-1"), std::string("HS-1 "),
-            std::string("HS\u00A01")}) {
+            std::string("\uFEFFHS-1"), std::string("   "), std::string(" HS-1"),
+            std::string("HS-1 "), std::string("HS\u00A01")}) {
         ExpectRefused(base, with(look_alike), field,
                       absl::StrCat("look-alike \"", look_alike, "\""));
       }
@@ -604,8 +601,7 @@ TEST_F(BadInputTest, OutOfRangeValuesAreRefusedNamingTheField) {
       request->set_procedure_code(kProcedure);
       request->set_agency(kAgency);
       request->set_channel(v1::CHANNEL_ONLINE);
-      *request->mutable_received_at() =
-          Proto(absl::FromCivil(local, kVietnam));
+      *request->mutable_received_at() = Proto(absl::FromCivil(local, kVietnam));
       return std::shared_ptr<Message>(request);
     };
   };
@@ -858,8 +854,8 @@ TEST_F(BadInputTest, RuleFilesThatAreNotUtf8AreRefusedReadably) {
   EXPECT_THAT(reply.problems(0).message(), HasSubstr("not UTF-8"));
 
   v1::ReloadRulesReply reloaded;
-  const grpc::Status reload = admin_->ReloadRules(
-      Context().get(), v1::ReloadRulesRequest(), &reloaded);
+  const grpc::Status reload =
+      admin_->ReloadRules(Context().get(), v1::ReloadRulesRequest(), &reloaded);
   EXPECT_EQ(reload.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_THAT(reload.error_message(), HasSubstr("units-bad.yaml:3:10"));
   EXPECT_TRUE(IsValidUtf8(reload.error_message()));
