@@ -40,9 +40,7 @@ int WeekdayIndex(absl::CivilDay day) {
   return 0;
 }
 
-std::string DayString(absl::CivilDay day) {
-  return absl::FormatCivilTime(day);
-}
+std::string DayString(absl::CivilDay day) { return FormatDay(day); }
 
 absl::Status CheckPeriods(const std::vector<WorkingPeriod>& periods,
                           absl::string_view what) {

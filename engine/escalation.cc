@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "engine/time_format.h"
 
 namespace motcua {
 namespace {
@@ -122,18 +123,18 @@ RuleChange CompareRules(const RuleSet& before, const RuleSet& after) {
       // Thresholds the old range could not place (beyond its last day) have
       // no row to find them by: recompute every open dossier.
       change.from = absl::InfinitePast();
-      reasons.push_back(absl::StrCat(
-          "calendar ", name, " now covers ",
-          absl::FormatCivilTime(calendar.spec().first_day), " to ",
-          absl::FormatCivilTime(calendar.spec().last_day)));
+      reasons.push_back(absl::StrCat("calendar ", name, " now covers ",
+                                     FormatDay(calendar.spec().first_day),
+                                     " to ",
+                                     FormatDay(calendar.spec().last_day)));
     }
     std::optional<absl::CivilDay> day =
         FirstDifferingDay(*old_calendar, calendar);
     if (!day.has_value()) continue;
     change.from = std::min(
         change.from, calendar.FromLocal(absl::CivilSecond(*day)));
-    reasons.push_back(absl::StrCat("calendar ", name, " changed from ",
-                                   absl::FormatCivilTime(*day)));
+    reasons.push_back(
+        absl::StrCat("calendar ", name, " changed from ", FormatDay(*day)));
   }
   for (const auto& [name, ladder] : after.ladders()) {
     const EscalationLadder* old_ladder = before.FindLadder(name);

@@ -9,6 +9,7 @@
 #include "absl/strings/str_join.h"
 #include "engine/escalation.h"
 #include "engine/sha256.h"
+#include "engine/time_format.h"
 #include "engine/time_limit.h"
 
 namespace motcua {
@@ -79,8 +80,7 @@ absl::StatusOr<Pinned> PinnedRules(const Dossier& dossier,
   if (procedure == nullptr) {
     return absl::FailedPreconditionError(absl::StrCat(
         "the rules in force no longer hold procedure ", dossier.procedure_code,
-        " in its version from ",
-        absl::FormatCivilTime(dossier.procedure_effective_from),
+        " in its version from ", FormatDay(dossier.procedure_effective_from),
         ", under which dossier ", dossier.code, " was received"));
   }
   return Pinned{procedure, procedure->calendar};
@@ -163,11 +163,13 @@ absl::StatusOr<std::vector<Event>> DecideSubmit(const Dossier* dossier,
   absl::StatusOr<const ProcedureVersion*> found =
       rules.FindProcedure(submit.procedure_code, submit.received_at);
   if (!found.ok()) {
-    if (absl::IsNotFound(found.status())) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("procedure_code: ", found.status().message()));
-    }
-    return found.status();
+    // An unknown code and a receipt before the procedure's first version
+    // (or after its last) are the same mistake for the caller: the request
+    // names a procedure that does not apply to it. Retrying it unchanged
+    // cannot succeed, whatever the lifecycle; FAILED_PRECONDITION would
+    // invite a re-read of the dossier, which has nothing to say.
+    return absl::InvalidArgumentError(
+        absl::StrCat("procedure_code: ", found.status().message()));
   }
   const ProcedureVersion& procedure = **found;
   const Calendar& calendar = *procedure.calendar;

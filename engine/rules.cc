@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <utility>
@@ -15,10 +16,12 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "engine/sha256.h"
 #include "engine/time_format.h"
+#include "engine/utf8.h"
 
 namespace motcua {
 
@@ -338,12 +341,17 @@ class RuleSetBuilder {
   explicit RuleSetBuilder(std::vector<RuleError>* errors) : errors_(errors) {}
 
   void ParseSource(const RuleSource& source) {
+    if (absl::Status text = CheckText(source); !text.ok()) return;
     std::vector<YAML::Node> documents;
     try {
       documents = YAML::LoadAll(source.content);
     } catch (const YAML::ParserException& error) {
-      errors_->push_back(RuleError{Where(source.path, error.mark),
-                                   absl::StrCat("not valid YAML: ", error.msg)});
+      // yaml-cpp quotes single bytes of the input in some messages ("unknown
+      // escape character: " and the byte after the backslash): never let
+      // half a character reach a reply.
+      errors_->push_back(
+          RuleError{Where(source.path, error.mark),
+                    absl::StrCat("not valid YAML: ", ToValidUtf8(error.msg))});
       return;
     }
     if (documents.empty()) {
@@ -355,7 +363,7 @@ class RuleSetBuilder {
         ParseDocument(source.path, document);
       } catch (const YAML::Exception& error) {
         errors_->push_back(
-            RuleError{Where(source.path, error.mark), error.msg});
+            RuleError{Where(source.path, error.mark), ToValidUtf8(error.msg)});
       }
     }
   }
@@ -390,6 +398,20 @@ class RuleSetBuilder {
  private:
   void Error(SourceLocation where, std::string message) {
     errors_->push_back(RuleError{std::move(where), std::move(message)});
+  }
+
+  // Rule files are UTF-8 text. yaml-cpp passes other bytes through into
+  // names, where they would reach the log and every reply naming them
+  // (protobuf refuses such strings: a hand-over into a unit named with bytes
+  // ff fe failed INTERNAL), so the whole file is refused here, at the first
+  // bad byte. Control characters other than tab and line breaks are refused
+  // too: YAML does not allow them in a file.
+  absl::Status CheckText(const RuleSource& source) {
+    std::optional<TextProblem> problem = CheckUtf8Text(source.content);
+    if (!problem.has_value()) return absl::OkStatus();
+    Error(SourceLocation{source.path, problem->at.line, problem->at.column},
+          problem->message);
+    return absl::InvalidArgumentError(problem->message);
   }
 
   void ParseDocument(const std::string& file, const YAML::Node& document) {
@@ -979,15 +1001,14 @@ class RuleSetBuilder {
           Error(versions[i]->effective_where,
                 absl::StrCat(
                     "procedure ", code, " effective from ",
-                    absl::FormatCivilTime(after.effective_from),
+                    FormatDay(after.effective_from),
                     before.effective_from == after.effective_from
                         ? " is a duplicate of the version at "
                         : " overlaps the version in force from ",
                     before.effective_from == after.effective_from
                         ? LocationText(before.where)
-                        : absl::StrCat(
-                              absl::FormatCivilTime(before.effective_from),
-                              " (", LocationText(before.where), ")")));
+                        : absl::StrCat(FormatDay(before.effective_from), " (",
+                                       LocationText(before.where), ")")));
         }
       }
       std::vector<ProcedureVersion>& target = rules.procedures_[code];
@@ -1031,9 +1052,8 @@ absl::StatusOr<const ProcedureVersion*> RuleSet::FindProcedure(
   const ProcedureVersion& first = it->second.front();
   return absl::FailedPreconditionError(absl::StrCat(
       "procedure ", code, " has no version in force on ",
-      absl::FormatCivilTime(first.calendar->LocalDay(at)),
-      " (the first is in force from ",
-      absl::FormatCivilTime(first.effective_from), ")"));
+      FormatDay(first.calendar->LocalDay(at)), " (the first is in force from ",
+      FormatDay(first.effective_from), ")"));
 }
 
 const ProcedureVersion* RuleSet::FindProcedureVersion(

@@ -36,8 +36,28 @@ absl::StatusOr<absl::Time> ParseInstant(absl::string_view text,
                    "\": expected ISO 8601 such as 2025-01-24T10:00:00+07:00"));
 }
 
+namespace {
+
+// Abseil's %Y writes the year as a plain number ("1-01-01"), which no reader
+// of ISO 8601 takes for a date.
+std::string FormatYear(int64_t year) {
+  if (year >= 0 && year <= 9999) return absl::StrFormat("%04d", year);
+  return absl::StrFormat("%+05d", year);
+}
+
+}  // namespace
+
 std::string FormatInstant(absl::Time instant, absl::TimeZone zone) {
-  return absl::FormatTime("%Y-%m-%dT%H:%M:%S%Ez", instant, zone);
+  if (instant == absl::InfiniteFuture() || instant == absl::InfinitePast()) {
+    return absl::FormatTime(instant, zone);
+  }
+  return absl::StrCat(FormatYear(absl::ToCivilSecond(instant, zone).year()),
+                      absl::FormatTime("-%m-%dT%H:%M:%S%Ez", instant, zone));
+}
+
+std::string FormatDay(absl::CivilDay day) {
+  return absl::StrCat(FormatYear(day.year()),
+                      absl::StrFormat("-%02d-%02d", day.month(), day.day()));
 }
 
 std::string FormatWorkingDuration(absl::Duration duration) {

@@ -5,6 +5,7 @@
 #include "absl/strings/string_view.h"
 
 #include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 
 namespace motcua {
@@ -16,8 +17,13 @@ namespace motcua {
 absl::StatusOr<absl::Time> ParseInstant(absl::string_view text,
                                         absl::TimeZone default_zone);
 
-// "2025-02-05T10:00:00+07:00".
+// "2025-02-05T10:00:00+07:00". Years outside 0..9999 are written as ISO
+// 8601 expands them, with a sign and at least four digits
+// ("+10000-01-01T..."); years before 1000 with leading zeros ("0001-...").
 std::string FormatInstant(absl::Time instant, absl::TimeZone zone);
+
+// A day as "YYYY-MM-DD", years written as FormatInstant writes them.
+std::string FormatDay(absl::CivilDay day);
 
 // A signed duration in hours and minutes: "7h30m", "-1h05m", "0m".
 std::string FormatWorkingDuration(absl::Duration duration);

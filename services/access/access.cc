@@ -20,6 +20,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "engine/utf8.h"
 
 namespace motcua::access {
 namespace {
@@ -281,11 +282,21 @@ void ReadTokensFile(absl::string_view yaml, absl::string_view file,
     errors->push_back(absl::StrCat(Where(file, mark), ": ", message));
   };
 
+  // Token names become the actor of every event: the file must be UTF-8
+  // text, as YAML requires.
+  if (std::optional<TextProblem> text = CheckUtf8Text(yaml)) {
+    YAML::Mark mark;
+    mark.line = text->at.line - 1;
+    mark.column = text->at.column - 1;
+    error(mark, text->message);
+    return;
+  }
   YAML::Node root;
   try {
     root = YAML::Load(std::string(yaml));
   } catch (const YAML::ParserException& exception) {
-    error(exception.mark, absl::StrCat("not valid YAML: ", exception.msg));
+    error(exception.mark,
+          absl::StrCat("not valid YAML: ", ToValidUtf8(exception.msg)));
     return;
   }
   const YAML::Mark file_start;  // line 1, column 1

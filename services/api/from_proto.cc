@@ -1,17 +1,24 @@
 #include "services/api/from_proto.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "engine/time_format.h"
+#include "engine/utf8.h"
 
 namespace motcua::api {
 namespace {
 
-// google.protobuf.Timestamp's documented range: 0001-01-01T00:00:00Z to
-// 9999-12-31T23:59:59Z.
-constexpr int64_t kMinTimestampSeconds = -62135596800;
+// The instants the API accepts: 1970-01-01T00:00:00Z to
+// 9999-12-31T23:59:59Z. google.protobuf.Timestamp reaches back to year 1,
+// but no dossier was received before 1970, and every date of the range
+// prints as four digits.
+constexpr int64_t kMinTimestampSeconds = 0;
 constexpr int64_t kMaxTimestampSeconds = 253402300799;
 // google.protobuf.Duration's documented range: about 10000 years.
 constexpr int64_t kMaxDurationSeconds = 315576000000;
@@ -21,78 +28,53 @@ absl::Status Invalid(absl::string_view field, absl::string_view problem) {
   return absl::InvalidArgumentError(absl::StrCat(field, ": ", problem));
 }
 
-// Which control characters a value may hold.
-enum class Controls {
-  kNone,        // codes and ids
-  kLineBreaks,  // free text: tab, line feed, carriage return
+// Which characters a value may hold.
+enum class Characters {
+  kCode,  // codes and ids: printable, no format characters, see CheckCode
+  kText,  // free text: tab, line feed and carriage return besides printable
 };
 
 struct Scan {
   bool valid_utf8 = true;
   bool forbidden_control = false;
+  // Codes only: an invisible or look-alike character (format, separator or
+  // a space other than U+0020).
+  std::optional<char32_t> forbidden_character;
   size_t code_points = 0;
 };
 
-bool IsControl(char32_t c) {
-  return c < 0x20 || c == 0x7F || (c >= 0x80 && c <= 0x9F);
+// Unicode separators other than U+0020 SPACE (categories Zs, Zl, Zp): a
+// no-break or ideographic space looks like a space, or like nothing.
+bool IsOtherSeparator(char32_t c) {
+  return c == 0x00A0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
+         c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
+         c == 0x3000;
 }
 
-// Decodes UTF-8 strictly (no overlong forms, no surrogates, nothing past
-// U+10FFFF), counting code points and spotting control characters. The
-// protobuf runtime checks UTF-8 when it parses a request from the wire, but
-// a message built in the process is not checked, and the store writes these
-// strings into the log for good.
-Scan ScanUtf8(absl::string_view value, Controls allowed) {
+// Decodes UTF-8 strictly, counting code points and spotting characters the
+// kind of value may not hold. The protobuf runtime checks UTF-8 when it
+// parses a request from the wire, but a message built in the process is not
+// checked, and the store writes these strings into the log for good.
+Scan ScanUtf8(absl::string_view value, Characters allowed) {
   Scan scan;
-  size_t i = 0;
-  while (i < value.size()) {
-    const auto byte = static_cast<unsigned char>(value[i]);
-    char32_t c = 0;
-    size_t length = 0;
-    char32_t minimum = 0;
-    if (byte < 0x80) {
-      c = byte;
-      length = 1;
-    } else if ((byte & 0xE0) == 0xC0) {
-      c = byte & 0x1F;
-      length = 2;
-      minimum = 0x80;
-    } else if ((byte & 0xF0) == 0xE0) {
-      c = byte & 0x0F;
-      length = 3;
-      minimum = 0x800;
-    } else if ((byte & 0xF8) == 0xF0) {
-      c = byte & 0x07;
-      length = 4;
-      minimum = 0x10000;
-    } else {
+  size_t position = 0;
+  char32_t c = 0;
+  while (position < value.size()) {
+    if (!NextCodePoint(value, &position, &c)) {
       scan.valid_utf8 = false;
       return scan;
     }
-    if (i + length > value.size()) {
-      scan.valid_utf8 = false;
-      return scan;
-    }
-    for (size_t k = 1; k < length; ++k) {
-      const auto next = static_cast<unsigned char>(value[i + k]);
-      if ((next & 0xC0) != 0x80) {
-        scan.valid_utf8 = false;
-        return scan;
-      }
-      c = (c << 6) | (next & 0x3F);
-    }
-    if (c < minimum || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) {
-      scan.valid_utf8 = false;
-      return scan;
-    }
-    if (IsControl(c)) {
+    if (IsControlCharacter(c)) {
       const bool line_break = c == '\t' || c == '\n' || c == '\r';
-      if (allowed == Controls::kNone || !line_break) {
+      if (allowed == Characters::kCode || !line_break) {
         scan.forbidden_control = true;
       }
+    } else if (allowed == Characters::kCode &&
+               !scan.forbidden_character.has_value() &&
+               (IsFormatCharacter(c) || IsOtherSeparator(c))) {
+      scan.forbidden_character = c;
     }
     ++scan.code_points;
-    i += length;
   }
   return scan;
 }
@@ -101,6 +83,13 @@ absl::Status CheckCharacters(const Scan& scan, absl::string_view field) {
   if (!scan.valid_utf8) return Invalid(field, "must be valid UTF-8");
   if (scan.forbidden_control) {
     return Invalid(field, "must not contain control characters");
+  }
+  if (scan.forbidden_character.has_value()) {
+    return Invalid(
+        field,
+        absl::StrFormat("must not contain U+%04X (an invisible or "
+                        "look-alike character)",
+                        static_cast<uint32_t>(*scan.forbidden_character)));
   }
   return absl::OkStatus();
 }
@@ -112,7 +101,7 @@ absl::Status CheckDossierCode(absl::string_view value) {
     return Invalid(
         kField, absl::StrCat("must be 1 to ", kMaxCodeLength, " characters"));
   }
-  return CheckCharacters(ScanUtf8(value, Controls::kNone), kField);
+  return CheckCode(value, kField, Presence::kRequired);
 }
 
 absl::Status CheckOptions(const v1::CommandOptions& options,
@@ -270,7 +259,17 @@ absl::Status CheckCode(absl::string_view value, absl::string_view field,
     return Invalid(field,
                    absl::StrCat("at most ", kMaxCodeLength, " characters"));
   }
-  return CheckCharacters(ScanUtf8(value, Controls::kNone), field);
+  if (absl::Status status =
+          CheckCharacters(ScanUtf8(value, Characters::kCode), field);
+      !status.ok()) {
+    return status;
+  }
+  // Codes are printed on receipts and typed again by people: a space they
+  // cannot see at either end would make two codes that look the same.
+  if (value.front() == ' ' || value.back() == ' ') {
+    return Invalid(field, "must not begin or end with a space");
+  }
+  return absl::OkStatus();
 }
 
 absl::Status CheckText(absl::string_view value, absl::string_view field,
@@ -279,7 +278,7 @@ absl::Status CheckText(absl::string_view value, absl::string_view field,
     return presence == Presence::kRequired ? Invalid(field, "must not be empty")
                                            : absl::OkStatus();
   }
-  const Scan scan = ScanUtf8(value, Controls::kLineBreaks);
+  const Scan scan = ScanUtf8(value, Characters::kText);
   if (absl::Status status = CheckCharacters(scan, field); !status.ok()) {
     return status;
   }
@@ -426,7 +425,7 @@ absl::StatusOr<absl::Time> TimeFromProto(
   if (timestamp.seconds() < kMinTimestampSeconds ||
       timestamp.seconds() > kMaxTimestampSeconds) {
     return Invalid(field,
-                   "seconds must be within 0001-01-01T00:00:00Z to "
+                   "must be within 1970-01-01T00:00:00Z to "
                    "9999-12-31T23:59:59Z");
   }
   if (timestamp.nanos() < 0 || timestamp.nanos() > kMaxNanos) {
@@ -454,6 +453,124 @@ absl::StatusOr<absl::Duration> DurationFromProto(
   }
   return absl::Seconds(duration.seconds()) +
          absl::Nanoseconds(duration.nanos());
+}
+
+absl::StatusOr<absl::CivilDay> DayFromProto(absl::string_view text,
+                                            absl::string_view field) {
+  if (text.empty()) return Invalid(field, "required, as YYYY-MM-DD");
+  // Quoted back only when it is short, printable ASCII: the message must
+  // stay readable whatever was sent.
+  const bool quotable =
+      text.size() <= 32 && std::all_of(text.begin(), text.end(), [](char c) {
+        return c >= 0x20 && c < 0x7F;
+      });
+  const std::string shown =
+      quotable ? absl::StrCat("\"", text, "\"") : "the value";
+  absl::CivilDay day;
+  // Abseil reads a year of any width and sign ("0000-01-01", "+2025-..."):
+  // only the ten characters of YYYY-MM-DD are a day here.
+  const bool shaped = text.size() == 10 && text[4] == '-' && text[7] == '-' &&
+                      std::all_of(text.begin(), text.end(), [](char c) {
+                        return (c >= '0' && c <= '9') || c == '-';
+                      });
+  if (!shaped || !absl::ParseCivilTime(text, &day) || FormatDay(day) != text) {
+    return Invalid(field, absl::StrCat(shown, " is not a day YYYY-MM-DD"));
+  }
+  if (day.year() < 1970 || day.year() > 9999) {
+    return Invalid(field, absl::StrCat(shown, " is outside 1970 to 9999"));
+  }
+  return day;
+}
+
+absl::StatusOr<store::ReportQuery> ReportQueryFromProto(
+    const v1::ReportRequest& request) {
+  store::ReportQuery query;
+  absl::StatusOr<absl::CivilDay> from =
+      DayFromProto(request.from_day(), "from_day");
+  if (!from.ok()) return from.status();
+  absl::StatusOr<absl::CivilDay> to = DayFromProto(request.to_day(), "to_day");
+  if (!to.ok()) return to.status();
+  if (*to < *from) return Invalid("to_day", "before from_day");
+  if (*to - *from >= kMaxReportDays) {
+    return Invalid("to_day", absl::StrCat("a period of at most ",
+                                          kMaxReportDays, " days"));
+  }
+  query.from = *from;
+  query.to = *to;
+  switch (request.group_by()) {
+    case v1::ReportRequest::GROUP_BY_AGENCY:
+      query.group_by = store::ReportGrouping::kAgency;
+      break;
+    case v1::ReportRequest::GROUP_BY_PROCEDURE:
+      query.group_by = store::ReportGrouping::kProcedure;
+      break;
+    case v1::ReportRequest::GROUP_BY_FIELD:
+      query.group_by = store::ReportGrouping::kField;
+      break;
+    case v1::ReportRequest::GROUP_BY_UNIT:
+      query.group_by = store::ReportGrouping::kUnit;
+      break;
+    default:
+      return Invalid("group_by",
+                     "GROUP_BY_AGENCY, GROUP_BY_PROCEDURE, GROUP_BY_FIELD or "
+                     "GROUP_BY_UNIT");
+  }
+  if (absl::Status status =
+          CheckCode(request.agency(), "agency", Presence::kOptional);
+      !status.ok()) {
+    return status;
+  }
+  query.agency = request.agency();
+  switch (request.count_at()) {
+    case v1::ReportRequest::COUNT_AT_RESOLUTION:
+      query.count_at = CountResolutionAt::kResolution;
+      break;
+    case v1::ReportRequest::COUNT_AT_RETURN:
+      query.count_at = CountResolutionAt::kReturn;
+      break;
+    default:
+      return Invalid("count_at", "COUNT_AT_RESOLUTION or COUNT_AT_RETURN");
+  }
+  return query;
+}
+
+absl::StatusOr<std::vector<RuleSource>> RuleSourcesFromProto(
+    const v1::ValidateRulesRequest& request) {
+  if (request.files_size() > kMaxRuleFiles) {
+    return Invalid("files", absl::StrCat("at most ", kMaxRuleFiles, " files"));
+  }
+  std::vector<RuleSource> sources;
+  for (int i = 0; i < request.files_size(); ++i) {
+    const v1::RuleFile& file = request.files(i);
+    const std::string field = absl::StrCat("files[", i, "].path");
+    const std::string& path = file.path();
+    if (path.empty()) return Invalid(field, "must not be empty");
+    if (path.size() > kMaxRulePathLength) {
+      return Invalid(
+          field, absl::StrCat("at most ", kMaxRulePathLength, " characters"));
+    }
+    // A path is a name a person reads in the problems: the same characters
+    // as a code (a NUL byte would end the name on any file system).
+    if (absl::Status status =
+            CheckCharacters(ScanUtf8(path, Characters::kCode), field);
+        !status.ok()) {
+      return status;
+    }
+    if (path.front() == '/' || absl::StrContains(path, "..") ||
+        absl::StrContains(path, '\\')) {
+      return Invalid(field,
+                     "must be relative to the rules directory, without \"..\"");
+    }
+    if (!absl::EndsWith(path, ".yaml") && !absl::EndsWith(path, ".yml")) {
+      return Invalid(field, "must end in .yaml or .yml, as rule files do");
+    }
+    if (file.content().size() > kMaxRuleFileBytes) {
+      return Invalid(absl::StrCat("files[", i, "].content"),
+                     absl::StrCat("at most ", kMaxRuleFileBytes, " bytes"));
+    }
+    sources.push_back(RuleSource{path, file.content()});
+  }
+  return sources;
 }
 
 }  // namespace motcua::api

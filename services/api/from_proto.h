@@ -4,12 +4,15 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "engine/dossier.h"
+#include "engine/rules.h"
 #include "google/protobuf/duration.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "motcua/v1/service.pb.h"
@@ -31,8 +34,12 @@ namespace motcua::api {
 // the two agree on every rule both check.
 
 // Codes and ids (dossier, procedure, agency, step, unit, request id): 1 to
-// 128 bytes of valid UTF-8 without control characters. Bytes, as the engine
-// counts them; codes are ASCII in practice, where bytes are characters.
+// 128 bytes of valid UTF-8 without control characters, without format
+// characters (Unicode Cf: zero-width space, bidirectional overrides, the
+// byte-order mark, ...), without spaces other than U+0020, and without a
+// space at either end: codes are printed and typed again by people, and two
+// that look alike must be the same. Bytes, as the engine counts them; codes
+// are ASCII in practice, where bytes are characters.
 inline constexpr size_t kMaxCodeLength = 128;
 // Free text (summary, note, reason, result, description, missing entries):
 // up to 1000 characters (Unicode code points) of valid UTF-8; tab, line feed
@@ -96,7 +103,7 @@ absl::StatusOr<int32_t> LimitFromProto(int32_t value, absl::string_view field,
                                        int32_t max_value);
 
 // An instant. INVALID_ARGUMENT naming `field` when the seconds fall outside
-// 0001-01-01T00:00:00Z..9999-12-31T23:59:59Z or the nanos outside
+// 1970-01-01T00:00:00Z..9999-12-31T23:59:59Z or the nanos outside
 // 0..999999999. Presence is the caller's to check (has_<field>()).
 absl::StatusOr<absl::Time> TimeFromProto(
     const google::protobuf::Timestamp& timestamp, absl::string_view field);
@@ -106,6 +113,34 @@ absl::StatusOr<absl::Time> TimeFromProto(
 // different signs.
 absl::StatusOr<absl::Duration> DurationFromProto(
     const google::protobuf::Duration& duration, absl::string_view field);
+
+// A day "YYYY-MM-DD" of the years 1970 to 9999 (a day that exists).
+// INVALID_ARGUMENT naming `field` otherwise, or when empty.
+absl::StatusOr<absl::CivilDay> DayFromProto(absl::string_view text,
+                                            absl::string_view field);
+
+// The longest report period: ten years of days.
+inline constexpr int64_t kMaxReportDays = 3660;
+
+// The report query of `request`; its agency is the request's, to be scoped
+// by the caller. INVALID_ARGUMENT naming the field: from_day, to_day (before
+// from_day, or a period longer than kMaxReportDays), group_by, agency,
+// count_at.
+absl::StatusOr<store::ReportQuery> ReportQueryFromProto(
+    const v1::ReportRequest& request);
+
+// Rule files sent to ValidateRules: at most kMaxRuleFiles, each path 1 to
+// kMaxRulePathLength bytes of printable UTF-8, relative (no leading "/", no
+// "..", no backslash), ending in .yaml or .yml as the rules directory's
+// files do; each content at most kMaxRuleFileBytes (its text is the rule
+// loader's to check: problems are answered, not refused). INVALID_ARGUMENT
+// naming "files", "files[i].path" or "files[i].content".
+inline constexpr int kMaxRuleFiles = 1000;
+inline constexpr size_t kMaxRulePathLength = 256;
+// The text of one rule file: 1 MiB (the shipped files are a few KiB).
+inline constexpr size_t kMaxRuleFileBytes = 1 << 20;
+absl::StatusOr<std::vector<RuleSource>> RuleSourcesFromProto(
+    const v1::ValidateRulesRequest& request);
 
 }  // namespace motcua::api
 

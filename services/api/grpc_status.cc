@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "engine/utf8.h"
+
 namespace motcua::api {
 namespace {
 
@@ -24,7 +26,9 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
   const int code = static_cast<int>(status.code());
   return grpc::Status(IsKnownCode(code) ? static_cast<grpc::StatusCode>(code)
                                         : grpc::StatusCode::UNKNOWN,
-                      std::string(status.message()));
+                      // Messages may quote what a client sent or a file held;
+                      // a client decodes them as UTF-8.
+                      ToValidUtf8(status.message()));
 }
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {

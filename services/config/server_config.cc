@@ -23,6 +23,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "engine/lifecycle.h"
+#include "engine/utf8.h"
 
 namespace motcua::config {
 namespace {
@@ -229,11 +230,21 @@ class ConfigReader {
 
   absl::StatusOr<ServerConfig> Read(absl::string_view yaml) {
     ServerConfig config;
+    // Values (paths, addresses, webhook URLs) reach logs and replies: the
+    // file must be UTF-8 text, as YAML requires.
+    if (std::optional<TextProblem> text = CheckUtf8Text(yaml)) {
+      YAML::Mark mark;
+      mark.line = text->at.line - 1;
+      mark.column = text->at.column - 1;
+      Error(mark, text->message);
+      return Finish(config);
+    }
     YAML::Node root;
     try {
       root = YAML::Load(std::string(yaml));
     } catch (const YAML::ParserException& exception) {
-      Error(exception.mark, absl::StrCat("not valid YAML: ", exception.msg));
+      Error(exception.mark,
+            absl::StrCat("not valid YAML: ", ToValidUtf8(exception.msg)));
       return Finish(config);
     }
     // An empty file (or one with comments only) gives the defaults.

@@ -6,40 +6,24 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/time_limit.h"
+#include "engine/utf8.h"
+#include "services/api/from_proto.h"
 #include "services/api/grpc_status.h"
 #include "services/server/services.h"
 
 namespace motcua::server {
 namespace {
 
-constexpr int kMaxRuleFiles = 1000;
-constexpr size_t kMaxRulePathLength = 256;
-
-absl::Status CheckRulePath(const std::string& path, int index) {
-  const std::string field = absl::StrCat("files[", index, "].path");
-  if (path.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(field, ": must not be empty"));
-  }
-  if (path.size() > kMaxRulePathLength) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": at most ", kMaxRulePathLength, " characters"));
-  }
-  if (path.front() == '/' || absl::StrContains(path, "..") ||
-      absl::StrContains(path, '\\')) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": must be relative to the rules directory, without \"..\""));
-  }
-  return absl::OkStatus();
-}
-
 void AddProblems(const std::vector<RuleError>& errors,
                  v1::ValidateRulesReply* reply) {
   for (const RuleError& error : errors) {
     v1::RuleProblem* problem = reply->add_problems();
-    problem->set_file(error.where.file);
+    // A file name on disk need not be UTF-8, and a message may quote the
+    // file; a proto3 string must be, or the client cannot read the reply.
+    problem->set_file(ToValidUtf8(error.where.file));
     problem->set_line(error.where.line);
     problem->set_column(error.where.column);
-    problem->set_message(error.message);
+    problem->set_message(ToValidUtf8(error.message));
   }
 }
 
@@ -56,22 +40,13 @@ grpc::ServerUnaryReactor* AdminService::ValidateRules(
       !allowed.ok()) {
     return Refuse(reactor, allowed);
   }
-  if (request->files_size() > kMaxRuleFiles) {
-    return Refuse(reactor, absl::InvalidArgumentError(absl::StrCat(
-                               "files: at most ", kMaxRuleFiles, " files")));
-  }
-  std::vector<RuleSource> sources;
-  for (int i = 0; i < request->files_size(); ++i) {
-    const v1::RuleFile& file = request->files(i);
-    if (absl::Status checked = CheckRulePath(file.path(), i); !checked.ok()) {
-      return Refuse(reactor, checked);
-    }
-    sources.push_back(RuleSource{file.path(), file.content()});
-  }
+  absl::StatusOr<std::vector<RuleSource>> sources =
+      api::RuleSourcesFromProto(*request);
+  if (!sources.ok()) return Refuse(reactor, sources.status());
   // Loading a rules directory reads files: off the gRPC threads.
   const ServiceContext* context = &context_;
   const bool posted = context_.slow_reads->Post(
-      [context, reactor, reply, sources = std::move(sources)] {
+      [context, reactor, reply, sources = *std::move(sources)] {
         RuleLoadResult loaded =
             sources.empty() ? LoadRulesFromDirectory(context->rules->directory())
                             : LoadRules(sources);

@@ -48,11 +48,17 @@ grpc::ServerUnaryReactor* AuditService::ReadEvents(
         !code.ok()) {
       return Refuse(reactor, code);
     }
-    if (request->after_sequence() != 0 || request->limit() != 0) {
-      return Refuse(reactor,
-                    absl::InvalidArgumentError(
-                        "dossier_code: give either a dossier or a range "
-                        "(after_sequence, limit), not both"));
+    // The field named is the one that does not belong with a dossier.
+    for (const auto& [value, field] :
+         {std::pair<int64_t, const char*>{request->after_sequence(),
+                                          "after_sequence"},
+          std::pair<int64_t, const char*>{request->limit(), "limit"}}) {
+      if (value != 0) {
+        return Refuse(reactor, absl::InvalidArgumentError(absl::StrCat(
+                                   field,
+                                   ": must be 0 with dossier_code (give either "
+                                   "a dossier or a range, not both)")));
+      }
     }
     events = context_.store->ReadDossierEvents(request->dossier_code());
     if (events.ok() && events->empty()) {

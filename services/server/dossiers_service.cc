@@ -124,12 +124,17 @@ grpc::ServerUnaryReactor* DossiersService::List(
       return Refuse(reactor, checked);
     }
   }
-  absl::StatusOr<std::string> after =
-      ParseDossierPageToken(request->page_token());
-  if (!after.ok()) return Refuse(reactor, after.status());
   absl::StatusOr<std::string> agency = ScopeAgency(
       *principal, access::Operation::kListDossiers, request->agency());
   if (!agency.ok()) return Refuse(reactor, agency.status());
+  // A token belongs to the list as filtered: the scoped agency, not the
+  // one sent, so that a token cannot widen a caller's view.
+  const std::string query = PageTokens::Query(
+      {"dossiers", *agency, request->procedure_code(), request->unit(),
+       absl::StrCat(static_cast<int>(request->state()))});
+  absl::StatusOr<std::string> after =
+      context_.page_tokens->ParseDossiers(request->page_token(), query);
+  if (!after.ok()) return Refuse(reactor, after.status());
 
   store::DossierFilter filter;
   filter.agency = *agency;
@@ -147,7 +152,10 @@ grpc::ServerUnaryReactor* DossiersService::List(
   for (const Dossier& dossier : *dossiers) {
     *reply->add_dossiers() = api::DossierToProto(dossier, now, rules.get());
   }
-  if (more) reply->set_next_page_token(DossierPageToken(dossiers->back().code));
+  if (more) {
+    reply->set_next_page_token(
+        context_.page_tokens->ForDossiers(query, dossiers->back().code));
+  }
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }

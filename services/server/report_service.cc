@@ -3,27 +3,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
+#include "services/api/from_proto.h"
 #include "services/server/services.h"
 
 namespace motcua::server {
 namespace {
-
-// The longest period a report may span: ten years of days.
-constexpr int64_t kMaxReportDays = 3660;
-
-absl::StatusOr<absl::CivilDay> ParseDay(const std::string& text,
-                                        absl::string_view field) {
-  absl::CivilDay day;
-  if (text.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(field, ": required, as YYYY-MM-DD"));
-  }
-  if (text.size() != 10 || !absl::ParseCivilTime(text, &day)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        field, ": \"", text.substr(0, 32), "\" is not a day YYYY-MM-DD"));
-  }
-  return day;
-}
 
 void CopyRow(const ReportRow& row, v1::ReportRow* out) {
   out->set_group(row.group);
@@ -73,60 +57,15 @@ grpc::ServerUnaryReactor* SupervisionService::Report(
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
   if (!principal.ok()) return Refuse(reactor, principal.status());
-  absl::StatusOr<absl::CivilDay> from = ParseDay(request->from_day(), "from_day");
-  if (!from.ok()) return Refuse(reactor, from.status());
-  absl::StatusOr<absl::CivilDay> to = ParseDay(request->to_day(), "to_day");
-  if (!to.ok()) return Refuse(reactor, to.status());
-  if (*to < *from) {
-    return Refuse(reactor, absl::InvalidArgumentError(
-                               "to_day: before from_day"));
-  }
-  if (*to - *from >= kMaxReportDays) {
-    return Refuse(reactor, absl::InvalidArgumentError(absl::StrCat(
-                               "to_day: a period of at most ", kMaxReportDays,
-                               " days")));
-  }
-  store::ReportQuery query;
-  query.from = *from;
-  query.to = *to;
-  switch (request->group_by()) {
-    case v1::ReportRequest::GROUP_BY_AGENCY:
-      query.group_by = store::ReportGrouping::kAgency;
-      break;
-    case v1::ReportRequest::GROUP_BY_PROCEDURE:
-      query.group_by = store::ReportGrouping::kProcedure;
-      break;
-    case v1::ReportRequest::GROUP_BY_FIELD:
-      query.group_by = store::ReportGrouping::kField;
-      break;
-    case v1::ReportRequest::GROUP_BY_UNIT:
-      query.group_by = store::ReportGrouping::kUnit;
-      break;
-    default:
-      return Refuse(reactor, absl::InvalidArgumentError(
-                                 "group_by: GROUP_BY_AGENCY, "
-                                 "GROUP_BY_PROCEDURE, GROUP_BY_FIELD or "
-                                 "GROUP_BY_UNIT"));
-  }
-  switch (request->count_at()) {
-    case v1::ReportRequest::COUNT_AT_RESOLUTION:
-      query.count_at = CountResolutionAt::kResolution;
-      break;
-    case v1::ReportRequest::COUNT_AT_RETURN:
-      query.count_at = CountResolutionAt::kReturn;
-      break;
-    default:
-      return Refuse(reactor,
-                    absl::InvalidArgumentError(
-                        "count_at: COUNT_AT_RESOLUTION or COUNT_AT_RETURN"));
-  }
+  absl::StatusOr<store::ReportQuery> query =
+      api::ReportQueryFromProto(*request);
+  if (!query.ok()) return Refuse(reactor, query.status());
   absl::StatusOr<std::string> agency = ScopeAgency(
       *principal, access::Operation::kSupervise, request->agency());
   if (!agency.ok()) return Refuse(reactor, agency.status());
-  query.agency = *agency;
+  query->agency = *agency;
 
-  absl::StatusOr<std::vector<ReportRow>> rows =
-      context_.store->Report(query);
+  absl::StatusOr<std::vector<ReportRow>> rows = context_.store->Report(*query);
   if (!rows.ok()) return Refuse(reactor, rows.status());
   ReportRow total;
   total.group = "total";

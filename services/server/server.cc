@@ -144,6 +144,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     webhooks->Notify(committed);
   });
   server->slow_reads_ = std::make_unique<TaskRunner>(2);
+  absl::StatusOr<std::unique_ptr<const PageTokens>> page_tokens =
+      PageTokens::Create();
+  if (!page_tokens.ok()) return page_tokens.status();
+  server->page_tokens_ = *std::move(page_tokens);
 
   ServiceContext& context = server->context_;
   context.store = server->store_.get();
@@ -152,6 +156,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   context.clock = clock;
   context.hub = hub;
   context.slow_reads = server->slow_reads_.get();
+  context.page_tokens = server->page_tokens_.get();
   context.database_path = server->database_path_;
   context.metrics = &server->metrics_;
   context.slow_subscriber_timeout = config.slow_subscriber_timeout;

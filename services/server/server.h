@@ -84,6 +84,7 @@ class Server {
   std::unique_ptr<EventHub> hub_;
   std::unique_ptr<webhooks::Dispatcher> webhooks_;
   std::unique_ptr<TaskRunner> slow_reads_;
+  std::unique_ptr<const PageTokens> page_tokens_;
   metrics::ServerMetrics metrics_;
   std::unique_ptr<scheduler::DeadlineScheduler> scheduler_;
   std::atomic<bool> serving_{false};

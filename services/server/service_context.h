@@ -11,6 +11,7 @@
 #include "services/access/access.h"
 #include "services/metrics/metrics.h"
 #include "services/server/event_hub.h"
+#include "services/server/page_token.h"
 #include "services/server/rules_holder.h"
 #include "services/server/task_runner.h"
 #include "store/event_store.h"
@@ -32,6 +33,8 @@ struct ServiceContext {
   metrics::ServerMetrics* metrics = nullptr;
   // WatchEvents ends a subscriber that leaves an event untaken this long.
   absl::Duration slow_subscriber_timeout = absl::Seconds(30);
+  // Signs and checks the page tokens of the list RPCs.
+  const PageTokens* page_tokens = nullptr;
   // Reads the rules directory again and puts a changed set in force
   // everywhere (Server::ReloadRules).
   std::function<absl::StatusOr<RulesHolder::ReloadOutcome>()> reload_rules;

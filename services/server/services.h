@@ -4,19 +4,28 @@
 // The gRPC services of motcuad. Each handler authenticates, translates the
 // request (services/api), checks access (services/access) and hands the work
 // to the store; commands complete on the writer thread after their commit.
-// No handler waits for the writer.
+// No handler waits for the writer. Requests reach the handlers through
+// ParsingService (parsed_request.h): a malformed one never does.
 
 #include <grpcpp/grpcpp.h>
 
 #include "motcua/v1/service.grpc.pb.h"
+#include "services/server/parsed_request.h"
 #include "services/server/service_context.h"
 
 namespace motcua::server {
 
-class DossiersService final : public v1::Dossiers::CallbackService {
+class DossiersService final
+    : public ParsingService<v1::Dossiers::CallbackService> {
  public:
   explicit DossiersService(const ServiceContext& context)
-      : context_(context) {}
+      : ParsingService(context, v1::Dossiers::service_full_name()),
+        context_(context) {
+    ParseRequestsOf("Submit", &DossiersService::Submit);
+    ParseRequestsOf("Act", &DossiersService::Act);
+    ParseRequestsOf("Get", &DossiersService::Get);
+    ParseRequestsOf("List", &DossiersService::List);
+  }
 
   grpc::ServerUnaryReactor* Submit(grpc::CallbackServerContext* call,
                                    const v1::SubmitRequest* request,
@@ -41,10 +50,18 @@ class DossiersService final : public v1::Dossiers::CallbackService {
   const ServiceContext& context_;
 };
 
-class SupervisionService final : public v1::Supervision::CallbackService {
+class SupervisionService final
+    : public ParsingService<v1::Supervision::CallbackService> {
  public:
   explicit SupervisionService(const ServiceContext& context)
-      : context_(context) {}
+      : ParsingService(context, v1::Supervision::service_full_name()),
+        context_(context) {
+    ParseRequestsOf("ListOverdue", &SupervisionService::ListOverdue);
+    ParseRequestsOf("CountOverdue", &SupervisionService::CountOverdue);
+    ParseRequestsOf("Report", &SupervisionService::Report);
+    ParseRequestsOf("ListDueSoon", &SupervisionService::ListDueSoon);
+    ParseRequestsOf("WatchEvents", &SupervisionService::WatchEvents);
+  }
 
   grpc::ServerUnaryReactor* ListOverdue(grpc::CallbackServerContext* call,
                                         const v1::OverdueRequest* request,
@@ -66,9 +83,15 @@ class SupervisionService final : public v1::Supervision::CallbackService {
   const ServiceContext& context_;
 };
 
-class AuditService final : public v1::Audit::CallbackService {
+class AuditService final : public ParsingService<v1::Audit::CallbackService> {
  public:
-  explicit AuditService(const ServiceContext& context) : context_(context) {}
+  explicit AuditService(const ServiceContext& context)
+      : ParsingService(context, v1::Audit::service_full_name()),
+        context_(context) {
+    ParseRequestsOf("ReadEvents", &AuditService::ReadEvents);
+    ParseRequestsOf("GetDossierAsOf", &AuditService::GetDossierAsOf);
+    ParseRequestsOf("VerifyLog", &AuditService::VerifyLog);
+  }
 
   grpc::ServerUnaryReactor* ReadEvents(grpc::CallbackServerContext* call,
                                        const v1::ReadEventsRequest* request,
@@ -84,9 +107,15 @@ class AuditService final : public v1::Audit::CallbackService {
   const ServiceContext& context_;
 };
 
-class AdminService final : public v1::Admin::CallbackService {
+class AdminService final : public ParsingService<v1::Admin::CallbackService> {
  public:
-  explicit AdminService(const ServiceContext& context) : context_(context) {}
+  explicit AdminService(const ServiceContext& context)
+      : ParsingService(context, v1::Admin::service_full_name()),
+        context_(context) {
+    ParseRequestsOf("ValidateRules", &AdminService::ValidateRules);
+    ParseRequestsOf("ReloadRules", &AdminService::ReloadRules);
+    ParseRequestsOf("GetRules", &AdminService::GetRules);
+  }
 
   grpc::ServerUnaryReactor* ValidateRules(
       grpc::CallbackServerContext* call,

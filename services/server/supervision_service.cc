@@ -38,6 +38,8 @@ struct DeadlineListRequest {
   std::vector<store::DeadlineKind> kinds;
   int32_t page_size = 0;
   std::optional<store::DeadlineCursor> after;
+  // What the page tokens are bound to (PageTokens::Query).
+  std::string token_query;
 };
 
 absl::StatusOr<std::vector<store::DeadlineKind>> KindsFromProto(
@@ -59,10 +61,14 @@ absl::StatusOr<std::vector<store::DeadlineKind>> KindsFromProto(
 }
 
 // Checks what ListOverdue and ListDueSoon share, and scopes the agency.
+// `list` names the RPC and `window` its own filter (min_lateness, within) for
+// the page tokens.
 absl::StatusOr<DeadlineListRequest> ParseDeadlineList(
-    const access::Principal& principal, const std::string& agency,
-    const std::string& unit, const std::string& procedure_code,
-    v1::DeadlineKind kind, int32_t page_size, const std::string& page_token) {
+    const ServiceContext& context, const access::Principal& principal,
+    absl::string_view list, const google::protobuf::Duration& window,
+    const std::string& agency, const std::string& unit,
+    const std::string& procedure_code, v1::DeadlineKind kind,
+    int32_t page_size, const std::string& page_token) {
   DeadlineListRequest parsed;
   for (const auto& [value, field] :
        {std::pair{&agency, "agency"}, std::pair{&unit, "unit"},
@@ -78,12 +84,16 @@ absl::StatusOr<DeadlineListRequest> ParseDeadlineList(
   if (!kinds.ok()) return kinds.status();
   absl::StatusOr<int32_t> size = api::PageSizeFromProto(page_size, "page_size");
   if (!size.ok()) return size.status();
-  absl::StatusOr<std::optional<store::DeadlineCursor>> after =
-      ParseDeadlinePageToken(page_token);
-  if (!after.ok()) return after.status();
   absl::StatusOr<std::string> scoped =
       ScopeAgency(principal, access::Operation::kSupervise, agency);
   if (!scoped.ok()) return scoped.status();
+  parsed.token_query = PageTokens::Query(
+      {list, *scoped, unit, procedure_code,
+       absl::StrCat(window.seconds(), ".", window.nanos()),
+       absl::StrCat(static_cast<int>(kind))});
+  absl::StatusOr<std::optional<store::DeadlineCursor>> after =
+      context.page_tokens->ParseDeadlines(page_token, parsed.token_query);
+  if (!after.ok()) return after.status();
   parsed.agency = *scoped;
   parsed.unit = unit;
   parsed.procedure_code = procedure_code;
@@ -193,7 +203,8 @@ absl::Status FillDeadlinePage(
   // may hold more than was read (rows the exact check refused can leave a
   // page short).
   if ((rows_remain || horizon.has_value()) && last.has_value()) {
-    reply->set_next_page_token(DeadlinePageToken(*last));
+    reply->set_next_page_token(
+        context.page_tokens->ForDeadlines(request.token_query, *last));
   }
   return absl::OkStatus();
 }
@@ -207,9 +218,9 @@ grpc::ServerUnaryReactor* SupervisionService::ListOverdue(
   absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
   if (!principal.ok()) return Refuse(reactor, principal.status());
   absl::StatusOr<DeadlineListRequest> parsed = ParseDeadlineList(
-      *principal, request->agency(), request->unit(),
-      request->procedure_code(), request->kind(), request->page_size(),
-      request->page_token());
+      context_, *principal, "overdue", request->min_lateness(),
+      request->agency(), request->unit(), request->procedure_code(),
+      request->kind(), request->page_size(), request->page_token());
   if (!parsed.ok()) return Refuse(reactor, parsed.status());
   absl::Duration min_lateness = absl::ZeroDuration();
   if (request->has_min_lateness()) {
@@ -288,8 +299,9 @@ grpc::ServerUnaryReactor* SupervisionService::ListDueSoon(
   absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
   if (!principal.ok()) return Refuse(reactor, principal.status());
   absl::StatusOr<DeadlineListRequest> parsed = ParseDeadlineList(
-      *principal, request->agency(), request->unit(),
-      request->procedure_code(), request->kind(), request->page_size(),
+      context_, *principal, "due_soon", request->within(), request->agency(),
+      request->unit(), request->procedure_code(), request->kind(),
+      request->page_size(),
       request->page_token());
   if (!parsed.ok()) return Refuse(reactor, parsed.status());
   if (!request->has_within()) {

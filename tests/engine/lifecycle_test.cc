@@ -728,6 +728,11 @@ TEST_F(LifecycleTest, SubmitPinsTheProcedureVersionInForceAtTheReceipt) {
       Run(Submission(kLand, now_), "desk-1");
   ASSERT_FALSE(early.ok());
   EXPECT_THAT(std::string(early.status().message()), HasSubstr(kLand));
+  // The procedure does not apply to the receipt: the request is wrong, as
+  // for an unknown code, whatever the lifecycle (docs/api.md, Errors).
+  EXPECT_EQ(early.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(early.status().message()),
+              ::testing::StartsWith("procedure_code: "));
   EXPECT_EQ(dossier_.version, 0);
 }
 

@@ -16,6 +16,7 @@
 #include "absl/time/time.h"
 #include "engine/calendar.h"
 #include "engine/time_limit.h"
+#include "engine/utf8.h"
 #include "gtest/gtest.h"
 
 namespace motcua {
@@ -249,6 +250,51 @@ TEST(LoadRulesTest, NotValidYaml) {
   // The unclosed list of line 4 is noticed where the next key begins.
   EXPECT_TRUE(HasOnlyError(result, "calendars/extra.yaml", 5, 1,
                            "not valid YAML"));
+}
+
+TEST(LoadRulesTest, TextThatIsNotUtf8IsRefusedWhereItStands) {
+  // A unit name with bytes ff fe: yaml-cpp would take it, and every
+  // hand-over into the unit would fail later.
+  EXPECT_TRUE(HasOnlyError(LoadWithExtra("calendars/extra.yaml",
+                                         "kind: calendar\n"
+                                         "name: \"\xff\xfe\"\n"),
+                           "calendars/extra.yaml", 2, 8, "not UTF-8 text"));
+  // An escape followed by a stray byte (the first of a character cut
+  // short).
+  EXPECT_TRUE(HasOnlyError(LoadWithExtra("calendars/extra.yaml",
+                                         "kind: calendar\n"
+                                         "name: \"a\\\xc3\"\n"),
+                           "calendars/extra.yaml", 2, 10, "not UTF-8 text"));
+  // An overlong encoding of "/", and a surrogate.
+  EXPECT_TRUE(HasOnlyError(
+      LoadWithExtra("calendars/extra.yaml", "kind: calendar\n# \xc0\xaf\n"),
+      "calendars/extra.yaml", 2, 3, "not UTF-8 text"));
+  EXPECT_TRUE(HasOnlyError(
+      LoadWithExtra("calendars/extra.yaml", "kind: calendar\n# \xed\xa0\x80\n"),
+      "calendars/extra.yaml", 2, 3, "not UTF-8 text"));
+  // A NUL byte.
+  EXPECT_TRUE(HasOnlyError(
+      LoadWithExtra("calendars/extra.yaml",
+                    std::string("kind: calendar\nname: a\0b\n", 25)),
+      "calendars/extra.yaml", 2, 8, "control character U+0000"));
+  // Vietnamese text is UTF-8 and loads (the shipped rules hold names such
+  // as "Đăng ký"): only the bytes are checked, not the language.
+  const RuleLoadResult vietnamese = LoadWithExtra(
+      "calendars/extra.yaml", "kind: calendar\nname: \"Đăng ký\"\n");
+  for (const RuleError& error : vietnamese.errors) {
+    EXPECT_FALSE(absl::StrContains(error.message, "UTF-8")) << error.message;
+  }
+}
+
+TEST(LoadRulesTest, YamlMessagesQuotingHalfACharacterStayUtf8) {
+  // yaml-cpp's "unknown escape character" quotes the one byte after the
+  // backslash: here the first byte of "é".
+  const RuleLoadResult result =
+      LoadWithExtra("calendars/extra.yaml", "kind: calendar\nname: \"a\\é\"\n");
+  ASSERT_FALSE(result.errors.empty());
+  for (const RuleError& error : result.errors) {
+    EXPECT_TRUE(IsValidUtf8(error.message)) << error.message;
+  }
 }
 
 TEST(LoadRulesTest, MissingKind) {

@@ -95,6 +95,22 @@ TEST(FormatInstantTest, FormatsWithOffset) {
       "2024-12-31T23:59:59+07:00");
 }
 
+TEST(FormatInstantTest, YearsAreAlwaysFourDigitsOrSigned) {
+  const absl::TimeZone utc = absl::UTCTimeZone();
+  auto at = [&](int64_t year) {
+    return absl::FromCivil(absl::CivilSecond(year, 1, 1, 0, 0, 0), utc);
+  };
+  EXPECT_EQ(FormatInstant(at(1), utc), "0001-01-01T00:00:00+00:00");
+  EXPECT_EQ(FormatInstant(at(999), utc), "0999-01-01T00:00:00+00:00");
+  EXPECT_EQ(FormatInstant(at(0), utc), "0000-01-01T00:00:00+00:00");
+  EXPECT_EQ(FormatInstant(at(-1), utc), "-0001-01-01T00:00:00+00:00");
+  EXPECT_EQ(FormatInstant(at(10000), utc), "+10000-01-01T00:00:00+00:00");
+  EXPECT_EQ(FormatDay(absl::CivilDay(1, 1, 1)), "0001-01-01");
+  EXPECT_EQ(FormatDay(absl::CivilDay(2025, 9, 8)), "2025-09-08");
+  EXPECT_EQ(FormatDay(absl::CivilDay(10000, 12, 31)), "+10000-12-31");
+  EXPECT_EQ(FormatDay(absl::CivilDay(-5, 3, 1)), "-0005-03-01");
+}
+
 TEST(FormatInstantTest, RoundTrips) {
   const absl::string_view texts[] = {
       "2024-01-01T07:30:00+07:00",

@@ -465,6 +465,12 @@ TEST(TokenTest, HashIsLowercaseHexSha256) {
             "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 }
 
+TEST(AccessTableTest, TextThatIsNotUtf8IsRefusedWhereItStands) {
+  // A token name becomes the actor of every event it causes.
+  EXPECT_THAT(ParseError("tokens:\n  - name: desk-\xff\xfe\n"),
+              HasSubstr("tokens.yaml:2:16: not UTF-8 text: byte 0xFF"));
+}
+
 TEST(TokenTest, GeneratedTokensAreRandomBase64Url) {
   std::set<std::string> seen;
   for (int i = 0; i < 20; ++i) {

@@ -175,11 +175,15 @@ TEST(SubmitFromProtoTest, RefusesEachMalformedFieldNamingIt) {
        "received_at: required"},
       {"receipt after year 9999",
        [](auto& r) { r.mutable_received_at()->set_seconds(253402300800); },
-       "received_at: seconds must be within 0001-01-01T00:00:00Z to "
+       "received_at: must be within 1970-01-01T00:00:00Z to "
        "9999-12-31T23:59:59Z"},
-      {"receipt before year 1",
-       [](auto& r) { r.mutable_received_at()->set_seconds(-62135596801); },
-       "received_at: seconds must be within 0001-01-01T00:00:00Z to "
+      {"receipt in year 1",
+       [](auto& r) { r.mutable_received_at()->set_seconds(-62135596800); },
+       "received_at: must be within 1970-01-01T00:00:00Z to "
+       "9999-12-31T23:59:59Z"},
+      {"receipt in 1900",
+       [](auto& r) { r.mutable_received_at()->set_seconds(-2208988800); },
+       "received_at: must be within 1970-01-01T00:00:00Z to "
        "9999-12-31T23:59:59Z"},
       {"negative nanos",
        [](auto& r) { r.mutable_received_at()->set_nanos(-1); },
@@ -217,6 +221,93 @@ TEST(SubmitFromProtoTest, RefusesEachMalformedFieldNamingIt) {
     c.mutate(request);
     ExpectInvalid(SubmitFromProto(request, "desk-1").status(), c.message);
   }
+}
+
+// Codes are printed on receipts and typed again by people: nothing
+// invisible, nothing that looks like something else.
+TEST(CheckCodeTest, RefusesLookAlikes) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"HS\u202E1",
+       "dossier_code: must not contain U+202E (an invisible or "
+       "look-alike character)"},
+      {"HS\u200B1",
+       "dossier_code: must not contain U+200B (an invisible or "
+       "look-alike character)"},
+      {"\uFEFFHS-1",
+       "dossier_code: must not contain U+FEFF (an invisible or "
+       "look-alike character)"},
+      {"HS\u00A01",
+       "dossier_code: must not contain U+00A0 (an invisible or "
+       "look-alike character)"},
+      {"HS\u20281",
+       "dossier_code: must not contain U+2028 (an invisible or "
+       "look-alike character)"},
+      {"HS\u00AD1",
+       "dossier_code: must not contain U+00AD (an invisible or "
+       "look-alike character)"},
+      {"   ", "dossier_code: must not begin or end with a space"},
+      {" HS-1", "dossier_code: must not begin or end with a space"},
+      {"HS-1 ", "dossier_code: must not begin or end with a space"},
+      {"HS\u00851", "dossier_code: must not contain control characters"},
+  };
+  for (const auto& [code, message] : cases) {
+    v1::SubmitRequest request = ValidSubmit();
+    request.set_dossier_code(code);
+    ExpectInvalid(SubmitFromProto(request, "desk-1").status(), message);
+  }
+  // The same rules hold for every code: agency, unit, step, request id.
+  ExpectInvalid(CheckCode("ubnd\u200D", "agency", Presence::kOptional),
+                "agency: must not contain U+200D (an invisible or look-alike "
+                "character)");
+  // Inner spaces, Vietnamese letters and punctuation are printable.
+  EXPECT_TRUE(
+      CheckCode("HS 2025/01-Đ.ă", "dossier_code", Presence::kRequired).ok());
+  // Free text keeps what people write, line breaks included.
+  EXPECT_TRUE(
+      CheckText(" Bổ sung\n bản sao ", "note", Presence::kRequired).ok());
+}
+
+TEST(DayFromProtoTest, OnlyRealDaysOfTheAcceptedYears) {
+  EXPECT_EQ(DayFromProto("2025-09-08", "from_day").value_or(absl::CivilDay()),
+            absl::CivilDay(2025, 9, 8));
+  EXPECT_TRUE(DayFromProto("1970-01-01", "from_day").ok());
+  EXPECT_TRUE(DayFromProto("9999-12-31", "from_day").ok());
+  ExpectInvalid(DayFromProto("0000-01-01", "from_day").status(),
+                "from_day: \"0000-01-01\" is outside 1970 to 9999");
+  ExpectInvalid(DayFromProto("1969-12-31", "from_day").status(),
+                "from_day: \"1969-12-31\" is outside 1970 to 9999");
+  ExpectInvalid(DayFromProto("2025-02-30", "from_day").status(),
+                "from_day: \"2025-02-30\" is not a day YYYY-MM-DD");
+  ExpectInvalid(DayFromProto("+2025-9-01", "from_day").status(),
+                "from_day: \"+2025-9-01\" is not a day YYYY-MM-DD");
+  ExpectInvalid(DayFromProto("2025-09-0\xff", "from_day").status(),
+                "from_day: the value is not a day YYYY-MM-DD");
+  ExpectInvalid(DayFromProto("", "from_day").status(),
+                "from_day: required, as YYYY-MM-DD");
+}
+
+TEST(RuleSourcesFromProtoTest, PathsAreRelativeRuleFileNames) {
+  auto path_of = [](const std::string& path) {
+    v1::ValidateRulesRequest request;
+    v1::RuleFile* file = request.add_files();
+    file->set_path(path);
+    file->set_content("kind: calendar\n");
+    return RuleSourcesFromProto(request).status();
+  };
+  EXPECT_TRUE(path_of("procedures/2.000635.yaml").ok());
+  ExpectInvalid(path_of(std::string("a\0b.yaml", 8)),
+                "files[0].path: must not contain control characters");
+  ExpectInvalid(path_of("/etc/a.yaml"),
+                "files[0].path: must be relative to the rules directory, "
+                "without \"..\"");
+  ExpectInvalid(path_of("a.txt"),
+                "files[0].path: must end in .yaml or .yml, as rule files do");
+  v1::ValidateRulesRequest big;
+  v1::RuleFile* file = big.add_files();
+  file->set_path("a.yaml");
+  file->set_content(std::string(kMaxRuleFileBytes + 1, '#'));
+  ExpectInvalid(RuleSourcesFromProto(big).status(),
+                "files[0].content: at most 1048576 bytes");
 }
 
 TEST(SubmitFromProtoTest, AcceptsValuesAtTheLimits) {
@@ -516,10 +607,13 @@ TEST(PageSizeFromProtoTest, DefaultRangeAndRefusals) {
 
 TEST(TimeFromProtoTest, RangeAndPrecision) {
   google::protobuf::Timestamp timestamp;
-  timestamp.set_seconds(-62135596800);
+  timestamp.set_seconds(0);
   EXPECT_EQ(TimeFromProto(timestamp, "as_of").value_or(absl::InfiniteFuture()),
-            absl::FromCivil(absl::CivilSecond(1, 1, 1, 0, 0, 0),
-                            absl::UTCTimeZone()));
+            absl::UnixEpoch());
+  timestamp.set_seconds(-1);
+  ExpectInvalid(TimeFromProto(timestamp, "as_of").status(),
+                "as_of: must be within 1970-01-01T00:00:00Z to "
+                "9999-12-31T23:59:59Z");
   timestamp.set_seconds(253402300799);
   timestamp.set_nanos(999999999);
   EXPECT_EQ(TimeFromProto(timestamp, "as_of").value_or(absl::InfinitePast()),
@@ -528,16 +622,15 @@ TEST(TimeFromProtoTest, RangeAndPrecision) {
                 absl::Nanoseconds(999999999));
   timestamp.set_seconds(253402300800);
   ExpectInvalid(TimeFromProto(timestamp, "as_of").status(),
-                "as_of: seconds must be within 0001-01-01T00:00:00Z to "
+                "as_of: must be within 1970-01-01T00:00:00Z to "
                 "9999-12-31T23:59:59Z");
 
-  // Before the epoch, nanos still count forwards.
+  // Before the epoch, nanos still count forwards (replies may carry such
+  // instants; requests may not).
   const absl::Time before_epoch = absl::UnixEpoch() - absl::Milliseconds(1500);
   const google::protobuf::Timestamp proto = TimeToProto(before_epoch);
   EXPECT_EQ(proto.seconds(), -2);
   EXPECT_EQ(proto.nanos(), 500000000);
-  EXPECT_EQ(TimeFromProto(proto, "t").value_or(absl::InfinitePast()),
-            before_epoch);
   const absl::Time precise = At("2025-07-07T09:00") + absl::Nanoseconds(7);
   EXPECT_EQ(
       TimeFromProto(TimeToProto(precise), "t").value_or(absl::InfinitePast()),

@@ -411,6 +411,16 @@ TEST(ServerConfigTest, HttpUrls) {
   EXPECT_FALSE(ParseHttpUrl("http://user@x/").ok());
 }
 
+TEST(ServerConfigTest, TextThatIsNotUtf8IsRefusedWhereItStands) {
+  EXPECT_THAT(
+      ParseError("listen: 127.0.0.1:50051\ndata_dir: /var/\xff\xfe\n"),
+      HasSubstr("motcuad.yaml:2:16: not UTF-8 text: byte 0xFF (byte offset "
+                "39) does not begin a valid UTF-8 character"));
+  EXPECT_THAT(ParseError(std::string("log_level: in\0fo\n", 17)),
+              HasSubstr("motcuad.yaml:1:14: control character U+0000 is not "
+                        "allowed in the file"));
+}
+
 TEST(ServerConfigTest, DurabilityNames) {
   EXPECT_EQ(DurabilityName(Durability::kFull), "full");
   EXPECT_EQ(DurabilityName(Durability::kNormal), "normal");
