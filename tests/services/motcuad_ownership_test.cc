@@ -190,12 +190,16 @@ class MotcuadOwnershipTest : public ::testing::Test {
   TempDir directory_;
 };
 
-// Waits until `second` has either listened (true: it should not have) or
-// ended (false).
-bool Listened(BackgroundProcess& second) {
-  return second.WaitForOutput([](const std::string& out) {
-    return Contains(out, "listening on port");
-  });
+// Waits until `second` has either listened (it should not have: then it is
+// killed, and the exit code is -1) or ended: its exit code.
+int ExitCodeOfRefusedStart(BackgroundProcess& second) {
+  if (second.WaitForOutput([](const std::string& out) {
+        return Contains(out, "listening on port");
+      })) {
+    second.Stop(SIGKILL);
+    return -1;
+  }
+  return second.Wait();
 }
 
 TEST_F(MotcuadOwnershipTest, ASecondServerOnAPortInUseExitsNamingTheAddress) {
@@ -208,8 +212,8 @@ TEST_F(MotcuadOwnershipTest, ASecondServerOnAPortInUseExitsNamingTheAddress) {
 
   BackgroundProcess second(Daemon(),
                            {"--config", Config("b.yaml", address, "b")}, dir());
-  EXPECT_FALSE(Listened(second)) << "two servers share " << address;
-  EXPECT_EQ(second.Wait(), 1) << second.err();
+  EXPECT_EQ(ExitCodeOfRefusedStart(second), 1)
+      << "two servers share " << address << ": " << second.err();
   EXPECT_TRUE(Contains(second.err(), absl::StrCat("cannot serve on ", address,
                                                   ": the address is in use")))
       << second.err();
@@ -233,8 +237,8 @@ TEST_F(MotcuadOwnershipTest,
 
   BackgroundProcess second(
       Daemon(), {"--config", Config("b.yaml", "127.0.0.1:0", "data")}, dir());
-  EXPECT_FALSE(Listened(second)) << "two servers share " << data;
-  EXPECT_EQ(second.Wait(), 1) << second.err();
+  EXPECT_EQ(ExitCodeOfRefusedStart(second), 1)
+      << "two servers share " << data << ": " << second.err();
   EXPECT_TRUE(Contains(second.err(),
                        absl::StrCat("data_dir: ", data.string(),
                                     " is in use by another motcuad")))
