@@ -153,6 +153,8 @@ absl::StatusOr<std::string> MintDevelopmentToken(const std::string& data_dir,
 // own to learn the system's reason. Empty when that bind succeeds or the
 // address cannot be read this way.
 std::string WhyCannotListen(const std::string& address) {
+  // A Unix socket's path: gRPC's own message (logged) says more.
+  if (address.rfind("unix:", 0) == 0) return "";
   const size_t colon = address.rfind(':');
   if (colon == std::string::npos) return "";
   std::string host = address.substr(0, colon);
