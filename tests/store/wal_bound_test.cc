@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <iostream>
 #include <memory>
 #include <string>
 #include <thread>
@@ -81,6 +82,8 @@ TEST(WalBoundTest, TheWalFileStaysUnderItsBoundUnderSustainedWrites) {
   // The log is far larger than the bound: the WAL was folded back in, not
   // merely never filled.
   EXPECT_GT(FileSize(path), 2 * kWalBoundBytes);
+  std::cout << "WAL file peak: " << peak.load() << " bytes; database: "
+            << FileSize(path) << " bytes\n";
   EXPECT_GT(peak.load(), 0);
   EXPECT_LE(peak.load(), kWalBoundBytes)
       << "the WAL file reached " << peak.load() << " bytes";
