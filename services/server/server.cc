@@ -63,8 +63,10 @@ absl::Status CheckKeyMatchesCertificate(const config::ServerConfig::Tls& tls,
   }
   std::unique_ptr<BIO, decltype(&BIO_free)> key_bio(
       BIO_new_mem_buf(key.data(), static_cast<int>(key.size())), &BIO_free);
+  // No passphrase: OpenSSL would otherwise ask for one on the terminal.
+  pem_password_cb* no_passphrase = [](char*, int, int, void*) { return 0; };
   std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> private_key(
-      PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr),
+      PEM_read_bio_PrivateKey(key_bio.get(), nullptr, no_passphrase, nullptr),
       &EVP_PKEY_free);
   if (private_key == nullptr) {
     ERR_clear_error();
