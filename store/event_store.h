@@ -154,6 +154,21 @@ struct WriterStats {
   uint64_t events = 0;    // events appended
 };
 
+// What became of one transaction of the writer, for whoever watches that
+// writes still succeed (the server's log, metric and health status).
+struct BatchResult {
+  size_t commands = 0;
+  // The batch committed and wrote something: proof that the disk takes
+  // writes (a batch whose commands were all refused by the lifecycle
+  // writes nothing and proves nothing).
+  bool wrote = false;
+  // Commands refused because the disk was full (IsStorageFull in
+  // store/sqlite.h), and the first such failure.
+  size_t storage_full = 0;
+  absl::Status storage_full_status;
+};
+
+
 // What a report row groups by. kUnit counts the steps each unit held
 // (engine UnitReportDeltasOf), not dossiers.
 enum class ReportGrouping { kAgency, kProcedure, kField, kUnit };
@@ -254,6 +269,10 @@ class EventStore {
   // the last sequence, before the commands' callbacks. It must return
   // quickly (wake someone up); it replaces any earlier observer.
   virtual void SetCommitObserver(std::function<void(int64_t)> observer) = 0;
+  // `observer` runs on the writer thread after each batch, committed or
+  // not. It must return quickly; it replaces any earlier observer.
+  virtual void SetBatchObserver(
+      std::function<void(const BatchResult&)> observer) = 0;
 };
 
 }  // namespace motcua::store

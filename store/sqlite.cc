@@ -9,6 +9,7 @@
 
 #include <utility>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "store/wal_vfs.h"
@@ -38,7 +39,55 @@ absl::StatusCode CodeFor(int result) {
   }
 }
 
+// Creates `path` empty, readable and writable by its owner only, when it
+// does not exist: SQLite would create it with 0644 less the umask, and it
+// gives the -wal and -shm files it creates beside a database the mode of
+// the database file, so all three are the owner's alone. An empty file is
+// an empty database to SQLite. An existing file keeps its mode. Names that
+// are not files (":memory:", URIs) are left to SQLite.
+absl::Status CreateOwnerOnly(const std::string& path) {
+  if (path.empty() || path == ":memory:" || path.rfind("file:", 0) == 0) {
+    return absl::OkStatus();
+  }
+  const int descriptor =
+      open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (descriptor >= 0) {
+    close(descriptor);
+    return absl::OkStatus();
+  }
+  if (errno == EEXIST) return absl::OkStatus();
+  return absl::UnavailableError(absl::StrCat("cannot create database ", path,
+                                             ": ", std::strerror(errno)));
+}
+
+// The payload that marks a status as a failure for want of room.
+constexpr absl::string_view kStorageFullPayload =
+    "type.motcua/store.StorageFull";
+
+// SQLite says SQLITE_FULL when a write found no room (ENOSPC); a write past
+// the process's file size limit (EFBIG) or the user's quota (EDQUOT) comes
+// back as an I/O error, whose cause only the system's errno tells.
+bool ResultIsStorageFull(int result, sqlite3* database) {
+  if ((result & 0xff) == SQLITE_FULL) return true;
+  if ((result & 0xff) != SQLITE_IOERR || database == nullptr) return false;
+  const int error = sqlite3_system_errno(database);
+  return error == ENOSPC || error == EDQUOT || error == EFBIG;
+}
+
+// A status for SQLite result code `result`, marked when it is a full disk.
+absl::Status SqliteStatus(int result, sqlite3* database, std::string message) {
+  absl::Status status(CodeFor(result), std::move(message));
+  if (ResultIsStorageFull(result, database)) {
+    status.SetPayload(kStorageFullPayload, absl::Cord("1"));
+  }
+  return status;
+}
+
 }  // namespace
+
+bool IsStorageFull(const absl::Status& status) {
+  return status.GetPayload(kStorageFullPayload).has_value();
+}
 
 // ---------------------------------------------------------------------------
 // Statement
@@ -104,8 +153,8 @@ absl::StatusOr<bool> Statement::Step() {
   const int result = sqlite3_step(statement_);
   if (result == SQLITE_ROW) return true;
   if (result == SQLITE_DONE) return false;
-  return absl::Status(
-      CodeFor(result),
+  return SqliteStatus(
+      result, database_,
       absl::StrCat("SQLite: ", sqlite3_errmsg(database_), " (in \"",
                    sqlite3_sql(statement_), "\")"));
 }
@@ -214,6 +263,11 @@ absl::StatusOr<Database> Database::Open(const std::string& path,
       flags |= SQLITE_OPEN_READONLY;
       break;
   }
+  if (mode == OpenMode::kReadWriteCreate) {
+    if (absl::Status created = CreateOwnerOnly(path); !created.ok()) {
+      return created;
+    }
+  }
   sqlite3* handle = nullptr;
   // WAL writes gathered into one system call per commit (store/wal_vfs.h).
   const int result =
@@ -275,7 +329,7 @@ void Database::CloseNow() {
 }
 
 absl::Status Database::Error(int result, absl::string_view what) const {
-  return absl::Status(CodeFor(result),
+  return SqliteStatus(result, database_,
                       absl::StrCat("SQLite ", what, ": ",
                                    database_ != nullptr
                                        ? sqlite3_errmsg(database_)
@@ -288,11 +342,11 @@ absl::Status Database::Execute(absl::string_view sql) {
   const int result =
       sqlite3_exec(database_, text.c_str(), nullptr, nullptr, &message);
   if (result == SQLITE_OK) return absl::OkStatus();
-  absl::Status status(CodeFor(result),
-                      absl::StrCat("SQLite: ",
-                                   message != nullptr ? message
-                                                      : sqlite3_errstr(result),
-                                   " (in \"", sql.substr(0, 200), "\")"));
+  absl::Status status = SqliteStatus(
+      result, database_,
+      absl::StrCat("SQLite: ",
+                   message != nullptr ? message : sqlite3_errstr(result),
+                   " (in \"", sql.substr(0, 200), "\")"));
   sqlite3_free(message);
   return status;
 }

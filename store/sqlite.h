@@ -26,6 +26,11 @@ enum class OpenMode {
   kReadOnly,
 };
 
+// Whether `status` is a SQLite failure for want of room: the disk is full
+// (SQLITE_FULL), or a write went past the user's quota or the process's
+// file size limit. It lasts until room is made, unlike a damaged file.
+bool IsStorageFull(const absl::Status& status);
+
 // A prepared statement, reset and reused. Not thread-safe: it belongs to its
 // connection's thread.
 class Statement {

@@ -19,15 +19,24 @@ namespace {
 constexpr int kWriterCacheKib = 64 * 1024;
 constexpr int kReaderCacheKib = 32 * 1024;
 // Checkpoints run on their own thread and connection, off the writer's
-// path: one starts whenever a commit leaves the WAL at 10,000 frames (about
-// 40 MiB) or more. A checkpoint that runs beside the writer can never copy
-// the frames appended meanwhile, so the WAL can only start again from its
+// path: one starts whenever a commit leaves the WAL at kCheckpointFrames
+// or more. A checkpoint that runs beside the writer can never copy the
+// frames appended meanwhile, so the WAL can only start again from its
 // beginning after a checkpoint that the writer waits for: the writer runs
-// one itself when the WAL reaches 30,000 frames, by then mostly copied.
-constexpr int kCheckpointFrames = 10000;
-constexpr int kWriterCheckpointFrames = 30000;
-// After a checkpoint, truncate the WAL file back to this size.
-constexpr int64_t kJournalSizeLimitBytes = 64 << 20;
+// one itself when the WAL reaches kWriterCheckpointFrames, by then mostly
+// copied, and the next batch starts the WAL again from its beginning
+// (unless a reader still holds a snapshot in it). The file is then cut
+// back to kJournalSizeLimitBytes, so the WAL file stays under
+// kWalBoundBytes (sqlite_store.h): what the writer's checkpoint lets
+// accumulate, plus one batch. Lower thresholds mean more, shorter
+// checkpoints; these keep the WAL a small fraction of a disk.
+constexpr int kCheckpointFrames = 2000;        // about 8 MiB of 4 KiB pages
+constexpr int kWriterCheckpointFrames = 4000;  // about 16 MiB
+// When the WAL starts again from its beginning, its file is cut back to
+// this size (kept, not cut to nothing: reusing allocated space is cheaper
+// than growing the file again).
+constexpr int64_t kJournalSizeLimitBytes = 16 << 20;
+static_assert(kJournalSizeLimitBytes < kWalBoundBytes);
 
 absl::Status ConfigureConnection(Database& database, bool writer) {
   if (writer) {
@@ -588,6 +597,24 @@ void SqliteEventStore::ProcessBatch(std::vector<Pending>& batch) {
     uint64_t events = 0;
     for (const CommandOutcome& outcome : outcomes) events += outcome.events.size();
     events_committed_.fetch_add(events, std::memory_order_relaxed);
+  }
+  {
+    BatchResult result;
+    result.commands = batch.size();
+    result.wrote = status.ok() && appended;
+    if (IsStorageFull(status)) {
+      result.storage_full = batch.size();
+      result.storage_full_status = status;
+    } else {
+      for (const CommandOutcome& outcome : outcomes) {
+        if (!IsStorageFull(outcome.status)) continue;
+        if (result.storage_full++ == 0) {
+          result.storage_full_status = outcome.status;
+        }
+      }
+    }
+    absl::MutexLock lock(&observer_mu_);
+    if (batch_observer_) batch_observer_(result);
   }
   if (status.ok() && wal_frames_ >= kWriterCheckpointFrames) {
     // Copies what the checkpointer has not (after its pass in progress, if
@@ -1165,6 +1192,12 @@ void SqliteEventStore::SetCommitObserver(
     std::function<void(int64_t)> observer) {
   absl::MutexLock lock(&observer_mu_);
   commit_observer_ = std::move(observer);
+}
+
+void SqliteEventStore::SetBatchObserver(
+    std::function<void(const BatchResult&)> observer) {
+  absl::MutexLock lock(&observer_mu_);
+  batch_observer_ = std::move(observer);
 }
 
 }  // namespace motcua::store

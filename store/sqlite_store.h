@@ -26,6 +26,13 @@
 
 namespace motcua::store {
 
+// The size the write-ahead log file stays under while no reader holds an
+// old snapshot for long (a reader's snapshot keeps the frames after it,
+// which an hours-long read can make grow): the frames the writer lets
+// accumulate before it checkpoints (about 16 MiB) plus those of one batch
+// (docs/operations.md).
+inline constexpr int64_t kWalBoundBytes = int64_t{32} << 20;
+
 // The SQLite implementation of EventStore (see event_store.h for the
 // contract). Built by EventStore::Open.
 //
@@ -71,6 +78,8 @@ class SqliteEventStore final : public EventStore {
   absl::StatusOr<std::vector<StateCount>> CountDossiersByState() override;
   WriterStats Stats() const override;
   void SetCommitObserver(std::function<void(int64_t)> observer) override;
+  void SetBatchObserver(
+      std::function<void(const BatchResult&)> observer) override;
 
  private:
   struct Pending {
@@ -211,6 +220,8 @@ class SqliteEventStore final : public EventStore {
 
   absl::Mutex observer_mu_;
   std::function<void(int64_t)> commit_observer_ ABSL_GUARDED_BY(observer_mu_);
+  std::function<void(const BatchResult&)> batch_observer_
+      ABSL_GUARDED_BY(observer_mu_);
 };
 
 }  // namespace motcua::store

@@ -6,13 +6,15 @@
 #include <string>
 #include <thread>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
 namespace motcua::metrics {
 
 // A small HTTP/1.1 server (Boost.Beast) on its own thread for operators:
 // GET /metrics answers the Prometheus text that `render` returns, GET
-// /healthz answers 200 "ok" while `healthy` says so and 503 otherwise.
+// /healthz answers 200 "ok" while `health` returns OK and 503 with its
+// message otherwise.
 // Anything else is 404. One request per connection, handled in turn: the
 // endpoint is scraped every few seconds, not served to the public.
 class HttpEndpoint {
@@ -21,7 +23,7 @@ class HttpEndpoint {
   // the address when it cannot.
   static absl::StatusOr<std::unique_ptr<HttpEndpoint>> Start(
       const std::string& address, std::function<std::string()> render,
-      std::function<bool()> healthy);
+      std::function<absl::Status()> health);
   ~HttpEndpoint();  // stops and joins
 
   int port() const;

@@ -1,8 +1,14 @@
 #include "services/server/server.h"
 
+#include <fcntl.h>
+#include <netdb.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -10,6 +16,11 @@
 
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
 #include "absl/strings/str_cat.h"
@@ -32,6 +43,47 @@ absl::StatusOr<std::string> ReadFile(const std::string& path,
   return content.str();
 }
 
+// Whether `key` is the private key of the first certificate in `cert`
+// (both PEM). gRPC checks the pair only when it builds the listener, and
+// its failure then reads as if the address could not be bound: the pair is
+// checked here first so that the error names the files.
+absl::Status CheckKeyMatchesCertificate(const config::ServerConfig::Tls& tls,
+                                        const std::string& cert,
+                                        const std::string& key) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> cert_bio(
+      BIO_new_mem_buf(cert.data(), static_cast<int>(cert.size())), &BIO_free);
+  std::unique_ptr<X509, decltype(&X509_free)> certificate(
+      PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr),
+      &X509_free);
+  if (certificate == nullptr) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError(
+        absl::StrCat("tls.cert_file: ", tls.cert_file,
+                     " holds no PEM certificate"));
+  }
+  std::unique_ptr<BIO, decltype(&BIO_free)> key_bio(
+      BIO_new_mem_buf(key.data(), static_cast<int>(key.size())), &BIO_free);
+  // No passphrase: OpenSSL would otherwise ask for one on the terminal.
+  pem_password_cb* no_passphrase = [](char*, int, int, void*) { return 0; };
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> private_key(
+      PEM_read_bio_PrivateKey(key_bio.get(), nullptr, no_passphrase, nullptr),
+      &EVP_PKEY_free);
+  if (private_key == nullptr) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError(
+        absl::StrCat("tls.key_file: ", tls.key_file,
+                     " holds no PEM private key (or it is encrypted)"));
+  }
+  if (X509_check_private_key(certificate.get(), private_key.get()) != 1) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError(absl::StrCat(
+        "tls.key_file: ", tls.key_file,
+        " is not the private key of the certificate in tls.cert_file ",
+        tls.cert_file, " (the key and the certificate do not match)"));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
     const config::ServerConfig::Tls& tls) {
   if (tls.cert_file.empty()) return grpc::InsecureServerCredentials();
@@ -39,6 +91,10 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
   if (!cert.ok()) return cert.status();
   absl::StatusOr<std::string> key = ReadFile(tls.key_file, "tls.key_file");
   if (!key.ok()) return key.status();
+  if (absl::Status pair = CheckKeyMatchesCertificate(tls, *cert, *key);
+      !pair.ok()) {
+    return pair;
+  }
   grpc::SslServerCredentialsOptions options(
       GRPC_SSL_DONT_REQUEST_CLIENT_CERTIFICATE);
   options.pem_key_cert_pairs.push_back({*key, *cert});
@@ -71,15 +127,74 @@ absl::StatusOr<std::string> MintDevelopmentToken(const std::string& data_dir,
   if (!built.ok()) return built.status();
   *table = *std::move(built);
   const std::string path = (std::filesystem::path(data_dir) / "dev-token").string();
-  {
-    std::ofstream out(path, std::ios::trunc);
-    out << *token << "\n";
-    if (!out) {
-      return absl::UnavailableError(absl::StrCat("cannot write ", path));
-    }
+  // Created readable by its owner only, never for a moment wider; a file
+  // left by an older version with a wider mode is narrowed.
+  const int descriptor =
+      open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+           S_IRUSR | S_IWUSR);
+  if (descriptor < 0) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot write ", path, ": ", std::strerror(errno)));
   }
-  chmod(path.c_str(), S_IRUSR | S_IWUSR);
+  const std::string line = *token + "\n";
+  const bool written =
+      fchmod(descriptor, S_IRUSR | S_IWUSR) == 0 &&
+      write(descriptor, line.data(), line.size()) ==
+          static_cast<ssize_t>(line.size());
+  const int error = errno;
+  close(descriptor);
+  if (!written) {
+    return absl::UnavailableError(
+        absl::StrCat("cannot write ", path, ": ", std::strerror(error)));
+  }
   return token;
+}
+
+// Why gRPC could not listen on `address` ("host:port", "[v6]:port"): gRPC
+// says only that it failed, so the same bind is tried on a socket of our
+// own to learn the system's reason. Empty when that bind succeeds or the
+// address cannot be read this way.
+std::string WhyCannotListen(const std::string& address) {
+  // A Unix socket's path: gRPC's own message (logged) says more.
+  if (address.rfind("unix:", 0) == 0) return "";
+  const size_t colon = address.rfind(':');
+  if (colon == std::string::npos) return "";
+  std::string host = address.substr(0, colon);
+  const std::string port = address.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.empty() ? nullptr : host.c_str(), port.c_str(), &hints,
+                  &found) != 0) {
+    return "the host is not known";
+  }
+  std::string reason;
+  for (addrinfo* entry = found; entry != nullptr && reason.empty();
+       entry = entry->ai_next) {
+    const int probe =
+        socket(entry->ai_family, entry->ai_socktype | SOCK_CLOEXEC, 0);
+    if (probe < 0) continue;
+    // As gRPC binds: SO_REUSEADDR, so that only a listener (not a closed
+    // connection in TIME_WAIT) makes the bind fail.
+    const int on = 1;
+    setsockopt(probe, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on));
+    if (bind(probe, entry->ai_addr, entry->ai_addrlen) != 0) {
+      reason = errno == EADDRINUSE
+                   ? "the address is in use (another motcuad, or another "
+                     "program, listens on it)"
+               : errno == EADDRNOTAVAIL
+                   ? "it is not an address of this machine"
+                   : std::strerror(errno);
+    }
+    close(probe);
+  }
+  freeaddrinfo(found);
+  return reason;
 }
 
 }  // namespace
@@ -90,11 +205,21 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   std::unique_ptr<Server> server(new Server());
 
   std::error_code error;
-  std::filesystem::create_directories(config.data_dir, error);
+  const bool created =
+      std::filesystem::create_directories(config.data_dir, error);
   if (error) {
     return absl::UnavailableError(absl::StrCat(
         "data_dir: cannot create ", config.data_dir, ": ", error.message()));
   }
+  // The database holds applicants' dossiers: a directory motcuad creates is
+  // its owner's alone. One the operator made keeps the mode they chose.
+  if (created) chmod(config.data_dir.c_str(), S_IRWXU);
+  // Before anything is written there: a second server on the same
+  // directory stops here and changes nothing.
+  absl::StatusOr<std::unique_ptr<DataDirLock>> lock =
+      DataDirLock::Acquire(config.data_dir);
+  if (!lock.ok()) return lock.status();
+  server->data_dir_lock_ = *std::move(lock);
   server->database_path_ =
       (std::filesystem::path(config.data_dir) / "motcua.db").string();
 
@@ -173,6 +298,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  // gRPC turns SO_REUSEPORT on by default on Linux: a second server on a
+  // port in use would then start and share the port, each answering a
+  // part of the calls from its own database. A server owns its port.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(config.listen, *credentials, &server->port_);
   builder.SetMaxReceiveMessageSize(config.max_message_bytes);
   builder.SetMaxSendMessageSize(config.max_message_bytes);
@@ -187,11 +316,30 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   }
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || server->port_ == 0) {
-    return absl::UnavailableError(
-        absl::StrCat("listen: cannot serve on ", config.listen,
-                     " (in use, or not an address of this machine?)"));
+    const std::string reason = WhyCannotListen(config.listen);
+    return absl::UnavailableError(absl::StrCat(
+        "listen: cannot serve on ", config.listen, ": ",
+        reason.empty() ? "gRPC could not listen there" : reason));
   }
-  server->grpc_server_->GetHealthCheckService()->SetServingStatus(true);
+  grpc::HealthCheckServiceInterface* health =
+      server->grpc_server_->GetHealthCheckService();
+  health->SetServingStatus(true);
+  for (const char* service :
+       {v1::Dossiers::service_full_name(), v1::Supervision::service_full_name(),
+        v1::Audit::service_full_name(), v1::Admin::service_full_name()}) {
+    health->SetServingStatus(service, true);
+  }
+  // A full disk refuses every command while reads go on: the Dossiers
+  // service (the commands) is not serving until a write succeeds again.
+  server->write_health_ = std::make_unique<WriteHealth>(
+      clock, [health](bool serving) {
+        health->SetServingStatus(v1::Dossiers::service_full_name(), serving);
+      });
+  WriteHealth* write_health = server->write_health_.get();
+  server->store_->SetBatchObserver(
+      [write_health](const store::BatchResult& result) {
+        write_health->Observe(result);
+      });
   server->serving_ = true;
   // Its first pass records what fell due while the server was down.
   if (server->scheduler_ != nullptr) server->scheduler_->Start();
@@ -200,13 +348,22 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     absl::StatusOr<std::unique_ptr<metrics::HttpEndpoint>> endpoint =
         metrics::HttpEndpoint::Start(
             config.metrics_listen, [raw] { return raw->RenderMetrics(); },
-            [raw] { return raw->serving_.load(); });
+            [raw] {
+              if (!raw->serving_.load()) {
+                return absl::UnavailableError("stopping");
+              }
+              return raw->write_health_->Status();
+            });
     if (!endpoint.ok()) return endpoint.status();
     server->metrics_endpoint_ = *std::move(endpoint);
   }
-  spdlog::info("motcuad serving on {} (port {}), database {}, rules {}",
+  spdlog::info("motcuad serving on {} (port {}), database {}, rules {}{}",
                config.listen, server->port_, server->database_path_,
-               server->rules_->Current()->version().substr(0, 12));
+               server->rules_->Current()->version().substr(0, 12),
+               server->metrics_endpoint_ != nullptr
+                   ? absl::StrCat(", metrics on port ",
+                                  server->metrics_endpoint_->port())
+                   : std::string());
   return server;
 }
 
@@ -285,6 +442,24 @@ std::string Server::RenderMetrics() {
                static_cast<double>(writer.commands), out);
   AppendSingle("motcua_appended_events_total", "Events appended to the log.",
                "counter", static_cast<double>(writer.events), out);
+  AppendHeader("motcua_store_write_failures_total",
+               "Commands the store could not record, by reason (disk_full: "
+               "no room on the disk, in the quota or under the file size "
+               "limit; each was refused UNAVAILABLE).",
+               "counter", out);
+  AppendSample("motcua_store_write_failures_total", "reason=\"disk_full\"",
+               static_cast<double>(
+                   write_health_ != nullptr
+                       ? write_health_->storage_full_commands()
+                       : 0),
+               out);
+  AppendSingle("motcua_store_writable",
+               "1 while commands are recorded; 0 while the disk is full "
+               "(until a write succeeds again).",
+               "gauge",
+               write_health_ == nullptr || write_health_->Status().ok() ? 1
+                                                                        : 0,
+               out);
   AppendSingle("motcua_thresholds_reached_total",
                "Escalation thresholds the deadline scheduler recorded.",
                "counter",
@@ -362,6 +537,7 @@ void Server::Shutdown() {
   metrics_endpoint_.reset();
   if (store_ != nullptr) {
     store_->SetCommitObserver(nullptr);
+    store_->SetBatchObserver(nullptr);
     store_->Close();
   }
   spdlog::info("motcuad stopped");

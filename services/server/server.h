@@ -14,11 +14,13 @@
 #include "services/metrics/http_endpoint.h"
 #include "services/metrics/metrics.h"
 #include "services/scheduler/scheduler.h"
+#include "services/server/data_dir_lock.h"
 #include "services/server/event_hub.h"
 #include "services/server/rules_holder.h"
 #include "services/server/service_context.h"
 #include "services/server/services.h"
 #include "services/server/task_runner.h"
+#include "services/server/write_health.h"
 #include "services/webhooks/webhooks.h"
 #include "store/event_store.h"
 
@@ -29,13 +31,17 @@ namespace motcua::server {
 // directory and a fake clock.
 class Server {
  public:
-  // Loads the rules and the tokens, opens (or creates) the database in
-  // config.data_dir and starts serving on config.listen. Without a tokens
+  // Takes the lock on config.data_dir (FAILED_PRECONDITION naming the pid
+  // of the server that holds it; nothing is written then), loads the rules
+  // and the tokens, opens (or creates) the database in config.data_dir and
+  // starts serving on config.listen, which it owns (no port sharing). Without a tokens
   // file (development mode) it mints a token with the admin role for every
   // agency, writes it to <data_dir>/dev-token and reports it in
   // development_token(). Errors name what could not be used: invalid rules
   // (FAILED_PRECONDITION listing each problem), tokens file, database, TLS
-  // files, or the listening address (UNAVAILABLE).
+  // files (INVALID_ARGUMENT when the key is not the certificate's), or the
+  // listening address (UNAVAILABLE, saying why: in use, not an address of
+  // this machine).
   static absl::StatusOr<std::unique_ptr<Server>> Start(
       const config::ServerConfig& config, const Clock* clock);
   ~Server();  // Shutdown()
@@ -77,7 +83,9 @@ class Server {
   int port_ = 0;
   bool stopped_ = false;
 
-  // Declared in the order they are built; destroyed in reverse.
+  // Declared in the order they are built; destroyed in reverse. The lock
+  // on the data directory goes last, once the database is closed.
+  std::unique_ptr<DataDirLock> data_dir_lock_;
   std::unique_ptr<RulesHolder> rules_;
   std::unique_ptr<access::AccessTable> access_;
   std::unique_ptr<store::EventStore> store_;
@@ -94,6 +102,7 @@ class Server {
   std::unique_ptr<AuditService> audit_;
   std::unique_ptr<AdminService> admin_;
   std::unique_ptr<grpc::Server> grpc_server_;
+  std::unique_ptr<WriteHealth> write_health_;
   std::unique_ptr<metrics::HttpEndpoint> metrics_endpoint_;
 };
 

@@ -1,5 +1,6 @@
 #include "services/server/service_context.h"
 
+#include "absl/strings/str_cat.h"
 #include "services/api/grpc_status.h"
 
 namespace motcua::server {
@@ -7,6 +8,14 @@ namespace motcua::server {
 absl::StatusOr<access::Principal> Authenticate(
     const ServiceContext& context, const grpc::CallbackServerContext* call) {
   const auto& metadata = call->client_metadata();
+  // Two credentials on one request: a proxy added one, or a client sent
+  // two; which one the caller meant is not ours to guess.
+  if (const size_t headers = metadata.count("authorization"); headers > 1) {
+    return absl::UnauthenticatedError(absl::StrCat(
+        "the request carries ", headers,
+        " authorization metadata entries; send exactly one "
+        "\"authorization: Bearer <token>\""));
+  }
   auto found = metadata.find("authorization");
   absl::string_view value;
   if (found != metadata.end()) {

@@ -41,7 +41,7 @@ struct ServiceContext {
 };
 
 // The caller, from the `authorization` metadata. UNAUTHENTICATED when
-// missing or unknown.
+// missing, unknown, or sent more than once on the request.
 absl::StatusOr<access::Principal> Authenticate(
     const ServiceContext& context, const grpc::CallbackServerContext* call);
 

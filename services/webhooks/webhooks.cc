@@ -82,7 +82,7 @@ absl::Status WritePosition(const std::string& path, int64_t position) {
   const std::string temporary = absl::StrCat(path, ".tmp");
   const std::string text = absl::StrCat(position, "\n");
   const int fd =
-      open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+      open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return SystemError("cannot create", temporary);
   const bool written =
       write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());

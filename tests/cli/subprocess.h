@@ -227,6 +227,8 @@ class BackgroundProcess {
   BackgroundProcess& operator=(const BackgroundProcess&) = delete;
 
   bool started() const { return pid_ > 0; }
+  // The process id while it runs (-1 once it ended).
+  pid_t pid() const { return pid_; }
   std::string out() const { return ReadFile(out_path()); }
   std::string err() const { return ReadFile(err_path()); }
 

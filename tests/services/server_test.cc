@@ -1239,5 +1239,31 @@ TEST_F(ServerTest, StateSurvivesARestart) {
   EXPECT_EQ(dossier.state(), v1::DOSSIER_STATE_PROCESSING);
 }
 
+TEST_F(ServerTest, TwoAuthorizationHeadersAreRefused) {
+  // A weak token first and a strong one after, or the other way round:
+  // whichever one a server took, the caller's meaning is ambiguous.
+  for (const auto& [first, second] :
+       {std::pair{&kIntakeB, &kAdmin}, std::pair{&kAdmin, &kIntakeB},
+        std::pair{&kAdmin, &kAdmin}}) {
+    grpc::ClientContext context;
+    context.AddMetadata("authorization", absl::StrCat("Bearer ", first->token));
+    context.AddMetadata("authorization",
+                        absl::StrCat("Bearer ", second->token));
+    v1::CommandReply reply;
+    const grpc::Status status = dossiers_->Submit(
+        &context, Submission("TWO-HEADERS", kAgencyA, MondayMorning()),
+        &reply);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+        << first->name << ", " << second->name;
+    EXPECT_THAT(status.error_message(),
+                HasSubstr("2 authorization metadata entries"));
+  }
+  v1::GetRequest get;
+  get.set_dossier_code("TWO-HEADERS");
+  v1::Dossier dossier;
+  EXPECT_EQ(dossiers_->Get(As(kAdmin).get(), get, &dossier).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
 }  // namespace
 }  // namespace motcua::server
