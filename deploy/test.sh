@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every test: the optimised build, then the same
-# suite under AddressSanitizer and UndefinedBehaviorSanitizer, then a short
-# smoke run of the benchmarks (figures are not checked: speed is measured in
-# bench/, never in tests).
+# suite under AddressSanitizer and UndefinedBehaviorSanitizer, then every
+# fuzz target for a bounded time (tests/fuzz/run.sh), then a short smoke run
+# of the benchmarks (figures are not checked: speed is measured in bench/,
+# never in tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,6 +17,8 @@ for preset in release sanitize; do
   echo "== ${preset}: test"
   ctest --preset "${preset}" -j "${jobs}"
 done
+
+bash tests/fuzz/run.sh --jobs "${jobs}"
 
 echo "== benchmark smoke run"
 bash bench/run.sh --smoke

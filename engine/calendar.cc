@@ -81,6 +81,12 @@ absl::StatusOr<Calendar> Calendar::Build(CalendarSpec spec) {
                      DayString(spec.last_day), ") before it begins (",
                      DayString(spec.first_day), ")"));
   }
+  if (spec.last_day - spec.first_day + 1 > kMaxCalendarDays) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "calendar ", spec.name, ": covers ", DayString(spec.first_day), "..",
+        DayString(spec.last_day), ", more than the ", kMaxCalendarDays,
+        " days (a century) a calendar may cover"));
+  }
   for (int weekday = 0; weekday < 7; ++weekday) {
     absl::Status status =
         CheckPeriods(spec.working_week[weekday],

@@ -61,6 +61,11 @@ struct CalendarSpec {
   absl::CivilDay last_day;
 };
 
+// The most days a calendar may cover: a century. Every covered day is
+// precomputed, so a range of millennia (0001..9999) would cost hundreds of
+// MiB and seconds per calendar at each load of the rules.
+inline constexpr int64_t kMaxCalendarDays = 100 * 366;
+
 // A pause of the clock: working time in [from, to) does not count.
 struct Interval {
   absl::Time from;
@@ -77,7 +82,7 @@ class Calendar {
  public:
   // Validates the spec (periods ordered, non-empty, within one day; holidays
   // and make-up days inside the covered range; a day both a holiday and a
-  // make-up day) and precomputes it. INVALID_ARGUMENT says what is wrong.
+  // make-up day; at most kMaxCalendarDays covered) and precomputes it. INVALID_ARGUMENT says what is wrong.
   static absl::StatusOr<Calendar> Build(CalendarSpec spec);
 
   const CalendarSpec& spec() const { return spec_; }

@@ -96,8 +96,13 @@ std::string LocationText(const SourceLocation& where) {
 
 // Parses YYYY-MM-DD, refusing days that do not exist (2025-02-30).
 std::optional<absl::CivilDay> ParseDay(absl::string_view text) {
+  // Digits only: SimpleAtoi alone would take "-001" as a year and "+1" as
+  // a month.
   if (text.size() != 10 || text[4] != '-' || text[7] != '-') {
     return std::nullopt;
+  }
+  for (int i : {0, 1, 2, 3, 5, 6, 8, 9}) {
+    if (text[i] < '0' || text[i] > '9') return std::nullopt;
   }
   int year, month, day;
   if (!absl::SimpleAtoi(text.substr(0, 4), &year) ||

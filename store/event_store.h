@@ -168,7 +168,6 @@ struct BatchResult {
   absl::Status storage_full_status;
 };
 
-
 // What a report row groups by. kUnit counts the steps each unit held
 // (engine UnitReportDeltasOf), not dossiers.
 enum class ReportGrouping { kAgency, kProcedure, kField, kUnit };

@@ -67,8 +67,13 @@ absl::StatusOr<int64_t> ReadPosition(const std::string& path) {
   }
   std::ostringstream content;
   content << in.rdbuf();
+  return ParsePosition(content.str(), path);
+}
+
+absl::StatusOr<int64_t> ParsePosition(absl::string_view content,
+                                      absl::string_view path) {
   int64_t position = 0;
-  if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(content.str()), &position) ||
+  if (!absl::SimpleAtoi(absl::StripAsciiWhitespace(content), &position) ||
       position < 0) {
     return absl::FailedPreconditionError(absl::StrCat(
         "webhook position ", path,

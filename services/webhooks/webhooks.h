@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "services/config/server_config.h"
 #include "store/event_store.h"
 
@@ -26,6 +27,10 @@ struct WebhookProgress {
 // Reads a position file: 0 when it does not exist; FAILED_PRECONDITION
 // naming the file when it cannot be read or does not hold a sequence.
 absl::StatusOr<int64_t> ReadPosition(const std::string& path);
+// As ReadPosition, for the content of a file already read; `path` names it
+// in the error.
+absl::StatusOr<int64_t> ParsePosition(absl::string_view content,
+                                      absl::string_view path);
 // Replaces a position file atomically and durably: a temporary file,
 // fsync, rename over the old one, fsync of the directory. UNAVAILABLE
 // naming the file and the system's reason when any step fails.

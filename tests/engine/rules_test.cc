@@ -619,6 +619,33 @@ TEST(LoadRulesTest, DuplicateStepIds) {
                            "duplicate step id \"receipt\""));
 }
 
+// Found by fuzzing (tests/fuzz/rules_fuzz): every covered day is
+// precomputed, so a calendar over millennia took seconds and hundreds of MiB
+// at each load, and several such calendars a minute and gigabytes.
+TEST(LoadRulesTest, CoversAtMostACentury) {
+  const RuleLoadResult result = LoadWithCalendar(
+      With(kCalendar, "  to: 2025-12-31", "  to: 9999-12-31"));
+  EXPECT_TRUE(HasOnlyError(result, kCalendarFile, 1, 1,
+                           "calendar test: covers 2025-01-01..9999-12-31, "
+                           "more than the 36600 days (a century) a calendar "
+                           "may cover"));
+  EXPECT_EQ(LoadWithCalendar(With(kCalendar, "  to: 2025-12-31",
+                                  "  to: 2124-12-31"))
+                .errors.size(),
+            0u);
+}
+
+// Found by fuzzing: a year "-001" or a month "+1" passed as numbers.
+TEST(LoadRulesTest, DayWithSignsIsNotADate) {
+  for (absl::string_view day : {"-001-01-01", "2025-+1-01", "2025-01- 1"}) {
+    SCOPED_TRACE(day);
+    const RuleLoadResult result = LoadWithCalendar(
+        With(kCalendar, "  from: 2025-01-01",
+             absl::StrCat("  from: \"", day, "\"")));
+    EXPECT_TRUE(HasError(result, kCalendarFile, 5, 9, "is not a date"));
+  }
+}
+
 TEST(LoadRulesTest, PeriodsOutOfOrder) {
   const RuleLoadResult result = LoadWithCalendar(
       With(kCalendar, R"(monday: ["07:30-11:30", "13:30-17:00"])",
