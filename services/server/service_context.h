@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "engine/clock.h"
+#include "engine/lifecycle.h"
 #include "services/access/access.h"
 #include "services/metrics/metrics.h"
 #include "services/server/event_hub.h"
@@ -32,6 +33,9 @@ struct ServiceContext {
   metrics::ServerMetrics* metrics = nullptr;
   // WatchEvents ends a subscriber that leaves an event untaken this long.
   absl::Duration slow_subscriber_timeout = absl::Seconds(30);
+  // The backdating bound of receipts (config max_receipt_backdate); Submit
+  // adds the caller's permissions.
+  ReceiptPolicy receipt_policy;
   // Reads the rules directory again and puts a changed set in force
   // everywhere (Server::ReloadRules).
   std::function<absl::StatusOr<RulesHolder::ReloadOutcome>()> reload_rules;

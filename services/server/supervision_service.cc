@@ -105,6 +105,12 @@ absl::Status FillDeadlinePage(
     v1::OverdueEntry* entry = reply->add_entries();
     *entry->mutable_dossier() = api::DossierToProto(*dossier, now, rules.get());
     *entry->mutable_lateness() = api::DurationToProto(-*left);
+    if (std::optional<TimeLeft> time_left =
+            api::DossierTimeLeft(*dossier, now, rules.get());
+        time_left.has_value()) {
+      *entry->mutable_calendar_lateness() =
+          api::DurationToProto(-time_left->calendar);
+    }
     entry->set_unit(deadline.unit);
     entry->set_step_late(!dossier->steps.empty() &&
                          !dossier->steps.back().ended_at.has_value() &&
