@@ -1084,8 +1084,9 @@ std::vector<absl::CivilDay> PatternDays(const Calendar& calendar,
   const CalendarSpec& spec = calendar.spec();
   std::vector<absl::CivilDay> days;
   std::vector<std::vector<WorkingPeriod>> seen;
-  for (absl::CivilDay day = std::max(from, spec.first_day);
-       day + 7 <= spec.last_day && day < from + 60; ++day) {
+  const absl::CivilDay start = std::max(from, spec.first_day);
+  for (absl::CivilDay day = start; day + 7 <= spec.last_day && day < start + 60;
+       ++day) {
     const int weekday = (static_cast<int>(absl::GetWeekday(day)) + 7 -
                          static_cast<int>(absl::Weekday::monday)) % 7;
     const std::vector<WorkingPeriod>& pattern = spec.working_week[weekday];

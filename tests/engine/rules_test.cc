@@ -3,7 +3,12 @@
 #include "engine/rules.h"
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <utility>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -987,6 +992,57 @@ TEST(StepFitWarningsTest, TheShippedRulesFitEveryReceiptTime) {
   ASSERT_TRUE(Loads(result));
   for (const RuleError& warning : StepFitWarnings(*result.rules)) {
     ADD_FAILURE() << warning.ToString();
+  }
+}
+
+// The shipped 2.000635 as it was before its budgets were scaled: one city's
+// 2+3+2+1 working hours. Both versions (2018 and 2025) are warned, each at
+// its own document.
+TEST(StepFitWarningsTest, TheCitysWholeDayBudgetsAreWarnedInBothVersions) {
+  namespace fs = std::filesystem;
+  const char* source_dir = std::getenv("MOTCUA_SOURCE_DIR");
+  ASSERT_NE(source_dir, nullptr) << "MOTCUA_SOURCE_DIR is not set";
+  const fs::path copy = fs::temp_directory_path() /
+                        absl::StrCat("motcua-step-fit-", getpid());
+  fs::remove_all(copy);
+  fs::copy(fs::path(source_dir) / "rules", copy, fs::copy_options::recursive);
+  const fs::path file =
+      copy / "procedures" / "2.000635-ban-sao-trich-luc-ho-tich.yaml";
+  std::string text;
+  {
+    std::ifstream in(file);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  for (const auto& [from, to] :
+       {std::pair{"budget: 30wm\n  - id: appraisal",
+                  "budget: 2wh\n  - id: appraisal"},
+        std::pair{"budget: 45wm", "budget: 3wh"},
+        std::pair{"budget: 30wm", "budget: 2wh"},
+        std::pair{"budget: 15wm", "budget: 1wh"}}) {
+    for (size_t at = text.find(from); at != std::string::npos;
+         at = text.find(from, at)) {
+      text.replace(at, std::string(from).size(), to);
+    }
+  }
+  std::ofstream(file, std::ios::trunc) << text;
+  const RuleLoadResult result = LoadRulesFromDirectory(copy.string());
+  fs::remove_all(copy);
+  ASSERT_TRUE(Loads(result));
+  const std::vector<RuleError> warnings = StepFitWarnings(*result.rules);
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_TRUE(absl::StrContains(warnings[0].message,
+                                "(version from 2018-06-21)"))
+      << warnings[0].message;
+  EXPECT_TRUE(absl::StrContains(warnings[1].message,
+                                "(version from 2025-07-01)"))
+      << warnings[1].message;
+  for (const RuleError& warning : warnings) {
+    EXPECT_EQ(warning.where.file,
+              "procedures/2.000635-ban-sao-trich-luc-ho-tich.yaml");
+    EXPECT_TRUE(absl::StrContains(warning.message,
+                                  "for a receipt at 07:01 and later; worst "
+                                  "at 14:59"))
+        << warning.message;
   }
 }
 

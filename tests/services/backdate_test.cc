@@ -312,12 +312,8 @@ TEST_F(BackdateTest, AsOfBetweenTheReceiptAndItsRecordStatesBothTimes) {
 TEST_F(BackdateTest, PastTheDueTimeAfterClosingTheDossierIsLate) {
   Start();
   v1::CommandReply reply;
-  // Wednesday 10:00 + 3wd: Monday 10:00.
-  ASSERT_TRUE(Submit(kIntake, Receipt("LT-1", clock_.Now()), &reply).ok());
-  ASSERT_EQ(FromProto(reply.dossier().due_at()), Local(2025, 7, 14, 10, 0));
-  // Make the due time end a day: a second dossier received Wednesday 16:00
-  // is due Monday 16:00; at Monday 17:45 no working time has passed since
-  // 17:00, but the first is 6h30 of working time late.
+  // Received Wednesday 16:00, due Monday 16:00: at Monday 17:45 it is 1h of
+  // working time late (16:00-17:00) and 1h45 of calendar time.
   clock_.Set(Local(2025, 7, 9, 16, 0));
   ASSERT_TRUE(Submit(kIntake, Receipt("LT-2", clock_.Now()), &reply).ok());
   clock_.Set(Local(2025, 7, 14, 17, 45));
@@ -327,12 +323,14 @@ TEST_F(BackdateTest, PastTheDueTimeAfterClosingTheDossierIsLate) {
   EXPECT_TRUE(dossier.past_due());
   EXPECT_EQ(FromProto(dossier.calendar_time_left()), -absl::Minutes(105));
 
-  // Received Wednesday 17:00 is due Monday 17:00: at 17:45, 0m of working
-  // time late and late all the same.
-  clock_.Set(Local(2025, 7, 9, 17, 0));
-  ASSERT_TRUE(Submit(kIntake, Receipt("LT-3", clock_.Now()), &reply).ok());
-  ASSERT_EQ(FromProto(reply.dossier().due_at()), Local(2025, 7, 14, 17, 0));
-  clock_.Set(Local(2025, 7, 14, 17, 45));
+  // A same-day dossier received Tuesday 10:00 is due at 17:00: at 17:45,
+  // 0m of working time late and late all the same.
+  clock_.Set(Local(2025, 7, 15, 10, 0));
+  v1::SubmitRequest same_day = Receipt("LT-3", clock_.Now());
+  same_day.set_procedure_code("2.000635");
+  ASSERT_TRUE(Submit(kIntake, same_day, &reply).ok());
+  ASSERT_EQ(FromProto(reply.dossier().due_at()), Local(2025, 7, 15, 17, 0));
+  clock_.Set(Local(2025, 7, 15, 17, 45));
   ASSERT_TRUE(Get("LT-3", &dossier).ok());
   EXPECT_EQ(FromProto(dossier.working_time_left()), absl::ZeroDuration());
   EXPECT_TRUE(dossier.past_due());
