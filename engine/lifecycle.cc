@@ -146,8 +146,12 @@ absl::StatusOr<std::optional<EnteredLate>> DecideLateEntry(
   const TimeLimit& bound = submit.policy.max_backdate;
   absl::StatusOr<absl::Time> entered_by =
       ComputeDue(calendar, bound, submit.received_at);
-  if (!entered_by.ok()) return entered_by.status();
-  if (now <= *entered_by) {
+  // A bound that runs past the calendar's last day ends after any `now` the
+  // calendar covers: the receipt is within it.
+  const bool beyond_calendar = absl::IsOutOfRange(entered_by.status()) &&
+                               calendar.Covers(calendar.LocalDay(now));
+  if (!entered_by.ok() && !beyond_calendar) return entered_by.status();
+  if (beyond_calendar || now <= *entered_by) {
     if (submit.policy.in_time_entry != EntryPermission::kGranted) {
       return absl::PermissionDeniedError(absl::StrCat(
           "received_at: ", command.actor,
