@@ -371,7 +371,7 @@ TEST_F(ClientTest, EventsAsOfAndVerify) {
       << events;
   EXPECT_TRUE(Contains(lines[1],
                        "motcua-scheduler: deadline_approaching (step receipt, "
-                       "level 0) at 2026-03-10T08:00:00+07:00"))
+                       "level 0) at 2026-03-10T07:15:00+07:00"))
       << events;
   EXPECT_TRUE(Contains(lines.back(), "handed over to phong-tu-phap"))
       << events;
