@@ -433,4 +433,26 @@ absl::Duration Calendar::NominalWorkingDay() const {
   return absl::Seconds(longest);
 }
 
+std::vector<absl::CivilDay> Calendar::ProvisionalDays(
+    absl::CivilDay first, absl::CivilDay last) const {
+  // A calendar holds a few dozen entries: a walk over them is cheaper than
+  // an index, and keeps Build as it is.
+  std::vector<absl::CivilDay> days;
+  for (const Holiday& holiday : spec_.holidays) {
+    if (!holiday.provisional) continue;
+    for (absl::CivilDay day = std::max(first, holiday.first);
+         day <= std::min(last, holiday.last); ++day) {
+      days.push_back(day);
+    }
+  }
+  for (const MakeUpDay& make_up : spec_.make_up_days) {
+    if (make_up.provisional && make_up.day >= first && make_up.day <= last) {
+      days.push_back(make_up.day);
+    }
+  }
+  std::sort(days.begin(), days.end());
+  days.erase(std::unique(days.begin(), days.end()), days.end());
+  return days;
+}
+
 }  // namespace motcua

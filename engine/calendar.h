@@ -142,6 +142,13 @@ class Calendar {
   // shipped Vietnamese calendar): the nominal length of a working day.
   absl::Duration NominalWorkingDay() const;
 
+  // The days in [first, last] (both included) that the calendar holds as
+  // provisional: a holiday or a make-up day not yet confirmed by decision.
+  // A time computed across one of them may move when the decision comes.
+  // In day order, each day once; empty when `last` is before `first`.
+  std::vector<absl::CivilDay> ProvisionalDays(absl::CivilDay first,
+                                              absl::CivilDay last) const;
+
  private:
   struct Day {
     uint32_t first_period = 0;  // index into periods_

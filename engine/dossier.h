@@ -100,6 +100,17 @@ struct StepRecord {
   bool has_budget() const { return !step_id.empty(); }
 };
 
+// A receipt entered later than the configured bound allows (a backdated
+// receipt): when it was entered, why, and by whom. Reports of the periods it
+// falls in changed when it was entered; this says so.
+struct EnteredLate {
+  absl::Time recorded_at;  // when the receipt was entered
+  std::string reason;      // why it was entered late, as the officer gave it
+  std::string by;          // the actor (token name) who entered it
+
+  friend bool operator==(const EnteredLate&, const EnteredLate&) = default;
+};
+
 // The next threshold of an escalation ladder a deadline will reach.
 struct PendingThreshold {
   int index = 0;  // the threshold's position in the ladder
@@ -138,6 +149,8 @@ struct Dossier {
   std::string summary;
   absl::Time received_at;
   absl::Time clock_started_at;
+  // Set when the receipt was entered beyond the backdating bound.
+  std::optional<EnteredLate> entered_late;
   // A fingerprint of the receipt's content, so that a resubmission can be
   // told apart from a different dossier under the same code.
   std::string submission_fingerprint;

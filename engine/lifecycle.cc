@@ -126,6 +126,51 @@ absl::StatusOr<std::vector<Event>> One(const Dossier* dossier,
   return events;
 }
 
+// Whether a receipt is entered later than the policy's bound allows, and
+// if so what the receipt event records of it. Beyond the bound a reason is
+// required (INVALID_ARGUMENT naming received_at) and the caller must be
+// allowed to enter late receipts (PERMISSION_DENIED): a backdated receipt
+// changes the reports of periods that may already be closed.
+absl::StatusOr<std::optional<EnteredLate>> DecideLateEntry(
+    const Command& command, const SubmitAction& submit,
+    const Calendar& calendar, absl::Time now) {
+  const TimeLimit& bound = submit.policy.max_backdate;
+  absl::StatusOr<absl::Time> entered_by =
+      ComputeDue(calendar, bound, submit.received_at);
+  // A bound that runs past the calendar's last day ends after any `now` the
+  // calendar covers: the receipt is within it.
+  const bool beyond_calendar = absl::IsOutOfRange(entered_by.status()) &&
+                               calendar.Covers(calendar.LocalDay(now));
+  if (!entered_by.ok() && !beyond_calendar) return entered_by.status();
+  if (beyond_calendar || now <= *entered_by) {
+    if (submit.policy.in_time_entry != EntryPermission::kGranted) {
+      return absl::PermissionDeniedError(absl::StrCat(
+          "received_at: ", command.actor,
+          " may enter only receipts older than the backdating bound of ",
+          bound.ToString(), "; a receipt within it is the intake desk's"));
+    }
+    return std::optional<EnteredLate>();
+  }
+  const std::string what = absl::StrCat(
+      "received_at: the receipt time ",
+      FormatInstant(submit.received_at, calendar.zone()),
+      " is older than the backdating bound of ", bound.ToString(),
+      " (in calendar ", calendar.name(), ", a receipt then is entered by ",
+      FormatInstant(*entered_by, calendar.zone()), ")");
+  if (submit.late_entry_reason.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        what, "; entering it later needs the officer role and a "
+              "late_entry_reason"));
+  }
+  if (submit.policy.late_entry != EntryPermission::kGranted) {
+    return absl::PermissionDeniedError(absl::StrCat(
+        what, "; entering it later needs the officer role, which ",
+        command.actor, " does not hold"));
+  }
+  return std::optional<EnteredLate>(
+      EnteredLate{now, submit.late_entry_reason, command.actor});
+}
+
 absl::StatusOr<std::vector<Event>> DecideSubmit(const Dossier* dossier,
                                                 const Command& command,
                                                 const SubmitAction& submit,
@@ -147,9 +192,11 @@ absl::StatusOr<std::vector<Event>> DecideSubmit(const Dossier* dossier,
   }
   // A desk clock a few minutes ahead is tolerated; a receipt in the future
   // is not.
-  if (submit.received_at > now + absl::Minutes(5)) {
-    return absl::InvalidArgumentError(
-        "received_at: the receipt time is in the future");
+  if (submit.received_at > now + submit.policy.max_clock_skew) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "received_at: the receipt time is in the future (more than ",
+        FormatWorkingDuration(submit.policy.max_clock_skew),
+        " after the server's clock)"));
   }
   if (dossier != nullptr) {
     if (dossier->submission_fingerprint ==
@@ -173,6 +220,9 @@ absl::StatusOr<std::vector<Event>> DecideSubmit(const Dossier* dossier,
   }
   const ProcedureVersion& procedure = **found;
   const Calendar& calendar = *procedure.calendar;
+  absl::StatusOr<std::optional<EnteredLate>> entered_late =
+      DecideLateEntry(command, submit, calendar, now);
+  if (!entered_late.ok()) return entered_late.status();
   absl::StatusOr<absl::Time> start = StartOfClock(
       calendar, submit.received_at, procedure.limit.cutoff_second);
   if (!start.ok()) return start.status();
@@ -193,6 +243,7 @@ absl::StatusOr<std::vector<Event>> DecideSubmit(const Dossier* dossier,
   received.due_at = *due;
   received.submission_fingerprint =
       SubmissionFingerprint(command.dossier_code, submit);
+  received.entered_late = *std::move(entered_late);
   if (!procedure.steps.empty()) {
     const ProcedureStep& first = procedure.steps.front();
     absl::StatusOr<absl::Time> step_due =
@@ -844,6 +895,18 @@ bool IsEventTypeName(absl::string_view name) {
   return false;
 }
 
+absl::StatusOr<TimeLeft> TimeLeftOf(const Dossier& dossier,
+                                    const Calendar& calendar, absl::Time now) {
+  const absl::Time counted_until =
+      dossier.paused_since.has_value() ? *dossier.paused_since : now;
+  return TimeLeftUntil(calendar, counted_until, dossier.due_at);
+}
+
+std::vector<absl::CivilDay> ProvisionalDaysOf(const Dossier& dossier,
+                                              const Calendar& calendar) {
+  return ProvisionalDaysOf(calendar, dossier.received_at, dossier.due_at);
+}
+
 std::string SubmissionFingerprint(const std::string& dossier_code,
                                   const SubmitAction& submit) {
   Sha256 hasher;
@@ -917,6 +980,7 @@ absl::Status Apply(Dossier& dossier, const Event& event) {
             dossier.clock_started_at = received.clock_started_at;
             dossier.due_at = received.due_at;
             dossier.submission_fingerprint = received.submission_fingerprint;
+            dossier.entered_late = received.entered_late;
             if (received.first_step.has_value()) {
               StartStep(dossier, *received.first_step,
                         received.clock_started_at, event.actor);

@@ -13,11 +13,33 @@
 #include "engine/calendar.h"
 #include "engine/dossier.h"
 #include "engine/rules.h"
+#include "engine/time_limit.h"
 
 namespace motcua {
 
 // ---------------------------------------------------------------------------
 // Actions: what a caller asks for. Each is validated and decided by Decide.
+
+// Whether the caller may enter a kind of receipt, by its role
+// (services/access): the desks enter receipts within the backdating bound,
+// officers those beyond it. Decided by the server, never by the request.
+enum class EntryPermission { kDenied, kGranted };
+
+// How far in the past a receipt time may lie when it is entered: a policy of
+// the server (its configuration), measured in the procedure's calendar.
+struct ReceiptPolicy {
+  // A receipt is entered in time while this limit, counted from the receipt
+  // as a due time would be (without cut-off), has not run out: with "1wd", a
+  // receipt of Monday 10:00 may be entered until Tuesday 10:00.
+  TimeLimit max_backdate{LimitUnit::kWorkingDays, 1, std::nullopt};
+  // A receipt in the future by more than this is refused: a desk clock a few
+  // minutes ahead is tolerated.
+  absl::Duration max_clock_skew = absl::Minutes(5);
+  // A receipt within the bound (the intake role's submit).
+  EntryPermission in_time_entry = EntryPermission::kGranted;
+  // A receipt beyond the bound, with a reason (enter_late_receipt).
+  EntryPermission late_entry = EntryPermission::kDenied;
+};
 
 struct SubmitAction {
   std::string procedure_code;
@@ -25,6 +47,10 @@ struct SubmitAction {
   Channel channel = Channel::kInPerson;
   absl::Time received_at;
   std::string summary;  // free text without personal data, optional
+  // Why a receipt older than the bound is entered now; required for one,
+  // recorded in its event, ignored for a receipt within the bound.
+  std::string late_entry_reason;
+  ReceiptPolicy policy;  // filled by the server
 };
 struct HandOverAction {
   std::string to_step;  // optional: default is the next step of the procedure
@@ -117,6 +143,8 @@ struct ReceivedEvent {
   absl::Time due_at;
   std::string submission_fingerprint;
   std::optional<StepStart> first_step;
+  // Set when the receipt was entered beyond the backdating bound.
+  std::optional<EnteredLate> entered_late;
 };
 struct HandedOverEvent {
   std::optional<StepEnd> ended;  // the step that was open, if any
@@ -276,6 +304,16 @@ struct StepStanding {
 // OUT_OF_RANGE when the calendar does not cover the dates.
 absl::StatusOr<std::optional<StepStanding>> OpenStepStanding(
     const Dossier& dossier, const Calendar& calendar, absl::Time now);
+// How far a dossier stands from its due time at `now`, counted up to the
+// start of a pause under way (a paused dossier's time left stands still).
+// OUT_OF_RANGE when the calendar does not cover the times.
+absl::StatusOr<TimeLeft> TimeLeftOf(const Dossier& dossier,
+                                    const Calendar& calendar, absl::Time now);
+
+// The provisional days of `calendar` the dossier's due time rests on: from
+// its receipt's day to its due day (Calendar::ProvisionalDays).
+std::vector<absl::CivilDay> ProvisionalDaysOf(const Dossier& dossier,
+                                              const Calendar& calendar);
 
 // The actor of the events the deadline scheduler appends.
 inline constexpr absl::string_view kSchedulerActor = "motcua-scheduler";

@@ -139,6 +139,9 @@ std::vector<ReportDelta> ReportDeltasOf(const Dossier* before,
                        ? ReportMeasure::kReceivedOnline
                        : ReportMeasure::kReceivedOther,
                    1});
+    if (after.entered_late.has_value()) {
+      raw.push_back({day, ReportMeasure::kReceivedEnteredLate, 1});
+    }
   } else if (before->state != LifecycleState::kResolved &&
              after.state == LifecycleState::kResolved) {
     static constexpr ReportMeasure kResolved[] = {
@@ -289,6 +292,7 @@ ReportRow BuildReportRow(const std::string& group, const ReportSums& sums,
   row.carried_over = open(sums.levels_before);
   row.new_online = get(sums.flows, ReportMeasure::kReceivedOnline);
   row.new_in_person_or_postal = get(sums.flows, ReportMeasure::kReceivedOther);
+  row.entered_late = get(sums.flows, ReportMeasure::kReceivedEnteredLate);
   row.received =
       row.carried_over + row.new_online + row.new_in_person_or_postal;
 

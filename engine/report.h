@@ -50,6 +50,9 @@ enum class ReportMeasure : int32_t {
   kClosedLate = 11,
   kRejected = 12,   // of which rejected
   kWithdrawn = 13,  // of which withdrawn
+  // Of the new receipts, those entered beyond the backdating bound, on the
+  // day of their receipt: the day whose figures they changed afterwards.
+  kReceivedEnteredLate = 14,
   // Levels.
   kPendingWithin = 20,
   kPendingOverdue = 21,
@@ -110,6 +113,10 @@ struct ReportRow {
   int64_t carried_over = 0;
   int64_t new_online = 0;
   int64_t new_in_person_or_postal = 0;
+  // Of the new ones (online, in person or postal): received in the period
+  // but entered beyond the backdating bound, possibly after the period's
+  // report was taken. Not a column of the balance.
+  int64_t entered_late = 0;
   int64_t resolved = 0;
   int64_t resolved_early = 0;
   int64_t resolved_on_time = 0;

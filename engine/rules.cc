@@ -1080,6 +1080,117 @@ RuleLoadResult LoadRules(const std::vector<RuleSource>& sources) {
   return result;
 }
 
+absl::StatusOr<std::vector<PlannedStep>> PlanSteps(
+    const ProcedureVersion& procedure, absl::Time clock_start) {
+  const Calendar& calendar = *procedure.calendar;
+  std::vector<PlannedStep> planned;
+  planned.reserve(procedure.steps.size());
+  absl::Time start = clock_start;
+  for (const ProcedureStep& step : procedure.steps) {
+    absl::StatusOr<absl::Time> due = DueFromStart(calendar, step.budget, start);
+    if (!due.ok()) return due.status();
+    planned.push_back(PlannedStep{&step, start, *due});
+    // A step due at a period's end hands over at the next opening.
+    absl::StatusOr<absl::Time> next = calendar.NextWorkingInstant(*due);
+    if (!next.ok()) return next.status();
+    start = *next;
+  }
+  return planned;
+}
+
+namespace {
+
+// A working day of each distinct weekly pattern of `calendar`, on or after
+// `from`, that is worked as the pattern says (neither a holiday nor a make-up
+// day), with a week of covered days after it so that a due time counted
+// from it stays inside the calendar.
+std::vector<absl::CivilDay> PatternDays(const Calendar& calendar,
+                                        absl::CivilDay from) {
+  const CalendarSpec& spec = calendar.spec();
+  std::vector<absl::CivilDay> days;
+  std::vector<std::vector<WorkingPeriod>> seen;
+  const absl::CivilDay start = std::max(from, spec.first_day);
+  for (absl::CivilDay day = start; day + 7 <= spec.last_day && day < start + 60;
+       ++day) {
+    const int weekday = (static_cast<int>(absl::GetWeekday(day)) + 7 -
+                         static_cast<int>(absl::Weekday::monday)) % 7;
+    const std::vector<WorkingPeriod>& pattern = spec.working_week[weekday];
+    if (pattern.empty()) continue;
+    const absl::Span<const WorkingPeriod> periods = calendar.PeriodsOf(day);
+    if (!std::equal(periods.begin(), periods.end(), pattern.begin(),
+                    pattern.end())) {
+      continue;  // a holiday or a make-up day
+    }
+    if (std::find(seen.begin(), seen.end(), pattern) != seen.end()) continue;
+    seen.push_back(pattern);
+    days.push_back(day);
+  }
+  return days;
+}
+
+}  // namespace
+
+std::vector<RuleError> StepFitWarnings(const RuleSet& rules) {
+  std::vector<RuleError> warnings;
+  for (const auto& [code, versions] : rules.procedures()) {
+    for (const ProcedureVersion& version : versions) {
+      if (version.steps.empty() || version.calendar == nullptr) continue;
+      const Calendar& calendar = *version.calendar;
+      std::optional<absl::CivilSecond> first_misfit;
+      std::optional<absl::CivilSecond> worst;
+      absl::Duration worst_overrun = absl::ZeroDuration();
+      for (absl::CivilDay day : PatternDays(calendar, version.effective_from)) {
+        for (int minute = 0; minute < 24 * 60; ++minute) {
+          const absl::CivilSecond local = absl::CivilSecond(day) + minute * 60;
+          absl::StatusOr<DuePlan> due =
+              PlanDue(calendar, version.limit, calendar.FromLocal(local));
+          if (!due.ok()) continue;
+          absl::StatusOr<std::vector<PlannedStep>> steps =
+              PlanSteps(version, due->start);
+          if (!steps.ok() || steps->empty()) continue;
+          if (steps->back().due <= due->due) continue;
+          absl::StatusOr<absl::Duration> overrun =
+              calendar.WorkingTimeBetween(due->due, steps->back().due);
+          if (!overrun.ok()) continue;
+          if (!first_misfit.has_value()) first_misfit = local;
+          if (*overrun > worst_overrun) {
+            worst_overrun = *overrun;
+            worst = local;
+          }
+        }
+      }
+      if (!first_misfit.has_value()) continue;
+      auto clock = [](absl::CivilSecond local) {
+        return FormatClockTime(static_cast<int32_t>(
+            local - absl::CivilSecond(absl::CivilDay(local))));
+      };
+      absl::Duration budgets = absl::ZeroDuration();
+      for (const ProcedureStep& step : version.steps) {
+        budgets += NominalLength(calendar, step.budget);
+      }
+      std::string text = absl::StrCat(
+          "procedure ", code, " (version from ",
+          absl::FormatCivilTime(version.effective_from),
+          "): the step budgets (", FormatWorkingDuration(budgets),
+          " of working time) do not fit the time limit ",
+          version.limit.ToString());
+      if (version.limit.cutoff_second.has_value()) {
+        absl::StrAppend(&text, " (cut-off ",
+                        FormatClockTime(*version.limit.cutoff_second), ")");
+      }
+      absl::StrAppend(&text, " for a receipt at ", clock(*first_misfit));
+      if (worst.has_value() && clock(*worst) != clock(*first_misfit)) {
+        absl::StrAppend(&text, " and later; worst at ", clock(*worst));
+      }
+      absl::StrAppend(&text, ", where the last step is planned ",
+                      FormatWorkingDuration(worst_overrun),
+                      " of working time past the dossier's due time");
+      warnings.push_back(RuleError{version.where, std::move(text)});
+    }
+  }
+  return warnings;
+}
+
 RuleLoadResult LoadRulesFromDirectory(const std::string& directory) {
   namespace fs = std::filesystem;
   RuleLoadResult result;

@@ -186,6 +186,28 @@ RuleLoadResult LoadRules(const std::vector<RuleSource>& sources);
 // them. A directory that cannot be read is one error.
 RuleLoadResult LoadRulesFromDirectory(const std::string& directory);
 
+// A step of the internal process as planned for one receipt: each step
+// starts when the one before it is due (at the next working instant, when
+// that is the end of a period).
+struct PlannedStep {
+  const ProcedureStep* step = nullptr;
+  absl::Time start;
+  absl::Time due;
+};
+
+// The steps of `procedure` planned from `clock_start` (where the dossier's
+// clock starts). OUT_OF_RANGE when the calendar does not cover them.
+absl::StatusOr<std::vector<PlannedStep>> PlanSteps(
+    const ProcedureVersion& procedure, absl::Time clock_start);
+
+// Warnings, not errors: the procedure versions whose planned steps end after
+// the dossier's own due time for a receipt at some time of a working day.
+// Receipt times are tried minute by minute over a working day of each
+// distinct weekly pattern of the procedure's calendar; each warning names
+// the procedure, its version, the first receipt time that does not fit and
+// the worst one, with how far the steps overrun.
+std::vector<RuleError> StepFitWarnings(const RuleSet& rules);
+
 }  // namespace motcua
 
 #endif  // MOTCUA_ENGINE_RULES_H_

@@ -76,6 +76,16 @@ std::string FormatWorkingDuration(absl::Duration duration) {
   return text;
 }
 
+std::string FormatCalendarDuration(absl::Duration duration) {
+  const bool negative = duration < absl::ZeroDuration();
+  const int64_t total_minutes = std::abs(absl::ToInt64Minutes(duration));
+  const int64_t days = total_minutes / (24 * 60);
+  if (days == 0) return FormatWorkingDuration(duration);
+  const int64_t minutes = total_minutes % (24 * 60);
+  return absl::StrCat(negative ? "-" : "", days, "d", minutes / 60, "h",
+                      absl::StrFormat("%02d", minutes % 60), "m");
+}
+
 absl::TimeZone FixedZone(int32_t utc_offset_seconds) {
   return absl::FixedTimeZone(utc_offset_seconds);
 }

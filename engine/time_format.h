@@ -28,6 +28,10 @@ std::string FormatDay(absl::CivilDay day);
 // A signed duration in hours and minutes: "7h30m", "-1h05m", "0m".
 std::string FormatWorkingDuration(absl::Duration duration);
 
+// A signed calendar duration, with days when it spans one: "2h15m",
+// "3d4h00m", "-45m".
+std::string FormatCalendarDuration(absl::Duration duration);
+
 // A zone with a fixed offset east of UTC, without daylight saving.
 absl::TimeZone FixedZone(int32_t utc_offset_seconds);
 

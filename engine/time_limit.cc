@@ -5,13 +5,14 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "engine/time_format.h"
 
 namespace motcua {
 namespace {
 
 constexpr absl::string_view kAcceptedForms =
-    "expected Nwd (working days), Nwh (working hours), Ncd (calendar days) "
-    "or same-day, with N a positive integer";
+    "expected Nwd (working days), Nwh (working hours), Nwm (working "
+    "minutes), Ncd (calendar days) or same-day, with N a positive integer";
 
 absl::string_view UnitSuffix(LimitUnit unit) {
   switch (unit) {
@@ -19,6 +20,8 @@ absl::string_view UnitSuffix(LimitUnit unit) {
       return "wd";
     case LimitUnit::kWorkingHours:
       return "wh";
+    case LimitUnit::kWorkingMinutes:
+      return "wm";
     case LimitUnit::kCalendarDays:
       return "cd";
     case LimitUnit::kSameDay:
@@ -36,6 +39,8 @@ bool SplitAmount(absl::string_view text, int64_t* amount, LimitUnit* unit) {
     *unit = LimitUnit::kWorkingDays;
   } else if (suffix == "wh") {
     *unit = LimitUnit::kWorkingHours;
+  } else if (suffix == "wm") {
+    *unit = LimitUnit::kWorkingMinutes;
   } else if (suffix == "cd") {
     *unit = LimitUnit::kCalendarDays;
   } else {
@@ -114,6 +119,7 @@ absl::StatusOr<absl::Time> ApplyOffset(const Calendar& calendar,
       return calendar.AddWorkingDays(instant, offset.amount);
     case LimitUnit::kWorkingHours:
       return calendar.AddWorkingTime(instant, absl::Hours(offset.amount));
+    case LimitUnit::kWorkingMinutes:
     case LimitUnit::kCalendarDays:
     case LimitUnit::kSameDay:
       break;
@@ -149,6 +155,8 @@ absl::StatusOr<absl::Time> DueFromStart(const Calendar& calendar,
       return calendar.AddWorkingDays(start, limit.amount);
     case LimitUnit::kWorkingHours:
       return calendar.AddWorkingTime(start, absl::Hours(limit.amount));
+    case LimitUnit::kWorkingMinutes:
+      return calendar.AddWorkingTime(start, absl::Minutes(limit.amount));
     case LimitUnit::kSameDay:
       return calendar.EndOfWorkingDay(calendar.LocalDay(start));
     case LimitUnit::kCalendarDays: {
@@ -172,10 +180,56 @@ absl::StatusOr<absl::Time> ComputeDue(const Calendar& calendar,
   return DueFromStart(calendar, limit, *start);
 }
 
+absl::StatusOr<DuePlan> PlanDue(const Calendar& calendar,
+                                const TimeLimit& limit, absl::Time received) {
+  DuePlan plan;
+  absl::StatusOr<absl::Time> start =
+      StartOfClock(calendar, received, limit.cutoff_second);
+  if (!start.ok()) return start.status();
+  plan.start = *start;
+  absl::StatusOr<absl::Time> due = DueFromStart(calendar, limit, *start);
+  if (!due.ok()) return due.status();
+  plan.due = *due;
+  plan.provisional_days = ProvisionalDaysOf(calendar, received, *due);
+  return plan;
+}
+
+std::vector<absl::CivilDay> ProvisionalDaysOf(const Calendar& calendar,
+                                              absl::Time from, absl::Time due) {
+  // From the receipt's own day: a provisional holiday on it moves the start
+  // of the clock, one on any later day up to the due day moves the due time.
+  return calendar.ProvisionalDays(calendar.LocalDay(from),
+                                  calendar.LocalDay(due));
+}
+
+absl::StatusOr<TimeLeft> TimeLeftUntil(const Calendar& calendar, absl::Time at,
+                                       absl::Time due) {
+  absl::StatusOr<absl::Duration> working =
+      calendar.WorkingTimeBetween(at, due);
+  if (!working.ok()) return working.status();
+  TimeLeft left;
+  left.working = *working;
+  left.calendar = due - at;
+  return left;
+}
+
+std::string TimeLeftText(const TimeLeft& left) {
+  if (!left.late()) {
+    return absl::StrCat(FormatWorkingDuration(left.working),
+                        " of working time left");
+  }
+  return absl::StrCat("late by ", FormatWorkingDuration(left.working_lateness()),
+                      " of working time (",
+                      FormatCalendarDuration(left.calendar_lateness()),
+                      " since the due time)");
+}
+
 absl::Duration NominalLength(const Calendar& calendar, const TimeLimit& limit) {
   switch (limit.unit) {
     case LimitUnit::kWorkingHours:
       return absl::Hours(limit.amount);
+    case LimitUnit::kWorkingMinutes:
+      return absl::Minutes(limit.amount);
     case LimitUnit::kSameDay:
       return calendar.NominalWorkingDay();
     case LimitUnit::kWorkingDays:

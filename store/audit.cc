@@ -1,5 +1,6 @@
 #include "store/audit.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <limits>
 #include <map>
@@ -7,6 +8,7 @@
 #include <string>
 #include <thread>
 #include <utility>
+#include <variant>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -576,16 +578,26 @@ absl::StatusOr<ReplayReport> ReplayAndCompare(const std::string& database_path,
 
 absl::StatusOr<Dossier> DossierAsOf(const std::string& database_path,
                                     const std::string& dossier_code,
-                                    absl::Time as_of) {
+                                    absl::Time as_of,
+                                    absl::Time* receipt_recorded_at) {
   absl::StatusOr<Database> database = OpenForAudit(database_path);
   if (!database.ok()) return database.status();
   Dossier dossier;
   absl::Status applied;
   absl::Status status = ForEachDossierEvent(
       *database, dossier_code, [&](StoredEvent stored) {
+        const auto* received = std::get_if<ReceivedEvent>(&stored.event.body);
+        if (received != nullptr && receipt_recorded_at != nullptr) {
+          *receipt_recorded_at = stored.event.occurred_at;
+        }
         // Versions are in the order they occurred: the first event after
-        // `as_of` ends the walk.
-        if (stored.event.occurred_at > as_of) return false;
+        // `as_of` ends the walk. The receipt is the exception: it holds
+        // from the receipt time it states, which may precede its record.
+        const absl::Time holds_from = received != nullptr
+                                          ? std::min(received->received_at,
+                                                     stored.event.occurred_at)
+                                          : stored.event.occurred_at;
+        if (holds_from > as_of) return false;
         applied = Apply(dossier, stored.event);
         if (!applied.ok()) {
           applied = absl::DataLossError(
@@ -599,7 +611,8 @@ absl::StatusOr<Dossier> DossierAsOf(const std::string& database_path,
   if (!applied.ok()) return applied;
   if (dossier.version == 0) {
     return absl::NotFoundError(absl::StrCat(
-        "dossier ", dossier_code, " had no event by ", absl::FormatTime(as_of)));
+        "dossier ", dossier_code, " was not received by ",
+        absl::FormatTime(as_of)));
   }
   return dossier;
 }

@@ -41,10 +41,15 @@ absl::StatusOr<ReplayReport> ReplayAndCompare(const std::string& database_path,
                                               const std::string& scratch_path);
 
 // The state of one dossier after the events that occurred at or before
-// `as_of`. NOT_FOUND when the dossier had no event by then.
+// `as_of`. The receipt counts from the receipt time it states even when it
+// was recorded later (a backdated receipt): between the two the dossier is
+// as received. `receipt_recorded_at`, when not null, receives when the
+// receipt was recorded. NOT_FOUND when the dossier was neither received nor
+// had any event by then.
 absl::StatusOr<Dossier> DossierAsOf(const std::string& database_path,
                                     const std::string& dossier_code,
-                                    absl::Time as_of);
+                                    absl::Time as_of,
+                                    absl::Time* receipt_recorded_at = nullptr);
 
 // Every event of one dossier, in order, read from the file without a server.
 // NOT_FOUND when the dossier has no event.

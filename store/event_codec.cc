@@ -108,6 +108,17 @@ StepEnd FromProto(const pb::StepEnd& in) {
   return StepEnd{absl::Seconds(in.used_seconds()), in.late()};
 }
 
+void ToProto(const EnteredLate& late, pb::LateEntry& out) {
+  out.set_recorded_at_micros(ToStoredMicros(late.recorded_at));
+  out.set_reason(late.reason);
+  out.set_by(late.by);
+}
+
+EnteredLate FromProto(const pb::LateEntry& in) {
+  return EnteredLate{FromStoredMicros(in.recorded_at_micros()), in.reason(),
+                     in.by()};
+}
+
 absl::StatusOr<ThresholdEvent> ThresholdEventFromStored(int32_t value) {
   if (value >= static_cast<int32_t>(ThresholdEvent::kDeadlineApproaching) &&
       value <= static_cast<int32_t>(ThresholdEvent::kEscalated)) {
@@ -187,6 +198,9 @@ void BodyToProto(const EventBody& body, pb::EventPayload& payload) {
             out.set_submission_fingerprint(event.submission_fingerprint);
             if (event.first_step.has_value()) {
               ToProto(*event.first_step, *out.mutable_first_step());
+            }
+            if (event.entered_late.has_value()) {
+              ToProto(*event.entered_late, *out.mutable_entered_late());
             }
           },
           [&](const HandedOverEvent& event) {
@@ -313,6 +327,9 @@ absl::StatusOr<EventBody> BodyFromProto(const pb::EventPayload& payload) {
       event.due_at = FromStoredMicros(in.due_at_micros());
       event.submission_fingerprint = in.submission_fingerprint();
       if (in.has_first_step()) event.first_step = FromProto(in.first_step());
+      if (in.has_entered_late()) {
+        event.entered_late = FromProto(in.entered_late());
+      }
       return EventBody(std::move(event));
     }
     case pb::EventPayload::kHandedOver: {
@@ -485,6 +502,9 @@ std::string EncodeDossierSnapshot(const Dossier& dossier) {
   out.set_clock_started_at_micros(ToStoredMicros(dossier.clock_started_at));
   out.set_submission_fingerprint(dossier.submission_fingerprint);
   out.set_due_at_micros(ToStoredMicros(dossier.due_at));
+  if (dossier.entered_late.has_value()) {
+    ToProto(*dossier.entered_late, *out.mutable_entered_late());
+  }
   SetOptionalMicros(dossier.apology_appointment,
                     &pb::DossierSnapshot::set_apology_appointment_micros, out);
   for (const StepRecord& step : dossier.steps) {
@@ -561,6 +581,7 @@ absl::StatusOr<Dossier> DecodeDossierSnapshot(absl::string_view bytes) {
   dossier.clock_started_at = FromStoredMicros(in.clock_started_at_micros());
   dossier.submission_fingerprint = in.submission_fingerprint();
   dossier.due_at = FromStoredMicros(in.due_at_micros());
+  if (in.has_entered_late()) dossier.entered_late = FromProto(in.entered_late());
   if (in.has_apology_appointment_micros()) {
     dossier.apology_appointment =
         FromStoredMicros(in.apology_appointment_micros());

@@ -33,6 +33,7 @@ static_assert(std::size(kRoleNames) == static_cast<size_t>(Role::kAdmin) + 1);
 constexpr absl::string_view kOperationNames[] = {
     "read_dossier", "list_dossiers", "supervise",
     "audit",        "admin_read",    "admin_write",
+    "enter_late_receipt",
 };
 static_assert(std::size(kOperationNames) + std::variant_size_v<Action> ==
               kOperationCount);
@@ -103,7 +104,7 @@ constexpr uint32_t kEverything =
 // Indexed by Role.
 constexpr uint32_t kAllowed[] = {
     kIntakeActions | kReads,                                       // intake
-    kLifecycleActions | kReads,                                    // officer
+    kLifecycleActions | kReads | Bit(Operation::kEnterLateReceipt),  // officer
     kReads | Bit(Operation::kSupervise),                           // supervisor
     kReads | Bit(Operation::kSupervise) | Bit(Operation::kAudit),  // auditor
     kEverything,                                                   // admin

@@ -53,6 +53,13 @@ namespace motcua::access {
 //   audit                                                     x     x
 //   admin_read                                                      x
 //   admin_write                                                     x
+//   enter_late_receipt                     x                        x
+//
+// enter_late_receipt is a submit whose receipt time is older than the
+// server's backdating bound (max_receipt_backdate): it changes the figures of
+// days that may already have been reported, so it needs an officer (or an
+// admin) and a reason. An officer submits only such receipts; a desk's
+// receipt within the bound stays the intake role's.
 //
 // The agency of a request is the dossier's agency (for submit: the receiving
 // agency of the submission; for a list, report or watch: the agency filter).
@@ -98,15 +105,17 @@ enum class Operation {
   kAudit,         // ReadEvents, GetDossierAsOf, VerifyLog
   kAdminRead,     // GetRules, ValidateRules
   kAdminWrite,    // ReloadRules
+  kEnterLateReceipt,  // Submit beyond the backdating bound
 };
 inline constexpr int kOperationCount =
-    static_cast<int>(Operation::kAdminWrite) + 1;
+    static_cast<int>(Operation::kEnterLateReceipt) + 1;
 
 // The operation of a lifecycle command.
 Operation OperationFor(const Action& action);
 
 // "submit", "hand_over", ... (as engine ActionName), then "read_dossier",
-// "list_dossiers", "supervise", "audit", "admin_read", "admin_write".
+// "list_dossiers", "supervise", "audit", "admin_read", "admin_write",
+// "enter_late_receipt".
 absl::string_view OperationName(Operation operation);
 
 // The policy table above, without agencies.

@@ -319,6 +319,11 @@ absl::StatusOr<store::CommandRequest> SubmitFromProto(
       !status.ok()) {
     return status;
   }
+  if (absl::Status status = CheckText(request.late_entry_reason(),
+                                      "late_entry_reason", Presence::kOptional);
+      !status.ok()) {
+    return status;
+  }
 
   store::CommandRequest command_request;
   if (absl::Status status = CheckOptions(request.options(), command_request);
@@ -331,6 +336,7 @@ absl::StatusOr<store::CommandRequest> SubmitFromProto(
   submit.channel = *channel;
   submit.received_at = *received_at;
   submit.summary = request.summary();
+  submit.late_entry_reason = request.late_entry_reason();
   command_request.command.dossier_code = request.dossier_code();
   command_request.command.action = std::move(submit);
   command_request.command.actor = std::string(actor);

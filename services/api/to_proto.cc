@@ -135,16 +135,22 @@ v1::Classification ClassificationToProto(Classification classification) {
   return v1::CLASSIFICATION_UNSPECIFIED;
 }
 
-std::optional<absl::Duration> WorkingTimeLeft(const Dossier& dossier,
-                                              absl::Time now,
-                                              const RuleSet* rules_or_null) {
+std::optional<TimeLeft> DossierTimeLeft(const Dossier& dossier, absl::Time now,
+                                        const RuleSet* rules_or_null) {
   if (IsSettled(dossier.state)) return std::nullopt;
   const Calendar* calendar = CalendarOf(dossier, rules_or_null);
   if (calendar == nullptr) return std::nullopt;
-  absl::StatusOr<absl::Duration> left =
-      calendar->WorkingTimeBetween(CountedUntil(dossier, now), dossier.due_at);
+  absl::StatusOr<TimeLeft> left = TimeLeftOf(dossier, *calendar, now);
   if (!left.ok()) return std::nullopt;
   return *left;
+}
+
+std::optional<absl::Duration> WorkingTimeLeft(const Dossier& dossier,
+                                              absl::Time now,
+                                              const RuleSet* rules_or_null) {
+  std::optional<TimeLeft> left = DossierTimeLeft(dossier, now, rules_or_null);
+  if (!left.has_value()) return std::nullopt;
+  return left->working;
 }
 
 std::optional<StepStanding> OpenStepStandingOf(const Dossier& dossier,
@@ -191,10 +197,25 @@ v1::Dossier DossierToProto(const Dossier& dossier, absl::Time now,
   *proto.mutable_received_at() = TimeToProto(dossier.received_at);
   *proto.mutable_clock_started_at() = TimeToProto(dossier.clock_started_at);
   *proto.mutable_due_at() = TimeToProto(dossier.due_at);
-  if (std::optional<absl::Duration> left =
-          WorkingTimeLeft(dossier, now, rules_or_null);
+  if (std::optional<TimeLeft> left =
+          DossierTimeLeft(dossier, now, rules_or_null);
       left.has_value()) {
-    *proto.mutable_working_time_left() = DurationToProto(*left);
+    *proto.mutable_working_time_left() = DurationToProto(left->working);
+    *proto.mutable_calendar_time_left() = DurationToProto(left->calendar);
+    proto.set_past_due(left->late());
+  }
+  if (dossier.entered_late.has_value()) {
+    v1::EnteredLate& late = *proto.mutable_entered_late();
+    *late.mutable_recorded_at() = TimeToProto(dossier.entered_late->recorded_at);
+    late.set_reason(dossier.entered_late->reason);
+    late.set_by(dossier.entered_late->by);
+    *proto.mutable_recorded_at() = TimeToProto(dossier.entered_late->recorded_at);
+  }
+  if (calendar != nullptr) {
+    for (absl::CivilDay day : ProvisionalDaysOf(dossier, *calendar)) {
+      proto.add_provisional_days(absl::FormatCivilTime(day));
+    }
+    proto.set_due_time_provisional(proto.provisional_days_size() > 0);
   }
   if (dossier.apology_appointment.has_value()) {
     *proto.mutable_apology_appointment() =

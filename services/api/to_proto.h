@@ -40,6 +40,10 @@ v1::Classification ClassificationToProto(Classification classification);
 std::optional<absl::Duration> WorkingTimeLeft(const Dossier& dossier,
                                               absl::Time now,
                                               const RuleSet* rules_or_null);
+// As WorkingTimeLeft, with the calendar time left beside it and whether the
+// dossier is past its due time (engine TimeLeftOf).
+std::optional<TimeLeft> DossierTimeLeft(const Dossier& dossier, absl::Time now,
+                                        const RuleSet* rules_or_null);
 
 // The open step of `dossier` at `now` as the engine counts it
 // (OpenStepStanding), in the calendar WorkingTimeLeft uses. Nullopt when no
@@ -56,7 +60,10 @@ std::string OpenStepBudget(const Dossier& dossier,
                            const RuleSet* rules_or_null);
 
 // Every field of v1::Dossier, as of `now`:
-// - working_time_left as WorkingTimeLeft above (unset when it is nullopt);
+// - working_time_left as WorkingTimeLeft above (unset when it is nullopt),
+//   calendar_time_left and past_due beside it;
+// - entered_late and recorded_at for a receipt entered late;
+// - due_time_provisional and provisional_days from the calendar in force;
 // - current_step, current_unit and current_step_due_at from the open step
 //   (empty/unset when none is open);
 // - control_sheet in order; for the open step, `used` and `late` are

@@ -242,8 +242,16 @@ void AddSupervisionRows(
     } else if (!is_step && entry.step_late()) {
       absl::StrAppend(&step, " (late)");
     }
-    rows.push_back({dossier.code(), is_step ? "step" : "dossier",
-                    FormatWorkingDuration(time_left ? -lateness : lateness),
+    std::string amount = FormatWorkingDuration(time_left ? -lateness : lateness);
+    if (!time_left && entry.has_calendar_lateness()) {
+      // Past a due time at the close of a day no working time has passed
+      // yet: the calendar time says how late it is.
+      absl::StrAppend(&amount, " (",
+                      FormatCalendarDuration(
+                          DurationFromProto(entry.calendar_lateness())),
+                      " since due)");
+    }
+    rows.push_back({dossier.code(), is_step ? "step" : "dossier", amount,
                     TimeText(entry.has_due_at() ? entry.due_at()
                                                 : dossier.due_at()),
                     OrDash(entry.unit()), step, dossier.procedure_code(),
@@ -362,6 +370,7 @@ int RunSubmit(const ClientOptions& client, const SubmitOptions& options,
   request.set_agency(options.agency);
   request.set_channel(*channel);
   request.set_summary(options.summary);
+  request.set_late_entry_reason(options.late_entry_reason);
   *request.mutable_options() = CommandOptionsOf(options.command);
   if (!session.Connect()) return kExitBadInput;
 
@@ -752,6 +761,13 @@ int RunAsOf(const ClientOptions& client, const std::string& dossier_code,
     return kExitOk;
   }
   out << "as of " << TimeText(*as_of) << ":\n";
+  if (reply.recorded_after_as_of()) {
+    // Received before as_of, recorded after it: say both, so that nobody
+    // takes the log to have held it then.
+    out << "received " << TimeText(reply.received_at())
+        << " but recorded only at " << TimeText(reply.recorded_at())
+        << ": shown as received; the log did not hold it yet\n";
+  }
   PrintDossier(reply, out);
   return kExitOk;
 }
@@ -803,7 +819,7 @@ int RunReport(const ClientOptions& client, const ReportOptions& options,
         << ",received,carried_over,new_online,new_in_person_or_postal,"
            "resolved,resolved_early,resolved_on_time,resolved_late,rejected,"
            "withdrawn,pending,pending_within,pending_overdue,paused,"
-           "paused_within,paused_overdue,online_rate\n";
+           "paused_within,paused_overdue,online_rate,entered_late\n";
     for (const v1::ReportRow* row : rows) {
       // Group names are codes (no commas or quotes); quote them anyway.
       out << "\"" << row->group() << "\"," << row->received() << ","
@@ -815,7 +831,8 @@ int RunReport(const ClientOptions& client, const ReportOptions& options,
           << row->pending_within() << "," << row->pending_overdue() << ","
           << row->paused() << "," << row->paused_within() << ","
           << row->paused_overdue() << ","
-          << absl::StrFormat("%.4f", row->online_rate()) << "\n";
+          << absl::StrFormat("%.4f", row->online_rate()) << ","
+          << row->entered_late() << "\n";
     }
     return kExitOk;
   }
@@ -829,20 +846,24 @@ int RunReport(const ClientOptions& client, const ReportOptions& options,
   }
   out << absl::StrFormat(
       "%-32s %8s %8s %8s %8s | %8s %6s %6s %6s | %8s %6s %6s | %7s %6s %6s | "
-      "%6s\n",
+      "%6s | %7s\n",
       options.group_by, "received", "carried", "online", "other", "resolved",
       "early", "ontime", "late", "pending", "within", "over", "paused",
-      "within", "over", "online");
+      "within", "over", "online", "entered");
   for (const v1::ReportRow* row : rows) {
     out << absl::StrFormat(
         "%-32s %8d %8d %8d %8d | %8d %6d %6d %6d | %8d %6d %6d | %7d %6d %6d | "
-        "%5.1f%%\n",
+        "%5.1f%% | %7d\n",
         row->group(), row->received(), row->carried_over(), row->new_online(),
         row->new_in_person_or_postal(), row->resolved(), row->resolved_early(),
         row->resolved_on_time(), row->resolved_late(), row->pending(),
         row->pending_within(), row->pending_overdue(), row->paused(),
         row->paused_within(), row->paused_overdue(),
-        100 * row->online_rate());
+        100 * row->online_rate(), row->entered_late());
+  }
+  if (reply.total().entered_late() > 0) {
+    out << "entered: of the new, receipts entered beyond the backdating "
+           "bound; they changed this period's figures after the fact\n";
   }
   return kExitOk;
 }

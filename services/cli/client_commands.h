@@ -63,6 +63,8 @@ struct SubmitOptions {
   std::string channel;                  // in_person, online or postal
   std::optional<std::string> received;  // ISO 8601; default: now
   std::string summary;
+  // Why a receipt older than the server's backdating bound is entered now.
+  std::string late_entry_reason;
   CommandFlags command;
 };
 int RunSubmit(const ClientOptions& client, const SubmitOptions& options,

@@ -151,6 +151,9 @@ void ClientFlags::AddTo(CLI::App& app, CLI::App& rules, int* exit_code) {
                      "Receipt time, ISO 8601 (default: now)");
   submit->add_option("--summary", submit_.summary,
                      "Free text, without personal data");
+  submit->add_option("--late-entry-reason", submit_.late_entry_reason,
+                     "Why a receipt older than the server's backdating bound "
+                     "is entered now (officer role)");
   AddCommandFlags(submit);
   AddConnectionFlags(submit);
   submit->callback([this, exit_code] {

@@ -2,6 +2,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/time/civil_time.h"
 #include "engine/rules.h"
 #include "engine/time_format.h"
@@ -19,14 +20,11 @@ struct DueAnswer {
   absl::Time received;
   absl::Time start;
   absl::Time due;
-  struct Step {
-    const ProcedureStep* step;
-    absl::Time start;
-    absl::Time due;
-  };
-  std::vector<Step> steps;
+  // The calendar's days not yet confirmed that the due time rests on.
+  std::vector<absl::CivilDay> provisional_days;
+  std::vector<PlannedStep> steps;
   std::optional<absl::Time> at;
-  absl::Duration left;
+  TimeLeft left;
 };
 
 // The one-line error of bad input.
@@ -98,27 +96,18 @@ absl::StatusOr<DueAnswer> Compute(const RuleSet& rules,
   }
 
   const Calendar& calendar = *answer.calendar;
-  absl::StatusOr<absl::Time> start =
-      StartOfClock(calendar, answer.received, answer.limit.cutoff_second);
-  if (!start.ok()) return start.status();
-  answer.start = *start;
-  absl::StatusOr<absl::Time> due = DueFromStart(calendar, answer.limit, *start);
+  absl::StatusOr<DuePlan> due = PlanDue(calendar, answer.limit, answer.received);
   if (!due.ok()) return due.status();
-  answer.due = *due;
+  answer.start = due->start;
+  answer.due = due->due;
+  answer.provisional_days = due->provisional_days;
 
   // Planned step due times: each step starts when the one before is due.
   if (answer.procedure != nullptr) {
-    absl::Time step_start = answer.start;
-    for (const ProcedureStep& step : answer.procedure->steps) {
-      absl::StatusOr<absl::Time> step_due =
-          DueFromStart(calendar, step.budget, step_start);
-      if (!step_due.ok()) return step_due.status();
-      answer.steps.push_back({&step, step_start, *step_due});
-      // A step due at a period's end hands over at the next opening.
-      absl::StatusOr<absl::Time> next = calendar.NextWorkingInstant(*step_due);
-      if (!next.ok()) return next.status();
-      step_start = *next;
-    }
+    absl::StatusOr<std::vector<PlannedStep>> steps =
+        PlanSteps(*answer.procedure, answer.start);
+    if (!steps.ok()) return steps.status();
+    answer.steps = *std::move(steps);
   }
 
   if (options.at.has_value()) {
@@ -127,8 +116,7 @@ absl::StatusOr<DueAnswer> Compute(const RuleSet& rules,
       return absl::InvalidArgumentError(
           absl::StrCat("--at: ", at.status().message()));
     }
-    absl::StatusOr<absl::Duration> left =
-        calendar.WorkingTimeBetween(*at, answer.due);
+    absl::StatusOr<TimeLeft> left = TimeLeftUntil(calendar, *at, answer.due);
     if (!left.ok()) return left.status();
     answer.at = *at;
     answer.left = *left;
@@ -155,18 +143,28 @@ void PrintText(const RuleSet& rules, const DueAnswer& answer,
   out << "received:   " << FormatInstant(answer.received, zone) << "\n";
   out << "clock from: " << FormatInstant(answer.start, zone) << "\n";
   out << "due:        " << FormatInstant(answer.due, zone) << "\n";
+  if (!answer.provisional_days.empty()) {
+    std::vector<std::string> days;
+    for (absl::CivilDay day : answer.provisional_days) {
+      days.push_back(absl::FormatCivilTime(day));
+    }
+    out << "provisional: the due time counts on " << absl::StrJoin(days, ", ")
+        << ", not yet confirmed in calendar " << answer.calendar->name()
+        << "; it moves if the decision differs\n";
+  }
   if (!answer.steps.empty()) {
     out << "steps:\n";
-    for (const DueAnswer::Step& step : answer.steps) {
+    for (const PlannedStep& step : answer.steps) {
       out << "  " << step.step->id << " (" << step.step->unit << ", "
           << step.step->budget.ToString() << "): due "
-          << FormatInstant(step.due, zone) << "\n";
+          << FormatInstant(step.due, zone)
+          << (step.due > answer.due ? " (after the dossier's due time)" : "")
+          << "\n";
     }
   }
   if (answer.at.has_value()) {
     out << "at " << FormatInstant(*answer.at, zone) << ": "
-        << FormatWorkingDuration(answer.left) << " of working time left"
-        << (answer.left < absl::ZeroDuration() ? " (late)" : "") << "\n";
+        << TimeLeftText(answer.left) << "\n";
   }
   out << "rules:      " << rules.version() << "\n";
 }
@@ -176,6 +174,12 @@ void PrintJson(const RuleSet& rules, const DueAnswer& answer,
   const absl::TimeZone zone = answer.calendar->zone();
   nlohmann::ordered_json json;
   json["due"] = FormatInstant(answer.due, zone);
+  json["due_time_provisional"] = !answer.provisional_days.empty();
+  nlohmann::ordered_json provisional = nlohmann::ordered_json::array();
+  for (absl::CivilDay day : answer.provisional_days) {
+    provisional.push_back(absl::FormatCivilTime(day));
+  }
+  json["provisional_days"] = provisional;
   json["received"] = FormatInstant(answer.received, zone);
   json["start"] = FormatInstant(answer.start, zone);
   json["calendar"] = answer.calendar->name();
@@ -191,7 +195,7 @@ void PrintJson(const RuleSet& rules, const DueAnswer& answer,
          absl::FormatCivilTime(answer.procedure->effective_from)},
     };
     nlohmann::ordered_json steps = nlohmann::ordered_json::array();
-    for (const DueAnswer::Step& step : answer.steps) {
+    for (const PlannedStep& step : answer.steps) {
       steps.push_back({{"id", step.step->id},
                        {"unit", step.step->unit},
                        {"budget", step.step->budget.ToString()},
@@ -202,9 +206,11 @@ void PrintJson(const RuleSet& rules, const DueAnswer& answer,
   }
   if (answer.at.has_value()) {
     json["at"] = FormatInstant(*answer.at, zone);
-    json["working_seconds_left"] = absl::ToInt64Seconds(answer.left);
-    json["working_time_left"] = FormatWorkingDuration(answer.left);
-    json["late"] = answer.left < absl::ZeroDuration();
+    json["working_seconds_left"] = absl::ToInt64Seconds(answer.left.working);
+    json["working_time_left"] = FormatWorkingDuration(answer.left.working);
+    json["calendar_seconds_left"] = absl::ToInt64Seconds(answer.left.calendar);
+    json["calendar_time_left"] = FormatCalendarDuration(answer.left.calendar);
+    json["late"] = answer.left.late();
   }
   json["rules_version"] = rules.version();
   out << json.dump(2) << "\n";

@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/strip.h"
 #include "engine/time_format.h"
+#include "engine/time_limit.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/text/dossier_text.h"
 
@@ -107,11 +108,35 @@ void PrintDossier(const v1::Dossier& dossier, std::ostream& out) {
       << ChannelText(dossier.channel()) << ")\n";
   out << "received:    " << TimeText(dossier.received_at()) << ", clock from "
       << TimeText(dossier.clock_started_at()) << "\n";
-  out << "due:         " << TimeText(dossier.due_at()) << "\n";
+  if (dossier.has_recorded_at() &&
+      TimeText(dossier.recorded_at()) != TimeText(dossier.received_at())) {
+    out << "recorded:    " << TimeText(dossier.recorded_at());
+    if (dossier.has_entered_late()) {
+      out << ", entered late by " << dossier.entered_late().by() << ": "
+          << dossier.entered_late().reason();
+    }
+    out << "\n";
+  }
+  out << "due:         " << TimeText(dossier.due_at());
+  if (dossier.due_time_provisional()) {
+    out << " (provisional: counts on "
+        << absl::StrJoin(dossier.provisional_days(), ", ")
+        << ", not yet confirmed)";
+  }
+  out << "\n";
   if (dossier.has_working_time_left()) {
-    const absl::Duration left = DurationFromProto(dossier.working_time_left());
-    out << "time left:   " << FormatWorkingDuration(left) << " of working time"
-        << (left < absl::ZeroDuration() ? " (late)" : "") << "\n";
+    TimeLeft left;
+    left.working = DurationFromProto(dossier.working_time_left());
+    // A server without calendar_time_left says late by a negative working
+    // time only.
+    left.calendar = dossier.has_calendar_time_left()
+                        ? DurationFromProto(dossier.calendar_time_left())
+                        : left.working;
+    out << "time left:   "
+        << (left.late() ? absl::StrCat("none: ", TimeLeftText(left))
+                        : absl::StrCat(FormatWorkingDuration(left.working),
+                                       " of working time"))
+        << "\n";
   }
   if (!dossier.current_unit().empty()) {
     out << "held by:     " << dossier.current_unit();

@@ -62,6 +62,11 @@ int RunRulesCheck(const std::string& directory, std::ostream& out,
           << version.name << "\n";
     }
   }
+  // Warnings leave the rule set valid: the steps' due times are plans, and a
+  // province may accept that a late receipt's steps spill over.
+  for (const RuleError& warning : StepFitWarnings(rules)) {
+    err << "warning: " << warning.ToString() << "\n";
+  }
   return kExitOk;
 }
 

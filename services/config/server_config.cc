@@ -273,7 +273,7 @@ class ConfigReader {
         "tokens_file",   "durability",   "tls",
         "log_level",     "writer_queue", "max_message_bytes",
         "metrics_listen", "webhooks",   "deadline_scheduler",
-        "slow_subscriber_timeout"};
+        "slow_subscriber_timeout", "max_receipt_backdate"};
     for (const auto& pair : root) {
       const std::string key = pair.first.Scalar();
       const YAML::Node& value = pair.second;
@@ -317,6 +317,19 @@ class ConfigReader {
                 "slow_subscriber_timeout must be a duration, e.g. 30s or 2m");
         } else {
           config.slow_subscriber_timeout = timeout;
+        }
+      } else if (key == "max_receipt_backdate") {
+        absl::StatusOr<TimeLimit> limit =
+            value.IsScalar()
+                ? ParseTimeLimit(value.Scalar())
+                : absl::InvalidArgumentError("expected a time limit");
+        if (!limit.ok()) {
+          Error(ValueMark(pair.first, value),
+                absl::StrCat("max_receipt_backdate must be a time limit such "
+                             "as 1wd, 4wh or same-day: ",
+                             limit.status().message()));
+        } else {
+          config.max_receipt_backdate = *limit;
         }
       } else {
         Error(pair.first.Mark(),

@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "absl/strings/string_view.h"
+#include "engine/time_limit.h"
 
 namespace motcua::config {
 
@@ -63,6 +64,12 @@ struct ServerConfig {
   // A WatchEvents subscriber whose next event has waited this long for it
   // to take it is ended with the position to resume from.
   absl::Duration slow_subscriber_timeout = absl::Seconds(30);
+  // How far in the past a receipt time may lie when it is submitted,
+  // counted in the procedure's calendar as a time limit is ("1wd", "4wh",
+  // "same-day", "2cd"). An older receipt needs the enter_late_receipt
+  // permission (the officer role) and a reason, and is marked entered late
+  // in its event and in reports.
+  TimeLimit max_receipt_backdate{LimitUnit::kWorkingDays, 1, std::nullopt};
   // Where events are POSTed as JSON (services/webhooks), each with its own
   // durable position in <data_dir>/webhooks/<name>.position.
   struct Webhook {

@@ -131,12 +131,17 @@ grpc::ServerUnaryReactor* AuditService::GetDossierAsOf(
   return RunSlow(context_, reactor,
                  [context, code = request->dossier_code(), at = *as_of,
                   reply]() -> absl::Status {
-                   absl::StatusOr<Dossier> dossier =
-                       store::DossierAsOf(context->database_path, code, at);
+                   absl::Time recorded_at;
+                   absl::StatusOr<Dossier> dossier = store::DossierAsOf(
+                       context->database_path, code, at, &recorded_at);
                    if (!dossier.ok()) return dossier.status();
                    const std::shared_ptr<const RuleSet> rules =
                        context->rules->Current();
                    *reply = api::DossierToProto(*dossier, at, rules.get());
+                   // Both times: when it was received, and when the log
+                   // learnt of it (later for a backdated receipt).
+                   *reply->mutable_recorded_at() = api::TimeToProto(recorded_at);
+                   reply->set_recorded_after_as_of(at < recorded_at);
                    return absl::OkStatus();
                  });
 }

@@ -1,4 +1,5 @@
 #include <utility>
+#include <variant>
 
 #include "absl/strings/str_cat.h"
 #include "services/api/from_proto.h"
@@ -18,11 +19,22 @@ grpc::ServerUnaryReactor* DossiersService::Submit(
   absl::StatusOr<store::CommandRequest> command =
       api::SubmitFromProto(*request, principal->name);
   if (!command.ok()) return Refuse(reactor, command.status());
-  if (absl::Status allowed = access::Authorize(
-          *principal, access::Operation::kSubmit, request->agency());
-      !allowed.ok()) {
-    return Refuse(reactor, allowed);
+  // A desk submits receipts within the backdating bound, an officer enters
+  // those beyond it; which one this is, the engine decides against its
+  // clock and the procedure's calendar.
+  const absl::Status may_submit = access::Authorize(
+      *principal, access::Operation::kSubmit, request->agency());
+  const absl::Status may_enter_late = access::Authorize(
+      *principal, access::Operation::kEnterLateReceipt, request->agency());
+  if (!may_submit.ok() && !may_enter_late.ok()) {
+    return Refuse(reactor, may_submit);
   }
+  ReceiptPolicy policy = context_.receipt_policy;
+  policy.in_time_entry =
+      may_submit.ok() ? EntryPermission::kGranted : EntryPermission::kDenied;
+  policy.late_entry = may_enter_late.ok() ? EntryPermission::kGranted
+                                          : EntryPermission::kDenied;
+  std::get<SubmitAction>(command->command.action).policy = policy;
   return Execute(reactor, *std::move(command), reply);
 }
 

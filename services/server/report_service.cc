@@ -28,6 +28,7 @@ void CopyRow(const ReportRow& row, v1::ReportRow* out) {
   out->set_paused_within(row.paused_within);
   out->set_paused_overdue(row.paused_overdue);
   out->set_online_rate(row.online_rate);
+  out->set_entered_late(row.entered_late);
 }
 
 void AddTo(const ReportRow& row, ReportRow& total) {
@@ -47,6 +48,7 @@ void AddTo(const ReportRow& row, ReportRow& total) {
   total.paused += row.paused;
   total.paused_within += row.paused_within;
   total.paused_overdue += row.paused_overdue;
+  total.entered_late += row.entered_late;
 }
 
 }  // namespace

@@ -285,6 +285,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   context.database_path = server->database_path_;
   context.metrics = &server->metrics_;
   context.slow_subscriber_timeout = config.slow_subscriber_timeout;
+  context.receipt_policy.max_backdate = config.max_receipt_backdate;
   Server* raw_server = server.get();
   context.reload_rules = [raw_server] { return raw_server->ReloadRules(); };
   server->dossiers_ = std::make_unique<DossiersService>(context);

@@ -8,6 +8,7 @@
 
 #include "absl/status/statusor.h"
 #include "engine/clock.h"
+#include "engine/lifecycle.h"
 #include "services/access/access.h"
 #include "services/metrics/metrics.h"
 #include "services/server/event_hub.h"
@@ -35,6 +36,9 @@ struct ServiceContext {
   absl::Duration slow_subscriber_timeout = absl::Seconds(30);
   // Signs and checks the page tokens of the list RPCs.
   const PageTokens* page_tokens = nullptr;
+  // The backdating bound of receipts (config max_receipt_backdate); Submit
+  // adds the caller's permissions.
+  ReceiptPolicy receipt_policy;
   // Reads the rules directory again and puts a changed set in force
   // everywhere (Server::ReloadRules).
   std::function<absl::StatusOr<RulesHolder::ReloadOutcome>()> reload_rules;

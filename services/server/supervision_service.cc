@@ -190,6 +190,15 @@ absl::Status FillDeadlinePage(
     v1::OverdueEntry* entry = reply->add_entries();
     *entry->mutable_dossier() = api::DossierToProto(*dossier, now, rules.get());
     *entry->mutable_lateness() = api::DurationToProto(-*left);
+    if (is_step) {
+      *entry->mutable_calendar_lateness() =
+          api::DurationToProto(now - deadline->due_at);
+    } else if (std::optional<TimeLeft> time_left =
+                   api::DossierTimeLeft(*dossier, now, rules.get());
+               time_left.has_value()) {
+      *entry->mutable_calendar_lateness() =
+          api::DurationToProto(-time_left->calendar);
+    }
     entry->set_unit(deadline->unit);
     entry->set_step_late(step.has_value() && step->late);
     entry->set_kind(is_step ? v1::DEADLINE_KIND_STEP

@@ -41,6 +41,12 @@ std::string DescribeEvent(const Event& event, absl::TimeZone zone) {
                               " held by ", e.first_step->unit, ", due ",
                               time(e.first_step->due_at));
             }
+            if (e.entered_late.has_value()) {
+              absl::StrAppend(&text, "; received ", time(e.received_at),
+                              ", entered late by ", e.entered_late->by, " at ",
+                              time(e.entered_late->recorded_at), ": ",
+                              e.entered_late->reason);
+            }
             return text;
           },
           [&](const HandedOverEvent& e) {
@@ -142,6 +148,11 @@ void PrintDossier(const Dossier& dossier, absl::TimeZone zone,
       << ")\n";
   out << "received:    " << time(dossier.received_at) << ", clock from "
       << time(dossier.clock_started_at) << "\n";
+  if (dossier.entered_late.has_value()) {
+    out << "recorded:    " << time(dossier.entered_late->recorded_at)
+        << ", entered late by " << dossier.entered_late->by << ": "
+        << dossier.entered_late->reason << "\n";
+  }
   out << "due:         " << time(dossier.due_at) << "\n";
   if (dossier.apology_appointment.has_value()) {
     out << "apology:     new appointment "
@@ -205,6 +216,12 @@ nlohmann::ordered_json DossierJson(const Dossier& dossier,
   json["channel"] = ChannelName(dossier.channel);
   json["received_at"] = time(dossier.received_at);
   json["clock_started_at"] = time(dossier.clock_started_at);
+  if (dossier.entered_late.has_value()) {
+    json["entered_late"] = {
+        {"recorded_at", time(dossier.entered_late->recorded_at)},
+        {"reason", dossier.entered_late->reason},
+        {"by", dossier.entered_late->by}};
+  }
   json["due_at"] = time(dossier.due_at);
   if (dossier.apology_appointment.has_value()) {
     json["apology_appointment"] = time(*dossier.apology_appointment);

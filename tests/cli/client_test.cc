@@ -3,6 +3,7 @@
 // directory and the shipped rules, its development token read from the
 // file it writes.
 #include <filesystem>
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -78,14 +79,20 @@ class ClientTest : public testing::Test {
 
   void StartDaemon() {
     const fs::path data = directory_.path() / "data";
+    // The receipts here lie months before the real clock: a backdating
+    // bound beyond the calendar takes them as they were received (the bound
+    // itself is tested in tests/services/backdate_test.cc and below).
+    const fs::path config = directory_.path() / "motcuad.yaml";
+    std::ofstream(config) << "max_receipt_backdate: " << backdate_bound_
+                          << "\n";
     daemon_ = std::make_unique<BackgroundProcess>(
         Daemon(),
         // The dossiers here are long overdue on the real clock: without the
         // scheduler their thresholds are recorded by the first action,
         // never between two calls, so versions stay exact.
-        std::vector<std::string>{"--listen", "127.0.0.1:0", "--data-dir",
-                                 data.string(), "--rules",
-                                 SourceDir() + "/rules",
+        std::vector<std::string>{"--config", config.string(), "--listen",
+                                 "127.0.0.1:0", "--data-dir", data.string(),
+                                 "--rules", SourceDir() + "/rules",
                                  "--no-deadline-scheduler"},
         directory_.path().string());
     ASSERT_TRUE(daemon_->started());
@@ -127,6 +134,7 @@ class ClientTest : public testing::Test {
         << result;
   }
 
+  std::string backdate_bound_ = "100000cd";
   TempDir directory_;
   std::unique_ptr<BackgroundProcess> daemon_;
   std::string address_;
@@ -167,7 +175,9 @@ TEST_F(ClientTest, GetShowsTheDossierBlock) {
   EXPECT_EQ(lines[1], "state:       RECEIVED (portal status 2)");
   EXPECT_TRUE(Contains(result.out, absl::StrCat("due:         ", kDue, "\n")))
       << result;
-  EXPECT_TRUE(Contains(result.out, "of working time (late)")) << result;
+  // Long past the due time: late, in working and in calendar time.
+  EXPECT_TRUE(Contains(result.out, "time left:   none: late by ")) << result;
+  EXPECT_TRUE(Contains(result.out, " since the due time)\n")) << result;
   EXPECT_TRUE(
       Contains(result.out, "held by:     bo-phan-mot-cua, step receipt"))
       << result;
@@ -285,11 +295,12 @@ TEST_F(ClientTest, ReportAsTableAndCsv) {
   // One dossier received in person, left open and overdue by the period's
   // end.
   const std::vector<std::string> cells = absl::StrSplit(csv.OutLines()[2], ',');
-  ASSERT_EQ(cells.size(), 18u) << csv;
+  ASSERT_EQ(cells.size(), 19u) << csv;
   EXPECT_EQ(cells[0], "\"total\"");
   EXPECT_EQ(cells[1], "1");   // received
   EXPECT_EQ(cells[11], "1");  // pending
   EXPECT_EQ(cells[13], "1");  // pending overdue
+  EXPECT_EQ(cells[18], "0");  // entered late
 
   const Result bad = Client({"report", "--from", "2026-02-15", "--to",
                              "2026-03-14", "--group-by", "desk"});
@@ -351,6 +362,55 @@ TEST_F(ClientTest, LateStepsAndTheReportByUnit) {
   EXPECT_EQ(cells[1], "1");   // received
   EXPECT_EQ(cells[11], "1");  // pending
   EXPECT_EQ(cells[13], "1");  // pending overdue
+// With the default bound of one working day, a receipt of months ago needs
+// a reason; entered with one it is marked in `get`, `as-of`, `overdue` and
+// the report.
+TEST_F(ClientTest, AReceiptEnteredLateIsMarkedEverywhere) {
+  ASSERT_EQ(daemon_->Stop(SIGTERM), 0) << daemon_->err();
+  backdate_bound_ = "1wd";
+  StartDaemon();
+  const std::vector<std::string> submit = {
+      "submit",   "--code",    kCode,       "--procedure", "2.000635",
+      "--agency", "ubnd-phuong", "--channel", "in_person",  "--received",
+      kReceived};
+  const Result refused = Client(submit);
+  ExpectCallError(refused, 2, "submit", "INVALID_ARGUMENT");
+  EXPECT_TRUE(Contains(refused.err, "received_at: the receipt time "))
+      << refused;
+  EXPECT_TRUE(Contains(refused.err, "backdating bound of 1wd")) << refused;
+
+  std::vector<std::string> with_reason = submit;
+  with_reason.insert(with_reason.end(),
+                     {"--late-entry-reason", "copied from the paper register"});
+  const Result entered = Client(with_reason);
+  ASSERT_EQ(entered.exit_code, 0) << entered;
+  EXPECT_EQ(entered.OutLines().at(0), kDue);
+  EXPECT_TRUE(Contains(entered.out, "entered late by dev")) << entered;
+
+  const Result get = Client({"get", kCode});
+  ASSERT_EQ(get.exit_code, 0) << get;
+  EXPECT_TRUE(Contains(get.out, "recorded:    ")) << get;
+  EXPECT_TRUE(Contains(get.out, ": copied from the paper register\n")) << get;
+
+  const Result as_of =
+      Client({"as-of", kCode, "--at", "2026-03-10T09:00:00+07:00"});
+  ASSERT_EQ(as_of.exit_code, 0) << as_of;
+  EXPECT_TRUE(Contains(as_of.out,
+                       "received 2026-03-10T07:00:00+07:00 but recorded only "
+                       "at "))
+      << as_of;
+  EXPECT_TRUE(Contains(as_of.out, "state:       RECEIVED")) << as_of;
+
+  const Result overdue = Client({"overdue"});
+  ASSERT_EQ(overdue.exit_code, 0) << overdue;
+  ASSERT_EQ(overdue.OutLines().size(), 2u) << overdue;
+  EXPECT_TRUE(Contains(overdue.OutLines()[1], " since due)")) << overdue;
+
+  const Result csv = Client({"report", "--from", "2026-02-15", "--to",
+                             "2026-03-14", "--csv"});
+  ASSERT_EQ(csv.exit_code, 0) << csv;
+  EXPECT_TRUE(absl::EndsWith(csv.OutLines()[0], ",entered_late")) << csv;
+  EXPECT_TRUE(absl::EndsWith(csv.OutLines()[2], ",1")) << csv;
 }
 
 TEST_F(ClientTest, EventsAsOfAndVerify) {
@@ -370,7 +430,7 @@ TEST_F(ClientTest, EventsAsOfAndVerify) {
       << events;
   EXPECT_TRUE(Contains(lines[1],
                        "motcua-scheduler: deadline_approaching (step receipt, "
-                       "level 0) at 2026-03-10T08:00:00+07:00"))
+                       "level 0) at 2026-03-10T07:15:00+07:00"))
       << events;
   EXPECT_TRUE(Contains(lines.back(), "handed over to phong-tu-phap"))
       << events;

@@ -2,6 +2,8 @@
 // against rule directories made for the test, and checks its output and exit
 // codes.
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -147,13 +149,13 @@ TEST_F(MotcuaCliTest, DueOfAProcedureWithItsSteps) {
   const std::vector<std::string> lines = result.OutLines();
   ASSERT_FALSE(lines.empty()) << result;
   EXPECT_EQ(lines[0], "2025-03-10T17:00:00+07:00");
-  // Each step's due time, in the order of the steps: 2wh, 3wh, 2wh, 1wh on
-  // 07:00-11:30, 13:30-17:00.
+  // Each step's due time, in the order of the steps: 30wm, 45wm, 30wm,
+  // 15wm on 07:00-11:30, 13:30-17:00.
   const std::vector<std::string> steps = {
-      "receipt (bo-phan-mot-cua, 2wh): due 2025-03-10T09:00:00+07:00",
-      "appraisal (phong-tu-phap, 3wh): due 2025-03-10T14:00:00+07:00",
-      "signing (lanh-dao-ubnd, 2wh): due 2025-03-10T16:00:00+07:00",
-      "issuing (bo-phan-mot-cua, 1wh): due 2025-03-10T17:00:00+07:00",
+      "receipt (bo-phan-mot-cua, 30wm): due 2025-03-10T07:30:00+07:00",
+      "appraisal (phong-tu-phap, 45wm): due 2025-03-10T08:15:00+07:00",
+      "signing (lanh-dao-ubnd, 30wm): due 2025-03-10T08:45:00+07:00",
+      "issuing (bo-phan-mot-cua, 15wm): due 2025-03-10T09:00:00+07:00",
   };
   size_t next = 1;
   for (const std::string& step : steps) {
@@ -203,9 +205,102 @@ TEST_F(MotcuaCliTest, DueAtPrintsWorkingTimeLeft) {
   const Result late = RunMotcua(late_args);
   ASSERT_EQ(late.exit_code, 0) << late;
   EXPECT_TRUE(Contains(late.out,
-                       "at 2025-02-05T14:00:00+07:00: -2h00m of working time "
-                       "left (late)"))
+                       "at 2025-02-05T14:00:00+07:00: late by 2h00m of "
+                       "working time (4h00m since the due time)\n"))
       << late;
+
+  // After closing on the due day no working time has passed, and the
+  // dossier is late all the same.
+  std::vector<std::string> evening = base;
+  evening.insert(evening.end(), {"--at", "2025-02-05T19:15:00+07:00"});
+  // Due 10:00; 10:00-11:30, 13:30-17:00 have passed: 5h of working time.
+  const Result after_closing = RunMotcua(evening);
+  ASSERT_EQ(after_closing.exit_code, 0) << after_closing;
+  EXPECT_TRUE(Contains(after_closing.out,
+                       "late by 5h00m of working time (9h15m since the due "
+                       "time)"))
+      << after_closing;
+
+  // A same-day procedure due at 17:00, asked at 19:15: 0m of working time.
+  const Result same_day = RunMotcua(
+      {"due", "--rules", "rules", "--procedure", "2.000635", "--received",
+       "2025-03-10T10:00:00+07:00", "--at", "2025-03-10T19:15:00+07:00"});
+  ASSERT_EQ(same_day.exit_code, 0) << same_day;
+  EXPECT_TRUE(Contains(same_day.out,
+                       "at 2025-03-10T19:15:00+07:00: late by 0m of working "
+                       "time (2h15m since the due time)\n"))
+      << same_day;
+}
+
+// 2026-09-01 is a provisional holiday in the shipped calendar.
+TEST_F(MotcuaCliTest, DueOnAProvisionalDayIsFlagged) {
+  const std::vector<std::string> args = {
+      "due", "--rules", "rules", "--calendar", "vn-public-sector", "--limit",
+      "3wd", "--received", "2026-08-31T09:00:00+07:00"};
+  const Result text = RunMotcua(args);
+  ASSERT_EQ(text.exit_code, 0) << text;
+  EXPECT_EQ(text.OutLines().at(0), "2026-09-07T09:00:00+07:00");
+  EXPECT_TRUE(Contains(text.out,
+                       "provisional: the due time counts on 2026-09-01, not "
+                       "yet confirmed in calendar vn-public-sector"))
+      << text;
+  std::vector<std::string> json_args = args;
+  json_args.push_back("--json");
+  const Result json = RunMotcua(json_args);
+  ASSERT_EQ(json.exit_code, 0) << json;
+  const nlohmann::json reply = nlohmann::json::parse(json.out);
+  EXPECT_EQ(reply["due_time_provisional"], true);
+  EXPECT_EQ(reply["provisional_days"], nlohmann::json::array({"2026-09-01"}));
+
+  const Result july = RunMotcua(
+      {"due", "--rules", "rules", "--calendar", "vn-public-sector", "--limit",
+       "3wd", "--received", "2026-07-06T09:00:00+07:00", "--json"});
+  ASSERT_EQ(july.exit_code, 0) << july;
+  EXPECT_EQ(nlohmann::json::parse(july.out)["due_time_provisional"], false);
+  EXPECT_FALSE(Contains(RunMotcua({"due", "--rules", "rules", "--calendar",
+                                   "vn-public-sector", "--limit", "3wd",
+                                   "--received", "2026-07-06T09:00:00+07:00"})
+                            .out,
+                        "provisional"));
+}
+
+// The city's whole-day budgets on a same-day limit: valid, with a warning
+// naming the procedure and the receipt times.
+TEST_F(MotcuaCliTest, RulesCheckWarnsOfStepsThatCannotFitTheLimit) {
+  TempDir rules;
+  for (const char* file :
+       {"calendars/vn-public-sector.yaml", "calendars/vn-public-sector-0700.yaml",
+        "ladders/standard.yaml"}) {
+    std::ifstream in(SourceDir() + "/rules/" + file);
+    rules.Write(file, std::string(std::istreambuf_iterator<char>(in), {}));
+  }
+  rules.Write("procedures/copy.yaml",
+              "kind: procedure\n"
+              "code: \"2.000635\"\n"
+              "name: Copy\n"
+              "agency: ubnd-phuong\n"
+              "field: ho-tich\n"
+              "effective_from: 2025-07-01\n"
+              "calendar: vn-public-sector-0700\n"
+              "time_limit: same-day\n"
+              "cutoff: \"15:00\"\n"
+              "supplement: pause\n"
+              "escalation: standard\n"
+              "steps:\n"
+              "  - {id: receipt, unit: mot-cua, budget: 2wh}\n"
+              "  - {id: appraisal, unit: tu-phap, budget: 3wh}\n"
+              "  - {id: signing, unit: lanh-dao, budget: 2wh}\n"
+              "  - {id: issuing, unit: mot-cua, budget: 1wh}\n");
+  const Result result = RunMotcua({"rules", "check", rules.path().string()});
+  EXPECT_EQ(result.exit_code, 0) << result;
+  EXPECT_TRUE(Contains(result.out, "rules valid:")) << result;
+  ASSERT_EQ(result.ErrLines().size(), 1u) << result;
+  EXPECT_TRUE(absl::StartsWith(result.err, "warning: procedures/copy.yaml:1:1: "
+                                           "procedure 2.000635"))
+      << result;
+  EXPECT_TRUE(Contains(result.err,
+                       "for a receipt at 07:01 and later; worst at 14:59"))
+      << result;
 }
 
 TEST_F(MotcuaCliTest, DueJson) {
@@ -231,7 +326,7 @@ TEST_F(MotcuaCliTest, DueJson) {
   const nlohmann::json steps_json = nlohmann::json::parse(procedure.out);
   EXPECT_EQ(steps_json["due"], "2025-03-10T17:00:00+07:00");
   ASSERT_EQ(steps_json["steps"].size(), 4u) << procedure;
-  EXPECT_EQ(steps_json["steps"][0]["due"], "2025-03-10T09:00:00+07:00");
+  EXPECT_EQ(steps_json["steps"][0]["due"], "2025-03-10T07:30:00+07:00");
   EXPECT_EQ(steps_json["steps"][3]["id"], "issuing");
 }
 

@@ -606,13 +606,13 @@ TEST_F(LifecycleTest, SubmitRecordsTheReceiptAndOpensTheFirstStep) {
   EXPECT_EQ(step.unit, "bo-phan-mot-cua");
   EXPECT_EQ(Show(step.started_at), "Mon 2025-07-07 09:00:00");
   EXPECT_EQ(Show(step.counted_from), "Mon 2025-07-07 09:00:00");
-  EXPECT_EQ(Show(step.due_at), "Mon 2025-07-07 11:00:00");  // 2wh
+  EXPECT_EQ(Show(step.due_at), "Mon 2025-07-07 09:30:00");  // 30wm
   EXPECT_EQ(step.handed_over_by, "desk-1");
   EXPECT_FALSE(step.ended_at.has_value());
 }
 
 // 2.000635: same day with a 15:00 cut-off on the 07:00-11:30, 13:30-17:00
-// calendar; the first step (receipt) has 2 working hours.
+// calendar; the first step (receipt) has 30 working minutes.
 TEST_F(LifecycleTest, SubmitSameDayWithCutOff) {
   struct Case {
     const char* received;
@@ -622,26 +622,26 @@ TEST_F(LifecycleTest, SubmitSameDayWithCutOff) {
   };
   const Case cases[] = {
       {"2025-07-07T09:00", "Mon 2025-07-07 09:00:00",
-       "Mon 2025-07-07 17:00:00", "Mon 2025-07-07 11:00:00"},
+       "Mon 2025-07-07 17:00:00", "Mon 2025-07-07 09:30:00"},
       // Before opening: from the opening.
       {"2025-07-07T06:30", "Mon 2025-07-07 07:00:00",
-       "Mon 2025-07-07 17:00:00", "Mon 2025-07-07 09:00:00"},
+       "Mon 2025-07-07 17:00:00", "Mon 2025-07-07 07:30:00"},
       // Lunch break: from 13:30.
       {"2025-07-07T12:00", "Mon 2025-07-07 13:30:00",
-       "Mon 2025-07-07 17:00:00", "Mon 2025-07-07 15:30:00"},
-      // One second before the cut-off: today; 14:59:59 + 2wh is 16:59:59.
+       "Mon 2025-07-07 17:00:00", "Mon 2025-07-07 14:00:00"},
+      // One second before the cut-off: today; 14:59:59 + 30wm is 15:29:59.
       {"2025-07-07T14:59:59", "Mon 2025-07-07 14:59:59",
-       "Mon 2025-07-07 17:00:00", "Mon 2025-07-07 16:59:59"},
+       "Mon 2025-07-07 17:00:00", "Mon 2025-07-07 15:29:59"},
       // At the cut-off: the next working day.
       {"2025-07-07T15:00", "Tue 2025-07-08 07:00:00",
-       "Tue 2025-07-08 17:00:00", "Tue 2025-07-08 09:00:00"},
+       "Tue 2025-07-08 17:00:00", "Tue 2025-07-08 07:30:00"},
       // Saturday: Monday's opening.
       {"2025-07-12T10:00", "Mon 2025-07-14 07:00:00",
-       "Mon 2025-07-14 17:00:00", "Mon 2025-07-14 09:00:00"},
+       "Mon 2025-07-14 17:00:00", "Mon 2025-07-14 07:30:00"},
       // Friday after the cut-off before National Day (Mon 01/09 and Tue
       // 02/09 2025 are holidays): Wednesday.
       {"2025-08-29T16:00", "Wed 2025-09-03 07:00:00",
-       "Wed 2025-09-03 17:00:00", "Wed 2025-09-03 09:00:00"},
+       "Wed 2025-09-03 17:00:00", "Wed 2025-09-03 07:30:00"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.received);
@@ -789,42 +789,42 @@ TEST_F(LifecycleTest, ResubmissionIsIdempotentAndDifferentContentIsRefused) {
 // Hand-over and the control sheet
 
 // 2.000635 received Mon 2025-07-07 09:00, due 17:00 the same day. The
-// appraisal runs past its 3 working hours: late for phong-tu-phap, while the
+// appraisal runs past its 45 working minutes: late for phong-tu-phap, while the
 // dossier is resolved on time.
 TEST_F(LifecycleTest, HandOverRecordsTheControlSheet) {
   Submit(kCopy, "2025-07-07T09:00", "desk-1");
 
-  AdvanceTo("2025-07-07T10:30");
+  AdvanceTo("2025-07-07T09:20");
   Event event = Do(HandOverAction{"", "", "chuyen tham dinh"}, "desk-1");
   HandedOverEvent handed = BodyOf<HandedOverEvent>(event);
   ASSERT_TRUE(handed.ended.has_value());
-  EXPECT_EQ(handed.ended.value().used, HM(1, 30));
+  EXPECT_EQ(handed.ended.value().used, HM(0, 20));
   EXPECT_FALSE(handed.ended.value().late);
   EXPECT_EQ(handed.next.step_id, "appraisal");
   EXPECT_EQ(handed.next.unit, "phong-tu-phap");
-  // 3wh from 10:30: 10:30-11:30 (1h), 13:30-15:30 (2h).
-  EXPECT_EQ(Show(handed.next.due_at), "Mon 2025-07-07 15:30:00");
+  // 45wm from 09:20.
+  EXPECT_EQ(Show(handed.next.due_at), "Mon 2025-07-07 10:05:00");
   EXPECT_EQ(handed.note, "chuyen tham dinh");
   EXPECT_EQ(StateName(dossier_.state), "PROCESSING");
 
-  AdvanceTo("2025-07-07T16:00");
+  AdvanceTo("2025-07-07T10:35");
   event = Do(HandOverAction{}, "tu-phap-1");
   handed = BodyOf<HandedOverEvent>(event);
   ASSERT_TRUE(handed.ended.has_value());
-  // 10:30-11:30 (1h) and 13:30-16:00 (2h30): past the 15:30 due time.
-  EXPECT_EQ(handed.ended.value().used, HM(3, 30));
+  // 09:20-10:35: past the 10:05 due time.
+  EXPECT_EQ(handed.ended.value().used, HM(1, 15));
   EXPECT_TRUE(handed.ended.value().late);
   EXPECT_EQ(handed.next.step_id, "signing");
   EXPECT_EQ(handed.next.unit, "lanh-dao-ubnd");
-  // 2wh from 16:00: 16:00-17:00, then Tue 07:00-08:00.
-  EXPECT_EQ(Show(handed.next.due_at), "Tue 2025-07-08 08:00:00");
+  // 30wm from 10:35.
+  EXPECT_EQ(Show(handed.next.due_at), "Mon 2025-07-07 11:05:00");
 
-  AdvanceTo("2025-07-07T16:30");
+  AdvanceTo("2025-07-07T10:50");
   event = Do(ResolveAction{"ban-sao"}, "lanh-dao-1");
   const ResolvedEvent resolved = BodyOf<ResolvedEvent>(event);
   EXPECT_EQ(ClassificationName(resolved.classification), "on_time");
   ASSERT_TRUE(resolved.ended.has_value());
-  EXPECT_EQ(resolved.ended.value().used, HM(0, 30));
+  EXPECT_EQ(resolved.ended.value().used, HM(0, 15));
   EXPECT_FALSE(resolved.ended.value().late);
 
   // The control sheet: who held the dossier, from when to when, who handed
@@ -832,7 +832,7 @@ TEST_F(LifecycleTest, HandOverRecordsTheControlSheet) {
   const Dossier& d = dossier_;
   EXPECT_EQ(StateName(d.state), "RESOLVED");
   EXPECT_EQ(ClassificationName(d.classification), "on_time");
-  EXPECT_EQ(Show(d.resolved_at), "Mon 2025-07-07 16:30:00");
+  EXPECT_EQ(Show(d.resolved_at), "Mon 2025-07-07 10:50:00");
   ASSERT_EQ(d.steps.size(), 3u);
   struct Row {
     const char* step;
@@ -846,13 +846,13 @@ TEST_F(LifecycleTest, HandOverRecordsTheControlSheet) {
   };
   const Row rows[] = {
       {"receipt", "bo-phan-mot-cua", "Mon 2025-07-07 09:00:00",
-       "Mon 2025-07-07 10:30:00", "Mon 2025-07-07 11:00:00", HM(1, 30), false,
+       "Mon 2025-07-07 09:20:00", "Mon 2025-07-07 09:30:00", HM(0, 20), false,
        "desk-1"},
-      {"appraisal", "phong-tu-phap", "Mon 2025-07-07 10:30:00",
-       "Mon 2025-07-07 16:00:00", "Mon 2025-07-07 15:30:00", HM(3, 30), true,
+      {"appraisal", "phong-tu-phap", "Mon 2025-07-07 09:20:00",
+       "Mon 2025-07-07 10:35:00", "Mon 2025-07-07 10:05:00", HM(1, 15), true,
        "desk-1"},
-      {"signing", "lanh-dao-ubnd", "Mon 2025-07-07 16:00:00",
-       "Mon 2025-07-07 16:30:00", "Tue 2025-07-08 08:00:00", HM(0, 30), false,
+      {"signing", "lanh-dao-ubnd", "Mon 2025-07-07 10:35:00",
+       "Mon 2025-07-07 10:50:00", "Mon 2025-07-07 11:05:00", HM(0, 15), false,
        "tu-phap-1"},
   };
   for (size_t i = 0; i < std::size(rows); ++i) {
@@ -897,10 +897,10 @@ TEST_F(LifecycleTest, HandOverToANamedStepOrUnit) {
   HandedOverEvent handed = BodyOf<HandedOverEvent>(event);
   ASSERT_TRUE(handed.ended.has_value());
   EXPECT_EQ(handed.ended.value().used, HM(2, 30));  // 09:00-11:30
-  EXPECT_TRUE(handed.ended.value().late);           // receipt was due at 11:00
+  EXPECT_TRUE(handed.ended.value().late);           // receipt was due at 09:30
   EXPECT_EQ(handed.next.step_id, "signing");
   EXPECT_EQ(handed.next.unit, "lanh-dao-ubnd");
-  EXPECT_EQ(Show(handed.next.due_at), "Mon 2025-07-07 15:30:00");
+  EXPECT_EQ(Show(handed.next.due_at), "Mon 2025-07-07 14:00:00");  // 30wm
   ASSERT_EQ(dossier_.steps.size(), 2u);
   EXPECT_EQ(Show(dossier_.steps[1].started_at), "Mon 2025-07-07 12:00:00");
 
@@ -912,7 +912,7 @@ TEST_F(LifecycleTest, HandOverToANamedStepOrUnit) {
   EXPECT_FALSE(handed.ended.value().late);
   EXPECT_EQ(handed.next.step_id, "appraisal");
   EXPECT_EQ(handed.next.unit, "phong-tu-phap-2");
-  EXPECT_EQ(Show(handed.next.due_at), "Mon 2025-07-07 17:00:00");  // 3wh
+  EXPECT_EQ(Show(handed.next.due_at), "Mon 2025-07-07 14:45:00");  // 45wm
 
   // A unit outside the steps holds it until the dossier's due time.
   AdvanceTo("2025-07-07T15:00");
@@ -1179,8 +1179,9 @@ TEST_F(LifecycleTest, SupplementPausedOnASameDayProcedure) {
   EXPECT_EQ(dossier_.paused_by_reason[0], HM(7));
   // 5h were left at 10:00; from Tue 09:00: 09:00-11:30, 13:30-16:00.
   EXPECT_EQ(Show(dossier_.due_at), "Tue 2025-07-08 16:00:00");
-  // 1h of the receipt step was left: Tue 10:00.
-  EXPECT_EQ(Show(dossier_.steps[0].due_at), "Tue 2025-07-08 10:00:00");
+  // The receipt step's due time (09:30) moves by the 7h paused: Mon
+  // 09:30-11:30, 13:30-17:00, Tue 07:00-08:30.
+  EXPECT_EQ(Show(dossier_.steps[0].due_at), "Tue 2025-07-08 08:30:00");
 }
 
 TEST_F(LifecycleTest, APauseWithoutWorkingTimeMovesNothing) {

@@ -3,7 +3,12 @@
 #include "engine/rules.h"
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <utility>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -996,6 +1001,138 @@ TEST(ShippedRulesTest, MissingDirectoryIsOneError) {
       LoadRulesFromDirectory("no-such-directory-for-motcua-tests");
   EXPECT_EQ(result.rules, nullptr);
   EXPECT_EQ(result.errors.size(), 1u) << ErrorList(result);
+}
+
+// --- Step budgets against the time limit, over the receipt times of a day ---
+
+// The city's 2+3+2+1 working hours fit an 8-hour day, so the rule set is
+// valid; but received after 07:00 on a same-day limit the steps cannot end
+// by 17:00, and at 14:59 (the last receipt before the cut-off) they overrun
+// by most.
+TEST(StepFitWarningsTest, SameDayStepsThatFitOnlyAnEarlyReceiptAreWarned) {
+  std::vector<RuleSource> sources = Sources(
+      kCalendar, kLadder,
+      With(kSameDayProcedure, "calendar: test", "calendar: test-0700"));
+  sources.push_back(
+      RuleSource{"calendars/test-0700.yaml", std::string(kCalendar0700)});
+  const RuleLoadResult result = LoadRules(sources);
+  ASSERT_TRUE(Loads(result));
+  const std::vector<RuleError> warnings = StepFitWarnings(*result.rules);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0].where.file, kProcedureFile);
+  EXPECT_TRUE(absl::StrContains(warnings[0].message,
+                                  "procedure 2.000635"))
+      << warnings[0].message;
+  EXPECT_TRUE(absl::StrContains(warnings[0].message,
+                                  "version from 2025-01-01"))
+      << warnings[0].message;
+  EXPECT_TRUE(absl::StrContains(warnings[0].message,
+                                  "the step budgets (8h00m of working time) do not fit "
+                        "the time limit same-day (cut-off 15:00) for a "
+                        "receipt at 07:01 and later; worst at 14:59"))
+      << warnings[0].message;
+  EXPECT_TRUE(absl::StrContains(warnings[0].message,
+                                  "past the dossier's due time"))
+      << warnings[0].message;
+}
+
+TEST(StepFitWarningsTest, BudgetsThatFitEveryReceiptTimeAreNotWarned) {
+  std::vector<RuleSource> sources = Sources(
+      kCalendar, kLadder,
+      With(With(With(With(With(kSameDayProcedure, "calendar: test",
+                                "calendar: test-0700"),
+                           "budget: 2wh}\n  - {id: appraisal",
+                           "budget: 30wm}\n  - {id: appraisal"),
+                      "budget: 3wh", "budget: 45wm"),
+                 "budget: 2wh", "budget: 30wm"),
+           "budget: 1wh", "budget: 15wm"));
+  sources.push_back(
+      RuleSource{"calendars/test-0700.yaml", std::string(kCalendar0700)});
+  const RuleLoadResult result = LoadRules(sources);
+  ASSERT_TRUE(Loads(result));
+  EXPECT_TRUE(StepFitWarnings(*result.rules).empty());
+  // Working days: 1wd of steps in a 3wd limit fits any receipt.
+  const RuleLoadResult working_days = LoadWithProcedure(kProcedure);
+  ASSERT_TRUE(Loads(working_days));
+  EXPECT_TRUE(StepFitWarnings(*working_days.rules).empty());
+}
+
+TEST(StepFitWarningsTest, TheShippedRulesFitEveryReceiptTime) {
+  const char* source_dir = std::getenv("MOTCUA_SOURCE_DIR");
+  ASSERT_NE(source_dir, nullptr) << "MOTCUA_SOURCE_DIR is not set";
+  const RuleLoadResult result =
+      LoadRulesFromDirectory(std::string(source_dir) + "/rules");
+  ASSERT_TRUE(Loads(result));
+  for (const RuleError& warning : StepFitWarnings(*result.rules)) {
+    ADD_FAILURE() << warning.ToString();
+  }
+}
+
+// The shipped 2.000635 as it was before its budgets were scaled: one city's
+// 2+3+2+1 working hours. Both versions (2018 and 2025) are warned, each at
+// its own document.
+TEST(StepFitWarningsTest, TheCitysWholeDayBudgetsAreWarnedInBothVersions) {
+  namespace fs = std::filesystem;
+  const char* source_dir = std::getenv("MOTCUA_SOURCE_DIR");
+  ASSERT_NE(source_dir, nullptr) << "MOTCUA_SOURCE_DIR is not set";
+  const fs::path copy = fs::temp_directory_path() /
+                        absl::StrCat("motcua-step-fit-", getpid());
+  fs::remove_all(copy);
+  fs::copy(fs::path(source_dir) / "rules", copy, fs::copy_options::recursive);
+  const fs::path file =
+      copy / "procedures" / "2.000635-ban-sao-trich-luc-ho-tich.yaml";
+  std::string text;
+  {
+    std::ifstream in(file);
+    text.assign(std::istreambuf_iterator<char>(in), {});
+  }
+  for (const auto& [from, to] :
+       {std::pair{"budget: 30wm\n  - id: appraisal",
+                  "budget: 2wh\n  - id: appraisal"},
+        std::pair{"budget: 45wm", "budget: 3wh"},
+        std::pair{"budget: 30wm", "budget: 2wh"},
+        std::pair{"budget: 15wm", "budget: 1wh"}}) {
+    for (size_t at = text.find(from); at != std::string::npos;
+         at = text.find(from, at)) {
+      text.replace(at, std::string(from).size(), to);
+    }
+  }
+  std::ofstream(file, std::ios::trunc) << text;
+  const RuleLoadResult result = LoadRulesFromDirectory(copy.string());
+  fs::remove_all(copy);
+  ASSERT_TRUE(Loads(result));
+  const std::vector<RuleError> warnings = StepFitWarnings(*result.rules);
+  ASSERT_EQ(warnings.size(), 2u);
+  EXPECT_TRUE(absl::StrContains(warnings[0].message,
+                                "(version from 2018-06-21)"))
+      << warnings[0].message;
+  EXPECT_TRUE(absl::StrContains(warnings[1].message,
+                                "(version from 2025-07-01)"))
+      << warnings[1].message;
+  for (const RuleError& warning : warnings) {
+    EXPECT_EQ(warning.where.file,
+              "procedures/2.000635-ban-sao-trich-luc-ho-tich.yaml");
+    EXPECT_TRUE(absl::StrContains(warning.message,
+                                  "for a receipt at 07:01 and later; worst "
+                                  "at 14:59"))
+        << warning.message;
+  }
+}
+
+TEST(PlanStepsTest, EachStepStartsWhenTheOneBeforeIsDue) {
+  const RuleLoadResult result = LoadWithProcedure(kProcedure);
+  ASSERT_TRUE(Loads(result));
+  absl::StatusOr<const ProcedureVersion*> version =
+      result.rules->FindProcedure("1.000001", Local(2025, 3, 10, 9, 0));
+  ASSERT_TRUE(version.ok()) << version.status();
+  absl::StatusOr<std::vector<PlannedStep>> steps =
+      PlanSteps(**version, Local(2025, 3, 10, 9, 0));
+  ASSERT_TRUE(steps.ok()) << steps.status();
+  ASSERT_FALSE(steps->empty());
+  EXPECT_EQ(steps->front().start, Local(2025, 3, 10, 9, 0));
+  for (size_t i = 1; i < steps->size(); ++i) {
+    EXPECT_GE((*steps)[i].start, (*steps)[i - 1].due);
+  }
 }
 
 }  // namespace

@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "engine/calendar.h"
 #include "engine/rules.h"
@@ -593,6 +594,99 @@ TEST_F(ShippedTimeLimitTest, ThresholdTime) {
     ASSERT_TRUE(reached.ok()) << reached.status();
     EXPECT_EQ(Show(*reached), c.expected);
   }
+}
+
+// --- Lateness outside working hours ---------------------------------------
+
+// Due Monday 17:00; at 19:15 no working time has passed since, yet the
+// dossier is late: by 0m of working time and 2h15m of calendar time.
+TEST_F(ShippedTimeLimitTest, PastADueTimeAfterClosingIsLateByCalendarTime) {
+  absl::StatusOr<TimeLeft> left = TimeLeftUntil(
+      calendar(), At("2025-07-07T19:15:00+07:00"), At("2025-07-07T17:00:00+07:00"));
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_EQ(left->working, absl::ZeroDuration());
+  EXPECT_EQ(left->calendar, -absl::Minutes(135));
+  EXPECT_TRUE(left->late());
+  EXPECT_EQ(left->working_lateness(), absl::ZeroDuration());
+  EXPECT_EQ(left->calendar_lateness(), absl::Minutes(135));
+  EXPECT_EQ(TimeLeftText(*left),
+            "late by 0m of working time (2h15m since the due time)");
+}
+
+TEST_F(ShippedTimeLimitTest, LatenessInWorkingAndCalendarTimeAcrossAWeekend) {
+  // Due Friday 16:00; Monday 08:30 is 2h of working time later (16:00-17:00,
+  // 07:30-08:30) and 2 days 16h30 of calendar time.
+  absl::StatusOr<TimeLeft> left = TimeLeftUntil(
+      calendar(), At("2025-07-14T08:30:00+07:00"), At("2025-07-11T16:00:00+07:00"));
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_EQ(left->working, -absl::Hours(2));
+  EXPECT_TRUE(left->late());
+  EXPECT_EQ(TimeLeftText(*left),
+            "late by 2h00m of working time (2d16h30m since the due time)");
+}
+
+TEST_F(ShippedTimeLimitTest, BeforeTheDueTimeNothingIsLate) {
+  // Before a due time at the next opening, no working time is left either:
+  // that is not lateness.
+  absl::StatusOr<TimeLeft> left = TimeLeftUntil(
+      calendar(), At("2025-07-07T18:00:00+07:00"), At("2025-07-08T07:30:00+07:00"));
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_EQ(left->working, absl::ZeroDuration());
+  EXPECT_FALSE(left->late());
+  EXPECT_EQ(TimeLeftText(*left), "0m of working time left");
+  absl::StatusOr<TimeLeft> due_now = TimeLeftUntil(
+      calendar(), At("2025-07-07T17:00:00+07:00"), At("2025-07-07T17:00:00+07:00"));
+  ASSERT_TRUE(due_now.ok());
+  EXPECT_FALSE(due_now->late());
+}
+
+// --- Provisional days -------------------------------------------------------
+
+// 2026-09-01 is shipped as a provisional holiday (the day adjacent to
+// National Day was not yet announced). A 3wd limit from Monday 31/08 counts
+// on it; one in July does not.
+TEST_F(ShippedTimeLimitTest, PlanDueReportsTheProvisionalDaysItCrossed) {
+  absl::StatusOr<DuePlan> plan =
+      PlanDue(calendar(), Limit("3wd"), At("2026-08-31T09:00:00+07:00"));
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  // 01/09 (provisional) and 02/09 are holidays: Thu 03, Fri 04, Mon 07.
+  EXPECT_EQ(Show(plan->due), "2026-09-07T09:00:00+07:00");
+  ASSERT_EQ(plan->provisional_days.size(), 1u);
+  EXPECT_EQ(absl::FormatCivilTime(plan->provisional_days[0]), "2026-09-01");
+  EXPECT_TRUE(plan->provisional());
+
+  absl::StatusOr<DuePlan> july =
+      PlanDue(calendar(), Limit("3wd"), At("2026-07-06T09:00:00+07:00"));
+  ASSERT_TRUE(july.ok()) << july.status();
+  EXPECT_FALSE(july->provisional());
+  // The due time is that of ComputeDue.
+  absl::StatusOr<absl::Time> due =
+      ComputeDue(calendar(), Limit("3wd"), At("2026-08-31T09:00:00+07:00"));
+  ASSERT_TRUE(due.ok());
+  EXPECT_EQ(*due, plan->due);
+}
+
+TEST_F(ShippedTimeLimitTest, ADossierReceivedOnAProvisionalHolidayCountsOnIt) {
+  absl::StatusOr<DuePlan> plan =
+      PlanDue(calendar(), Limit("1wd"), At("2026-09-01T09:00:00+07:00"));
+  ASSERT_TRUE(plan.ok()) << plan.status();
+  ASSERT_EQ(plan->provisional_days.size(), 1u);
+  EXPECT_EQ(absl::FormatCivilTime(plan->provisional_days[0]), "2026-09-01");
+}
+
+// --- Working minutes --------------------------------------------------------
+
+TEST_F(ShippedTimeLimitTest, WorkingMinutesCountLikeWorkingHours) {
+  const TimeLimit limit = Limit("45wm");
+  EXPECT_EQ(limit.unit, LimitUnit::kWorkingMinutes);
+  EXPECT_EQ(limit.amount, 45);
+  EXPECT_EQ(limit.ToString(), "45wm");
+  // 11:00 + 45 working minutes: 30 before the break, 15 after it.
+  absl::StatusOr<absl::Time> due =
+      DueFromStart(calendar(), limit, At("2025-07-07T11:00:00+07:00"));
+  ASSERT_TRUE(due.ok()) << due.status();
+  EXPECT_EQ(Show(*due), "2025-07-07T13:45:00+07:00");
+  EXPECT_EQ(NominalLength(calendar(), limit), absl::Minutes(45));
 }
 
 }  // namespace

@@ -365,6 +365,7 @@ constexpr PolicyRow kPolicy[] = {
     {Operation::kAudit, "...xx"},
     {Operation::kAdminRead, "....x"},
     {Operation::kAdminWrite, "....x"},
+    {Operation::kEnterLateReceipt, ".x..x"},
 };
 
 TEST(AuthorizeTest, EveryRoleAndOperationFollowsThePolicyTable) {

@@ -139,6 +139,11 @@ class ServerTest : public ::testing::Test {
     // Versions and counts stay exact: a test that wants the scheduler
     // turns it on (DeadlinesAreEscalatedAndWatchersSeeThem).
     config_.deadline_scheduler = false;
+    // Late dossiers here are received weeks before the clock; the
+    // backdating bound has its own tests (backdate_test.cc): a bound past
+    // the calendar's range takes every receipt as in time.
+    config_.max_receipt_backdate =
+        TimeLimit{LimitUnit::kCalendarDays, 100000, std::nullopt};
     StartServer();
   }
 
