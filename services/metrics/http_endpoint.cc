@@ -21,7 +21,7 @@ struct HttpEndpoint::State {
   asio::io_context io;
   tcp::acceptor acceptor{io};
   std::function<std::string()> render;
-  std::function<bool()> healthy;
+  std::function<std::string()> problem;
 
   void Accept() {
     acceptor.async_accept([this](beast::error_code error, tcp::socket socket) {
@@ -64,10 +64,10 @@ struct HttpEndpoint::State {
                      "text/plain; version=0.0.4; charset=utf-8");
         response.body() = state->render();
       } else if (target == "/healthz") {
-        const bool ok = state->healthy();
-        response.result(ok ? http::status::ok
-                           : http::status::service_unavailable);
-        response.body() = ok ? "ok\n" : "stopping\n";
+        const std::string problem = state->problem();
+        response.result(problem.empty() ? http::status::ok
+                                        : http::status::service_unavailable);
+        response.body() = problem.empty() ? "ok\n" : problem + "\n";
       } else {
         response.result(http::status::not_found);
         response.body() = "not found: /metrics or /healthz\n";
@@ -93,7 +93,7 @@ struct HttpEndpoint::State {
 
 absl::StatusOr<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Start(
     const std::string& address, std::function<std::string()> render,
-    std::function<bool()> healthy) {
+    std::function<std::string()> problem) {
   const size_t colon = address.rfind(':');
   int port = 0;
   if (colon == std::string::npos ||
@@ -107,7 +107,7 @@ absl::StatusOr<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Start(
   }
   auto state = std::make_unique<State>();
   state->render = std::move(render);
-  state->healthy = std::move(healthy);
+  state->problem = std::move(problem);
   beast::error_code error;
   const asio::ip::address ip = asio::ip::make_address(host, error);
   if (error) {

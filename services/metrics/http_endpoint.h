@@ -12,7 +12,8 @@ namespace motcua::metrics {
 
 // A small HTTP/1.1 server (Boost.Beast) on its own thread for operators:
 // GET /metrics answers the Prometheus text that `render` returns, GET
-// /healthz answers 200 "ok" while `healthy` says so and 503 otherwise.
+// /healthz answers 200 "ok" while `problem` returns nothing and 503 with
+// its text otherwise (for example "stopping").
 // Anything else is 404. One request per connection, handled in turn: the
 // endpoint is scraped every few seconds, not served to the public.
 class HttpEndpoint {
@@ -21,7 +22,7 @@ class HttpEndpoint {
   // the address when it cannot.
   static absl::StatusOr<std::unique_ptr<HttpEndpoint>> Start(
       const std::string& address, std::function<std::string()> render,
-      std::function<bool()> healthy);
+      std::function<std::string()> problem);
   ~HttpEndpoint();  // stops and joins
 
   int port() const;
