@@ -85,15 +85,6 @@ absl::StatusOr<std::string> MintDevelopmentToken(const std::string& data_dir,
   return token;
 }
 
-// The default place of the checkpoint key: a directory beside the data
-// directory, so that a copy of the data does not carry the key along.
-std::string DefaultKeyFile(const std::string& data_dir) {
-  std::string directory = data_dir;
-  while (directory.size() > 1 && directory.back() == '/') directory.pop_back();
-  return (std::filesystem::path(directory + "-keys") / "checkpoint.key")
-      .string();
-}
-
 // Verifies the log's tail at start: back to the latest checkpoint and at
 // least `Server::kStartCheckEvents`. Returns what is wrong, or empty.
 absl::StatusOr<std::string> CheckLogTail(
@@ -127,6 +118,13 @@ absl::StatusOr<std::string> CheckLogTail(
 }
 
 }  // namespace
+
+std::string DefaultCheckpointKeyFile(const std::string& data_dir) {
+  std::string directory = data_dir;
+  while (directory.size() > 1 && directory.back() == '/') directory.pop_back();
+  return (std::filesystem::path(directory + "-keys") / "checkpoint.key")
+      .string();
+}
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     const config::ServerConfig& config, const Clock* clock) {
@@ -179,7 +177,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   absl::StatusOr<std::unique_ptr<checkpoint::SigningKey>> key =
       checkpoint::SigningKey::LoadOrCreate(
           config.checkpoint_key_file.empty()
-              ? DefaultKeyFile(config.data_dir)
+              ? DefaultCheckpointKeyFile(config.data_dir)
               : config.checkpoint_key_file);
   if (!key.ok()) return key.status();
   Checkpointer::Options checkpoint_options;

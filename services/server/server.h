@@ -25,6 +25,11 @@
 
 namespace motcua::server {
 
+// Where the checkpoint key is when checkpoint_key_file is not set: a
+// directory beside the data directory (<data_dir>-keys/checkpoint.key), so
+// that a copy of the data does not carry the key along.
+std::string DefaultCheckpointKeyFile(const std::string& data_dir);
+
 // motcuad: the store, the rules, access control and the gRPC services, wired
 // together and serving. Tests start one on 127.0.0.1:0 with a temporary data
 // directory and a fake clock.
