@@ -107,6 +107,8 @@ int main(int argc, char** argv) {
       "checkpoint-key",
       "Print the public checkpoint key (generating the key pair when "
       "missing) for auditors");
+  // `motcuad checkpoint-key --config FILE` reads as well as the other order.
+  checkpoint_key->fallthrough();
 
   try {
     app.parse(argc, argv);
