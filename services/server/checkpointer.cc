@@ -119,12 +119,6 @@ void Checkpointer::MarkDamaged(std::string reason) {
   damaged_ = std::move(reason);
 }
 
-void Checkpointer::SetPublished(
-    std::function<void(const checkpoint::Checkpoint&)> published) {
-  absl::MutexLock lock(&mu_);
-  published_ = std::move(published);
-}
-
 absl::StatusOr<checkpoint::Checkpoint> Checkpointer::SignNow() {
   absl::MutexLock sign_lock(&sign_mu_);
   return SignLocked();
@@ -198,16 +192,13 @@ absl::StatusOr<checkpoint::Checkpoint> Checkpointer::SignLocked() {
       key_->Sign(options_.log_name, *head, head_hash, now);
   if (!signed_now.ok()) return signed_now.status();
   if (absl::Status written = Write(*signed_now); !written.ok()) return written;
-  std::function<void(const checkpoint::Checkpoint&)> published;
   {
     absl::MutexLock lock(&mu_);
     latest_ = *signed_now;
     last_signed_at_ = now;
-    published = published_;
   }
   spdlog::info("checkpoint signed: event {}, {}", signed_now->sequence,
                FileName(*signed_now));
-  if (published) published(*signed_now);
   return signed_now;
 }
 

@@ -21,8 +21,7 @@ namespace motcua::server {
 
 // Signs checkpoints of the log and publishes them outside the database: one
 // file per checkpoint in `directory` (checkpoint-<sequence>-<time>.txt,
-// written atomically), the latest for the Audit API and the metrics, and
-// `published` for anyone else (the webhooks).
+// written atomically), and the latest for the Audit API and the metrics.
 //
 // Before signing it verifies the log from the previous checkpoint's event
 // on (that event must still have that checkpoint's hash), so that a
@@ -60,10 +59,6 @@ class Checkpointer {
   // Refuses to sign from now on: the log is damaged.
   void MarkDamaged(std::string reason);
 
-  // Runs `published` after each checkpoint is written (on the signing
-  // thread; it must return quickly).
-  void SetPublished(std::function<void(const checkpoint::Checkpoint&)> published);
-
   // The thread that signs when due (when the interval is not zero).
   void Start();
   void Stop();
@@ -90,8 +85,6 @@ class Checkpointer {
   // The clock's time of the last checkpoint, or of the start.
   absl::Time last_signed_at_ ABSL_GUARDED_BY(mu_);
   std::string damaged_ ABSL_GUARDED_BY(mu_);
-  std::function<void(const checkpoint::Checkpoint&)> published_
-      ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
   std::thread thread_;
 };
