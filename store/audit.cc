@@ -317,56 +317,19 @@ absl::Status CheckRange(Database& database, int64_t after, int64_t until,
   return absl::OkStatus();
 }
 
-}  // namespace
-
-absl::StatusOr<VerifyReport> VerifyLog(const std::string& database_path) {
-  absl::StatusOr<Database> database = OpenForAudit(database_path);
-  if (!database.ok()) return database.status();
-  // One read transaction: the head and the events are seen as of the same
-  // commit, even while a server appends.
-  if (absl::Status status = database->Execute("BEGIN"); !status.ok()) {
-    return status;
-  }
-  absl::StatusOr<Statement> head = database->Prepare(
-      "SELECT (SELECT value FROM meta WHERE key = ?1), "
-      "(SELECT value FROM meta WHERE key = ?2)");
-  if (!head.ok()) return head.status();
-  head->BindText(1, kMetaHeadSequence).BindText(2, kMetaHeadHash);
-  absl::StatusOr<bool> head_row = head->Step();
-  if (!head_row.ok()) return head_row.status();
-  const int64_t head_sequence = head->ColumnOptionalInt(0).value_or(0);
-  const std::string head_hash = head->ColumnIsNull(1)
-                                    ? GenesisHash()
-                                    : std::string(head->ColumnBlob(1));
-
-  // Each event's hash depends only on its own row (its content and its
-  // stored link), so the log is checked in two halves at once, on two
-  // connections; the links are checked within each half and at the seam.
-  // The first half lies at or before the head, which no writer changes.
-  const int64_t seam = head_sequence / 2;
-  RangeCheck first;
-  absl::Status first_status;
-  std::thread first_half([&] {
-    absl::StatusOr<Database> own = OpenForAudit(database_path);
-    first_status = own.ok() ? CheckRange(*own, 0, seam, head_sequence, first)
-                            : own.status();
-  });
-  RangeCheck second;
-  absl::Status second_status =
-      CheckRange(*database, seam, std::numeric_limits<int64_t>::max(),
-                 head_sequence, second);
-  first_half.join();
-  if (!first_status.ok()) return first_status;
-  if (!second_status.ok()) return second_status;
-
-  VerifyReport report;
+// The first problem in log order over two consecutive ranges checked
+// apart (`first` may be empty), the first of which should link to
+// `previous_hash` (the event `previous_sequence`'s, or the genesis), then
+// the recorded head.
+VerifyReport Conclude(const RangeCheck& first, const RangeCheck& second,
+                      int64_t previous_sequence, std::string previous_hash,
+                      int64_t head_sequence, const std::string& head_hash,
+                      VerifyReport report) {
   report.events_checked = first.events + second.events;
   // The first problem in log order: the first half's, then the links
   // (the log's start, the seam), then the second half's. events_checked
   // counts the events up to the one named, as a single pass would have.
   const RangeCheck& opening = first.events > 0 ? first : second;
-  std::string previous_hash = GenesisHash();
-  int64_t previous_sequence = 0;
   if (!first.problem.empty()) {
     report.events_checked = first.events;
     report.first_bad_sequence = first.bad_sequence;
@@ -378,8 +341,12 @@ absl::StatusOr<VerifyReport> VerifyLog(const std::string& database_path) {
     report.first_bad_sequence = opening.first_sequence;
     report.problem = absl::StrCat(
         "event ", opening.first_sequence,
-        " is first in the log but does not start the chain: events before "
-        "it were removed, or it was inserted");
+        previous_sequence == 0
+            ? " is first in the log but does not start the chain: events "
+              "before it were removed, or it was inserted"
+            : absl::StrCat(" does not link to event ", previous_sequence,
+                           " before it: events between them were removed, "
+                           "or it was inserted"));
     return report;
   }
   if (first.events > 0) {
@@ -423,6 +390,97 @@ absl::StatusOr<VerifyReport> VerifyLog(const std::string& database_path) {
                                   " does not match the log's recorded head");
   }
   return report;
+}
+
+}  // namespace
+
+absl::StatusOr<VerifyReport> VerifyLog(const std::string& database_path,
+                                       const VerifyOptions& options) {
+  absl::StatusOr<Database> database = OpenForAudit(database_path);
+  if (!database.ok()) return database.status();
+  // One read transaction: the head and the events are seen as of the same
+  // commit, even while a server appends.
+  if (absl::Status status = database->Execute("BEGIN"); !status.ok()) {
+    return status;
+  }
+  absl::StatusOr<Statement> head = database->Prepare(
+      "SELECT (SELECT value FROM meta WHERE key = ?1), "
+      "(SELECT value FROM meta WHERE key = ?2)");
+  if (!head.ok()) return head.status();
+  head->BindText(1, kMetaHeadSequence).BindText(2, kMetaHeadHash);
+  absl::StatusOr<bool> head_row = head->Step();
+  if (!head_row.ok()) return head_row.status();
+  const int64_t head_sequence = head->ColumnOptionalInt(0).value_or(0);
+  const std::string head_hash = head->ColumnIsNull(1)
+                                    ? GenesisHash()
+                                    : std::string(head->ColumnBlob(1));
+  VerifyReport report;
+  report.head_sequence = head_sequence;
+  report.head_hash = head_hash;
+  if (!options.hashes_wanted.empty()) {
+    absl::StatusOr<Statement> hash_of = database->Prepare(
+        "SELECT hash FROM events WHERE sequence = ?1");
+    if (!hash_of.ok()) return hash_of.status();
+    for (int64_t sequence : options.hashes_wanted) {
+      hash_of->Reset();
+      hash_of->BindInt(1, sequence);
+      absl::StatusOr<bool> found = hash_of->Step();
+      if (!found.ok()) return found.status();
+      report.hashes[sequence] =
+          *found ? std::string(hash_of->ColumnBlob(0)) : std::string();
+    }
+  }
+
+  // Only the tail: one range, whose first event links to the stored hash
+  // of the event before it.
+  if (options.from_sequence > 1) {
+    std::string previous_hash = GenesisHash();
+    int64_t previous_sequence = 0;
+    absl::StatusOr<Statement> before = database->Prepare(
+        "SELECT sequence, hash FROM events WHERE sequence < ?1 "
+        "ORDER BY sequence DESC LIMIT 1");
+    if (!before.ok()) return before.status();
+    before->BindInt(1, options.from_sequence);
+    absl::StatusOr<bool> found = before->Step();
+    if (!found.ok()) return found.status();
+    if (*found) {
+      previous_sequence = before->ColumnInt(0);
+      previous_hash = std::string(before->ColumnBlob(1));
+    }
+    RangeCheck tail;
+    if (absl::Status status =
+            CheckRange(*database, options.from_sequence - 1,
+                       std::numeric_limits<int64_t>::max(), head_sequence,
+                       tail);
+        !status.ok()) {
+      return status;
+    }
+    return Conclude(RangeCheck(), tail, previous_sequence, previous_hash,
+                    head_sequence, head_hash, std::move(report));
+  }
+
+  // Each event's hash depends only on its own row (its content and its
+  // stored link), so the log is checked in two halves at once, on two
+  // connections; the links are checked within each half and at the seam.
+  // The first half lies at or before the head, which no writer changes.
+  const int64_t seam = head_sequence / 2;
+  RangeCheck first;
+  absl::Status first_status;
+  std::thread first_half([&] {
+    absl::StatusOr<Database> own = OpenForAudit(database_path);
+    first_status = own.ok() ? CheckRange(*own, 0, seam, head_sequence, first)
+                            : own.status();
+  });
+  RangeCheck second;
+  absl::Status second_status =
+      CheckRange(*database, seam, std::numeric_limits<int64_t>::max(),
+                 head_sequence, second);
+  first_half.join();
+  if (!first_status.ok()) return first_status;
+  if (!second_status.ok()) return second_status;
+
+  return Conclude(first, second, 0, GenesisHash(), head_sequence, head_hash,
+                  std::move(report));
 }
 
 absl::StatusOr<ReplayReport> ReplayAndCompare(const std::string& database_path,

@@ -2,6 +2,7 @@
 #define MOTCUA_STORE_AUDIT_H_
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +19,15 @@ namespace motcua::store {
 
 struct VerifyReport {
   int64_t events_checked = 0;
+  // The log's recorded head: its last sequence (0 for an empty log) and
+  // that event's hash (32 raw bytes; zeros for an empty log). An auditor
+  // writes them down, or keeps a signed checkpoint of them.
+  int64_t head_sequence = 0;
+  std::string head_hash;
+  // For each sequence in VerifyOptions::hashes_wanted, the stored hash of
+  // the event with that sequence, or empty when the log has no such event.
+  // Trustworthy only when ok() and the event lies in the checked range.
+  std::map<int64_t, std::string> hashes;
   // The first event whose hash or link is wrong: altered (its own hash does
   // not match its content), inserted or removed (its previous hash does not
   // match the event before it), or the log's recorded head missing (events
@@ -26,7 +36,17 @@ struct VerifyReport {
   std::string problem;
   bool ok() const { return !first_bad_sequence.has_value(); }
 };
-absl::StatusOr<VerifyReport> VerifyLog(const std::string& database_path);
+struct VerifyOptions {
+  // Check the events with sequence >= from_sequence only: the first of them
+  // must link to the event before it, whose hash is taken as stored. 0 or
+  // 1: the whole log, from its start. A daemon checks the log's tail this
+  // way at start.
+  int64_t from_sequence = 0;
+  // Sequences whose stored hash to report (checkpoints to compare with).
+  std::vector<int64_t> hashes_wanted;
+};
+absl::StatusOr<VerifyReport> VerifyLog(const std::string& database_path,
+                                       const VerifyOptions& options = {});
 
 struct ReplayReport {
   int64_t events = 0;

@@ -220,6 +220,12 @@ class EventStore {
   // Execute and wait for the outcome.
   virtual CommandOutcome ExecuteAndWait(CommandRequest request) = 0;
 
+  // From now on Execute answers `reason` (not OK) without queuing, so that
+  // nothing more is appended: the daemon calls it when the log's tail does
+  // not verify at start, since appending after a broken link would bury it.
+  // Reads go on. Commands already queued still run.
+  virtual void RefuseCommands(absl::Status reason) = 0;
+
   // Drains the queue, commits, stops the writer. Idempotent.
   virtual void Close() = 0;
 

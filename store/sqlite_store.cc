@@ -403,6 +403,7 @@ absl::Status SqliteEventStore::Execute(
     return absl::UnavailableError("the event store is closed");
   }
   if (!failed_.ok()) return failed_;
+  if (!refused_.ok()) return refused_;
   if (unanswered_ >= options_.queue_capacity) {
     return absl::ResourceExhaustedError(absl::StrCat(
         "the writer's queue is full (", options_.queue_capacity,
@@ -411,6 +412,11 @@ absl::Status SqliteEventStore::Execute(
   queue_.push_back(Pending{std::move(request), std::move(done)});
   ++unanswered_;
   return absl::OkStatus();
+}
+
+void SqliteEventStore::RefuseCommands(absl::Status reason) {
+  absl::MutexLock lock(&queue_mu_);
+  refused_ = std::move(reason);
 }
 
 CommandOutcome SqliteEventStore::ExecuteAndWait(CommandRequest request) {

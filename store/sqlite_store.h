@@ -54,6 +54,7 @@ class SqliteEventStore final : public EventStore {
   absl::Status Execute(CommandRequest request,
                        std::function<void(CommandOutcome)> done) override;
   CommandOutcome ExecuteAndWait(CommandRequest request) override;
+  void RefuseCommands(absl::Status reason) override;
   void Close() override;
 
   absl::StatusOr<Dossier> ReadDossier(const std::string& code) override;
@@ -161,6 +162,8 @@ class SqliteEventStore final : public EventStore {
   // Set when a flush failed: the log's end is unknown, so every later
   // command is refused until the server restarts.
   absl::Status failed_ ABSL_GUARDED_BY(queue_mu_);
+  // Set by RefuseCommands: the log is damaged, nothing more is appended.
+  absl::Status refused_ ABSL_GUARDED_BY(queue_mu_);
 
   absl::Mutex close_mu_;
   std::thread writer_thread_ ABSL_GUARDED_BY(close_mu_);

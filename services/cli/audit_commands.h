@@ -4,6 +4,7 @@
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 namespace motcua::cli {
 
@@ -11,9 +12,22 @@ namespace motcua::cli {
 inline constexpr int kExitLogBroken = 3;        // verify found a bad event
 inline constexpr int kExitReplayDiffers = 4;    // replay differs from live
 
-// `motcua audit verify --db FILE`: walks the hash chain. Exit 0 when intact;
-// otherwise kExitLogBroken, naming the sequence number of the first bad event.
-int RunAuditVerify(const std::string& database, std::ostream& out,
+// `motcua audit verify --db FILE [--checkpoint FILE...] [--public-key KEY]
+// [--json]`: walks the hash chain and prints the head (last sequence and
+// its hash). Exit 0 when intact and the log extends every checkpoint given;
+// otherwise kExitLogBroken, naming the first bad event or the first
+// checkpoint (in sequence order) that the log no longer extends or whose
+// signature does not hold for the key. `public_key` is a file holding the
+// key, or the key's text itself; without it signatures are not checked
+// (and the output says so). An unreadable checkpoint or key is
+// kExitBadInput.
+struct AuditVerifyOptions {
+  std::string database;
+  std::vector<std::string> checkpoint_files;
+  std::string public_key;
+  bool json = false;
+};
+int RunAuditVerify(const AuditVerifyOptions& options, std::ostream& out,
                    std::ostream& err);
 
 // `motcua audit replay --db FILE`: rebuilds every projection from the log in

@@ -9,6 +9,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -888,7 +889,47 @@ int RunVerify(const ClientOptions& client, std::ostream& out,
         << reply.problem() << "\n";
     out << reply.events_checked() << " events checked\n";
   }
+  if (!session.json()) {
+    out << "head: event " << reply.head_sequence() << ", hash "
+        << absl::BytesToHexString(reply.head_hash()) << "\n";
+  }
   return reply.intact() ? kExitOk : kExitLogBroken;
+}
+
+int RunCheckpoint(const ClientOptions& client,
+                  const CheckpointOptions& options, std::ostream& out,
+                  std::ostream& err) {
+  Session session(client, "checkpoint", out, err);
+  if (!session.Connect()) return kExitBadInput;
+  v1::CheckpointReply reply;
+  const grpc::Status status =
+      session.Unary([&](const Connection& c, grpc::ClientContext* context) {
+        if (options.sign) {
+          return c.audit().SignCheckpoint(
+              context, v1::SignCheckpointRequest(), &reply);
+        }
+        return c.audit().GetCheckpoint(context, v1::GetCheckpointRequest(),
+                                       &reply);
+      });
+  if (!status.ok()) return session.CallFailed(status);
+  if (!options.out_file.empty()) {
+    std::ofstream file(options.out_file, std::ios::binary | std::ios::trunc);
+    file << reply.text();
+    file.close();
+    if (!file) {
+      err << "motcua checkpoint: cannot write " << options.out_file << "\n";
+      return kExitBadInput;
+    }
+  }
+  if (session.json()) {
+    session.PrintJson(reply);
+  } else if (options.out_file.empty()) {
+    out << reply.text();
+  } else {
+    out << "checkpoint of event " << reply.sequence() << " written to "
+        << options.out_file << "\n";
+  }
+  return kExitOk;
 }
 
 int RunRulesValidate(const ClientOptions& client,

@@ -194,6 +194,17 @@ struct ReportOptions {
 int RunReport(const ClientOptions& client, const ReportOptions& options,
               std::ostream& out, std::ostream& err);
 
+// `motcua checkpoint [--sign] [--out FILE]`: the server's newest signed
+// checkpoint (SignCheckpoint with --sign), printed as the file an auditor
+// keeps, or written to FILE.
+struct CheckpointOptions {
+  bool sign = false;
+  std::string out_file;
+};
+int RunCheckpoint(const ClientOptions& client,
+                  const CheckpointOptions& options, std::ostream& out,
+                  std::ostream& err);
+
 int RunVerify(const ClientOptions& client, std::ostream& out,
               std::ostream& err);
 

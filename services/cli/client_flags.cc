@@ -296,6 +296,20 @@ void ClientFlags::AddTo(CLI::App& app, CLI::App& rules, int* exit_code) {
     *exit_code = RunVerify(Client(), std::cout, std::cerr);
   });
 
+  CLI::App* checkpoint = app.add_subcommand(
+      "checkpoint",
+      "Print the server's newest signed checkpoint of its log (--sign: sign "
+      "one now) for an auditor to keep");
+  checkpoint->add_flag("--sign", checkpoint_.sign,
+                       "Have the server sign a checkpoint now");
+  checkpoint->add_option("--out", checkpoint_.out_file,
+                         "Write the checkpoint file here instead of printing "
+                         "it");
+  AddConnectionFlags(checkpoint);
+  checkpoint->callback([this, exit_code] {
+    *exit_code = RunCheckpoint(Client(), checkpoint_, std::cout, std::cerr);
+  });
+
   CLI::App* validate = rules.add_subcommand(
       "validate",
       "Have the server check a rules directory's files, or without DIR its "

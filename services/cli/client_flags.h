@@ -54,6 +54,7 @@ class ClientFlags {
   std::string as_of_code_;
   std::string as_of_at_;
   std::optional<std::string> validate_directory_;
+  CheckpointOptions checkpoint_;
 };
 
 }  // namespace motcua::cli

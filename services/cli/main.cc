@@ -88,12 +88,22 @@ int main(int argc, char** argv) {
   bool audit_json = false;
 
   CLI::App* verify = audit->add_subcommand(
-      "verify", "Walk the hash chain; exit 3 naming the first bad event");
-  verify->add_option("--db", audit_database, "SQLite database file")
+      "verify",
+      "Walk the hash chain and print its head; exit 3 naming the first bad "
+      "event or the first checkpoint the log no longer extends");
+  motcua::cli::AuditVerifyOptions verify_options;
+  verify->add_option("--db", verify_options.database, "SQLite database file")
       ->required();
+  verify->add_option("--checkpoint", verify_options.checkpoint_files,
+                     "A signed checkpoint file the log must still extend "
+                     "(repeatable)");
+  verify->add_option("--public-key", verify_options.public_key,
+                     "The checkpoint key: a file, or the key itself (as "
+                     "`motcuad checkpoint-key` prints it)");
+  verify->add_flag("--json", verify_options.json, "Print one JSON object");
   verify->callback([&] {
     exit_code =
-        motcua::cli::RunAuditVerify(audit_database, std::cout, std::cerr);
+        motcua::cli::RunAuditVerify(verify_options, std::cout, std::cerr);
   });
 
   CLI::App* replay = audit->add_subcommand(

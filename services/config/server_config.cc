@@ -24,6 +24,7 @@
 #include "absl/strings/strip.h"
 #include "engine/lifecycle.h"
 #include "engine/utf8.h"
+#include "services/checkpoint/checkpoint.h"
 
 namespace motcua::config {
 namespace {
@@ -212,6 +213,19 @@ std::vector<Problem> Check(const ServerConfig& config) {
       problem("metrics_listen", "is the same address as listen");
     }
   }
+  if (config.checkpoint_interval < absl::ZeroDuration() ||
+      (config.checkpoint_interval > absl::ZeroDuration() &&
+       config.checkpoint_interval < absl::Seconds(1)) ||
+      config.checkpoint_interval > absl::Hours(24 * 7)) {
+    problem("checkpoint_interval",
+            absl::StrCat("is ",
+                         absl::FormatDuration(config.checkpoint_interval),
+                         "; expected 0 (on demand only) or 1s to 168h"));
+  }
+  if (!checkpoint::IsValidLogName(config.checkpoint_log_name)) {
+    problem("checkpoint_log_name",
+            "must be 1 to 128 letters, digits or \".-_:/\"");
+  }
   CheckWebhooks(config, problem);
   return problems;
 }
@@ -273,7 +287,9 @@ class ConfigReader {
         "tokens_file",   "durability",   "tls",
         "log_level",     "writer_queue", "max_message_bytes",
         "metrics_listen", "webhooks",   "deadline_scheduler",
-        "slow_subscriber_timeout", "max_receipt_backdate"};
+        "slow_subscriber_timeout", "max_receipt_backdate",
+        "checkpoint_key_file", "checkpoint_dir", "checkpoint_interval",
+        "checkpoint_log_name"};
     for (const auto& pair : root) {
       const std::string key = pair.first.Scalar();
       const YAML::Node& value = pair.second;
@@ -310,6 +326,21 @@ class ConfigReader {
         ReadWebhooks(value, config.webhooks);
       } else if (key == "deadline_scheduler") {
         ReadFlag(key, pair.first, value, config.deadline_scheduler);
+      } else if (key == "checkpoint_key_file") {
+        ReadString(key, value, config.checkpoint_key_file);
+      } else if (key == "checkpoint_dir") {
+        ReadString(key, value, config.checkpoint_dir);
+      } else if (key == "checkpoint_log_name") {
+        ReadString(key, value, config.checkpoint_log_name);
+      } else if (key == "checkpoint_interval") {
+        absl::Duration interval;
+        if (!value.IsScalar() ||
+            !absl::ParseDuration(value.Scalar(), &interval)) {
+          Error(ValueMark(pair.first, value),
+                "checkpoint_interval must be a duration, e.g. 10m or 0");
+        } else {
+          config.checkpoint_interval = interval;
+        }
       } else if (key == "slow_subscriber_timeout") {
         absl::Duration timeout;
         if (!value.IsScalar() || !absl::ParseDuration(value.Scalar(), &timeout)) {
@@ -543,6 +574,8 @@ class ConfigReader {
          {std::pair{"data_dir", &config.data_dir},
           std::pair{"rules_dir", &config.rules_dir},
           std::pair{"tokens_file", &config.tokens_file},
+          std::pair{"checkpoint_key_file", &config.checkpoint_key_file},
+          std::pair{"checkpoint_dir", &config.checkpoint_dir},
           std::pair{"tls.cert_file", &config.tls.cert_file},
           std::pair{"tls.key_file", &config.tls.key_file},
           std::pair{"tls.client_ca_file", &config.tls.client_ca_file}}) {

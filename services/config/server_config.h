@@ -92,6 +92,20 @@ struct ServerConfig {
   };
   std::vector<Webhook> webhooks;
 
+  // Signed checkpoints of the log (docs/audit.md). The Ed25519 private key,
+  // PEM; generated with permissions 0600 on first start when missing.
+  // Empty: <data_dir>-keys/checkpoint.key, a directory beside the data
+  // (production keeps it where a copy of the data does not reach).
+  std::string checkpoint_key_file;
+  // Where each checkpoint is written as a small text file. Empty:
+  // <data_dir>/checkpoints.
+  std::string checkpoint_dir;
+  // How often a checkpoint is signed when the log has grown (on the
+  // server's clock); zero: only on demand (SignCheckpoint).
+  absl::Duration checkpoint_interval = absl::Minutes(10);
+  // The log's name in its checkpoints: 1 to 128 letters, digits or ".-_:/".
+  std::string checkpoint_log_name = "motcua";
+
   // OK when every value is usable and the values agree; otherwise
   // INVALID_ARGUMENT listing each problem on its own line, as
   // "key: what is wrong" (for example "tls.key_file: set without

@@ -1,12 +1,14 @@
 #include <memory>
 #include <utility>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "services/api/from_proto.h"
 #include "services/api/grpc_status.h"
 #include "services/api/to_proto.h"
 #include "services/server/services.h"
 #include "store/audit.h"
+#include "store/intact_reads.h"
 
 namespace motcua::server {
 namespace {
@@ -28,7 +30,65 @@ grpc::ServerUnaryReactor* RunSlow(const ServiceContext& context,
   return reactor;
 }
 
+void CheckpointToProto(const checkpoint::Checkpoint& checkpoint,
+                       const checkpoint::PublicKey& key,
+                       v1::CheckpointReply* reply) {
+  reply->set_log(checkpoint.log);
+  reply->set_key_id(checkpoint.key_id);
+  reply->set_sequence(checkpoint.sequence);
+  reply->set_head_hash(checkpoint.head_hash);
+  *reply->mutable_signed_at() = api::TimeToProto(checkpoint.time);
+  reply->set_signature(checkpoint.signature);
+  reply->set_text(checkpoint::Format(checkpoint));
+  reply->set_public_key(absl::Base64Escape(key.raw()));
+}
+
 }  // namespace
+
+grpc::ServerUnaryReactor* AuditService::SignCheckpoint(
+    grpc::CallbackServerContext* call,
+    const v1::SignCheckpointRequest* /*request*/, v1::CheckpointReply* reply) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
+  if (!principal.ok()) return Refuse(reactor, principal.status());
+  // A checkpoint covers every agency's events.
+  if (absl::Status allowed =
+          access::Authorize(*principal, access::Operation::kAudit, "");
+      !allowed.ok()) {
+    return Refuse(reactor, allowed);
+  }
+  Checkpointer* checkpointer = context_.checkpointer;
+  return RunSlow(context_, reactor, [checkpointer, reply]() -> absl::Status {
+    absl::StatusOr<checkpoint::Checkpoint> signed_now =
+        checkpointer->SignNow();
+    if (!signed_now.ok()) return signed_now.status();
+    CheckpointToProto(*signed_now, checkpointer->public_key(), reply);
+    return absl::OkStatus();
+  });
+}
+
+grpc::ServerUnaryReactor* AuditService::GetCheckpoint(
+    grpc::CallbackServerContext* call,
+    const v1::GetCheckpointRequest* /*request*/, v1::CheckpointReply* reply) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
+  if (!principal.ok()) return Refuse(reactor, principal.status());
+  if (absl::Status allowed =
+          access::Authorize(*principal, access::Operation::kAudit, "");
+      !allowed.ok()) {
+    return Refuse(reactor, allowed);
+  }
+  std::optional<checkpoint::Checkpoint> latest =
+      context_.checkpointer->Latest();
+  if (!latest.has_value()) {
+    return Refuse(reactor, absl::NotFoundError(
+                               "no checkpoint signed yet; SignCheckpoint "
+                               "signs one now"));
+  }
+  CheckpointToProto(*latest, context_.checkpointer->public_key(), reply);
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
 
 grpc::ServerUnaryReactor* AuditService::ReadEvents(
     grpc::CallbackServerContext* call, const v1::ReadEventsRequest* request,
@@ -82,7 +142,20 @@ grpc::ServerUnaryReactor* AuditService::ReadEvents(
     absl::StatusOr<int32_t> limit = api::LimitFromProto(
         request->limit(), "limit", kDefaultEventLimit, kMaxEventLimit);
     if (!limit.ok()) return Refuse(reactor, limit.status());
-    events = context_.store->ReadEvents(request->after_sequence(), *limit);
+    // A damaged event does not hide those before it: they are answered,
+    // and the next read, which starts at the damage, gets DATA_LOSS.
+    absl::StatusOr<store::IntactRead> read = store::ReadIntactEvents(
+        *context_.store, request->after_sequence(), *limit);
+    if (!read.ok()) {
+      events = read.status();
+    } else if (read->events.empty() && !read->damage.ok()) {
+      events = absl::DataLossError(absl::StrCat(
+          "the log is damaged: ", read->damage.message(),
+          "; no event after sequence ", request->after_sequence(),
+          " can be read (retrying does not help)"));
+    } else {
+      events = std::move(read->events);
+    }
     if (events.ok() && !events->empty()) {
       reply->set_last_sequence_read(events->back().sequence);
     }
@@ -167,6 +240,8 @@ grpc::ServerUnaryReactor* AuditService::VerifyLog(
     reply->set_events_checked(report->events_checked);
     reply->set_first_bad_sequence(report->first_bad_sequence.value_or(0));
     reply->set_problem(report->problem);
+    reply->set_head_sequence(report->head_sequence);
+    reply->set_head_hash(report->head_hash);
     return absl::OkStatus();
   });
 }

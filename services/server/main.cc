@@ -11,9 +11,11 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include "absl/strings/escaping.h"
 #include "absl/strings/str_join.h"
 #include "engine/clock.h"
 #include "services/access/access.h"
+#include "services/checkpoint/checkpoint.h"
 #include "services/config/server_config.h"
 #include "services/server/server.h"
 
@@ -46,6 +48,24 @@ int MintToken(const std::string& name, const std::string& role,
             << "    sha256: " << motcua::access::HashToken(*token) << "\n"
             << "    role: " << role << "\n"
             << "    agencies: [" << absl::StrJoin(quoted, ", ") << "]\n";
+  return kExitOk;
+}
+
+// `motcuad checkpoint-key`: the public half of the checkpoint key (created
+// when missing), for auditors to check checkpoints with.
+int PrintCheckpointKey(const std::string& key_file) {
+  absl::StatusOr<std::unique_ptr<motcua::checkpoint::SigningKey>> key =
+      motcua::checkpoint::SigningKey::LoadOrCreate(key_file);
+  if (!key.ok()) {
+    std::cerr << "motcuad checkpoint-key: " << key.status().message() << "\n";
+    return kExitFailed;
+  }
+  const motcua::checkpoint::PublicKey& public_key = (*key)->public_key();
+  std::cout << "checkpoint key " << key_file << "\n"
+            << "key id: " << public_key.KeyId() << "\n"
+            << "public key (base64): "
+            << absl::Base64Escape(public_key.raw()) << "\n"
+            << public_key.Pem();
   return kExitOk;
 }
 
@@ -83,6 +103,13 @@ int main(int argc, char** argv) {
   token->add_option("--agency", token_agencies, "An agency, or * for all")
       ->required();
 
+  CLI::App* checkpoint_key = app.add_subcommand(
+      "checkpoint-key",
+      "Print the public checkpoint key (generating the key pair when "
+      "missing) for auditors");
+  // `motcuad checkpoint-key --config FILE` reads as well as the other order.
+  checkpoint_key->fallthrough();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
@@ -108,6 +135,12 @@ int main(int argc, char** argv) {
   if (tokens_file) config.tokens_file = *tokens_file;
   if (log_level) config.log_level = *log_level;
   if (no_scheduler) config.deadline_scheduler = false;
+  if (checkpoint_key->parsed()) {
+    return PrintCheckpointKey(
+        config.checkpoint_key_file.empty()
+            ? motcua::server::DefaultCheckpointKeyFile(config.data_dir)
+            : config.checkpoint_key_file);
+  }
   if (durability) {
     absl::StatusOr<motcua::config::Durability> parsed =
         motcua::config::ParseDurability(*durability);

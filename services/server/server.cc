@@ -11,6 +11,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 #include <utility>
 
@@ -25,6 +26,8 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/escalation.h"
+#include "store/audit.h"
+#include "store/hash_chain.h"
 
 namespace motcua::server {
 namespace {
@@ -197,7 +200,46 @@ std::string WhyCannotListen(const std::string& address) {
   return reason;
 }
 
+// Verifies the log's tail at start: back to the latest checkpoint and at
+// least `Server::kStartCheckEvents`. Returns what is wrong, or empty.
+absl::StatusOr<std::string> CheckLogTail(
+    const std::string& database_path, int64_t head,
+    const std::optional<checkpoint::Checkpoint>& latest) {
+  store::VerifyOptions options;
+  options.from_sequence = std::max<int64_t>(0, head - Server::kStartCheckEvents);
+  if (latest.has_value()) {
+    options.from_sequence =
+        std::min<int64_t>(options.from_sequence, latest->sequence);
+    options.hashes_wanted.push_back(latest->sequence);
+  }
+  absl::StatusOr<store::VerifyReport> report =
+      store::VerifyLog(database_path, options);
+  if (!report.ok()) return report.status();
+  if (!report->ok()) return report->problem;
+  if (latest.has_value()) {
+    const std::string stored = latest->sequence == 0
+                                   ? store::GenesisHash()
+                                   : report->hashes[latest->sequence];
+    if (stored != latest->head_hash) {
+      return absl::StrCat(
+          "the log no longer extends the last checkpoint (event ",
+          latest->sequence, "): ",
+          stored.empty() ? "that event is gone"
+                         : "that event's hash differs from the signed one",
+          "; the log was rewritten");
+    }
+  }
+  return std::string();
+}
+
 }  // namespace
+
+std::string DefaultCheckpointKeyFile(const std::string& data_dir) {
+  std::string directory = data_dir;
+  while (directory.size() > 1 && directory.back() == '/') directory.pop_back();
+  return (std::filesystem::path(directory + "-keys") / "checkpoint.key")
+      .string();
+}
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     const config::ServerConfig& config, const Clock* clock) {
@@ -256,6 +298,44 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 
   absl::StatusOr<int64_t> head = server->store_->LastSequence();
   if (!head.ok()) return head.status();
+
+  absl::StatusOr<std::unique_ptr<checkpoint::SigningKey>> key =
+      checkpoint::SigningKey::LoadOrCreate(
+          config.checkpoint_key_file.empty()
+              ? DefaultCheckpointKeyFile(config.data_dir)
+              : config.checkpoint_key_file);
+  if (!key.ok()) return key.status();
+  Checkpointer::Options checkpoint_options;
+  checkpoint_options.log_name = config.checkpoint_log_name;
+  checkpoint_options.directory =
+      config.checkpoint_dir.empty()
+          ? (std::filesystem::path(config.data_dir) / "checkpoints").string()
+          : config.checkpoint_dir;
+  checkpoint_options.interval = config.checkpoint_interval;
+  absl::StatusOr<std::unique_ptr<Checkpointer>> checkpointer =
+      Checkpointer::Create(checkpoint_options, *std::move(key),
+                           server->database_path_, server->store_.get(),
+                           clock);
+  if (!checkpointer.ok()) return checkpointer.status();
+  server->checkpointer_ = *std::move(checkpointer);
+  absl::StatusOr<std::string> damage = CheckLogTail(
+      server->database_path_, *head, server->checkpointer_->Latest());
+  if (!damage.ok()) return damage.status();
+  if (!damage->empty()) {
+    // Appending after a broken link would bury it under valid-looking
+    // events; reads go on so that an auditor can look.
+    server->log_damage_ = *damage;
+    spdlog::error(
+        "the event log is DAMAGED: {}. Commands are refused and nothing is "
+        "appended until it is repaired; reads go on (motcua audit verify "
+        "--db {} names the damage)",
+        *damage, server->database_path_);
+    server->store_->RefuseCommands(absl::DataLossError(absl::StrCat(
+        "the event log is damaged (", *damage,
+        "); this server appends nothing until it is repaired")));
+    server->checkpointer_->MarkDamaged(*damage);
+  }
+
   server->hub_ = std::make_unique<EventHub>(*head);
   EventHub* hub = server->hub_.get();
   absl::StatusOr<std::unique_ptr<webhooks::Dispatcher>> dispatcher =
@@ -288,6 +368,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   context.receipt_policy.max_backdate = config.max_receipt_backdate;
   Server* raw_server = server.get();
   context.reload_rules = [raw_server] { return raw_server->ReloadRules(); };
+  context.checkpointer = server->checkpointer_.get();
   server->dossiers_ = std::make_unique<DossiersService>(context);
   server->supervision_ = std::make_unique<SupervisionService>(context);
   server->audit_ = std::make_unique<AuditService>(context);
@@ -330,6 +411,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
         v1::Audit::service_full_name(), v1::Admin::service_full_name()}) {
     health->SetServingStatus(service, true);
   }
+  // A damaged log refuses every command for the life of the process.
+  if (!server->log_damage_.empty()) {
+    health->SetServingStatus(v1::Dossiers::service_full_name(), false);
+  }
   // A full disk refuses every command while reads go on: the Dossiers
   // service (the commands) is not serving until a write succeeds again.
   server->write_health_ = std::make_unique<WriteHealth>(
@@ -344,17 +429,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   server->serving_ = true;
   // Its first pass records what fell due while the server was down.
   if (server->scheduler_ != nullptr) server->scheduler_->Start();
+  server->checkpointer_->Start();
   if (!config.metrics_listen.empty()) {
     Server* raw = server.get();
     absl::StatusOr<std::unique_ptr<metrics::HttpEndpoint>> endpoint =
         metrics::HttpEndpoint::Start(
             config.metrics_listen, [raw] { return raw->RenderMetrics(); },
-            [raw] {
-              if (!raw->serving_.load()) {
-                return absl::UnavailableError("stopping");
-              }
-              return raw->write_health_->Status();
-            });
+            [raw] { return raw->Health(); });
     if (!endpoint.ok()) return endpoint.status();
     server->metrics_endpoint_ = *std::move(endpoint);
   }
@@ -369,6 +450,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 }
 
 Server::~Server() { Shutdown(); }
+
+absl::Status Server::Health() const {
+  if (!serving_.load()) return absl::UnavailableError("stopping");
+  if (!log_damage_.empty()) {
+    return absl::DataLossError(
+        absl::StrCat("log damaged, not serving writes: ", log_damage_));
+  }
+  return write_health_->Status();
+}
 
 absl::StatusOr<RulesHolder::ReloadOutcome> Server::ReloadRules() {
   absl::StatusOr<RulesHolder::ReloadOutcome> reloaded = rules_->Reload();
@@ -489,6 +579,25 @@ std::string Server::RenderMetrics() {
                out);
   AppendSingle("motcua_log_head_sequence", "The last sequence of the log.",
                "gauge", static_cast<double>(hub_->head()), out);
+  const std::optional<checkpoint::Checkpoint> checkpoint =
+      checkpointer_->Latest();
+  AppendSingle("motcua_checkpoint_sequence",
+               "The last sequence covered by the newest signed checkpoint "
+               "(0 when none).",
+               "gauge",
+               static_cast<double>(checkpoint ? checkpoint->sequence : 0),
+               out);
+  AppendSingle("motcua_checkpoint_time_seconds",
+               "When the newest checkpoint was signed, Unix seconds (0 when "
+               "none).",
+               "gauge",
+               static_cast<double>(
+                   checkpoint ? absl::ToUnixSeconds(checkpoint->time) : 0),
+               out);
+  AppendSingle("motcua_log_damaged",
+               "1 when the log's tail did not verify at start: commands are "
+               "refused.",
+               "gauge", log_damage_.empty() ? 0.0 : 1.0, out);
   const std::vector<webhooks::WebhookProgress> progress =
       webhooks_ != nullptr ? webhooks_->Progress()
                            : std::vector<webhooks::WebhookProgress>();
@@ -535,6 +644,7 @@ void Server::Shutdown() {
   if (slow_reads_ != nullptr) slow_reads_->Stop();
   // Its commands in flight commit before the writer closes.
   if (scheduler_ != nullptr) scheduler_->Stop();
+  if (checkpointer_ != nullptr) checkpointer_->Stop();
   metrics_endpoint_.reset();
   if (store_ != nullptr) {
     store_->SetCommitObserver(nullptr);

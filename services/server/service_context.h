@@ -11,6 +11,7 @@
 #include "engine/lifecycle.h"
 #include "services/access/access.h"
 #include "services/metrics/metrics.h"
+#include "services/server/checkpointer.h"
 #include "services/server/event_hub.h"
 #include "services/server/page_token.h"
 #include "services/server/rules_holder.h"
@@ -42,6 +43,8 @@ struct ServiceContext {
   // Reads the rules directory again and puts a changed set in force
   // everywhere (Server::ReloadRules).
   std::function<absl::StatusOr<RulesHolder::ReloadOutcome>()> reload_rules;
+  // Signs and keeps the log's checkpoints.
+  Checkpointer* checkpointer = nullptr;
 };
 
 // The caller, from the `authorization` metadata. UNAUTHENTICATED when

@@ -102,6 +102,14 @@ class AuditService final : public ParsingService<v1::Audit::CallbackService> {
   grpc::ServerUnaryReactor* VerifyLog(grpc::CallbackServerContext* call,
                                       const v1::VerifyRequest* request,
                                       v1::VerifyReply* reply) override;
+  grpc::ServerUnaryReactor* SignCheckpoint(
+      grpc::CallbackServerContext* call,
+      const v1::SignCheckpointRequest* request,
+      v1::CheckpointReply* reply) override;
+  grpc::ServerUnaryReactor* GetCheckpoint(
+      grpc::CallbackServerContext* call,
+      const v1::GetCheckpointRequest* request,
+      v1::CheckpointReply* reply) override;
 
  private:
   const ServiceContext& context_;

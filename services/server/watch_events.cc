@@ -13,6 +13,7 @@
 #include "services/api/grpc_status.h"
 #include "services/api/to_proto.h"
 #include "services/server/services.h"
+#include "store/intact_reads.h"
 
 namespace motcua::server {
 namespace {
@@ -93,6 +94,18 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
         if (finished_ || writing_) return;
         if (buffer_.empty()) {
           absl::Status read = FillLocked();
+          if (absl::IsDataLoss(read)) {
+            // A retry would meet the same event: tell the subscriber not
+            // to, after the events before the damage were delivered.
+            FinishLocked(grpc::Status(
+                grpc::StatusCode::DATA_LOSS,
+                absl::StrCat("the log is damaged: ", read.message(),
+                             "; every event up to sequence ", after_,
+                             " was read, none after it can be (retrying "
+                             "does not help; an operator must repair the "
+                             "log)")));
+            return;
+          }
           if (!read.ok()) {
             FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE,
                                       absl::StrCat("reading the log: ",
@@ -174,9 +187,10 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
   // the log's end.
   absl::Status FillLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     while (buffer_.empty()) {
-      absl::StatusOr<std::vector<store::StoredEvent>> events =
-          context_.store->ReadEvents(after_, kReadBatch);
-      if (!events.ok()) return events.status();
+      absl::StatusOr<store::IntactRead> read =
+          store::ReadIntactEvents(*context_.store, after_, kReadBatch);
+      if (!read.ok()) return read.status();
+      const std::vector<store::StoredEvent>* events = &read->events;
       for (const store::StoredEvent& stored : *events) {
         after_ = stored.sequence;
         if (!types_.empty() &&
@@ -188,6 +202,11 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
           continue;
         }
         buffer_.push_back(api::EventToProto(stored, stored.agency));
+      }
+      // The events before a damaged one go out first; the next read
+      // starts at the damage and reports it.
+      if (!read->damage.ok()) {
+        return buffer_.empty() ? read->damage : absl::OkStatus();
       }
       if (static_cast<int64_t>(events->size()) < kReadBatch) break;
     }

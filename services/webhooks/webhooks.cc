@@ -157,6 +157,7 @@ class Dispatcher::Worker {
     progress.position = position_.load();
     progress.failures = failures_.load();
     progress.delivered_batches = delivered_.load();
+    progress.stalled = stalled_.load();
     return progress;
   }
 
@@ -166,14 +167,32 @@ class Dispatcher::Worker {
     int64_t saved_position = position;
     absl::Time saved_at = absl::Now();
     while (!stopping_.load()) {
-      absl::StatusOr<std::vector<store::StoredEvent>> events =
-          store_->ReadEvents(position, config_.max_batch);
-      if (!events.ok()) {
+      absl::StatusOr<store::IntactRead> read =
+          store::ReadIntactEvents(*store_, position, config_.max_batch);
+      if (!read.ok()) {
         spdlog::warn("webhook {}: cannot read the log after {}: {}",
-                     config_.name, position, events.status().ToString());
+                     config_.name, position, read.status().ToString());
         if (!Sleep(ToDuration(config_.max_backoff))) break;
         continue;
       }
+      if (read->events.empty() && !read->damage.ok()) {
+        // Every event before the damage was delivered; no retry gets past
+        // it, so say so once and wait for the stop instead of looping.
+        spdlog::error(
+            "webhook {}: the log is damaged after sequence {}: {}; delivery "
+            "stops here until the log is repaired and the daemon restarted",
+            config_.name, position, std::string(read->damage.message()));
+        stalled_ = true;
+        if (saved_position != position && Save(position)) {
+          saved_position = position;
+        }
+        absl::MutexLock lock(&mu_);
+        mu_.Await(absl::Condition(
+            +[](std::atomic<bool>* stopping) { return stopping->load(); },
+            &stopping_));
+        break;
+      }
+      std::vector<store::StoredEvent>* events = &read->events;
       if (events->empty()) {
         if (saved_position != position && Save(position)) {
           saved_position = position;
@@ -383,6 +402,8 @@ class Dispatcher::Worker {
   std::atomic<int64_t> position_;
   std::atomic<uint64_t> failures_{0};
   std::atomic<uint64_t> delivered_{0};
+  // Stopped at a damaged event of the log.
+  std::atomic<bool> stalled_{false};
   // Set under mu_ so that waits see it; read without it elsewhere.
   std::atomic<bool> stopping_{false};
 

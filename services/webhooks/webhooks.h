@@ -11,6 +11,7 @@
 #include "absl/strings/string_view.h"
 #include "services/config/server_config.h"
 #include "store/event_store.h"
+#include "store/intact_reads.h"
 
 namespace motcua::webhooks {
 
@@ -22,6 +23,8 @@ struct WebhookProgress {
   // POSTs that did not end in a 2xx answer: refusals, errors, timeouts.
   uint64_t failures = 0;
   uint64_t delivered_batches = 0;
+  // Delivery stopped at a damaged event of the log (logged once).
+  bool stalled = false;
 };
 
 // Reads a position file: 0 when it does not exist; FAILED_PRECONDITION

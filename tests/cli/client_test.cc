@@ -451,8 +451,18 @@ TEST_F(ClientTest, EventsAsOfAndVerify) {
 
   const Result verify = Client({"verify"});
   EXPECT_EQ(verify.exit_code, 0) << verify;
-  EXPECT_EQ(verify.out, absl::StrCat("log intact: ", kFirstAction,
-                                     " events, every hash and link verified\n"))
+  ASSERT_EQ(verify.OutLines().size(), 2u) << verify;
+  EXPECT_EQ(verify.OutLines()[0],
+            absl::StrCat("log intact: ", kFirstAction,
+                         " events, every hash and link verified"))
+      << verify;
+  // The head, for an auditor to write down: the last event and its hash.
+  EXPECT_TRUE(absl::StartsWith(
+      verify.OutLines()[1], absl::StrCat("head: event ", kFirstAction,
+                                         ", hash ")))
+      << verify;
+  EXPECT_EQ(verify.OutLines()[1].size(),
+            absl::StrCat("head: event ", kFirstAction, ", hash ").size() + 64)
       << verify;
 }
 

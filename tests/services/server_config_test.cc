@@ -430,3 +430,37 @@ TEST(ServerConfigTest, DurabilityNames) {
 
 }  // namespace
 }  // namespace motcua::config
+
+namespace motcua::config {
+namespace {
+
+TEST(ServerConfigCheckpointsTest, ReadsTheCheckpointKeys) {
+  absl::StatusOr<ServerConfig> config = ParseServerConfig(
+      "checkpoint_key_file: keys/checkpoint.key\n"
+      "checkpoint_dir: /srv/checkpoints\n"
+      "checkpoint_interval: 1h\n"
+      "checkpoint_log_name: so-tnmt-hcm\n",
+      "motcuad.yaml", "/etc/motcua");
+  ASSERT_TRUE(config.ok()) << config.status();
+  // Relative to the file, like every path in it.
+  EXPECT_EQ(config->checkpoint_key_file, "/etc/motcua/keys/checkpoint.key");
+  EXPECT_EQ(config->checkpoint_dir, "/srv/checkpoints");
+  EXPECT_EQ(config->checkpoint_interval, absl::Hours(1));
+  EXPECT_EQ(config->checkpoint_log_name, "so-tnmt-hcm");
+}
+
+TEST(ServerConfigCheckpointsTest, RefusesABadIntervalOrLogName) {
+  absl::StatusOr<ServerConfig> interval = ParseServerConfig(
+      "checkpoint_interval: 10ms\n", "motcuad.yaml", "/etc/motcua");
+  ASSERT_FALSE(interval.ok());
+  EXPECT_THAT(std::string(interval.status().message()),
+              ::testing::HasSubstr("checkpoint_interval"));
+  absl::StatusOr<ServerConfig> name = ParseServerConfig(
+      "checkpoint_log_name: \"two words\"\n", "motcuad.yaml", "/etc/motcua");
+  ASSERT_FALSE(name.ok());
+  EXPECT_THAT(std::string(name.status().message()),
+              ::testing::HasSubstr("checkpoint_log_name"));
+}
+
+}  // namespace
+}  // namespace motcua::config
