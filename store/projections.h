@@ -78,10 +78,11 @@ class Projections {
 
   // Updates every projection for `stored`, one event appended to the log.
   // `before` is the dossier before it (null for its first event) and `after`
-  // the dossier with it applied; `request_id` is the request of the command
-  // that appended it (may be empty). Only rows that change are written:
-  // UpdateCurrent, then the per-event rows (report_deltas, requests).
-  absl::Status Update(const StoredEvent& stored, absl::string_view request_id,
+  // the dossier with it applied; `request` is the request of the command
+  // that appended it (its id may be empty). Only rows that change are
+  // written: UpdateCurrent, then the per-event rows (report_deltas,
+  // requests).
+  absl::Status Update(const StoredEvent& stored, const RequestTag& request,
                       const Dossier* before, const Dossier& after);
 
   // The projections of the dossier's current state (dossiers, deadlines,
@@ -98,11 +99,10 @@ class Projections {
   static void AddReport(const StoredEvent& stored, const Dossier* before,
                         const Dossier& after, ReportDeltaSums& sums);
   absl::Status WriteReport(const ReportDeltaSums& sums);
-  // The requests row of the event's command; nothing when `request_id` is
-  // empty.
+  // The requests row of the event's command; nothing when its request id
+  // is empty.
   absl::Status UpdateRequest(const StoredEvent& stored,
-                             absl::string_view request_id,
-                             const Dossier& after);
+                             const RequestTag& request, const Dossier& after);
   absl::Status WriteRequest(absl::string_view request_id,
                             const RequestRecord& record);
 
@@ -121,7 +121,9 @@ class Projections {
   // DATA_LOSS when its snapshot does not decode.
   absl::StatusOr<std::optional<Dossier>> LoadDossier(const std::string& code);
 
-  // The retry record of `request_id`; nullopt when unknown.
+  // The retry record of `request_id` (its fingerprint empty when the
+  // command was logged before fingerprints were kept); nullopt when
+  // unknown.
   absl::StatusOr<std::optional<RequestRecord>> LoadRequest(
       const std::string& request_id);
 

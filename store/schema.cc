@@ -183,6 +183,14 @@ DROP INDEX deadlines_by_agency;
 CREATE INDEX deadlines_by_agency
   ON deadlines (agency, kind, due_at, dossier_code, procedure_code);
 )sql"},
+    {7, R"sql(
+-- A request id names one command: its row keeps the command's fingerprint
+-- (store/command_fingerprint.h, carried by the command's events too), so
+-- that another command under the id is refused instead of taken for a
+-- retry. Rows of commands logged before have none (NULL), as their events:
+-- the store compares their dossier and the type of their last event.
+ALTER TABLE requests ADD COLUMN fingerprint BLOB;
+)sql"},
 };
 
 absl::StatusOr<int64_t> ReadSchemaVersion(Database& database) {
