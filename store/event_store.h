@@ -65,7 +65,7 @@ struct CommandRequest {
   // agency (the server's own commands). An existing dossier it may not see
   // is answered as if the code named none, and a retry is answered only to
   // a caller that may see the dossier.
-  std::function<bool(absl::string_view agency)> may_see;
+  std::function<bool(absl::string_view agency)> may_see = nullptr;
 };
 
 struct CommandOutcome {
