@@ -474,7 +474,7 @@ TEST_F(ClientTest, ARequestIdReusedForAnotherActionIsRefused) {
   // Not a repeat of the resolve: refused, naming it, and nothing returned.
   const Result returned =
       Client({"act", kCode, "return-result", "--request-id", "a"});
-  ExpectCallError(returned, 1, "act", "ALREADY_EXISTS");
+  ExpectCallError(returned, 1, "act return-result", "ALREADY_EXISTS");
   EXPECT_TRUE(Contains(returned.err,
                        absl::StrCat("request_id: a was already used for "
                                     "resolve on dossier ",
