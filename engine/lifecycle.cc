@@ -203,9 +203,7 @@ absl::StatusOr<std::vector<Event>> DecideSubmit(const Dossier* dossier,
         SubmissionFingerprint(command.dossier_code, submit)) {
       return std::vector<Event>();  // the same submission again
     }
-    return absl::AlreadyExistsError(absl::StrCat(
-        "dossier ", command.dossier_code,
-        " already exists with different content"));
+    return DossierExistsError(command.dossier_code);
   }
   absl::StatusOr<const ProcedureVersion*> found =
       rules.FindProcedure(submit.procedure_code, submit.received_at);
@@ -827,6 +825,53 @@ absl::string_view ActionName(const Action& action) {
   return ActionNameAt(action.index());
 }
 
+namespace {
+
+// Each caller's action and the type of the event it appends last, in the
+// order of the Action variant.
+constexpr std::pair<absl::string_view, absl::string_view> kActionEventTypes[] =
+    {
+        {"submit", "received"},
+        {"hand_over", "handed_over"},
+        {"request_supplement", "supplement_requested"},
+        {"receive_supplement", "supplement_received"},
+        {"request_financial_obligation", "financial_obligation_requested"},
+        {"confirm_financial_obligation", "financial_obligation_confirmed"},
+        {"stop", "stopped"},
+        {"resume", "resumed"},
+        {"apologise", "apologised"},
+        {"resolve", "resolved"},
+        {"return_result", "result_returned"},
+        {"reject", "rejected"},
+        {"withdraw", "withdrawn"},
+};
+
+}  // namespace
+
+absl::string_view ActionEventTypeName(const Action& action) {
+  const absl::string_view name = ActionName(action);
+  for (const auto& [action_name, type] : kActionEventTypes) {
+    if (action_name == name) return type;
+  }
+  return {};
+}
+
+absl::string_view ActionNameOfEventType(absl::string_view type) {
+  for (const auto& [action_name, event_type] : kActionEventTypes) {
+    if (event_type == type) return action_name;
+  }
+  return {};
+}
+
+absl::Status DossierNotFoundError(absl::string_view code) {
+  return absl::NotFoundError(absl::StrCat("dossier ", code, " not found"));
+}
+
+absl::Status DossierExistsError(absl::string_view code) {
+  return absl::AlreadyExistsError(
+      absl::StrCat("dossier ", code, " already exists with different content"));
+}
+
 std::string EventTypeName(const EventBody& body) {
   return std::visit(
       Overloaded{
@@ -938,8 +983,7 @@ absl::StatusOr<std::vector<Event>> Decide(const Dossier* dossier,
   if (const auto* submit = std::get_if<SubmitAction>(&command.action)) {
     events = DecideSubmit(dossier, command, *submit, rules, now);
   } else if (dossier == nullptr) {
-    return absl::NotFoundError(
-        absl::StrCat("dossier ", command.dossier_code, " not found"));
+    return DossierNotFoundError(command.dossier_code);
   } else {
     events = DecideAfterDueThresholds(*dossier, command, rules, now);
   }

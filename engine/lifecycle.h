@@ -104,6 +104,21 @@ using Action =
 
 // "submit", "hand_over", "request_supplement", ...
 absl::string_view ActionName(const Action& action);
+// The type of the event an action appends last ("received" for "submit",
+// "result_returned" for "return_result", ...): what the log keeps of a
+// command. Empty for the internal actions, whose events vary.
+absl::string_view ActionEventTypeName(const Action& action);
+// The action whose last event has type `type`; empty when no caller's
+// action appends it (thresholds, due time changes).
+absl::string_view ActionNameOfEventType(absl::string_view type);
+
+// NOT_FOUND "dossier <code> not found": the one answer for a code that names
+// no dossier, and for a dossier the caller may not see (so that the answer
+// does not tell the two apart).
+absl::Status DossierNotFoundError(absl::string_view code);
+// ALREADY_EXISTS "dossier <code> already exists with different content": a
+// submission under a code that names another dossier.
+absl::Status DossierExistsError(absl::string_view code);
 // The name of the Action alternative at `index`; empty beyond the last.
 absl::string_view ActionNameAt(size_t index);
 

@@ -549,7 +549,7 @@ absl::StatusOr<ReplayReport> ReplayAndCompare(const std::string& database_path,
 
   ReplayReport report;
   size_t unlisted = 0;
-  std::string request_id;
+  RequestTag request;
   std::string current_code;
   Dossier current;
   Dossier previous;
@@ -563,7 +563,7 @@ absl::StatusOr<ReplayReport> ReplayAndCompare(const std::string& database_path,
     if (!row.ok()) return row.status();
     if (!*row) break;
     ++report.events;
-    absl::StatusOr<StoredEvent> stored = StoredEventOfRow(*events, &request_id);
+    absl::StatusOr<StoredEvent> stored = StoredEventOfRow(*events, &request);
     if (!stored.ok()) return stored.status();
     if (stored->event.dossier_code != current_code) {
       if (absl::Status status = finish_dossier(); !status.ok()) return status;
@@ -585,7 +585,7 @@ absl::StatusOr<ReplayReport> ReplayAndCompare(const std::string& database_path,
       continue;
     }
     if (absl::Status status = (*rebuild)->Add(
-            *stored, request_id, first ? nullptr : &previous, current);
+            *stored, request, first ? nullptr : &previous, current);
         !status.ok()) {
       return status;
     }

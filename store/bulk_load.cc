@@ -76,7 +76,7 @@ absl::Status BulkLoader::Append(std::vector<Event> events, absl::Time now) {
           "event ", stored.sequence, " of dossier ", stored.event.dossier_code,
           " does not apply: ", status.message()));
     }
-    if (absl::Status status = rebuild_->Add(stored, /*request_id=*/"",
+    if (absl::Status status = rebuild_->Add(stored, RequestTag(),
                                             first ? nullptr : &before, dossier);
         !status.ok()) {
       return status;

@@ -460,9 +460,11 @@ absl::Time ToStoredPrecision(absl::Time time) {
 
 std::string EncodeEventPayload(const EventBody& body,
                                absl::string_view request_id,
-                               const std::optional<Schedule>& schedule) {
+                               const std::optional<Schedule>& schedule,
+                               absl::string_view command_fingerprint) {
   pb::EventPayload payload;
   payload.set_request_id(std::string(request_id));
+  payload.set_command_fingerprint(std::string(command_fingerprint));
   if (schedule.has_value()) {
     ScheduleToProto(*schedule, *payload.mutable_schedule());
   }
@@ -478,7 +480,7 @@ absl::StatusOr<DecodedPayload> DecodeEventPayload(absl::string_view bytes) {
   absl::StatusOr<EventBody> body = BodyFromProto(payload);
   if (!body.ok()) return body.status();
   DecodedPayload decoded{std::move(*body), payload.request_id(),
-                         std::nullopt};
+                         std::nullopt, payload.command_fingerprint()};
   if (payload.has_schedule()) {
     decoded.schedule = ScheduleFromProto(payload.schedule());
   }
@@ -655,7 +657,7 @@ absl::StatusOr<RequestRecord> DecodeRequestOutcome(absl::string_view bytes) {
     return absl::DataLossError("request outcome does not parse");
   }
   return RequestRecord{in.dossier_code(), in.dossier_version(),
-                       in.last_sequence()};
+                       in.last_sequence(), ""};
 }
 
 }  // namespace motcua::store

@@ -27,17 +27,28 @@ absl::Time FromStoredMicros(int64_t micros);
 // `time` rounded down to what storage keeps.
 absl::Time ToStoredPrecision(absl::Time time);
 
-// The payload column of an event: its body and the request id of the
-// command that appended it. Deterministic: the same input gives the same
-// bytes, which the hash chain covers.
+// The request of the command that appended an event, as its payload keeps
+// it: the caller's request id (empty when it sent none) and the command's
+// fingerprint (store/command_fingerprint.h; empty without a request id and
+// in events logged before fingerprints were kept, schema 6 and earlier).
+struct RequestTag {
+  std::string id;
+  std::string fingerprint;
+};
+
+// The payload column of an event: its body, the request id of the command
+// that appended it and that command's fingerprint. Deterministic: the same
+// input gives the same bytes, which the hash chain covers.
 std::string EncodeEventPayload(
     const EventBody& body, absl::string_view request_id,
-    const std::optional<Schedule>& schedule = std::nullopt);
+    const std::optional<Schedule>& schedule = std::nullopt,
+    absl::string_view command_fingerprint = {});
 
 struct DecodedPayload {
   EventBody body;
   std::string request_id;
   std::optional<Schedule> schedule;
+  std::string command_fingerprint;
 };
 // DATA_LOSS when the bytes are not a payload this build understands.
 absl::StatusOr<DecodedPayload> DecodeEventPayload(absl::string_view bytes);
@@ -53,9 +64,14 @@ struct RequestRecord {
   std::string dossier_code;
   int64_t dossier_version = 0;
   int64_t last_sequence = 0;
+  // The fingerprint column: the command's (store/command_fingerprint.h);
+  // empty for a command logged before fingerprints were kept.
+  std::string fingerprint;
 };
+// The outcome column (the fingerprint has its own).
 std::string EncodeRequestOutcome(const RequestRecord& record);
-// DATA_LOSS when the bytes are not an outcome.
+// DATA_LOSS when the bytes are not an outcome. The fingerprint is left
+// empty.
 absl::StatusOr<RequestRecord> DecodeRequestOutcome(absl::string_view bytes);
 
 }  // namespace motcua::store

@@ -22,7 +22,7 @@ ChainedFields ChainedFieldsOfRow(const Statement& row) {
 }
 
 absl::StatusOr<StoredEvent> StoredEventOfRow(const Statement& row,
-                                             std::string* request_id) {
+                                             RequestTag* request) {
   const ChainedFields fields = ChainedFieldsOfRow(row);
   absl::StatusOr<DecodedPayload> payload = DecodeEventPayload(fields.payload);
   if (!payload.ok()) {
@@ -49,7 +49,10 @@ absl::StatusOr<StoredEvent> StoredEventOfRow(const Statement& row,
   stored.hash = std::string(row.ColumnBlob(10));
   // Reads that join the dossier add its agency after the event's columns.
   if (row.ColumnCount() > 11) stored.agency = std::string(row.ColumnText(11));
-  if (request_id != nullptr) *request_id = std::move(payload->request_id);
+  if (request != nullptr) {
+    request->id = std::move(payload->request_id);
+    request->fingerprint = std::move(payload->command_fingerprint);
+  }
   return stored;
 }
 

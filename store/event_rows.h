@@ -7,6 +7,7 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "store/event_codec.h"
 #include "store/event_store.h"
 #include "store/hash_chain.h"
 #include "store/sqlite.h"
@@ -29,11 +30,11 @@ inline constexpr char kEventColumnsWithAgency[] =
 // valid until the next Step.
 ChainedFields ChainedFieldsOfRow(const Statement& row);
 
-// The current row as an event. When `request_id` is not null it receives the
-// request id kept in the payload. DATA_LOSS, naming the sequence, when the
+// The current row as an event. When `request` is not null it receives the
+// request id and command fingerprint kept in the payload. DATA_LOSS, naming the sequence, when the
 // payload does not decode or does not match the type column.
 absl::StatusOr<StoredEvent> StoredEventOfRow(const Statement& row,
-                                             std::string* request_id = nullptr);
+                                             RequestTag* request = nullptr);
 
 // Runs `statement` (already bound, selecting kEventColumns) to the end.
 absl::StatusOr<std::vector<StoredEvent>> ReadAllEvents(Statement& statement);

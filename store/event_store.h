@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "engine/clock.h"
 #include "engine/dossier.h"
@@ -55,9 +56,16 @@ struct CommandRequest {
   Command command;
   // Refused with ABORTED when the dossier's version differs.
   std::optional<int64_t> expected_version;
-  // When not empty, a retry with the same id returns the first answer and
-  // appends nothing.
+  // When not empty, names this command for good: a retry of the same
+  // command (same fingerprint, store/command_fingerprint.h) by the same
+  // caller (command.actor) returns the first answer and appends nothing;
+  // another command under the id is refused ALREADY_EXISTS.
   std::string request_id;
+  // Whether the caller may see the dossiers of an agency; unset: every
+  // agency (the server's own commands). An existing dossier it may not see
+  // is answered as if the code named none, and a retry is answered only to
+  // a caller that may see the dossier.
+  std::function<bool(absl::string_view agency)> may_see = nullptr;
 };
 
 struct CommandOutcome {

@@ -11,9 +11,11 @@ namespace motcua::store {
 
 absl::StatusOr<SealedEvent> LogChain::Seal(Event event,
                                            absl::string_view request_id,
-                                           absl::Time recorded_at) {
+                                           absl::Time recorded_at,
+                                           absl::string_view command_fingerprint) {
   SealedEvent sealed;
-  sealed.payload = EncodeEventPayload(event.body, request_id, event.schedule);
+  sealed.payload = EncodeEventPayload(event.body, request_id, event.schedule,
+                                      command_fingerprint);
   // Apply what is stored, not the engine's original: the two differ below
   // storage precision, and a replay only ever sees the stored one.
   absl::StatusOr<DecodedPayload> decoded = DecodeEventPayload(sealed.payload);

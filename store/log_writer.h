@@ -42,11 +42,14 @@ class LogChain {
 
   // `event`, decided by the command with `request_id` (may be empty) and
   // recorded at `recorded_at`, chained after the head, which moves past it.
+  // `command_fingerprint` is that command's (store/command_fingerprint.h),
+  // kept with the request id.
   // Its instants are at storage precision and its body is decoded from the
   // stored bytes: what a replay sees, and so what must be applied. INTERNAL
   // when the event does not survive encoding (the head does not move).
   absl::StatusOr<SealedEvent> Seal(Event event, absl::string_view request_id,
-                                   absl::Time recorded_at);
+                                   absl::Time recorded_at,
+                                   absl::string_view command_fingerprint = {});
 
   const LogHead& head() const { return head_; }
   // Makes `head` the end again, after a rollback removed what followed it.

@@ -44,7 +44,7 @@ absl::Status ProjectionRebuild::AppendToLog(SealedEvent sealed) {
 }
 
 absl::Status ProjectionRebuild::Add(const StoredEvent& stored,
-                                    absl::string_view request_id,
+                                    const RequestTag& request,
                                     const Dossier* before,
                                     const Dossier& after) {
   Projections::AddReport(stored, before, after, report_sums_);
@@ -63,10 +63,10 @@ absl::Status ProjectionRebuild::Add(const StoredEvent& stored,
     }
     unit_report_sums_ = UnitReportDeltaSums();
   }
-  if (request_id.empty()) return absl::OkStatus();
-  return Give(RequestRow{std::string(request_id),
+  if (request.id.empty()) return absl::OkStatus();
+  return Give(RequestRow{request.id,
                          RequestRecord{after.code, after.version,
-                                       stored.sequence}});
+                                       stored.sequence, request.fingerprint}});
 }
 
 absl::Status ProjectionRebuild::FinishDossier(Dossier last) {

@@ -49,8 +49,8 @@ class ProjectionRebuild {
   // the log).
   absl::Status AppendToLog(SealedEvent sealed);
   // `stored` turned `before` (null for the dossier's first event) into
-  // `after`; `request_id` is its command's (may be empty).
-  absl::Status Add(const StoredEvent& stored, absl::string_view request_id,
+  // `after`; `request` is its command's (its id may be empty).
+  absl::Status Add(const StoredEvent& stored, const RequestTag& request,
                    const Dossier* before, const Dossier& after);
   // `last` is its dossier's final state: no event of it follows.
   absl::Status FinishDossier(Dossier last);

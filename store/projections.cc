@@ -194,11 +194,12 @@ absl::StatusOr<std::unique_ptr<Projections>> Projections::Prepare(
        "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (agency, unit, day, measure) "
        "DO UPDATE SET delta = delta + excluded.delta"},
       {&projections->upsert_request_,
-       "INSERT INTO requests (request_id, dossier_code, outcome) "
-       "VALUES (?1, ?2, ?3) ON CONFLICT (request_id) DO UPDATE SET "
-       "dossier_code = excluded.dossier_code, outcome = excluded.outcome"},
+       "INSERT INTO requests (request_id, dossier_code, outcome, "
+       "fingerprint) VALUES (?1, ?2, ?3, ?4) ON CONFLICT (request_id) DO "
+       "UPDATE SET dossier_code = excluded.dossier_code, outcome = "
+       "excluded.outcome, fingerprint = excluded.fingerprint"},
       {&projections->select_request_,
-       "SELECT outcome FROM requests WHERE request_id = ?1"},
+       "SELECT outcome, fingerprint FROM requests WHERE request_id = ?1"},
   };
   for (const Entry& entry : entries) {
     absl::StatusOr<Statement> statement = database.Prepare(entry.sql);
@@ -209,7 +210,7 @@ absl::StatusOr<std::unique_ptr<Projections>> Projections::Prepare(
 }
 
 absl::Status Projections::Update(const StoredEvent& stored,
-                                 absl::string_view request_id,
+                                 const RequestTag& request,
                                  const Dossier* before, const Dossier& after) {
   if (absl::Status status = UpdateCurrent(before, after); !status.ok()) {
     return status;
@@ -218,7 +219,7 @@ absl::Status Projections::Update(const StoredEvent& stored,
       !status.ok()) {
     return status;
   }
-  return UpdateRequest(stored, request_id, after);
+  return UpdateRequest(stored, request, after);
 }
 
 absl::Status Projections::UpdateCurrent(const Dossier* before,
@@ -671,11 +672,12 @@ absl::Status Projections::UpdateCounters(const Dossier* before,
 }
 
 absl::Status Projections::UpdateRequest(const StoredEvent& stored,
-                                        absl::string_view request_id,
+                                        const RequestTag& request,
                                         const Dossier& after) {
-  if (request_id.empty()) return absl::OkStatus();
-  return WriteRequest(request_id, RequestRecord{after.code, after.version,
-                                                stored.sequence});
+  if (request.id.empty()) return absl::OkStatus();
+  return WriteRequest(request.id,
+                      RequestRecord{after.code, after.version, stored.sequence,
+                                    request.fingerprint});
 }
 
 absl::Status Projections::WriteRequest(absl::string_view request_id,
@@ -683,6 +685,13 @@ absl::Status Projections::WriteRequest(absl::string_view request_id,
   upsert_request_.BindText(1, request_id)
       .BindText(2, record.dossier_code)
       .BindBlob(3, EncodeRequestOutcome(record));
+  // NULL, not an empty blob, for a command logged without one: what the
+  // upgrade to schema 7 leaves in the rows it finds.
+  if (record.fingerprint.empty()) {
+    upsert_request_.BindNull(4);
+  } else {
+    upsert_request_.BindBlob(4, record.fingerprint);
+  }
   return upsert_request_.Run();
 }
 
@@ -716,6 +725,9 @@ absl::StatusOr<std::optional<RequestRecord>> Projections::LoadRequest(
   }
   absl::StatusOr<RequestRecord> record =
       DecodeRequestOutcome(select_request_.ColumnBlob(0));
+  if (record.ok()) {
+    record->fingerprint = std::string(select_request_.ColumnBlob(1));
+  }
   select_request_.Reset();
   if (!record.ok()) return record.status();
   return std::optional<RequestRecord>(std::move(*record));

@@ -84,11 +84,11 @@ class Projections {
 
   // Updates every projection for `stored`, one event appended to the log.
   // `before` is the dossier before it (null for its first event) and `after`
-  // the dossier with it applied; `request_id` is the request of the command
-  // that appended it (may be empty). Only rows that change are written:
-  // UpdateCurrent, then the per-event rows (report_deltas,
+  // the dossier with it applied; `request` is the request of the command
+  // that appended it (its id may be empty). Only rows that change are
+  // written: UpdateCurrent, then the per-event rows (report_deltas,
   // unit_report_deltas, requests).
-  absl::Status Update(const StoredEvent& stored, absl::string_view request_id,
+  absl::Status Update(const StoredEvent& stored, const RequestTag& request,
                       const Dossier* before, const Dossier& after);
 
   // The projections of the dossier's current state (dossiers, deadlines,
@@ -109,11 +109,10 @@ class Projections {
   static void AddUnitReport(const StoredEvent& stored, const Dossier* before,
                             const Dossier& after, UnitReportDeltaSums& sums);
   absl::Status WriteUnitReport(const UnitReportDeltaSums& sums);
-  // The requests row of the event's command; nothing when `request_id` is
-  // empty.
+  // The requests row of the event's command; nothing when its request id
+  // is empty.
   absl::Status UpdateRequest(const StoredEvent& stored,
-                             absl::string_view request_id,
-                             const Dossier& after);
+                             const RequestTag& request, const Dossier& after);
   absl::Status WriteRequest(absl::string_view request_id,
                             const RequestRecord& record);
 
@@ -132,7 +131,9 @@ class Projections {
   // DATA_LOSS when its snapshot does not decode.
   absl::StatusOr<std::optional<Dossier>> LoadDossier(const std::string& code);
 
-  // The retry record of `request_id`; nullopt when unknown.
+  // The retry record of `request_id` (its fingerprint empty when the
+  // command was logged before fingerprints were kept); nullopt when
+  // unknown.
   absl::StatusOr<std::optional<RequestRecord>> LoadRequest(
       const std::string& request_id);
 

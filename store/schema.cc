@@ -217,6 +217,14 @@ CREATE INDEX unit_report_deltas_by_day ON unit_report_deltas (day);
 INSERT INTO meta (key, value) SELECT 'fill_unit_report', 1
   WHERE EXISTS (SELECT 1 FROM events);
 )sql"},
+    {8, R"sql(
+-- A request id names one command: its row keeps the command's fingerprint
+-- (store/command_fingerprint.h, carried by the command's events too), so
+-- that another command under the id is refused instead of taken for a
+-- retry. Rows of commands logged before have none (NULL), as their events:
+-- the store compares their dossier and the type of their last event.
+ALTER TABLE requests ADD COLUMN fingerprint BLOB;
+)sql"},
 };
 
 absl::StatusOr<int64_t> ReadSchemaVersion(Database& database) {

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "engine/report.h"
+#include "store/command_fingerprint.h"
 #include "store/event_codec.h"
 #include "store/event_rows.h"
 #include "store/hash_chain.h"
@@ -718,42 +719,45 @@ CommandOutcome SqliteEventStore::ProcessCommand(const CommandRequest& request,
   const Command& command = request.command;
   CommandOutcome outcome;
 
+  RequestTag tag;
   if (!request.request_id.empty()) {
+    tag.id = request.request_id;
+    tag.fingerprint = CommandFingerprint(request);
     absl::StatusOr<std::optional<RequestRecord>> first =
         projections_->LoadRequest(request.request_id);
     if (!first.ok()) return Refusal(first.status());
     if (first->has_value()) {
-      if ((*first)->dossier_code != command.dossier_code) {
-        return Refusal(absl::InvalidArgumentError(absl::StrCat(
-            "request_id: ", request.request_id,
-            " was already used for dossier ", (*first)->dossier_code)));
-      }
-      // The first answer: the dossier as that command left it, rebuilt
-      // from its events (retries are rare; the log is the truth).
-      absl::StatusOr<Dossier> first_answer =
-          DossierAtVersion(command.dossier_code, (*first)->dossier_version);
-      if (!first_answer.ok()) return Refusal(first_answer.status());
-      outcome.dossier = *std::move(first_answer);
-      outcome.repeated = true;
-      return outcome;
+      return AnswerUsedRequestId(request, **first, tag.fingerprint);
     }
   }
 
   absl::StatusOr<const Dossier*> found = cache_->Find(command.dossier_code);
   if (!found.ok()) return Refusal(found.status());
   const Dossier* before = *found;
-  if (request.expected_version.has_value() && before != nullptr &&
-      before->version != *request.expected_version) {
+  // Another agency's dossier is decided as if the code named none, so that
+  // no refusal (a stale version, a lifecycle state, different content)
+  // tells the caller more than a missing code would.
+  const bool hidden = before != nullptr && request.may_see &&
+                      !request.may_see(before->agency);
+  const Dossier* seen = hidden ? nullptr : before;
+  if (request.expected_version.has_value() && seen != nullptr &&
+      seen->version != *request.expected_version) {
     return Refusal(absl::AbortedError(absl::StrCat(
-        "dossier ", command.dossier_code, " is at version ", before->version,
+        "dossier ", command.dossier_code, " is at version ", seen->version,
         "; the command expected version ", *request.expected_version)));
   }
 
   // Storage keeps microseconds: decide with the instant that is recorded.
   const absl::Time now = ToStoredPrecision(clock_->Now());
   absl::StatusOr<std::vector<Event>> decided =
-      Decide(before, command, rules, now);
+      Decide(seen, command, rules, now);
   if (!decided.ok()) return Refusal(decided.status());
+  if (hidden) {
+    // Only a submission gets here (any other action on a code that names
+    // no dossier is NOT_FOUND): the code is taken, which is all the
+    // refusal can tell, and what a valid submission cannot avoid learning.
+    return Refusal(DossierExistsError(command.dossier_code));
+  }
   if (decided->empty()) {
     // The same submission again: answer with the dossier as it is.
     if (before == nullptr) {
@@ -768,7 +772,7 @@ CommandOutcome SqliteEventStore::ProcessCommand(const CommandRequest& request,
 
   if (!isolated) {
     absl::Status status =
-        AppendEvents(request, before, std::move(*decided), now, outcome);
+        AppendEvents(tag, before, std::move(*decided), now, outcome);
     if (!status.ok()) {
       write_failed = true;
       return Refusal(status);
@@ -781,7 +785,7 @@ CommandOutcome SqliteEventStore::ProcessCommand(const CommandRequest& request,
   }
   const LogHead saved_head = chain_.head();
   absl::Status status =
-      AppendEvents(request, before, std::move(*decided), now, outcome);
+      AppendEvents(tag, before, std::move(*decided), now, outcome);
   if (!status.ok()) {
     rollback_to_.Run().IgnoreError();
     release_.Run().IgnoreError();
@@ -796,7 +800,51 @@ CommandOutcome SqliteEventStore::ProcessCommand(const CommandRequest& request,
   return outcome;
 }
 
-absl::Status SqliteEventStore::AppendEvents(const CommandRequest& request,
+CommandOutcome SqliteEventStore::AnswerUsedRequestId(
+    const CommandRequest& request, const RequestRecord& first,
+    absl::string_view fingerprint) {
+  // The first command's answer is the dossier as it left it, rebuilt from
+  // its events (retries are rare; the log is the truth). Its last event
+  // also says who sent it: the actor, the caller's name.
+  Event first_event;
+  absl::StatusOr<Dossier> first_answer =
+      DossierAtVersion(first.dossier_code, first.dossier_version, &first_event);
+  if (!first_answer.ok()) return Refusal(first_answer.status());
+  // A request id belongs to the caller who first used it, and its answer
+  // shows a dossier: anyone else, or the owner no longer allowed to see the
+  // dossier, learns only that the id is taken.
+  if (first_event.actor != request.command.actor ||
+      (request.may_see && !request.may_see(first_answer->agency))) {
+    return Refusal(absl::AlreadyExistsError(absl::StrCat(
+        "request_id: ", request.request_id,
+        " is already taken; send each command with a request_id of its "
+        "own")));
+  }
+  // A command logged before fingerprints were kept is compared by what its
+  // events tell: the dossier, and the action by the type of its last event.
+  const bool same_command =
+      first.fingerprint.empty()
+          ? first.dossier_code == request.command.dossier_code &&
+                ActionEventTypeName(request.command.action) ==
+                    EventTypeName(first_event.body)
+          : first.fingerprint == fingerprint;
+  if (!same_command) {
+    absl::string_view action =
+        ActionNameOfEventType(EventTypeName(first_event.body));
+    return Refusal(absl::AlreadyExistsError(absl::StrCat(
+        "request_id: ", request.request_id, " was already used for ",
+        action.empty() ? "another command" : action, " on dossier ",
+        first.dossier_code,
+        "; a different command needs a new request_id (a retry sends the "
+        "same command again)")));
+  }
+  CommandOutcome outcome;
+  outcome.dossier = *std::move(first_answer);
+  outcome.repeated = true;
+  return outcome;
+}
+
+absl::Status SqliteEventStore::AppendEvents(const RequestTag& tag,
                                             const Dossier* before,
                                             std::vector<Event> events,
                                             absl::Time now,
@@ -804,7 +852,7 @@ absl::Status SqliteEventStore::AppendEvents(const CommandRequest& request,
   Dossier state = before != nullptr ? *before : Dossier();
   for (Event& event : events) {
     absl::StatusOr<SealedEvent> sealed =
-        chain_.Seal(std::move(event), request.request_id, now);
+        chain_.Seal(std::move(event), tag.id, now, tag.fingerprint);
     if (!sealed.ok()) return sealed.status();
     if (absl::Status status = log_.Insert(*sealed); !status.ok()) {
       return status;
@@ -816,8 +864,8 @@ absl::Status SqliteEventStore::AppendEvents(const CommandRequest& request,
           "the engine's own event does not apply: ", status.message()));
     }
     if (absl::Status status = projections_->Update(
-            sealed->stored, request.request_id,
-            state.version == 0 ? nullptr : &state, after);
+            sealed->stored, tag, state.version == 0 ? nullptr : &state,
+            after);
         !status.ok()) {
       return status;
     }
@@ -829,7 +877,7 @@ absl::Status SqliteEventStore::AppendEvents(const CommandRequest& request,
 }
 
 absl::StatusOr<Dossier> SqliteEventStore::DossierAtVersion(
-    const std::string& code, int64_t version) {
+    const std::string& code, int64_t version, Event* last) {
   select_events_to_version_.BindText(1, code).BindInt(2, version);
   absl::StatusOr<std::vector<StoredEvent>> events =
       ReadAllEvents(select_events_to_version_);
@@ -846,6 +894,7 @@ absl::StatusOr<Dossier> SqliteEventStore::DossierAtVersion(
     return absl::DataLossError(absl::StrCat("dossier ", code, " has no version ",
                                             version, " in the log"));
   }
+  if (last != nullptr) *last = std::move(events->back().event);
   return dossier;
 }
 
@@ -859,7 +908,7 @@ absl::StatusOr<Dossier> SqliteEventStore::ReadDossier(const std::string& code) {
   if (!row.ok() || !*row) {
     read_dossier_.Reset();
     if (!row.ok()) return row.status();
-    return absl::NotFoundError(absl::StrCat("dossier ", code, " not found"));
+    return DossierNotFoundError(code);
   }
   absl::StatusOr<Dossier> dossier =
       DecodeDossierSnapshot(read_dossier_.ColumnBlob(0));

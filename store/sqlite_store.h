@@ -135,13 +135,22 @@ class SqliteEventStore final : public EventStore {
   CommandOutcome ProcessCommand(const CommandRequest& request,
                                 const RuleSet& rules, bool isolated,
                                 bool& write_failed);
-  // Appends the decided events of one command.
-  absl::Status AppendEvents(const CommandRequest& request,
-                            const Dossier* before, std::vector<Event> events,
-                            absl::Time now, CommandOutcome& outcome);
-  // The dossier after its first `version` events, from the log.
+  // The answer to `request`, whose request id was first used by the command
+  // that `first` records: that command's answer when `request` is the same
+  // command (`fingerprint`) from the same caller, who may still see the
+  // dossier; otherwise ALREADY_EXISTS.
+  CommandOutcome AnswerUsedRequestId(const CommandRequest& request,
+                                     const RequestRecord& first,
+                                     absl::string_view fingerprint);
+  // Appends the decided events of one command, sent as `tag`.
+  absl::Status AppendEvents(const RequestTag& tag, const Dossier* before,
+                            std::vector<Event> events, absl::Time now,
+                            CommandOutcome& outcome);
+  // The dossier after its first `version` events, from the log. When `last`
+  // is not null it receives the event of that version.
   absl::StatusOr<Dossier> DossierAtVersion(const std::string& code,
-                                           int64_t version);
+                                           int64_t version,
+                                           Event* last = nullptr);
   // A statement of the read connection, prepared once per distinct text.
   absl::StatusOr<Statement*> ReaderStatement(const std::string& sql)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(read_mu_);

@@ -503,6 +503,14 @@ absl::Status Authorize(const Principal& principal, Operation operation,
                    " for agency \"", agency, "\"; its agencies: ", own));
 }
 
+absl::Status AuthorizeOnDossier(const Principal& principal, Operation operation,
+                                absl::string_view dossier_code,
+                                absl::string_view agency) {
+  // The agency first: a role refusal would tell that the dossier exists.
+  if (!principal.MayActFor(agency)) return DossierNotFoundError(dossier_code);
+  return Authorize(principal, operation, agency);
+}
+
 size_t AccessTable::DigestHash::operator()(const Sha256Digest& digest) const {
   size_t hash;
   static_assert(sizeof(hash) <= sizeof(Sha256Digest));

@@ -140,6 +140,17 @@ struct Principal {
 absl::Status Authorize(const Principal& principal, Operation operation,
                        absl::string_view agency);
 
+// As Authorize, for `operation` on the existing dossier `dossier_code` of
+// `agency`. When the agency is outside the principal's agencies the answer
+// is engine DossierNotFoundError (NOT_FOUND, "dossier <code> not found"),
+// byte for byte what a code that names no dossier gets, whatever the
+// operation: a caller learns nothing of another agency's dossiers, not even
+// that a code is taken. Otherwise PERMISSION_DENIED as Authorize when the
+// role may not perform the operation.
+absl::Status AuthorizeOnDossier(const Principal& principal, Operation operation,
+                                absl::string_view dossier_code,
+                                absl::string_view agency);
+
 // One token as the tokens file describes it.
 struct TokenEntry {
   std::string name;

@@ -122,14 +122,12 @@ grpc::ServerUnaryReactor* AuditService::ReadEvents(
     }
     events = context_.store->ReadDossierEvents(request->dossier_code());
     if (events.ok() && events->empty()) {
-      return Refuse(reactor, absl::NotFoundError(absl::StrCat(
-                                 "dossier ", request->dossier_code(),
-                                 " not found")));
+      return Refuse(reactor, DossierNotFoundError(request->dossier_code()));
     }
     if (events.ok()) {
-      if (absl::Status allowed =
-              access::Authorize(*principal, access::Operation::kAudit,
-                                events->front().agency);
+      if (absl::Status allowed = access::AuthorizeOnDossier(
+              *principal, access::Operation::kAudit, request->dossier_code(),
+              events->front().agency);
           !allowed.ok()) {
         return Refuse(reactor, allowed);
       }
@@ -192,11 +190,18 @@ grpc::ServerUnaryReactor* AuditService::GetDossierAsOf(
   absl::StatusOr<absl::Time> as_of =
       api::TimeFromProto(request->as_of(), "as_of");
   if (!as_of.ok()) return Refuse(reactor, as_of.status());
+  // The role before the dossier: refused for the role whether the code
+  // exists or not.
+  if (!access::RoleMayPerform(principal->role, access::Operation::kAudit)) {
+    return Refuse(reactor,
+                  access::Authorize(*principal, access::Operation::kAudit, ""));
+  }
   absl::StatusOr<Dossier> now_state =
       context_.store->ReadDossier(request->dossier_code());
   if (!now_state.ok()) return Refuse(reactor, now_state.status());
-  if (absl::Status allowed = access::Authorize(
-          *principal, access::Operation::kAudit, now_state->agency);
+  if (absl::Status allowed = access::AuthorizeOnDossier(
+          *principal, access::Operation::kAudit, request->dossier_code(),
+          now_state->agency);
       !allowed.ok()) {
     return Refuse(reactor, allowed);
   }

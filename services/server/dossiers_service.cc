@@ -1,3 +1,4 @@
+#include <functional>
 #include <utility>
 #include <variant>
 
@@ -9,6 +10,18 @@
 #include "services/server/services.h"
 
 namespace motcua::server {
+namespace {
+
+// The agencies whose dossiers the store may show `principal`: a retry is
+// answered, and an existing dossier named, only within them.
+std::function<bool(absl::string_view)> SeenBy(
+    const access::Principal& principal) {
+  return [principal](absl::string_view agency) {
+    return principal.MayActFor(agency);
+  };
+}
+
+}  // namespace
 
 grpc::ServerUnaryReactor* DossiersService::Submit(
     grpc::CallbackServerContext* call, const v1::SubmitRequest* request,
@@ -35,6 +48,7 @@ grpc::ServerUnaryReactor* DossiersService::Submit(
   policy.late_entry = may_enter_late.ok() ? EntryPermission::kGranted
                                           : EntryPermission::kDenied;
   std::get<SubmitAction>(command->command.action).policy = policy;
+  command->may_see = SeenBy(*principal);
   return Execute(reactor, *std::move(command), reply);
 }
 
@@ -52,12 +66,13 @@ grpc::ServerUnaryReactor* DossiersService::Act(
   absl::StatusOr<Dossier> dossier =
       context_.store->ReadDossier(request->dossier_code());
   if (!dossier.ok()) return Refuse(reactor, dossier.status());
-  if (absl::Status allowed = access::Authorize(
+  if (absl::Status allowed = access::AuthorizeOnDossier(
           *principal, access::OperationFor(command->command.action),
-          dossier->agency);
+          request->dossier_code(), dossier->agency);
       !allowed.ok()) {
     return Refuse(reactor, allowed);
   }
+  command->may_see = SeenBy(*principal);
   return Execute(reactor, *std::move(command), reply);
 }
 
@@ -103,8 +118,9 @@ grpc::ServerUnaryReactor* DossiersService::Get(
   absl::StatusOr<Dossier> dossier =
       context_.store->ReadDossier(request->dossier_code());
   if (!dossier.ok()) return Refuse(reactor, dossier.status());
-  if (absl::Status allowed = access::Authorize(
-          *principal, access::Operation::kReadDossier, dossier->agency);
+  if (absl::Status allowed = access::AuthorizeOnDossier(
+          *principal, access::Operation::kReadDossier,
+          request->dossier_code(), dossier->agency);
       !allowed.ok()) {
     return Refuse(reactor, allowed);
   }

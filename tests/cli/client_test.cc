@@ -595,6 +595,33 @@ TEST_F(ClientTest, BadInputIsExitTwo) {
       << server_found;
 }
 
+TEST_F(ClientTest, ARequestIdReusedForAnotherActionIsRefused) {
+  Submit();
+  ASSERT_EQ(Client({"act", kCode, "hand-over"}).exit_code, 0);
+  const Result resolved =
+      Client({"act", kCode, "resolve", "--request-id", "a"});
+  ASSERT_EQ(resolved.exit_code, 0) << resolved;
+
+  // Not a repeat of the resolve: refused, naming it, and nothing returned.
+  const Result returned =
+      Client({"act", kCode, "return-result", "--request-id", "a"});
+  ExpectCallError(returned, 1, "act return-result", "ALREADY_EXISTS");
+  EXPECT_TRUE(Contains(returned.err,
+                       absl::StrCat("request_id: a was already used for "
+                                    "resolve on dossier ",
+                                    kCode)))
+      << returned;
+  const Result got = Client({"get", kCode});
+  EXPECT_TRUE(Contains(got.out, "state:       RESOLVED")) << got;
+
+  // The resolve again is its retry.
+  const Result retried =
+      Client({"act", kCode, "resolve", "--request-id", "a"});
+  EXPECT_EQ(retried.exit_code, 0) << retried;
+  EXPECT_TRUE(Contains(retried.out, "repeated: this answered a retry"))
+      << retried;
+}
+
 TEST_F(ClientTest, AccessAndReachability) {
   Submit();
   ExpectCallError(RunMotcua({"get", kCode, "--address", address_, "--token",

@@ -1121,16 +1121,17 @@ TEST_F(ServerTest, AgenciesAndRolesBoundWhatCallersMayDo) {
   ASSERT_TRUE(
       Submit(kIntakeB, Submission("AC-1", kAgencyB, MondayMorning()), &reply)
           .ok());
-  // ... and cannot read or change another agency's dossier.
+  // ... and cannot read or change another agency's dossier, which it is
+  // told does not exist (tests/services/dossier_secrecy_test.cc).
   v1::GetRequest get;
   get.set_dossier_code("AC-1");
   v1::Dossier dossier;
   EXPECT_EQ(dossiers_->Get(As(kIntakeA).get(), get, &dossier).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+            grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(Act(kIntakeA, HandOver("AC-1")).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+            grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(Act(kOfficerA, HandOver("AC-1")).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+            grpc::StatusCode::NOT_FOUND);
   // Officers act but do not receive; supervisors read but do not act.
   EXPECT_EQ(
       Submit(kOfficerA, Submission("AC-2", kAgencyA, MondayMorning()), &reply)

@@ -294,11 +294,26 @@ TEST(EventCodecTest, EncodingIsDeterministic) {
 
 TEST(EventCodecTest, RequestOutcomeSurvivesTheRoundTrip) {
   absl::StatusOr<RequestRecord> record = DecodeRequestOutcome(
-      EncodeRequestOutcome(RequestRecord{"HS-9", 4, 1234}));
+      EncodeRequestOutcome(RequestRecord{"HS-9", 4, 1234, ""}));
   ASSERT_TRUE(record.ok());
   EXPECT_EQ(record->dossier_code, "HS-9");
   EXPECT_EQ(record->dossier_version, 4);
   EXPECT_EQ(record->last_sequence, 1234);
+}
+
+TEST(EventCodecTest, TheCommandFingerprintTravelsInThePayload) {
+  const std::string fingerprint(32, '\x5a');
+  absl::StatusOr<DecodedPayload> decoded = DecodeEventPayload(
+      EncodeEventPayload(EveryEventType()[1], "r-1", std::nullopt,
+                         fingerprint));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->request_id, "r-1");
+  EXPECT_EQ(decoded->command_fingerprint, fingerprint);
+  // Payloads written before fingerprints were kept decode without one, and
+  // encode to the same bytes as before (the hash chain covers them).
+  decoded = DecodeEventPayload(EncodeEventPayload(EveryEventType()[1], "r-1"));
+  ASSERT_TRUE(decoded.ok()) << decoded.status();
+  EXPECT_EQ(decoded->command_fingerprint, "");
 }
 
 // The chain's layout is a stored format: this pins it. If this test fails,

@@ -4,6 +4,7 @@
 #include "store/sqlite_store.h"
 
 #include <atomic>
+#include <functional>
 #include <optional>
 #include <string>
 #include <thread>
@@ -19,6 +20,7 @@
 #include "gtest/gtest.h"
 #include "store/audit.h"
 #include "store/event_codec.h"
+#include "store/hash_chain.h"
 #include "store/schema.h"
 #include "store/sqlite.h"
 #include "tests/store/store_test_support.h"
@@ -204,8 +206,8 @@ TEST_F(SqliteEventStoreTest, ARetryWithTheSameRequestIdIsAnsweredOnce) {
   // A request id is bound to its dossier.
   CommandOutcome elsewhere = store->ExecuteAndWait(
       Request("HS-OTHER", Submission(clock_.Now()), "req-1"));
-  EXPECT_EQ(elsewhere.status.code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(elsewhere.status.message(), HasSubstr("HS-3"));
+  EXPECT_EQ(elsewhere.status.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(elsewhere.status.message(), HasSubstr("submit on dossier HS-3"));
 }
 
 TEST_F(SqliteEventStoreTest, ResubmittingADossierCodeComparesTheContent) {
@@ -640,6 +642,7 @@ TEST_F(SqliteEventStoreTest, TheUpgradeToSchema6CountsTheDeadlinesPerDay) {
                     ->Execute(
                         "DROP TABLE deadline_days; DROP TABLE deadline_totals; "
                         "DROP TABLE unit_report_deltas; "
+                        "ALTER TABLE requests DROP COLUMN fingerprint; "
                         "DELETE FROM meta WHERE key = 'deadlines_settled_day'; "
                         "UPDATE meta SET value = 5 WHERE key = "
                         "'schema_version'; DROP INDEX deadlines_by_agency; "
@@ -695,6 +698,201 @@ TEST_F(SqliteEventStoreTest, TheUpgradeToSchema7DropsStepDeadlinesOutsideTheStep
   ASSERT_GT(unit_rows, 0);
   // As a schema-6 file holds it: the outside unit's step deadline and its
   // counts, no report by unit.
+// ---------------------------------------------------------------------------
+// Request ids name one command, of one caller
+
+// A caller that may see the dossiers of `agency` only.
+std::function<bool(absl::string_view)> Sees(std::string agency) {
+  return [agency = std::move(agency)](absl::string_view seen) {
+    return seen == agency;
+  };
+}
+constexpr char kSubmittedAgency[] = "so-nong-nghiep-moi-truong";
+
+TEST_F(SqliteEventStoreTest, ARequestIdReusedForAnotherActionIsRefused) {
+  std::unique_ptr<EventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->ExecuteAndWait(Request("HS-R", Submission(clock_.Now())))
+                  .status.ok());
+  ASSERT_TRUE(
+      store->ExecuteAndWait(Request("HS-R", HandOverAction{})).status.ok());
+  CommandOutcome resolved = store->ExecuteAndWait(
+      Request("HS-R", ResolveAction{"granted"}, "officer-7"));
+  ASSERT_TRUE(resolved.status.ok()) << resolved.status;
+  const int64_t events = Count("SELECT count(*) FROM events");
+
+  // Another action under the id: refused, naming the first command.
+  CommandOutcome returned = store->ExecuteAndWait(
+      Request("HS-R", ReturnResultAction{}, "officer-7"));
+  EXPECT_EQ(returned.status.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(returned.status.message(),
+              HasSubstr("request_id: officer-7 was already used for resolve "
+                        "on dossier HS-R"));
+  EXPECT_FALSE(returned.repeated);
+  // The same action with another argument is another command too.
+  CommandOutcome other_result = store->ExecuteAndWait(
+      Request("HS-R", ResolveAction{"refused"}, "officer-7"));
+  EXPECT_EQ(other_result.status.code(), absl::StatusCode::kAlreadyExists);
+  // So is the same command with an expected version it did not name.
+  CommandOutcome versioned = store->ExecuteAndWait(Request(
+      "HS-R", ResolveAction{"granted"}, "officer-7", resolved.dossier->version));
+  EXPECT_EQ(versioned.status.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(Count("SELECT count(*) FROM events"), events);
+  absl::StatusOr<Dossier> now = store->ReadDossier("HS-R");
+  ASSERT_TRUE(now.ok());
+  EXPECT_EQ(now->state, LifecycleState::kResolved);
+  EXPECT_EQ(now->version, resolved.dossier->version);
+
+  // The true retry, later: the first answer.
+  clock_.Advance(absl::Minutes(10));
+  CommandOutcome retried = store->ExecuteAndWait(
+      Request("HS-R", ResolveAction{"granted"}, "officer-7"));
+  ASSERT_TRUE(retried.status.ok()) << retried.status;
+  EXPECT_TRUE(retried.repeated);
+  EXPECT_TRUE(retried.events.empty());
+  ASSERT_TRUE(retried.dossier.has_value());
+  EXPECT_EQ(retried.dossier->version, resolved.dossier->version);
+  EXPECT_EQ(retried.dossier->state, resolved.dossier->state);
+  EXPECT_EQ(Count("SELECT count(*) FROM events"), events);
+  store->Close();
+  ExpectLogIntactAndReplayable();
+}
+
+TEST_F(SqliteEventStoreTest, ARequestIdBelongsToTheCallerWhoFirstUsedIt) {
+  std::unique_ptr<EventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  CommandRequest first =
+      Request("HS-MINE", Submission(clock_.Now()), "desk-1");
+  first.may_see = Sees(kSubmittedAgency);
+  ASSERT_TRUE(store->ExecuteAndWait(first).status.ok());
+
+  // Another caller sending the very same command: refused, with nothing of
+  // the dossier; and the same answer for a command on a code of its own.
+  CommandRequest stranger = first;
+  stranger.command.actor = "intake.elsewhere";
+  stranger.may_see = Sees("ubnd-phuong-khac");
+  stranger.command.action = [] {
+    SubmitAction submit = Submission(MondayMorning());
+    submit.agency = "ubnd-phuong-khac";
+    return submit;
+  }();
+  CommandOutcome refused = store->ExecuteAndWait(stranger);
+  EXPECT_EQ(refused.status.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(refused.status.message(),
+            "request_id: desk-1 is already taken; send each command with a "
+            "request_id of its own");
+  EXPECT_FALSE(refused.dossier.has_value());
+  CommandRequest elsewhere = stranger;
+  elsewhere.command.dossier_code = "HS-THEIRS";
+  CommandOutcome refused_elsewhere = store->ExecuteAndWait(elsewhere);
+  EXPECT_EQ(refused_elsewhere.status, refused.status);
+  // A caller of every agency under another name is another caller too.
+  CommandRequest admin = first;
+  admin.command.actor = "admin.so";
+  admin.may_see = nullptr;
+  EXPECT_EQ(store->ExecuteAndWait(admin).status, refused.status);
+  // Its owner, once it may no longer see the dossier's agency, likewise.
+  CommandRequest moved = first;
+  moved.may_see = Sees("ubnd-phuong-khac");
+  EXPECT_EQ(store->ExecuteAndWait(moved).status, refused.status);
+  EXPECT_EQ(Count("SELECT count(*) FROM events"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM dossiers"), 1);
+
+  CommandOutcome owner = store->ExecuteAndWait(first);
+  ASSERT_TRUE(owner.status.ok()) << owner.status;
+  EXPECT_TRUE(owner.repeated);
+}
+
+TEST_F(SqliteEventStoreTest, AnotherAgencysDossierIsDecidedAsAMissingCode) {
+  std::unique_ptr<EventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(
+      store->ExecuteAndWait(Request("HS-A", Submission(clock_.Now()))).status.ok());
+  ASSERT_TRUE(
+      store->ExecuteAndWait(Request("HS-A", HandOverAction{})).status.ok());
+  const int64_t events = Count("SELECT count(*) FROM events");
+  auto as_outsider = [&](const std::string& code, Action action,
+                         std::optional<int64_t> expected_version) {
+    CommandRequest request =
+        Request(code, std::move(action), "", expected_version);
+    request.command.actor = "officer.elsewhere";
+    request.may_see = Sees("ubnd-phuong-khac");
+    return store->ExecuteAndWait(request).status;
+  };
+  // A stale version, a state the action does not fit, or none at all: the
+  // answer is the missing code's, byte for byte.
+  for (std::optional<int64_t> version : {std::optional<int64_t>(),
+                                         std::optional<int64_t>(1)}) {
+    for (const Action& action :
+         {Action(ResolveAction{"granted"}), Action(ResumeAction{}),
+          Action(HandOverAction{})}) {
+      const absl::Status existing = as_outsider("HS-A", action, version);
+      EXPECT_EQ(existing.code(), absl::StatusCode::kNotFound);
+      EXPECT_EQ(existing, DossierNotFoundError("HS-A"));
+    }
+  }
+  // A submission under its code is refused as taken, never ABORTED with
+  // the version, whatever the version it expects.
+  SubmitAction submit = Submission(clock_.Now());
+  submit.agency = "ubnd-phuong-khac";
+  for (std::optional<int64_t> version :
+       {std::optional<int64_t>(), std::optional<int64_t>(1),
+        std::optional<int64_t>(2)}) {
+    EXPECT_EQ(as_outsider("HS-A", submit, version),
+              DossierExistsError("HS-A"));
+  }
+  // An invalid submission is refused for what it is, as under a free code.
+  SubmitAction unknown = submit;
+  unknown.procedure_code = "no.such.procedure";
+  const absl::Status free_code = as_outsider("HS-FREE", unknown, std::nullopt);
+  EXPECT_EQ(free_code.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(as_outsider("HS-A", unknown, std::nullopt), free_code);
+  EXPECT_EQ(Count("SELECT count(*) FROM events"), events);
+  absl::StatusOr<Dossier> unchanged = store->ReadDossier("HS-A");
+  ASSERT_TRUE(unchanged.ok());
+  EXPECT_EQ(unchanged->version, 2);
+}
+
+TEST_F(SqliteEventStoreTest, FingerprintsAreLoggedAndReplayed) {
+  std::unique_ptr<EventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store
+                  ->ExecuteAndWait(
+                      Request("HS-F", Submission(clock_.Now()), "f-1"))
+                  .status.ok());
+  ASSERT_TRUE(store->ExecuteAndWait(Request("HS-F", HandOverAction{}, "f-2"))
+                  .status.ok());
+  ASSERT_TRUE(
+      store->ExecuteAndWait(Request("HS-F", StopAction{"paused"})).status.ok());
+  store->Close();
+  EXPECT_EQ(Count("SELECT count(*) FROM requests WHERE length(fingerprint) = "
+                  "32"),
+            2);
+  EXPECT_EQ(Count("SELECT count(DISTINCT fingerprint) FROM requests"), 2);
+  // The replay rebuilds the fingerprints from the events.
+  ExpectLogIntactAndReplayable();
+}
+
+TEST_F(SqliteEventStoreTest, RequestIdsOfSchema6AreKeptAndCompared) {
+  // A dossier resolved under request ids, before fingerprints were kept.
+  {
+    std::unique_ptr<EventStore> store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store
+                    ->ExecuteAndWait(
+                        Request("HS-OLD", Submission(clock_.Now()), "old-1"))
+                    .status.ok());
+    ASSERT_TRUE(
+        store->ExecuteAndWait(Request("HS-OLD", HandOverAction{}, "old-2"))
+            .status.ok());
+    ASSERT_TRUE(store
+                    ->ExecuteAndWait(Request(
+                        "HS-OLD", ResolveAction{"granted"}, "old-3"))
+                    .status.ok());
+    store->Close();
+  }
+  // As a schema-6 file holds it: payloads without a fingerprint (the chain
+  // and its head recomputed over them), no fingerprint column.
   {
     absl::StatusOr<Database> database =
         Database::Open(DatabasePath(), OpenMode::kReadWrite);
@@ -713,6 +911,7 @@ TEST_F(SqliteEventStoreTest, TheUpgradeToSchema7DropsStepDeadlinesOutsideTheStep
                 "GROUP BY kind, due_day, agency; "
                 "UPDATE deadline_totals SET count = 2 WHERE kind = 'step'; "
                 "DROP TABLE unit_report_deltas; "
+                "ALTER TABLE requests DROP COLUMN fingerprint; "
                 "UPDATE meta SET value = 6 WHERE key = 'schema_version';")
             .ok());
   }
@@ -732,6 +931,114 @@ TEST_F(SqliteEventStoreTest, TheUpgradeToSchema7DropsStepDeadlinesOutsideTheStep
             0);
   store->Close();
   // The upgraded tables are what a replay rebuilds from the log.
+    absl::StatusOr<Statement> read = database->Prepare(
+        "SELECT sequence, dossier_code, dossier_version, type, occurred_at, "
+        "recorded_at, actor, rule_version, payload FROM events ORDER BY "
+        "sequence");
+    ASSERT_TRUE(read.ok());
+    struct Row {
+      int64_t sequence;
+      std::string code, type, actor, rule_version, payload;
+      int64_t version, occurred_at, recorded_at;
+    };
+    std::vector<Row> rows;
+    ASSERT_TRUE(read->ForEachRow([&] {
+                       rows.push_back(Row{
+                           read->ColumnInt(0), std::string(read->ColumnText(1)),
+                           std::string(read->ColumnText(3)),
+                           std::string(read->ColumnText(6)),
+                           std::string(read->ColumnText(7)),
+                           std::string(read->ColumnBlob(8)), read->ColumnInt(2),
+                           read->ColumnInt(4), read->ColumnInt(5)});
+                       return absl::OkStatus();
+                     }).ok());
+    *read = Statement();
+    ASSERT_EQ(rows.size(), 3u);
+    std::string previous = GenesisHash();
+    std::string scratch;
+    absl::StatusOr<Statement> write = database->Prepare(
+        "UPDATE events SET payload = ?2, previous_hash = ?3, hash = ?4 "
+        "WHERE sequence = ?1");
+    ASSERT_TRUE(write.ok());
+    for (Row& row : rows) {
+      absl::StatusOr<DecodedPayload> payload = DecodeEventPayload(row.payload);
+      ASSERT_TRUE(payload.ok());
+      ASSERT_EQ(payload->command_fingerprint.size(), 32u);
+      row.payload = EncodeEventPayload(payload->body, payload->request_id,
+                                       payload->schedule);
+      ChainedFields fields;
+      fields.sequence = row.sequence;
+      fields.dossier_code = row.code;
+      fields.dossier_version = row.version;
+      fields.type = row.type;
+      fields.occurred_at_micros = row.occurred_at;
+      fields.recorded_at_micros = row.recorded_at;
+      fields.actor = row.actor;
+      fields.rule_version = row.rule_version;
+      fields.payload = row.payload;
+      const std::string hash = ChainHash(previous, fields, scratch);
+      write->BindInt(1, row.sequence)
+          .BindBlob(2, row.payload)
+          .BindBlob(3, previous)
+          .BindBlob(4, hash);
+      ASSERT_TRUE(write->Run().ok());
+      previous = hash;
+    }
+    *write = Statement();
+    absl::StatusOr<Statement> head = database->Prepare(
+        "UPDATE meta SET value = ?1 WHERE key = 'head_hash'");
+    ASSERT_TRUE(head.ok());
+    head->BindBlob(1, previous);
+    ASSERT_TRUE(head->Run().ok());
+    *head = Statement();
+    ASSERT_TRUE(database
+                    ->Execute("ALTER TABLE requests DROP COLUMN fingerprint; "
+                              "DROP TABLE unit_report_deltas; "
+                              "UPDATE meta SET value = 6 WHERE key = "
+                              "'schema_version'")
+                    .ok());
+  }
+  std::unique_ptr<EventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(Count("SELECT value FROM meta WHERE key = 'schema_version'"),
+            kSchemaVersion);
+  EXPECT_EQ(Count("SELECT count(*) FROM requests WHERE fingerprint IS NULL"),
+            3);
+  // A retry of an old command is answered as before...
+  CommandOutcome retried = store->ExecuteAndWait(
+      Request("HS-OLD", ResolveAction{"granted"}, "old-3"));
+  ASSERT_TRUE(retried.status.ok()) << retried.status;
+  EXPECT_TRUE(retried.repeated);
+  EXPECT_EQ(retried.dossier->version, 3);
+  // ... another action under its id is refused by the type of its event ...
+  CommandOutcome returned =
+      store->ExecuteAndWait(Request("HS-OLD", ReturnResultAction{}, "old-3"));
+  EXPECT_EQ(returned.status.code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(returned.status.message(),
+              HasSubstr("already used for resolve on dossier HS-OLD"));
+  // ... and so is another dossier, or another caller (the event's actor).
+  EXPECT_EQ(store
+                ->ExecuteAndWait(
+                    Request("HS-NEW", Submission(clock_.Now()), "old-1"))
+                .status.code(),
+            absl::StatusCode::kAlreadyExists);
+  CommandRequest stranger = Request("HS-OLD", HandOverAction{}, "old-2");
+  stranger.command.actor = "officer.elsewhere";
+  EXPECT_THAT(store->ExecuteAndWait(stranger).status.message(),
+              HasSubstr("is already taken"));
+  EXPECT_EQ(Count("SELECT count(*) FROM events"), 3);
+  // New commands keep their fingerprint beside the old rows.
+  ASSERT_TRUE(store
+                  ->ExecuteAndWait(
+                      Request("HS-OLD", ReturnResultAction{}, "new-1"))
+                  .status.ok());
+  store->Close();
+  EXPECT_EQ(Count("SELECT count(*) FROM requests WHERE fingerprint IS NULL"),
+            3);
+  EXPECT_EQ(Count("SELECT count(*) FROM requests WHERE length(fingerprint) = "
+                  "32"),
+            1);
+  // The upgraded table is what a replay rebuilds from the log.
   ExpectLogIntactAndReplayable();
 }
 
