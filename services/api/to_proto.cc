@@ -32,12 +32,6 @@ const Calendar* CalendarOf(const Dossier& dossier, const RuleSet* rules) {
   return rules->FindCalendar(dossier.calendar);
 }
 
-// The instant the dossier's clocks count up to: now, or the start of the
-// pause under way.
-absl::Time CountedUntil(const Dossier& dossier, absl::Time now) {
-  return dossier.paused_since.has_value() ? *dossier.paused_since : now;
-}
-
 void FillStep(const StepRecord& step, const Dossier& dossier, absl::Time now,
               const Calendar* calendar, v1::ControlSheetEntry& entry) {
   entry.set_step_id(step.step_id);
