@@ -673,31 +673,6 @@ TEST_F(SqliteEventStoreTest, TheUpgradeToSchema6CountsTheDeadlinesPerDay) {
   ExpectLogIntactAndReplayable();
 }
 
-// Schema 7: a unit outside the procedure's steps has no step deadline (a
-// schema-6 file kept one, due at the dossier's due time, which counted as an
-// overdue step at once), and the report by unit is filled from the log.
-TEST_F(SqliteEventStoreTest, TheUpgradeToSchema7DropsStepDeadlinesOutsideTheSteps) {
-  {
-    std::unique_ptr<EventStore> store = OpenStore();
-    ASSERT_NE(store, nullptr);
-    // Received a month ago: long overdue. One stays in its first step, one
-    // goes to a unit outside the steps.
-    for (const char* code : {"HS-IN", "HS-OUT"}) {
-      ASSERT_TRUE(store
-                      ->ExecuteAndWait(Request(
-                          code, Submission(clock_.Now() - absl::Hours(24 * 30))))
-                      .status.ok());
-    }
-    HandOverAction outside;
-    outside.to_unit = "so-tai-chinh";
-    ASSERT_TRUE(store->ExecuteAndWait(Request("HS-OUT", outside)).status.ok());
-    store->Close();
-  }
-  EXPECT_EQ(Count("SELECT count(*) FROM deadlines WHERE kind = 'step'"), 1);
-  const int64_t unit_rows = Count("SELECT count(*) FROM unit_report_deltas");
-  ASSERT_GT(unit_rows, 0);
-  // As a schema-6 file holds it: the outside unit's step deadline and its
-  // counts, no report by unit.
 // ---------------------------------------------------------------------------
 // Request ids name one command, of one caller
 
@@ -897,40 +872,6 @@ TEST_F(SqliteEventStoreTest, RequestIdsOfSchema6AreKeptAndCompared) {
     absl::StatusOr<Database> database =
         Database::Open(DatabasePath(), OpenMode::kReadWrite);
     ASSERT_TRUE(database.ok()) << database.status();
-    ASSERT_TRUE(
-        database
-            ->Execute(
-                "INSERT INTO deadlines (dossier_code, kind, due_at, step_id, "
-                "unit, agency, procedure_code) SELECT code, 'step', due_at, "
-                "'', current_unit, agency, procedure_code FROM dossiers "
-                "WHERE code = 'HS-OUT'; "
-                "DELETE FROM deadline_days WHERE kind = 'step'; "
-                "INSERT INTO deadline_days (kind, due_day, agency, count) "
-                "SELECT kind, (due_at / 1000000 + 25200) / 86400 AS due_day, "
-                "agency, count(*) FROM deadlines WHERE kind = 'step' "
-                "GROUP BY kind, due_day, agency; "
-                "UPDATE deadline_totals SET count = 2 WHERE kind = 'step'; "
-                "DROP TABLE unit_report_deltas; "
-                "ALTER TABLE requests DROP COLUMN fingerprint; "
-                "UPDATE meta SET value = 6 WHERE key = 'schema_version';")
-            .ok());
-  }
-  ASSERT_EQ(Count("SELECT count(*) FROM deadlines WHERE kind = 'step'"), 2);
-  std::unique_ptr<EventStore> store = OpenStore();
-  ASSERT_NE(store, nullptr);
-  EXPECT_EQ(Count("SELECT value FROM meta WHERE key = 'schema_version'"),
-            kSchemaVersion);
-  EXPECT_EQ(Count("SELECT count(*) FROM deadlines WHERE kind = 'step'"), 1);
-  absl::StatusOr<std::vector<AgencyCount>> steps =
-      store->CountDeadlinesByAgency(DeadlineKind::kStep, clock_.Now(), "");
-  ASSERT_TRUE(steps.ok()) << steps.status();
-  ASSERT_EQ(steps->size(), 1u);
-  EXPECT_EQ((*steps)[0].count, 1);
-  EXPECT_EQ(Count("SELECT count(*) FROM unit_report_deltas"), unit_rows);
-  EXPECT_EQ(Count("SELECT count(*) FROM meta WHERE key = 'fill_unit_report'"),
-            0);
-  store->Close();
-  // The upgraded tables are what a replay rebuilds from the log.
     absl::StatusOr<Statement> read = database->Prepare(
         "SELECT sequence, dossier_code, dossier_version, type, occurred_at, "
         "recorded_at, actor, rule_version, payload FROM events ORDER BY "
@@ -1041,6 +982,73 @@ TEST_F(SqliteEventStoreTest, RequestIdsOfSchema6AreKeptAndCompared) {
   // The upgraded table is what a replay rebuilds from the log.
   ExpectLogIntactAndReplayable();
 }
+
+// Schema 7: a unit outside the procedure's steps has no step deadline (a
+// schema-6 file kept one, due at the dossier's due time, which counted as an
+// overdue step at once), and the report by unit is filled from the log.
+TEST_F(SqliteEventStoreTest, TheUpgradeToSchema7DropsStepDeadlinesOutsideTheSteps) {
+  {
+    std::unique_ptr<EventStore> store = OpenStore();
+    ASSERT_NE(store, nullptr);
+    // Received a month ago: long overdue. One stays in its first step, one
+    // goes to a unit outside the steps.
+    for (const char* code : {"HS-IN", "HS-OUT"}) {
+      ASSERT_TRUE(store
+                      ->ExecuteAndWait(Request(
+                          code, Submission(clock_.Now() - absl::Hours(24 * 30))))
+                      .status.ok());
+    }
+    HandOverAction outside;
+    outside.to_unit = "so-tai-chinh";
+    ASSERT_TRUE(store->ExecuteAndWait(Request("HS-OUT", outside)).status.ok());
+    store->Close();
+  }
+  EXPECT_EQ(Count("SELECT count(*) FROM deadlines WHERE kind = 'step'"), 1);
+  const int64_t unit_rows = Count("SELECT count(*) FROM unit_report_deltas");
+  ASSERT_GT(unit_rows, 0);
+  // As a schema-6 file holds it: the outside unit's step deadline and its
+  // counts, no report by unit.
+  {
+    absl::StatusOr<Database> database =
+        Database::Open(DatabasePath(), OpenMode::kReadWrite);
+    ASSERT_TRUE(database.ok()) << database.status();
+    ASSERT_TRUE(
+        database
+            ->Execute(
+                "INSERT INTO deadlines (dossier_code, kind, due_at, step_id, "
+                "unit, agency, procedure_code) SELECT code, 'step', due_at, "
+                "'', current_unit, agency, procedure_code FROM dossiers "
+                "WHERE code = 'HS-OUT'; "
+                "DELETE FROM deadline_days WHERE kind = 'step'; "
+                "INSERT INTO deadline_days (kind, due_day, agency, count) "
+                "SELECT kind, (due_at / 1000000 + 25200) / 86400 AS due_day, "
+                "agency, count(*) FROM deadlines WHERE kind = 'step' "
+                "GROUP BY kind, due_day, agency; "
+                "UPDATE deadline_totals SET count = 2 WHERE kind = 'step'; "
+                "DROP TABLE unit_report_deltas; "
+                "ALTER TABLE requests DROP COLUMN fingerprint; "
+                "UPDATE meta SET value = 6 WHERE key = 'schema_version';")
+            .ok());
+  }
+  ASSERT_EQ(Count("SELECT count(*) FROM deadlines WHERE kind = 'step'"), 2);
+  std::unique_ptr<EventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(Count("SELECT value FROM meta WHERE key = 'schema_version'"),
+            kSchemaVersion);
+  EXPECT_EQ(Count("SELECT count(*) FROM deadlines WHERE kind = 'step'"), 1);
+  absl::StatusOr<std::vector<AgencyCount>> steps =
+      store->CountDeadlinesByAgency(DeadlineKind::kStep, clock_.Now(), "");
+  ASSERT_TRUE(steps.ok()) << steps.status();
+  ASSERT_EQ(steps->size(), 1u);
+  EXPECT_EQ((*steps)[0].count, 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM unit_report_deltas"), unit_rows);
+  EXPECT_EQ(Count("SELECT count(*) FROM meta WHERE key = 'fill_unit_report'"),
+            0);
+  store->Close();
+  // The upgraded tables are what a replay rebuilds from the log.
+  ExpectLogIntactAndReplayable();
+}
+
 
 }  // namespace
 }  // namespace motcua::store
