@@ -357,11 +357,13 @@ TEST_F(ClientTest, LateStepsAndTheReportByUnit) {
   EXPECT_TRUE(absl::StartsWith(csv.OutLines()[0], "unit,received,")) << csv;
   // The receipt step, still open and past its budget at the period's end.
   const std::vector<std::string> cells = absl::StrSplit(csv.OutLines()[1], ',');
-  ASSERT_EQ(cells.size(), 18u) << csv;
+  ASSERT_EQ(cells.size(), 19u) << csv;
   EXPECT_EQ(cells[0], "\"bo-phan-mot-cua\"");
   EXPECT_EQ(cells[1], "1");   // received
   EXPECT_EQ(cells[11], "1");  // pending
   EXPECT_EQ(cells[13], "1");  // pending overdue
+}
+
 // With the default bound of one working day, a receipt of months ago needs
 // a reason; entered with one it is marked in `get`, `as-of`, `overdue` and
 // the report.
