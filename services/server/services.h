@@ -91,6 +91,8 @@ class AuditService final : public ParsingService<v1::Audit::CallbackService> {
     ParseRequestsOf("ReadEvents", &AuditService::ReadEvents);
     ParseRequestsOf("GetDossierAsOf", &AuditService::GetDossierAsOf);
     ParseRequestsOf("VerifyLog", &AuditService::VerifyLog);
+    ParseRequestsOf("SignCheckpoint", &AuditService::SignCheckpoint);
+    ParseRequestsOf("GetCheckpoint", &AuditService::GetCheckpoint);
   }
 
   grpc::ServerUnaryReactor* ReadEvents(grpc::CallbackServerContext* call,

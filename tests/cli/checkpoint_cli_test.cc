@@ -91,7 +91,10 @@ class CheckpointCliTest : public testing::Test {
     return Client({"submit", "--code", code, "--procedure", "2.000635",
                    "--agency", "ubnd-phuong", "--channel", "in_person",
                    "--received", "2026-03-10T07:00:00+07:00", "--summary",
-                   "test"});
+                   "test",
+                   // Months before the daemon's clock: past the backdating
+                   // bound, entered late by the admin token.
+                   "--late-entry-reason", "paper register typed in"});
   }
 
   // `motcua checkpoint --sign --out FILE`: the checkpoint of the log now.

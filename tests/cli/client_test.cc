@@ -322,8 +322,8 @@ TEST_F(ClientTest, LateStepsAndTheReportByUnit) {
   EXPECT_TRUE(absl::StartsWith(steps.OutLines()[1], kCode)) << steps;
   EXPECT_TRUE(Contains(steps.OutLines()[1], " step ")) << steps;
   EXPECT_TRUE(Contains(steps.OutLines()[1], "bo-phan-mot-cua")) << steps;
-  EXPECT_TRUE(Contains(steps.OutLines()[1], "receipt (2wh)")) << steps;
-  EXPECT_TRUE(Contains(steps.OutLines()[1], "2026-03-10T09:00:00+07:00"))
+  EXPECT_TRUE(Contains(steps.OutLines()[1], "receipt (30wm)")) << steps;
+  EXPECT_TRUE(Contains(steps.OutLines()[1], "2026-03-10T07:30:00+07:00"))
       << steps;
 
   const Result elsewhere =
@@ -403,7 +403,7 @@ TEST_F(ClientTest, AReceiptEnteredLateIsMarkedEverywhere) {
       << as_of;
   EXPECT_TRUE(Contains(as_of.out, "state:       RECEIVED")) << as_of;
 
-  const Result overdue = Client({"overdue"});
+  const Result overdue = Client({"overdue", "--kind", "dossier"});
   ASSERT_EQ(overdue.exit_code, 0) << overdue;
   ASSERT_EQ(overdue.OutLines().size(), 2u) << overdue;
   EXPECT_TRUE(Contains(overdue.OutLines()[1], " since due)")) << overdue;

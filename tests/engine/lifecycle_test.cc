@@ -995,43 +995,43 @@ TEST_F(LifecycleTest, AUnitOutsideTheStepsIsNeverLateOnItsOwnAccount) {
 // exactly at its due time is on time, and a paused step's count stands
 // still at the start of the pause (its due time moves when it resumes).
 TEST_F(LifecycleTest, OpenStepStandingCountsAsTheStepWillEnd) {
-  // The receipt step of the copy: 2wh from Mon 09:00, due 11:00.
+  // The receipt step of the copy: 30wm from Mon 09:00, due 09:30.
   Submit(kCopy, "2025-07-07T09:00");
   const Calendar* calendar =
       rules_->FindCalendar("vn-public-sector-0700");
   ASSERT_NE(calendar, nullptr);
-  ASSERT_EQ(Show(dossier_.steps.back().due_at), "Mon 2025-07-07 11:00:00");
+  ASSERT_EQ(Show(dossier_.steps.back().due_at), "Mon 2025-07-07 09:30:00");
 
   absl::StatusOr<std::optional<StepStanding>> standing =
-      OpenStepStanding(dossier_, *calendar, At("2025-07-07T11:00"));
+      OpenStepStanding(dossier_, *calendar, At("2025-07-07T09:30"));
   ASSERT_TRUE(standing.ok() && standing->has_value());
   EXPECT_FALSE((*standing)->late);  // exactly at its budget: on time
   EXPECT_EQ((*standing)->left, absl::ZeroDuration());
-  EXPECT_EQ((*standing)->used, HM(2));
-  standing = OpenStepStanding(dossier_, *calendar, At("2025-07-07T11:01"));
+  EXPECT_EQ((*standing)->used, absl::Minutes(30));
+  standing = OpenStepStanding(dossier_, *calendar, At("2025-07-07T09:31"));
   ASSERT_TRUE(standing.ok() && standing->has_value());
   EXPECT_TRUE((*standing)->late);
   EXPECT_EQ((*standing)->left, -absl::Minutes(1));
 
-  // Paused at 10:00 for a supplement: at 14:00, past the step's due time on
-  // the wall clock, the step has used 1h and has 1h left.
-  AdvanceTo("2025-07-07T10:00");
+  // Paused at 09:10 for a supplement: at 14:00, past the step's due time on
+  // the wall clock, the step has used 10m and has 20m left.
+  AdvanceTo("2025-07-07T09:10");
   Do(RequestSupplementAction{{"cccd"}});
   standing = OpenStepStanding(dossier_, *calendar, At("2025-07-07T14:00"));
   ASSERT_TRUE(standing.ok() && standing->has_value());
   EXPECT_FALSE((*standing)->late);
-  EXPECT_EQ((*standing)->used, HM(1));
-  EXPECT_EQ((*standing)->left, HM(1));
-  // Resumed at 14:00: the due time moved by the 2h paused (10:00-11:30,
-  // 13:30-14:00), to 15:00; the standing is the same.
+  EXPECT_EQ((*standing)->used, absl::Minutes(10));
+  EXPECT_EQ((*standing)->left, absl::Minutes(20));
+  // Resumed at 14:00: the due time moved by the 2h50m paused (09:10-11:30,
+  // 13:30-14:00), to 14:20; the standing is the same.
   AdvanceTo("2025-07-07T14:00");
   Do(ReceiveSupplementAction{});
-  EXPECT_EQ(Show(dossier_.steps.back().due_at), "Mon 2025-07-07 15:00:00");
+  EXPECT_EQ(Show(dossier_.steps.back().due_at), "Mon 2025-07-07 14:20:00");
   standing = OpenStepStanding(dossier_, *calendar, now_);
   ASSERT_TRUE(standing.ok() && standing->has_value());
   EXPECT_FALSE((*standing)->late);
-  EXPECT_EQ((*standing)->used, HM(1));
-  EXPECT_EQ((*standing)->left, HM(1));
+  EXPECT_EQ((*standing)->used, absl::Minutes(10));
+  EXPECT_EQ((*standing)->left, absl::Minutes(20));
 }
 
 TEST_F(LifecycleTest, HandOverWithoutStepsNeedsATarget) {

@@ -190,6 +190,8 @@ std::vector<Base> Bases() {
   add("/motcua.v1.Audit/GetDossierAsOf", as_of);
 
   add("/motcua.v1.Audit/VerifyLog", v1::VerifyRequest());
+  add("/motcua.v1.Audit/SignCheckpoint", v1::SignCheckpointRequest());
+  add("/motcua.v1.Audit/GetCheckpoint", v1::GetCheckpointRequest());
 
   v1::ValidateRulesRequest validate;
   v1::RuleFile* file = validate.add_files();
