@@ -161,6 +161,9 @@ class SerializationTraits<motcua::server::ParsedRequest<Message>, void> {
                             motcua::server::ParsedRequest<Message>* request) {
     request->status =
         motcua::server::ParseByteBuffer(buffer, &request->message);
+    // The buffer is ours to release, as protobuf's own traits do
+    // (GenericDeserialize): gRPC does not free it after Deserialize.
+    buffer->Clear();
     return Status::OK;
   }
 };
