@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "absl/status/status.h"
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 
@@ -17,6 +18,19 @@ absl::StatusOr<absl::Time> ParseInstant(absl::string_view text,
                                                 "%Y-%m-%dT%H:%M%Ez"};
   static constexpr const char* kLocal[] = {"%Y-%m-%dT%H:%M:%E*S",
                                            "%Y-%m-%dT%H:%M"};
+  // Abseil's %Y, %m and %d take any number of digits and a sign, and skip
+  // leading spaces: the shape YYYY-MM-DDTHH:MM is checked first, so that
+  // only what motcua itself prints is read (no year 4499999, no "2025-7-2").
+  static constexpr absl::string_view kShape = "dddd-dd-ddTdd:dd";
+  bool shaped = text.size() >= kShape.size();
+  for (size_t i = 0; shaped && i < kShape.size(); ++i) {
+    shaped = kShape[i] == 'd' ? absl::ascii_isdigit(text[i])
+                              : text[i] == kShape[i];
+  }
+  const absl::Status unreadable = absl::InvalidArgumentError(
+      absl::StrCat("cannot read time \"", text,
+                   "\": expected ISO 8601 such as 2025-01-24T10:00:00+07:00"));
+  if (!shaped) return unreadable;
   const std::string input(text);
   absl::Time instant;
   std::string error;
@@ -31,9 +45,7 @@ absl::StatusOr<absl::Time> ParseInstant(absl::string_view text,
       return instant;
     }
   }
-  return absl::InvalidArgumentError(
-      absl::StrCat("cannot read time \"", text,
-                   "\": expected ISO 8601 such as 2025-01-24T10:00:00+07:00"));
+  return unreadable;
 }
 
 namespace {
