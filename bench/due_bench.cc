@@ -38,8 +38,7 @@ std::vector<absl::Time> Receipts() {
 
 void DueTime(benchmark::State& state, const char* limit_text,
              const char* cutoff) {
-  const motcua::Calendar& calendar =
-      *Rules().FindCalendar("vn-public-sector");
+  const motcua::Calendar& calendar = *Rules().FindCalendar("vn-public-sector");
   motcua::TimeLimit limit = *motcua::ParseTimeLimit(limit_text);
   if (cutoff != nullptr) limit.cutoff_second = *motcua::ParseClockTime(cutoff);
   const std::vector<absl::Time> receipts = Receipts();
@@ -62,17 +61,16 @@ void ProcedureDueTime(benchmark::State& state) {
     const absl::Time received = receipts[i++ & 4095];
     absl::StatusOr<const motcua::ProcedureVersion*> procedure =
         Rules().FindProcedure("2.000635", received + absl::Hours(24 * 200));
-    absl::StatusOr<absl::Time> due = motcua::ComputeDue(
-        *(*procedure)->calendar, (*procedure)->limit,
-        received + absl::Hours(24 * 200));
+    absl::StatusOr<absl::Time> due =
+        motcua::ComputeDue(*(*procedure)->calendar, (*procedure)->limit,
+                           received + absl::Hours(24 * 200));
     benchmark::DoNotOptimize(due);
   }
 }
 BENCHMARK(ProcedureDueTime);
 
 void WorkingTimeBetween(benchmark::State& state) {
-  const motcua::Calendar& calendar =
-      *Rules().FindCalendar("vn-public-sector");
+  const motcua::Calendar& calendar = *Rules().FindCalendar("vn-public-sector");
   const std::vector<absl::Time> receipts = Receipts();
   size_t i = 0;
   for (auto _ : state) {

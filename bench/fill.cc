@@ -35,7 +35,8 @@ class Steps {
              plan_.steps[last].at_micros / step_micros_ == bucket) {
         ++last;
       }
-      if (absl::Status status = run(next, last, absl::FromUnixMicros(decided_at));
+      if (absl::Status status =
+              run(next, last, absl::FromUnixMicros(decided_at));
           !status.ok()) {
         return status;
       }
@@ -67,38 +68,41 @@ absl::StatusOr<FillTally> FillInBulk(
     last_step[plan.steps[i].dossier] = static_cast<uint32_t>(i);
   }
   FillTally tally;
-  absl::Status status = Steps(plan, end, step).ForEach(
-      [&](size_t first, size_t last, absl::Time decided_at) -> absl::Status {
-        ++tally.clock_steps;
-        for (size_t i = first; i < last; ++i) {
-          const Command command = FillCommand(plan, plan.steps[i]);
-          absl::StatusOr<std::vector<Event>> decided = Decide(
-              loader.Find(command.dossier_code), command, rules, decided_at);
-          if (!decided.ok()) {
-            if (++tally.refused <= 5) {
-              std::cerr << "a command was refused: " << decided.status()
-                        << "\n";
+  absl::Status status =
+      Steps(plan, end, step)
+          .ForEach([&](size_t first, size_t last,
+                       absl::Time decided_at) -> absl::Status {
+            ++tally.clock_steps;
+            for (size_t i = first; i < last; ++i) {
+              const Command command = FillCommand(plan, plan.steps[i]);
+              absl::StatusOr<std::vector<Event>> decided =
+                  Decide(loader.Find(command.dossier_code), command, rules,
+                         decided_at);
+              if (!decided.ok()) {
+                if (++tally.refused <= 5) {
+                  std::cerr << "a command was refused: " << decided.status()
+                            << "\n";
+                }
+              } else {
+                ++tally.commands;
+                tally.events += static_cast<int64_t>(decided->size());
+                if (absl::Status appended =
+                        loader.Append(*std::move(decided), decided_at);
+                    !appended.ok()) {
+                  return appended;
+                }
+              }
+              if (last_step[plan.steps[i].dossier] == i) {
+                if (absl::Status finished =
+                        loader.FinishDossier(command.dossier_code);
+                    !finished.ok()) {
+                  return finished;
+                }
+              }
             }
-          } else {
-            ++tally.commands;
-            tally.events += static_cast<int64_t>(decided->size());
-            if (absl::Status appended =
-                    loader.Append(*std::move(decided), decided_at);
-                !appended.ok()) {
-              return appended;
-            }
-          }
-          if (last_step[plan.steps[i].dossier] == i) {
-            if (absl::Status finished =
-                    loader.FinishDossier(command.dossier_code);
-                !finished.ok()) {
-              return finished;
-            }
-          }
-        }
-        Progress(progress, last);
-        return absl::OkStatus();
-      });
+            Progress(progress, last);
+            return absl::OkStatus();
+          });
   if (!status.ok()) return status;
   return tally;
 }
@@ -117,41 +121,43 @@ absl::StatusOr<FillTally> FillThroughStore(
     mu.Await(absl::Condition(
         +[](int64_t* count) { return *count == 0; }, &in_flight));
   };
-  absl::Status status = Steps(plan, end, step).ForEach(
-      [&](size_t first, size_t last, absl::Time decided_at) -> absl::Status {
-        drain();
-        clock.Set(decided_at);
-        ++tally.clock_steps;
-        for (size_t i = first; i < last; ++i) {
-          store::CommandRequest request;
-          request.command = FillCommand(plan, plan.steps[i]);
-          {
-            absl::MutexLock lock(&mu);
-            ++in_flight;
-          }
-          absl::Status queued = store.Execute(
-              std::move(request), [&](store::CommandOutcome outcome) {
+  absl::Status status =
+      Steps(plan, end, step)
+          .ForEach([&](size_t first, size_t last,
+                       absl::Time decided_at) -> absl::Status {
+            drain();
+            clock.Set(decided_at);
+            ++tally.clock_steps;
+            for (size_t i = first; i < last; ++i) {
+              store::CommandRequest request;
+              request.command = FillCommand(plan, plan.steps[i]);
+              {
+                absl::MutexLock lock(&mu);
+                ++in_flight;
+              }
+              absl::Status queued = store.Execute(
+                  std::move(request), [&](store::CommandOutcome outcome) {
+                    absl::MutexLock lock(&mu);
+                    --in_flight;
+                    if (!outcome.status.ok()) {
+                      if (++tally.refused <= 5) {
+                        std::cerr << "a command was refused: " << outcome.status
+                                  << "\n";
+                      }
+                      return;
+                    }
+                    ++tally.commands;
+                    tally.events += static_cast<int64_t>(outcome.events.size());
+                  });
+              if (!queued.ok()) {
                 absl::MutexLock lock(&mu);
                 --in_flight;
-                if (!outcome.status.ok()) {
-                  if (++tally.refused <= 5) {
-                    std::cerr << "a command was refused: " << outcome.status
-                              << "\n";
-                  }
-                  return;
-                }
-                ++tally.commands;
-                tally.events += static_cast<int64_t>(outcome.events.size());
-              });
-          if (!queued.ok()) {
-            absl::MutexLock lock(&mu);
-            --in_flight;
-            return queued;
-          }
-        }
-        Progress(progress, last);
-        return absl::OkStatus();
-      });
+                return queued;
+              }
+            }
+            Progress(progress, last);
+            return absl::OkStatus();
+          });
   drain();
   if (!status.ok()) return status;
   absl::MutexLock lock(&mu);

@@ -148,8 +148,7 @@ int main(int argc, char** argv) {
     if (absl::Now() - last_report < absl::Seconds(10)) return;
     last_report = absl::Now();
     std::cout << absl::StreamFormat(
-                     "  %d of %d commands (%.0f/s)\n", done,
-                     plan->steps.size(),
+                     "  %d of %d commands (%.0f/s)\n", done, plan->steps.size(),
                      done / absl::ToDoubleSeconds(last_report - started))
               << std::flush;
   };
@@ -174,8 +173,8 @@ int main(int argc, char** argv) {
       std::cerr << "motcua_fill: " << loader.status().message() << "\n";
       return kExitFailed;
     }
-    tally = motcua::bench::FillInBulk(*plan, *rules, end, step, **loader,
-                                      progress);
+    tally =
+        motcua::bench::FillInBulk(*plan, *rules, end, step, **loader, progress);
     if (tally.ok()) {
       const absl::Time closing = absl::Now();
       std::cout << absl::StreamFormat(

@@ -174,8 +174,7 @@ int main(int argc, char** argv) {
   }
   firing.join();
   const double burst_seconds =
-      std::chrono::duration<double>(SteadyClock::now() - burst_started)
-          .count();
+      std::chrono::duration<double>(SteadyClock::now() - burst_started).count();
   store.Close();
 
   const motcua::bench::LatencySummary commands = latency.Summarize();

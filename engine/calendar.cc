@@ -73,13 +73,12 @@ std::string FormatWorkingPeriod(const WorkingPeriod& period) {
 
 absl::StatusOr<Calendar> Calendar::Build(CalendarSpec spec) {
   static constexpr const char* kWeekdayNames[] = {
-      "monday", "tuesday", "wednesday", "thursday",
+      "monday", "tuesday",  "wednesday", "thursday",
       "friday", "saturday", "sunday"};
   if (spec.last_day < spec.first_day) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("calendar ", spec.name, ": covers ends (",
-                     DayString(spec.last_day), ") before it begins (",
-                     DayString(spec.first_day), ")"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "calendar ", spec.name, ": covers ends (", DayString(spec.last_day),
+        ") before it begins (", DayString(spec.first_day), ")"));
   }
   if (spec.last_day - spec.first_day + 1 > kMaxCalendarDays) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -88,10 +87,9 @@ absl::StatusOr<Calendar> Calendar::Build(CalendarSpec spec) {
         " days (a century) a calendar may cover"));
   }
   for (int weekday = 0; weekday < 7; ++weekday) {
-    absl::Status status =
-        CheckPeriods(spec.working_week[weekday],
-                     absl::StrCat("calendar ", spec.name, " ",
-                                  kWeekdayNames[weekday]));
+    absl::Status status = CheckPeriods(
+        spec.working_week[weekday],
+        absl::StrCat("calendar ", spec.name, " ", kWeekdayNames[weekday]));
     if (!status.ok()) return status;
   }
 
@@ -102,10 +100,10 @@ absl::StatusOr<Calendar> Calendar::Build(CalendarSpec spec) {
   std::vector<const MakeUpDay*> make_up(day_count, nullptr);
   for (const Holiday& entry : spec.holidays) {
     if (entry.last < entry.first) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "calendar ", spec.name, ": holiday ", entry.name, " ends (",
-          DayString(entry.last), ") before it begins (",
-          DayString(entry.first), ")"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("calendar ", spec.name, ": holiday ", entry.name,
+                       " ends (", DayString(entry.last), ") before it begins (",
+                       DayString(entry.first), ")"));
     }
     if (entry.first < spec.first_day || entry.last > spec.last_day) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -135,10 +133,9 @@ absl::StatusOr<Calendar> Calendar::Build(CalendarSpec spec) {
                        DayString(entry.day), " is listed twice"));
     }
     if (entry.periods.has_value()) {
-      absl::Status status =
-          CheckPeriods(*entry.periods, absl::StrCat("calendar ", spec.name,
-                                                    " make-up day ",
-                                                    DayString(entry.day)));
+      absl::Status status = CheckPeriods(
+          *entry.periods, absl::StrCat("calendar ", spec.name, " make-up day ",
+                                       DayString(entry.day)));
       if (!status.ok()) return status;
     }
     make_up[entry.day - spec.first_day] = &entry;
@@ -215,16 +212,15 @@ absl::Status Calendar::OutOfRange(absl::CivilDay day) const {
 
 absl::Status Calendar::Locate(absl::Time instant, int64_t* day_index,
                               int32_t* second_of_day) const {
-  const int64_t local_seconds =
-      absl::ToUnixSeconds(instant) + spec_.utc_offset_seconds -
-      first_day_local_seconds_;
+  const int64_t local_seconds = absl::ToUnixSeconds(instant) +
+                                spec_.utc_offset_seconds -
+                                first_day_local_seconds_;
   const int64_t index = FloorDiv(local_seconds, kSecondsPerDay);
   if (index < 0 || index >= static_cast<int64_t>(days_.size())) {
     return OutOfRange(spec_.first_day + index);
   }
   *day_index = index;
-  *second_of_day =
-      static_cast<int32_t>(local_seconds - index * kSecondsPerDay);
+  *second_of_day = static_cast<int32_t>(local_seconds - index * kSecondsPerDay);
   return absl::OkStatus();
 }
 
@@ -390,8 +386,9 @@ absl::StatusOr<absl::Duration> Calendar::WorkingTimeBetween(
     const absl::Time b = std::min(pause.to, high);
     if (a < b) clipped.push_back({a, b});
   }
-  std::sort(clipped.begin(), clipped.end(),
-            [](const Interval& x, const Interval& y) { return x.from < y.from; });
+  std::sort(
+      clipped.begin(), clipped.end(),
+      [](const Interval& x, const Interval& y) { return x.from < y.from; });
   absl::Duration paused = absl::ZeroDuration();
   size_t i = 0;
   while (i < clipped.size()) {
@@ -416,9 +413,8 @@ absl::StatusOr<absl::Time> Calendar::EndOfWorkingDay(absl::CivilDay day) const {
     return absl::FailedPreconditionError(absl::StrCat(
         DayString(day), " is not a working day in calendar ", spec_.name));
   }
-  return InstantOf(index,
-                   periods_[info.first_period + info.period_count - 1]
-                       .end_second);
+  return InstantOf(
+      index, periods_[info.first_period + info.period_count - 1].end_second);
 }
 
 absl::Duration Calendar::NominalWorkingDay() const {

@@ -82,7 +82,8 @@ class Calendar {
  public:
   // Validates the spec (periods ordered, non-empty, within one day; holidays
   // and make-up days inside the covered range; a day both a holiday and a
-  // make-up day; at most kMaxCalendarDays covered) and precomputes it. INVALID_ARGUMENT says what is wrong.
+  // make-up day; at most kMaxCalendarDays covered) and precomputes it.
+  // INVALID_ARGUMENT says what is wrong.
   static absl::StatusOr<Calendar> Build(CalendarSpec spec);
 
   const CalendarSpec& spec() const { return spec_; }

@@ -25,8 +25,7 @@ class SystemClock final : public Clock {
 // A clock that moves only when told to. Thread-safe.
 class FakeClock final : public Clock {
  public:
-  explicit FakeClock(absl::Time start)
-      : nanos_(absl::ToUnixNanos(start)) {}
+  explicit FakeClock(absl::Time start) : nanos_(absl::ToUnixNanos(start)) {}
   absl::Time Now() const override {
     return absl::FromUnixNanos(nanos_.load(std::memory_order_acquire));
   }

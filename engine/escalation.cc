@@ -71,9 +71,8 @@ absl::StatusOr<absl::Time> ThresholdInstant(
 
 Schedule ComputeSchedule(const Dossier& dossier, const EscalationLadder& ladder,
                          const Calendar& calendar) {
-  return Schedule{
-      NextOf(dossier, ThresholdTarget::kDossier, ladder, calendar),
-      NextOf(dossier, ThresholdTarget::kStep, ladder, calendar)};
+  return Schedule{NextOf(dossier, ThresholdTarget::kDossier, ladder, calendar),
+                  NextOf(dossier, ThresholdTarget::kStep, ladder, calendar)};
 }
 
 namespace {
@@ -81,8 +80,7 @@ namespace {
 // The first local day both calendars cover on which they differ.
 std::optional<absl::CivilDay> FirstDifferingDay(const Calendar& a,
                                                 const Calendar& b) {
-  const absl::CivilDay first =
-      std::min(a.spec().first_day, b.spec().first_day);
+  const absl::CivilDay first = std::min(a.spec().first_day, b.spec().first_day);
   const absl::CivilDay last = std::max(a.spec().last_day, b.spec().last_day);
   for (absl::CivilDay day = first; day <= last; ++day) {
     if (!a.Covers(day) || !b.Covers(day)) continue;  // a range change
@@ -131,8 +129,8 @@ RuleChange CompareRules(const RuleSet& before, const RuleSet& after) {
     std::optional<absl::CivilDay> day =
         FirstDifferingDay(*old_calendar, calendar);
     if (!day.has_value()) continue;
-    change.from = std::min(
-        change.from, calendar.FromLocal(absl::CivilSecond(*day)));
+    change.from =
+        std::min(change.from, calendar.FromLocal(absl::CivilSecond(*day)));
     reasons.push_back(
         absl::StrCat("calendar ", name, " changed from ", FormatDay(*day)));
   }

@@ -46,8 +46,8 @@ absl::Status RequireState(const Dossier& dossier, absl::string_view action,
                           std::initializer_list<LifecycleState> allowed) {
   if (InStates(dossier, allowed)) return absl::OkStatus();
   return absl::FailedPreconditionError(absl::StrCat(
-      "dossier ", dossier.code, " is ", LifecycleStateName(dossier.state),
-      "; ", action, " is allowed only when it is ", StatesText(allowed)));
+      "dossier ", dossier.code, " is ", LifecycleStateName(dossier.state), "; ",
+      action, " is allowed only when it is ", StatesText(allowed)));
 }
 
 constexpr std::initializer_list<LifecycleState> kOpen = {
@@ -158,14 +158,15 @@ absl::StatusOr<std::optional<EnteredLate>> DecideLateEntry(
       " (in calendar ", calendar.name(), ", a receipt then is entered by ",
       FormatInstant(*entered_by, calendar.zone()), ")");
   if (submit.late_entry_reason.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        what, "; entering it later needs the officer role and a "
-              "late_entry_reason"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(what,
+                     "; entering it later needs the officer role and a "
+                     "late_entry_reason"));
   }
   if (submit.policy.late_entry != EntryPermission::kGranted) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        what, "; entering it later needs the officer role, which ",
-        command.actor, " does not hold"));
+    return absl::PermissionDeniedError(
+        absl::StrCat(what, "; entering it later needs the officer role, which ",
+                     command.actor, " does not hold"));
   }
   return std::optional<EnteredLate>(
       EnteredLate{now, submit.late_entry_reason, command.actor});
@@ -176,8 +177,8 @@ absl::StatusOr<std::vector<Event>> DecideSubmit(const Dossier* dossier,
                                                 const SubmitAction& submit,
                                                 const RuleSet& rules,
                                                 absl::Time now) {
-  if (absl::Status status = RequireText(submit.procedure_code,
-                                        "procedure_code");
+  if (absl::Status status =
+          RequireText(submit.procedure_code, "procedure_code");
       !status.ok()) {
     return status;
   }
@@ -185,7 +186,8 @@ absl::StatusOr<std::vector<Event>> DecideSubmit(const Dossier* dossier,
       !status.ok()) {
     return status;
   }
-  if (submit.channel != Channel::kInPerson && submit.channel != Channel::kOnline &&
+  if (submit.channel != Channel::kInPerson &&
+      submit.channel != Channel::kOnline &&
       submit.channel != Channel::kPostal) {
     return absl::InvalidArgumentError(
         "channel: must be in person, online or postal");
@@ -221,8 +223,8 @@ absl::StatusOr<std::vector<Event>> DecideSubmit(const Dossier* dossier,
   absl::StatusOr<std::optional<EnteredLate>> entered_late =
       DecideLateEntry(command, submit, calendar, now);
   if (!entered_late.ok()) return entered_late.status();
-  absl::StatusOr<absl::Time> start = StartOfClock(
-      calendar, submit.received_at, procedure.limit.cutoff_second);
+  absl::StatusOr<absl::Time> start =
+      StartOfClock(calendar, submit.received_at, procedure.limit.cutoff_second);
   if (!start.ok()) return start.status();
   absl::StatusOr<absl::Time> due =
       DueFromStart(calendar, procedure.limit, *start);
@@ -271,8 +273,8 @@ absl::StatusOr<std::vector<Event>> DecideHandOver(const Dossier& dossier,
     next = FindStep(procedure, action.to_step);
     if (next == nullptr) {
       return absl::InvalidArgumentError(
-          absl::StrCat("to_step: procedure ", procedure.code,
-                       " has no step \"", action.to_step, "\""));
+          absl::StrCat("to_step: procedure ", procedure.code, " has no step \"",
+                       action.to_step, "\""));
     }
   } else if (action.to_unit.empty()) {
     // The step after the current one, in the procedure's order.
@@ -301,9 +303,9 @@ absl::StatusOr<std::vector<Event>> DecideHandOver(const Dossier& dossier,
     absl::StatusOr<absl::Time> step_due =
         DueFromStart(calendar, next->budget, *start);
     if (!step_due.ok()) return step_due.status();
-    event.next = StepStart{
-        next->id, action.to_unit.empty() ? next->unit : action.to_unit,
-        *step_due};
+    event.next = StepStart{next->id,
+                           action.to_unit.empty() ? next->unit : action.to_unit,
+                           *step_due};
   } else {
     // A unit outside the procedure's steps holds the dossier until its due
     // time.
@@ -657,8 +659,7 @@ absl::StatusOr<std::vector<Event>> DecideExisting(const Dossier& dossier,
             }
             for (const std::string& item : action.missing) {
               if (item.empty()) {
-                return absl::InvalidArgumentError(
-                    "missing: an entry is empty");
+                return absl::InvalidArgumentError("missing: an entry is empty");
               }
             }
             return One(&dossier, command, rules, now,
@@ -709,8 +710,8 @@ absl::StatusOr<std::vector<Event>> DecideExisting(const Dossier& dossier,
                        StoppedEvent{action.reason});
           },
           [&](const ResumeAction&) -> Result {
-            if (absl::Status status = RequireState(
-                    dossier, "resume", {LifecycleState::kStopped});
+            if (absl::Status status =
+                    RequireState(dossier, "resume", {LifecycleState::kStopped});
                 !status.ok()) {
               return status;
             }
@@ -738,8 +739,8 @@ absl::StatusOr<std::vector<Event>> DecideExisting(const Dossier& dossier,
             return DecideResolve(dossier, command, action, rules, now);
           },
           [&](const ReturnResultAction&) -> Result {
-            if (absl::Status status = RequireState(
-                    dossier, "return_result", {LifecycleState::kResolved});
+            if (absl::Status status = RequireState(dossier, "return_result",
+                                                   {LifecycleState::kResolved});
                 !status.ok()) {
               return status;
             }
@@ -919,16 +920,24 @@ std::string EventTypeName(const EventBody& body) {
 const std::vector<std::string>& EventTypeNames() {
   static const std::vector<std::string>* const kNames =
       new std::vector<std::string>{
-          "received",           "handed_over",
-          "supplement_requested", "supplement_received",
+          "received",
+          "handed_over",
+          "supplement_requested",
+          "supplement_received",
           "financial_obligation_requested",
           "financial_obligation_confirmed",
-          "stopped",            "resumed",
-          "apologised",         "resolved",
-          "result_returned",    "rejected",
-          "withdrawn",          "deadline_approaching",
-          "overdue",            "step_overdue",
-          "escalated",          "due_time_changed",
+          "stopped",
+          "resumed",
+          "apologised",
+          "resolved",
+          "result_returned",
+          "rejected",
+          "withdrawn",
+          "deadline_approaching",
+          "overdue",
+          "step_overdue",
+          "escalated",
+          "due_time_changed",
       };
   return *kNames;
 }
@@ -972,9 +981,8 @@ absl::StatusOr<std::vector<Event>> Decide(const Dossier* dossier,
                                           absl::Time now) {
   if (command.dossier_code.empty() ||
       command.dossier_code.size() > kMaxCodeLength) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("dossier_code: must be 1 to ", kMaxCodeLength,
-                     " characters"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "dossier_code: must be 1 to ", kMaxCodeLength, " characters"));
   }
   if (command.actor.empty()) {
     return absl::InvalidArgumentError("actor: must not be empty");
@@ -997,9 +1005,9 @@ absl::StatusOr<std::vector<Event>> Decide(const Dossier* dossier,
 
 absl::Status Apply(Dossier& dossier, const Event& event) {
   if (event.dossier_version != dossier.version + 1) {
-    return absl::InternalError(absl::StrCat(
-        "event version ", event.dossier_version, " of dossier ",
-        event.dossier_code, " follows version ", dossier.version));
+    return absl::InternalError(
+        absl::StrCat("event version ", event.dossier_version, " of dossier ",
+                     event.dossier_code, " follows version ", dossier.version));
   }
   const bool first = dossier.version == 0;
   if (first != std::holds_alternative<ReceivedEvent>(event.body)) {
@@ -1143,10 +1151,10 @@ absl::Status Apply(Dossier& dossier, const Event& event) {
               watch = &dossier.step_watch;
             }
             if (watch->Reached(reached.index)) {
-              return absl::InternalError(absl::StrCat(
-                  "event ", event.dossier_version, " of dossier ",
-                  event.dossier_code, " reaches threshold ", reached.index,
-                  " a second time"));
+              return absl::InternalError(
+                  absl::StrCat("event ", event.dossier_version, " of dossier ",
+                               event.dossier_code, " reaches threshold ",
+                               reached.index, " a second time"));
             }
             watch->reached |= uint32_t{1} << reached.index;
             return absl::OkStatus();

@@ -175,7 +175,7 @@ struct PauseEndedEvent {
   PauseReason reason = PauseReason::kSupplement;
   bool restarted = false;
   absl::Duration paused = absl::ZeroDuration();  // working time paused
-  absl::Time clock_started_at;  // meaningful when restarted
+  absl::Time clock_started_at;                   // meaningful when restarted
   absl::Time due_at;
   std::optional<absl::Time> step_due_at;
 };
@@ -282,17 +282,16 @@ struct Event {
 // Decides what `command` does to `dossier` (null when no dossier has that
 // code) at `now`, under `rules`. Returns the events to append, or:
 // INVALID_ARGUMENT naming the field of a malformed command (an unknown
-// procedure code included); NOT_FOUND for an unknown dossier; FAILED_PRECONDITION naming the state and the
-// action when the lifecycle does not allow it; OUT_OF_RANGE when a calendar
-// does not cover the dates. Every event carries the escalation schedule that
-// follows it; a caller's command on an existing dossier first appends the
-// escalation thresholds already due at `now` and not yet reached (actor
-// kSchedulerActor), then its own events. Pure: reads nothing but its
-// arguments.
+// procedure code included); NOT_FOUND for an unknown dossier;
+// FAILED_PRECONDITION naming the state and the action when the lifecycle does
+// not allow it; OUT_OF_RANGE when a calendar does not cover the dates. Every
+// event carries the escalation schedule that follows it; a caller's command on
+// an existing dossier first appends the escalation thresholds already due at
+// `now` and not yet reached (actor kSchedulerActor), then its own events. Pure:
+// reads nothing but its arguments.
 absl::StatusOr<std::vector<Event>> Decide(const Dossier* dossier,
                                           const Command& command,
-                                          const RuleSet& rules,
-                                          absl::Time now);
+                                          const RuleSet& rules, absl::Time now);
 
 // Applies one event. The first event of a dossier must be a ReceivedEvent
 // applied to a default Dossier. Returns INTERNAL when the event does not fit

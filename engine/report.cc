@@ -16,8 +16,8 @@ constexpr int64_t kReportOffsetSeconds = 7 * 3600;
 struct Standing {
   ReportMeasure within;
   ReportMeasure overdue;
-  bool is_overdue_now = false;           // for buckets that do not move
-  std::optional<int64_t> overdue_from;   // for a running dossier: due day
+  bool is_overdue_now = false;          // for buckets that do not move
+  std::optional<int64_t> overdue_from;  // for a running dossier: due day
 };
 
 std::optional<Standing> StandingOf(const Dossier& dossier) {
@@ -54,10 +54,9 @@ std::optional<Standing> StandingOf(const Dossier& dossier) {
 void Contribute(const Standing& standing, int64_t day, int64_t sign,
                 std::vector<ReportDelta>& deltas) {
   if (!standing.overdue_from.has_value()) {
-    deltas.push_back({day,
-                      standing.is_overdue_now ? standing.overdue
-                                              : standing.within,
-                      sign});
+    deltas.push_back(
+        {day, standing.is_overdue_now ? standing.overdue : standing.within,
+         sign});
     return;
   }
   const int64_t due_day = *standing.overdue_from;
@@ -90,15 +89,13 @@ std::optional<Standing> StepStandingOf(const Dossier& dossier, size_t index) {
   if (ClockRuns(dossier.state)) {
     // Without a budget the step is never overdue: a bucket that does not
     // move.
-    return Standing{ReportMeasure::kPendingWithin,
-                    ReportMeasure::kPendingOverdue, false,
-                    step.has_budget()
-                        ? std::optional<int64_t>(ReportDay(step.due_at))
-                        : std::nullopt};
+    return Standing{
+        ReportMeasure::kPendingWithin, ReportMeasure::kPendingOverdue, false,
+        step.has_budget() ? std::optional<int64_t>(ReportDay(step.due_at))
+                          : std::nullopt};
   }
   if (IsPaused(dossier.state)) {
-    return Standing{ReportMeasure::kPausedWithin,
-                    ReportMeasure::kPausedOverdue,
+    return Standing{ReportMeasure::kPausedWithin, ReportMeasure::kPausedOverdue,
                     step.has_budget() && dossier.paused_since.has_value() &&
                         *dossier.paused_since > step.due_at,
                     std::nullopt};
@@ -131,8 +128,7 @@ std::vector<ReportDelta> ReportDeltasOf(const Dossier* before,
   std::vector<ReportDelta> raw;
   // A receipt counts on the day of receipt, which an intake desk may record
   // after the fact.
-  const int64_t day =
-      ReportDay(before == nullptr ? after.received_at : at);
+  const int64_t day = ReportDay(before == nullptr ? after.received_at : at);
   if (before == nullptr) {
     raw.push_back({day,
                    after.channel == Channel::kOnline
@@ -173,9 +169,9 @@ std::vector<ReportDelta> ReportDeltasOf(const Dossier* before,
   const std::optional<Standing> old_standing =
       before != nullptr ? StandingOf(*before) : std::nullopt;
   const std::optional<Standing> new_standing = StandingOf(after);
-  const bool unchanged = old_standing.has_value() == new_standing.has_value() &&
-                         (!old_standing.has_value() ||
-                          SameStanding(*old_standing, *new_standing));
+  const bool unchanged =
+      old_standing.has_value() == new_standing.has_value() &&
+      (!old_standing.has_value() || SameStanding(*old_standing, *new_standing));
   if (!unchanged) {
     if (old_standing.has_value()) Contribute(*old_standing, day, -1, raw);
     if (new_standing.has_value()) Contribute(*new_standing, day, +1, raw);
@@ -196,8 +192,7 @@ std::vector<ReportDelta> ReportDeltasOf(const Dossier* before,
 std::vector<UnitReportDelta> UnitReportDeltasOf(const Dossier* before,
                                                 const Dossier& after,
                                                 absl::Time at) {
-  const int64_t day =
-      ReportDay(before == nullptr ? after.received_at : at);
+  const int64_t day = ReportDay(before == nullptr ? after.received_at : at);
   // Entries are only added at the end, and only the last can be open: the
   // ones to look at are the last of `before` and those added after it.
   const size_t before_size = before != nullptr ? before->steps.size() : 0;
@@ -302,10 +297,10 @@ ReportRow BuildReportRow(const std::string& group, const ReportSums& sums,
                                           : ReportMeasure::kResolvedOnTime;
   const ReportMeasure late =
       at_return ? ReportMeasure::kReturnedLate : ReportMeasure::kResolvedLate;
-  row.resolved_early = get(sums.flows, early) +
-                       get(sums.flows, ReportMeasure::kClosedEarly);
-  row.resolved_on_time = get(sums.flows, on_time) +
-                         get(sums.flows, ReportMeasure::kClosedOnTime);
+  row.resolved_early =
+      get(sums.flows, early) + get(sums.flows, ReportMeasure::kClosedEarly);
+  row.resolved_on_time =
+      get(sums.flows, on_time) + get(sums.flows, ReportMeasure::kClosedOnTime);
   row.resolved_late =
       get(sums.flows, late) + get(sums.flows, ReportMeasure::kClosedLate);
   row.resolved = row.resolved_early + row.resolved_on_time + row.resolved_late;

@@ -121,8 +121,8 @@ std::optional<absl::CivilDay> ParseDay(absl::string_view text) {
 // required keys and values of the wrong shape, each at its line and column.
 class MapReader {
  public:
-  MapReader(const YAML::Node& node, const std::string& file,
-            std::string what, std::vector<RuleError>* errors,
+  MapReader(const YAML::Node& node, const std::string& file, std::string what,
+            std::vector<RuleError>* errors,
             std::initializer_list<absl::string_view> allowed)
       : node_(node), file_(file), what_(std::move(what)), errors_(errors) {
     if (!node.IsMap()) {
@@ -269,18 +269,19 @@ std::optional<std::vector<WorkingPeriod>> ReadPeriods(
     std::optional<WorkingPeriod> period;
     if (item.IsScalar()) period = ParsePeriod(item.as<std::string>());
     if (!period.has_value()) {
-      errors->push_back(RuleError{
-          Where(file, item.Mark()),
-          absl::StrCat(what, ": \"", item.IsScalar() ? item.as<std::string>() : "",
-                       "\" is not a period like \"07:30-11:30\"")});
+      errors->push_back(
+          RuleError{Where(file, item.Mark()),
+                    absl::StrCat(what, ": \"",
+                                 item.IsScalar() ? item.as<std::string>() : "",
+                                 "\" is not a period like \"07:30-11:30\"")});
       ok = false;
       continue;
     }
     if (period->start_second >= period->end_second) {
-      errors->push_back(RuleError{
-          Where(file, item.Mark()),
-          absl::StrCat(what, ": period ", item.as<std::string>(),
-                       " is empty or ends before it starts")});
+      errors->push_back(
+          RuleError{Where(file, item.Mark()),
+                    absl::StrCat(what, ": period ", item.as<std::string>(),
+                                 " is empty or ends before it starts")});
       ok = false;
       continue;
     }
@@ -305,8 +306,8 @@ std::optional<TimeLimit> ReadLimit(MapReader& reader, const char* key,
   if (!text.has_value()) return std::nullopt;
   absl::StatusOr<TimeLimit> limit = ParseTimeLimit(*text);
   if (!limit.ok()) {
-    reader.ErrorAt(key, absl::StrCat("\"", key, "\": ",
-                                     limit.status().message()));
+    reader.ErrorAt(key,
+                   absl::StrCat("\"", key, "\": ", limit.status().message()));
     return std::nullopt;
   }
   return *limit;
@@ -449,13 +450,14 @@ class RuleSetBuilder {
                       "covers", "working_week", "holidays", "make_up_days"});
     ParsedCalendar parsed;
     parsed.where = reader.where();
-    std::optional<std::string> name = reader.String("name", Presence::kRequired);
+    std::optional<std::string> name =
+        reader.String("name", Presence::kRequired);
     if (!name.has_value()) return;
     parsed.spec.name = *name;
     parsed.extends = reader.String("extends", Presence::kOptional);
     parsed.extends_where = reader.LocationOf("extends");
-    const Presence base = parsed.extends.has_value() ? Presence::kOptional
-                                                     : Presence::kRequired;
+    const Presence base =
+        parsed.extends.has_value() ? Presence::kOptional : Presence::kRequired;
 
     if (std::optional<std::string> offset = reader.String("utc_offset", base)) {
       absl::StatusOr<int32_t> seconds = ParseUtcOffset(*offset);
@@ -508,9 +510,9 @@ class RuleSetBuilder {
     if (std::optional<YAML::Node> holidays =
             reader.Sequence("holidays", Presence::kOptional)) {
       for (const YAML::Node& item : *holidays) {
-        MapReader entry(item, file, "holiday", errors_,
-                        {"date", "from", "to", "name", "source",
-                         "provisional", "note"});
+        MapReader entry(
+            item, file, "holiday", errors_,
+            {"date", "from", "to", "name", "source", "provisional", "note"});
         if (!entry.valid()) continue;
         Holiday holiday;
         std::optional<absl::CivilDay> first, last;
@@ -547,9 +549,9 @@ class RuleSetBuilder {
     if (std::optional<YAML::Node> make_up_days =
             reader.Sequence("make_up_days", Presence::kOptional)) {
       for (const YAML::Node& item : *make_up_days) {
-        MapReader entry(item, file, "make-up day", errors_,
-                        {"date", "name", "source", "provisional", "note",
-                         "periods"});
+        MapReader entry(
+            item, file, "make-up day", errors_,
+            {"date", "name", "source", "provisional", "note", "periods"});
         if (!entry.valid()) continue;
         MakeUpDay make_up;
         std::optional<absl::CivilDay> day =
@@ -593,15 +595,15 @@ class RuleSetBuilder {
                      {"kind", "name", "description", "thresholds"});
     EscalationLadder ladder;
     ladder.where = reader.where();
-    std::optional<std::string> name = reader.String("name", Presence::kRequired);
+    std::optional<std::string> name =
+        reader.String("name", Presence::kRequired);
     reader.String("description", Presence::kOptional);
     std::optional<YAML::Node> thresholds =
         reader.Sequence("thresholds", Presence::kRequired);
     if (thresholds.has_value() && thresholds->size() == 0) {
       reader.ErrorAt("thresholds", "an escalation ladder needs thresholds");
     }
-    if (thresholds.has_value() &&
-        thresholds->size() > kMaxLadderThresholds) {
+    if (thresholds.has_value() && thresholds->size() > kMaxLadderThresholds) {
       reader.ErrorAt("thresholds",
                      absl::StrCat("an escalation ladder has at most ",
                                   kMaxLadderThresholds, " thresholds"));
@@ -616,10 +618,9 @@ class RuleSetBuilder {
     if (!name.has_value()) return;
     ladder.name = *name;
     if (auto [it, inserted] = ladders_.try_emplace(ladder.name); !inserted) {
-      Error(ladder.where,
-            absl::StrCat("duplicate escalation ladder name \"", ladder.name,
-                         "\" (first defined at ",
-                         LocationText(it->second.where), ")"));
+      Error(ladder.where, absl::StrCat("duplicate escalation ladder name \"",
+                                       ladder.name, "\" (first defined at ",
+                                       LocationText(it->second.where), ")"));
     } else {
       it->second = std::move(ladder);
     }
@@ -632,7 +633,8 @@ class RuleSetBuilder {
     if (!reader.valid()) return std::nullopt;
     EscalationThreshold threshold;
     bool ok = true;
-    if (std::optional<std::string> at = reader.String("at", Presence::kRequired)) {
+    if (std::optional<std::string> at =
+            reader.String("at", Presence::kRequired)) {
       absl::StatusOr<ThresholdPoint> point = ParseThresholdPoint(*at);
       if (point.ok()) {
         threshold.at = *point;
@@ -675,16 +677,18 @@ class RuleSetBuilder {
       MapReader notify(reader.Get("notify"), file, "notify", errors_,
                        {"roles", "units"});
       for (const char* key : {"roles", "units"}) {
-        std::optional<YAML::Node> list = notify.Sequence(key, Presence::kOptional);
+        std::optional<YAML::Node> list =
+            notify.Sequence(key, Presence::kOptional);
         if (!list.has_value()) continue;
         for (const YAML::Node& item : *list) {
           if (!item.IsScalar() || item.as<std::string>().empty()) {
-            notify.Error(item, absl::StrCat("\"", key, "\" entries must be names"));
+            notify.Error(item,
+                         absl::StrCat("\"", key, "\" entries must be names"));
             ok = false;
             continue;
           }
           (absl::string_view(key) == "roles" ? threshold.notify_roles
-                                            : threshold.notify_units)
+                                             : threshold.notify_units)
               .push_back(item.as<std::string>());
         }
       }
@@ -708,9 +712,9 @@ class RuleSetBuilder {
       double percent;
       if (!absl::SimpleAtod(trimmed.substr(0, trimmed.size() - 1), &percent) ||
           !(percent > 0) || percent > 100) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "\"at\": \"", text,
-            "\" is not a share between 0% (excluded) and 100%"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("\"at\": \"", text,
+                         "\" is not a share between 0% (excluded) and 100%"));
       }
       point.basis = ThresholdPoint::Basis::kShareOfLimit;
       point.share = percent / 100;
@@ -729,8 +733,8 @@ class RuleSetBuilder {
     if (rest.empty()) return point;
     const bool negative = rest[0] == '-';
     if (rest[0] != '+' && rest[0] != '-') {
-      return absl::InvalidArgumentError(
-          absl::StrCat("\"at\": \"", text, "\": expected \"due + N\" or \"due - N\""));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "\"at\": \"", text, "\": expected \"due + N\" or \"due - N\""));
     }
     rest = absl::StripAsciiWhitespace(rest.substr(1));
     absl::StatusOr<TimeLimit> amount = ParseTimeLimit(rest);
@@ -746,18 +750,19 @@ class RuleSetBuilder {
   }
 
   void ParseProcedure(const std::string& file, const YAML::Node& node) {
-    MapReader reader(node, file, "procedure", errors_,
-                     {"kind", "code", "name", "agency", "field",
-                      "effective_from", "effective_until", "calendar",
-                      "time_limit", "cutoff", "supplement", "escalation",
-                      "steps", "description", "source", "note"});
+    MapReader reader(
+        node, file, "procedure", errors_,
+        {"kind", "code", "name", "agency", "field", "effective_from",
+         "effective_until", "calendar", "time_limit", "cutoff", "supplement",
+         "escalation", "steps", "description", "source", "note"});
     if (!reader.valid()) return;
     ParsedProcedure parsed;
     ProcedureVersion& version = parsed.version;
     version.where = reader.where();
     bool ok = true;
     auto require = [&](const char* key, std::string* out) {
-      std::optional<std::string> value = reader.String(key, Presence::kRequired);
+      std::optional<std::string> value =
+          reader.String(key, Presence::kRequired);
       if (value.has_value()) {
         *out = *value;
       } else {
@@ -809,8 +814,8 @@ class RuleSetBuilder {
       if (second.ok()) {
         version.limit.cutoff_second = *second;
       } else {
-        reader.ErrorAt("cutoff", absl::StrCat("\"cutoff\": ",
-                                              second.status().message()));
+        reader.ErrorAt("cutoff",
+                       absl::StrCat("\"cutoff\": ", second.status().message()));
         ok = false;
       }
     }
@@ -853,9 +858,9 @@ class RuleSetBuilder {
           continue;
         }
         if (!ids.insert(*id).second) {
-          step_reader.ErrorAt("id", absl::StrCat("duplicate step id \"", *id,
-                                                 "\" in procedure ",
-                                                 version.code));
+          step_reader.ErrorAt("id",
+                              absl::StrCat("duplicate step id \"", *id,
+                                           "\" in procedure ", version.code));
           ok = false;
           continue;
         }
@@ -922,7 +927,8 @@ class RuleSetBuilder {
     if (!parent.has_value()) return result;
     CalendarSpec spec = *parent;
     spec.name = name;
-    if (parsed.has_offset) spec.utc_offset_seconds = parsed.spec.utc_offset_seconds;
+    if (parsed.has_offset)
+      spec.utc_offset_seconds = parsed.spec.utc_offset_seconds;
     if (parsed.has_covers) {
       spec.first_day = parsed.spec.first_day;
       spec.last_day = parsed.spec.last_day;
@@ -956,8 +962,9 @@ class RuleSetBuilder {
       if (calendar == rules.calendars_.end()) {
         if (!calendars_.contains(version.calendar_name)) {
           Error(parsed.calendar_where,
-                absl::StrCat("procedure ", version.code, " uses unknown calendar \"",
-                             version.calendar_name, "\""));
+                absl::StrCat("procedure ", version.code,
+                             " uses unknown calendar \"", version.calendar_name,
+                             "\""));
         }
         ok = false;
       } else {
@@ -995,9 +1002,10 @@ class RuleSetBuilder {
     }
     for (auto& [code, versions] : by_code) {
       std::stable_sort(versions.begin(), versions.end(),
-                [](const ParsedProcedure* a, const ParsedProcedure* b) {
-                  return a->version.effective_from < b->version.effective_from;
-                });
+                       [](const ParsedProcedure* a, const ParsedProcedure* b) {
+                         return a->version.effective_from <
+                                b->version.effective_from;
+                       });
       for (size_t i = 1; i < versions.size(); ++i) {
         const ProcedureVersion& before = versions[i - 1]->version;
         const ProcedureVersion& after = versions[i]->version;
@@ -1113,7 +1121,8 @@ std::vector<absl::CivilDay> PatternDays(const Calendar& calendar,
   for (absl::CivilDay day = start; day + 7 <= spec.last_day && day < start + 60;
        ++day) {
     const int weekday = (static_cast<int>(absl::GetWeekday(day)) + 7 -
-                         static_cast<int>(absl::Weekday::monday)) % 7;
+                         static_cast<int>(absl::Weekday::monday)) %
+                        7;
     const std::vector<WorkingPeriod>& pattern = spec.working_week[weekday];
     if (pattern.empty()) continue;
     const absl::Span<const WorkingPeriod> periods = calendar.PeriodsOf(day);
@@ -1168,12 +1177,12 @@ std::vector<RuleError> StepFitWarnings(const RuleSet& rules) {
       for (const ProcedureStep& step : version.steps) {
         budgets += NominalLength(calendar, step.budget);
       }
-      std::string text = absl::StrCat(
-          "procedure ", code, " (version from ",
-          absl::FormatCivilTime(version.effective_from),
-          "): the step budgets (", FormatWorkingDuration(budgets),
-          " of working time) do not fit the time limit ",
-          version.limit.ToString());
+      std::string text =
+          absl::StrCat("procedure ", code, " (version from ",
+                       absl::FormatCivilTime(version.effective_from),
+                       "): the step budgets (", FormatWorkingDuration(budgets),
+                       " of working time) do not fit the time limit ",
+                       version.limit.ToString());
       if (version.limit.cutoff_second.has_value()) {
         absl::StrAppend(&text, " (cut-off ",
                         FormatClockTime(*version.limit.cutoff_second), ")");
@@ -1196,8 +1205,8 @@ RuleLoadResult LoadRulesFromDirectory(const std::string& directory) {
   RuleLoadResult result;
   std::error_code error;
   if (!fs::is_directory(directory, error)) {
-    result.errors.push_back(RuleError{SourceLocation{directory, 0, 0},
-                                      "not a readable directory"});
+    result.errors.push_back(
+        RuleError{SourceLocation{directory, 0, 0}, "not a readable directory"});
     return result;
   }
   std::vector<RuleSource> sources;
@@ -1219,9 +1228,9 @@ RuleLoadResult LoadRulesFromDirectory(const std::string& directory) {
     sources.push_back(RuleSource{relative, content.str()});
   }
   if (error) {
-    result.errors.push_back(RuleError{SourceLocation{directory, 0, 0},
-                                      absl::StrCat("cannot list: ",
-                                                   error.message())});
+    result.errors.push_back(
+        RuleError{SourceLocation{directory, 0, 0},
+                  absl::StrCat("cannot list: ", error.message())});
   }
   if (!result.errors.empty()) return result;
   if (sources.empty()) {

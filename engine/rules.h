@@ -5,10 +5,10 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "engine/calendar.h"
@@ -55,8 +55,8 @@ struct ThresholdPoint {
     kRelativeToDue,  // "due", "due + 2wd", "due - 4wh"
   };
   Basis basis = Basis::kShareOfLimit;
-  double share = 0;       // (0, 1] for kShareOfLimit
-  WorkingOffset offset;   // for kRelativeToDue
+  double share = 0;      // (0, 1] for kShareOfLimit
+  WorkingOffset offset;  // for kRelativeToDue
 
   std::string ToString() const;  // "50%", "due", "due + 2wd"
 };
@@ -143,8 +143,7 @@ class RuleSet {
   const std::map<std::string, Calendar, std::less<>>& calendars() const {
     return calendars_;
   }
-  const std::map<std::string, EscalationLadder, std::less<>>& ladders()
-      const {
+  const std::map<std::string, EscalationLadder, std::less<>>& ladders() const {
     return ladders_;
   }
   // Versions of each code, ordered by effective_from.
@@ -162,8 +161,7 @@ class RuleSet {
   size_t file_count_ = 0;
   std::map<std::string, Calendar, std::less<>> calendars_;
   std::map<std::string, EscalationLadder, std::less<>> ladders_;
-  std::map<std::string, std::vector<ProcedureVersion>, std::less<>>
-      procedures_;
+  std::map<std::string, std::vector<ProcedureVersion>, std::less<>> procedures_;
 };
 
 // One rule file: its path relative to the rules directory and its content.

@@ -24,8 +24,8 @@ absl::StatusOr<absl::Time> ParseInstant(absl::string_view text,
   static constexpr absl::string_view kShape = "dddd-dd-ddTdd:dd";
   bool shaped = text.size() >= kShape.size();
   for (size_t i = 0; shaped && i < kShape.size(); ++i) {
-    shaped = kShape[i] == 'd' ? absl::ascii_isdigit(text[i])
-                              : text[i] == kShape[i];
+    shaped =
+        kShape[i] == 'd' ? absl::ascii_isdigit(text[i]) : text[i] == kShape[i];
   }
   const absl::Status unreadable = absl::InvalidArgumentError(
       absl::StrCat("cannot read time \"", text,
@@ -35,8 +35,7 @@ absl::StatusOr<absl::Time> ParseInstant(absl::string_view text,
   absl::Time instant;
   std::string error;
   for (const char* format : kWithOffset) {
-    if (absl::ParseTime(format, input, absl::UTCTimeZone(), &instant,
-                        &error)) {
+    if (absl::ParseTime(format, input, absl::UTCTimeZone(), &instant, &error)) {
       return instant;
     }
   }
@@ -74,8 +73,7 @@ std::string FormatDay(absl::CivilDay day) {
 
 std::string FormatWorkingDuration(absl::Duration duration) {
   const bool negative = duration < absl::ZeroDuration();
-  const int64_t total_minutes =
-      std::abs(absl::ToInt64Minutes(duration));
+  const int64_t total_minutes = std::abs(absl::ToInt64Minutes(duration));
   const int64_t hours = total_minutes / 60;
   const int64_t minutes = total_minutes % 60;
   std::string text = negative ? "-" : "";
@@ -105,8 +103,9 @@ absl::TimeZone FixedZone(int32_t utc_offset_seconds) {
 absl::StatusOr<int32_t> ParseUtcOffset(absl::string_view text) {
   if (text == "Z") return 0;
   auto bad = [&] {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "cannot read UTC offset \"", text, "\": expected +HH:MM such as +07:00"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("cannot read UTC offset \"", text,
+                     "\": expected +HH:MM such as +07:00"));
   };
   if (text.size() != 6 || (text[0] != '+' && text[0] != '-') ||
       text[3] != ':') {

@@ -73,13 +73,12 @@ absl::StatusOr<TimeLimit> ParseTimeLimit(absl::string_view text) {
         absl::StrCat("invalid time limit \"", text, "\": ", kAcceptedForms));
   }
   if (limit.amount <= 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid time limit \"", text,
-                     "\": the amount must be positive"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "invalid time limit \"", text, "\": the amount must be positive"));
   }
   if (limit.amount > 100000) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("invalid time limit \"", text, "\": the amount is too large"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "invalid time limit \"", text, "\": the amount is too large"));
   }
   return limit;
 }
@@ -204,8 +203,7 @@ std::vector<absl::CivilDay> ProvisionalDaysOf(const Calendar& calendar,
 
 absl::StatusOr<TimeLeft> TimeLeftUntil(const Calendar& calendar, absl::Time at,
                                        absl::Time due) {
-  absl::StatusOr<absl::Duration> working =
-      calendar.WorkingTimeBetween(at, due);
+  absl::StatusOr<absl::Duration> working = calendar.WorkingTimeBetween(at, due);
   if (!working.ok()) return working.status();
   TimeLeft left;
   left.working = *working;
@@ -218,10 +216,10 @@ std::string TimeLeftText(const TimeLeft& left) {
     return absl::StrCat(FormatWorkingDuration(left.working),
                         " of working time left");
   }
-  return absl::StrCat("late by ", FormatWorkingDuration(left.working_lateness()),
-                      " of working time (",
-                      FormatCalendarDuration(left.calendar_lateness()),
-                      " since the due time)");
+  return absl::StrCat(
+      "late by ", FormatWorkingDuration(left.working_lateness()),
+      " of working time (", FormatCalendarDuration(left.calendar_lateness()),
+      " since the due time)");
 }
 
 absl::Duration NominalLength(const Calendar& calendar, const TimeLimit& limit) {

@@ -82,8 +82,7 @@ std::string QuoteLiteral(absl::string_view text) {
 // `visit` returns false to stop early.
 template <typename Visit>
 absl::Status ForEachDossierEvent(Database& database,
-                                 const std::string& dossier_code,
-                                 Visit visit) {
+                                 const std::string& dossier_code, Visit visit) {
   absl::StatusOr<Statement> statement = database.Prepare(absl::StrCat(
       "SELECT ", kEventColumns,
       " FROM events WHERE dossier_code = ?1 ORDER BY dossier_version"));
@@ -113,14 +112,13 @@ class TableComparison {
     absl::StatusOr<bool> equal = Equal();
     if (!equal.ok()) return equal.status();
     if (*equal) return absl::OkStatus();
-    std::map<std::string, std::string> live_only;   // key text -> where
+    std::map<std::string, std::string> live_only;  // key text -> where
     std::map<std::string, std::string> replay_only;
     if (absl::Status status = KeysOfRowsOnlyIn("main", "rebuilt", live_only);
         !status.ok()) {
       return status;
     }
-    if (absl::Status status =
-            KeysOfRowsOnlyIn("rebuilt", "main", replay_only);
+    if (absl::Status status = KeysOfRowsOnlyIn("rebuilt", "main", replay_only);
         !status.ok()) {
       return status;
     }
@@ -162,9 +160,9 @@ class TableComparison {
     absl::StatusOr<Statement> live = database_.Prepare(absl::StrCat(
         "SELECT * FROM main.", table_.name, " ORDER BY ", table_.key_columns));
     if (!live.ok()) return live.status();
-    absl::StatusOr<Statement> rebuilt = database_.Prepare(absl::StrCat(
-        "SELECT * FROM rebuilt.", table_.name, " ORDER BY ",
-        table_.key_columns));
+    absl::StatusOr<Statement> rebuilt =
+        database_.Prepare(absl::StrCat("SELECT * FROM rebuilt.", table_.name,
+                                       " ORDER BY ", table_.key_columns));
     if (!rebuilt.ok()) return rebuilt.status();
     const int columns = live->ColumnCount();
     if (columns != rebuilt->ColumnCount()) return false;
@@ -185,8 +183,7 @@ class TableComparison {
   // the first kMaxDifferences: its key for people ("a / b") and a WHERE
   // clause finding it. Key values come back as text; SQLite converts them
   // back for INTEGER columns when comparing.
-  absl::Status KeysOfRowsOnlyIn(absl::string_view from,
-                                absl::string_view other,
+  absl::Status KeysOfRowsOnlyIn(absl::string_view from, absl::string_view other,
                                 std::map<std::string, std::string>& keys) {
     absl::StatusOr<Statement> statement = database_.Prepare(absl::StrCat(
         "SELECT ", table_.key_columns, " FROM (SELECT * FROM ", from, ".",
@@ -207,8 +204,7 @@ class TableComparison {
         } else {
           const std::string value(statement->ColumnText(column));
           shown.push_back(value);
-          conditions.push_back(
-              absl::StrCat(name, " = ", QuoteLiteral(value)));
+          conditions.push_back(absl::StrCat(name, " = ", QuoteLiteral(value)));
         }
       }
       keys.emplace(absl::StrJoin(shown, " / "),
@@ -221,8 +217,8 @@ class TableComparison {
     absl::StatusOr<Statement> live = database_.Prepare(
         absl::StrCat("SELECT * FROM main.", table_.name, " WHERE ", where));
     if (!live.ok()) return live.status();
-    absl::StatusOr<Statement> rebuilt = database_.Prepare(absl::StrCat(
-        "SELECT * FROM rebuilt.", table_.name, " WHERE ", where));
+    absl::StatusOr<Statement> rebuilt = database_.Prepare(
+        absl::StrCat("SELECT * FROM rebuilt.", table_.name, " WHERE ", where));
     if (!rebuilt.ok()) return rebuilt.status();
     absl::StatusOr<bool> live_row = live->Step();
     if (!live_row.ok()) return live_row.status();
@@ -236,8 +232,7 @@ class TableComparison {
       if (live_value != rebuilt_value ||
           live->ColumnBlob(column) != rebuilt->ColumnBlob(column)) {
         columns.push_back(absl::StrCat(live->ColumnName(column), ": live ",
-                                       live_value, ", replay ",
-                                       rebuilt_value));
+                                       live_value, ", replay ", rebuilt_value));
       }
     }
     if (columns.empty()) return std::string("differs");
@@ -262,8 +257,8 @@ namespace {
 // What one range of the log showed.
 struct RangeCheck {
   int64_t events = 0;
-  int64_t first_sequence = 0;        // 0 when the range was empty
-  std::string first_previous_hash;   // the first event's stored link
+  int64_t first_sequence = 0;       // 0 when the range was empty
+  std::string first_previous_hash;  // the first event's stored link
   int64_t last_sequence = 0;
   std::string last_hash;
   std::optional<int64_t> beyond_head;
@@ -380,10 +375,10 @@ VerifyReport Conclude(const RangeCheck& first, const RangeCheck& second,
         head_sequence, "): it was appended outside motcua");
   } else if (previous_sequence != head_sequence) {
     report.first_bad_sequence = head_sequence;
-    report.problem = absl::StrCat(
-        "the log's recorded head is event ", head_sequence,
-        " but the log ends at event ", previous_sequence,
-        ": events were removed from the end");
+    report.problem =
+        absl::StrCat("the log's recorded head is event ", head_sequence,
+                     " but the log ends at event ", previous_sequence,
+                     ": events were removed from the end");
   } else if (previous_hash != head_hash) {
     report.first_bad_sequence = head_sequence;
     report.problem = absl::StrCat("event ", head_sequence,
@@ -411,15 +406,14 @@ absl::StatusOr<VerifyReport> VerifyLog(const std::string& database_path,
   absl::StatusOr<bool> head_row = head->Step();
   if (!head_row.ok()) return head_row.status();
   const int64_t head_sequence = head->ColumnOptionalInt(0).value_or(0);
-  const std::string head_hash = head->ColumnIsNull(1)
-                                    ? GenesisHash()
-                                    : std::string(head->ColumnBlob(1));
+  const std::string head_hash =
+      head->ColumnIsNull(1) ? GenesisHash() : std::string(head->ColumnBlob(1));
   VerifyReport report;
   report.head_sequence = head_sequence;
   report.head_hash = head_hash;
   if (!options.hashes_wanted.empty()) {
-    absl::StatusOr<Statement> hash_of = database->Prepare(
-        "SELECT hash FROM events WHERE sequence = ?1");
+    absl::StatusOr<Statement> hash_of =
+        database->Prepare("SELECT hash FROM events WHERE sequence = ?1");
     if (!hash_of.ok()) return hash_of.status();
     for (int64_t sequence : options.hashes_wanted) {
       hash_of->Reset();
@@ -448,10 +442,9 @@ absl::StatusOr<VerifyReport> VerifyLog(const std::string& database_path,
       previous_hash = std::string(before->ColumnBlob(1));
     }
     RangeCheck tail;
-    if (absl::Status status =
-            CheckRange(*database, options.from_sequence - 1,
-                       std::numeric_limits<int64_t>::max(), head_sequence,
-                       tail);
+    if (absl::Status status = CheckRange(*database, options.from_sequence - 1,
+                                         std::numeric_limits<int64_t>::max(),
+                                         head_sequence, tail);
         !status.ok()) {
       return status;
     }
@@ -536,9 +529,9 @@ absl::StatusOr<ReplayReport> ReplayAndCompare(const std::string& database_path,
   // ones (counters, report deltas) are sums: taken dossier by dossier, in
   // version order (the log's unique index), the rebuild holds one dossier
   // at a time and writes each table in key order.
-  absl::StatusOr<Statement> events = live->Prepare(absl::StrCat(
-      "SELECT ", kEventColumns,
-      " FROM main.events ORDER BY dossier_code, dossier_version"));
+  absl::StatusOr<Statement> events = live->Prepare(
+      absl::StrCat("SELECT ", kEventColumns,
+                   " FROM main.events ORDER BY dossier_code, dossier_version"));
   if (!events.ok()) return events.status();
   if (absl::Status status = scratch->Execute("BEGIN"); !status.ok()) {
     return status;
@@ -576,9 +569,9 @@ absl::StatusOr<ReplayReport> ReplayAndCompare(const std::string& database_path,
       // that does not fit.
       current = std::move(previous);
       if (report.differences.size() < kMaxDifferences) {
-        report.differences.push_back(absl::StrCat(
-            "events: ", stored->sequence, ": does not apply: ",
-            status.message()));
+        report.differences.push_back(
+            absl::StrCat("events: ", stored->sequence,
+                         ": does not apply: ", status.message()));
       } else {
         ++unlisted;
       }
@@ -642,8 +635,8 @@ absl::StatusOr<Dossier> DossierAsOf(const std::string& database_path,
   if (!database.ok()) return database.status();
   Dossier dossier;
   absl::Status applied;
-  absl::Status status = ForEachDossierEvent(
-      *database, dossier_code, [&](StoredEvent stored) {
+  absl::Status status =
+      ForEachDossierEvent(*database, dossier_code, [&](StoredEvent stored) {
         const auto* received = std::get_if<ReceivedEvent>(&stored.event.body);
         if (received != nullptr && receipt_recorded_at != nullptr) {
           *receipt_recorded_at = stored.event.occurred_at;
@@ -651,10 +644,10 @@ absl::StatusOr<Dossier> DossierAsOf(const std::string& database_path,
         // Versions are in the order they occurred: the first event after
         // `as_of` ends the walk. The receipt is the exception: it holds
         // from the receipt time it states, which may precede its record.
-        const absl::Time holds_from = received != nullptr
-                                          ? std::min(received->received_at,
-                                                     stored.event.occurred_at)
-                                          : stored.event.occurred_at;
+        const absl::Time holds_from =
+            received != nullptr
+                ? std::min(received->received_at, stored.event.occurred_at)
+                : stored.event.occurred_at;
         if (holds_from > as_of) return false;
         applied = Apply(dossier, stored.event);
         if (!applied.ok()) {
@@ -668,9 +661,9 @@ absl::StatusOr<Dossier> DossierAsOf(const std::string& database_path,
   if (!status.ok()) return status;
   if (!applied.ok()) return applied;
   if (dossier.version == 0) {
-    return absl::NotFoundError(absl::StrCat(
-        "dossier ", dossier_code, " was not received by ",
-        absl::FormatTime(as_of)));
+    return absl::NotFoundError(absl::StrCat("dossier ", dossier_code,
+                                            " was not received by ",
+                                            absl::FormatTime(as_of)));
   }
   return dossier;
 }

@@ -29,9 +29,9 @@ absl::StatusOr<std::unique_ptr<BulkLoader>> BulkLoader::Create(
   }
   // Nothing to roll back to and nothing to recover: the file is deleted if
   // the load fails.
-  if (absl::Status status = db.Execute(
-          "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; "
-          "PRAGMA cache_size = -1048576;");
+  if (absl::Status status =
+          db.Execute("PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; "
+                     "PRAGMA cache_size = -1048576;");
       !status.ok()) {
     return status;
   }
@@ -138,8 +138,7 @@ absl::Status BulkLoader::Close() {
   }
   *log = LogWriter();
   // The store opens it in write-ahead mode; a rollback journal until then.
-  if (absl::Status status = database_.Execute(
-          "PRAGMA journal_mode = DELETE");
+  if (absl::Status status = database_.Execute("PRAGMA journal_mode = DELETE");
       !status.ok()) {
     return status;
   }

@@ -20,9 +20,7 @@ class CanonicalParts {
     return *this;
   }
   CanonicalParts& Add(int64_t number) { return Add(absl::StrCat(number)); }
-  CanonicalParts& Add(absl::Time time) {
-    return Add(absl::ToUnixMicros(time));
-  }
+  CanonicalParts& Add(absl::Time time) { return Add(absl::ToUnixMicros(time)); }
   const std::string& bytes() const { return bytes_; }
 
  private:
@@ -40,8 +38,9 @@ void AddArguments(const Action& action, CanonicalParts& parts) {
               .Add(arguments.received_at)
               .Add(arguments.summary);
         } else if constexpr (std::is_same_v<T, HandOverAction>) {
-          parts.Add(arguments.to_step).Add(arguments.to_unit).Add(
-              arguments.note);
+          parts.Add(arguments.to_step)
+              .Add(arguments.to_unit)
+              .Add(arguments.note);
         } else if constexpr (std::is_same_v<T, RequestSupplementAction>) {
           parts.Add(static_cast<int64_t>(arguments.missing.size()));
           for (const std::string& item : arguments.missing) parts.Add(item);

@@ -96,7 +96,8 @@ void ToProto(const StepStart& start, pb::StepStart& out) {
 }
 
 StepStart FromProto(const pb::StepStart& in) {
-  return StepStart{in.step_id(), in.unit(), FromStoredMicros(in.due_at_micros())};
+  return StepStart{in.step_id(), in.unit(),
+                   FromStoredMicros(in.due_at_micros())};
 }
 
 void ToProto(const StepEnd& end, pb::StepEnd& out) {
@@ -249,7 +250,9 @@ void BodyToProto(const EventBody& body, pb::EventPayload& payload) {
             }
             out.set_result(event.result);
           },
-          [&](const ResultReturnedEvent&) { payload.mutable_result_returned(); },
+          [&](const ResultReturnedEvent&) {
+            payload.mutable_result_returned();
+          },
           [&](const RejectedEvent& event) {
             pb::RejectedEvent& out = *payload.mutable_rejected();
             if (event.ended.has_value()) {
@@ -479,8 +482,8 @@ absl::StatusOr<DecodedPayload> DecodeEventPayload(absl::string_view bytes) {
   }
   absl::StatusOr<EventBody> body = BodyFromProto(payload);
   if (!body.ok()) return body.status();
-  DecodedPayload decoded{std::move(*body), payload.request_id(),
-                         std::nullopt, payload.command_fingerprint()};
+  DecodedPayload decoded{std::move(*body), payload.request_id(), std::nullopt,
+                         payload.command_fingerprint()};
   if (payload.has_schedule()) {
     decoded.schedule = ScheduleFromProto(payload.schedule());
   }
@@ -583,7 +586,8 @@ absl::StatusOr<Dossier> DecodeDossierSnapshot(absl::string_view bytes) {
   dossier.clock_started_at = FromStoredMicros(in.clock_started_at_micros());
   dossier.submission_fingerprint = in.submission_fingerprint();
   dossier.due_at = FromStoredMicros(in.due_at_micros());
-  if (in.has_entered_late()) dossier.entered_late = FromProto(in.entered_late());
+  if (in.has_entered_late())
+    dossier.entered_late = FromProto(in.entered_late());
   if (in.has_apology_appointment_micros()) {
     dossier.apology_appointment =
         FromStoredMicros(in.apology_appointment_micros());
@@ -613,8 +617,8 @@ absl::StatusOr<Dossier> DecodeDossierSnapshot(absl::string_view bytes) {
   dossier.pause_reason = *reason;
   dossier.paused_by_reason[static_cast<int>(PauseReason::kSupplement)] =
       absl::Seconds(in.paused_supplement_seconds());
-  dossier.paused_by_reason[static_cast<int>(
-      PauseReason::kFinancialObligation)] =
+  dossier
+      .paused_by_reason[static_cast<int>(PauseReason::kFinancialObligation)] =
       absl::Seconds(in.paused_financial_obligation_seconds());
   dossier.paused_by_reason[static_cast<int>(PauseReason::kStopped)] =
       absl::Seconds(in.paused_stopped_seconds());

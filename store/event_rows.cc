@@ -40,10 +40,10 @@ absl::StatusOr<StoredEvent> StoredEventOfRow(const Statement& row,
   stored.event.body = std::move(payload->body);
   stored.event.schedule = payload->schedule;
   if (EventTypeName(stored.event.body) != fields.type) {
-    return absl::DataLossError(absl::StrCat(
-        "event ", fields.sequence, ": type column \"", fields.type,
-        "\" does not match its payload (",
-        EventTypeName(stored.event.body), ")"));
+    return absl::DataLossError(
+        absl::StrCat("event ", fields.sequence, ": type column \"", fields.type,
+                     "\" does not match its payload (",
+                     EventTypeName(stored.event.body), ")"));
   }
   stored.previous_hash = std::string(row.ColumnBlob(9));
   stored.hash = std::string(row.ColumnBlob(10));

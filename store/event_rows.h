@@ -31,8 +31,8 @@ inline constexpr char kEventColumnsWithAgency[] =
 ChainedFields ChainedFieldsOfRow(const Statement& row);
 
 // The current row as an event. When `request` is not null it receives the
-// request id and command fingerprint kept in the payload. DATA_LOSS, naming the sequence, when the
-// payload does not decode or does not match the type column.
+// request id and command fingerprint kept in the payload. DATA_LOSS, naming the
+// sequence, when the payload does not decode or does not match the type column.
 absl::StatusOr<StoredEvent> StoredEventOfRow(const Statement& row,
                                              RequestTag* request = nullptr);
 

@@ -23,7 +23,8 @@ namespace motcua::store {
 // How hard each commit waits for the disk.
 enum class Durability {
   kFull,    // the WAL is flushed before an answer: survives a power loss
-  kNormal,  // flushed at checkpoints: survives a process crash, not a power loss
+  kNormal,  // flushed at checkpoints: survives a process crash, not a power
+            // loss
 };
 
 struct StoreOptions {
@@ -265,8 +266,7 @@ class EventStore {
   // maintained counts per day: the cost grows with days and agencies,
   // never with dossiers.
   virtual absl::StatusOr<std::vector<AgencyCount>> CountDeadlinesByAgency(
-      DeadlineKind kind, absl::Time due_before,
-      const std::string& agency) = 0;
+      DeadlineKind kind, absl::Time due_before, const std::string& agency) = 0;
 
   // Dossiers per agency and state, from the maintained counters.
   virtual absl::StatusOr<std::vector<StateCount>> CountDossiersByState() = 0;

@@ -19,7 +19,8 @@ absl::StatusOr<IntactRead> ReadIntactEvents(EventStore& store,
   // damage, so that the events before it still arrive.
   int64_t position = after_sequence;
   while (static_cast<int64_t>(read.events.size()) < limit) {
-    absl::StatusOr<std::vector<StoredEvent>> one = store.ReadEvents(position, 1);
+    absl::StatusOr<std::vector<StoredEvent>> one =
+        store.ReadEvents(position, 1);
     if (!one.ok()) {
       if (!absl::IsDataLoss(one.status())) return one.status();
       read.damage = one.status();

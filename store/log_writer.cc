@@ -9,10 +9,9 @@
 
 namespace motcua::store {
 
-absl::StatusOr<SealedEvent> LogChain::Seal(Event event,
-                                           absl::string_view request_id,
-                                           absl::Time recorded_at,
-                                           absl::string_view command_fingerprint) {
+absl::StatusOr<SealedEvent> LogChain::Seal(
+    Event event, absl::string_view request_id, absl::Time recorded_at,
+    absl::string_view command_fingerprint) {
   SealedEvent sealed;
   sealed.payload = EncodeEventPayload(event.body, request_id, event.schedule,
                                       command_fingerprint);

@@ -64,9 +64,9 @@ absl::Status ProjectionRebuild::Add(const StoredEvent& stored,
     unit_report_sums_ = UnitReportDeltaSums();
   }
   if (request.id.empty()) return absl::OkStatus();
-  return Give(RequestRow{request.id,
-                         RequestRecord{after.code, after.version,
-                                       stored.sequence, request.fingerprint}});
+  return Give(RequestRow{
+      request.id, RequestRecord{after.code, after.version, stored.sequence,
+                                request.fingerprint}});
 }
 
 absl::Status ProjectionRebuild::FinishDossier(Dossier last) {
@@ -108,11 +108,9 @@ absl::Status ProjectionRebuild::HandOver() {
   {
     absl::MutexLock lock(&mu_);
     mu_.Await(absl::Condition(
-        +[](ProjectionRebuild* self)
-             ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
-               return self->chunks_.size() < kMaxWaitingChunks ||
-                      !self->error_.ok();
-             },
+        +[](ProjectionRebuild* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
+          return self->chunks_.size() < kMaxWaitingChunks || !self->error_.ok();
+        },
         this));
     if (!error_.ok()) return error_;
     if (!filling_.empty()) chunks_.push_back(std::move(filling_));
@@ -131,10 +129,8 @@ void ProjectionRebuild::WriterLoop() {
     {
       absl::MutexLock lock(&mu_);
       mu_.Await(absl::Condition(
-          +[](ProjectionRebuild* self)
-               ABSL_EXCLUSIVE_LOCKS_REQUIRED(self->mu_) {
-                 return !self->chunks_.empty() || self->stopping_;
-               },
+          +[](ProjectionRebuild* self) ABSL_EXCLUSIVE_LOCKS_REQUIRED(
+               self->mu_) { return !self->chunks_.empty() || self->stopping_; },
           this));
       if (dropping_ || chunks_.empty()) return;
       chunk = std::move(chunks_.front());

@@ -74,10 +74,10 @@ struct CounterKey {
 
 CounterKey CounterKeyOf(const Dossier& dossier) {
   const StepRecord* step = dossier.current_step();
-  return CounterKey{dossier.agency, dossier.procedure_code,
-                    step != nullptr ? absl::string_view(step->unit)
-                                    : absl::string_view(""),
-                    static_cast<int64_t>(dossier.state)};
+  return CounterKey{
+      dossier.agency, dossier.procedure_code,
+      step != nullptr ? absl::string_view(step->unit) : absl::string_view(""),
+      static_cast<int64_t>(dossier.state)};
 }
 
 void BindCounterKey(Statement& statement, const CounterKey& key) {
@@ -215,8 +215,7 @@ absl::Status Projections::Update(const StoredEvent& stored,
   if (absl::Status status = UpdateCurrent(before, after); !status.ok()) {
     return status;
   }
-  if (absl::Status status = UpdateReport(stored, before, after);
-      !status.ok()) {
+  if (absl::Status status = UpdateReport(stored, before, after); !status.ok()) {
     return status;
   }
   return UpdateRequest(stored, request, after);
@@ -289,8 +288,8 @@ absl::StatusOr<Statement*> Projections::PartialUpdate(
 
 void ReportDeltaSums::Add(absl::string_view agency,
                           absl::string_view procedure_code,
-                          absl::string_view field, int64_t day,
-                          int64_t measure, int64_t delta) {
+                          absl::string_view field, int64_t day, int64_t measure,
+                          int64_t delta) {
   // A dossier's deltas come one after the other: most share the group of
   // the one before.
   if (groups_.empty() || groups_[last_group_].agency != agency ||
@@ -303,8 +302,7 @@ void ReportDeltaSums::Add(absl::string_view agency,
     auto [found, inserted] = group_numbers_.try_emplace(
         group_key_, static_cast<uint32_t>(groups_.size()));
     if (inserted) {
-      groups_.push_back(Group{std::string(agency),
-                              std::string(procedure_code),
+      groups_.push_back(Group{std::string(agency), std::string(procedure_code),
                               std::string(field)});
     }
     last_group_ = found->second;
@@ -318,9 +316,9 @@ std::vector<ReportDeltaSums::Row> ReportDeltaSums::Sorted() const {
   for (uint32_t i = 0; i < by_name.size(); ++i) by_name[i] = i;
   std::sort(by_name.begin(), by_name.end(), [&](uint32_t a, uint32_t b) {
     return std::tie(groups_[a].agency, groups_[a].procedure_code,
-                    groups_[a].field) <
-           std::tie(groups_[b].agency, groups_[b].procedure_code,
-                    groups_[b].field);
+                    groups_[a].field) < std::tie(groups_[b].agency,
+                                                 groups_[b].procedure_code,
+                                                 groups_[b].field);
   });
   std::vector<uint32_t> rank(groups_.size());
   for (uint32_t i = 0; i < by_name.size(); ++i) rank[by_name[i]] = i;
@@ -403,19 +401,18 @@ absl::Status Projections::UpdateDossier(const Dossier* before,
   Statement* statement = &upsert_dossier_;
   if (before != nullptr) {
     // The indexed columns, as parameters ?3 to ?6 of both statements.
-    static constexpr const char* kIndexed[] = {
-        "state = ?3", "agency = ?4", "procedure_code = ?5",
-        "current_unit = ?6"};
+    static constexpr const char* kIndexed[] = {"state = ?3", "agency = ?4",
+                                               "procedure_code = ?5",
+                                               "current_unit = ?6"};
     const StepRecord* before_step = before->current_step();
     const absl::string_view before_unit =
         before_step != nullptr ? absl::string_view(before_step->unit)
                                : absl::string_view("");
-    const uint32_t changed = (before->state != after.state ? 1u : 0u) |
-                             (before->agency != after.agency ? 2u : 0u) |
-                             (before->procedure_code != after.procedure_code
-                                  ? 4u
-                                  : 0u) |
-                             (before_unit != unit ? 8u : 0u);
+    const uint32_t changed =
+        (before->state != after.state ? 1u : 0u) |
+        (before->agency != after.agency ? 2u : 0u) |
+        (before->procedure_code != after.procedure_code ? 4u : 0u) |
+        (before_unit != unit ? 8u : 0u);
     absl::StatusOr<Statement*> update = PartialUpdate(
         "dossiers", "code = ?1",
         "version = ?2, current_step_id = ?7, received_at = ?8, due_at = ?9, "
@@ -554,8 +551,8 @@ absl::Status Projections::UpdateDeadlineDays(const char* kind,
       }
     }
     if (database_.Changes() > 0) {
-      delete_empty_deadline_total_.BindText(1, kind).BindText(
-          2, old_row->agency);
+      delete_empty_deadline_total_.BindText(1, kind).BindText(2,
+                                                              old_row->agency);
       if (absl::Status status = delete_empty_deadline_total_.Run();
           !status.ok()) {
         return status;

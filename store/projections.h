@@ -3,8 +3,8 @@
 
 // The projections of the log: the current-state tables (dossiers, deadlines,
 // deadline_days, deadline_totals, thresholds, control_sheet, counters,
-// requests, report_deltas, unit_report_deltas). One function updates them all for one
-// event; the live writer and the replay both call it, so that a replay
+// requests, report_deltas, unit_report_deltas). One function updates them all
+// for one event; the live writer and the replay both call it, so that a replay
 // rebuilds them bit for bit.
 
 #include <cstdint>
@@ -59,7 +59,7 @@ class ReportDeltaSums {
   };
   std::vector<Group> groups_;
   absl::flat_hash_map<std::string, uint32_t> group_numbers_;
-  std::string group_key_;  // scratch
+  std::string group_key_;    // scratch
   uint32_t last_group_ = 0;  // the group of the last Add
   absl::flat_hash_map<std::tuple<uint32_t, int64_t, int64_t>, int64_t> sums_;
 };
@@ -145,17 +145,14 @@ class Projections {
   // entry of `columns`) besides `always`: SQLite rewrites an index only when
   // the statement sets one of its columns, so a command leaves the indexes
   // of the columns it did not change untouched. Prepared on first use.
-  absl::StatusOr<Statement*> PartialUpdate(const char* table,
-                                           const char* where,
-                                           const char* always,
-                                           absl::Span<const char* const> columns,
-                                           uint32_t changed);
+  absl::StatusOr<Statement*> PartialUpdate(
+      const char* table, const char* where, const char* always,
+      absl::Span<const char* const> columns, uint32_t changed);
   absl::Status UpdateDeadlines(const Dossier* before, const Dossier& after);
   // Moves a deadline between the day counts of `deadline_days` (and
   // `deadline_totals` for days before the settled one): out of `old_row`'s,
   // into `new_row`'s (either may be null).
-  absl::Status UpdateDeadlineDays(const char* kind,
-                                  const DeadlineRow* old_row,
+  absl::Status UpdateDeadlineDays(const char* kind, const DeadlineRow* old_row,
                                   const DeadlineRow* new_row);
   absl::Status UpdateThresholds(const Dossier* before, const Dossier& after);
   absl::Status UpdateControlSheet(const Dossier* before, const Dossier& after);

@@ -233,9 +233,9 @@ absl::StatusOr<int64_t> ReadSchemaVersion(Database& database) {
       "'meta'");
   if (!has_meta.ok()) return has_meta.status();
   if (has_meta->value_or(0) == 0) return 0;
-  absl::StatusOr<std::optional<int64_t>> version = database.QueryInt(
-      absl::StrCat("SELECT value FROM meta WHERE key = '", kMetaSchemaVersion,
-                   "'"));
+  absl::StatusOr<std::optional<int64_t>> version =
+      database.QueryInt(absl::StrCat("SELECT value FROM meta WHERE key = '",
+                                     kMetaSchemaVersion, "'"));
   if (!version.ok()) return version.status();
   return version->value_or(0);
 }
@@ -247,18 +247,18 @@ absl::Status CheckApplication(Database& database, const std::string& path,
   if (!application.ok()) return application.status();
   const int64_t id = application->value_or(0);
   if (id != 0 && id != kApplicationId) {
-    return absl::FailedPreconditionError(
-        absl::StrCat(path, " is not a motcua database (application id ", id,
-                     ")"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        path, " is not a motcua database (application id ", id, ")"));
   }
   if (schema_version == 0) {
     absl::StatusOr<std::optional<int64_t>> tables = database.QueryInt(
         "SELECT count(*) FROM sqlite_schema WHERE name <> 'meta'");
     if (!tables.ok()) return tables.status();
     if (tables->value_or(0) != 0) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          path, " is not a motcua database: it has tables but no schema "
-                "version"));
+      return absl::FailedPreconditionError(
+          absl::StrCat(path,
+                       " is not a motcua database: it has tables but no schema "
+                       "version"));
     }
   }
   return absl::OkStatus();
@@ -275,8 +275,7 @@ absl::Status TooNew(const std::string& path, int64_t version) {
 }  // namespace
 
 absl::Status MigrateSchema(Database& database, const std::string& path) {
-  if (absl::Status status = database.Execute("BEGIN IMMEDIATE");
-      !status.ok()) {
+  if (absl::Status status = database.Execute("BEGIN IMMEDIATE"); !status.ok()) {
     return status;
   }
   absl::Status status = [&]() -> absl::Status {
@@ -307,10 +306,11 @@ absl::Status MigrateSchema(Database& database, const std::string& path) {
                          migration.version, ": ", migrated.message()));
       }
     }
-    return database.Execute(absl::StrCat(
-        "INSERT INTO meta (key, value) VALUES ('", kMetaSchemaVersion, "', ",
-        kSchemaVersion, ") ON CONFLICT (key) DO UPDATE SET value = "
-        "excluded.value"));
+    return database.Execute(
+        absl::StrCat("INSERT INTO meta (key, value) VALUES ('",
+                     kMetaSchemaVersion, "', ", kSchemaVersion,
+                     ") ON CONFLICT (key) DO UPDATE SET value = "
+                     "excluded.value"));
   }();
   if (!status.ok()) {
     database.Execute("ROLLBACK").IgnoreError();
@@ -328,10 +328,10 @@ absl::Status CheckSchemaReadable(Database& database, const std::string& path) {
         absl::StrCat(path, " is not a motcua database (no schema version)"));
   }
   if (*version < kSchemaVersion) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "database ", path, " has schema version ", *version,
-        ", older than this build's (", kSchemaVersion,
-        "): open it once with the server to migrate it"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("database ", path, " has schema version ", *version,
+                     ", older than this build's (", kSchemaVersion,
+                     "): open it once with the server to migrate it"));
   }
   return CheckApplication(database, path, *version);
 }

@@ -6,7 +6,6 @@
 
 #include <cerrno>
 #include <cstring>
-
 #include <utility>
 
 #include "absl/strings/cord.h"
@@ -132,9 +131,9 @@ Statement& Statement::BindBlob(int index, absl::string_view value) {
   // An empty blob is a zero-length blob, not NULL: SQLite takes a null
   // pointer for NULL.
   static const char kEmpty = 0;
-  NoteBindResult(sqlite3_bind_blob64(
-      statement_, index, value.empty() ? &kEmpty : value.data(), value.size(),
-      SQLITE_TRANSIENT));
+  NoteBindResult(sqlite3_bind_blob64(statement_, index,
+                                     value.empty() ? &kEmpty : value.data(),
+                                     value.size(), SQLITE_TRANSIENT));
   return *this;
 }
 
@@ -143,8 +142,7 @@ Statement& Statement::BindNull(int index) {
   return *this;
 }
 
-Statement& Statement::BindOptionalInt(int index,
-                                      std::optional<int64_t> value) {
+Statement& Statement::BindOptionalInt(int index, std::optional<int64_t> value) {
   return value.has_value() ? BindInt(index, *value) : BindNull(index);
 }
 
@@ -153,10 +151,9 @@ absl::StatusOr<bool> Statement::Step() {
   const int result = sqlite3_step(statement_);
   if (result == SQLITE_ROW) return true;
   if (result == SQLITE_DONE) return false;
-  return SqliteStatus(
-      result, database_,
-      absl::StrCat("SQLite: ", sqlite3_errmsg(database_), " (in \"",
-                   sqlite3_sql(statement_), "\")"));
+  return SqliteStatus(result, database_,
+                      absl::StrCat("SQLite: ", sqlite3_errmsg(database_),
+                                   " (in \"", sqlite3_sql(statement_), "\")"));
 }
 
 absl::Status Statement::Run() {
@@ -329,11 +326,11 @@ void Database::CloseNow() {
 }
 
 absl::Status Database::Error(int result, absl::string_view what) const {
-  return SqliteStatus(result, database_,
-                      absl::StrCat("SQLite ", what, ": ",
-                                   database_ != nullptr
-                                       ? sqlite3_errmsg(database_)
-                                       : sqlite3_errstr(result)));
+  return SqliteStatus(
+      result, database_,
+      absl::StrCat("SQLite ", what, ": ",
+                   database_ != nullptr ? sqlite3_errmsg(database_)
+                                        : sqlite3_errstr(result)));
 }
 
 absl::Status Database::Execute(absl::string_view sql) {
@@ -344,9 +341,9 @@ absl::Status Database::Execute(absl::string_view sql) {
   if (result == SQLITE_OK) return absl::OkStatus();
   absl::Status status = SqliteStatus(
       result, database_,
-      absl::StrCat("SQLite: ",
-                   message != nullptr ? message : sqlite3_errstr(result),
-                   " (in \"", sql.substr(0, 200), "\")"));
+      absl::StrCat(
+          "SQLite: ", message != nullptr ? message : sqlite3_errstr(result),
+          " (in \"", sql.substr(0, 200), "\")"));
   sqlite3_free(message);
   return status;
 }
@@ -357,10 +354,9 @@ absl::StatusOr<Statement> Database::Prepare(absl::string_view sql) {
       sqlite3_prepare_v3(database_, sql.data(), static_cast<int>(sql.size()),
                          SQLITE_PREPARE_PERSISTENT, &statement, nullptr);
   if (result != SQLITE_OK) {
-    return absl::Status(CodeFor(result),
-                        absl::StrCat("SQLite prepare: ",
-                                     sqlite3_errmsg(database_), " (in \"", sql,
-                                     "\")"));
+    return absl::Status(CodeFor(result), absl::StrCat("SQLite prepare: ",
+                                                      sqlite3_errmsg(database_),
+                                                      " (in \"", sql, "\")"));
   }
   return Statement(statement, database_);
 }
@@ -389,10 +385,9 @@ int64_t Database::Changes() const { return sqlite3_changes64(database_); }
 
 absl::StatusOr<Database::CheckpointResult> Database::CheckpointPassive() {
   CheckpointResult result;
-  const int rc = sqlite3_wal_checkpoint_v2(database_, "main",
-                                           SQLITE_CHECKPOINT_PASSIVE,
-                                           &result.wal_frames,
-                                           &result.checkpointed_frames);
+  const int rc = sqlite3_wal_checkpoint_v2(
+      database_, "main", SQLITE_CHECKPOINT_PASSIVE, &result.wal_frames,
+      &result.checkpointed_frames);
   if (rc == SQLITE_BUSY) return result;
   if (rc != SQLITE_OK) return Error(rc, "checkpoint");
   return result;
@@ -421,9 +416,9 @@ absl::Status WalFile::Sync() {
     result = fdatasync(descriptor_);
   } while (result != 0 && errno == EINTR);
   if (result != 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "flushing the write-ahead log ", path_, " to the disk: ",
-        std::strerror(errno)));
+    return absl::UnavailableError(
+        absl::StrCat("flushing the write-ahead log ", path_,
+                     " to the disk: ", std::strerror(errno)));
   }
   return absl::OkStatus();
 }

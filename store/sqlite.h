@@ -93,8 +93,7 @@ class Statement {
 class Database {
  public:
   // Opens `path`. UNAVAILABLE (naming the file) when it cannot be opened.
-  static absl::StatusOr<Database> Open(const std::string& path,
-                                       OpenMode mode);
+  static absl::StatusOr<Database> Open(const std::string& path, OpenMode mode);
 
   Database() = default;
   ~Database();

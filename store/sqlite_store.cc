@@ -49,8 +49,9 @@ absl::Status ConfigureConnection(Database& database, bool writer) {
     if (!*row || mode->ColumnText(0) != "wal") {
       return absl::FailedPreconditionError(absl::StrCat(
           "the database cannot use write-ahead logging (journal mode \"",
-          *row ? mode->ColumnText(0) : "", "\"); is it on a network file "
-                                            "system?"));
+          *row ? mode->ColumnText(0) : "",
+          "\"); is it on a network file "
+          "system?"));
     }
   }
   // NORMAL: SQLite flushes the WAL only at checkpoints (before copying it
@@ -62,8 +63,8 @@ absl::Status ConfigureConnection(Database& database, bool writer) {
       "PRAGMA synchronous = NORMAL; PRAGMA cache_size = -",
       writer ? kWriterCacheKib : kReaderCacheKib,
       "; PRAGMA temp_store = MEMORY;",
-      writer ? absl::StrCat(" PRAGMA journal_size_limit = ",
-                            kJournalSizeLimitBytes, ";")
+      writer ? absl::StrCat(
+                   " PRAGMA journal_size_limit = ", kJournalSizeLimitBytes, ";")
              : std::string(" PRAGMA query_only = 1;")));
 }
 
@@ -101,7 +102,8 @@ absl::StatusOr<std::unique_ptr<SqliteEventStore>> SqliteEventStore::Open(
       new SqliteEventStore(options, clock, std::move(rules)));
   if (absl::Status status = store->Initialize(); !status.ok()) return status;
   absl::MutexLock lock(&store->close_mu_);
-  store->writer_thread_ = std::thread([raw = store.get()] { raw->WriterLoop(); });
+  store->writer_thread_ =
+      std::thread([raw = store.get()] { raw->WriterLoop(); });
   if (store->wal_ != nullptr) {
     store->flusher_thread_ =
         std::thread([raw = store.get()] { raw->FlusherLoop(); });
@@ -123,8 +125,7 @@ absl::Status SqliteEventStore::Initialize() {
       Database::Open(options_.path, OpenMode::kReadWriteCreate);
   if (!writer.ok()) return writer.status();
   writer_db_ = std::move(*writer);
-  if (absl::Status status =
-          ConfigureConnection(writer_db_, true);
+  if (absl::Status status = ConfigureConnection(writer_db_, true);
       !status.ok()) {
     return status;
   }
@@ -177,9 +178,9 @@ absl::Status SqliteEventStore::SettleDeadlineDays() {
 }
 
 absl::Status SqliteEventStore::RebuildSnapshotsIfAsked() {
-  absl::StatusOr<std::optional<int64_t>> asked = writer_db_.QueryInt(
-      absl::StrCat("SELECT value FROM meta WHERE key = '",
-                   kMetaRebuildSnapshots, "'"));
+  absl::StatusOr<std::optional<int64_t>> asked =
+      writer_db_.QueryInt(absl::StrCat("SELECT value FROM meta WHERE key = '",
+                                       kMetaRebuildSnapshots, "'"));
   if (!asked.ok()) return asked.status();
   if (!asked->has_value()) return absl::OkStatus();
   if (absl::Status status = begin_.Run(); !status.ok()) return status;
@@ -210,8 +211,8 @@ absl::Status SqliteEventStore::RebuildSnapshotsIfAsked() {
       if (codes.size() < 1024) break;
       after = codes.back().first;
     }
-    return writer_db_.Execute(absl::StrCat(
-        "DELETE FROM meta WHERE key = '", kMetaRebuildSnapshots, "'"));
+    return writer_db_.Execute(absl::StrCat("DELETE FROM meta WHERE key = '",
+                                           kMetaRebuildSnapshots, "'"));
   }();
   if (status.ok()) status = commit_.Run();
   if (!status.ok()) rollback_.Run().IgnoreError();
@@ -219,9 +220,9 @@ absl::Status SqliteEventStore::RebuildSnapshotsIfAsked() {
 }
 
 absl::Status SqliteEventStore::FillUnitReportIfAsked() {
-  absl::StatusOr<std::optional<int64_t>> asked = writer_db_.QueryInt(
-      absl::StrCat("SELECT value FROM meta WHERE key = '",
-                   kMetaFillUnitReport, "'"));
+  absl::StatusOr<std::optional<int64_t>> asked =
+      writer_db_.QueryInt(absl::StrCat("SELECT value FROM meta WHERE key = '",
+                                       kMetaFillUnitReport, "'"));
   if (!asked.ok()) return asked.status();
   if (!asked->has_value()) return absl::OkStatus();
   if (absl::Status status = begin_.Run(); !status.ok()) return status;
@@ -256,9 +257,9 @@ absl::Status SqliteEventStore::FillUnitReportIfAsked() {
           previous = dossier;
           if (absl::Status applied = Apply(dossier, stored.event);
               !applied.ok()) {
-            return absl::DataLossError(absl::StrCat(
-                "dossier ", code, ": event ", stored.sequence,
-                " does not apply: ", applied.message()));
+            return absl::DataLossError(
+                absl::StrCat("dossier ", code, ": event ", stored.sequence,
+                             " does not apply: ", applied.message()));
           }
           Projections::AddUnitReport(stored, first ? nullptr : &previous,
                                      dossier, sums);
@@ -274,8 +275,8 @@ absl::Status SqliteEventStore::FillUnitReportIfAsked() {
       if (codes.size() < 1024) break;
       after = codes.back().first;
     }
-    return writer_db_.Execute(absl::StrCat(
-        "DELETE FROM meta WHERE key = '", kMetaFillUnitReport, "'"));
+    return writer_db_.Execute(absl::StrCat("DELETE FROM meta WHERE key = '",
+                                           kMetaFillUnitReport, "'"));
   }();
   if (status.ok()) status = commit_.Run();
   if (!status.ok()) rollback_.Run().IgnoreError();
@@ -323,8 +324,7 @@ absl::Status SqliteEventStore::PrepareReader() {
       Database::Open(options_.path, OpenMode::kReadOnly);
   if (!reader.ok()) return reader.status();
   reader_db_ = std::move(*reader);
-  if (absl::Status status =
-          ConfigureConnection(reader_db_, false);
+  if (absl::Status status = ConfigureConnection(reader_db_, false);
       !status.ok()) {
     return status;
   }
@@ -363,8 +363,8 @@ absl::Status SqliteEventStore::LoadHead() {
   if (!row.ok()) return row.status();
   LogHead head;
   head.sequence = meta->ColumnOptionalInt(0).value_or(0);
-  head.hash = meta->ColumnIsNull(1) ? GenesisHash()
-                                    : std::string(meta->ColumnBlob(1));
+  head.hash =
+      meta->ColumnIsNull(1) ? GenesisHash() : std::string(meta->ColumnBlob(1));
 
   // The recorded head must be the log's last event; otherwise events were
   // removed from (or added to) the end behind motcua's back, and appending
@@ -602,7 +602,8 @@ void SqliteEventStore::ProcessBatch(std::vector<Pending>& batch) {
     batches_committed_.fetch_add(1, std::memory_order_relaxed);
     commands_committed_.fetch_add(batch.size(), std::memory_order_relaxed);
     uint64_t events = 0;
-    for (const CommandOutcome& outcome : outcomes) events += outcome.events.size();
+    for (const CommandOutcome& outcome : outcomes)
+      events += outcome.events.size();
     events_committed_.fetch_add(events, std::memory_order_relaxed);
   }
   {
@@ -629,8 +630,8 @@ void SqliteEventStore::ProcessBatch(std::vector<Pending>& batch) {
     absl::MutexLock running(&checkpoint_running_mu_);
     writer_db_.CheckpointPassive().IgnoreError();
   }
-  Hand(Committed{std::move(batch), std::move(outcomes),
-                 chain_.head().sequence});
+  Hand(
+      Committed{std::move(batch), std::move(outcomes), chain_.head().sequence});
   batch.clear();
 }
 
@@ -650,8 +651,7 @@ void SqliteEventStore::FlusherLoop() {
   while (true) {
     {
       absl::MutexLock lock(&flush_mu_);
-      flush_mu_.Await(
-          absl::Condition(this, &SqliteEventStore::FlusherHasWork));
+      flush_mu_.Await(absl::Condition(this, &SqliteEventStore::FlusherHasWork));
       if (flush_queue_.empty()) return;
       taken.swap(flush_queue_);
     }
@@ -737,8 +737,8 @@ CommandOutcome SqliteEventStore::ProcessCommand(const CommandRequest& request,
   // Another agency's dossier is decided as if the code named none, so that
   // no refusal (a stale version, a lifecycle state, different content)
   // tells the caller more than a missing code would.
-  const bool hidden = before != nullptr && request.may_see &&
-                      !request.may_see(before->agency);
+  const bool hidden =
+      before != nullptr && request.may_see && !request.may_see(before->agency);
   const Dossier* seen = hidden ? nullptr : before;
   if (request.expected_version.has_value() && seen != nullptr &&
       seen->version != *request.expected_version) {
@@ -864,8 +864,7 @@ absl::Status SqliteEventStore::AppendEvents(const RequestTag& tag,
           "the engine's own event does not apply: ", status.message()));
     }
     if (absl::Status status = projections_->Update(
-            sealed->stored, tag, state.version == 0 ? nullptr : &state,
-            after);
+            sealed->stored, tag, state.version == 0 ? nullptr : &state, after);
         !status.ok()) {
       return status;
     }
@@ -885,14 +884,14 @@ absl::StatusOr<Dossier> SqliteEventStore::DossierAtVersion(
   Dossier dossier;
   for (const StoredEvent& stored : *events) {
     if (absl::Status status = Apply(dossier, stored.event); !status.ok()) {
-      return absl::DataLossError(absl::StrCat(
-          "dossier ", code, ": event ", stored.sequence,
-          " does not apply: ", status.message()));
+      return absl::DataLossError(
+          absl::StrCat("dossier ", code, ": event ", stored.sequence,
+                       " does not apply: ", status.message()));
     }
   }
   if (dossier.version != version) {
-    return absl::DataLossError(absl::StrCat("dossier ", code, " has no version ",
-                                            version, " in the log"));
+    return absl::DataLossError(absl::StrCat(
+        "dossier ", code, " has no version ", version, " in the log"));
   }
   if (last != nullptr) *last = std::move(events->back().event);
   return dossier;
@@ -1007,8 +1006,8 @@ absl::StatusOr<std::vector<Deadline>> SqliteEventStore::ListDeadlines(
   if (query.limit <= 0) return std::vector<Deadline>();
   std::string sql = absl::StrCat(
       "SELECT d.dossier_code, d.due_at, d.step_id, d.unit, d.agency, "
-      "d.procedure_code", query.with_dossiers ? ", s.snapshot" : "",
-      " FROM deadlines d",
+      "d.procedure_code",
+      query.with_dossiers ? ", s.snapshot" : "", " FROM deadlines d",
       // With an agency, its range of deadlines_by_agency (which holds the
       // procedure too) is the smallest that keeps the order: without the
       // hint SQLite may take a procedure's range over every agency and
@@ -1060,9 +1059,9 @@ absl::StatusOr<std::vector<Deadline>> SqliteEventStore::ListDeadlines(
       absl::StatusOr<Dossier> dossier =
           DecodeDossierSnapshot(select.ColumnBlob(6));
       if (!dossier.ok()) {
-        return absl::DataLossError(absl::StrCat(
-            "dossier ", deadline.dossier_code,
-            ": stored snapshot: ", dossier.status().message()));
+        return absl::DataLossError(
+            absl::StrCat("dossier ", deadline.dossier_code,
+                         ": stored snapshot: ", dossier.status().message()));
       }
       deadline.dossier = *std::move(dossier);
     }
@@ -1127,11 +1126,14 @@ SqliteEventStore::CountDeadlinesByAgency(DeadlineKind kind,
   const char* of_agency = one ? " AND agency = ?5" : "";
   const std::string sql = absl::StrCat(
       "WITH settled (day) AS (SELECT coalesce((SELECT value FROM meta WHERE "
-      "key = '", kMetaDeadlinesSettledDay, "'), 0)), "
+      "key = '",
+      kMetaDeadlinesSettledDay,
+      "'), 0)), "
       "first (day) AS (SELECT iif(day <= ?2, day, 0) FROM settled) "
       "SELECT agency, sum(n) FROM ("
       "SELECT agency, count AS n FROM deadline_totals WHERE kind = ?1 AND "
-      "(SELECT day FROM first) > 0", of_agency,
+      "(SELECT day FROM first) > 0",
+      of_agency,
       " UNION ALL SELECT agency, sum(count) AS n FROM deadline_days WHERE "
       "kind = ?1 AND due_day >= (SELECT day FROM first) AND due_day < ?2",
       of_agency,

@@ -125,8 +125,8 @@ class SqliteEventStore final : public EventStore {
   void Answered(size_t commands);
   // The writer connection's WAL hook: after each commit, with the WAL's
   // length; wakes the checkpointer when it is long.
-  static int OnWalCommit(void* store, sqlite3* connection,
-                         const char* database, int frames);
+  static int OnWalCommit(void* store, sqlite3* connection, const char* database,
+                         int frames);
   // Runs a passive checkpoint on its own connection when woken.
   void CheckpointerLoop();
   // `isolated`: inside a savepoint, so that a failed write leaves nothing;

@@ -202,16 +202,29 @@ int Unfetch(sqlite3_file* base, sqlite3_int64 offset, void* page) {
 }
 
 const sqlite3_io_methods kWalMethods = {
-    3,          Close,        Read,         Write,
-    Truncate,   Sync,         FileSize,     Lock,
-    Unlock,     CheckReservedLock,          FileControl,
-    SectorSize, DeviceCharacteristics,      ShmMap,
-    ShmLock,    ShmBarrier,   ShmUnmap,     Fetch,
+    3,
+    Close,
+    Read,
+    Write,
+    Truncate,
+    Sync,
+    FileSize,
+    Lock,
+    Unlock,
+    CheckReservedLock,
+    FileControl,
+    SectorSize,
+    DeviceCharacteristics,
+    ShmMap,
+    ShmLock,
+    ShmBarrier,
+    ShmUnmap,
+    Fetch,
     Unfetch,
 };
 
-int Open(sqlite3_vfs* vfs, const char* name, sqlite3_file* base,
-         int flags, int* out_flags) {
+int Open(sqlite3_vfs* vfs, const char* name, sqlite3_file* base, int flags,
+         int* out_flags) {
   sqlite3_vfs* real_vfs = RealVfs(vfs);
   if ((flags & SQLITE_OPEN_WAL) == 0) {
     // Everything but a WAL is the real VFS's own file, in place.
@@ -219,8 +232,8 @@ int Open(sqlite3_vfs* vfs, const char* name, sqlite3_file* base,
   }
   WalFile* file = Shim(base);
   file->base.pMethods = nullptr;
-  file->real = reinterpret_cast<sqlite3_file*>(
-      reinterpret_cast<char*>(base) + kRealFileOffset);
+  file->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(base) +
+                                               kRealFileOffset);
   file->buffer = nullptr;
   file->start = 0;
   file->size = 0;

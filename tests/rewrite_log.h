@@ -26,9 +26,9 @@ inline bool RewriteEventAndRechain(const std::string& database,
     return sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr) ==
            SQLITE_OK;
   };
-  bool ok = exec("BEGIN") &&
-            exec("UPDATE events SET actor = '" + actor +
-                 "' WHERE sequence = " + std::to_string(sequence));
+  bool ok =
+      exec("BEGIN") && exec("UPDATE events SET actor = '" + actor +
+                            "' WHERE sequence = " + std::to_string(sequence));
   struct Row {
     int64_t sequence;
     std::string previous_hash;
@@ -43,11 +43,12 @@ inline bool RewriteEventAndRechain(const std::string& database,
                                 -1, &before, nullptr) == SQLITE_OK;
   if (ok) {
     sqlite3_bind_int64(before, 1, sequence);
-    previous = sqlite3_step(before) == SQLITE_ROW
-                   ? std::string(static_cast<const char*>(
-                                     sqlite3_column_blob(before, 0)),
-                                 sqlite3_column_bytes(before, 0))
-                   : motcua::store::GenesisHash();
+    previous =
+        sqlite3_step(before) == SQLITE_ROW
+            ? std::string(
+                  static_cast<const char*>(sqlite3_column_blob(before, 0)),
+                  sqlite3_column_bytes(before, 0))
+            : motcua::store::GenesisHash();
   }
   sqlite3_finalize(before);
   sqlite3_stmt* select = nullptr;

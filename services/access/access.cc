@@ -31,9 +31,8 @@ static_assert(std::size(kRoleNames) == static_cast<size_t>(Role::kAdmin) + 1);
 
 // The operations after the lifecycle actions (whose names are the engine's).
 constexpr absl::string_view kOperationNames[] = {
-    "read_dossier", "list_dossiers", "supervise",
-    "audit",        "admin_read",    "admin_write",
-    "enter_late_receipt",
+    "read_dossier", "list_dossiers", "supervise",          "audit",
+    "admin_read",   "admin_write",   "enter_late_receipt",
 };
 static_assert(std::size(kOperationNames) + std::variant_size_v<Action> ==
               kOperationCount);
@@ -103,7 +102,7 @@ constexpr uint32_t kEverything =
 
 // Indexed by Role.
 constexpr uint32_t kAllowed[] = {
-    kIntakeActions | kReads,                                       // intake
+    kIntakeActions | kReads,                                         // intake
     kLifecycleActions | kReads | Bit(Operation::kEnterLateReceipt),  // officer
     kReads | Bit(Operation::kSupervise),                           // supervisor
     kReads | Bit(Operation::kSupervise) | Bit(Operation::kAudit),  // auditor

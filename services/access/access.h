@@ -97,14 +97,14 @@ enum class Operation {
   kReturnResult,
   kReject,
   kWithdraw,
-  kReachThresholds,  // internal: the deadline scheduler only, no role
-  kRecomputeDue,     // internal: after a rules reload, no role
-  kReadDossier,   // Get
-  kListDossiers,  // List, WatchEvents
-  kSupervise,     // ListOverdue, ListDueSoon, Report
-  kAudit,         // ReadEvents, GetDossierAsOf, VerifyLog
-  kAdminRead,     // GetRules, ValidateRules
-  kAdminWrite,    // ReloadRules
+  kReachThresholds,   // internal: the deadline scheduler only, no role
+  kRecomputeDue,      // internal: after a rules reload, no role
+  kReadDossier,       // Get
+  kListDossiers,      // List, WatchEvents
+  kSupervise,         // ListOverdue, ListDueSoon, Report
+  kAudit,             // ReadEvents, GetDossierAsOf, VerifyLog
+  kAdminRead,         // GetRules, ValidateRules
+  kAdminWrite,        // ReloadRules
   kEnterLateReceipt,  // Submit beyond the backdating bound
 };
 inline constexpr int kOperationCount =

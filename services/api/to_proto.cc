@@ -200,10 +200,12 @@ v1::Dossier DossierToProto(const Dossier& dossier, absl::Time now,
   }
   if (dossier.entered_late.has_value()) {
     v1::EnteredLate& late = *proto.mutable_entered_late();
-    *late.mutable_recorded_at() = TimeToProto(dossier.entered_late->recorded_at);
+    *late.mutable_recorded_at() =
+        TimeToProto(dossier.entered_late->recorded_at);
     late.set_reason(dossier.entered_late->reason);
     late.set_by(dossier.entered_late->by);
-    *proto.mutable_recorded_at() = TimeToProto(dossier.entered_late->recorded_at);
+    *proto.mutable_recorded_at() =
+        TimeToProto(dossier.entered_late->recorded_at);
   }
   if (calendar != nullptr) {
     for (absl::CivilDay day : ProvisionalDaysOf(dossier, *calendar)) {
@@ -276,9 +278,8 @@ v1::Event EventToProto(const store::StoredEvent& stored,
   proto.set_previous_hash(stored.previous_hash);
   if (const auto* reached = std::get_if<ThresholdReachedEvent>(&event.body)) {
     v1::Escalation& escalation = *proto.mutable_escalation();
-    escalation.set_target(reached->target == ThresholdTarget::kStep
-                              ? "step"
-                              : "dossier");
+    escalation.set_target(
+        reached->target == ThresholdTarget::kStep ? "step" : "dossier");
     escalation.set_ladder(reached->ladder);
     escalation.set_index(reached->index);
     escalation.set_level(reached->level);
@@ -299,10 +300,12 @@ v1::Event EventToProto(const store::StoredEvent& stored,
     *change.mutable_old_due_at() = TimeToProto(changed->old_due_at);
     *change.mutable_new_due_at() = TimeToProto(changed->new_due_at);
     if (changed->old_step_due_at.has_value()) {
-      *change.mutable_old_step_due_at() = TimeToProto(*changed->old_step_due_at);
+      *change.mutable_old_step_due_at() =
+          TimeToProto(*changed->old_step_due_at);
     }
     if (changed->new_step_due_at.has_value()) {
-      *change.mutable_new_step_due_at() = TimeToProto(*changed->new_step_due_at);
+      *change.mutable_new_step_due_at() =
+          TimeToProto(*changed->new_step_due_at);
     }
   }
   return proto;

@@ -1,6 +1,8 @@
 #include "services/checkpoint/checkpoint.h"
 
 #include <fcntl.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -12,9 +14,6 @@
 #include <sstream>
 #include <utility>
 #include <vector>
-
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
@@ -87,9 +86,8 @@ std::string SignedBody(const Checkpoint& checkpoint) {
   return absl::StrCat(
       kHeader, "\n", "log: ", checkpoint.log, "\n", "key: ", checkpoint.key_id,
       "\n", "sequence: ", checkpoint.sequence, "\n",
-      "head: ", absl::BytesToHexString(checkpoint.head_hash), "\n",
-      "time: ", absl::FormatTime(kTimeFormat, checkpoint.time,
-                                 absl::UTCTimeZone()),
+      "head: ", absl::BytesToHexString(checkpoint.head_hash), "\n", "time: ",
+      absl::FormatTime(kTimeFormat, checkpoint.time, absl::UTCTimeZone()),
       "\n");
 }
 
@@ -107,7 +105,7 @@ absl::StatusOr<Checkpoint> Parse(absl::string_view text,
   }
   std::vector<absl::string_view> lines =
       absl::StrSplit(text.substr(0, text.size() - 1), '\n');
-  static constexpr absl::string_view kKeys[] = {"log", "key", "sequence",
+  static constexpr absl::string_view kKeys[] = {"log",  "key",  "sequence",
                                                 "head", "time", "signature"};
   if (lines.empty() || lines[0] != kHeader) {
     return LineError(origin, 1,
@@ -134,16 +132,15 @@ absl::StatusOr<Checkpoint> Parse(absl::string_view text,
   Checkpoint checkpoint;
   checkpoint.log = std::string(values[0]);
   if (!IsValidLogName(checkpoint.log)) {
-    return LineError(origin, 2,
-                     "log: 1 to 128 letters, digits or \".-_:/\"");
+    return LineError(origin, 2, "log: 1 to 128 letters, digits or \".-_:/\"");
   }
   checkpoint.key_id = std::string(values[1]);
   if (checkpoint.key_id.size() != 16 ||
-      !std::all_of(checkpoint.key_id.begin(), checkpoint.key_id.end(),
-                   [](char c) {
-                     return absl::ascii_isdigit(static_cast<unsigned char>(c)) ||
-                            (c >= 'a' && c <= 'f');
-                   })) {
+      !std::all_of(
+          checkpoint.key_id.begin(), checkpoint.key_id.end(), [](char c) {
+            return absl::ascii_isdigit(static_cast<unsigned char>(c)) ||
+                   (c >= 'a' && c <= 'f');
+          })) {
     return LineError(origin, 3, "key: 16 lower-case hex digits");
   }
   if (!absl::SimpleAtoi(values[2], &checkpoint.sequence) ||
@@ -151,11 +148,12 @@ absl::StatusOr<Checkpoint> Parse(absl::string_view text,
       absl::StrCat(checkpoint.sequence) != values[2]) {
     return LineError(origin, 4, "sequence: a whole number, 0 or more");
   }
-  const bool hex = values[3].size() == 2 * kHashSize &&
-                   std::all_of(values[3].begin(), values[3].end(), [](char c) {
-                     return absl::ascii_isdigit(static_cast<unsigned char>(c)) ||
-                            (c >= 'a' && c <= 'f');
-                   });
+  const bool hex =
+      values[3].size() == 2 * kHashSize &&
+      std::all_of(values[3].begin(), values[3].end(), [](char c) {
+        return absl::ascii_isdigit(static_cast<unsigned char>(c)) ||
+               (c >= 'a' && c <= 'f');
+      });
   if (!hex) return LineError(origin, 5, "head: 64 lower-case hex digits");
   checkpoint.head_hash = absl::HexStringToBytes(values[3]);
   std::string error;
@@ -176,8 +174,8 @@ absl::StatusOr<Checkpoint> Parse(absl::string_view text,
 
 absl::StatusOr<PublicKey> PublicKey::FromRaw(absl::string_view raw) {
   if (raw.size() != kRawKeySize) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "an Ed25519 public key has 32 bytes, not ", raw.size()));
+    return absl::InvalidArgumentError(
+        absl::StrCat("an Ed25519 public key has 32 bytes, not ", raw.size()));
   }
   return PublicKey(std::string(raw));
 }
@@ -189,8 +187,8 @@ absl::StatusOr<PublicKey> PublicKey::FromText(absl::string_view text,
     Bio bio(BIO_new_mem_buf(trimmed.data(), static_cast<int>(trimmed.size())));
     Pkey key(PEM_read_bio_PUBKEY(bio.get(), nullptr, nullptr, nullptr));
     if (key == nullptr || EVP_PKEY_get_id(key.get()) != EVP_PKEY_ED25519) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          origin, ": not an Ed25519 public key in PEM"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(origin, ": not an Ed25519 public key in PEM"));
     }
     absl::StatusOr<std::string> raw = RawPublicKey(key.get());
     if (!raw.ok()) return raw.status();
@@ -224,9 +222,9 @@ std::string PublicKey::Pem() const {
 
 absl::Status PublicKey::Verify(const Checkpoint& checkpoint) const {
   if (checkpoint.key_id != KeyId()) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "signed by key ", checkpoint.key_id, ", not by the key given (",
-        KeyId(), ")"));
+    return absl::PermissionDeniedError(
+        absl::StrCat("signed by key ", checkpoint.key_id,
+                     ", not by the key given (", KeyId(), ")"));
   }
   Pkey key(EVP_PKEY_new_raw_public_key(
       EVP_PKEY_ED25519, nullptr,
@@ -259,9 +257,9 @@ absl::StatusOr<std::unique_ptr<SigningKey>> SigningKey::Load(
         absl::StrCat("checkpoint_key_file: no key at ", path));
   }
   if ((info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "checkpoint_key_file: ", path,
-        " is readable by others than its owner; chmod 600 it"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("checkpoint_key_file: ", path,
+                     " is readable by others than its owner; chmod 600 it"));
   }
   std::ifstream in(path, std::ios::binary);
   std::ostringstream content;
@@ -274,9 +272,9 @@ absl::StatusOr<std::unique_ptr<SigningKey>> SigningKey::Load(
   Bio bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
   Pkey key(PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr));
   if (key == nullptr || EVP_PKEY_get_id(key.get()) != EVP_PKEY_ED25519) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "checkpoint_key_file: ", path,
-        " does not hold an Ed25519 private key in PEM"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("checkpoint_key_file: ", path,
+                     " does not hold an Ed25519 private key in PEM"));
   }
   absl::StatusOr<std::string> raw = RawPublicKey(key.get());
   if (!raw.ok()) return raw.status();
@@ -297,9 +295,9 @@ absl::StatusOr<std::unique_ptr<SigningKey>> SigningKey::LoadOrCreate(
       chmod(parent.c_str(), S_IRWXU);
     }
     if (error) {
-      return absl::UnavailableError(absl::StrCat(
-          "checkpoint_key_file: cannot create ", parent.string(), ": ",
-          error.message()));
+      return absl::UnavailableError(
+          absl::StrCat("checkpoint_key_file: cannot create ", parent.string(),
+                       ": ", error.message()));
     }
   }
   Pkey key(EVP_PKEY_Q_keygen(nullptr, nullptr, "ED25519"));
@@ -315,9 +313,9 @@ absl::StatusOr<std::unique_ptr<SigningKey>> SigningKey::LoadOrCreate(
                       S_IRUSR | S_IWUSR);
   if (fd < 0) {
     if (errno == EEXIST) return Load(path);
-    return absl::UnavailableError(absl::StrCat(
-        "checkpoint_key_file: cannot create ", path, ": ",
-        std::strerror(errno)));
+    return absl::UnavailableError(
+        absl::StrCat("checkpoint_key_file: cannot create ", path, ": ",
+                     std::strerror(errno)));
   }
   const bool written =
       write(fd, pem.data(), pem.size()) == static_cast<ssize_t>(pem.size()) &&
@@ -353,11 +351,10 @@ absl::StatusOr<Checkpoint> SigningKey::Sign(absl::string_view log,
   if (context == nullptr ||
       EVP_DigestSignInit(context.get(), nullptr, nullptr, nullptr,
                          static_cast<EVP_PKEY*>(key_)) != 1 ||
-      EVP_DigestSign(context.get(),
-                     reinterpret_cast<unsigned char*>(signature.data()),
-                     &length,
-                     reinterpret_cast<const unsigned char*>(body.data()),
-                     body.size()) != 1 ||
+      EVP_DigestSign(
+          context.get(), reinterpret_cast<unsigned char*>(signature.data()),
+          &length, reinterpret_cast<const unsigned char*>(body.data()),
+          body.size()) != 1 ||
       length != kSignatureSize) {
     return absl::InternalError("cannot sign the checkpoint (OpenSSL)");
   }

@@ -35,9 +35,9 @@ namespace motcua::checkpoint {
 inline constexpr char kHeader[] = "motcua checkpoint v1";
 
 struct Checkpoint {
-  std::string log;       // the log's name; letters, digits, ".-_:/"
-  std::string key_id;    // 16 hex digits
-  int64_t sequence = 0;  // 0: the empty log
+  std::string log;        // the log's name; letters, digits, ".-_:/"
+  std::string key_id;     // 16 hex digits
+  int64_t sequence = 0;   // 0: the empty log
   std::string head_hash;  // 32 raw bytes
   absl::Time time;        // whole seconds
   std::string signature;  // 64 raw bytes

@@ -74,24 +74,25 @@ void CheckExtends(const store::VerifyReport& report, GivenCheckpoint& given) {
   const std::string where =
       absl::StrCat("checkpoint ", given.file, " (event ", c.sequence, ")");
   if (c.sequence > report.head_sequence) {
-    given.problem = absl::StrCat(
-        where, " is beyond the log's head (event ", report.head_sequence,
-        "): events it covers were removed");
+    given.problem =
+        absl::StrCat(where, " is beyond the log's head (event ",
+                     report.head_sequence, "): events it covers were removed");
     return;
   }
   if (report.first_bad_sequence.has_value() &&
       *report.first_bad_sequence <= c.sequence) {
-    given.problem = absl::StrCat(where, " is not extended: the chain breaks "
-                                        "at event ",
-                                 *report.first_bad_sequence,
-                                 " before it");
+    given.problem = absl::StrCat(where,
+                                 " is not extended: the chain breaks "
+                                 "at event ",
+                                 *report.first_bad_sequence, " before it");
     return;
   }
   const std::string& stored =
       c.sequence == 0 ? store::GenesisHash() : report.hashes.at(c.sequence);
   if (stored.empty()) {
-    given.problem = absl::StrCat(where, " is not extended: the log has no "
-                                        "event ",
+    given.problem = absl::StrCat(where,
+                                 " is not extended: the log has no "
+                                 "event ",
                                  c.sequence);
     return;
   }
@@ -193,9 +194,9 @@ int RunAuditVerify(const AuditVerifyOptions& options, std::ostream& out,
       entry["log"] = checkpoint.checkpoint.log;
       entry["sequence"] = checkpoint.checkpoint.sequence;
       entry["head_hash"] = Hex(checkpoint.checkpoint.head_hash);
-      entry["signed_at"] = absl::FormatTime(
-          "%Y-%m-%dT%H:%M:%SZ", checkpoint.checkpoint.time,
-          absl::UTCTimeZone());
+      entry["signed_at"] =
+          absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", checkpoint.checkpoint.time,
+                           absl::UTCTimeZone());
       entry["signature"] = checkpoint.signature;
       entry["extended"] = checkpoint.extended;
       if (!checkpoint.problem.empty()) entry["problem"] = checkpoint.problem;
@@ -236,8 +237,8 @@ int RunAuditVerify(const AuditVerifyOptions& options, std::ostream& out,
            "the checkpoints\n";
   }
   if (first_failed != nullptr) {
-    out << "FAILED: the log no longer extends checkpoint "
-        << first_failed->file << "\n";
+    out << "FAILED: the log no longer extends checkpoint " << first_failed->file
+        << "\n";
   }
   return ok ? kExitOk : kExitLogBroken;
 }
@@ -258,8 +259,7 @@ int RunAuditReplay(const std::string& database,
       return Fail(err, "audit replay",
                   absl::StrCat("--as-of: ", at.status().message()));
     }
-    absl::StatusOr<Dossier> state =
-        store::DossierAsOf(database, *dossier, *at);
+    absl::StatusOr<Dossier> state = store::DossierAsOf(database, *dossier, *at);
     if (!state.ok()) return Fail(err, "audit replay", state.status().message());
     if (json) {
       out << text::DossierJson(*state, kDisplayZone).dump(2) << "\n";
@@ -308,14 +308,14 @@ int RunAuditEvents(const std::string& database, const std::string& dossier,
   if (json) {
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
     for (const store::StoredEvent& stored : *events) {
-      list.push_back({{"sequence", stored.sequence},
-                      {"version", stored.event.dossier_version},
-                      {"type", EventTypeName(stored.event.body)},
-                      {"occurred_at",
-                       FormatInstant(stored.event.occurred_at, kDisplayZone)},
-                      {"actor", stored.event.actor},
-                      {"description",
-                       text::DescribeEvent(stored.event, kDisplayZone)}});
+      list.push_back(
+          {{"sequence", stored.sequence},
+           {"version", stored.event.dossier_version},
+           {"type", EventTypeName(stored.event.body)},
+           {"occurred_at",
+            FormatInstant(stored.event.occurred_at, kDisplayZone)},
+           {"actor", stored.event.actor},
+           {"description", text::DescribeEvent(stored.event, kDisplayZone)}});
     }
     nlohmann::ordered_json answer;
     answer["dossier"] = text::DossierJson(*state, kDisplayZone);

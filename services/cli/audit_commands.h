@@ -9,8 +9,8 @@
 namespace motcua::cli {
 
 // Exit codes of the audit commands, beyond kExitOk and kExitBadInput.
-inline constexpr int kExitLogBroken = 3;        // verify found a bad event
-inline constexpr int kExitReplayDiffers = 4;    // replay differs from live
+inline constexpr int kExitLogBroken = 3;      // verify found a bad event
+inline constexpr int kExitReplayDiffers = 4;  // replay differs from live
 
 // `motcua audit verify --db FILE [--checkpoint FILE...] [--public-key KEY]
 // [--json]`: walks the hash chain and prints the head (last sequence and

@@ -243,20 +243,21 @@ void AddSupervisionRows(
     } else if (!is_step && entry.step_late()) {
       absl::StrAppend(&step, " (late)");
     }
-    std::string amount = FormatWorkingDuration(time_left ? -lateness : lateness);
+    std::string amount =
+        FormatWorkingDuration(time_left ? -lateness : lateness);
     if (!time_left && entry.has_calendar_lateness()) {
       // Past a due time at the close of a day no working time has passed
       // yet: the calendar time says how late it is.
-      absl::StrAppend(&amount, " (",
-                      FormatCalendarDuration(
-                          DurationFromProto(entry.calendar_lateness())),
-                      " since due)");
+      absl::StrAppend(
+          &amount, " (",
+          FormatCalendarDuration(DurationFromProto(entry.calendar_lateness())),
+          " since due)");
     }
-    rows.push_back({dossier.code(), is_step ? "step" : "dossier", amount,
-                    TimeText(entry.has_due_at() ? entry.due_at()
-                                                : dossier.due_at()),
-                    OrDash(entry.unit()), step, dossier.procedure_code(),
-                    dossier.agency()});
+    rows.push_back(
+        {dossier.code(), is_step ? "step" : "dossier", amount,
+         TimeText(entry.has_due_at() ? entry.due_at() : dossier.due_at()),
+         OrDash(entry.unit()), step, dossier.procedure_code(),
+         dossier.agency()});
   }
 }
 
@@ -541,12 +542,12 @@ namespace {
 // ListOverdue and ListDueSoon: the same filters, pages and table; only the
 // request's window and the RPC differ.
 template <typename Request, typename Reply>
-int RunSupervisionList(
-    Session& session, const SupervisionOptions& options, Request& request,
-    grpc::Status (v1::Supervision::Stub::*rpc)(grpc::ClientContext*,
-                                               const Request&, Reply*),
-    absl::string_view time_column, bool time_left,
-    const std::string& empty_text, std::ostream& out) {
+int RunSupervisionList(Session& session, const SupervisionOptions& options,
+                       Request& request,
+                       grpc::Status (v1::Supervision::Stub::*rpc)(
+                           grpc::ClientContext*, const Request&, Reply*),
+                       absl::string_view time_column, bool time_left,
+                       const std::string& empty_text, std::ostream& out) {
   request.set_agency(options.agency);
   request.set_unit(options.unit);
   request.set_procedure_code(options.procedure_code);
@@ -558,8 +559,8 @@ int RunSupervisionList(
   } else if (options.kind == "step") {
     request.set_kind(v1::DEADLINE_KIND_STEP);
   } else {
-    return session.BadInput(absl::StrCat(
-        "--kind: \"", options.kind, "\" is not dossier, step or all"));
+    return session.BadInput(absl::StrCat("--kind: \"", options.kind,
+                                         "\" is not dossier, step or all"));
   }
   if (!session.Connect()) return kExitBadInput;
 
@@ -789,17 +790,17 @@ int RunReport(const ClientOptions& client, const ReportOptions& options,
   } else if (options.group_by == "unit") {
     request.set_group_by(v1::ReportRequest::GROUP_BY_UNIT);
   } else {
-    return session.BadInput(absl::StrCat(
-        "--group-by: \"", options.group_by,
-        "\" is not agency, procedure, field or unit"));
+    return session.BadInput(
+        absl::StrCat("--group-by: \"", options.group_by,
+                     "\" is not agency, procedure, field or unit"));
   }
   if (options.count_at == "resolution") {
     request.set_count_at(v1::ReportRequest::COUNT_AT_RESOLUTION);
   } else if (options.count_at == "return") {
     request.set_count_at(v1::ReportRequest::COUNT_AT_RETURN);
   } else {
-    return session.BadInput(absl::StrCat(
-        "--count-at: \"", options.count_at, "\" is not resolution or return"));
+    return session.BadInput(absl::StrCat("--count-at: \"", options.count_at,
+                                         "\" is not resolution or return"));
   }
   if (!session.Connect()) return kExitBadInput;
   v1::ReportReply reply;
@@ -837,8 +838,8 @@ int RunReport(const ClientOptions& client, const ReportOptions& options,
     }
     return kExitOk;
   }
-  out << "report " << options.from_day << " .. " << options.to_day
-      << ", by " << options.group_by;
+  out << "report " << options.from_day << " .. " << options.to_day << ", by "
+      << options.group_by;
   if (options.group_by == "unit") {
     // Rows count steps, which end when handed on (count_at does not apply).
     out << ", steps each unit held, late against the step's budget\n";
@@ -859,8 +860,8 @@ int RunReport(const ClientOptions& client, const ReportOptions& options,
         row->new_in_person_or_postal(), row->resolved(), row->resolved_early(),
         row->resolved_on_time(), row->resolved_late(), row->pending(),
         row->pending_within(), row->pending_overdue(), row->paused(),
-        row->paused_within(), row->paused_overdue(),
-        100 * row->online_rate(), row->entered_late());
+        row->paused_within(), row->paused_overdue(), 100 * row->online_rate(),
+        row->entered_late());
   }
   if (reply.total().entered_late() > 0) {
     out << "entered: of the new, receipts entered beyond the backdating "
@@ -896,21 +897,19 @@ int RunVerify(const ClientOptions& client, std::ostream& out,
   return reply.intact() ? kExitOk : kExitLogBroken;
 }
 
-int RunCheckpoint(const ClientOptions& client,
-                  const CheckpointOptions& options, std::ostream& out,
-                  std::ostream& err) {
+int RunCheckpoint(const ClientOptions& client, const CheckpointOptions& options,
+                  std::ostream& out, std::ostream& err) {
   Session session(client, "checkpoint", out, err);
   if (!session.Connect()) return kExitBadInput;
   v1::CheckpointReply reply;
-  const grpc::Status status =
-      session.Unary([&](const Connection& c, grpc::ClientContext* context) {
-        if (options.sign) {
-          return c.audit().SignCheckpoint(
-              context, v1::SignCheckpointRequest(), &reply);
-        }
-        return c.audit().GetCheckpoint(context, v1::GetCheckpointRequest(),
-                                       &reply);
-      });
+  const grpc::Status status = session.Unary([&](const Connection& c,
+                                                grpc::ClientContext* context) {
+    if (options.sign) {
+      return c.audit().SignCheckpoint(context, v1::SignCheckpointRequest(),
+                                      &reply);
+    }
+    return c.audit().GetCheckpoint(context, v1::GetCheckpointRequest(), &reply);
+  });
   if (!status.ok()) return session.CallFailed(status);
   if (!options.out_file.empty()) {
     std::ofstream file(options.out_file, std::ios::binary | std::ios::trunc);

@@ -201,9 +201,8 @@ struct CheckpointOptions {
   bool sign = false;
   std::string out_file;
 };
-int RunCheckpoint(const ClientOptions& client,
-                  const CheckpointOptions& options, std::ostream& out,
-                  std::ostream& err);
+int RunCheckpoint(const ClientOptions& client, const CheckpointOptions& options,
+                  std::ostream& out, std::ostream& err);
 
 int RunVerify(const ClientOptions& client, std::ostream& out,
               std::ostream& err);

@@ -13,8 +13,7 @@ ClientOptions ClientFlags::Client() const {
   return client;
 }
 
-void ClientFlags::AddConnectionFlags(CLI::App* command,
-                                     CallDeadline deadline) {
+void ClientFlags::AddConnectionFlags(CLI::App* command, CallDeadline deadline) {
   // The environment's values are read once, in AddTo, not with CLI11's
   // envname: every subcommand binds the same variables, and CLI11 would let
   // a subcommand that was not given write its environment value over the
@@ -272,14 +271,16 @@ void ClientFlags::AddTo(CLI::App& app, CLI::App& rules, int* exit_code) {
       ->required();
   report->add_option("--to", report_.to_day, "Last day, YYYY-MM-DD")
       ->required();
-  report->add_option("--group-by", report_.group_by,
-                     "agency, procedure, field or unit (the steps each "
-                     "unit held)")
+  report
+      ->add_option("--group-by", report_.group_by,
+                   "agency, procedure, field or unit (the steps each "
+                   "unit held)")
       ->capture_default_str();
   report->add_option("--agency", report_.agency, "One agency's rows only");
-  report->add_option("--count-at", report_.count_at,
-                     "Count a resolution at resolution (portal status 9) or "
-                     "at return (10)")
+  report
+      ->add_option("--count-at", report_.count_at,
+                   "Count a resolution at resolution (portal status 9) or "
+                   "at return (10)")
       ->capture_default_str();
   report->add_flag("--csv", report_.csv, "Print CSV");
   AddConnectionFlags(report);

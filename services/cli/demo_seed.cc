@@ -37,9 +37,9 @@ enum class Scenario {
 };
 constexpr int kScenarioCount = 10;
 
-constexpr const char* kProcedures[] = {
-    "local.dang-ky-bien-dong-dat-dai", "2.000635", "local.ho-kinh-doanh",
-    "local.doanh-nghiep", "local.khai-sinh"};
+constexpr const char* kProcedures[] = {"local.dang-ky-bien-dong-dat-dai",
+                                       "2.000635", "local.ho-kinh-doanh",
+                                       "local.doanh-nghiep", "local.khai-sinh"};
 constexpr const char* kAgencies[] = {"ubnd-phuong-ben-nghe",
                                      "ubnd-phuong-tan-dinh", "so-tai-chinh"};
 
@@ -59,8 +59,8 @@ class SeedScript {
     const int64_t days =
         absl::ToInt64Hours(end_ - first_day_) / 24 - 14;  // leave a tail
     const int64_t day = days * index / std::max(count, 1);
-    absl::Time received = first_day_ + absl::Hours(24 * day) +
-                          absl::Hours(7) + absl::Minutes(random() % (10 * 60));
+    absl::Time received = first_day_ + absl::Hours(24 * day) + absl::Hours(7) +
+                          absl::Minutes(random() % (10 * 60));
     const Channel channel = static_cast<Channel>(1 + random() % 3);
     if (channel == Channel::kOnline && random() % 4 == 0) {
       received += absl::Hours(5);
@@ -80,8 +80,7 @@ class SeedScript {
     Add(received, code, "intake.demo", submit);
 
     // Later actions happen `hours` of working time after the receipt.
-    absl::StatusOr<absl::Time> start =
-        calendar.NextWorkingInstant(received);
+    absl::StatusOr<absl::Time> start = calendar.NextWorkingInstant(received);
     if (!start.ok()) return start.status();
     auto after = [&](double hours) -> absl::StatusOr<absl::Time> {
       return calendar.AddWorkingTime(
@@ -152,8 +151,8 @@ class SeedScript {
         hand_over(0.5);
         // After the due time: apologise with a new appointment, then
         // resolve before it — still counted late.
-        absl::StatusOr<absl::Time> due = ComputeDue(
-            calendar, (*procedure)->limit, received);
+        absl::StatusOr<absl::Time> due =
+            ComputeDue(calendar, (*procedure)->limit, received);
         if (!due.ok()) return due.status();
         const absl::Time apology = *due + absl::Hours(1);
         ApologiseAction apologise;
@@ -170,10 +169,9 @@ class SeedScript {
 
   // The commands in the order they happen; nothing after the end.
   std::vector<Scheduled> Take() {
-    std::stable_sort(commands_.begin(), commands_.end(),
-                     [](const Scheduled& a, const Scheduled& b) {
-                       return a.at < b.at;
-                     });
+    std::stable_sort(
+        commands_.begin(), commands_.end(),
+        [](const Scheduled& a, const Scheduled& b) { return a.at < b.at; });
     std::vector<Scheduled> taken;
     // A dossier whose script runs past the end stops there, as if today were
     // the end; a later command of it is dropped with everything after it.

@@ -49,8 +49,7 @@ absl::StatusOr<DueAnswer> Compute(const RuleSet& rules,
     }
     // A time without an offset is read in the procedure's own calendar.
     const absl::TimeZone zone = versions->second.back().calendar->zone();
-    absl::StatusOr<absl::Time> received =
-        ParseInstant(options.received, zone);
+    absl::StatusOr<absl::Time> received = ParseInstant(options.received, zone);
     if (!received.ok()) {
       return absl::InvalidArgumentError(
           absl::StrCat("--received: ", received.status().message()));
@@ -96,7 +95,8 @@ absl::StatusOr<DueAnswer> Compute(const RuleSet& rules,
   }
 
   const Calendar& calendar = *answer.calendar;
-  absl::StatusOr<DuePlan> due = PlanDue(calendar, answer.limit, answer.received);
+  absl::StatusOr<DuePlan> due =
+      PlanDue(calendar, answer.limit, answer.received);
   if (!due.ok()) return due.status();
   answer.start = due->start;
   answer.due = due->due;
@@ -221,11 +221,10 @@ void PrintJson(const RuleSet& rules, const DueAnswer& answer,
 int RunDue(const DueOptions& options, std::ostream& out, std::ostream& err) {
   const RuleLoadResult loaded = LoadRulesFromDirectory(options.rules_directory);
   if (!loaded.errors.empty()) {
-    return BadInput(
-        err, absl::StrCat("the rules in ", options.rules_directory,
-                          " are invalid (", loaded.errors.size(),
-                          " errors; see `motcua rules check`): ",
-                          loaded.errors.front().ToString()));
+    return BadInput(err, absl::StrCat("the rules in ", options.rules_directory,
+                                      " are invalid (", loaded.errors.size(),
+                                      " errors; see `motcua rules check`): ",
+                                      loaded.errors.front().ToString()));
   }
   absl::StatusOr<DueAnswer> answer = Compute(*loaded.rules, options);
   if (!answer.ok()) return BadInput(err, answer.status().message());

@@ -30,9 +30,9 @@ std::string MissingSubcommand(const CLI::App& app) {
     known += sub->get_name();
   }
   const std::vector<std::string> extra = deepest->remaining(true);
-  const std::string what =
-      extra.empty() ? std::string("a subcommand is required")
-                    : "unknown subcommand \"" + extra.front() + "\"";
+  const std::string what = extra.empty()
+                               ? std::string("a subcommand is required")
+                               : "unknown subcommand \"" + extra.front() + "\"";
   return path + ": " + what + "; one of: " + known;
 }
 
@@ -45,12 +45,14 @@ int main(int argc, char** argv) {
   int exit_code = 0;
 
   CLI::App* rules = app.add_subcommand(
-      "rules", "Rule files: check offline; validate, reload or show on the "
-               "server");
+      "rules",
+      "Rule files: check offline; validate, reload or show on the "
+      "server");
   rules->require_subcommand(1);
   CLI::App* check = rules->add_subcommand(
-      "check", "Validate a rules directory; exit 1 and list every error when "
-               "it is invalid");
+      "check",
+      "Validate a rules directory; exit 1 and list every error when "
+      "it is invalid");
   std::string check_directory;
   check->add_option("DIR", check_directory, "Rules directory")->required();
   check->callback([&] {
@@ -58,8 +60,8 @@ int main(int argc, char** argv) {
         motcua::cli::RunRulesCheck(check_directory, std::cout, std::cerr);
   });
 
-  CLI::App* due = app.add_subcommand(
-      "due", "Compute a due time from the rules (offline)");
+  CLI::App* due =
+      app.add_subcommand("due", "Compute a due time from the rules (offline)");
   motcua::cli::DueOptions due_options;
   due->add_option("--rules", due_options.rules_directory, "Rules directory")
       ->required();
@@ -128,8 +130,9 @@ int main(int argc, char** argv) {
   });
 
   CLI::App* events = audit->add_subcommand(
-      "events", "The control sheet of one dossier: every event, hand-over, "
-                "pause and deadline");
+      "events",
+      "The control sheet of one dossier: every event, hand-over, "
+      "pause and deadline");
   events->add_option("--db", audit_database, "SQLite database file")
       ->required();
   events->add_option("--dossier", audit_dossier, "Dossier code")->required();

@@ -28,12 +28,14 @@ int RunRulesCheck(const std::string& directory, std::ostream& out,
   for (const auto& [name, calendar] : rules.calendars()) {
     const CalendarSpec& spec = calendar.spec();
     size_t provisional = 0;
-    for (const Holiday& holiday : spec.holidays) provisional += holiday.provisional;
-    for (const MakeUpDay& day : spec.make_up_days) provisional += day.provisional;
-    out << "  " << name << ": " << absl::FormatCivilTime(spec.first_day)
-        << ".." << absl::FormatCivilTime(spec.last_day) << ", "
-        << spec.holidays.size() << " holidays, " << spec.make_up_days.size()
-        << " make-up days, " << provisional << " provisional entries\n";
+    for (const Holiday& holiday : spec.holidays)
+      provisional += holiday.provisional;
+    for (const MakeUpDay& day : spec.make_up_days)
+      provisional += day.provisional;
+    out << "  " << name << ": " << absl::FormatCivilTime(spec.first_day) << ".."
+        << absl::FormatCivilTime(spec.last_day) << ", " << spec.holidays.size()
+        << " holidays, " << spec.make_up_days.size() << " make-up days, "
+        << provisional << " provisional entries\n";
   }
   out << "escalation ladders (" << rules.ladders().size() << "):\n";
   for (const auto& [name, ladder] : rules.ladders()) {
@@ -58,8 +60,8 @@ int RunRulesCheck(const std::string& directory, std::ostream& out,
             << ")";
       }
       out << ", " << version.steps.size() << " steps, supplement "
-          << SupplementPolicyName(version.supplement) << ", "
-          << version.name << "\n";
+          << SupplementPolicyName(version.supplement) << ", " << version.name
+          << "\n";
     }
   }
   // Warnings leave the rule set valid: the steps' due times are plans, and a

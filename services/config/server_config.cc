@@ -87,9 +87,9 @@ bool IsWebhookName(absl::string_view name) {
   return true;
 }
 
-void CheckWebhooks(const ServerConfig& config,
-                   const std::function<void(absl::string_view,
-                                            absl::string_view)>& problem) {
+void CheckWebhooks(
+    const ServerConfig& config,
+    const std::function<void(absl::string_view, absl::string_view)>& problem) {
   absl::flat_hash_map<std::string, size_t> names;
   for (size_t i = 0; i < config.webhooks.size(); ++i) {
     const ServerConfig::Webhook& webhook = config.webhooks[i];
@@ -101,9 +101,10 @@ void CheckWebhooks(const ServerConfig& config,
                            "or '-' (it names the position file)"));
     } else if (const auto [it, inserted] = names.try_emplace(webhook.name, i);
                !inserted) {
-      problem(absl::StrCat(at, "name"),
-              absl::StrCat("is \"", webhook.name, "\", already the name of "
-                           "webhooks[", it->second, "]"));
+      problem(absl::StrCat(at, "name"), absl::StrCat("is \"", webhook.name,
+                                                     "\", already the name of "
+                                                     "webhooks[",
+                                                     it->second, "]"));
     }
     if (webhook.url.empty()) {
       problem(absl::StrCat(at, "url"),
@@ -188,8 +189,8 @@ std::vector<Problem> Check(const ServerConfig& config) {
   if (config.slow_subscriber_timeout < absl::Milliseconds(100) ||
       config.slow_subscriber_timeout > absl::Hours(1)) {
     problem("slow_subscriber_timeout",
-            absl::StrCat("is ", absl::FormatDuration(
-                                    config.slow_subscriber_timeout),
+            absl::StrCat("is ",
+                         absl::FormatDuration(config.slow_subscriber_timeout),
                          "; expected 100ms to 1h"));
   }
   if (config.writer_queue == 0 || config.writer_queue > kMaxWriterQueue) {
@@ -217,10 +218,10 @@ std::vector<Problem> Check(const ServerConfig& config) {
       (config.checkpoint_interval > absl::ZeroDuration() &&
        config.checkpoint_interval < absl::Seconds(1)) ||
       config.checkpoint_interval > absl::Hours(24 * 7)) {
-    problem("checkpoint_interval",
-            absl::StrCat("is ",
-                         absl::FormatDuration(config.checkpoint_interval),
-                         "; expected 0 (on demand only) or 1s to 168h"));
+    problem(
+        "checkpoint_interval",
+        absl::StrCat("is ", absl::FormatDuration(config.checkpoint_interval),
+                     "; expected 0 (on demand only) or 1s to 168h"));
   }
   if (!checkpoint::IsValidLogName(config.checkpoint_log_name)) {
     problem("checkpoint_log_name",
@@ -282,14 +283,24 @@ class ConfigReader {
 
  private:
   void ReadTopLevel(const YAML::Node& root, ServerConfig& config) {
-    static constexpr absl::string_view kKeys[] = {
-        "listen",        "data_dir",     "rules_dir",
-        "tokens_file",   "durability",   "tls",
-        "log_level",     "writer_queue", "max_message_bytes",
-        "metrics_listen", "webhooks",   "deadline_scheduler",
-        "slow_subscriber_timeout", "max_receipt_backdate",
-        "checkpoint_key_file", "checkpoint_dir", "checkpoint_interval",
-        "checkpoint_log_name"};
+    static constexpr absl::string_view kKeys[] = {"listen",
+                                                  "data_dir",
+                                                  "rules_dir",
+                                                  "tokens_file",
+                                                  "durability",
+                                                  "tls",
+                                                  "log_level",
+                                                  "writer_queue",
+                                                  "max_message_bytes",
+                                                  "metrics_listen",
+                                                  "webhooks",
+                                                  "deadline_scheduler",
+                                                  "slow_subscriber_timeout",
+                                                  "max_receipt_backdate",
+                                                  "checkpoint_key_file",
+                                                  "checkpoint_dir",
+                                                  "checkpoint_interval",
+                                                  "checkpoint_log_name"};
     for (const auto& pair : root) {
       const std::string key = pair.first.Scalar();
       const YAML::Node& value = pair.second;
@@ -343,7 +354,8 @@ class ConfigReader {
         }
       } else if (key == "slow_subscriber_timeout") {
         absl::Duration timeout;
-        if (!value.IsScalar() || !absl::ParseDuration(value.Scalar(), &timeout)) {
+        if (!value.IsScalar() ||
+            !absl::ParseDuration(value.Scalar(), &timeout)) {
           Error(ValueMark(pair.first, value),
                 "slow_subscriber_timeout must be a duration, e.g. 30s or 2m");
         } else {
@@ -427,8 +439,9 @@ class ConfigReader {
       marks_.try_emplace(at, item.Mark());
       if (!item.IsMap()) {
         Error(item.Mark(),
-              absl::StrCat(at, " must be a map of name, url, types, agency, "
-                               "max_batch"));
+              absl::StrCat(at,
+                           " must be a map of name, url, types, agency, "
+                           "max_batch"));
         continue;
       }
       for (const auto& pair : item) {
@@ -446,9 +459,8 @@ class ConfigReader {
           ReadTypes(key, pair.first, field, webhook.types);
         } else if (name == "max_batch") {
           int64_t number = 0;
-          if (!field.IsScalar() ||
-              !absl::SimpleAtoi(field.Scalar(), &number) || number < 0 ||
-              number > kMaxWebhookBatch) {
+          if (!field.IsScalar() || !absl::SimpleAtoi(field.Scalar(), &number) ||
+              number < 0 || number > kMaxWebhookBatch) {
             Error(ValueMark(pair.first, field),
                   absl::StrCat(key, " must be a whole number of events, 1 to ",
                                kMaxWebhookBatch));
@@ -475,8 +487,9 @@ class ConfigReader {
     if (value.IsNull()) return;
     if (!value.IsSequence()) {
       Error(ValueMark(key_node, value),
-            absl::StrCat(key, " must be a list of event types, e.g. "
-                              "[received, handed_over]"));
+            absl::StrCat(key,
+                         " must be a list of event types, e.g. "
+                         "[received, handed_over]"));
       return;
     }
     for (const YAML::Node& type : value) {
@@ -657,16 +670,15 @@ absl::StatusOr<HttpUrl> ParseHttpUrl(absl::string_view url) {
   }
   for (unsigned char c : rest) {
     if (c <= 0x20 || c == 0x7f) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "is \"", url, "\": has spaces or control characters"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("is \"", url, "\": has spaces or control characters"));
     }
   }
   HttpUrl parsed;
   const size_t slash = rest.find_first_of("/?");
   absl::string_view authority = rest.substr(0, slash);
-  parsed.target = slash == absl::string_view::npos
-                      ? "/"
-                      : std::string(rest.substr(slash));
+  parsed.target =
+      slash == absl::string_view::npos ? "/" : std::string(rest.substr(slash));
   if (parsed.target[0] == '?') parsed.target.insert(0, "/");
   if (absl::StrContains(authority, '@')) {
     return absl::InvalidArgumentError(absl::StrCat(
@@ -692,8 +704,8 @@ absl::StatusOr<HttpUrl> ParseHttpUrl(absl::string_view url) {
     port = host.substr(colon + 1);
     host = host.substr(0, colon);
     if (absl::StrContains(host, ':')) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "is \"", url, "\": put an IPv6 address in brackets"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("is \"", url, "\": put an IPv6 address in brackets"));
     }
   }
   if (host.empty()) {

@@ -9,8 +9,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/time/time.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "engine/time_limit.h"
 
 namespace motcua::config {
@@ -121,9 +121,9 @@ inline constexpr int kMaxWebhookBatch = 10'000;
 
 // A webhook's URL, taken apart.
 struct HttpUrl {
-  std::string host;     // a name, an IPv4 address, or an IPv6 one unbracketed
+  std::string host;  // a name, an IPv4 address, or an IPv6 one unbracketed
   uint16_t port = 80;
-  std::string target;   // the path and query; "/" when the URL has none
+  std::string target;  // the path and query; "/" when the URL has none
 };
 // INVALID_ARGUMENT saying what is wrong ("https is not supported yet", no
 // host, a bad port) for anything but http://host[:port][/path].

@@ -1,11 +1,10 @@
 #include "services/metrics/http_endpoint.h"
 
-#include <chrono>
-#include <memory>
-
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <chrono>
+#include <memory>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -44,11 +43,11 @@ struct HttpEndpoint::State {
 
     void Start() {
       stream.expires_after(std::chrono::seconds(2));
-      http::async_read(stream, buffer, request,
-                       [self = shared_from_this()](beast::error_code error,
-                                                   size_t) {
-                         if (!error) self->Answer();
-                       });
+      http::async_read(
+          stream, buffer, request,
+          [self = shared_from_this()](beast::error_code error, size_t) {
+            if (!error) self->Answer();
+          });
     }
 
     void Answer() {
@@ -67,10 +66,9 @@ struct HttpEndpoint::State {
         const absl::Status health = state->health();
         response.result(health.ok() ? http::status::ok
                                     : http::status::service_unavailable);
-        response.body() = health.ok()
-                              ? std::string("ok\n")
-                              : absl::StrCat("NOT_SERVING: ",
-                                             health.message(), "\n");
+        response.body() =
+            health.ok() ? std::string("ok\n")
+                        : absl::StrCat("NOT_SERVING: ", health.message(), "\n");
       } else {
         response.result(http::status::not_found);
         response.body() = "not found: /metrics or /healthz\n";
@@ -78,8 +76,7 @@ struct HttpEndpoint::State {
       response.prepare_payload();
       stream.expires_after(std::chrono::seconds(2));
       http::async_write(stream, response,
-                        [self = shared_from_this()](beast::error_code,
-                                                    size_t) {
+                        [self = shared_from_this()](beast::error_code, size_t) {
                           beast::error_code ignored;
                           self->stream.socket().shutdown(
                               tcp::socket::shutdown_both, ignored);
@@ -114,14 +111,16 @@ absl::StatusOr<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Start(
   beast::error_code error;
   const asio::ip::address ip = asio::ip::make_address(host, error);
   if (error) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "metrics_listen: \"", host, "\" is not an IP address"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("metrics_listen: \"", host, "\" is not an IP address"));
   }
   const tcp::endpoint endpoint(ip, static_cast<unsigned short>(port));
   state->acceptor.open(endpoint.protocol(), error);
-  if (!error) state->acceptor.set_option(asio::socket_base::reuse_address(true), error);
+  if (!error)
+    state->acceptor.set_option(asio::socket_base::reuse_address(true), error);
   if (!error) state->acceptor.bind(endpoint, error);
-  if (!error) state->acceptor.listen(asio::socket_base::max_listen_connections, error);
+  if (!error)
+    state->acceptor.listen(asio::socket_base::max_listen_connections, error);
   if (error) {
     return absl::UnavailableError(absl::StrCat(
         "metrics_listen: cannot listen on ", address, ": ", error.message()));
@@ -146,6 +145,8 @@ HttpEndpoint::~HttpEndpoint() {
   thread_.join();
 }
 
-int HttpEndpoint::port() const { return state_->acceptor.local_endpoint().port(); }
+int HttpEndpoint::port() const {
+  return state_->acceptor.local_endpoint().port();
+}
 
 }  // namespace motcua::metrics

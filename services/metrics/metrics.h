@@ -18,10 +18,9 @@ class LatencyHistogram {
   using Bounds = std::array<double, 12>;
   // For command latencies: half a millisecond to five seconds.
   static constexpr Bounds kCommandBounds = {
-      0.0005, 0.001, 0.002, 0.005, 0.01, 0.02,
-      0.05,   0.1,   0.2,   0.5,   1.0,  5.0};
+      0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 5.0};
   // For the deadline scheduler's lag: a second to a day (after downtime).
-  static constexpr Bounds kLagBounds = {0.01, 0.1, 0.5,  1,     5,     30,
+  static constexpr Bounds kLagBounds = {0.01, 0.1, 0.5,  1,    5,     30,
                                         60,   300, 1800, 3600, 21600, 86400};
 
   explicit LatencyHistogram(const Bounds& bounds = kCommandBounds)

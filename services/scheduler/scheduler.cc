@@ -1,14 +1,14 @@
 #include "services/scheduler/scheduler.h"
 
-#include <algorithm>
-#include <utility>
-#include <vector>
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <spdlog/spdlog.h>
+#include <utility>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -106,12 +106,13 @@ namespace {
 
 void LogPass(const char* what, const PassResult& result) {
   if (result.thresholds > 0 || result.due_changes > 0) {
-    spdlog::info("{}: {} thresholds reached, {} due times changed ({} commands)",
-                 what, result.thresholds, result.due_changes, result.commands);
+    spdlog::info(
+        "{}: {} thresholds reached, {} due times changed ({} commands)", what,
+        result.thresholds, result.due_changes, result.commands);
   }
   if (result.failures > 0) {
-    spdlog::warn("{}: {} commands failed; the first: {}", what,
-                 result.failures, result.first_failure.ToString());
+    spdlog::warn("{}: {} commands failed; the first: {}", what, result.failures,
+                 result.first_failure.ToString());
   }
 }
 
@@ -151,9 +152,9 @@ void DeadlineScheduler::Loop() {
   // no longer hold, a full disk) leaves its rows due; so would, were there
   // one, a row the engine finds nothing to do for. Wait longer after each
   // such pass, up to a minute, instead of trying again at once.
-  const bool stuck = pass.failures > 0 ||
-                     (pass.commands > 0 && pass.thresholds == 0 &&
-                      pass.due_changes == 0);
+  const bool stuck =
+      pass.failures > 0 ||
+      (pass.commands > 0 && pass.thresholds == 0 && pass.due_changes == 0);
   failed_passes_ = stuck ? failed_passes_ + 1 : 0;
   if (failed_passes_ > 0) {
     Arm(std::min(absl::Minutes(1),
@@ -199,8 +200,8 @@ void DeadlineScheduler::Submit(Flight& flight, const std::string& code,
   request.command =
       Command{code, std::move(action), std::string(kSchedulerActor)};
   for (int attempt = 0;; ++attempt) {
-    absl::Status queued = store_.Execute(
-        request, [this, &flight](store::CommandOutcome outcome) {
+    absl::Status queued =
+        store_.Execute(request, [this, &flight](store::CommandOutcome outcome) {
           flight.Done(outcome, metrics_);
         });
     if (queued.ok()) return;
@@ -269,10 +270,11 @@ PassResult DeadlineScheduler::Recompute(const RuleChange& change) {
         flight.ReadFailed(page.status());
         break;
       }
-      for (const store::Deadline& deadline : *page) submit(deadline.dossier_code);
+      for (const store::Deadline& deadline : *page)
+        submit(deadline.dossier_code);
       if (static_cast<int>(page->size()) < query.limit) break;
-      query.after = store::DeadlineCursor{
-          page->back().due_at, page->back().dossier_code, kind};
+      query.after = store::DeadlineCursor{page->back().due_at,
+                                          page->back().dossier_code, kind};
     }
   }
   std::optional<store::ThresholdCursor> after;
@@ -293,10 +295,9 @@ PassResult DeadlineScheduler::Recompute(const RuleChange& change) {
   }
   // Paused dossiers: their due times move when they resume, from the due
   // time recomputed now.
-  for (LifecycleState state :
-       {LifecycleState::kSupplementRequested,
-        LifecycleState::kAwaitingFinancialObligation,
-        LifecycleState::kStopped}) {
+  for (LifecycleState state : {LifecycleState::kSupplementRequested,
+                               LifecycleState::kAwaitingFinancialObligation,
+                               LifecycleState::kStopped}) {
     store::DossierFilter filter;
     filter.state = state;
     std::string after_code;

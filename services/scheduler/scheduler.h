@@ -84,7 +84,7 @@ class DeadlineScheduler {
  private:
   class Flight;
 
-  void Loop();  // on the timer thread
+  void Loop();                    // on the timer thread
   void Arm(absl::Duration wait);  // Loop again after `wait`
   // Submits one internal command, waiting while too many are in flight.
   void Submit(Flight& flight, const std::string& code, Action action);

@@ -48,8 +48,9 @@ grpc::ServerUnaryReactor* AdminService::ValidateRules(
   const bool posted = context_.slow_reads->Post(
       [context, reactor, reply, sources = *std::move(sources)] {
         RuleLoadResult loaded =
-            sources.empty() ? LoadRulesFromDirectory(context->rules->directory())
-                            : LoadRules(sources);
+            sources.empty()
+                ? LoadRulesFromDirectory(context->rules->directory())
+                : LoadRules(sources);
         reply->set_valid(loaded.rules != nullptr && loaded.errors.empty());
         if (reply->valid()) reply->set_version(loaded.rules->version());
         AddProblems(loaded.errors, reply);
@@ -112,7 +113,8 @@ grpc::ServerUnaryReactor* AdminService::GetRules(
       v1::ProcedureSummary* summary = reply->add_procedures();
       summary->set_code(version.code);
       summary->set_name(version.name);
-      summary->set_effective_from(absl::FormatCivilTime(version.effective_from));
+      summary->set_effective_from(
+          absl::FormatCivilTime(version.effective_from));
       if (version.effective_until.has_value()) {
         summary->set_effective_until(
             absl::FormatCivilTime(*version.effective_until));

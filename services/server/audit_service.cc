@@ -20,8 +20,8 @@ constexpr int32_t kMaxEventLimit = 10000;
 grpc::ServerUnaryReactor* RunSlow(const ServiceContext& context,
                                   grpc::ServerUnaryReactor* reactor,
                                   std::function<absl::Status()> work) {
-  const bool posted = context.slow_reads->Post(
-      [reactor, work = std::move(work)] {
+  const bool posted =
+      context.slow_reads->Post([reactor, work = std::move(work)] {
         reactor->Finish(api::ToGrpcStatus(work()));
       });
   if (!posted) {
@@ -59,8 +59,7 @@ grpc::ServerUnaryReactor* AuditService::SignCheckpoint(
   }
   Checkpointer* checkpointer = context_.checkpointer;
   return RunSlow(context_, reactor, [checkpointer, reply]() -> absl::Status {
-    absl::StatusOr<checkpoint::Checkpoint> signed_now =
-        checkpointer->SignNow();
+    absl::StatusOr<checkpoint::Checkpoint> signed_now = checkpointer->SignNow();
     if (!signed_now.ok()) return signed_now.status();
     CheckpointToProto(*signed_now, checkpointer->public_key(), reply);
     return absl::OkStatus();
@@ -81,9 +80,9 @@ grpc::ServerUnaryReactor* AuditService::GetCheckpoint(
   std::optional<checkpoint::Checkpoint> latest =
       context_.checkpointer->Latest();
   if (!latest.has_value()) {
-    return Refuse(reactor, absl::NotFoundError(
-                               "no checkpoint signed yet; SignCheckpoint "
-                               "signs one now"));
+    return Refuse(
+        reactor, absl::NotFoundError("no checkpoint signed yet; SignCheckpoint "
+                                     "signs one now"));
   }
   CheckpointToProto(*latest, context_.checkpointer->public_key(), reply);
   reactor->Finish(grpc::Status::OK);
@@ -102,9 +101,8 @@ grpc::ServerUnaryReactor* AuditService::ReadEvents(
   }
   absl::StatusOr<std::vector<store::StoredEvent>> events;
   if (!request->dossier_code().empty()) {
-    if (absl::Status code = api::CheckCode(request->dossier_code(),
-                                           "dossier_code",
-                                           api::Presence::kRequired);
+    if (absl::Status code = api::CheckCode(
+            request->dossier_code(), "dossier_code", api::Presence::kRequired);
         !code.ok()) {
       return Refuse(reactor, code);
     }
@@ -147,10 +145,10 @@ grpc::ServerUnaryReactor* AuditService::ReadEvents(
     if (!read.ok()) {
       events = read.status();
     } else if (read->events.empty() && !read->damage.ok()) {
-      events = absl::DataLossError(absl::StrCat(
-          "the log is damaged: ", read->damage.message(),
-          "; no event after sequence ", request->after_sequence(),
-          " can be read (retrying does not help)"));
+      events = absl::DataLossError(
+          absl::StrCat("the log is damaged: ", read->damage.message(),
+                       "; no event after sequence ", request->after_sequence(),
+                       " can be read (retrying does not help)"));
     } else {
       events = std::move(read->events);
     }
@@ -178,9 +176,8 @@ grpc::ServerUnaryReactor* AuditService::GetDossierAsOf(
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
   if (!principal.ok()) return Refuse(reactor, principal.status());
-  if (absl::Status code = api::CheckCode(request->dossier_code(),
-                                         "dossier_code",
-                                         api::Presence::kRequired);
+  if (absl::Status code = api::CheckCode(
+          request->dossier_code(), "dossier_code", api::Presence::kRequired);
       !code.ok()) {
     return Refuse(reactor, code);
   }
@@ -206,22 +203,22 @@ grpc::ServerUnaryReactor* AuditService::GetDossierAsOf(
     return Refuse(reactor, allowed);
   }
   const ServiceContext* context = &context_;
-  return RunSlow(context_, reactor,
-                 [context, code = request->dossier_code(), at = *as_of,
-                  reply]() -> absl::Status {
-                   absl::Time recorded_at;
-                   absl::StatusOr<Dossier> dossier = store::DossierAsOf(
-                       context->database_path, code, at, &recorded_at);
-                   if (!dossier.ok()) return dossier.status();
-                   const std::shared_ptr<const RuleSet> rules =
-                       context->rules->Current();
-                   *reply = api::DossierToProto(*dossier, at, rules.get());
-                   // Both times: when it was received, and when the log
-                   // learnt of it (later for a backdated receipt).
-                   *reply->mutable_recorded_at() = api::TimeToProto(recorded_at);
-                   reply->set_recorded_after_as_of(at < recorded_at);
-                   return absl::OkStatus();
-                 });
+  return RunSlow(
+      context_, reactor,
+      [context, code = request->dossier_code(), at = *as_of,
+       reply]() -> absl::Status {
+        absl::Time recorded_at;
+        absl::StatusOr<Dossier> dossier =
+            store::DossierAsOf(context->database_path, code, at, &recorded_at);
+        if (!dossier.ok()) return dossier.status();
+        const std::shared_ptr<const RuleSet> rules = context->rules->Current();
+        *reply = api::DossierToProto(*dossier, at, rules.get());
+        // Both times: when it was received, and when the log
+        // learnt of it (later for a backdated receipt).
+        *reply->mutable_recorded_at() = api::TimeToProto(recorded_at);
+        reply->set_recorded_after_as_of(at < recorded_at);
+        return absl::OkStatus();
+      });
 }
 
 grpc::ServerUnaryReactor* AuditService::VerifyLog(

@@ -1,6 +1,7 @@
 #include "services/server/checkpointer.h"
 
 #include <fcntl.h>
+#include <spdlog/spdlog.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,8 +11,6 @@
 #include <sstream>
 #include <utility>
 #include <vector>
-
-#include <spdlog/spdlog.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -177,9 +176,9 @@ absl::StatusOr<checkpoint::Checkpoint> Checkpointer::SignLocked() {
   }
   if (previous.has_value() && previous->sequence > 0 &&
       report->hashes[previous->sequence] != previous->head_hash) {
-    return absl::DataLossError(absl::StrCat(
-        "the log no longer extends the last checkpoint (event ",
-        previous->sequence, "), no checkpoint signed"));
+    return absl::DataLossError(
+        absl::StrCat("the log no longer extends the last checkpoint (event ",
+                     previous->sequence, "), no checkpoint signed"));
   }
   const std::string head_hash =
       *head == 0 ? store::GenesisHash() : report->hashes[*head];
@@ -207,8 +206,8 @@ absl::Status Checkpointer::Write(const checkpoint::Checkpoint& checkpoint) {
       std::filesystem::path(options_.directory) / FileName(checkpoint);
   const std::string temporary = path.string() + ".tmp";
   const std::string text = checkpoint::Format(checkpoint);
-  const int fd = open(temporary.c_str(),
-                      O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  const int fd =
+      open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) {
     return absl::UnavailableError(
         absl::StrCat("checkpoint_dir: cannot write ", temporary));
@@ -250,10 +249,11 @@ void Checkpointer::Loop() {
       absl::MutexLock lock(&mu_);
       const absl::Duration until_due =
           last_signed_at_ + options_.interval - clock_->Now();
-      const absl::Duration wait = std::clamp(
-          until_due, absl::Milliseconds(100), kLongestWait);
+      const absl::Duration wait =
+          std::clamp(until_due, absl::Milliseconds(100), kLongestWait);
       const bool stop = mu_.AwaitWithTimeout(
-          absl::Condition(+[](bool* flag) { return *flag; }, &stopping_),
+          absl::Condition(
+              +[](bool* flag) { return *flag; }, &stopping_),
           wait);
       if (stop) return;
     }

@@ -34,9 +34,9 @@ absl::StatusOr<std::unique_ptr<DataDirLock>> DataDirLock::Acquire(
   const int descriptor =
       open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
   if (descriptor < 0) {
-    return absl::UnavailableError(absl::StrCat(
-        "data_dir: cannot open the lock file ", path, ": ",
-        std::strerror(errno)));
+    return absl::UnavailableError(
+        absl::StrCat("data_dir: cannot open the lock file ", path, ": ",
+                     std::strerror(errno)));
   }
   int locked;
   do {
@@ -53,8 +53,8 @@ absl::StatusOr<std::unique_ptr<DataDirLock>> DataDirLock::Acquire(
           ", lock file ", path,
           "); stop it first, or give this one another data_dir"));
     }
-    return absl::UnavailableError(absl::StrCat(
-        "data_dir: cannot lock ", path, ": ", std::strerror(error)));
+    return absl::UnavailableError(absl::StrCat("data_dir: cannot lock ", path,
+                                               ": ", std::strerror(error)));
   }
   // Only the holder writes the file, so what it says is never half of two
   // pids.
@@ -64,9 +64,9 @@ absl::StatusOr<std::unique_ptr<DataDirLock>> DataDirLock::Acquire(
           static_cast<ssize_t>(pid.size())) {
     const int error = errno;
     close(descriptor);
-    return absl::UnavailableError(absl::StrCat(
-        "data_dir: cannot write the lock file ", path, ": ",
-        std::strerror(error)));
+    return absl::UnavailableError(
+        absl::StrCat("data_dir: cannot write the lock file ", path, ": ",
+                     std::strerror(error)));
   }
   return std::unique_ptr<DataDirLock>(new DataDirLock(path, descriptor));
 }

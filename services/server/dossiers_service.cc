@@ -110,8 +110,8 @@ grpc::ServerUnaryReactor* DossiersService::Get(
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
   if (!principal.ok()) return Refuse(reactor, principal.status());
-  if (absl::Status code = api::CheckCode(request->dossier_code(),
-                                         "dossier_code", api::Presence::kRequired);
+  if (absl::Status code = api::CheckCode(
+          request->dossier_code(), "dossier_code", api::Presence::kRequired);
       !code.ok()) {
     return Refuse(reactor, code);
   }
@@ -119,8 +119,8 @@ grpc::ServerUnaryReactor* DossiersService::Get(
       context_.store->ReadDossier(request->dossier_code());
   if (!dossier.ok()) return Refuse(reactor, dossier.status());
   if (absl::Status allowed = access::AuthorizeOnDossier(
-          *principal, access::Operation::kReadDossier,
-          request->dossier_code(), dossier->agency);
+          *principal, access::Operation::kReadDossier, request->dossier_code(),
+          dossier->agency);
       !allowed.ok()) {
     return Refuse(reactor, allowed);
   }

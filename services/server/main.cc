@@ -1,15 +1,14 @@
 // motcuad: the motcua daemon. Wiring only: configuration, signals, the
 // server.
 #include <signal.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_join.h"
@@ -63,8 +62,8 @@ int PrintCheckpointKey(const std::string& key_file) {
   const motcua::checkpoint::PublicKey& public_key = (*key)->public_key();
   std::cout << "checkpoint key " << key_file << "\n"
             << "key id: " << public_key.KeyId() << "\n"
-            << "public key (base64): "
-            << absl::Base64Escape(public_key.raw()) << "\n"
+            << "public key (base64): " << absl::Base64Escape(public_key.raw())
+            << "\n"
             << public_key.Pem();
   return kExitOk;
 }
@@ -97,8 +96,9 @@ int main(int argc, char** argv) {
   std::vector<std::string> token_agencies;
   token->add_option("--name", token_name, "Who the token is for (the actor)")
       ->required();
-  token->add_option("--role", token_role,
-                    "intake|officer|supervisor|auditor|admin")
+  token
+      ->add_option("--role", token_role,
+                   "intake|officer|supervisor|auditor|admin")
       ->required();
   token->add_option("--agency", token_agencies, "An agency, or * for all")
       ->required();

@@ -18,13 +18,13 @@
 // gRPC allocates the ParsedRequest with the call and destroys it when the
 // call is done, as it does a typed request.
 
-#include <string>
-#include <utility>
-
 #include <google/protobuf/descriptor.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/impl/codegen/server_callback_handlers.h>
 #include <grpcpp/support/byte_buffer.h>
+
+#include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"

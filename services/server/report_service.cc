@@ -62,8 +62,8 @@ grpc::ServerUnaryReactor* SupervisionService::Report(
   absl::StatusOr<store::ReportQuery> query =
       api::ReportQueryFromProto(*request);
   if (!query.ok()) return Refuse(reactor, query.status());
-  absl::StatusOr<std::string> agency = ScopeAgency(
-      *principal, access::Operation::kSupervise, request->agency());
+  absl::StatusOr<std::string> agency =
+      ScopeAgency(*principal, access::Operation::kSupervise, request->agency());
   if (!agency.ok()) return Refuse(reactor, agency.status());
   query->agency = *agency;
 

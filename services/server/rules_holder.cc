@@ -11,8 +11,8 @@ absl::StatusOr<std::shared_ptr<const RuleSet>> RulesOrProblems(
   if (loaded.rules != nullptr && loaded.errors.empty()) {
     return std::shared_ptr<const RuleSet>(std::move(loaded.rules));
   }
-  std::string message = absl::StrCat(what, " refused (", loaded.errors.size(),
-                                      " errors):");
+  std::string message =
+      absl::StrCat(what, " refused (", loaded.errors.size(), " errors):");
   for (const RuleError& error : loaded.errors) {
     absl::StrAppend(&message, "\n", error.ToString());
   }
@@ -37,9 +37,9 @@ std::shared_ptr<const RuleSet> RulesHolder::Current() const {
 
 absl::StatusOr<RulesHolder::ReloadOutcome> RulesHolder::Reload() {
   absl::MutexLock reloading(&reload_mu_);
-  absl::StatusOr<std::shared_ptr<const RuleSet>> loaded = RulesOrProblems(
-      LoadRulesFromDirectory(directory_),
-      absl::StrCat("rules in ", directory_));
+  absl::StatusOr<std::shared_ptr<const RuleSet>> loaded =
+      RulesOrProblems(LoadRulesFromDirectory(directory_),
+                      absl::StrCat("rules in ", directory_));
   if (!loaded.ok()) return loaded.status();
   absl::MutexLock lock(&mu_);
   ReloadOutcome outcome;

@@ -35,7 +35,8 @@ class RulesHolder {
   absl::StatusOr<ReloadOutcome> Reload();
 
  private:
-  explicit RulesHolder(std::string directory) : directory_(std::move(directory)) {}
+  explicit RulesHolder(std::string directory)
+      : directory_(std::move(directory)) {}
 
   const std::string directory_;
   absl::Mutex reload_mu_;  // one reload at a time

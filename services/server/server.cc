@@ -1,7 +1,15 @@
 #include "services/server/server.h"
 
 #include <fcntl.h>
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
 #include <netdb.h>
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -14,15 +22,6 @@
 #include <optional>
 #include <sstream>
 #include <utility>
-
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
-#include <grpcpp/health_check_service_interface.h>
-#include <openssl/bio.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
-#include <spdlog/spdlog.h>
 
 #include "absl/strings/str_cat.h"
 #include "engine/escalation.h"
@@ -56,13 +55,11 @@ absl::Status CheckKeyMatchesCertificate(const config::ServerConfig::Tls& tls,
   std::unique_ptr<BIO, decltype(&BIO_free)> cert_bio(
       BIO_new_mem_buf(cert.data(), static_cast<int>(cert.size())), &BIO_free);
   std::unique_ptr<X509, decltype(&X509_free)> certificate(
-      PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr),
-      &X509_free);
+      PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr), &X509_free);
   if (certificate == nullptr) {
     ERR_clear_error();
-    return absl::InvalidArgumentError(
-        absl::StrCat("tls.cert_file: ", tls.cert_file,
-                     " holds no PEM certificate"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "tls.cert_file: ", tls.cert_file, " holds no PEM certificate"));
   }
   std::unique_ptr<BIO, decltype(&BIO_free)> key_bio(
       BIO_new_mem_buf(key.data(), static_cast<int>(key.size())), &BIO_free);
@@ -129,7 +126,8 @@ absl::StatusOr<std::string> MintDevelopmentToken(const std::string& data_dir,
       access::AccessTable::FromEntries({entry});
   if (!built.ok()) return built.status();
   *table = *std::move(built);
-  const std::string path = (std::filesystem::path(data_dir) / "dev-token").string();
+  const std::string path =
+      (std::filesystem::path(data_dir) / "dev-token").string();
   // Created readable by its owner only, never for a moment wider; a file
   // left by an older version with a wider mode is narrowed.
   const int descriptor =
@@ -140,10 +138,9 @@ absl::StatusOr<std::string> MintDevelopmentToken(const std::string& data_dir,
         absl::StrCat("cannot write ", path, ": ", std::strerror(errno)));
   }
   const std::string line = *token + "\n";
-  const bool written =
-      fchmod(descriptor, S_IRUSR | S_IWUSR) == 0 &&
-      write(descriptor, line.data(), line.size()) ==
-          static_cast<ssize_t>(line.size());
+  const bool written = fchmod(descriptor, S_IRUSR | S_IWUSR) == 0 &&
+                       write(descriptor, line.data(), line.size()) ==
+                           static_cast<ssize_t>(line.size());
   const int error = errno;
   close(descriptor);
   if (!written) {
@@ -190,9 +187,8 @@ std::string WhyCannotListen(const std::string& address) {
       reason = errno == EADDRINUSE
                    ? "the address is in use (another motcuad, or another "
                      "program, listens on it)"
-               : errno == EADDRNOTAVAIL
-                   ? "it is not an address of this machine"
-                   : std::strerror(errno);
+               : errno == EADDRNOTAVAIL ? "it is not an address of this machine"
+                                        : std::strerror(errno);
     }
     close(probe);
   }
@@ -206,7 +202,8 @@ absl::StatusOr<std::string> CheckLogTail(
     const std::string& database_path, int64_t head,
     const std::optional<checkpoint::Checkpoint>& latest) {
   store::VerifyOptions options;
-  options.from_sequence = std::max<int64_t>(0, head - Server::kStartCheckEvents);
+  options.from_sequence =
+      std::max<int64_t>(0, head - Server::kStartCheckEvents);
   if (latest.has_value()) {
     options.from_sequence =
         std::min<int64_t>(options.from_sequence, latest->sequence);
@@ -281,8 +278,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     absl::StatusOr<access::AccessTable> table =
         access::AccessTable::LoadFile(config.tokens_file);
     if (!table.ok()) return table.status();
-    server->access_ =
-        std::make_unique<access::AccessTable>(*std::move(table));
+    server->access_ = std::make_unique<access::AccessTable>(*std::move(table));
   }
 
   store::StoreOptions store_options;
@@ -314,8 +310,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   checkpoint_options.interval = config.checkpoint_interval;
   absl::StatusOr<std::unique_ptr<Checkpointer>> checkpointer =
       Checkpointer::Create(checkpoint_options, *std::move(key),
-                           server->database_path_, server->store_.get(),
-                           clock);
+                           server->database_path_, server->store_.get(), clock);
   if (!checkpointer.ok()) return checkpointer.status();
   server->checkpointer_ = *std::move(checkpointer);
   absl::StatusOr<std::string> damage = CheckLogTail(
@@ -330,9 +325,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
         "appended until it is repaired; reads go on (motcua audit verify "
         "--db {} names the damage)",
         *damage, server->database_path_);
-    server->store_->RefuseCommands(absl::DataLossError(absl::StrCat(
-        "the event log is damaged (", *damage,
-        "); this server appends nothing until it is repaired")));
+    server->store_->RefuseCommands(absl::DataLossError(
+        absl::StrCat("the event log is damaged (", *damage,
+                     "); this server appends nothing until it is repaired")));
     server->checkpointer_->MarkDamaged(*damage);
   }
 
@@ -399,9 +394,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || server->port_ == 0) {
     const std::string reason = WhyCannotListen(config.listen);
-    return absl::UnavailableError(absl::StrCat(
-        "listen: cannot serve on ", config.listen, ": ",
-        reason.empty() ? "gRPC could not listen there" : reason));
+    return absl::UnavailableError(
+        absl::StrCat("listen: cannot serve on ", config.listen, ": ",
+                     reason.empty() ? "gRPC could not listen there" : reason));
   }
   grpc::HealthCheckServiceInterface* health =
       server->grpc_server_->GetHealthCheckService();
@@ -417,8 +412,8 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   }
   // A full disk refuses every command while reads go on: the Dossiers
   // service (the commands) is not serving until a write succeeds again.
-  server->write_health_ = std::make_unique<WriteHealth>(
-      clock, [health](bool serving) {
+  server->write_health_ =
+      std::make_unique<WriteHealth>(clock, [health](bool serving) {
         health->SetServingStatus(v1::Dossiers::service_full_name(), serving);
       });
   WriteHealth* write_health = server->write_health_.get();
@@ -464,8 +459,7 @@ absl::StatusOr<RulesHolder::ReloadOutcome> Server::ReloadRules() {
   absl::StatusOr<RulesHolder::ReloadOutcome> reloaded = rules_->Reload();
   if (!reloaded.ok() || !reloaded->changed) return reloaded;
   store_->SetRules(reloaded->rules);
-  const RuleChange change =
-      CompareRules(*reloaded->previous, *reloaded->rules);
+  const RuleChange change = CompareRules(*reloaded->previous, *reloaded->rules);
   if (change.affects_dossiers()) {
     spdlog::info("rules reloaded: {}; recomputing due times", change.reason);
     if (scheduler_ != nullptr) scheduler_->RulesChanged(change);
@@ -539,17 +533,15 @@ std::string Server::RenderMetrics() {
                "limit; each was refused UNAVAILABLE).",
                "counter", out);
   AppendSample("motcua_store_write_failures_total", "reason=\"disk_full\"",
-               static_cast<double>(
-                   write_health_ != nullptr
-                       ? write_health_->storage_full_commands()
-                       : 0),
+               static_cast<double>(write_health_ != nullptr
+                                       ? write_health_->storage_full_commands()
+                                       : 0),
                out);
   AppendSingle("motcua_store_writable",
                "1 while commands are recorded; 0 while the disk is full "
                "(until a write succeeds again).",
                "gauge",
-               write_health_ == nullptr || write_health_->Status().ok() ? 1
-                                                                        : 0,
+               write_health_ == nullptr || write_health_->Status().ok() ? 1 : 0,
                out);
   AppendSingle("motcua_thresholds_reached_total",
                "Escalation thresholds the deadline scheduler recorded.",
@@ -585,8 +577,7 @@ std::string Server::RenderMetrics() {
                "The last sequence covered by the newest signed checkpoint "
                "(0 when none).",
                "gauge",
-               static_cast<double>(checkpoint ? checkpoint->sequence : 0),
-               out);
+               static_cast<double>(checkpoint ? checkpoint->sequence : 0), out);
   AppendSingle("motcua_checkpoint_time_seconds",
                "When the newest checkpoint was signed, Unix seconds (0 when "
                "none).",

@@ -1,11 +1,11 @@
 #ifndef MOTCUA_SERVICES_SERVER_SERVER_H_
 #define MOTCUA_SERVICES_SERVER_SERVER_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <atomic>
 #include <memory>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
 #include "engine/clock.h"
@@ -14,8 +14,8 @@
 #include "services/metrics/http_endpoint.h"
 #include "services/metrics/metrics.h"
 #include "services/scheduler/scheduler.h"
-#include "services/server/data_dir_lock.h"
 #include "services/server/checkpointer.h"
+#include "services/server/data_dir_lock.h"
 #include "services/server/event_hub.h"
 #include "services/server/rules_holder.h"
 #include "services/server/service_context.h"
@@ -49,8 +49,8 @@ class Server {
   // does not verify (back to the last checkpoint, and at least
   // kStartCheckEvents) does not stop the server: it serves reads and refuses
   // every command with DATA_LOSS, and says so in its log and /healthz.
-  // Without a tokens file (development mode) it mints a token with the admin role for every
-  // agency, writes it to <data_dir>/dev-token and reports it in
+  // Without a tokens file (development mode) it mints a token with the admin
+  // role for every agency, writes it to <data_dir>/dev-token and reports it in
   // development_token(). Errors name what could not be used: invalid rules
   // (FAILED_PRECONDITION listing each problem), tokens file, database, TLS
   // files (INVALID_ARGUMENT when the key is not the certificate's), or the
@@ -95,8 +95,8 @@ class Server {
 
   // Stops accepting calls, ends event streams with the position to resume
   // from, stops the webhooks (a batch not yet acknowledged is sent again
-  // after a restart), lets calls in flight finish (their commands commit), drains the
-  // writer's queue and closes the database. Idempotent.
+  // after a restart), lets calls in flight finish (their commands commit),
+  // drains the writer's queue and closes the database. Idempotent.
   void Shutdown();
 
  private:

@@ -11,10 +11,10 @@ absl::StatusOr<access::Principal> Authenticate(
   // Two credentials on one request: a proxy added one, or a client sent
   // two; which one the caller meant is not ours to guess.
   if (const size_t headers = metadata.count("authorization"); headers > 1) {
-    return absl::UnauthenticatedError(absl::StrCat(
-        "the request carries ", headers,
-        " authorization metadata entries; send exactly one "
-        "\"authorization: Bearer <token>\""));
+    return absl::UnauthenticatedError(
+        absl::StrCat("the request carries ", headers,
+                     " authorization metadata entries; send exactly one "
+                     "\"authorization: Bearer <token>\""));
   }
   auto found = metadata.find("authorization");
   absl::string_view value;

@@ -1,10 +1,10 @@
 #ifndef MOTCUA_SERVICES_SERVER_SERVICE_CONTEXT_H_
 #define MOTCUA_SERVICES_SERVER_SERVICE_CONTEXT_H_
 
+#include <grpcpp/grpcpp.h>
+
 #include <functional>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/status/statusor.h"
 #include "engine/clock.h"

@@ -54,9 +54,9 @@ absl::StatusOr<std::vector<store::DeadlineKind>> KindsFromProto(
       return std::vector<store::DeadlineKind>{store::DeadlineKind::kDossier,
                                               store::DeadlineKind::kStep};
     default:
-      return absl::InvalidArgumentError(absl::StrCat(
-          "kind: ", static_cast<int>(kind),
-          " is not a deadline kind (DOSSIER, STEP or ALL)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("kind: ", static_cast<int>(kind),
+                       " is not a deadline kind (DOSSIER, STEP or ALL)"));
   }
 }
 
@@ -67,8 +67,8 @@ absl::StatusOr<DeadlineListRequest> ParseDeadlineList(
     const ServiceContext& context, const access::Principal& principal,
     absl::string_view list, const google::protobuf::Duration& window,
     const std::string& agency, const std::string& unit,
-    const std::string& procedure_code, v1::DeadlineKind kind,
-    int32_t page_size, const std::string& page_token) {
+    const std::string& procedure_code, v1::DeadlineKind kind, int32_t page_size,
+    const std::string& page_token) {
   DeadlineListRequest parsed;
   for (const auto& [value, field] :
        {std::pair{&agency, "agency"}, std::pair{&unit, "unit"},
@@ -79,18 +79,17 @@ absl::StatusOr<DeadlineListRequest> ParseDeadlineList(
       return checked;
     }
   }
-  absl::StatusOr<std::vector<store::DeadlineKind>> kinds =
-      KindsFromProto(kind);
+  absl::StatusOr<std::vector<store::DeadlineKind>> kinds = KindsFromProto(kind);
   if (!kinds.ok()) return kinds.status();
   absl::StatusOr<int32_t> size = api::PageSizeFromProto(page_size, "page_size");
   if (!size.ok()) return size.status();
   absl::StatusOr<std::string> scoped =
       ScopeAgency(principal, access::Operation::kSupervise, agency);
   if (!scoped.ok()) return scoped.status();
-  parsed.token_query = PageTokens::Query(
-      {list, *scoped, unit, procedure_code,
-       absl::StrCat(window.seconds(), ".", window.nanos()),
-       absl::StrCat(static_cast<int>(kind))});
+  parsed.token_query =
+      PageTokens::Query({list, *scoped, unit, procedure_code,
+                         absl::StrCat(window.seconds(), ".", window.nanos()),
+                         absl::StrCat(static_cast<int>(kind))});
   absl::StatusOr<std::optional<store::DeadlineCursor>> after =
       context.page_tokens->ParseDeadlines(page_token, parsed.token_query);
   if (!after.ok()) return after.status();
@@ -267,8 +266,8 @@ grpc::ServerUnaryReactor* SupervisionService::CountOverdue(
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
   if (!principal.ok()) return Refuse(reactor, principal.status());
-  if (absl::Status checked = api::CheckCode(request->agency(), "agency",
-                                            api::Presence::kOptional);
+  if (absl::Status checked =
+          api::CheckCode(request->agency(), "agency", api::Presence::kOptional);
       !checked.ok()) {
     return Refuse(reactor, checked);
   }
@@ -310,8 +309,7 @@ grpc::ServerUnaryReactor* SupervisionService::ListDueSoon(
   absl::StatusOr<DeadlineListRequest> parsed = ParseDeadlineList(
       context_, *principal, "due_soon", request->within(), request->agency(),
       request->unit(), request->procedure_code(), request->kind(),
-      request->page_size(),
-      request->page_token());
+      request->page_size(), request->page_token());
   if (!parsed.ok()) return Refuse(reactor, parsed.status());
   if (!request->has_within()) {
     return Refuse(reactor, absl::InvalidArgumentError(

@@ -1,8 +1,8 @@
 // WatchEvents: the log from a position, then live, in log order.
 #include <atomic>
 #include <deque>
-#include <string>
 #include <optional>
+#include <string>
 #include <utility>
 
 #include "absl/container/flat_hash_set.h"
@@ -34,10 +34,9 @@ constexpr int64_t kReadBatch = 256;
 class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
                           public LogWaiter {
  public:
-  EventStream(const ServiceContext& context,
-              grpc::CallbackServerContext* call, int64_t after_sequence,
-              absl::flat_hash_set<std::string> types, std::string agency,
-              access::Principal principal)
+  EventStream(const ServiceContext& context, grpc::CallbackServerContext* call,
+              int64_t after_sequence, absl::flat_hash_set<std::string> types,
+              std::string agency, access::Principal principal)
       : context_(context),
         call_(call),
         after_(after_sequence),
@@ -107,11 +106,10 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
             return;
           }
           if (!read.ok()) {
-            FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                      absl::StrCat("reading the log: ",
-                                                   read.message(),
-                                                   "; resume after sequence ",
-                                                   after_)));
+            FinishLocked(
+                grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                             absl::StrCat("reading the log: ", read.message(),
+                                          "; resume after sequence ", after_)));
             return;
           }
         }
@@ -259,14 +257,14 @@ grpc::ServerWriteReactor<v1::Event>* SupervisionService::WatchEvents(
     return new RefusedStream(api::ToGrpcStatus(principal.status()));
   }
   if (request->after_sequence() < 0) {
-    return new RefusedStream(api::ToGrpcStatus(absl::InvalidArgumentError(
-        "after_sequence: must not be negative")));
+    return new RefusedStream(api::ToGrpcStatus(
+        absl::InvalidArgumentError("after_sequence: must not be negative")));
   }
   absl::flat_hash_set<std::string> types;
   for (int i = 0; i < request->types_size(); ++i) {
     const std::string field = absl::StrCat("types[", i, "]");
-    if (absl::Status checked = api::CheckCode(request->types(i), field,
-                                              api::Presence::kRequired);
+    if (absl::Status checked =
+            api::CheckCode(request->types(i), field, api::Presence::kRequired);
         !checked.ok()) {
       return new RefusedStream(api::ToGrpcStatus(checked));
     }
@@ -278,8 +276,8 @@ grpc::ServerWriteReactor<v1::Event>* SupervisionService::WatchEvents(
     }
     types.insert(request->types(i));
   }
-  if (absl::Status checked = api::CheckCode(request->agency(), "agency",
-                                            api::Presence::kOptional);
+  if (absl::Status checked =
+          api::CheckCode(request->agency(), "agency", api::Presence::kOptional);
       !checked.ok()) {
     return new RefusedStream(api::ToGrpcStatus(checked));
   }
@@ -295,13 +293,13 @@ grpc::ServerWriteReactor<v1::Event>* SupervisionService::WatchEvents(
     }
   } else if (!access::RoleMayPerform(principal->role,
                                      access::Operation::kListDossiers)) {
-    return new RefusedStream(api::ToGrpcStatus(access::Authorize(
-        *principal, access::Operation::kListDossiers,
-        principal->agencies.front())));
+    return new RefusedStream(api::ToGrpcStatus(
+        access::Authorize(*principal, access::Operation::kListDossiers,
+                          principal->agencies.front())));
   }
   return new EventStream(context_, call, request->after_sequence(),
-                         std::move(types),
-                         std::move(agency), *std::move(principal));
+                         std::move(types), std::move(agency),
+                         *std::move(principal));
 }
 
 }  // namespace motcua::server

@@ -1,8 +1,8 @@
 #include "services/server/write_health.h"
 
-#include <string>
-
 #include <spdlog/spdlog.h>
+
+#include <string>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -70,8 +70,7 @@ absl::Status WriteHealth::Status() const {
       absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", failing_since_,
                        absl::UTCTimeZone()),
       ": the disk is full (", last_failure_.message(), "); ",
-      refused_while_failing_,
-      " command(s) refused; reads are served"));
+      refused_while_failing_, " command(s) refused; reads are served"));
 }
 
 }  // namespace motcua::server

@@ -34,8 +34,8 @@ std::string DescribeEvent(const Event& event, absl::TimeZone zone) {
                 "received (", ChannelName(e.channel), ") for procedure ",
                 e.procedure_code, " version from ",
                 absl::FormatCivilTime(e.procedure_effective_from), " by ",
-                e.agency, "; clock from ", time(e.clock_started_at),
-                ", due ", time(e.due_at));
+                e.agency, "; clock from ", time(e.clock_started_at), ", due ",
+                time(e.due_at));
             if (e.first_step.has_value()) {
               absl::StrAppend(&text, "; step ", e.first_step->step_id,
                               " held by ", e.first_step->unit, ", due ",
@@ -52,9 +52,9 @@ std::string DescribeEvent(const Event& event, absl::TimeZone zone) {
           [&](const HandedOverEvent& e) {
             return absl::StrCat(
                 "handed over to ", e.next.unit,
-                e.next.step_id.empty() ? ""
-                                       : absl::StrCat(" (step ", e.next.step_id,
-                                                      ")"),
+                e.next.step_id.empty()
+                    ? ""
+                    : absl::StrCat(" (step ", e.next.step_id, ")"),
                 ", due ", time(e.next.due_at), StepEndText(e.ended),
                 e.note.empty() ? "" : absl::StrCat("; note: ", e.note));
           },
@@ -66,10 +66,9 @@ std::string DescribeEvent(const Event& event, absl::TimeZone zone) {
             return absl::StrCat(
                 PauseReasonName(e.reason), " pause ended after ",
                 FormatWorkingDuration(e.paused), " of working time; ",
-                e.restarted
-                    ? absl::StrCat("clock restarted from ",
-                                   time(e.clock_started_at), ", ")
-                    : "",
+                e.restarted ? absl::StrCat("clock restarted from ",
+                                           time(e.clock_started_at), ", ")
+                            : "",
                 "due ", time(e.due_at),
                 e.step_due_at.has_value()
                     ? absl::StrCat(", step due ", time(*e.step_due_at))
@@ -114,14 +113,15 @@ std::string DescribeEvent(const Event& event, absl::TimeZone zone) {
             notified.insert(notified.end(), e.notify_units.begin(),
                             e.notify_units.end());
             if (!notified.empty()) {
-              absl::StrAppend(&text, "; notify ", absl::StrJoin(notified, ", "));
+              absl::StrAppend(&text, "; notify ",
+                              absl::StrJoin(notified, ", "));
             }
             return text;
           },
           [&](const DueTimeChangedEvent& e) {
-            std::string text = absl::StrCat("due time changed from ",
-                                            time(e.old_due_at), " to ",
-                                            time(e.new_due_at));
+            std::string text =
+                absl::StrCat("due time changed from ", time(e.old_due_at),
+                             " to ", time(e.new_due_at));
             if (e.old_step_due_at.has_value() &&
                 e.new_step_due_at.has_value()) {
               absl::StrAppend(&text, "; step due from ",
@@ -144,8 +144,8 @@ void PrintDossier(const Dossier& dossier, absl::TimeZone zone,
   out << "procedure:   " << dossier.procedure_code << " version from "
       << absl::FormatCivilTime(dossier.procedure_effective_from)
       << ", calendar " << dossier.calendar << "\n";
-  out << "agency:      " << dossier.agency << " (" << ChannelName(dossier.channel)
-      << ")\n";
+  out << "agency:      " << dossier.agency << " ("
+      << ChannelName(dossier.channel) << ")\n";
   out << "received:    " << time(dossier.received_at) << ", clock from "
       << time(dossier.clock_started_at) << "\n";
   if (dossier.entered_late.has_value()) {
@@ -155,8 +155,7 @@ void PrintDossier(const Dossier& dossier, absl::TimeZone zone,
   }
   out << "due:         " << time(dossier.due_at) << "\n";
   if (dossier.apology_appointment.has_value()) {
-    out << "apology:     new appointment "
-        << time(*dossier.apology_appointment)
+    out << "apology:     new appointment " << time(*dossier.apology_appointment)
         << " (still counted against the due time)\n";
   }
   if (dossier.paused_since.has_value()) {

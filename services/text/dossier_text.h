@@ -26,8 +26,7 @@ std::string DescribeEvent(const Event& event, absl::TimeZone zone);
 // The dossier with its control sheet and pause accounting.
 void PrintDossier(const Dossier& dossier, absl::TimeZone zone,
                   std::ostream& out);
-nlohmann::ordered_json DossierJson(const Dossier& dossier,
-                                   absl::TimeZone zone);
+nlohmann::ordered_json DossierJson(const Dossier& dossier, absl::TimeZone zone);
 
 }  // namespace motcua::text
 

@@ -6,10 +6,9 @@
 // longer extends while the chain alone still looks intact.
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -63,10 +62,9 @@ class CheckpointCliTest : public testing::Test {
   void StartDaemon() {
     daemon_ = std::make_unique<BackgroundProcess>(
         Daemon(),
-        std::vector<std::string>{"--listen", "127.0.0.1:0", "--data-dir",
-                                 data().string(), "--rules",
-                                 SourceDir() + "/rules",
-                                 "--no-deadline-scheduler"},
+        std::vector<std::string>{
+            "--listen", "127.0.0.1:0", "--data-dir", data().string(), "--rules",
+            SourceDir() + "/rules", "--no-deadline-scheduler"},
         directory_.path().string());
     ASSERT_TRUE(daemon_->started());
     ASSERT_TRUE(daemon_->WaitForOutput([](const std::string& out) {
@@ -74,13 +72,11 @@ class CheckpointCliTest : public testing::Test {
     })) << daemon_->out()
         << daemon_->err();
     address_ = absl::StrCat("127.0.0.1:", ListeningPort(daemon_->out()));
-    token_ = std::string(
-        absl::StripAsciiWhitespace(ReadFile(data() / "dev-token")));
+    token_ =
+        std::string(absl::StripAsciiWhitespace(ReadFile(data() / "dev-token")));
   }
 
-  void StopDaemon() {
-    ASSERT_EQ(daemon_->Stop(SIGTERM), 0) << daemon_->err();
-  }
+  void StopDaemon() { ASSERT_EQ(daemon_->Stop(SIGTERM), 0) << daemon_->err(); }
 
   Result Client(std::vector<std::string> args) const {
     args.insert(args.end(), {"--address", address_, "--token", token_});
@@ -107,9 +103,9 @@ class CheckpointCliTest : public testing::Test {
 
   // The public key as `motcuad checkpoint-key` prints it (base64 line).
   std::string PublicKey(const fs::path& data_dir) const {
-    const Result printed = motcua_test::Run(Daemon(), {"checkpoint-key", "--data-dir",
-                                          data_dir.string()},
-                               directory_.path().string());
+    const Result printed = motcua_test::Run(
+        Daemon(), {"checkpoint-key", "--data-dir", data_dir.string()},
+        directory_.path().string());
     EXPECT_EQ(printed.exit_code, 0) << printed;
     for (const std::string& line : printed.OutLines()) {
       absl::string_view rest = line;
@@ -173,9 +169,8 @@ TEST_F(CheckpointCliTest, ARewrittenLogNoLongerExtendsItsCheckpoints) {
                                                "extends checkpoint ",
                                                late)))
       << after;
-  EXPECT_TRUE(Contains(after.out, absl::StrCat("checkpoint ", early,
-                                               " (event ", early_sequence,
-                                               ", signed ")))
+  EXPECT_TRUE(Contains(after.out, absl::StrCat("checkpoint ", early, " (event ",
+                                               early_sequence, ", signed ")))
       << after;
   EXPECT_TRUE(Contains(after.out, "the log was rewritten")) << after;
 
@@ -211,9 +206,9 @@ TEST_F(CheckpointCliTest, ACheckpointSignedByAnotherKeyOrAlteredIsRefused) {
   const std::string other_key = PublicKey(directory_.path() / "elsewhere");
   ASSERT_NE(key, other_key);
 
-  const Result other = RunMotcua({"audit", "verify", "--db", database(),
-                                  "--checkpoint", checkpoint, "--public-key",
-                                  other_key});
+  const Result other =
+      RunMotcua({"audit", "verify", "--db", database(), "--checkpoint",
+                 checkpoint, "--public-key", other_key});
   EXPECT_EQ(other.exit_code, kExitLogBroken) << other;
   EXPECT_TRUE(Contains(other.out, "is refused: signed by key")) << other;
 
@@ -224,9 +219,9 @@ TEST_F(CheckpointCliTest, ACheckpointSignedByAnotherKeyOrAlteredIsRefused) {
   text[time + 6] = text[time + 6] == '1' ? '2' : '1';
   const std::string altered = (directory_.path() / "altered.txt").string();
   std::ofstream(altered) << text;
-  const Result tampered = RunMotcua({"audit", "verify", "--db", database(),
-                                     "--checkpoint", altered, "--public-key",
-                                     key});
+  const Result tampered =
+      RunMotcua({"audit", "verify", "--db", database(), "--checkpoint", altered,
+                 "--public-key", key});
   EXPECT_EQ(tampered.exit_code, kExitLogBroken) << tampered;
   EXPECT_TRUE(Contains(tampered.out, "the signature does not match"))
       << tampered;
@@ -234,8 +229,8 @@ TEST_F(CheckpointCliTest, ACheckpointSignedByAnotherKeyOrAlteredIsRefused) {
   // Not a checkpoint at all: bad input.
   const std::string garbage = (directory_.path() / "garbage.txt").string();
   std::ofstream(garbage) << "hello\n";
-  const Result unreadable = RunMotcua({"audit", "verify", "--db", database(),
-                                       "--checkpoint", garbage});
+  const Result unreadable = RunMotcua(
+      {"audit", "verify", "--db", database(), "--checkpoint", garbage});
   EXPECT_EQ(unreadable.exit_code, 2) << unreadable;
   EXPECT_TRUE(Contains(unreadable.err, "garbage.txt:1:")) << unreadable;
 }

@@ -11,8 +11,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "gtest/gtest.h"
@@ -286,12 +286,11 @@ TEST_F(ClientTest, ReportAsTableAndCsv) {
   EXPECT_TRUE(absl::StartsWith(table.OutLines()[2], "2.000635")) << table;
   EXPECT_TRUE(absl::StartsWith(table.OutLines()[3], "total")) << table;
 
-  const Result csv = Client({"report", "--from", "2026-02-15", "--to",
-                             "2026-03-14", "--csv"});
+  const Result csv =
+      Client({"report", "--from", "2026-02-15", "--to", "2026-03-14", "--csv"});
   ASSERT_EQ(csv.exit_code, 0) << csv;
   ASSERT_EQ(csv.OutLines().size(), 3u) << csv;
-  EXPECT_TRUE(absl::StartsWith(csv.OutLines()[0], "agency,received,"))
-      << csv;
+  EXPECT_TRUE(absl::StartsWith(csv.OutLines()[0], "agency,received,")) << csv;
   // One dossier received in person, left open and overdue by the period's
   // end.
   const std::vector<std::string> cells = absl::StrSplit(csv.OutLines()[2], ',');
@@ -345,9 +344,9 @@ TEST_F(ClientTest, LateStepsAndTheReportByUnit) {
   const Result report = Client({"report", "--from", "2026-03-01", "--to",
                                 "2026-03-14", "--group-by", "unit"});
   ASSERT_EQ(report.exit_code, 0) << report;
-  ASSERT_EQ(report.OutLines().size(), 4u) << report;  // title, header, row, total
-  EXPECT_TRUE(Contains(report.OutLines()[0], "steps each unit held"))
-      << report;
+  ASSERT_EQ(report.OutLines().size(), 4u)
+      << report;  // title, header, row, total
+  EXPECT_TRUE(Contains(report.OutLines()[0], "steps each unit held")) << report;
   EXPECT_TRUE(absl::StartsWith(report.OutLines()[2], "bo-phan-mot-cua"))
       << report;
   const Result csv = Client({"report", "--from", "2026-03-01", "--to",
@@ -372,9 +371,9 @@ TEST_F(ClientTest, AReceiptEnteredLateIsMarkedEverywhere) {
   backdate_bound_ = "1wd";
   StartDaemon();
   const std::vector<std::string> submit = {
-      "submit",   "--code",    kCode,       "--procedure", "2.000635",
-      "--agency", "ubnd-phuong", "--channel", "in_person",  "--received",
-      kReceived};
+      "submit",    "--code",     kCode,         "--procedure",
+      "2.000635",  "--agency",   "ubnd-phuong", "--channel",
+      "in_person", "--received", kReceived};
   const Result refused = Client(submit);
   ExpectCallError(refused, 2, "submit", "INVALID_ARGUMENT");
   EXPECT_TRUE(Contains(refused.err, "received_at: the receipt time "))
@@ -408,8 +407,8 @@ TEST_F(ClientTest, AReceiptEnteredLateIsMarkedEverywhere) {
   ASSERT_EQ(overdue.OutLines().size(), 2u) << overdue;
   EXPECT_TRUE(Contains(overdue.OutLines()[1], " since due)")) << overdue;
 
-  const Result csv = Client({"report", "--from", "2026-02-15", "--to",
-                             "2026-03-14", "--csv"});
+  const Result csv =
+      Client({"report", "--from", "2026-02-15", "--to", "2026-03-14", "--csv"});
   ASSERT_EQ(csv.exit_code, 0) << csv;
   EXPECT_TRUE(absl::EndsWith(csv.OutLines()[0], ",entered_late")) << csv;
   EXPECT_TRUE(absl::EndsWith(csv.OutLines()[2], ",1")) << csv;
@@ -434,8 +433,7 @@ TEST_F(ClientTest, EventsAsOfAndVerify) {
                        "motcua-scheduler: deadline_approaching (step receipt, "
                        "level 0) at 2026-03-10T07:15:00+07:00"))
       << events;
-  EXPECT_TRUE(Contains(lines.back(), "handed over to phong-tu-phap"))
-      << events;
+  EXPECT_TRUE(Contains(lines.back(), "handed over to phong-tu-phap")) << events;
 
   const Result range = Client({"events", "--after", "1", "--json"});
   ASSERT_EQ(range.exit_code, 0) << range;
@@ -459,9 +457,9 @@ TEST_F(ClientTest, EventsAsOfAndVerify) {
                          " events, every hash and link verified"))
       << verify;
   // The head, for an auditor to write down: the last event and its hash.
-  EXPECT_TRUE(absl::StartsWith(
-      verify.OutLines()[1], absl::StrCat("head: event ", kFirstAction,
-                                         ", hash ")))
+  EXPECT_TRUE(
+      absl::StartsWith(verify.OutLines()[1],
+                       absl::StrCat("head: event ", kFirstAction, ", hash ")))
       << verify;
   EXPECT_EQ(verify.OutLines()[1].size(),
             absl::StrCat("head: event ", kFirstAction, ", hash ").size() + 64)
@@ -608,17 +606,16 @@ TEST_F(ClientTest, ARequestIdReusedForAnotherActionIsRefused) {
   const Result returned =
       Client({"act", kCode, "return-result", "--request-id", "a"});
   ExpectCallError(returned, 1, "act return-result", "ALREADY_EXISTS");
-  EXPECT_TRUE(Contains(returned.err,
-                       absl::StrCat("request_id: a was already used for "
-                                    "resolve on dossier ",
-                                    kCode)))
+  EXPECT_TRUE(
+      Contains(returned.err, absl::StrCat("request_id: a was already used for "
+                                          "resolve on dossier ",
+                                          kCode)))
       << returned;
   const Result got = Client({"get", kCode});
   EXPECT_TRUE(Contains(got.out, "state:       RESOLVED")) << got;
 
   // The resolve again is its retry.
-  const Result retried =
-      Client({"act", kCode, "resolve", "--request-id", "a"});
+  const Result retried = Client({"act", kCode, "resolve", "--request-id", "a"});
   EXPECT_EQ(retried.exit_code, 0) << retried;
   EXPECT_TRUE(Contains(retried.out, "repeated: this answered a retry"))
       << retried;

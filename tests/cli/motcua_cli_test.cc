@@ -1,14 +1,14 @@
 // Runs the real `motcua` binary as a subprocess against the shipped rules and
 // against rule directories made for the test, and checks its output and exit
 // codes.
+#include <sqlite3.h>
+
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
-#include <sqlite3.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -105,8 +105,7 @@ TEST_F(MotcuaCliTest, RulesCheckListsEveryError) {
     for (size_t i = 0; i + 1 < lines.size(); ++i) {
       found = found || absl::StartsWith(lines[i], prefix);
     }
-    EXPECT_TRUE(found) << "no line starting with: " << prefix << "\n"
-                       << result;
+    EXPECT_TRUE(found) << "no line starting with: " << prefix << "\n" << result;
   }
   EXPECT_EQ(lines.back(), "4 errors; the rule set is refused");
 }
@@ -141,9 +140,9 @@ TEST_F(MotcuaCliTest, DueSameDayAfterTheCutoff) {
 }
 
 TEST_F(MotcuaCliTest, DueOfAProcedureWithItsSteps) {
-  const Result result = RunMotcua({"due", "--rules", "rules", "--procedure",
-                             "2.000635", "--received",
-                             "2025-03-10T07:00:00+07:00"});
+  const Result result =
+      RunMotcua({"due", "--rules", "rules", "--procedure", "2.000635",
+                 "--received", "2025-03-10T07:00:00+07:00"});
   ASSERT_EQ(result.exit_code, 0) << result;
   EXPECT_EQ(result.err, "") << result;
   const std::vector<std::string> lines = result.OutLines();
@@ -160,8 +159,8 @@ TEST_F(MotcuaCliTest, DueOfAProcedureWithItsSteps) {
   size_t next = 1;
   for (const std::string& step : steps) {
     while (next < lines.size() && !Contains(lines[next], step)) ++next;
-    EXPECT_LT(next, lines.size()) << "missing or out of order: " << step
-                                  << "\n" << result;
+    EXPECT_LT(next, lines.size()) << "missing or out of order: " << step << "\n"
+                                  << result;
   }
   EXPECT_TRUE(Contains(result.out, "version in force from 2018-06-21"))
       << result;
@@ -169,15 +168,15 @@ TEST_F(MotcuaCliTest, DueOfAProcedureWithItsSteps) {
 
 TEST_F(MotcuaCliTest, DueOfAProcedureUsesTheVersionInForce) {
   const Result old_version =
-      RunMotcua({"due", "--rules", "rules", "--procedure", "2.000635", "--received",
-           "2025-06-30T10:00:00+07:00", "--json"});
+      RunMotcua({"due", "--rules", "rules", "--procedure", "2.000635",
+                 "--received", "2025-06-30T10:00:00+07:00", "--json"});
   ASSERT_EQ(old_version.exit_code, 0) << old_version;
   const nlohmann::json old_json = nlohmann::json::parse(old_version.out);
   EXPECT_EQ(old_json["procedure"]["effective_from"], "2018-06-21");
 
   const Result new_version =
-      RunMotcua({"due", "--rules", "rules", "--procedure", "2.000635", "--received",
-           "2025-07-01T10:00:00+07:00", "--json"});
+      RunMotcua({"due", "--rules", "rules", "--procedure", "2.000635",
+                 "--received", "2025-07-01T10:00:00+07:00", "--json"});
   ASSERT_EQ(new_version.exit_code, 0) << new_version;
   const nlohmann::json new_json = nlohmann::json::parse(new_version.out);
   EXPECT_EQ(new_json["procedure"]["effective_from"], "2025-07-01");
@@ -186,8 +185,9 @@ TEST_F(MotcuaCliTest, DueOfAProcedureUsesTheVersionInForce) {
 
 TEST_F(MotcuaCliTest, DueAtPrintsWorkingTimeLeft) {
   const std::vector<std::string> base = {
-      "due", "--rules", "rules", "--calendar", "vn-public-sector", "--limit",
-      "3wd", "--received", "2025-01-24T10:00:00+07:00"};
+      "due",        "--rules",          "rules",
+      "--calendar", "vn-public-sector", "--limit",
+      "3wd",        "--received",       "2025-01-24T10:00:00+07:00"};
 
   std::vector<std::string> early = base;
   early.insert(early.end(), {"--at", "2025-02-05T09:00:00+07:00"});
@@ -235,8 +235,9 @@ TEST_F(MotcuaCliTest, DueAtPrintsWorkingTimeLeft) {
 // 2026-09-01 is a provisional holiday in the shipped calendar.
 TEST_F(MotcuaCliTest, DueOnAProvisionalDayIsFlagged) {
   const std::vector<std::string> args = {
-      "due", "--rules", "rules", "--calendar", "vn-public-sector", "--limit",
-      "3wd", "--received", "2026-08-31T09:00:00+07:00"};
+      "due",        "--rules",          "rules",
+      "--calendar", "vn-public-sector", "--limit",
+      "3wd",        "--received",       "2026-08-31T09:00:00+07:00"};
   const Result text = RunMotcua(args);
   ASSERT_EQ(text.exit_code, 0) << text;
   EXPECT_EQ(text.OutLines().at(0), "2026-09-07T09:00:00+07:00");
@@ -257,11 +258,11 @@ TEST_F(MotcuaCliTest, DueOnAProvisionalDayIsFlagged) {
        "3wd", "--received", "2026-07-06T09:00:00+07:00", "--json"});
   ASSERT_EQ(july.exit_code, 0) << july;
   EXPECT_EQ(nlohmann::json::parse(july.out)["due_time_provisional"], false);
-  EXPECT_FALSE(Contains(RunMotcua({"due", "--rules", "rules", "--calendar",
-                                   "vn-public-sector", "--limit", "3wd",
-                                   "--received", "2026-07-06T09:00:00+07:00"})
-                            .out,
-                        "provisional"));
+  EXPECT_FALSE(Contains(
+      RunMotcua({"due", "--rules", "rules", "--calendar", "vn-public-sector",
+                 "--limit", "3wd", "--received", "2026-07-06T09:00:00+07:00"})
+          .out,
+      "provisional"));
 }
 
 // The city's whole-day budgets on a same-day limit: valid, with a warning
@@ -269,8 +270,8 @@ TEST_F(MotcuaCliTest, DueOnAProvisionalDayIsFlagged) {
 TEST_F(MotcuaCliTest, RulesCheckWarnsOfStepsThatCannotFitTheLimit) {
   TempDir rules;
   for (const char* file :
-       {"calendars/vn-public-sector.yaml", "calendars/vn-public-sector-0700.yaml",
-        "ladders/standard.yaml"}) {
+       {"calendars/vn-public-sector.yaml",
+        "calendars/vn-public-sector-0700.yaml", "ladders/standard.yaml"}) {
     std::ifstream in(SourceDir() + "/rules/" + file);
     rules.Write(file, std::string(std::istreambuf_iterator<char>(in), {}));
   }
@@ -295,19 +296,20 @@ TEST_F(MotcuaCliTest, RulesCheckWarnsOfStepsThatCannotFitTheLimit) {
   EXPECT_EQ(result.exit_code, 0) << result;
   EXPECT_TRUE(Contains(result.out, "rules valid:")) << result;
   ASSERT_EQ(result.ErrLines().size(), 1u) << result;
-  EXPECT_TRUE(absl::StartsWith(result.err, "warning: procedures/copy.yaml:1:1: "
-                                           "procedure 2.000635"))
+  EXPECT_TRUE(absl::StartsWith(result.err,
+                               "warning: procedures/copy.yaml:1:1: "
+                               "procedure 2.000635"))
       << result;
-  EXPECT_TRUE(Contains(result.err,
-                       "for a receipt at 07:01 and later; worst at 14:59"))
+  EXPECT_TRUE(
+      Contains(result.err, "for a receipt at 07:01 and later; worst at 14:59"))
       << result;
 }
 
 TEST_F(MotcuaCliTest, DueJson) {
   const Result result =
       RunMotcua({"due", "--rules", "rules", "--calendar", "vn-public-sector",
-           "--limit", "3wd", "--received", "2025-01-24T10:00:00+07:00",
-           "--at", "2025-02-05T14:00:00+07:00", "--json"});
+                 "--limit", "3wd", "--received", "2025-01-24T10:00:00+07:00",
+                 "--at", "2025-02-05T14:00:00+07:00", "--json"});
   ASSERT_EQ(result.exit_code, 0) << result;
   EXPECT_EQ(result.err, "") << result;
   nlohmann::json json;
@@ -320,8 +322,8 @@ TEST_F(MotcuaCliTest, DueJson) {
   EXPECT_EQ(json["late"], true);
 
   const Result procedure =
-      RunMotcua({"due", "--rules", "rules", "--procedure", "2.000635", "--received",
-           "2025-03-10T07:00:00+07:00", "--json"});
+      RunMotcua({"due", "--rules", "rules", "--procedure", "2.000635",
+                 "--received", "2025-03-10T07:00:00+07:00", "--json"});
   ASSERT_EQ(procedure.exit_code, 0) << procedure;
   const nlohmann::json steps_json = nlohmann::json::parse(procedure.out);
   EXPECT_EQ(steps_json["due"], "2025-03-10T17:00:00+07:00");
@@ -355,14 +357,12 @@ TEST_F(MotcuaCliTest, BadInputUnparseableTime) {
 
 TEST_F(MotcuaCliTest, BadInputLimit) {
   ExpectBadInput({"due", "--rules", "rules", "--calendar", "vn-public-sector",
-                  "--limit", "3xx", "--received",
-                  "2025-01-24T10:00:00+07:00"});
+                  "--limit", "3xx", "--received", "2025-01-24T10:00:00+07:00"});
 }
 
 TEST_F(MotcuaCliTest, BadInputUnknownCalendar) {
   ExpectBadInput({"due", "--rules", "rules", "--calendar", "vn-private",
-                  "--limit", "3wd", "--received",
-                  "2025-01-24T10:00:00+07:00"});
+                  "--limit", "3wd", "--received", "2025-01-24T10:00:00+07:00"});
 }
 
 TEST_F(MotcuaCliTest, BadInputMissingReceived) {
@@ -372,8 +372,7 @@ TEST_F(MotcuaCliTest, BadInputMissingReceived) {
 
 TEST_F(MotcuaCliTest, BadInputProcedureWithLimit) {
   ExpectBadInput({"due", "--rules", "rules", "--procedure", "2.000635",
-                  "--limit", "3wd", "--received",
-                  "2025-03-10T09:00:00+07:00"});
+                  "--limit", "3wd", "--received", "2025-03-10T09:00:00+07:00"});
 }
 
 TEST_F(MotcuaCliTest, BadInputInvalidRules) {
@@ -404,9 +403,8 @@ class MotcuaAuditTest : public MotcuaCliTest {
   void SetUp() override {
     MotcuaCliTest::SetUp();
     database_ = directory_.path() / "sample.db";
-    const Result seeded =
-        RunMotcua({"demo", "seed", "--db", database_.string(), "--dossiers",
-                   "120"});
+    const Result seeded = RunMotcua(
+        {"demo", "seed", "--db", database_.string(), "--dossiers", "120"});
     ASSERT_EQ(seeded.exit_code, 0) << seeded;
     ASSERT_TRUE(Contains(seeded.out, "120 dossiers")) << seeded;
   }
@@ -416,21 +414,19 @@ class MotcuaAuditTest : public MotcuaCliTest {
 };
 
 TEST_F(MotcuaAuditTest, DemoSeedWritesEveryState) {
-  const Result result = RunMotcua({"audit", "replay", "--db",
-                                   database_.string(), "--dossier",
-                                   "DEMO-0000001", "--as-of",
-                                   "2026-01-01T00:00:00+07:00", "--json"});
+  const Result result = RunMotcua(
+      {"audit", "replay", "--db", database_.string(), "--dossier",
+       "DEMO-0000001", "--as-of", "2026-01-01T00:00:00+07:00", "--json"});
   ASSERT_EQ(result.exit_code, 0) << result;
   EXPECT_EQ(nlohmann::json::parse(result.out)["code"], "DEMO-0000001");
   // Every lifecycle state is represented in the seed's summary.
-  const Result again = RunMotcua(
-      {"demo", "seed", "--db", (directory_.path() / "b.db").string(),
-       "--dossiers", "50"});
+  const Result again =
+      RunMotcua({"demo", "seed", "--db", (directory_.path() / "b.db").string(),
+                 "--dossiers", "50"});
   ASSERT_EQ(again.exit_code, 0) << again;
-  for (const char* state :
-       {"RECEIVED", "PROCESSING", "SUPPLEMENT_REQUESTED",
-        "AWAITING_FINANCIAL_OBLIGATION", "STOPPED", "RESOLVED", "RETURNED",
-        "REJECTED", "WITHDRAWN"}) {
+  for (const char* state : {"RECEIVED", "PROCESSING", "SUPPLEMENT_REQUESTED",
+                            "AWAITING_FINANCIAL_OBLIGATION", "STOPPED",
+                            "RESOLVED", "RETURNED", "REJECTED", "WITHDRAWN"}) {
     EXPECT_TRUE(Contains(again.out, absl::StrCat(state, ":"))) << state;
   }
 }
@@ -477,9 +473,9 @@ TEST_F(MotcuaAuditTest, ATamperedProjectionMakesReplayDiffer) {
 }
 
 TEST_F(MotcuaAuditTest, EventsListTheControlSheet) {
-  const Result events = RunMotcua({"audit", "events", "--db",
-                                   database_.string(), "--dossier",
-                                   "DEMO-0000002", "--json"});
+  const Result events =
+      RunMotcua({"audit", "events", "--db", database_.string(), "--dossier",
+                 "DEMO-0000002", "--json"});
   ASSERT_EQ(events.exit_code, 0) << events;
   const nlohmann::json answer = nlohmann::json::parse(events.out);
   ASSERT_FALSE(answer["events"].empty());
@@ -488,8 +484,8 @@ TEST_F(MotcuaAuditTest, EventsListTheControlSheet) {
 }
 
 TEST_F(MotcuaAuditTest, BadInputIsExitTwo) {
-  ExpectBadInput({"audit", "verify", "--db",
-                  (directory_.path() / "missing.db").string()});
+  ExpectBadInput(
+      {"audit", "verify", "--db", (directory_.path() / "missing.db").string()});
   ExpectBadInput({"audit", "events", "--db", database_.string(), "--dossier",
                   "NO-SUCH-DOSSIER"});
   ExpectBadInput({"audit", "replay", "--db", database_.string(), "--dossier",
@@ -503,14 +499,17 @@ TEST_F(MotcuaAuditTest, BadInputIsExitTwo) {
 TEST_F(MotcuaCliTest, AnUnknownActionListsTheActions) {
   const Result unknown = RunMotcua({"act", "HS-1", "hand-ovr"});
   EXPECT_EQ(unknown.exit_code, 2) << unknown;
-  EXPECT_TRUE(Contains(unknown.err, "motcua act: unknown subcommand \"hand-ovr\""))
+  EXPECT_TRUE(
+      Contains(unknown.err, "motcua act: unknown subcommand \"hand-ovr\""))
       << unknown;
-  EXPECT_TRUE(Contains(unknown.err, "hand-over, request-supplement")) << unknown;
+  EXPECT_TRUE(Contains(unknown.err, "hand-over, request-supplement"))
+      << unknown;
   EXPECT_TRUE(Contains(unknown.err, "withdraw")) << unknown;
 
   const Result missing = RunMotcua({"act", "HS-1"});
   EXPECT_EQ(missing.exit_code, 2) << missing;
-  EXPECT_TRUE(Contains(missing.err, "motcua act: a subcommand is required; one of: "))
+  EXPECT_TRUE(
+      Contains(missing.err, "motcua act: a subcommand is required; one of: "))
       << missing;
 
   const Result top = RunMotcua({"frobnicate"});

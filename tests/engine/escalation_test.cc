@@ -46,9 +46,8 @@ class Walk {
   std::vector<std::string> Do(Action action, absl::Time now,
                               std::string actor = "officer") {
     Command command{"HS-1", std::move(action), std::move(actor)};
-    absl::StatusOr<std::vector<Event>> events =
-        Decide(dossier_.version == 0 ? nullptr : &dossier_, command, rules_,
-               now);
+    absl::StatusOr<std::vector<Event>> events = Decide(
+        dossier_.version == 0 ? nullptr : &dossier_, command, rules_, now);
     EXPECT_TRUE(events.ok()) << events.status();
     std::vector<std::string> described;
     if (!events.ok()) return described;

@@ -92,15 +92,14 @@ TEST_F(LateEntryTest, BeyondTheBoundWithoutAReasonIsRefusedNamingReceivedAt) {
   EXPECT_THAT(events.status().message(), HasSubstr("1wd"));
   EXPECT_THAT(events.status().message(), HasSubstr("late_entry_reason"));
   // An officer without a reason is refused the same way.
-  EXPECT_EQ(Enter("2025-07-07T10:00", "2025-07-09T10:00", Officer())
-                .status()
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      Enter("2025-07-07T10:00", "2025-07-09T10:00", Officer()).status().code(),
+      absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(LateEntryTest, BeyondTheBoundADeskIsRefusedEvenWithAReason) {
-  absl::StatusOr<std::vector<Event>> events = Enter(
-      "2025-07-07T10:00", "2025-07-09T10:00", Desk(), "paper register");
+  absl::StatusOr<std::vector<Event>> events =
+      Enter("2025-07-07T10:00", "2025-07-09T10:00", Desk(), "paper register");
   ASSERT_EQ(events.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_THAT(events.status().message(), HasSubstr("officer role"));
 }
@@ -128,8 +127,8 @@ TEST_F(LateEntryTest, AnOfficerEntersALateReceiptMarkedWithReasonAndTime) {
   // The report counts it on the day of receipt, as entered late.
   const std::vector<ReportDelta> deltas =
       ReportDeltasOf(nullptr, dossier, events->front().occurred_at);
-  const auto late = std::find_if(
-      deltas.begin(), deltas.end(), [](const ReportDelta& delta) {
+  const auto late =
+      std::find_if(deltas.begin(), deltas.end(), [](const ReportDelta& delta) {
         return delta.measure == ReportMeasure::kReceivedEnteredLate;
       });
   ASSERT_NE(late, deltas.end());
@@ -152,10 +151,9 @@ TEST_F(LateEntryTest, TheBoundIsConfigurable) {
   ReceiptPolicy policy = Desk();
   policy.max_backdate = TimeLimit{LimitUnit::kWorkingHours, 2, std::nullopt};
   EXPECT_TRUE(Enter("2025-07-09T08:00", "2025-07-09T10:00", policy).ok());
-  EXPECT_EQ(Enter("2025-07-09T08:00", "2025-07-09T10:01", policy)
-                .status()
-                .code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      Enter("2025-07-09T08:00", "2025-07-09T10:01", policy).status().code(),
+      absl::StatusCode::kInvalidArgument);
 }
 
 TEST_F(LateEntryTest, AReceiptInTheFutureBeyondTheClockSkewIsRefused) {

@@ -153,8 +153,8 @@ class LifecycleTest : public ::testing::Test {
   // Moves the injected clock forward (never back).
   void AdvanceTo(absl::string_view text) {
     const absl::Time next = At(text);
-    EXPECT_GE(next, now_) << "the test clock must not go back: "
-                          << Show(now_) << " -> " << Show(next);
+    EXPECT_GE(next, now_) << "the test clock must not go back: " << Show(now_)
+                          << " -> " << Show(next);
     now_ = next;
   }
 
@@ -186,8 +186,7 @@ class LifecycleTest : public ::testing::Test {
     absl::StatusOr<std::vector<Event>> events =
         Run(std::move(action), std::move(actor));
     if (!events.ok()) {
-      ADD_FAILURE() << name << " at " << Show(now_) << ": "
-                    << events.status();
+      ADD_FAILURE() << name << " at " << Show(now_) << ": " << events.status();
       return Event{};
     }
     std::vector<Event> own = WithoutThresholds(*events);
@@ -353,7 +352,9 @@ TEST_F(LifecycleTest, TransitionTable) {
       {HandOverAction{}, running, S::kProcessing, "handed_over"},
       {RequestSupplementAction{{"to-khai"}}, running, S::kSupplementRequested,
        "supplement_requested"},
-      {ReceiveSupplementAction{}, {S::kSupplementRequested}, S::kProcessing,
+      {ReceiveSupplementAction{},
+       {S::kSupplementRequested},
+       S::kProcessing,
        "supplement_received"},
       {RequestFinancialObligationAction{"le-phi-truoc-ba"}, running,
        S::kAwaitingFinancialObligation, "financial_obligation_requested"},
@@ -554,8 +555,8 @@ TEST_F(LifecycleTest, MalformedCommandsNameTheField) {
                 StartsWith(absl::StrCat(c.field, ":")));
   }
   // The offending values are quoted.
-  absl::StatusOr<std::vector<Event>> unknown = Decide(
-      nullptr, Command{"HS-NEW", unknown_procedure, "d"}, *rules_, now);
+  absl::StatusOr<std::vector<Event>> unknown =
+      Decide(nullptr, Command{"HS-NEW", unknown_procedure, "d"}, *rules_, now);
   EXPECT_THAT(std::string(unknown.status().message()), HasSubstr("9.999999"));
   absl::StatusOr<std::vector<Event>> step =
       Decide(&processing,
@@ -621,27 +622,27 @@ TEST_F(LifecycleTest, SubmitSameDayWithCutOff) {
     const char* step_due;
   };
   const Case cases[] = {
-      {"2025-07-07T09:00", "Mon 2025-07-07 09:00:00",
-       "Mon 2025-07-07 17:00:00", "Mon 2025-07-07 09:30:00"},
+      {"2025-07-07T09:00", "Mon 2025-07-07 09:00:00", "Mon 2025-07-07 17:00:00",
+       "Mon 2025-07-07 09:30:00"},
       // Before opening: from the opening.
-      {"2025-07-07T06:30", "Mon 2025-07-07 07:00:00",
-       "Mon 2025-07-07 17:00:00", "Mon 2025-07-07 07:30:00"},
+      {"2025-07-07T06:30", "Mon 2025-07-07 07:00:00", "Mon 2025-07-07 17:00:00",
+       "Mon 2025-07-07 07:30:00"},
       // Lunch break: from 13:30.
-      {"2025-07-07T12:00", "Mon 2025-07-07 13:30:00",
-       "Mon 2025-07-07 17:00:00", "Mon 2025-07-07 14:00:00"},
+      {"2025-07-07T12:00", "Mon 2025-07-07 13:30:00", "Mon 2025-07-07 17:00:00",
+       "Mon 2025-07-07 14:00:00"},
       // One second before the cut-off: today; 14:59:59 + 30wm is 15:29:59.
       {"2025-07-07T14:59:59", "Mon 2025-07-07 14:59:59",
        "Mon 2025-07-07 17:00:00", "Mon 2025-07-07 15:29:59"},
       // At the cut-off: the next working day.
-      {"2025-07-07T15:00", "Tue 2025-07-08 07:00:00",
-       "Tue 2025-07-08 17:00:00", "Tue 2025-07-08 07:30:00"},
+      {"2025-07-07T15:00", "Tue 2025-07-08 07:00:00", "Tue 2025-07-08 17:00:00",
+       "Tue 2025-07-08 07:30:00"},
       // Saturday: Monday's opening.
-      {"2025-07-12T10:00", "Mon 2025-07-14 07:00:00",
-       "Mon 2025-07-14 17:00:00", "Mon 2025-07-14 07:30:00"},
+      {"2025-07-12T10:00", "Mon 2025-07-14 07:00:00", "Mon 2025-07-14 17:00:00",
+       "Mon 2025-07-14 07:30:00"},
       // Friday after the cut-off before National Day (Mon 01/09 and Tue
       // 02/09 2025 are holidays): Wednesday.
-      {"2025-08-29T16:00", "Wed 2025-09-03 07:00:00",
-       "Wed 2025-09-03 17:00:00", "Wed 2025-09-03 07:30:00"},
+      {"2025-08-29T16:00", "Wed 2025-09-03 07:00:00", "Wed 2025-09-03 17:00:00",
+       "Wed 2025-09-03 07:30:00"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.received);
@@ -958,8 +959,7 @@ TEST_F(LifecycleTest, AUnitOutsideTheStepsIsNeverLateOnItsOwnAccount) {
   EXPECT_FALSE(held->has_budget());
   // Nothing watches a step without a budget: only the dossier's ladder.
   EXPECT_FALSE(dossier_.step_watch.next.has_value());
-  const Calendar* calendar =
-      rules_->FindCalendar("vn-public-sector-0700");
+  const Calendar* calendar = rules_->FindCalendar("vn-public-sector-0700");
   ASSERT_NE(calendar, nullptr);
   absl::StatusOr<std::optional<StepStanding>> standing =
       OpenStepStanding(dossier_, *calendar, now_);
@@ -997,8 +997,7 @@ TEST_F(LifecycleTest, AUnitOutsideTheStepsIsNeverLateOnItsOwnAccount) {
 TEST_F(LifecycleTest, OpenStepStandingCountsAsTheStepWillEnd) {
   // The receipt step of the copy: 30wm from Mon 09:00, due 09:30.
   Submit(kCopy, "2025-07-07T09:00");
-  const Calendar* calendar =
-      rules_->FindCalendar("vn-public-sector-0700");
+  const Calendar* calendar = rules_->FindCalendar("vn-public-sector-0700");
   ASSERT_NE(calendar, nullptr);
   ASSERT_EQ(Show(dossier_.steps.back().due_at), "Mon 2025-07-07 09:30:00");
 
@@ -1157,8 +1156,7 @@ TEST_F(LifecycleTest, SupplementPausedAcrossTet2026) {
   // 1h30 = 21h30, less 2h paused = 19h30, and ended late (due Thu 08:30)
   // while the dossier is far from its due time.
   AdvanceTo("2026-02-23T09:00");
-  const HandedOverEvent handed =
-      BodyOf<HandedOverEvent>(Do(HandOverAction{}));
+  const HandedOverEvent handed = BodyOf<HandedOverEvent>(Do(HandOverAction{}));
   ASSERT_TRUE(handed.ended.has_value());
   EXPECT_EQ(handed.ended.value().used, HM(19, 30));
   EXPECT_TRUE(handed.ended.value().late);
@@ -1333,15 +1331,14 @@ TEST_F(LifecycleTest, FinancialObligationAndStopPauseByReason) {
   // Mon 14/07 16:00 + 15h: 16:00-17:00, Tue, Wed 07:30-11:30, 13:30-16:00.
   EXPECT_EQ(Show(dossier_.steps[2].due_at), "Wed 2025-07-16 16:00:00");
 
-  EXPECT_EQ(dossier_.paused_by_reason[static_cast<int>(
-                PauseReason::kSupplement)],
-            absl::ZeroDuration());
+  EXPECT_EQ(
+      dossier_.paused_by_reason[static_cast<int>(PauseReason::kSupplement)],
+      absl::ZeroDuration());
   EXPECT_EQ(dossier_.paused_by_reason[static_cast<int>(
                 PauseReason::kFinancialObligation)],
             HM(15));
-  EXPECT_EQ(
-      dossier_.paused_by_reason[static_cast<int>(PauseReason::kStopped)],
-      HM(3, 30));
+  EXPECT_EQ(dossier_.paused_by_reason[static_cast<int>(PauseReason::kStopped)],
+            HM(3, 30));
 
   // The tax step ran Thu 16:00 to Wed 16/07 15:00: 1h + 7h30 * 3 + 5h30 =
   // 29h, less the 15h paused = 14h.
@@ -1404,14 +1401,11 @@ TEST_F(LifecycleTest, ClassificationAgainstTheDueTime) {
     const char* classification;
   };
   const Case cases[] = {
-      {"2025-07-07T09:00", "early"},
-      {"2025-07-18T16:59:59", "early"},
+      {"2025-07-07T09:00", "early"},      {"2025-07-18T16:59:59", "early"},
       {"2025-07-20T23:59:59", "early"},  // Sunday: a day before the due day
-      {"2025-07-21T00:00:00", "on_time"},
-      {"2025-07-21T08:59:59", "on_time"},
+      {"2025-07-21T00:00:00", "on_time"}, {"2025-07-21T08:59:59", "on_time"},
       {"2025-07-21T09:00:00", "on_time"},  // exactly at the due time
-      {"2025-07-21T09:00:01", "late"},
-      {"2025-07-21T16:00:00", "late"},
+      {"2025-07-21T09:00:01", "late"},    {"2025-07-21T16:00:00", "late"},
       {"2025-07-22T08:00:00", "late"},
   };
   for (const Case& c : cases) {
@@ -1527,8 +1521,8 @@ TEST_F(LifecycleTest, ReturnOnlyAfterResolve) {
 // Replay
 
 // Apply takes no rules and no calendar: the events carry every decided value.
-static_assert(std::is_same_v<decltype(&Apply),
-                             absl::Status (*)(Dossier&, const Event&)>);
+static_assert(
+    std::is_same_v<decltype(&Apply), absl::Status (*)(Dossier&, const Event&)>);
 
 TEST_F(LifecycleTest, ReplayRebuildsTheSameStateWithoutRules) {
   // Rules of its own, freed before the replay.
@@ -1633,8 +1627,7 @@ TEST_F(LifecycleTest, ApplyRefusesAnEventThatDoesNotFitTheState) {
       {LifecycleState::kProcessing, PauseEndedEvent{}},
       {LifecycleState::kProcessing, ResultReturnedEvent{}},
       {LifecycleState::kReturned, SupplementRequestedEvent{{"to-khai"}}},
-      {LifecycleState::kRejected,
-       FinancialObligationRequestedEvent{"le-phi"}},
+      {LifecycleState::kRejected, FinancialObligationRequestedEvent{"le-phi"}},
       {LifecycleState::kSupplementRequested, StoppedEvent{"giam-dinh"}},
       {LifecycleState::kWithdrawn,
        ApologisedEvent{"qua-tai", At("2025-07-31T10:00")}},
@@ -1643,8 +1636,8 @@ TEST_F(LifecycleTest, ApplyRefusesAnEventThatDoesNotFitTheState) {
       {LifecycleState::kResolved, WithdrawnEvent{{}, "rut"}},
   };
   for (const Case& c : cases) {
-    SCOPED_TRACE(absl::StrCat(EventTypeName(c.body), " on ",
-                              StateName(c.state)));
+    SCOPED_TRACE(
+        absl::StrCat(EventTypeName(c.body), " on ", StateName(c.state)));
     Reach(c.state);
     const Dossier before = dossier_;
     Event event;

@@ -2,13 +2,14 @@
 // line and column; a rule set with any error is refused whole.
 #include "engine/rules.h"
 
+#include <unistd.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <utility>
 #include <string>
-#include <unistd.h>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -177,8 +178,8 @@ testing::AssertionResult HasError(const RuleLoadResult& result,
                                   absl::string_view file, int line, int column,
                                   absl::string_view phrase) {
   if (result.rules != nullptr) {
-    return testing::AssertionFailure()
-           << "the rule set loaded; errors:\n" << ErrorList(result);
+    return testing::AssertionFailure() << "the rule set loaded; errors:\n"
+                                       << ErrorList(result);
   }
   for (const RuleError& error : result.errors) {
     if (Matches(error, file, line, column, phrase)) {
@@ -187,7 +188,8 @@ testing::AssertionResult HasError(const RuleLoadResult& result,
   }
   return testing::AssertionFailure()
          << "no error \"" << file << ":" << line << ":" << column << ": ..."
-         << phrase << "...\"; errors:\n" << ErrorList(result);
+         << phrase << "...\"; errors:\n"
+         << ErrorList(result);
 }
 
 // As HasError, and that error is the only one.
@@ -206,17 +208,17 @@ testing::AssertionResult HasOnlyError(const RuleLoadResult& result,
 
 testing::AssertionResult Loads(const RuleLoadResult& result) {
   if (result.rules == nullptr || !result.errors.empty()) {
-    return testing::AssertionFailure()
-           << "the rule set was refused:\n" << ErrorList(result);
+    return testing::AssertionFailure() << "the rule set was refused:\n"
+                                       << ErrorList(result);
   }
   return testing::AssertionSuccess();
 }
 
 absl::Time Local(int year, int month, int day, int hour, int minute,
                  int second = 0) {
-  return absl::FromCivil(absl::CivilSecond(year, month, day, hour, minute,
-                                           second),
-                         absl::FixedTimeZone(7 * 3600));
+  return absl::FromCivil(
+      absl::CivilSecond(year, month, day, hour, minute, second),
+      absl::FixedTimeZone(7 * 3600));
 }
 
 TEST(LoadRulesTest, BaseRuleSetLoads) {
@@ -245,16 +247,16 @@ TEST(LoadRulesTest, BaseRuleSetLoads) {
 }
 
 TEST(LoadRulesTest, NotValidYaml) {
-  const RuleLoadResult result = LoadWithExtra(
-      "calendars/extra.yaml",
-      "kind: calendar\n"
-      "name: extra\n"
-      "working_week:\n"
-      "  monday: [\"07:30-11:30\", \"13:30-17:00\"\n"
-      "covers: {from: 2025-01-01}\n");
+  const RuleLoadResult result =
+      LoadWithExtra("calendars/extra.yaml",
+                    "kind: calendar\n"
+                    "name: extra\n"
+                    "working_week:\n"
+                    "  monday: [\"07:30-11:30\", \"13:30-17:00\"\n"
+                    "covers: {from: 2025-01-01}\n");
   // The unclosed list of line 4 is noticed where the next key begins.
-  EXPECT_TRUE(HasOnlyError(result, "calendars/extra.yaml", 5, 1,
-                           "not valid YAML"));
+  EXPECT_TRUE(
+      HasOnlyError(result, "calendars/extra.yaml", 5, 1, "not valid YAML"));
 }
 
 TEST(LoadRulesTest, TextThatIsNotUtf8IsRefusedWhereItStands) {
@@ -303,20 +305,20 @@ TEST(LoadRulesTest, YamlMessagesQuotingHalfACharacterStayUtf8) {
 }
 
 TEST(LoadRulesTest, MissingKind) {
-  const RuleLoadResult result = LoadWithExtra(
-      "calendars/extra.yaml",
-      "# A calendar that forgot its kind.\n"
-      "name: extra\n"
-      "utc_offset: \"+07:00\"\n");
+  const RuleLoadResult result =
+      LoadWithExtra("calendars/extra.yaml",
+                    "# A calendar that forgot its kind.\n"
+                    "name: extra\n"
+                    "utc_offset: \"+07:00\"\n");
   EXPECT_TRUE(HasOnlyError(result, "calendars/extra.yaml", 2, 1,
                            "must be a mapping with \"kind\""));
 }
 
 TEST(LoadRulesTest, UnknownKind) {
-  const RuleLoadResult result = LoadWithExtra(
-      "calendars/extra.yaml",
-      With(With(kCalendar, "kind: calendar", "kind: calender"), "name: test",
-           "name: extra"));
+  const RuleLoadResult result =
+      LoadWithExtra("calendars/extra.yaml",
+                    With(With(kCalendar, "kind: calendar", "kind: calender"),
+                         "name: test", "name: extra"));
   EXPECT_TRUE(HasOnlyError(result, "calendars/extra.yaml", 1, 7,
                            "unknown kind \"calender\""));
 }
@@ -329,9 +331,9 @@ TEST(LoadRulesTest, UnknownKeyInCalendar) {
 }
 
 TEST(LoadRulesTest, UnknownKeyInHoliday) {
-  const RuleLoadResult result = LoadWithCalendar(
-      With(kCalendar, "    name: New Year's Day\n",
-           "    name: New Year's Day\n    colour: red\n"));
+  const RuleLoadResult result =
+      LoadWithCalendar(With(kCalendar, "    name: New Year's Day\n",
+                            "    name: New Year's Day\n    colour: red\n"));
   EXPECT_TRUE(HasOnlyError(result, kCalendarFile, 18, 5,
                            "unknown key \"colour\" in holiday"));
 }
@@ -344,8 +346,8 @@ TEST(LoadRulesTest, UnknownKeyInProcedure) {
 }
 
 TEST(LoadRulesTest, UnknownKeyInStep) {
-  const RuleLoadResult result = LoadWithProcedure(
-      With(kProcedure, "    budget: 2wd\n", "    budget: 2wd\n    colour: blue\n"));
+  const RuleLoadResult result = LoadWithProcedure(With(
+      kProcedure, "    budget: 2wd\n", "    budget: 2wd\n    colour: blue\n"));
   EXPECT_TRUE(HasOnlyError(result, kProcedureFile, 18, 5,
                            "unknown key \"colour\" in step"));
 }
@@ -381,15 +383,15 @@ TEST(LoadRulesTest, MissingRequiredKeyInStep) {
 }
 
 TEST(LoadRulesTest, MissingRequiredKeyInThreshold) {
-  const RuleLoadResult result = LoadWithLadder(
-      With(kLadder, "    event: deadline_approaching\n", ""));
+  const RuleLoadResult result =
+      LoadWithLadder(With(kLadder, "    event: deadline_approaching\n", ""));
   EXPECT_TRUE(HasOnlyError(result, kLadderFile, 4, 5,
                            "threshold is missing \"event\""));
 }
 
 TEST(LoadRulesTest, MissingRequiredKeyInCalendar) {
-  const RuleLoadResult result = LoadWithCalendar(
-      With(kCalendar, "utc_offset: \"+07:00\"\n", ""));
+  const RuleLoadResult result =
+      LoadWithCalendar(With(kCalendar, "utc_offset: \"+07:00\"\n", ""));
   EXPECT_TRUE(HasOnlyError(result, kCalendarFile, 1, 1,
                            "calendar is missing \"utc_offset\""));
 }
@@ -426,8 +428,8 @@ TEST(LoadRulesTest, CalendarExtendsItself) {
                                "name: loop\n"
                                "extends: loop\n"});
   const RuleLoadResult result = LoadRules(sources);
-  EXPECT_TRUE(HasOnlyError(result, "calendars/loop.yaml", 3, 10,
-                           "extends itself"));
+  EXPECT_TRUE(
+      HasOnlyError(result, "calendars/loop.yaml", 3, 10, "extends itself"));
 }
 
 TEST(LoadRulesTest, CalendarExtendsCycle) {
@@ -452,7 +454,7 @@ TEST(LoadRulesTest, CalendarExtendsCycle) {
       << "a cycle of extends was accepted without an error: calendars "
       << result.rules->calendars().size() << ", procedure 1.000002 "
       << (result.rules->procedures().contains("1.000002") ? "loaded"
-                                                           : "dropped");
+                                                          : "dropped");
   bool found = false;
   for (const RuleError& error : result.errors) {
     found = found ||
@@ -498,9 +500,9 @@ TEST(LoadRulesTest, SameDayStepsRefusedOnA7h30Calendar) {
 }
 
 TEST(LoadRulesTest, SameDayStepsAcceptedOnAn8hCalendar) {
-  std::vector<RuleSource> sources = Sources(
-      kCalendar, kLadder,
-      With(kSameDayProcedure, "calendar: test", "calendar: test-0700"));
+  std::vector<RuleSource> sources =
+      Sources(kCalendar, kLadder,
+              With(kSameDayProcedure, "calendar: test", "calendar: test-0700"));
   sources.push_back(
       RuleSource{"calendars/test-0700.yaml", std::string(kCalendar0700)});
   const RuleLoadResult result = LoadRules(sources);
@@ -518,14 +520,14 @@ TEST(LoadRulesTest, SameDayStepsAcceptedOnAn8hCalendar) {
 std::string TwoVersions(absl::string_view until, absl::string_view from) {
   std::string first(kProcedure);
   if (!until.empty()) {
-    first = With(first, "effective_from: 2025-01-01\n",
-                 absl::StrCat("effective_from: 2025-01-01\neffective_until: ",
-                              until, "\n"));
+    first =
+        With(first, "effective_from: 2025-01-01\n",
+             absl::StrCat(
+                 "effective_from: 2025-01-01\neffective_until: ", until, "\n"));
   }
-  std::string second =
-      With(With(kProcedure, "effective_from: 2025-01-01",
-                absl::StrCat("effective_from: ", from)),
-           "time_limit: 3wd", "time_limit: 5wd");
+  std::string second = With(With(kProcedure, "effective_from: 2025-01-01",
+                                 absl::StrCat("effective_from: ", from)),
+                            "time_limit: 3wd", "time_limit: 5wd");
   return absl::StrCat(first, "---\n", second);
 }
 
@@ -541,7 +543,8 @@ TEST(LoadRulesTest, OverlappingEffectiveDates) {
 }
 
 TEST(LoadRulesTest, OpenEndedVersionOverlapsALaterOne) {
-  const RuleLoadResult result = LoadWithProcedure(TwoVersions("", "2025-07-01"));
+  const RuleLoadResult result =
+      LoadWithProcedure(TwoVersions("", "2025-07-01"));
   EXPECT_TRUE(HasOnlyError(result, kProcedureFile, 24, 17,
                            "effective from 2025-07-01 overlaps the version in "
                            "force from 2025-01-01"));
@@ -551,18 +554,19 @@ TEST(LoadRulesTest, DuplicateVersions) {
   std::vector<RuleSource> sources = BaseSources();
   sources.push_back(RuleSource{"procedures/p2.yaml", std::string(kProcedure)});
   const RuleLoadResult result = LoadRules(sources);
-  EXPECT_TRUE(HasOnlyError(result, "procedures/p2.yaml", 6, 17,
-                           "procedure 1.000001 effective from 2025-01-01 is a "
-                           "duplicate of the version at procedures/p.yaml:1:1"));
+  EXPECT_TRUE(
+      HasOnlyError(result, "procedures/p2.yaml", 6, 17,
+                   "procedure 1.000001 effective from 2025-01-01 is a "
+                   "duplicate of the version at procedures/p.yaml:1:1"));
 }
 
 TEST(LoadRulesTest, ImpossibleDates) {
-  for (absl::string_view day : {"2025-02-30", "2025-13-01", "tomorrow",
-                                "2025-2-3", "2025-00-10"}) {
+  for (absl::string_view day :
+       {"2025-02-30", "2025-13-01", "tomorrow", "2025-2-3", "2025-00-10"}) {
     SCOPED_TRACE(day);
-    const RuleLoadResult result = LoadWithProcedure(
-        With(kProcedure, "effective_from: 2025-01-01",
-             absl::StrCat("effective_from: ", day)));
+    const RuleLoadResult result =
+        LoadWithProcedure(With(kProcedure, "effective_from: 2025-01-01",
+                               absl::StrCat("effective_from: ", day)));
     EXPECT_TRUE(HasOnlyError(
         result, kProcedureFile, 6, 17,
         absl::StrCat("\"effective_from\": \"", day, "\" is not a date")));
@@ -581,8 +585,9 @@ TEST(LoadRulesTest, BadDurations) {
   };
   for (const Case& c : {
            Case{"\"-1wd\"", "\"time_limit\": invalid time limit \"-1wd\""},
-           Case{"\"0wd\"", "\"time_limit\": invalid time limit \"0wd\": the "
-                           "amount must be positive"},
+           Case{"\"0wd\"",
+                "\"time_limit\": invalid time limit \"0wd\": the "
+                "amount must be positive"},
            Case{"\"\"", "\"time_limit\" is empty"},
            Case{"\"3xx\"", "\"time_limit\": invalid time limit \"3xx\""},
            Case{"3 wd", "\"time_limit\": invalid time limit \"3 wd\""},
@@ -628,25 +633,25 @@ TEST(LoadRulesTest, DuplicateStepIds) {
 // precomputed, so a calendar over millennia took seconds and hundreds of MiB
 // at each load, and several such calendars a minute and gigabytes.
 TEST(LoadRulesTest, CoversAtMostACentury) {
-  const RuleLoadResult result = LoadWithCalendar(
-      With(kCalendar, "  to: 2025-12-31", "  to: 9999-12-31"));
+  const RuleLoadResult result =
+      LoadWithCalendar(With(kCalendar, "  to: 2025-12-31", "  to: 9999-12-31"));
   EXPECT_TRUE(HasOnlyError(result, kCalendarFile, 1, 1,
                            "calendar test: covers 2025-01-01..9999-12-31, "
                            "more than the 36600 days (a century) a calendar "
                            "may cover"));
-  EXPECT_EQ(LoadWithCalendar(With(kCalendar, "  to: 2025-12-31",
-                                  "  to: 2124-12-31"))
-                .errors.size(),
-            0u);
+  EXPECT_EQ(
+      LoadWithCalendar(With(kCalendar, "  to: 2025-12-31", "  to: 2124-12-31"))
+          .errors.size(),
+      0u);
 }
 
 // Found by fuzzing: a year "-001" or a month "+1" passed as numbers.
 TEST(LoadRulesTest, DayWithSignsIsNotADate) {
   for (absl::string_view day : {"-001-01-01", "2025-+1-01", "2025-01- 1"}) {
     SCOPED_TRACE(day);
-    const RuleLoadResult result = LoadWithCalendar(
-        With(kCalendar, "  from: 2025-01-01",
-             absl::StrCat("  from: \"", day, "\"")));
+    const RuleLoadResult result =
+        LoadWithCalendar(With(kCalendar, "  from: 2025-01-01",
+                              absl::StrCat("  from: \"", day, "\"")));
     EXPECT_TRUE(HasError(result, kCalendarFile, 5, 9, "is not a date"));
   }
 }
@@ -675,10 +680,10 @@ TEST(LoadRulesTest, PeriodsEmpty) {
     const RuleLoadResult result = LoadWithCalendar(
         With(kCalendar, R"(monday: ["07:30-11:30", "13:30-17:00"])",
              absl::StrCat("monday: [\"", period, "\"]")));
-    EXPECT_TRUE(HasOnlyError(
-        result, kCalendarFile, 8, 12,
-        absl::StrCat("monday: period ", period,
-                     " is empty or ends before it starts")));
+    EXPECT_TRUE(
+        HasOnlyError(result, kCalendarFile, 8, 12,
+                     absl::StrCat("monday: period ", period,
+                                  " is empty or ends before it starts")));
   }
   // Not a period at all.
   const RuleLoadResult result = LoadWithCalendar(
@@ -713,9 +718,9 @@ TEST(LoadRulesTest, EffectiveUntilBeforeEffectiveFrom) {
 }
 
 TEST(LoadRulesTest, BadCutoff) {
-  const RuleLoadResult result = LoadWithProcedure(
-      With(kProcedure, "supplement: pause\n",
-           "cutoff: \"25:00\"\nsupplement: pause\n"));
+  const RuleLoadResult result =
+      LoadWithProcedure(With(kProcedure, "supplement: pause\n",
+                             "cutoff: \"25:00\"\nsupplement: pause\n"));
   EXPECT_TRUE(HasOnlyError(result, kProcedureFile, 9, 9,
                            "\"cutoff\": invalid clock time \"25:00\""));
 }
@@ -740,12 +745,21 @@ TEST(LoadRulesTest, ThresholdAtValidForms) {
   for (const Case& c : {
            Case{"50%", Basis::kShareOfLimit, 0.5, {}, "50%"},
            Case{"100%", Basis::kShareOfLimit, 1.0, {}, "100%"},
-           Case{"due", Basis::kRelativeToDue, 0,
-                {LimitUnit::kWorkingDays, 0}, "due"},
-           Case{"due + 2wd", Basis::kRelativeToDue, 0,
-                {LimitUnit::kWorkingDays, 2}, "due + 2wd"},
-           Case{"due - 4wh", Basis::kRelativeToDue, 0,
-                {LimitUnit::kWorkingHours, -4}, "due - 4wh"},
+           Case{"due",
+                Basis::kRelativeToDue,
+                0,
+                {LimitUnit::kWorkingDays, 0},
+                "due"},
+           Case{"due + 2wd",
+                Basis::kRelativeToDue,
+                0,
+                {LimitUnit::kWorkingDays, 2},
+                "due + 2wd"},
+           Case{"due - 4wh",
+                Basis::kRelativeToDue,
+                0,
+                {LimitUnit::kWorkingHours, -4},
+                "due - 4wh"},
        }) {
     SCOPED_TRACE(c.at);
     const RuleLoadResult result = LoadWithLadder(
@@ -772,8 +786,9 @@ TEST(LoadRulesTest, ThresholdAtInvalidForms) {
   for (const Case& c : {
            Case{"150%", "\"at\": \"150%\" is not a share"},
            Case{"0%", "\"at\": \"0%\" is not a share"},
-           Case{"due + 3cd", "\"at\": \"due + 3cd\": the offset must be Nwd "
-                             "or Nwh"},
+           Case{"due + 3cd",
+                "\"at\": \"due + 3cd\": the offset must be Nwd "
+                "or Nwh"},
            Case{"due + 0wd", "\"at\": \"due + 0wd\": the offset must be"},
            Case{"soon", "\"at\": \"soon\" is neither a share"},
            Case{"due 2wd", "\"at\": \"due 2wd\": expected \"due + N\""},
@@ -786,10 +801,10 @@ TEST(LoadRulesTest, ThresholdAtInvalidForms) {
 }
 
 TEST(LoadRulesTest, SeveralErrorsAreAllReported) {
-  std::vector<RuleSource> sources = Sources(
-      absl::StrCat(kCalendar, "colour: blue\n"),
-      With(kLadder, "at: \"50%\"", "at: \"soon\""),
-      With(kProcedure, "time_limit: 3wd", "time_limit: 3xx"));
+  std::vector<RuleSource> sources =
+      Sources(absl::StrCat(kCalendar, "colour: blue\n"),
+              With(kLadder, "at: \"50%\"", "at: \"soon\""),
+              With(kProcedure, "time_limit: 3wd", "time_limit: 3xx"));
   sources.push_back(RuleSource{
       "procedures/q.yaml",
       With(With(kProcedure, "code: \"1.000001\"", "code: \"1.000002\""),
@@ -799,8 +814,8 @@ TEST(LoadRulesTest, SeveralErrorsAreAllReported) {
   EXPECT_EQ(result.errors.size(), 4u) << ErrorList(result);
   EXPECT_TRUE(HasError(result, kCalendarFile, 24, 1, "unknown key \"colour\""));
   EXPECT_TRUE(HasError(result, kLadderFile, 4, 9, "\"soon\""));
-  EXPECT_TRUE(HasError(result, kProcedureFile, 8, 13,
-                       "invalid time limit \"3xx\""));
+  EXPECT_TRUE(
+      HasError(result, kProcedureFile, 8, 13, "invalid time limit \"3xx\""));
   EXPECT_TRUE(HasError(result, "procedures/q.yaml", 7, 11,
                        "uses unknown calendar \"tset\""));
   for (const RuleError& error : result.errors) {
@@ -1010,9 +1025,9 @@ TEST(ShippedRulesTest, MissingDirectoryIsOneError) {
 // by 17:00, and at 14:59 (the last receipt before the cut-off) they overrun
 // by most.
 TEST(StepFitWarningsTest, SameDayStepsThatFitOnlyAnEarlyReceiptAreWarned) {
-  std::vector<RuleSource> sources = Sources(
-      kCalendar, kLadder,
-      With(kSameDayProcedure, "calendar: test", "calendar: test-0700"));
+  std::vector<RuleSource> sources =
+      Sources(kCalendar, kLadder,
+              With(kSameDayProcedure, "calendar: test", "calendar: test-0700"));
   sources.push_back(
       RuleSource{"calendars/test-0700.yaml", std::string(kCalendar0700)});
   const RuleLoadResult result = LoadRules(sources);
@@ -1020,32 +1035,31 @@ TEST(StepFitWarningsTest, SameDayStepsThatFitOnlyAnEarlyReceiptAreWarned) {
   const std::vector<RuleError> warnings = StepFitWarnings(*result.rules);
   ASSERT_EQ(warnings.size(), 1u);
   EXPECT_EQ(warnings[0].where.file, kProcedureFile);
-  EXPECT_TRUE(absl::StrContains(warnings[0].message,
-                                  "procedure 2.000635"))
+  EXPECT_TRUE(absl::StrContains(warnings[0].message, "procedure 2.000635"))
       << warnings[0].message;
-  EXPECT_TRUE(absl::StrContains(warnings[0].message,
-                                  "version from 2025-01-01"))
+  EXPECT_TRUE(absl::StrContains(warnings[0].message, "version from 2025-01-01"))
       << warnings[0].message;
-  EXPECT_TRUE(absl::StrContains(warnings[0].message,
-                                  "the step budgets (8h00m of working time) do not fit "
+  EXPECT_TRUE(
+      absl::StrContains(warnings[0].message,
+                        "the step budgets (8h00m of working time) do not fit "
                         "the time limit same-day (cut-off 15:00) for a "
                         "receipt at 07:01 and later; worst at 14:59"))
       << warnings[0].message;
-  EXPECT_TRUE(absl::StrContains(warnings[0].message,
-                                  "past the dossier's due time"))
+  EXPECT_TRUE(
+      absl::StrContains(warnings[0].message, "past the dossier's due time"))
       << warnings[0].message;
 }
 
 TEST(StepFitWarningsTest, BudgetsThatFitEveryReceiptTimeAreNotWarned) {
-  std::vector<RuleSource> sources = Sources(
-      kCalendar, kLadder,
-      With(With(With(With(With(kSameDayProcedure, "calendar: test",
-                                "calendar: test-0700"),
-                           "budget: 2wh}\n  - {id: appraisal",
-                           "budget: 30wm}\n  - {id: appraisal"),
-                      "budget: 3wh", "budget: 45wm"),
-                 "budget: 2wh", "budget: 30wm"),
-           "budget: 1wh", "budget: 15wm"));
+  std::vector<RuleSource> sources =
+      Sources(kCalendar, kLadder,
+              With(With(With(With(With(kSameDayProcedure, "calendar: test",
+                                       "calendar: test-0700"),
+                                  "budget: 2wh}\n  - {id: appraisal",
+                                  "budget: 30wm}\n  - {id: appraisal"),
+                             "budget: 3wh", "budget: 45wm"),
+                        "budget: 2wh", "budget: 30wm"),
+                   "budget: 1wh", "budget: 15wm"));
   sources.push_back(
       RuleSource{"calendars/test-0700.yaml", std::string(kCalendar0700)});
   const RuleLoadResult result = LoadRules(sources);
@@ -1075,8 +1089,8 @@ TEST(StepFitWarningsTest, TheCitysWholeDayBudgetsAreWarnedInBothVersions) {
   namespace fs = std::filesystem;
   const char* source_dir = std::getenv("MOTCUA_SOURCE_DIR");
   ASSERT_NE(source_dir, nullptr) << "MOTCUA_SOURCE_DIR is not set";
-  const fs::path copy = fs::temp_directory_path() /
-                        absl::StrCat("motcua-step-fit-", getpid());
+  const fs::path copy =
+      fs::temp_directory_path() / absl::StrCat("motcua-step-fit-", getpid());
   fs::remove_all(copy);
   fs::copy(fs::path(source_dir) / "rules", copy, fs::copy_options::recursive);
   const fs::path file =
@@ -1086,12 +1100,11 @@ TEST(StepFitWarningsTest, TheCitysWholeDayBudgetsAreWarnedInBothVersions) {
     std::ifstream in(file);
     text.assign(std::istreambuf_iterator<char>(in), {});
   }
-  for (const auto& [from, to] :
-       {std::pair{"budget: 30wm\n  - id: appraisal",
-                  "budget: 2wh\n  - id: appraisal"},
-        std::pair{"budget: 45wm", "budget: 3wh"},
-        std::pair{"budget: 30wm", "budget: 2wh"},
-        std::pair{"budget: 15wm", "budget: 1wh"}}) {
+  for (const auto& [from, to] : {std::pair{"budget: 30wm\n  - id: appraisal",
+                                           "budget: 2wh\n  - id: appraisal"},
+                                 std::pair{"budget: 45wm", "budget: 3wh"},
+                                 std::pair{"budget: 30wm", "budget: 2wh"},
+                                 std::pair{"budget: 15wm", "budget: 1wh"}}) {
     for (size_t at = text.find(from); at != std::string::npos;
          at = text.find(from, at)) {
       text.replace(at, std::string(from).size(), to);
@@ -1103,11 +1116,11 @@ TEST(StepFitWarningsTest, TheCitysWholeDayBudgetsAreWarnedInBothVersions) {
   ASSERT_TRUE(Loads(result));
   const std::vector<RuleError> warnings = StepFitWarnings(*result.rules);
   ASSERT_EQ(warnings.size(), 2u);
-  EXPECT_TRUE(absl::StrContains(warnings[0].message,
-                                "(version from 2018-06-21)"))
+  EXPECT_TRUE(
+      absl::StrContains(warnings[0].message, "(version from 2018-06-21)"))
       << warnings[0].message;
-  EXPECT_TRUE(absl::StrContains(warnings[1].message,
-                                "(version from 2025-07-01)"))
+  EXPECT_TRUE(
+      absl::StrContains(warnings[1].message, "(version from 2025-07-01)"))
       << warnings[1].message;
   for (const RuleError& warning : warnings) {
     EXPECT_EQ(warning.where.file,

@@ -601,8 +601,9 @@ TEST_F(ShippedTimeLimitTest, ThresholdTime) {
 // Due Monday 17:00; at 19:15 no working time has passed since, yet the
 // dossier is late: by 0m of working time and 2h15m of calendar time.
 TEST_F(ShippedTimeLimitTest, PastADueTimeAfterClosingIsLateByCalendarTime) {
-  absl::StatusOr<TimeLeft> left = TimeLeftUntil(
-      calendar(), At("2025-07-07T19:15:00+07:00"), At("2025-07-07T17:00:00+07:00"));
+  absl::StatusOr<TimeLeft> left =
+      TimeLeftUntil(calendar(), At("2025-07-07T19:15:00+07:00"),
+                    At("2025-07-07T17:00:00+07:00"));
   ASSERT_TRUE(left.ok()) << left.status();
   EXPECT_EQ(left->working, absl::ZeroDuration());
   EXPECT_EQ(left->calendar, -absl::Minutes(135));
@@ -616,8 +617,9 @@ TEST_F(ShippedTimeLimitTest, PastADueTimeAfterClosingIsLateByCalendarTime) {
 TEST_F(ShippedTimeLimitTest, LatenessInWorkingAndCalendarTimeAcrossAWeekend) {
   // Due Friday 16:00; Monday 08:30 is 2h of working time later (16:00-17:00,
   // 07:30-08:30) and 2 days 16h30 of calendar time.
-  absl::StatusOr<TimeLeft> left = TimeLeftUntil(
-      calendar(), At("2025-07-14T08:30:00+07:00"), At("2025-07-11T16:00:00+07:00"));
+  absl::StatusOr<TimeLeft> left =
+      TimeLeftUntil(calendar(), At("2025-07-14T08:30:00+07:00"),
+                    At("2025-07-11T16:00:00+07:00"));
   ASSERT_TRUE(left.ok()) << left.status();
   EXPECT_EQ(left->working, -absl::Hours(2));
   EXPECT_TRUE(left->late());
@@ -628,14 +630,16 @@ TEST_F(ShippedTimeLimitTest, LatenessInWorkingAndCalendarTimeAcrossAWeekend) {
 TEST_F(ShippedTimeLimitTest, BeforeTheDueTimeNothingIsLate) {
   // Before a due time at the next opening, no working time is left either:
   // that is not lateness.
-  absl::StatusOr<TimeLeft> left = TimeLeftUntil(
-      calendar(), At("2025-07-07T18:00:00+07:00"), At("2025-07-08T07:30:00+07:00"));
+  absl::StatusOr<TimeLeft> left =
+      TimeLeftUntil(calendar(), At("2025-07-07T18:00:00+07:00"),
+                    At("2025-07-08T07:30:00+07:00"));
   ASSERT_TRUE(left.ok()) << left.status();
   EXPECT_EQ(left->working, absl::ZeroDuration());
   EXPECT_FALSE(left->late());
   EXPECT_EQ(TimeLeftText(*left), "0m of working time left");
-  absl::StatusOr<TimeLeft> due_now = TimeLeftUntil(
-      calendar(), At("2025-07-07T17:00:00+07:00"), At("2025-07-07T17:00:00+07:00"));
+  absl::StatusOr<TimeLeft> due_now =
+      TimeLeftUntil(calendar(), At("2025-07-07T17:00:00+07:00"),
+                    At("2025-07-07T17:00:00+07:00"));
   ASSERT_TRUE(due_now.ok());
   EXPECT_FALSE(due_now->late());
 }

@@ -93,14 +93,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const absl::string_view bytes(reinterpret_cast<const char*>(data) + 1,
                                 size - 1);
   switch (data[0] % 8) {
-    case 0: Submit(bytes); break;
-    case 1: Act(bytes); break;
-    case 2: List(bytes); break;
-    case 3: Overdue(bytes); break;
-    case 4: DueSoon(bytes); break;
-    case 5: ReadEvents(bytes); break;
-    case 6: AsOf(bytes); break;
-    default: Get(bytes); break;
+    case 0:
+      Submit(bytes);
+      break;
+    case 1:
+      Act(bytes);
+      break;
+    case 2:
+      List(bytes);
+      break;
+    case 3:
+      Overdue(bytes);
+      break;
+    case 4:
+      DueSoon(bytes);
+      break;
+    case 5:
+      ReadEvents(bytes);
+      break;
+    case 6:
+      AsOf(bytes);
+      break;
+    default:
+      Get(bytes);
+      break;
   }
   return 0;
 }

@@ -43,8 +43,7 @@ void Payload(absl::string_view bytes) {
 }
 
 void Snapshot(absl::string_view bytes) {
-  absl::StatusOr<motcua::Dossier> decoded =
-      store::DecodeDossierSnapshot(bytes);
+  absl::StatusOr<motcua::Dossier> decoded = store::DecodeDossierSnapshot(bytes);
   if (!decoded.ok()) return;
   const std::string encoded = store::EncodeDossierSnapshot(*decoded);
   absl::StatusOr<motcua::Dossier> again = store::DecodeDossierSnapshot(encoded);

@@ -51,8 +51,8 @@ std::vector<motcua::RuleSource> SplitFiles(absl::string_view text) {
 // What a Submit would compute with a loaded procedure version.
 void Exercise(const motcua::ProcedureVersion& version) {
   const motcua::Calendar& calendar = *version.calendar;
-  const absl::Time received = calendar.FromLocal(
-      absl::CivilSecond(version.effective_from) + 9 * 3600);
+  const absl::Time received =
+      calendar.FromLocal(absl::CivilSecond(version.effective_from) + 9 * 3600);
   absl::StatusOr<absl::Time> start =
       motcua::StartOfClock(calendar, received, version.limit.cutoff_second);
   if (!start.ok()) return;

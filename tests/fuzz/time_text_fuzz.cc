@@ -37,11 +37,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (printed[0] != '+' && printed[0] != '-') {
       absl::StatusOr<absl::Time> again = motcua::ParseInstant(printed, zone);
       // FormatInstant prints whole seconds.
-      Check(again.ok() &&
-                *again == absl::UnixEpoch() +
-                              absl::Floor(*instant - absl::UnixEpoch(),
-                                          absl::Seconds(1)),
-            "instant");
+      Check(
+          again.ok() && *again == absl::UnixEpoch() +
+                                      absl::Floor(*instant - absl::UnixEpoch(),
+                                                  absl::Seconds(1)),
+          "instant");
     }
   }
 

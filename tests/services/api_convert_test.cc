@@ -26,12 +26,12 @@
 #include "engine/time_format.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/shipped_rules.h"
 #include "services/api/from_proto.h"
 #include "services/api/grpc_status.h"
 #include "services/api/to_proto.h"
 #include "services/text/dossier_text.h"
 #include "store/event_store.h"
+#include "tests/shipped_rules.h"
 
 namespace motcua::api {
 namespace {

@@ -4,15 +4,15 @@
 // late entry in the event and the report, GetDossierAsOf between a receipt
 // and its record, lateness past a due time outside working hours, and due
 // times that rest on provisional days.
+#include <google/protobuf/util/time_util.h>
+#include <grpcpp/grpcpp.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <google/protobuf/util/time_util.h>
-#include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
@@ -61,8 +61,7 @@ const Caller kOfficer{"officer.ben-nghe", "officer", "token-officer"};
 const Caller kAuditor{"auditor.thanh-tra", "auditor", "token-auditor"};
 const Caller kSupervisor{"supervisor.ben-nghe", "supervisor",
                          "token-supervisor"};
-const Caller* const kCallers[] = {&kIntake, &kOfficer, &kAuditor,
-                                  &kSupervisor};
+const Caller* const kCallers[] = {&kIntake, &kOfficer, &kAuditor, &kSupervisor};
 
 class BackdateTest : public ::testing::Test {
  protected:
@@ -171,9 +170,8 @@ TEST_F(BackdateTest, AReceiptOlderThanOneWorkingDayNeedsAReason) {
   Start();
   v1::CommandReply reply;
   // Tuesday 10:00 is one working day before Wednesday 10:00: in time.
-  ASSERT_TRUE(Submit(kIntake, Receipt("BD-1", Local(2025, 7, 8, 10, 0)),
-                     &reply)
-                  .ok());
+  ASSERT_TRUE(
+      Submit(kIntake, Receipt("BD-1", Local(2025, 7, 8, 10, 0)), &reply).ok());
   EXPECT_FALSE(reply.dossier().has_entered_late());
   // Monday 10:00 is older: refused, naming received_at, and nothing is
   // written.
@@ -195,17 +193,16 @@ TEST_F(BackdateTest, TheDesksRoleMayNotEnterALateReceipt) {
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_THAT(refused.error_message(), HasSubstr("officer role"));
   // A supervisor may neither submit nor enter late.
-  EXPECT_EQ(Submit(kSupervisor,
-                   Receipt("BD-3", Local(2025, 7, 7, 10, 0), "register"),
-                   &reply)
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
-  // An officer enters only late receipts.
   EXPECT_EQ(
-      Submit(kOfficer, Receipt("BD-3", Local(2025, 7, 9, 9, 0), "register"),
+      Submit(kSupervisor, Receipt("BD-3", Local(2025, 7, 7, 10, 0), "register"),
              &reply)
           .error_code(),
       grpc::StatusCode::PERMISSION_DENIED);
+  // An officer enters only late receipts.
+  EXPECT_EQ(Submit(kOfficer,
+                   Receipt("BD-3", Local(2025, 7, 9, 9, 0), "register"), &reply)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
 }
 
 TEST_F(BackdateTest, AnOfficerEntersALateReceiptMarkedInEventDossierReport) {
@@ -240,8 +237,7 @@ TEST_F(BackdateTest, AnOfficerEntersALateReceiptMarkedInEventDossierReport) {
   const v1::ReportRow week = ReportOf("2025-07-01", "2025-07-07");
   EXPECT_EQ(week.received(), 1);
   EXPECT_EQ(week.entered_late(), 1);
-  EXPECT_EQ(week.received(),
-            week.resolved() + week.pending() + week.paused());
+  EXPECT_EQ(week.received(), week.resolved() + week.pending() + week.paused());
   // The week it was entered in received nothing new.
   const v1::ReportRow now = ReportOf("2025-07-08", "2025-07-14");
   EXPECT_EQ(now.entered_late(), 0);
@@ -264,13 +260,13 @@ TEST_F(BackdateTest, TheBoundIsTheServersConfiguration) {
 TEST_F(BackdateTest, AReceiptInTheFutureIsRefused) {
   Start();
   v1::CommandReply reply;
-  const grpc::Status refused = Submit(
-      kIntake, Receipt("BD-6", clock_.Now() + absl::Minutes(6)), &reply);
+  const grpc::Status refused =
+      Submit(kIntake, Receipt("BD-6", clock_.Now() + absl::Minutes(6)), &reply);
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(refused.error_message(), HasSubstr("received_at"));
-  EXPECT_TRUE(Submit(kIntake,
-                     Receipt("BD-6", clock_.Now() + absl::Minutes(4)), &reply)
-                  .ok());
+  EXPECT_TRUE(
+      Submit(kIntake, Receipt("BD-6", clock_.Now() + absl::Minutes(4)), &reply)
+          .ok());
 }
 
 TEST_F(BackdateTest, AsOfBetweenTheReceiptAndItsRecordStatesBothTimes) {

@@ -2,6 +2,8 @@
 // dossiers that are not its agency's, and of request ids: the real server
 // on 127.0.0.1:0 with a temporary data directory, the shipped rules, a
 // tokens file and an injected clock, driven through the generated stubs.
+#include <google/protobuf/util/time_util.h>
+#include <grpcpp/grpcpp.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -11,9 +13,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <google/protobuf/util/time_util.h>
-#include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
@@ -64,8 +63,8 @@ const Caller kAuditorB{"auditor.tan-dinh", "auditor", kAgencyB,
                        "token-auditor-b"};
 const Caller kSupervisorB{"supervisor.tan-dinh", "supervisor", kAgencyB,
                           "token-supervisor-b"};
-const Caller* const kCallers[] = {&kAdmin,   &kIntakeA,  &kOfficerA,
-                                  &kIntakeB, &kOfficerB, &kAuditorB,
+const Caller* const kCallers[] = {&kAdmin,      &kIntakeA,  &kOfficerA,
+                                  &kIntakeB,    &kOfficerB, &kAuditorB,
                                   &kSupervisorB};
 
 class DossierSecrecyTest : public ::testing::Test {
@@ -269,7 +268,8 @@ TEST_F(DossierSecrecyTest, AnotherAgencysDossierIsAnsweredAsAMissingCode) {
   }
 }
 
-TEST_F(DossierSecrecyTest, ASubmissionUnderAnotherAgencysCodeTellsOnlyThatItIsTaken) {
+TEST_F(DossierSecrecyTest,
+       ASubmissionUnderAnotherAgencysCodeTellsOnlyThatItIsTaken) {
   // An invalid submission is refused for what it is, whether the code is
   // free or agency A's.
   v1::SubmitRequest invalid = Submission("TAKEN-1", kAgencyB);
@@ -322,16 +322,15 @@ TEST_F(DossierSecrecyTest, AnotherCallersRequestIdShowsNothing) {
   }
   // A caller of agency A under another name is another caller too.
   v1::CommandReply reply;
-  EXPECT_EQ(Submit(kAdmin, Submission("RETRY-1", kAgencyA, "RETRY-1-receipt"),
-                   &reply)
-                .error_code(),
-            grpc::StatusCode::ALREADY_EXISTS);
+  EXPECT_EQ(
+      Submit(kAdmin, Submission("RETRY-1", kAgencyA, "RETRY-1-receipt"), &reply)
+          .error_code(),
+      grpc::StatusCode::ALREADY_EXISTS);
   EXPECT_EQ(EventCount(), events);
   // The owner's retry is the first answer.
-  ASSERT_TRUE(
-      Submit(kIntakeA, Submission("RETRY-1", kAgencyA, "RETRY-1-receipt"),
-             &reply)
-          .ok());
+  ASSERT_TRUE(Submit(kIntakeA,
+                     Submission("RETRY-1", kAgencyA, "RETRY-1-receipt"), &reply)
+                  .ok());
   EXPECT_TRUE(reply.repeated());
   EXPECT_EQ(reply.dossier().version(), 1);
 }

@@ -4,6 +4,9 @@
 // never step-late, and the report groups the steps by unit. The real server
 // on 127.0.0.1:0 with a temporary data directory, the shipped rules, a
 // tokens file and an injected clock.
+#include <google/protobuf/util/time_util.h>
+#include <grpcpp/grpcpp.h>
+
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -12,9 +15,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <google/protobuf/util/time_util.h>
-#include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
@@ -87,7 +87,8 @@ class LateStepsTest : public ::testing::Test {
     }
     config_.listen = "127.0.0.1:0";
     config_.data_dir = (directory_ / "data").string();
-    config_.rules_dir = absl::StrCat(std::getenv("MOTCUA_SOURCE_DIR"), "/rules");
+    config_.rules_dir =
+        absl::StrCat(std::getenv("MOTCUA_SOURCE_DIR"), "/rules");
     config_.tokens_file = tokens;
     config_.metrics_listen = "127.0.0.1:0";
     config_.deadline_scheduler = false;
@@ -141,7 +142,8 @@ class LateStepsTest : public ::testing::Test {
     v1::GetRequest request;
     request.set_dossier_code(code);
     v1::Dossier dossier;
-    const grpc::Status status = dossiers_->Get(Admin().get(), request, &dossier);
+    const grpc::Status status =
+        dossiers_->Get(Admin().get(), request, &dossier);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return dossier;
   }
@@ -207,14 +209,12 @@ TEST_F(LateStepsTest, AUnitsLateStepIsListedByUnit) {
   soon.set_kind(v1::DEADLINE_KIND_STEP);
   soon.mutable_within()->set_seconds(2 * 3600);
   v1::DueSoonReply due_soon;
-  ASSERT_TRUE(
-      supervision_->ListDueSoon(Admin().get(), soon, &due_soon).ok());
+  ASSERT_TRUE(supervision_->ListDueSoon(Admin().get(), soon, &due_soon).ok());
   ASSERT_EQ(due_soon.entries_size(), 1);
   EXPECT_EQ(due_soon.entries(0).kind(), v1::DEADLINE_KIND_STEP);
   EXPECT_EQ(FromProto(due_soon.entries(0).lateness()), -absl::Hours(1));
   soon.set_kind(v1::DEADLINE_KIND_DOSSIER);
-  ASSERT_TRUE(
-      supervision_->ListDueSoon(Admin().get(), soon, &due_soon).ok());
+  ASSERT_TRUE(supervision_->ListDueSoon(Admin().get(), soon, &due_soon).ok());
   EXPECT_EQ(due_soon.entries_size(), 0);
 
   v1::OverdueRequest bad;
@@ -311,10 +311,10 @@ TEST_F(LateStepsTest, AUnitOutsideTheStepsIsNeverStepLate) {
   EXPECT_EQ(reply.entries(0).step_budget(), "");
 
   v1::CountOverdueReply counts;
-  ASSERT_TRUE(supervision_
-                  ->CountOverdue(Admin().get(), v1::CountOverdueRequest(),
-                                 &counts)
-                  .ok());
+  ASSERT_TRUE(
+      supervision_
+          ->CountOverdue(Admin().get(), v1::CountOverdueRequest(), &counts)
+          .ok());
   EXPECT_EQ(counts.dossiers(), 1);
   EXPECT_EQ(counts.steps(), 0);
 
@@ -372,9 +372,8 @@ TEST_F(LateStepsTest, TheReportGroupsTheStepsByUnit) {
   EXPECT_EQ(registry.pending_within(), 2);
   EXPECT_EQ(reply.total().received(), 4);
   for (const v1::ReportRow& row : reply.rows()) {
-    EXPECT_EQ(row.received(),
-              row.carried_over() + row.new_online() +
-                  row.new_in_person_or_postal())
+    EXPECT_EQ(row.received(), row.carried_over() + row.new_online() +
+                                  row.new_in_person_or_postal())
         << row.group();
     EXPECT_EQ(row.received(), row.resolved() + row.pending() + row.paused())
         << row.group();

@@ -2,6 +2,8 @@
 // temporary data directory, the shipped rules, a fake clock), with the
 // database damaged between runs as someone with the file would.
 #include <arpa/inet.h>
+#include <google/protobuf/util/time_util.h>
+#include <grpcpp/grpcpp.h>
 #include <netinet/in.h>
 #include <sqlite3.h>
 #include <sys/socket.h>
@@ -14,9 +16,6 @@
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <google/protobuf/util/time_util.h>
-#include <grpcpp/grpcpp.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -70,8 +69,7 @@ std::string HttpGet(int port, const std::string& path) {
 class LogDamageTest : public ::testing::Test {
  protected:
   LogDamageTest()
-      : clock_(absl::FromCivil(absl::CivilMinute(2025, 9, 8, 9, 0),
-                               kVietnam)) {
+      : clock_(absl::FromCivil(absl::CivilMinute(2025, 9, 8, 9, 0), kVietnam)) {
     directory_ = std::filesystem::temp_directory_path() /
                  absl::StrCat("motcua-log-damage-test-", getpid(), "-",
                               reinterpret_cast<uintptr_t>(this));
@@ -105,8 +103,8 @@ class LogDamageTest : public ::testing::Test {
 
   std::unique_ptr<grpc::ClientContext> Context() const {
     auto context = std::make_unique<grpc::ClientContext>();
-    context->AddMetadata("authorization", absl::StrCat("Bearer ",
-                                                       server_->development_token()));
+    context->AddMetadata("authorization",
+                         absl::StrCat("Bearer ", server_->development_token()));
     context->set_deadline(std::chrono::system_clock::now() +
                           std::chrono::seconds(20));
     return context;
@@ -190,7 +188,8 @@ TEST_F(LogDamageTest, WatchEventsDeliversTheIntactEventsThenDataLoss) {
   read.set_limit(100);
   v1::ReadEventsReply reply;
   const grpc::Status prefix = audit_->ReadEvents(Context().get(), read, &reply);
-  ASSERT_TRUE(prefix.ok()) << prefix.error_code() << " " << prefix.error_message();
+  ASSERT_TRUE(prefix.ok()) << prefix.error_code() << " "
+                           << prefix.error_message();
   ASSERT_EQ(reply.events_size(), 2);
   EXPECT_EQ(reply.last_sequence_read(), 2);
   read.set_after_sequence(2);
@@ -227,8 +226,9 @@ TEST_F(LogDamageTest, ServerOnADamagedLogRefusesWritesAndSaysSo) {
               HasSubstr("motcua_log_damaged 1"));
   // No checkpoint vouches for a damaged log.
   v1::CheckpointReply checkpoint;
-  EXPECT_EQ(audit_->SignCheckpoint(Context().get(),
-                                   v1::SignCheckpointRequest(), &checkpoint)
+  EXPECT_EQ(audit_
+                ->SignCheckpoint(Context().get(), v1::SignCheckpointRequest(),
+                                 &checkpoint)
                 .error_code(),
             grpc::StatusCode::FAILED_PRECONDITION);
 }
@@ -251,10 +251,10 @@ TEST_F(LogDamageTest, CheckpointsAreSignedOnTheClockAndPublished) {
   ASSERT_TRUE(early.ok()) << early.status();
   EXPECT_FALSE(early->has_value());
   v1::CheckpointReply none;
-  EXPECT_EQ(audit_->GetCheckpoint(Context().get(), v1::GetCheckpointRequest(),
-                                  &none)
-                .error_code(),
-            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(
+      audit_->GetCheckpoint(Context().get(), v1::GetCheckpointRequest(), &none)
+          .error_code(),
+      grpc::StatusCode::NOT_FOUND);
 
   clock_.Advance(absl::Minutes(10));
   absl::StatusOr<std::optional<checkpoint::Checkpoint>> due =
@@ -263,8 +263,8 @@ TEST_F(LogDamageTest, CheckpointsAreSignedOnTheClockAndPublished) {
   ASSERT_TRUE(due->has_value());
   const int64_t head = Head();
   EXPECT_EQ((*due)->sequence, head);
-  EXPECT_EQ((*due)->time, absl::FromUnixSeconds(absl::ToUnixSeconds(
-                              clock_.Now())));
+  EXPECT_EQ((*due)->time,
+            absl::FromUnixSeconds(absl::ToUnixSeconds(clock_.Now())));
   EXPECT_TRUE(server_->checkpointer()->public_key().Verify(**due).ok());
 
   // Published: a file in the directory, the Audit API, the metrics.
@@ -280,9 +280,10 @@ TEST_F(LogDamageTest, CheckpointsAreSignedOnTheClockAndPublished) {
   text << in.rdbuf();
   EXPECT_EQ(text.str(), checkpoint::Format(**due));
   v1::CheckpointReply latest;
-  ASSERT_TRUE(audit_->GetCheckpoint(Context().get(),
-                                    v1::GetCheckpointRequest(), &latest)
-                  .ok());
+  ASSERT_TRUE(
+      audit_
+          ->GetCheckpoint(Context().get(), v1::GetCheckpointRequest(), &latest)
+          .ok());
   EXPECT_EQ(latest.text(), text.str());
   EXPECT_EQ(latest.sequence(), head);
   EXPECT_THAT(HttpGet(server_->metrics_port(), "/metrics"),
@@ -297,9 +298,9 @@ TEST_F(LogDamageTest, CheckpointsAreSignedOnTheClockAndPublished) {
   // On demand, at once.
   ASSERT_TRUE(Submit("HS-2").ok());
   v1::CheckpointReply now;
-  ASSERT_TRUE(audit_->SignCheckpoint(Context().get(),
-                                     v1::SignCheckpointRequest(), &now)
-                  .ok());
+  ASSERT_TRUE(
+      audit_->SignCheckpoint(Context().get(), v1::SignCheckpointRequest(), &now)
+          .ok());
   EXPECT_EQ(now.sequence(), Head());
   absl::StatusOr<checkpoint::Checkpoint> parsed =
       checkpoint::Parse(now.text(), "reply");
@@ -312,8 +313,9 @@ TEST_F(LogDamageTest, ARewriteBeforeTheLastCheckpointStopsWritesAtStart) {
   ASSERT_TRUE(Submit("HS-1").ok());
   ASSERT_TRUE(Submit("HS-2").ok());
   v1::CheckpointReply checkpoint;
-  ASSERT_TRUE(audit_->SignCheckpoint(Context().get(),
-                                     v1::SignCheckpointRequest(), &checkpoint)
+  ASSERT_TRUE(audit_
+                  ->SignCheckpoint(Context().get(), v1::SignCheckpointRequest(),
+                                   &checkpoint)
                   .ok());
   ASSERT_TRUE(Submit("HS-3").ok());
   server_.reset();

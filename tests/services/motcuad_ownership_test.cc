@@ -5,6 +5,9 @@
 // mount namespace of the server's own.
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <google/protobuf/util/time_util.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
 #include <netinet/in.h>
 #include <sched.h>
 #include <signal.h>
@@ -24,10 +27,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <google/protobuf/util/time_util.h>
-#include <grpcpp/generic/generic_stub.h>
-#include <grpcpp/grpcpp.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
@@ -57,12 +56,13 @@ int NumberAfter(const std::string& text, const std::string& prefix) {
   const size_t at = text.find(prefix);
   if (at == std::string::npos) return 0;
   size_t end = at + prefix.size();
-  while (end < text.size() && std::isdigit(static_cast<unsigned char>(text[end]))) {
+  while (end < text.size() &&
+         std::isdigit(static_cast<unsigned char>(text[end]))) {
     ++end;
   }
   int number = 0;
-  if (!absl::SimpleAtoi(text.substr(at + prefix.size(), end - at - prefix.size()),
-                        &number)) {
+  if (!absl::SimpleAtoi(
+          text.substr(at + prefix.size(), end - at - prefix.size()), &number)) {
     return 0;
   }
   return number;
@@ -124,9 +124,9 @@ int HealthStatus(const std::shared_ptr<grpc::Channel>& channel,
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::seconds(10));
-  const std::string encoded = absl::StrCat(
-      std::string(1, '\x0a'), std::string(1, static_cast<char>(service.size())),
-      service);
+  const std::string encoded =
+      absl::StrCat(std::string(1, '\x0a'),
+                   std::string(1, static_cast<char>(service.size())), service);
   grpc::Slice slice(encoded);
   grpc::ByteBuffer request(&slice, 1);
   grpc::ByteBuffer response;
@@ -203,9 +203,8 @@ int ExitCodeOfRefusedStart(BackgroundProcess& second) {
 }
 
 TEST_F(MotcuadOwnershipTest, ASecondServerOnAPortInUseExitsNamingTheAddress) {
-  BackgroundProcess first(Daemon(),
-                          {"--config", Config("a.yaml", "127.0.0.1:0", "a")},
-                          dir());
+  BackgroundProcess first(
+      Daemon(), {"--config", Config("a.yaml", "127.0.0.1:0", "a")}, dir());
   ASSERT_TRUE(WaitListening(first)) << first.err();
   const int port = ListeningPort(first.out());
   const std::string address = absl::StrCat("127.0.0.1:", port);
@@ -219,7 +218,8 @@ TEST_F(MotcuadOwnershipTest, ASecondServerOnAPortInUseExitsNamingTheAddress) {
       << second.err();
 
   // The first one still owns the port and answers.
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  auto channel =
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
   EXPECT_EQ(HealthStatus(channel, ""), 1);
   EXPECT_EQ(first.Stop(SIGTERM), 0) << first.err();
 }
@@ -232,16 +232,17 @@ TEST_F(MotcuadOwnershipTest,
   ASSERT_TRUE(WaitListening(*first)) << first->err();
   const fs::path data = directory_.path() / "data";
   const std::string token = ReadFile(data / "dev-token");
-  const fs::file_time_type token_written = fs::last_write_time(data / "dev-token");
+  const fs::file_time_type token_written =
+      fs::last_write_time(data / "dev-token");
   EXPECT_EQ(ReadFile(data / "motcuad.lock"), absl::StrCat(first->pid(), "\n"));
 
   BackgroundProcess second(
       Daemon(), {"--config", Config("b.yaml", "127.0.0.1:0", "data")}, dir());
   EXPECT_EQ(ExitCodeOfRefusedStart(second), 1)
       << "two servers share " << data << ": " << second.err();
-  EXPECT_TRUE(Contains(second.err(),
-                       absl::StrCat("data_dir: ", data.string(),
-                                    " is in use by another motcuad")))
+  EXPECT_TRUE(
+      Contains(second.err(), absl::StrCat("data_dir: ", data.string(),
+                                          " is in use by another motcuad")))
       << second.err();
   EXPECT_TRUE(Contains(second.err(), absl::StrCat("pid ", first->pid())))
       << second.err();
@@ -262,14 +263,13 @@ TEST_F(MotcuadOwnershipTest,
 TEST_F(MotcuadOwnershipTest, ItsFilesAreItsOwnersAloneAndAuditReadsThemLive) {
   // The usual umask: without care, files are made readable by everyone.
   const mode_t previous = umask(022);
-  BackgroundProcess daemon(Daemon(),
-                           {"--config", Config("a.yaml", "127.0.0.1:0", "data")},
-                           dir());
+  BackgroundProcess daemon(
+      Daemon(), {"--config", Config("a.yaml", "127.0.0.1:0", "data")}, dir());
   umask(previous);
   ASSERT_TRUE(WaitListening(daemon)) << daemon.err();
-  auto channel =
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", ListeningPort(daemon.out())),
-                          grpc::InsecureChannelCredentials());
+  auto channel = grpc::CreateChannel(
+      absl::StrCat("127.0.0.1:", ListeningPort(daemon.out())),
+      grpc::InsecureChannelCredentials());
   auto dossiers = v1::Dossiers::NewStub(channel);
   const grpc::Status submitted =
       Submit(*dossiers, PrintedToken(daemon.out()), "MODE-1");
@@ -277,7 +277,7 @@ TEST_F(MotcuadOwnershipTest, ItsFilesAreItsOwnersAloneAndAuditReadsThemLive) {
 
   const fs::path data = directory_.path() / "data";
   auto mode = [](const fs::path& path) {
-    struct stat status{};
+    struct stat status {};
     if (stat(path.c_str(), &status) != 0) return -1;
     return static_cast<int>(status.st_mode & 0777);
   };
@@ -292,8 +292,8 @@ TEST_F(MotcuadOwnershipTest, ItsFilesAreItsOwnersAloneAndAuditReadsThemLive) {
       {"audit", "verify", "--db", (data / "motcua.db").string()}, dir());
   EXPECT_EQ(verified.exit_code, 0) << verified;
   EXPECT_TRUE(Contains(verified.out, "intact")) << verified;
-  const grpc::Status again = Submit(*dossiers, PrintedToken(daemon.out()),
-                                    "MODE-2");
+  const grpc::Status again =
+      Submit(*dossiers, PrintedToken(daemon.out()), "MODE-2");
   EXPECT_TRUE(again.ok()) << again.error_message();
   EXPECT_EQ(daemon.Stop(SIGTERM), 0) << daemon.err();
 }
@@ -302,12 +302,12 @@ TEST_F(MotcuadOwnershipTest, AKeyThatIsNotTheCertificatesIsNamed) {
   const std::string openssl = "/usr/bin/openssl";
   ASSERT_TRUE(fs::exists(openssl)) << "the TLS tests need " << openssl;
   for (const std::string name : {"one", "two"}) {
-    const Result made = motcua_test::Run(
-        openssl,
-        {"req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
-         name + ".key", "-out", name + ".pem", "-days", "2", "-subj",
-         "/CN=motcua " + name},
-        dir());
+    const Result made =
+        motcua_test::Run(openssl,
+                         {"req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                          "-keyout", name + ".key", "-out", name + ".pem",
+                          "-days", "2", "-subj", "/CN=motcua " + name},
+                         dir());
     ASSERT_EQ(made.exit_code, 0) << made;
   }
   const Result started = motcua_test::Run(
@@ -362,9 +362,8 @@ pid_t SpawnOnSmallDisk(const std::vector<std::string>& args,
   };
   auto write_file = [&](const std::string& path, const std::string& text) {
     const int descriptor = open(path.c_str(), O_WRONLY);
-    if (descriptor < 0 ||
-        write(descriptor, text.data(), text.size()) !=
-            static_cast<ssize_t>(text.size())) {
+    if (descriptor < 0 || write(descriptor, text.data(), text.size()) !=
+                              static_cast<ssize_t>(text.size())) {
       fail(path.c_str());
     }
     close(descriptor);
@@ -409,7 +408,8 @@ int64_t FillWith(const fs::path& path) {
   return written;
 }
 
-TEST_F(MotcuadOwnershipTest, AFullDiskIsLoggedCountedAndReportedUntilWritesSucceed) {
+TEST_F(MotcuadOwnershipTest,
+       AFullDiskIsLoggedCountedAndReportedUntilWritesSucceed) {
   const fs::path data = directory_.path() / "data";
   fs::create_directories(data);
   const std::string config =
@@ -450,8 +450,8 @@ TEST_F(MotcuadOwnershipTest, AFullDiskIsLoggedCountedAndReportedUntilWritesSucce
   EXPECT_EQ(HealthStatus(channel, "motcua.v1.Dossiers"), 1);
 
   // The server's data directory as the server sees it: its own tmpfs.
-  const fs::path inside = fs::path(absl::StrCat("/proc/", pid, "/root")) /
-                          data.relative_path();
+  const fs::path inside =
+      fs::path(absl::StrCat("/proc/", pid, "/root")) / data.relative_path();
   ASSERT_TRUE(fs::exists(inside / "motcua.db")) << inside;
   ASSERT_GT(FillWith(inside / "ballast"), 0);
 
@@ -474,8 +474,8 @@ TEST_F(MotcuadOwnershipTest, AFullDiskIsLoggedCountedAndReportedUntilWritesSucce
                        absl::StrCat("motcua_store_write_failures_total{reason="
                                     "\"disk_full\"} ",
                                     refused, "\n")));
-  EXPECT_TRUE(Contains(HttpGet(metrics_port, "/metrics"),
-                       "motcua_store_writable 0\n"));
+  EXPECT_TRUE(
+      Contains(HttpGet(metrics_port, "/metrics"), "motcua_store_writable 0\n"));
   EXPECT_EQ(HealthStatus(channel, "motcua.v1.Dossiers"), 2);
   const std::string unhealthy = HttpGet(metrics_port, "/healthz");
   EXPECT_TRUE(Contains(unhealthy, "503")) << unhealthy;
@@ -497,8 +497,8 @@ TEST_F(MotcuadOwnershipTest, AFullDiskIsLoggedCountedAndReportedUntilWritesSucce
   EXPECT_TRUE(recovered.ok()) << recovered.error_message();
   EXPECT_EQ(HealthStatus(channel, "motcua.v1.Dossiers"), 1);
   EXPECT_TRUE(Contains(HttpGet(metrics_port, "/healthz"), "200 OK"));
-  EXPECT_TRUE(Contains(HttpGet(metrics_port, "/metrics"),
-                       "motcua_store_writable 1\n"));
+  EXPECT_TRUE(
+      Contains(HttpGet(metrics_port, "/metrics"), "motcua_store_writable 1\n"));
   EXPECT_TRUE(Contains(ReadFile(err_path), "writes succeed again"))
       << ReadFile(err_path);
 

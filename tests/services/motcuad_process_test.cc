@@ -2,6 +2,8 @@
 // configuration file, reloaded with SIGHUP, stopped with SIGTERM while
 // commands are in flight.
 #include <fcntl.h>
+#include <google/protobuf/util/time_util.h>
+#include <grpcpp/grpcpp.h>
 #include <signal.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -18,9 +20,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <google/protobuf/util/time_util.h>
-#include <grpcpp/grpcpp.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -53,8 +52,10 @@ class Daemon {
     const std::string stderr_path = (directory / "motcuad.err").string();
     pid_ = fork();
     if (pid_ == 0) {
-      const int out = open(stdout_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      const int err = open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      const int out =
+          open(stdout_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      const int err =
+          open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
       dup2(out, STDOUT_FILENO);
       dup2(err, STDERR_FILENO);
       execl(binary.c_str(), binary.c_str(), "--config", config.c_str(),

@@ -135,8 +135,7 @@ TEST_F(SchedulerTest, EachThresholdOnceAcrossRestartsAndOverlappingPasses) {
   constexpr int kDossiers = 240;
   auto code = [](int i) { return absl::StrFormat("HS-%04d", i); };
   for (int i = 0; i < kDossiers; ++i) {
-    const absl::Time received =
-        At("2026-02-11T07:30") + absl::Minutes(2 * i);
+    const absl::Time received = At("2026-02-11T07:30") + absl::Minutes(2 * i);
     CommandOutcome submitted = store_->ExecuteAndWait(
         Request(code(i), Submission(received, i % 2 ? kLand : kHousehold)));
     ASSERT_TRUE(submitted.status.ok()) << submitted.status;
@@ -217,11 +216,10 @@ TEST_F(SchedulerTest, EachThresholdOnceAcrossRestartsAndOverlappingPasses) {
     const int step = threshold->target == ThresholdTarget::kStep
                          ? entries[event.dossier_code]
                          : 0;
-    EXPECT_TRUE(seen
-                    .insert({event.dossier_code,
-                             static_cast<int>(threshold->target), step,
-                             threshold->index})
-                    .second)
+    EXPECT_TRUE(
+        seen.insert({event.dossier_code, static_cast<int>(threshold->target),
+                     step, threshold->index})
+            .second)
         << event.dossier_code << " reached threshold " << threshold->index
         << " twice";
     if (threshold->due_at < At("2026-02-23T07:30") &&
@@ -236,8 +234,8 @@ TEST_F(SchedulerTest, EachThresholdOnceAcrossRestartsAndOverlappingPasses) {
   EXPECT_GT(caught_up, 0);
   absl::StatusOr<std::vector<store::ScheduledThreshold>> pending =
       store_->ListThresholds(absl::InfinitePast(),
-                             clock_.Now() + absl::Microseconds(1),
-                             std::nullopt, 10);
+                             clock_.Now() + absl::Microseconds(1), std::nullopt,
+                             10);
   ASSERT_TRUE(pending.ok()) << pending.status();
   EXPECT_TRUE(pending->empty()) << pending->front().dossier_code;
   // By Thursday 5 March every 3wd dossier and every step has run through
@@ -279,8 +277,7 @@ TEST_F(SchedulerTest, BurstAfterTetIsRecordedOnceWhileCommandsAreAnswered) {
   }
   for (int i = 0; i < 20; ++i) {
     CommandOutcome outcome = store_->ExecuteAndWait(
-        Request(absl::StrFormat("N-%02d", i),
-                Submission(clock_.Now(), kLand)));
+        Request(absl::StrFormat("N-%02d", i), Submission(clock_.Now(), kLand)));
     ASSERT_TRUE(outcome.status.ok()) << outcome.status;
   }
   const uint64_t reached_when_answered = metrics_.thresholds_reached.load();
@@ -333,7 +330,8 @@ std::shared_ptr<const RuleSet> ShippedRulesWithHoliday(absl::string_view day) {
     sources.push_back(RuleSource{path, std::move(content)});
   }
   RuleLoadResult loaded = LoadRules(sources);
-  for (const RuleError& error : loaded.errors) ADD_FAILURE() << error.ToString();
+  for (const RuleError& error : loaded.errors)
+    ADD_FAILURE() << error.ToString();
   return std::shared_ptr<const RuleSet>(std::move(loaded.rules));
 }
 
@@ -343,18 +341,19 @@ TEST_F(SchedulerTest, AHolidayAnnouncedLateMovesTheDueTimesAfterIt) {
   // Wednesday 4 March, a household business one on Monday 23 February.
   const absl::Time received = At("2026-02-11T09:00");
   for (const char* code : {"L-RUN", "L-PAUSED", "L-DONE"}) {
-    ASSERT_TRUE(store_->ExecuteAndWait(Request(code, Submission(received, kLand)))
-                    .status.ok());
+    ASSERT_TRUE(
+        store_->ExecuteAndWait(Request(code, Submission(received, kLand)))
+            .status.ok());
   }
   ASSERT_TRUE(
       store_->ExecuteAndWait(Request("H-RUN", Submission(received, kHousehold)))
           .status.ok());
   ASSERT_TRUE(store_
-                  ->ExecuteAndWait(Request(
-                      "L-PAUSED", RequestSupplementAction{{"so do"}}))
+                  ->ExecuteAndWait(
+                      Request("L-PAUSED", RequestSupplementAction{{"so do"}}))
                   .status.ok());
-  ASSERT_TRUE(
-      store_->ExecuteAndWait(Request("L-DONE", WithdrawAction{"rut"})).status.ok());
+  ASSERT_TRUE(store_->ExecuteAndWait(Request("L-DONE", WithdrawAction{"rut"}))
+                  .status.ok());
 
   // Monday 2 March is declared a holiday.
   const std::shared_ptr<const RuleSet> changed =

@@ -4,6 +4,9 @@
 #include "services/server/server.h"
 
 #include <arpa/inet.h>
+#include <google/protobuf/util/time_util.h>
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -15,10 +18,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <google/protobuf/util/time_util.h>
-#include <grpcpp/generic/generic_stub.h>
-#include <grpcpp/grpcpp.h>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -64,13 +63,16 @@ struct Caller {
   const char* token;
 };
 const Caller kAdmin{"admin.so", "admin", {"*"}, "token-admin"};
-const Caller kIntakeA{"intake.ben-nghe", "intake", {kAgencyA}, "token-intake-a"};
-const Caller kIntakeB{"intake.tan-dinh", "intake", {kAgencyB}, "token-intake-b"};
-const Caller kOfficerA{"officer.ben-nghe", "officer", {kAgencyA}, "token-officer-a"};
-const Caller kSupervisorA{"supervisor.ben-nghe", "supervisor", {kAgencyA},
-                          "token-supervisor-a"};
+const Caller kIntakeA{
+    "intake.ben-nghe", "intake", {kAgencyA}, "token-intake-a"};
+const Caller kIntakeB{
+    "intake.tan-dinh", "intake", {kAgencyB}, "token-intake-b"};
+const Caller kOfficerA{
+    "officer.ben-nghe", "officer", {kAgencyA}, "token-officer-a"};
+const Caller kSupervisorA{
+    "supervisor.ben-nghe", "supervisor", {kAgencyA}, "token-supervisor-a"};
 const Caller kAuditor{"auditor.thanh-tra", "auditor", {"*"}, "token-auditor"};
-const Caller* const kCallers[] = {&kAdmin,   &kIntakeA,     &kIntakeB,
+const Caller* const kCallers[] = {&kAdmin,    &kIntakeA,     &kIntakeB,
                                   &kOfficerA, &kSupervisorA, &kAuditor};
 
 // GET `path` from 127.0.0.1:`port`: the whole response, headers included.
@@ -133,7 +135,8 @@ class ServerTest : public ::testing::Test {
     }
     config_.listen = "127.0.0.1:0";
     config_.data_dir = (directory_ / "data").string();
-    config_.rules_dir = absl::StrCat(std::getenv("MOTCUA_SOURCE_DIR"), "/rules");
+    config_.rules_dir =
+        absl::StrCat(std::getenv("MOTCUA_SOURCE_DIR"), "/rules");
     config_.tokens_file = tokens;
     config_.metrics_listen = "127.0.0.1:0";
     // Versions and counts stay exact: a test that wants the scheduler
@@ -169,11 +172,9 @@ class ServerTest : public ::testing::Test {
     return context;
   }
 
-  static v1::SubmitRequest Submission(const std::string& code,
-                                      const std::string& agency,
-                                      absl::Time received_at,
-                                      const std::string& procedure =
-                                          kLandProcedure) {
+  static v1::SubmitRequest Submission(
+      const std::string& code, const std::string& agency,
+      absl::Time received_at, const std::string& procedure = kLandProcedure) {
     v1::SubmitRequest request;
     request.set_dossier_code(code);
     request.set_procedure_code(procedure);
@@ -256,8 +257,7 @@ class ServerTest : public ::testing::Test {
     const absl::Time base = MondayMorning() - absl::Hours(24 * 60);
     MustSubmit(prefix + "-1", kAgencyA, base, procedure);
     MustSubmit(prefix + "-2", kAgencyB, base + absl::Hours(24 * 7), procedure);
-    MustSubmit(prefix + "-3", kAgencyA, base + absl::Hours(24 * 14),
-               procedure);
+    MustSubmit(prefix + "-3", kAgencyA, base + absl::Hours(24 * 14), procedure);
     MustSubmit(prefix + "-NEW", kAgencyA, MondayMorning(), procedure);
   }
 
@@ -265,8 +265,8 @@ class ServerTest : public ::testing::Test {
                               const std::string& agency, absl::Time received_at,
                               const std::string& procedure = kLandProcedure) {
     v1::CommandReply reply;
-    grpc::Status status =
-        Submit(kAdmin, Submission(code, agency, received_at, procedure), &reply);
+    grpc::Status status = Submit(
+        kAdmin, Submission(code, agency, received_at, procedure), &reply);
     EXPECT_TRUE(status.ok()) << status.error_message();
     return reply;
   }
@@ -352,7 +352,8 @@ TEST_F(ServerTest, MalformedSubmissionsNameTheField) {
       {"dossier_code", [](v1::SubmitRequest& r) { r.clear_dossier_code(); }},
       {"dossier_code",
        [](v1::SubmitRequest& r) { r.set_dossier_code(std::string(200, 'x')); }},
-      {"channel", [](v1::SubmitRequest& r) { r.set_channel(v1::CHANNEL_UNSPECIFIED); }},
+      {"channel",
+       [](v1::SubmitRequest& r) { r.set_channel(v1::CHANNEL_UNSPECIFIED); }},
       {"received_at", [](v1::SubmitRequest& r) { r.clear_received_at(); }},
       {"summary",
        [](v1::SubmitRequest& r) { r.set_summary(std::string(1001, 's')); }},
@@ -495,7 +496,8 @@ TEST_F(ServerTest, ListOverdueIsSortedByLatenessAndFiltered) {
 
   v1::OverdueRequest request;
   v1::OverdueReply reply;
-  ASSERT_TRUE(supervision_->ListOverdue(As(kAdmin).get(), request, &reply).ok());
+  ASSERT_TRUE(
+      supervision_->ListOverdue(As(kAdmin).get(), request, &reply).ok());
   ASSERT_EQ(reply.entries_size(), 3);
   EXPECT_EQ(reply.entries(0).dossier().code(), "OD-1");
   EXPECT_EQ(reply.entries(1).dossier().code(), "OD-2");
@@ -520,14 +522,12 @@ TEST_F(ServerTest, ListOverdueIsSortedByLatenessAndFiltered) {
   // At least as late as OD-2: OD-1 and OD-2 only.
   v1::OverdueRequest late;
   *late.mutable_min_lateness() = reply.entries(0).lateness();
-  late.mutable_min_lateness()->set_seconds(
-      ([&] {
-        v1::OverdueReply all;
-        v1::OverdueRequest any;
-        EXPECT_TRUE(
-            supervision_->ListOverdue(As(kAdmin).get(), any, &all).ok());
-        return all.entries(1).lateness().seconds();
-      })());
+  late.mutable_min_lateness()->set_seconds(([&] {
+    v1::OverdueReply all;
+    v1::OverdueRequest any;
+    EXPECT_TRUE(supervision_->ListOverdue(As(kAdmin).get(), any, &all).ok());
+    return all.entries(1).lateness().seconds();
+  })());
   ASSERT_TRUE(supervision_->ListOverdue(As(kAdmin).get(), late, &reply).ok());
   ASSERT_EQ(reply.entries_size(), 2);
   EXPECT_EQ(reply.entries(1).dossier().code(), "OD-2");
@@ -535,20 +535,19 @@ TEST_F(ServerTest, ListOverdueIsSortedByLatenessAndFiltered) {
   // A supervisor of agency A may not look at agency B.
   v1::OverdueRequest other;
   other.set_agency(kAgencyB);
-  EXPECT_EQ(
-      supervision_->ListOverdue(As(kSupervisorA).get(), other, &reply)
-          .error_code(),
-      grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(supervision_->ListOverdue(As(kSupervisorA).get(), other, &reply)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
 }
 
 TEST_F(ServerTest, CountOverdueCountsWhatListOverdueLists) {
   SubmitThreeLateAndOneNew("CO", kLandProcedure);
 
   v1::CountOverdueReply reply;
-  ASSERT_TRUE(supervision_
-                  ->CountOverdue(As(kAdmin).get(), v1::CountOverdueRequest(),
-                                 &reply)
-                  .ok());
+  ASSERT_TRUE(
+      supervision_
+          ->CountOverdue(As(kAdmin).get(), v1::CountOverdueRequest(), &reply)
+          .ok());
   ASSERT_EQ(reply.agencies_size(), 2);
   EXPECT_EQ(reply.agencies(0).agency(),
             std::min(std::string(kAgencyA), std::string(kAgencyB)));
@@ -589,10 +588,10 @@ TEST_F(ServerTest, CountOverdueCountsWhatListOverdueLists) {
   resolve.set_dossier_code("CO-1");
   resolve.mutable_resolve()->set_result("approved");
   ASSERT_TRUE(Act(kOfficerA, resolve).ok());
-  ASSERT_TRUE(supervision_
-                  ->CountOverdue(As(kAdmin).get(), v1::CountOverdueRequest(),
-                                 &reply)
-                  .ok());
+  ASSERT_TRUE(
+      supervision_
+          ->CountOverdue(As(kAdmin).get(), v1::CountOverdueRequest(), &reply)
+          .ok());
   EXPECT_EQ(reply.dossiers(), 2);
   EXPECT_EQ(reply.steps(), 2);
 }
@@ -602,7 +601,8 @@ TEST_F(ServerTest, ListDueSoonLooksAheadInWorkingTime) {
   v1::DueSoonRequest request;
   request.mutable_within()->set_seconds(8 * 3600);
   v1::DueSoonReply reply;
-  ASSERT_TRUE(supervision_->ListDueSoon(As(kAdmin).get(), request, &reply).ok());
+  ASSERT_TRUE(
+      supervision_->ListDueSoon(As(kAdmin).get(), request, &reply).ok());
   EXPECT_EQ(reply.entries_size(), 0);  // due in days, not within a day
 
   v1::Dossier dossier;
@@ -610,7 +610,8 @@ TEST_F(ServerTest, ListDueSoonLooksAheadInWorkingTime) {
   get.set_dossier_code("DS-1");
   ASSERT_TRUE(dossiers_->Get(As(kAdmin).get(), get, &dossier).ok());
   clock_.Set(FromProto(dossier.due_at()) - absl::Hours(1));
-  ASSERT_TRUE(supervision_->ListDueSoon(As(kAdmin).get(), request, &reply).ok());
+  ASSERT_TRUE(
+      supervision_->ListDueSoon(As(kAdmin).get(), request, &reply).ok());
   ASSERT_EQ(reply.entries_size(), 1);
   EXPECT_LT(reply.entries(0).lateness().seconds(), 0);
 
@@ -698,8 +699,8 @@ TEST_F(ServerTest, DeadlinesAreEscalatedAndWatchersSeeThem) {
   auto context = As(kAdmin);
   context->set_deadline(absl::ToChronoTime(absl::Now() + absl::Seconds(60)));
   v1::WatchRequest request;
-  for (const char* type : {"deadline_approaching", "overdue", "escalated",
-                           "due_time_changed"}) {
+  for (const char* type :
+       {"deadline_approaching", "overdue", "escalated", "due_time_changed"}) {
     request.add_types(type);
   }
   std::unique_ptr<grpc::ClientReader<v1::Event>> stream =
@@ -743,9 +744,9 @@ TEST_F(ServerTest, DeadlinesAreEscalatedAndWatchersSeeThem) {
               "  - date: 2025-09-12\n    name: announced late\n");
   std::ofstream(calendar) << text;
   v1::ReloadRulesReply reloaded;
-  ASSERT_TRUE(admin_->ReloadRules(As(kAdmin).get(), v1::ReloadRulesRequest(),
-                                  &reloaded)
-                  .ok());
+  ASSERT_TRUE(
+      admin_->ReloadRules(As(kAdmin).get(), v1::ReloadRulesRequest(), &reloaded)
+          .ok());
   ASSERT_TRUE(reloaded.changed());
   bool moved = false;
   v1::Event event;
@@ -777,7 +778,8 @@ TEST_F(ServerTest, ASubscriberStuckForGoodHasItsCallCancelled) {
          absl::Now() < cancel_by) {
     absl::SleepFor(absl::Milliseconds(20));
   }
-  EXPECT_THAT(server_->RenderMetrics(), HasSubstr("motcua_watch_subscribers 0"));
+  EXPECT_THAT(server_->RenderMetrics(),
+              HasSubstr("motcua_watch_subscribers 0"));
   v1::Event event;
   while (stuck.stream->Read(&event)) {
   }
@@ -805,8 +807,8 @@ TEST_F(ServerTest, ASubscriberThatDoesNotKeepUpIsEndedWithItsPosition) {
   const std::string named = std::string(ended.error_message());
   EXPECT_TRUE(absl::StrContains(
                   named, absl::StrCat("resume after sequence ", last_seen)) ||
-              absl::StrContains(named, absl::StrCat("resume after sequence ",
-                                                    last_seen - 1)))
+              absl::StrContains(
+                  named, absl::StrCat("resume after sequence ", last_seen - 1)))
       << named << " (last seen " << last_seen << ")";
   EXPECT_LT(last_seen, submitted);
 
@@ -858,7 +860,8 @@ TEST_F(ServerTest, WatchFiltersByTypeAndAgencyAndScopesCallers) {
   auto refused = supervision_->WatchEvents(intake_context.get(), other);
   v1::Event event;
   EXPECT_FALSE(refused->Read(&event));
-  EXPECT_EQ(refused->Finish().error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(refused->Finish().error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
 
   // A misspelt type would match nothing, silently: it is refused.
   auto misspelt_context = As(kAdmin);
@@ -935,7 +938,8 @@ TEST_F(ServerTest, ReportCountsAPeriodPerGroup) {
   request.clear_agency();
   ASSERT_TRUE(
       supervision_->Report(As(kSupervisorA).get(), request, &report).ok());
-  for (const v1::ReportRow& row : report.rows()) EXPECT_EQ(row.group(), kAgencyA);
+  for (const v1::ReportRow& row : report.rows())
+    EXPECT_EQ(row.group(), kAgencyA);
   request.set_agency(kAgencyB);
   EXPECT_EQ(supervision_->Report(As(kSupervisorA).get(), request, &report)
                 .error_code(),
@@ -956,8 +960,7 @@ TEST_F(ServerTest, ReportCountsAPeriodPerGroup) {
     v1::ReportRequest bad = request;
     bad.clear_agency();
     test.spoil(bad);
-    grpc::Status status =
-        supervision_->Report(As(kAdmin).get(), bad, &report);
+    grpc::Status status = supervision_->Report(As(kAdmin).get(), bad, &report);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
     EXPECT_THAT(status.error_message(), HasSubstr(test.field));
   }
@@ -1003,14 +1006,14 @@ TEST_F(ServerTest, AuditorsReadTheLogAndVerifyIt) {
 
   // Auditors only read.
   v1::CommandReply reply;
-  EXPECT_EQ(Submit(kAuditor, Submission("A-2", kAgencyA, MondayMorning()),
-                   &reply)
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      Submit(kAuditor, Submission("A-2", kAgencyA, MondayMorning()), &reply)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
   // An officer does not audit.
-  EXPECT_EQ(audit_->ReadEvents(As(kOfficerA).get(), by_dossier, &events)
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      audit_->ReadEvents(As(kOfficerA).get(), by_dossier, &events).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
 }
 
 TEST_F(ServerTest, AdminsValidateReloadAndReadRules) {
@@ -1033,8 +1036,7 @@ TEST_F(ServerTest, AdminsValidateReloadAndReadRules) {
   file->set_path("calendars/broken.yaml");
   file->set_content("kind: calender\n");
   v1::ValidateRulesReply validated;
-  ASSERT_TRUE(
-      admin_->ValidateRules(As(kAdmin).get(), bad, &validated).ok());
+  ASSERT_TRUE(admin_->ValidateRules(As(kAdmin).get(), bad, &validated).ok());
   EXPECT_FALSE(validated.valid());
   ASSERT_GT(validated.problems_size(), 0);
   EXPECT_EQ(validated.problems(0).file(), "calendars/broken.yaml");
@@ -1047,21 +1049,23 @@ TEST_F(ServerTest, AdminsValidateReloadAndReadRules) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("files[0].path"));
 
-  ASSERT_TRUE(admin_->ValidateRules(As(kAdmin).get(), v1::ValidateRulesRequest(),
-                                    &validated)
+  ASSERT_TRUE(admin_
+                  ->ValidateRules(As(kAdmin).get(), v1::ValidateRulesRequest(),
+                                  &validated)
                   .ok());
   EXPECT_TRUE(validated.valid());
   EXPECT_EQ(validated.version(), rules.version());
 
   v1::ReloadRulesReply reloaded;
-  ASSERT_TRUE(admin_->ReloadRules(As(kAdmin).get(), v1::ReloadRulesRequest(),
-                                  &reloaded)
-                  .ok());
+  ASSERT_TRUE(
+      admin_->ReloadRules(As(kAdmin).get(), v1::ReloadRulesRequest(), &reloaded)
+          .ok());
   EXPECT_FALSE(reloaded.changed());
   EXPECT_EQ(reloaded.version(), rules.version());
 
-  EXPECT_EQ(admin_->ReloadRules(As(kSupervisorA).get(),
-                                v1::ReloadRulesRequest(), &reloaded)
+  EXPECT_EQ(admin_
+                ->ReloadRules(As(kSupervisorA).get(), v1::ReloadRulesRequest(),
+                              &reloaded)
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
 }
@@ -1154,10 +1158,10 @@ TEST_F(ServerTest, AgenciesAndRolesBoundWhatCallersMayDo) {
   EXPECT_EQ(reply.events(0).actor(), "officer.ben-nghe");
   // Rules are for admins.
   v1::GetRulesReply rules;
-  EXPECT_EQ(admin_->GetRules(As(kSupervisorA).get(), v1::GetRulesRequest(),
-                             &rules)
-                .error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_EQ(
+      admin_->GetRules(As(kSupervisorA).get(), v1::GetRulesRequest(), &rules)
+          .error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
 }
 
 TEST_F(ServerTest, HealthCheckingAndReflectionAreServed) {
@@ -1211,8 +1215,9 @@ TEST_F(ServerTest, MetricsAndHealthAreServedOverHttp) {
               HasSubstr("motcua_commands_total{outcome=\"accepted\"} 3"));
   EXPECT_THAT(metrics,
               HasSubstr("motcua_commands_total{outcome=\"refused\"} 1"));
-  EXPECT_THAT(metrics,
-              HasSubstr("motcua_command_latency_seconds_bucket{le=\"+Inf\"} 4"));
+  EXPECT_THAT(
+      metrics,
+      HasSubstr("motcua_command_latency_seconds_bucket{le=\"+Inf\"} 4"));
   // M-1, 40 days late, records the five thresholds of its ladder before
   // its hand-over: 3 + 5 events.
   EXPECT_THAT(metrics, HasSubstr("motcua_appended_events_total 8"));
@@ -1224,10 +1229,11 @@ TEST_F(ServerTest, MetricsAndHealthAreServedOverHttp) {
   address.sin_family = AF_INET;
   address.sin_port = htons(static_cast<uint16_t>(server_->metrics_port()));
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(connect(silent, reinterpret_cast<sockaddr*>(&address),
-                    sizeof(address)),
-            0);
-  EXPECT_THAT(HttpGet(server_->metrics_port(), "/healthz"), HasSubstr("200 OK"));
+  ASSERT_EQ(
+      connect(silent, reinterpret_cast<sockaddr*>(&address), sizeof(address)),
+      0);
+  EXPECT_THAT(HttpGet(server_->metrics_port(), "/healthz"),
+              HasSubstr("200 OK"));
   close(silent);
   EXPECT_THAT(HttpGet(server_->metrics_port(), "/other"), HasSubstr("404"));
 }
@@ -1257,8 +1263,7 @@ TEST_F(ServerTest, TwoAuthorizationHeadersAreRefused) {
                         absl::StrCat("Bearer ", second->token));
     v1::CommandReply reply;
     const grpc::Status status = dossiers_->Submit(
-        &context, Submission("TWO-HEADERS", kAgencyA, MondayMorning()),
-        &reply);
+        &context, Submission("TWO-HEADERS", kAgencyA, MondayMorning()), &reply);
     EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
         << first->name << ", " << second->name;
     EXPECT_THAT(status.error_message(),

@@ -5,7 +5,6 @@
 #include "store/audit.h"
 
 #include <filesystem>
-
 #include <string>
 
 #include "absl/status/status.h"
@@ -53,9 +52,8 @@ class AuditTest : public ::testing::Test {
     };
     for (int i = 0; i < 10; ++i) {
       const std::string code = absl::StrCat("HS-", i);
-      run(code, Submission(clock_.Now(), i % 3 == 0
-                                             ? kBusinessProcedure
-                                             : testing::kLandProcedure));
+      run(code, Submission(clock_.Now(), i % 3 == 0 ? kBusinessProcedure
+                                                    : testing::kLandProcedure));
       HandOverAction hand_over;
       if (i % 3 == 0) hand_over.to_unit = "phong-kinh-te";
       run(code, hand_over);
@@ -88,8 +86,8 @@ class AuditTest : public ::testing::Test {
     std::string payload(read->ColumnBlob(0));
     read->Reset();
     payload[payload.size() / 2] ^= 1;
-    absl::StatusOr<Statement> write = database->Prepare(
-        "UPDATE events SET payload = ?1 WHERE sequence = ?2");
+    absl::StatusOr<Statement> write =
+        database->Prepare("UPDATE events SET payload = ?1 WHERE sequence = ?2");
     ASSERT_TRUE(write.ok());
     write->BindBlob(1, payload).BindInt(2, sequence);
     ASSERT_TRUE(write->Run().ok());
@@ -222,8 +220,9 @@ TEST_F(AuditTest, AReplayNamesTamperedProjections) {
   Modify("UPDATE dossiers SET state = 6 WHERE code = 'HS-4'");
   Modify("DELETE FROM deadlines WHERE dossier_code = 'HS-2' AND kind = 'step'");
   Modify("INSERT INTO counters VALUES ('x', 'y', '', 1, 5)");
-  Modify("UPDATE control_sheet SET late = 1 WHERE dossier_code = 'HS-1' AND "
-         "entry = 2");
+  Modify(
+      "UPDATE control_sheet SET late = 1 WHERE dossier_code = 'HS-1' AND "
+      "entry = 2");
   absl::StatusOr<ReplayReport> report =
       ReplayAndCompare(DatabasePath(), ScratchPath());
   ASSERT_TRUE(report.ok()) << report.status();
@@ -261,9 +260,10 @@ TEST_F(AuditTest, ADossierCanBeRebuiltAsOfAnInstant) {
   EXPECT_EQ(now->version, 4);
   EXPECT_EQ(DossierAsOf(DatabasePath(), "HS-1", start).status().code(),
             absl::StatusCode::kNotFound);
-  EXPECT_EQ(
-      DossierAsOf(DatabasePath(), "HS-404", absl::InfiniteFuture()).status().code(),
-      absl::StatusCode::kNotFound);
+  EXPECT_EQ(DossierAsOf(DatabasePath(), "HS-404", absl::InfiniteFuture())
+                .status()
+                .code(),
+            absl::StatusCode::kNotFound);
 
   absl::StatusOr<std::vector<StoredEvent>> events =
       ReadDossierEventsFromFile(DatabasePath(), "HS-1");

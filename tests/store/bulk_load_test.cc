@@ -77,8 +77,7 @@ class BulkLoadTest : public ::testing::Test {
     shape_.end = absl::FromCivil(absl::CivilMinute(2026, 3, 18, 9, 30),
                                  absl::FixedTimeZone(7 * 3600));
     shape_.first = shape_.end - absl::Hours(24 * 45);
-    shape_.agencies = {"ubnd-phuong-001", "ubnd-phuong-002",
-                       "ubnd-phuong-003"};
+    shape_.agencies = {"ubnd-phuong-001", "ubnd-phuong-002", "ubnd-phuong-003"};
     return bench::PlanFill(*ShippedRules(), shape_);
   }
 
@@ -96,8 +95,8 @@ TEST_F(BulkLoadTest, LeavesTheDatabaseTheStoreLeavesForTheSameCommands) {
   absl::StatusOr<std::unique_ptr<BulkLoader>> loader =
       BulkLoader::Create(bulk_path);
   ASSERT_TRUE(loader.ok()) << loader.status();
-  absl::StatusOr<bench::FillTally> bulk = bench::FillInBulk(
-      *plan, *ShippedRules(), shape_.end, step_, **loader);
+  absl::StatusOr<bench::FillTally> bulk =
+      bench::FillInBulk(*plan, *ShippedRules(), shape_.end, step_, **loader);
   ASSERT_TRUE(bulk.ok()) << bulk.status();
   ASSERT_TRUE((*loader)->Close().ok());
   loader->reset();
@@ -122,19 +121,18 @@ TEST_F(BulkLoadTest, LeavesTheDatabaseTheStoreLeavesForTheSameCommands) {
 
   EXPECT_THAT(TableDifferences(bulk_path, live_path, "events", "sequence"),
               IsEmpty());
-  EXPECT_THAT(TableDifferences(bulk_path, live_path, "meta", "key"),
-              IsEmpty());
+  EXPECT_THAT(TableDifferences(bulk_path, live_path, "meta", "key"), IsEmpty());
   for (const ProjectionTable& table : ProjectionTables()) {
-    EXPECT_THAT(TableDifferences(bulk_path, live_path, table.name,
-                                 table.key_columns),
-                IsEmpty());
+    EXPECT_THAT(
+        TableDifferences(bulk_path, live_path, table.name, table.key_columns),
+        IsEmpty());
   }
   // The same tables and indexes (built elsewhere in the file).
-  EXPECT_THAT(TableDifferences(
-                  bulk_path, live_path,
-                  "(SELECT type, name, tbl_name, sql FROM sqlite_schema)",
-                  "name"),
-              IsEmpty());
+  EXPECT_THAT(
+      TableDifferences(bulk_path, live_path,
+                       "(SELECT type, name, tbl_name, sql FROM sqlite_schema)",
+                       "name"),
+      IsEmpty());
   // Not vacuous: the history left dossiers in many states, some of them
   // past due at its end.
   absl::StatusOr<Database> database =
@@ -167,8 +165,8 @@ TEST_F(BulkLoadTest, AStoreOpensTheLoadedFileAndAppendsAfterIt) {
   const std::string path = directory_.File("motcua.db");
   absl::StatusOr<std::unique_ptr<BulkLoader>> loader = BulkLoader::Create(path);
   ASSERT_TRUE(loader.ok()) << loader.status();
-  absl::StatusOr<bench::FillTally> tally = bench::FillInBulk(
-      *plan, *ShippedRules(), shape_.end, step_, **loader);
+  absl::StatusOr<bench::FillTally> tally =
+      bench::FillInBulk(*plan, *ShippedRules(), shape_.end, step_, **loader);
   ASSERT_TRUE(tally.ok()) << tally.status();
   ASSERT_TRUE((*loader)->Close().ok());
 
@@ -208,8 +206,7 @@ TEST_F(BulkLoadTest, RefusesAFileThatExists) {
     ASSERT_TRUE(first.ok()) << first.status();
     ASSERT_TRUE((*first)->Close().ok());
   }
-  absl::StatusOr<std::unique_ptr<BulkLoader>> second =
-      BulkLoader::Create(path);
+  absl::StatusOr<std::unique_ptr<BulkLoader>> second = BulkLoader::Create(path);
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_THAT(second.status().message(), HasSubstr(path));

@@ -1,6 +1,7 @@
-// Tests of the fingerprint kept with a request id (store/command_fingerprint.h):
-// the same command gives the same bytes, any argument that changes its
-// outcome gives others, and the caller does not enter it.
+// Tests of the fingerprint kept with a request id
+// (store/command_fingerprint.h): the same command gives the same bytes, any
+// argument that changes its outcome gives others, and the caller does not enter
+// it.
 #include "store/command_fingerprint.h"
 
 #include <functional>
@@ -69,8 +70,8 @@ TEST(CommandFingerprintTest, EveryArgumentThatDecidesTheOutcomeCounts) {
       Request("HS-1", StopAction{"why"}, "r"),
       Request("HS-1", ResumeAction{}, "r"),
       Request("HS-1", ApologiseAction{"why", MondayMorning()}, "r"),
-      Request("HS-1",
-              ApologiseAction{"why", MondayMorning() + absl::Hours(1)}, "r"),
+      Request("HS-1", ApologiseAction{"why", MondayMorning() + absl::Hours(1)},
+              "r"),
       Request("HS-1", ResolveAction{"granted"}, "r"),
       Request("HS-1", ResolveAction{"refused"}, "r"),
       Request("HS-1", ReturnResultAction{}, "r"),

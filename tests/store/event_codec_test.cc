@@ -35,7 +35,8 @@ std::vector<EventBody> EveryEventType() {
   received.clock_started_at = At(1757296800123456);
   received.due_at = At(1757325600000000);
   received.submission_fingerprint = "ab12";
-  received.first_step = StepStart{"receipt", "bo-phan-mot-cua", At(1757304000000000)};
+  received.first_step =
+      StepStart{"receipt", "bo-phan-mot-cua", At(1757304000000000)};
 
   HandedOverEvent handed;
   handed.ended = StepEnd{absl::Seconds(5400), true};
@@ -127,8 +128,8 @@ TEST(EventCodecTest, ScheduleSurvivesTheRoundTrip) {
   EXPECT_EQ(decoded->schedule, schedule);
 
   // An empty schedule (nothing left to reach) is not an absent one.
-  decoded = DecodeEventPayload(EncodeEventPayload(EveryEventType()[1], "",
-                                                  Schedule{}));
+  decoded = DecodeEventPayload(
+      EncodeEventPayload(EveryEventType()[1], "", Schedule{}));
   ASSERT_TRUE(decoded.ok()) << decoded.status();
   EXPECT_EQ(decoded->schedule, Schedule{});
   decoded = DecodeEventPayload(EncodeEventPayload(EveryEventType()[1], ""));
@@ -194,8 +195,9 @@ TEST(EventCodecTest, DamagedBytesAreDataLoss) {
   ReceivedEvent received;
   received.procedure_effective_from = absl::CivilDay(2025, 7, 1);
   received.channel = static_cast<Channel>(42);
-  EXPECT_EQ(DecodeEventPayload(EncodeEventPayload(received, "")).status().code(),
-            absl::StatusCode::kDataLoss);
+  EXPECT_EQ(
+      DecodeEventPayload(EncodeEventPayload(received, "")).status().code(),
+      absl::StatusCode::kDataLoss);
   EXPECT_EQ(DecodeDossierSnapshot("\x0a\x05").status().code(),
             absl::StatusCode::kDataLoss);
 }
@@ -243,7 +245,8 @@ Dossier FullDossier() {
   dossier.closed_at = At(8000000);
   dossier.closing_reason = "why";
   dossier.clock_paused = absl::Seconds(90);
-  dossier.dossier_watch = ThresholdWatch{0b1011, PendingThreshold{2, At(9000000)}};
+  dossier.dossier_watch =
+      ThresholdWatch{0b1011, PendingThreshold{2, At(9000000)}};
   dossier.step_watch = ThresholdWatch{0b1, std::nullopt};
   return dossier;
 }
@@ -303,9 +306,9 @@ TEST(EventCodecTest, RequestOutcomeSurvivesTheRoundTrip) {
 
 TEST(EventCodecTest, TheCommandFingerprintTravelsInThePayload) {
   const std::string fingerprint(32, '\x5a');
-  absl::StatusOr<DecodedPayload> decoded = DecodeEventPayload(
-      EncodeEventPayload(EveryEventType()[1], "r-1", std::nullopt,
-                         fingerprint));
+  absl::StatusOr<DecodedPayload> decoded =
+      DecodeEventPayload(EncodeEventPayload(EveryEventType()[1], "r-1",
+                                            std::nullopt, fingerprint));
   ASSERT_TRUE(decoded.ok()) << decoded.status();
   EXPECT_EQ(decoded->request_id, "r-1");
   EXPECT_EQ(decoded->command_fingerprint, fingerprint);
@@ -332,15 +335,23 @@ TEST(HashChainTest, CanonicalBytesAreLengthPrefixedFields) {
   std::string bytes;
   AppendCanonicalBytes(fields, bytes);
   const std::string expected = absl::HexStringToBytes(
-      "0000000000000008" "0000000000000001"
-      "0000000000000001" "44"
-      "0000000000000008" "0000000000000002"
-      "0000000000000008" "7265636569766564"
-      "0000000000000008" "0000000000000003"
-      "0000000000000008" "0000000000000004"
-      "0000000000000001" "61"
+      "0000000000000008"
+      "0000000000000001"
+      "0000000000000001"
+      "44"
+      "0000000000000008"
+      "0000000000000002"
+      "0000000000000008"
+      "7265636569766564"
+      "0000000000000008"
+      "0000000000000003"
+      "0000000000000008"
+      "0000000000000004"
+      "0000000000000001"
+      "61"
       "0000000000000000"
-      "0000000000000001" "70");
+      "0000000000000001"
+      "70");
   EXPECT_EQ(absl::BytesToHexString(bytes), absl::BytesToHexString(expected));
 
   std::string scratch;

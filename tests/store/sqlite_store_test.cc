@@ -124,8 +124,8 @@ TEST_F(SqliteEventStoreTest, AWholeLifecycleIsLoggedAndProjected) {
   EXPECT_EQ(Count("SELECT count(*) FROM deadlines WHERE dossier_code = "
                   "'HS-2'"),
             0);
-  const int64_t due_before = Count(
-      "SELECT due_at FROM dossiers WHERE code = 'HS-2'");
+  const int64_t due_before =
+      Count("SELECT due_at FROM dossiers WHERE code = 'HS-2'");
   run(ReceiveSupplementAction{});
   // Resumed: both deadlines are back, moved by the working time paused.
   EXPECT_EQ(Count("SELECT count(*) FROM deadlines WHERE dossier_code = "
@@ -156,11 +156,10 @@ TEST_F(SqliteEventStoreTest, AWholeLifecycleIsLoggedAndProjected) {
     types.push_back(EventTypeName(stored.event.body));
   }
   EXPECT_THAT(types,
-              ::testing::ElementsAre("received", "handed_over",
-                                     "supplement_requested",
-                                     "supplement_received", "handed_over",
-                                     "stopped", "resumed", "apologised",
-                                     "resolved", "result_returned"));
+              ::testing::ElementsAre(
+                  "received", "handed_over", "supplement_requested",
+                  "supplement_received", "handed_over", "stopped", "resumed",
+                  "apologised", "resolved", "result_returned"));
   for (size_t i = 1; i < events->size(); ++i) {
     EXPECT_EQ((*events)[i].previous_hash, (*events)[i - 1].hash);
   }
@@ -185,8 +184,8 @@ TEST_F(SqliteEventStoreTest, AWholeLifecycleIsLoggedAndProjected) {
 TEST_F(SqliteEventStoreTest, ARetryWithTheSameRequestIdIsAnsweredOnce) {
   std::unique_ptr<EventStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
-  CommandOutcome first = store->ExecuteAndWait(
-      Request("HS-3", Submission(clock_.Now()), "req-1"));
+  CommandOutcome first =
+      store->ExecuteAndWait(Request("HS-3", Submission(clock_.Now()), "req-1"));
   ASSERT_TRUE(first.status.ok()) << first.status;
   CommandOutcome handed =
       store->ExecuteAndWait(Request("HS-3", HandOverAction{}, "req-2"));
@@ -234,10 +233,10 @@ TEST_F(SqliteEventStoreTest, ResubmittingADossierCodeComparesTheContent) {
 TEST_F(SqliteEventStoreTest, AStaleExpectedVersionIsAborted) {
   std::unique_ptr<EventStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(
-      store->ExecuteAndWait(Request("HS-5", Submission(clock_.Now()))).status.ok());
-  ASSERT_TRUE(
-      store->ExecuteAndWait(Request("HS-5", HandOverAction{}, "", 1)).status.ok());
+  ASSERT_TRUE(store->ExecuteAndWait(Request("HS-5", Submission(clock_.Now())))
+                  .status.ok());
+  ASSERT_TRUE(store->ExecuteAndWait(Request("HS-5", HandOverAction{}, "", 1))
+                  .status.ok());
   CommandOutcome stale =
       store->ExecuteAndWait(Request("HS-5", HandOverAction{}, "", 1));
   EXPECT_EQ(stale.status.code(), absl::StatusCode::kAborted);
@@ -246,7 +245,8 @@ TEST_F(SqliteEventStoreTest, AStaleExpectedVersionIsAborted) {
   EXPECT_EQ(Count("SELECT count(*) FROM events"), 2);
 }
 
-TEST_F(SqliteEventStoreTest, ARefusedCommandAppendsNothingWhileItsBatchCommits) {
+TEST_F(SqliteEventStoreTest,
+       ARefusedCommandAppendsNothingWhileItsBatchCommits) {
   std::unique_ptr<EventStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
   // Hold the first command's answer while the next commands queue up
@@ -270,13 +270,17 @@ TEST_F(SqliteEventStoreTest, ARefusedCommandAppendsNothingWhileItsBatchCommits) 
       if (--remaining == 0) all_done.Notify();
     };
   };
-  ASSERT_TRUE(store->Execute(Request("HS-6", HandOverAction{}), collect(0)).ok());
+  ASSERT_TRUE(
+      store->Execute(Request("HS-6", HandOverAction{}), collect(0)).ok());
   // Not allowed while PROCESSING.
   ASSERT_TRUE(
-      store->Execute(Request("HS-6", ReceiveSupplementAction{}), collect(1)).ok());
-  ASSERT_TRUE(store->Execute(Request("HS-6", HandOverAction{}), collect(2)).ok());
+      store->Execute(Request("HS-6", ReceiveSupplementAction{}), collect(1))
+          .ok());
   ASSERT_TRUE(
-      store->Execute(Request("HS-7", Submission(clock_.Now())), collect(3)).ok());
+      store->Execute(Request("HS-6", HandOverAction{}), collect(2)).ok());
+  ASSERT_TRUE(
+      store->Execute(Request("HS-7", Submission(clock_.Now())), collect(3))
+          .ok());
   release.Notify();
   all_done.WaitForNotification();
 
@@ -309,8 +313,8 @@ std::vector<CommandOutcome> RunBatchWithFailingHandOver(
     EventStore& store, const std::string& path, const Clock& clock,
     const char* raise, std::optional<Database>& intruder) {
   std::vector<CommandOutcome> outcomes(kFailingBatch);
-  EXPECT_TRUE(
-      store.ExecuteAndWait(Request("HS-C", Submission(clock.Now()))).status.ok());
+  EXPECT_TRUE(store.ExecuteAndWait(Request("HS-C", Submission(clock.Now())))
+                  .status.ok());
   absl::StatusOr<Database> opened = Database::Open(path, OpenMode::kReadWrite);
   EXPECT_TRUE(opened.ok()) << opened.status();
   if (!opened.ok()) return outcomes;
@@ -320,15 +324,15 @@ std::vector<CommandOutcome> RunBatchWithFailingHandOver(
                   ->Execute(absl::StrCat(
                       "CREATE TRIGGER fail_hs_c BEFORE INSERT ON "
                       "control_sheet WHEN NEW.dossier_code = 'HS-C' BEGIN "
-                      "SELECT RAISE(", raise, ", 'injected failure'); END"))
+                      "SELECT RAISE(",
+                      raise, ", 'injected failure'); END"))
                   .ok());
   absl::Notification all_done;
   std::atomic<int> remaining = kFailingBatch;
   for (int i = 0; i < kFailingBatch; ++i) {
-    CommandRequest request =
-        i == kFailing ? Request("HS-C", HandOverAction{})
-                      : Request(absl::StrCat("HS-B-", i),
-                                Submission(clock.Now()));
+    CommandRequest request = i == kFailing ? Request("HS-C", HandOverAction{})
+                                           : Request(absl::StrCat("HS-B-", i),
+                                                     Submission(clock.Now()));
     EXPECT_TRUE(store
                     .Execute(std::move(request),
                              [&, i](CommandOutcome outcome) {
@@ -370,7 +374,8 @@ TEST_F(SqliteEventStoreTest, ACommandWhoseWritesFailAloneIsRefused) {
   ExpectLogIntactAndReplayable();
 }
 
-TEST_F(SqliteEventStoreTest, AFailureThatEndsTheTransactionRefusesItsWholeBatch) {
+TEST_F(SqliteEventStoreTest,
+       AFailureThatEndsTheTransactionRefusesItsWholeBatch) {
   // As above, but the failure ends the whole transaction, as SQLite does
   // itself on a full disk or an I/O error: nothing of that batch may be
   // recorded, and nothing may be committed outside it.
@@ -424,7 +429,8 @@ TEST_F(SqliteEventStoreTest, AFullQueueIsResourceExhausted) {
   holding.WaitForNotification();
   // The submission counts until its answer returns: room for one more.
   EXPECT_TRUE(store->Execute(Request("HS-8", HandOverAction{}), nullptr).ok());
-  absl::Status full = store->Execute(Request("HS-8", HandOverAction{}), nullptr);
+  absl::Status full =
+      store->Execute(Request("HS-8", HandOverAction{}), nullptr);
   EXPECT_EQ(full.code(), absl::StatusCode::kResourceExhausted);
   EXPECT_THAT(std::string(full.message()), HasSubstr("2 commands"));
   release.Notify();
@@ -433,8 +439,9 @@ TEST_F(SqliteEventStoreTest, AFullQueueIsResourceExhausted) {
   EXPECT_EQ(Count("SELECT count(*) FROM events"), 2);
   EXPECT_EQ(store->Execute(Request("HS-8", HandOverAction{}), nullptr).code(),
             absl::StatusCode::kUnavailable);
-  EXPECT_EQ(store->ExecuteAndWait(Request("HS-8", HandOverAction{})).status.code(),
-            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(
+      store->ExecuteAndWait(Request("HS-8", HandOverAction{})).status.code(),
+      absl::StatusCode::kUnavailable);
 }
 
 TEST_F(SqliteEventStoreTest, ConcurrentSubmissionsAreAllAcknowledged) {
@@ -449,8 +456,8 @@ TEST_F(SqliteEventStoreTest, ConcurrentSubmissionsAreAllAcknowledged) {
       for (int i = 0; i < kPerThread; ++i) {
         const std::string code = absl::StrCat("T", t, "-", i);
         CommandOutcome outcome = store->ExecuteAndWait(Request(
-            code, Submission(clock_.Now(), i % 2 ? kLandProcedure
-                                                 : kBusinessProcedure)));
+            code, Submission(clock_.Now(),
+                             i % 2 ? kLandProcedure : kBusinessProcedure)));
         if (outcome.status.ok() && outcome.events.size() == 1) ++acknowledged;
       }
     });
@@ -537,7 +544,8 @@ TEST_F(SqliteEventStoreTest, OpeningALogCutShortIsDataLoss) {
     absl::StatusOr<Database> database =
         Database::Open(DatabasePath(), OpenMode::kReadWrite);
     ASSERT_TRUE(database.ok());
-    ASSERT_TRUE(database->Execute("DELETE FROM events WHERE sequence = 2").ok());
+    ASSERT_TRUE(
+        database->Execute("DELETE FROM events WHERE sequence = 2").ok());
   }
   absl::StatusOr<std::unique_ptr<EventStore>> store =
       EventStore::Open(OptionsFor(DatabasePath()), &clock_, ShippedRules());
@@ -561,13 +569,12 @@ TEST_F(SqliteEventStoreTest, SnapshotsFromBeforeSchema4AreRebuiltFromTheLog) {
   {
     std::unique_ptr<EventStore> store = OpenStore();
     ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(
+        store->ExecuteAndWait(Request("HS-OLD", Submission(MondayMorning())))
+            .status.ok());
     ASSERT_TRUE(store
                     ->ExecuteAndWait(
-                        Request("HS-OLD", Submission(MondayMorning())))
-                    .status.ok());
-    ASSERT_TRUE(store
-                    ->ExecuteAndWait(Request(
-                        "HS-OLD", RequestSupplementAction{{"ban sao"}}))
+                        Request("HS-OLD", RequestSupplementAction{{"ban sao"}}))
                     .status.ok());
     clock_.Set(MondayMorning() + absl::Hours(2));
     ASSERT_TRUE(
@@ -584,14 +591,15 @@ TEST_F(SqliteEventStoreTest, SnapshotsFromBeforeSchema4AreRebuiltFromTheLog) {
     absl::StatusOr<Database> database =
         Database::Open(DatabasePath(), OpenMode::kReadWrite);
     ASSERT_TRUE(database.ok()) << database.status();
-    absl::StatusOr<Statement> read =
-        database->Prepare("SELECT snapshot FROM dossiers WHERE code = 'HS-OLD'");
+    absl::StatusOr<Statement> read = database->Prepare(
+        "SELECT snapshot FROM dossiers WHERE code = 'HS-OLD'");
     ASSERT_TRUE(read.ok());
     std::string snapshot;
     ASSERT_TRUE(read->ForEachRow([&] {
-                       snapshot = std::string(read->ColumnBlob(0));
-                       return absl::OkStatus();
-                     }).ok());
+                      snapshot = std::string(read->ColumnBlob(0));
+                      return absl::OkStatus();
+                    })
+                    .ok());
     absl::StatusOr<Dossier> old = DecodeDossierSnapshot(snapshot);
     ASSERT_TRUE(old.ok());
     old->clock_paused = absl::ZeroDuration();
@@ -638,25 +646,24 @@ TEST_F(SqliteEventStoreTest, TheUpgradeToSchema6CountsTheDeadlinesPerDay) {
     absl::StatusOr<Database> database =
         Database::Open(DatabasePath(), OpenMode::kReadWrite);
     ASSERT_TRUE(database.ok()) << database.status();
-    ASSERT_TRUE(database
-                    ->Execute(
-                        "DROP TABLE deadline_days; DROP TABLE deadline_totals; "
-                        "DROP TABLE unit_report_deltas; "
-                        "ALTER TABLE requests DROP COLUMN fingerprint; "
-                        "DELETE FROM meta WHERE key = 'deadlines_settled_day'; "
-                        "UPDATE meta SET value = 5 WHERE key = "
-                        "'schema_version'; DROP INDEX deadlines_by_agency; "
-                        "CREATE INDEX deadlines_by_agency ON deadlines "
-                        "(agency, kind, due_at);")
-                    .ok());
+    ASSERT_TRUE(
+        database
+            ->Execute("DROP TABLE deadline_days; DROP TABLE deadline_totals; "
+                      "DROP TABLE unit_report_deltas; "
+                      "ALTER TABLE requests DROP COLUMN fingerprint; "
+                      "DELETE FROM meta WHERE key = 'deadlines_settled_day'; "
+                      "UPDATE meta SET value = 5 WHERE key = "
+                      "'schema_version'; DROP INDEX deadlines_by_agency; "
+                      "CREATE INDEX deadlines_by_agency ON deadlines "
+                      "(agency, kind, due_at);")
+            .ok());
   }
   std::unique_ptr<EventStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
   EXPECT_EQ(Count("SELECT value FROM meta WHERE key = 'schema_version'"),
             kSchemaVersion);
-  EXPECT_EQ(
-      Count("SELECT count(*) FROM deadline_days WHERE kind = 'dossier'"),
-      rows);
+  EXPECT_EQ(Count("SELECT count(*) FROM deadline_days WHERE kind = 'dossier'"),
+            rows);
   // Settled at the start: the days before today are in the totals.
   EXPECT_GT(Count("SELECT sum(count) FROM deadline_totals"), 0);
   absl::StatusOr<std::vector<AgencyCount>> counts =
@@ -666,7 +673,8 @@ TEST_F(SqliteEventStoreTest, TheUpgradeToSchema6CountsTheDeadlinesPerDay) {
   overdue.due_before = clock_.Now();
   int64_t counted = 0;
   for (const AgencyCount& count : *counts) counted += count.count;
-  EXPECT_EQ(counted, static_cast<int64_t>(store->ListDeadlines(overdue)->size()));
+  EXPECT_EQ(counted,
+            static_cast<int64_t>(store->ListDeadlines(overdue)->size()));
   EXPECT_GT(counted, 0);
   store->Close();
   // The upgraded tables are what a replay rebuilds from the log.
@@ -697,8 +705,8 @@ TEST_F(SqliteEventStoreTest, ARequestIdReusedForAnotherActionIsRefused) {
   const int64_t events = Count("SELECT count(*) FROM events");
 
   // Another action under the id: refused, naming the first command.
-  CommandOutcome returned = store->ExecuteAndWait(
-      Request("HS-R", ReturnResultAction{}, "officer-7"));
+  CommandOutcome returned =
+      store->ExecuteAndWait(Request("HS-R", ReturnResultAction{}, "officer-7"));
   EXPECT_EQ(returned.status.code(), absl::StatusCode::kAlreadyExists);
   EXPECT_THAT(returned.status.message(),
               HasSubstr("request_id: officer-7 was already used for resolve "
@@ -709,8 +717,9 @@ TEST_F(SqliteEventStoreTest, ARequestIdReusedForAnotherActionIsRefused) {
       Request("HS-R", ResolveAction{"refused"}, "officer-7"));
   EXPECT_EQ(other_result.status.code(), absl::StatusCode::kAlreadyExists);
   // So is the same command with an expected version it did not name.
-  CommandOutcome versioned = store->ExecuteAndWait(Request(
-      "HS-R", ResolveAction{"granted"}, "officer-7", resolved.dossier->version));
+  CommandOutcome versioned =
+      store->ExecuteAndWait(Request("HS-R", ResolveAction{"granted"},
+                                    "officer-7", resolved.dossier->version));
   EXPECT_EQ(versioned.status.code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(Count("SELECT count(*) FROM events"), events);
   absl::StatusOr<Dossier> now = store->ReadDossier("HS-R");
@@ -736,8 +745,7 @@ TEST_F(SqliteEventStoreTest, ARequestIdReusedForAnotherActionIsRefused) {
 TEST_F(SqliteEventStoreTest, ARequestIdBelongsToTheCallerWhoFirstUsedIt) {
   std::unique_ptr<EventStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
-  CommandRequest first =
-      Request("HS-MINE", Submission(clock_.Now()), "desk-1");
+  CommandRequest first = Request("HS-MINE", Submission(clock_.Now()), "desk-1");
   first.may_see = Sees(kSubmittedAgency);
   ASSERT_TRUE(store->ExecuteAndWait(first).status.ok());
 
@@ -781,8 +789,8 @@ TEST_F(SqliteEventStoreTest, ARequestIdBelongsToTheCallerWhoFirstUsedIt) {
 TEST_F(SqliteEventStoreTest, AnotherAgencysDossierIsDecidedAsAMissingCode) {
   std::unique_ptr<EventStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(
-      store->ExecuteAndWait(Request("HS-A", Submission(clock_.Now()))).status.ok());
+  ASSERT_TRUE(store->ExecuteAndWait(Request("HS-A", Submission(clock_.Now())))
+                  .status.ok());
   ASSERT_TRUE(
       store->ExecuteAndWait(Request("HS-A", HandOverAction{})).status.ok());
   const int64_t events = Count("SELECT count(*) FROM events");
@@ -796,8 +804,8 @@ TEST_F(SqliteEventStoreTest, AnotherAgencysDossierIsDecidedAsAMissingCode) {
   };
   // A stale version, a state the action does not fit, or none at all: the
   // answer is the missing code's, byte for byte.
-  for (std::optional<int64_t> version : {std::optional<int64_t>(),
-                                         std::optional<int64_t>(1)}) {
+  for (std::optional<int64_t> version :
+       {std::optional<int64_t>(), std::optional<int64_t>(1)}) {
     for (const Action& action :
          {Action(ResolveAction{"granted"}), Action(ResumeAction{}),
           Action(HandOverAction{})}) {
@@ -813,8 +821,7 @@ TEST_F(SqliteEventStoreTest, AnotherAgencysDossierIsDecidedAsAMissingCode) {
   for (std::optional<int64_t> version :
        {std::optional<int64_t>(), std::optional<int64_t>(1),
         std::optional<int64_t>(2)}) {
-    EXPECT_EQ(as_outsider("HS-A", submit, version),
-              DossierExistsError("HS-A"));
+    EXPECT_EQ(as_outsider("HS-A", submit, version), DossierExistsError("HS-A"));
   }
   // An invalid submission is refused for what it is, as under a free code.
   SubmitAction unknown = submit;
@@ -831,10 +838,9 @@ TEST_F(SqliteEventStoreTest, AnotherAgencysDossierIsDecidedAsAMissingCode) {
 TEST_F(SqliteEventStoreTest, FingerprintsAreLoggedAndReplayed) {
   std::unique_ptr<EventStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(store
-                  ->ExecuteAndWait(
-                      Request("HS-F", Submission(clock_.Now()), "f-1"))
-                  .status.ok());
+  ASSERT_TRUE(
+      store->ExecuteAndWait(Request("HS-F", Submission(clock_.Now()), "f-1"))
+          .status.ok());
   ASSERT_TRUE(store->ExecuteAndWait(Request("HS-F", HandOverAction{}, "f-2"))
                   .status.ok());
   ASSERT_TRUE(
@@ -861,8 +867,8 @@ TEST_F(SqliteEventStoreTest, RequestIdsOfSchema6AreKeptAndCompared) {
         store->ExecuteAndWait(Request("HS-OLD", HandOverAction{}, "old-2"))
             .status.ok());
     ASSERT_TRUE(store
-                    ->ExecuteAndWait(Request(
-                        "HS-OLD", ResolveAction{"granted"}, "old-3"))
+                    ->ExecuteAndWait(
+                        Request("HS-OLD", ResolveAction{"granted"}, "old-3"))
                     .status.ok());
     store->Close();
   }
@@ -884,15 +890,16 @@ TEST_F(SqliteEventStoreTest, RequestIdsOfSchema6AreKeptAndCompared) {
     };
     std::vector<Row> rows;
     ASSERT_TRUE(read->ForEachRow([&] {
-                       rows.push_back(Row{
-                           read->ColumnInt(0), std::string(read->ColumnText(1)),
-                           std::string(read->ColumnText(3)),
-                           std::string(read->ColumnText(6)),
-                           std::string(read->ColumnText(7)),
-                           std::string(read->ColumnBlob(8)), read->ColumnInt(2),
-                           read->ColumnInt(4), read->ColumnInt(5)});
-                       return absl::OkStatus();
-                     }).ok());
+                      rows.push_back(Row{
+                          read->ColumnInt(0), std::string(read->ColumnText(1)),
+                          std::string(read->ColumnText(3)),
+                          std::string(read->ColumnText(6)),
+                          std::string(read->ColumnText(7)),
+                          std::string(read->ColumnBlob(8)), read->ColumnInt(2),
+                          read->ColumnInt(4), read->ColumnInt(5)});
+                      return absl::OkStatus();
+                    })
+                    .ok());
     *read = Statement();
     ASSERT_EQ(rows.size(), 3u);
     std::string previous = GenesisHash();
@@ -926,8 +933,8 @@ TEST_F(SqliteEventStoreTest, RequestIdsOfSchema6AreKeptAndCompared) {
       previous = hash;
     }
     *write = Statement();
-    absl::StatusOr<Statement> head = database->Prepare(
-        "UPDATE meta SET value = ?1 WHERE key = 'head_hash'");
+    absl::StatusOr<Statement> head =
+        database->Prepare("UPDATE meta SET value = ?1 WHERE key = 'head_hash'");
     ASSERT_TRUE(head.ok());
     head->BindBlob(1, previous);
     ASSERT_TRUE(head->Run().ok());
@@ -958,21 +965,20 @@ TEST_F(SqliteEventStoreTest, RequestIdsOfSchema6AreKeptAndCompared) {
   EXPECT_THAT(returned.status.message(),
               HasSubstr("already used for resolve on dossier HS-OLD"));
   // ... and so is another dossier, or another caller (the event's actor).
-  EXPECT_EQ(store
-                ->ExecuteAndWait(
-                    Request("HS-NEW", Submission(clock_.Now()), "old-1"))
-                .status.code(),
-            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(
+      store
+          ->ExecuteAndWait(Request("HS-NEW", Submission(clock_.Now()), "old-1"))
+          .status.code(),
+      absl::StatusCode::kAlreadyExists);
   CommandRequest stranger = Request("HS-OLD", HandOverAction{}, "old-2");
   stranger.command.actor = "officer.elsewhere";
   EXPECT_THAT(store->ExecuteAndWait(stranger).status.message(),
               HasSubstr("is already taken"));
   EXPECT_EQ(Count("SELECT count(*) FROM events"), 3);
   // New commands keep their fingerprint beside the old rows.
-  ASSERT_TRUE(store
-                  ->ExecuteAndWait(
-                      Request("HS-OLD", ReturnResultAction{}, "new-1"))
-                  .status.ok());
+  ASSERT_TRUE(
+      store->ExecuteAndWait(Request("HS-OLD", ReturnResultAction{}, "new-1"))
+          .status.ok());
   store->Close();
   EXPECT_EQ(Count("SELECT count(*) FROM requests WHERE fingerprint IS NULL"),
             3);
@@ -986,17 +992,19 @@ TEST_F(SqliteEventStoreTest, RequestIdsOfSchema6AreKeptAndCompared) {
 // Schema 7: a unit outside the procedure's steps has no step deadline (a
 // schema-6 file kept one, due at the dossier's due time, which counted as an
 // overdue step at once), and the report by unit is filled from the log.
-TEST_F(SqliteEventStoreTest, TheUpgradeToSchema7DropsStepDeadlinesOutsideTheSteps) {
+TEST_F(SqliteEventStoreTest,
+       TheUpgradeToSchema7DropsStepDeadlinesOutsideTheSteps) {
   {
     std::unique_ptr<EventStore> store = OpenStore();
     ASSERT_NE(store, nullptr);
     // Received a month ago: long overdue. One stays in its first step, one
     // goes to a unit outside the steps.
     for (const char* code : {"HS-IN", "HS-OUT"}) {
-      ASSERT_TRUE(store
-                      ->ExecuteAndWait(Request(
-                          code, Submission(clock_.Now() - absl::Hours(24 * 30))))
-                      .status.ok());
+      ASSERT_TRUE(
+          store
+              ->ExecuteAndWait(Request(
+                  code, Submission(clock_.Now() - absl::Hours(24 * 30))))
+              .status.ok());
     }
     HandOverAction outside;
     outside.to_unit = "so-tai-chinh";
@@ -1048,7 +1056,6 @@ TEST_F(SqliteEventStoreTest, TheUpgradeToSchema7DropsStepDeadlinesOutsideTheStep
   // The upgraded tables are what a replay rebuilds from the log.
   ExpectLogIntactAndReplayable();
 }
-
 
 }  // namespace
 }  // namespace motcua::store

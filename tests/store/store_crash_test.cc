@@ -131,8 +131,8 @@ TEST(StoreCrashTest, EveryAcknowledgedCommandSurvivesSigkill) {
     EXPECT_GE(dossier->version, version) << code;
   }
   // The store goes on where the chain ended.
-  CommandOutcome next = (*store)->ExecuteAndWait(
-      Request("AFTER-CRASH", Submission(clock.Now())));
+  CommandOutcome next =
+      (*store)->ExecuteAndWait(Request("AFTER-CRASH", Submission(clock.Now())));
   ASSERT_TRUE(next.status.ok()) << next.status;
   (*store)->Close();
 

@@ -72,15 +72,17 @@ class StoreQueriesTest : public ::testing::Test {
 TEST_F(StoreQueriesTest, ListDossiersFiltersAndPagesInCodeOrder) {
   ASSERT_NE(store_, nullptr);
   for (int i = 0; i < 7; ++i) {
-    Submit(absl::StrFormat("A-%02d", i), i % 2 == 0 ? "agency-even" : "agency-odd",
+    Submit(absl::StrFormat("A-%02d", i),
+           i % 2 == 0 ? "agency-even" : "agency-odd",
            i < 4 ? kLandProcedure : kBusinessProcedure, 1);
   }
-  ASSERT_TRUE(store_->ExecuteAndWait(Request("A-02", HandOverAction{}))
-                  .status.ok());
+  ASSERT_TRUE(
+      store_->ExecuteAndWait(Request("A-02", HandOverAction{})).status.ok());
 
   DossierFilter even;
   even.agency = "agency-even";
-  absl::StatusOr<std::vector<Dossier>> first = store_->ListDossiers(even, "", 2);
+  absl::StatusOr<std::vector<Dossier>> first =
+      store_->ListDossiers(even, "", 2);
   ASSERT_TRUE(first.ok()) << first.status();
   EXPECT_THAT(Codes(*first), ElementsAre("A-00", "A-02"));
   absl::StatusOr<std::vector<Dossier>> second =
@@ -169,8 +171,7 @@ TEST_F(StoreQueriesTest, StepDeadlinesAreListedByTheUnitHoldingThem) {
   Submit("S-2", "agency-a", kLandProcedure, 24 * 20);
   HandOverAction outside;
   outside.to_unit = "so-tai-chinh";
-  ASSERT_TRUE(
-      store_->ExecuteAndWait(Request("S-2", outside)).status.ok());
+  ASSERT_TRUE(store_->ExecuteAndWait(Request("S-2", outside)).status.ok());
 
   DeadlineQuery steps;
   steps.kind = DeadlineKind::kStep;
@@ -258,16 +259,16 @@ TEST_F(StoreQueriesTest, DeadlineCountsMatchTheDeadlinesAtEveryInstant) {
            i % 2 == 0 ? kLandProcedure : kBusinessProcedure, 13 * i);
   }
   // Steps move, a dossier pauses, one is resolved: counts move with them.
-  ASSERT_TRUE(store_->ExecuteAndWait(Request("C-02", HandOverAction{}))
-                  .status.ok());
-  ASSERT_TRUE(store_->ExecuteAndWait(Request("C-04", HandOverAction{}))
-                  .status.ok());
+  ASSERT_TRUE(
+      store_->ExecuteAndWait(Request("C-02", HandOverAction{})).status.ok());
+  ASSERT_TRUE(
+      store_->ExecuteAndWait(Request("C-04", HandOverAction{})).status.ok());
   ASSERT_TRUE(store_
                   ->ExecuteAndWait(Request(
                       "C-06", RequestSupplementAction{{"a certified copy"}}))
                   .status.ok());
-  ASSERT_TRUE(store_->ExecuteAndWait(Request("C-10", HandOverAction{}))
-                  .status.ok());
+  ASSERT_TRUE(
+      store_->ExecuteAndWait(Request("C-10", HandOverAction{})).status.ok());
   ASSERT_TRUE(store_->ExecuteAndWait(Request("C-10", ResolveAction{"done"}))
                   .status.ok());
   const absl::Time start = clock_.Now();
@@ -279,11 +280,11 @@ TEST_F(StoreQueriesTest, DeadlineCountsMatchTheDeadlinesAtEveryInstant) {
   // into the totals, and deadlines that were counted there move or end.
   for (int day = 1; day <= 12; ++day) {
     clock_.Advance(absl::Hours(24));
-    Submit(absl::StrFormat("N-%02d", day), day % 2 == 0 ? "agency-a" : "agency-b",
-           kLandProcedure, 0);
+    Submit(absl::StrFormat("N-%02d", day),
+           day % 2 == 0 ? "agency-a" : "agency-b", kLandProcedure, 0);
     const std::string earlier = absl::StrFormat("C-%02d", 2 * day + 10);
-    ASSERT_TRUE(store_->ExecuteAndWait(Request(earlier, HandOverAction{}))
-                    .status.ok())
+    ASSERT_TRUE(
+        store_->ExecuteAndWait(Request(earlier, HandOverAction{})).status.ok())
         << earlier;
     if (day % 3 == 0) {
       ASSERT_TRUE(
@@ -305,9 +306,9 @@ TEST_F(StoreQueriesTest, DeadlineCountsMatchTheDeadlinesAtEveryInstant) {
   absl::StatusOr<Database> database =
       Database::Open(directory_.File("motcua.db"), OpenMode::kReadOnly);
   ASSERT_TRUE(database.ok()) << database.status();
-  EXPECT_GT(database->QueryInt("SELECT count(*) FROM deadline_totals")
-                ->value_or(0),
-            0);
+  EXPECT_GT(
+      database->QueryInt("SELECT count(*) FROM deadline_totals")->value_or(0),
+      0);
 }
 
 TEST_F(StoreQueriesTest, APausedDossierHasNoPendingDeadline) {
@@ -336,8 +337,8 @@ TEST_F(StoreQueriesTest, TheCommitObserverSeesEachCommittedHead) {
   });
   Submit("O-1", "agency-a", kLandProcedure, 0);
   // A refused command appends nothing and commits nothing to observe.
-  EXPECT_FALSE(store_->ExecuteAndWait(Request("O-1", ResumeAction{}))
-                   .status.ok());
+  EXPECT_FALSE(
+      store_->ExecuteAndWait(Request("O-1", ResumeAction{})).status.ok());
   Submit("O-2", "agency-a", kLandProcedure, 0);
   absl::MutexLock lock(&mu);
   ASSERT_EQ(heads.size(), 2u);

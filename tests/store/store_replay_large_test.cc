@@ -50,8 +50,8 @@ class Tracker {
   }
   void WaitAll() {
     absl::MutexLock lock(&mu_);
-    mu_.Await(absl::Condition(+[](int* in_flight) { return *in_flight == 0; },
-                              &in_flight_));
+    mu_.Await(absl::Condition(
+        +[](int* in_flight) { return *in_flight == 0; }, &in_flight_));
   }
   int failed() {
     absl::MutexLock lock(&mu_);
@@ -100,9 +100,9 @@ TEST(StoreReplayLargeTest, AHundredThousandEventsReplayToTheLiveProjections) {
         const bool business = i % 2 == 0;
         switch (step) {
           case 0:
-            execute(Request(code, Submission(clock.Now(), business
-                                                              ? kBusinessProcedure
-                                                              : kLandProcedure)));
+            execute(Request(
+                code, Submission(clock.Now(), business ? kBusinessProcedure
+                                                       : kLandProcedure)));
             break;
           case 1: {
             HandOverAction hand_over;
@@ -149,7 +149,8 @@ TEST(StoreReplayLargeTest, AHundredThousandEventsReplayToTheLiveProjections) {
   (*store)->Close();
   ASSERT_EQ(tracker.failed(), 0) << tracker.first_failure();
   std::cout << "wrote " << kDossiers * 4 << " commands in " << writing << " ("
-            << static_cast<int64_t>(kDossiers * 4 / absl::ToDoubleSeconds(writing))
+            << static_cast<int64_t>(kDossiers * 4 /
+                                    absl::ToDoubleSeconds(writing))
             << " commands/s, synchronous=FULL)\n";
 
   absl::Time phase = absl::Now();

@@ -147,7 +147,8 @@ class StoreReportTest : public ::testing::Test {
     return truth;
   }
 
-  ReportRow RowOf(const std::vector<ReportRow>& rows, const std::string& group) {
+  ReportRow RowOf(const std::vector<ReportRow>& rows,
+                  const std::string& group) {
     for (const ReportRow& row : rows) {
       if (row.group == group) return row;
     }
@@ -309,8 +310,7 @@ TEST_F(StoreReportTest, TheReportProjectionReplaysIdentically) {
   absl::StatusOr<ReplayReport> replayed =
       ReplayAndCompare(path_, directory_.File("replay.db"));
   ASSERT_TRUE(replayed.ok()) << replayed.status();
-  EXPECT_TRUE(replayed->differences.empty())
-      << replayed->differences.front();
+  EXPECT_TRUE(replayed->differences.empty()) << replayed->differences.front();
 }
 
 }  // namespace

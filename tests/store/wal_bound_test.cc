@@ -28,7 +28,7 @@ using testing::Submission;
 using testing::TempDir;
 
 int64_t FileSize(const std::string& path) {
-  struct stat status{};
+  struct stat status {};
   return stat(path.c_str(), &status) == 0 ? status.st_size : 0;
 }
 
@@ -63,13 +63,13 @@ TEST(WalBoundTest, TheWalFileStaysUnderItsBoundUnderSustainedWrites) {
   for (int wave = 0; wave < kWaves; ++wave) {
     absl::BlockingCounter answered(kPerWave);
     for (int i = 0; i < kPerWave; ++i) {
-      const absl::Status queued = (*store)->Execute(
-          Request(absl::StrCat("WAL-", wave, "-", i),
-                  Submission(MondayMorning())),
-          [&](CommandOutcome outcome) {
-            if (!outcome.status.ok()) refused.fetch_add(1);
-            answered.DecrementCount();
-          });
+      const absl::Status queued =
+          (*store)->Execute(Request(absl::StrCat("WAL-", wave, "-", i),
+                                    Submission(MondayMorning())),
+                            [&](CommandOutcome outcome) {
+                              if (!outcome.status.ok()) refused.fetch_add(1);
+                              answered.DecrementCount();
+                            });
       ASSERT_TRUE(queued.ok()) << queued;
     }
     answered.Wait();
@@ -82,8 +82,8 @@ TEST(WalBoundTest, TheWalFileStaysUnderItsBoundUnderSustainedWrites) {
   // The log is far larger than the bound: the WAL was folded back in, not
   // merely never filled.
   EXPECT_GT(FileSize(path), 2 * kWalBoundBytes);
-  std::cout << "WAL file peak: " << peak.load() << " bytes; database: "
-            << FileSize(path) << " bytes\n";
+  std::cout << "WAL file peak: " << peak.load()
+            << " bytes; database: " << FileSize(path) << " bytes\n";
   EXPECT_GT(peak.load(), 0);
   EXPECT_LE(peak.load(), kWalBoundBytes)
       << "the WAL file reached " << peak.load() << " bytes";

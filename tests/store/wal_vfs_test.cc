@@ -115,8 +115,9 @@ TEST(WalVfsTest, EveryCommitIsInTheFilesWhenCommitReturns) {
   // Small checkpoints so that the run goes through many of them and through
   // WAL restarts, as the store's writer does at its own scale.
   absl::StatusOr<Database> writer = OpenRows(
-      path, "PRAGMA wal_autocheckpoint = 64; CREATE INDEX rows_by_tx ON rows "
-            "(tx, id);");
+      path,
+      "PRAGMA wal_autocheckpoint = 64; CREATE INDEX rows_by_tx ON rows "
+      "(tx, id);");
   ASSERT_TRUE(writer.ok()) << writer.status();
   absl::StatusOr<Database> reader = Database::Open(path, OpenMode::kReadOnly);
   ASSERT_TRUE(reader.ok()) << reader.status();
@@ -142,11 +143,11 @@ TEST(WalVfsTest, EveryCommitIsInTheFilesWhenCommitReturns) {
     }
     if (transaction % 5 == 0) {
       // Some transactions also rewrite earlier rows: pages written again.
-      ASSERT_TRUE(writer
-                      ->Execute(absl::StrCat(
-                          "UPDATE rows SET tx = tx WHERE tx = ",
-                          transaction - 3))
-                      .ok());
+      ASSERT_TRUE(
+          writer
+              ->Execute(absl::StrCat("UPDATE rows SET tx = tx WHERE tx = ",
+                                     transaction - 3))
+              .ok());
     }
     ASSERT_TRUE(writer->Execute("COMMIT").ok());
     expected.push_back(all);
@@ -156,8 +157,8 @@ TEST(WalVfsTest, EveryCommitIsInTheFilesWhenCommitReturns) {
         << "transaction " << transaction;
 
     if (transaction % 40 == 0) {
-      EXPECT_EQ(ReadCopy(directory, path, absl::StrCat("copy-", transaction),
-                         1, transaction),
+      EXPECT_EQ(ReadCopy(directory, path, absl::StrCat("copy-", transaction), 1,
+                         transaction),
                 all)
           << "copy after transaction " << transaction;
     }
@@ -193,9 +194,9 @@ TEST(WalVfsTest, ACommitAfterACacheSpillIsWhole) {
     ASSERT_TRUE(
         writer->Execute("UPDATE rows SET tx = 2 WHERE id % 40 = 0").ok());
     ASSERT_TRUE(writer->Execute("COMMIT").ok());
-    EXPECT_EQ(ReadCopy(directory, path, absl::StrCat("copy-", transaction),
-                       1, 2),
-              expected)
+    EXPECT_EQ(
+        ReadCopy(directory, path, absl::StrCat("copy-", transaction), 1, 2),
+        expected)
         << "copy after transaction " << transaction;
   }
 }
