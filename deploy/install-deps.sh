@@ -17,7 +17,7 @@ packages=(
   libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev googletest
   libbenchmark-dev
-  clang-14 libfuzzer-14-dev libclang-rt-14-dev
+  clang-14 clang-format-14 libfuzzer-14-dev libclang-rt-14-dev
   python3-grpcio python3-protobuf
   openssl
 )

@@ -9,6 +9,9 @@ cd "$(dirname "$0")/.."
 
 bash deploy/install-deps.sh
 
+# Cheap checks first: unformatted code fails the run before anything builds.
+bash deploy/check-format.sh
+
 jobs=$(nproc)
 for preset in release sanitize; do
   echo "== ${preset}: configure and build"
