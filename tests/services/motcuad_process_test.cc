@@ -68,7 +68,9 @@ class Daemon {
       const size_t at = out.find("listening on port ");
       const size_t end = out.find('\n', at);
       if (at != std::string::npos && end != std::string::npos) {
-        absl::SimpleAtoi(out.substr(at + 18, end - at - 18), &port_);
+        if (!absl::SimpleAtoi(out.substr(at + 18, end - at - 18), &port_)) {
+          port_ = 0;
+        }
       }
       if (port_ == 0) {
         int status = 0;
