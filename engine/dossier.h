@@ -13,8 +13,8 @@
 
 namespace motcua {
 
-// The lifecycle states of a dossier (PRODUCT.md, Lifecycle). The numbers are
-// stored; never renumber.
+// The lifecycle states of a dossier (docs/lifecycle.md, "States"). The numbers
+// are stored; never renumber.
 enum class LifecycleState : int32_t {
   kReceived = 1,
   kProcessing = 2,
@@ -131,29 +131,44 @@ struct ThresholdWatch {
                          const ThresholdWatch&) = default;
 };
 
-// The current state of one dossier: a projection of its events, rebuilt by
-// applying them in order.
-struct Dossier {
-  std::string code;
-  int64_t version = 0;  // the number of events applied
-  LifecycleState state = LifecycleState::kReceived;
-
-  // Pinned at receipt.
+// What a dossier pins at its receipt and keeps for its whole life: the
+// procedure version it is handled under, where and how it was received. The
+// receipt event carries one (ReceivedEvent is a Receipt) and the dossier
+// holds the same one (Dossier is a Receipt), so that the fields are written
+// once; as bases, so that `dossier.agency` reads as a dossier's agency.
+struct Receipt {
   std::string procedure_code;
   absl::CivilDay procedure_effective_from;
-  std::string rule_version;
   std::string agency;
   std::string field;
   Channel channel = Channel::kInPerson;
   std::string calendar;
   std::string summary;
   absl::Time received_at;
-  absl::Time clock_started_at;
-  // Set when the receipt was entered beyond the backdating bound.
-  std::optional<EnteredLate> entered_late;
   // A fingerprint of the receipt's content, so that a resubmission can be
   // told apart from a different dossier under the same code.
   std::string submission_fingerprint;
+  // Set when the receipt was entered beyond the backdating bound.
+  std::optional<EnteredLate> entered_late;
+
+  friend bool operator==(const Receipt&, const Receipt&) = default;
+};
+
+// The current state of one dossier: a projection of its events, rebuilt by
+// applying them in order. Its Receipt is set by the receipt event and never
+// changes after.
+struct Dossier : Receipt {
+  std::string code;
+  int64_t version = 0;  // the number of events applied
+  LifecycleState state = LifecycleState::kReceived;
+
+  // The version of the rules in force at receipt.
+  std::string rule_version;
+  // Where the clock counts from: the clock start of the receipt, or of a
+  // restart after a supplement.
+  absl::Time clock_started_at;
+
+  const Receipt& receipt() const { return *this; }
 
   // The due time of the dossier: moved by pauses and by a restart, never by
   // an apology.

@@ -1,6 +1,6 @@
 #include "services/api/to_proto.h"
 
-#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <string>
 #include <variant>
@@ -9,6 +9,7 @@
 #include "absl/time/civil_time.h"
 #include "engine/calendar.h"
 #include "engine/lifecycle.h"
+#include "engine/standing.h"
 #include "services/text/dossier_text.h"
 
 namespace motcua::api {
@@ -18,18 +19,9 @@ bool IsSettled(LifecycleState state) {
   return state == LifecycleState::kResolved || IsTerminal(state);
 }
 
-// The calendar the engine decides this dossier's actions with: that of its
-// pinned procedure version in the rules now in force. A dossier whose
-// version is gone from the rules is still shown with the calendar it was
-// received under, when that calendar remains.
+// The calendar of a dossier in the rules now in force (engine/standing.h).
 const Calendar* CalendarOf(const Dossier& dossier, const RuleSet* rules) {
-  if (rules == nullptr) return nullptr;
-  const ProcedureVersion* procedure = rules->FindProcedureVersion(
-      dossier.procedure_code, dossier.procedure_effective_from);
-  if (procedure != nullptr && procedure->calendar != nullptr) {
-    return procedure->calendar;
-  }
-  return rules->FindCalendar(dossier.calendar);
+  return rules == nullptr ? nullptr : motcua::CalendarOf(dossier, *rules);
 }
 
 void FillStep(const StepRecord& step, const Dossier& dossier, absl::Time now,
@@ -160,17 +152,9 @@ std::optional<StepStanding> OpenStepStandingOf(const Dossier& dossier,
 
 std::string OpenStepBudget(const Dossier& dossier,
                            const RuleSet* rules_or_null) {
-  const StepRecord* step = dossier.current_step();
-  if (step == nullptr || !step->has_budget() || rules_or_null == nullptr) {
-    return "";
-  }
-  const ProcedureVersion* procedure = rules_or_null->FindProcedureVersion(
-      dossier.procedure_code, dossier.procedure_effective_from);
-  if (procedure == nullptr) return "";
-  for (const ProcedureStep& definition : procedure->steps) {
-    if (definition.id == step->step_id) return definition.budget.ToString();
-  }
-  return "";
+  if (rules_or_null == nullptr) return "";
+  const ProcedureStep* definition = OpenStepDefinition(dossier, *rules_or_null);
+  return definition == nullptr ? "" : definition->budget.ToString();
 }
 
 v1::Dossier DossierToProto(const Dossier& dossier, absl::Time now,
@@ -225,17 +209,12 @@ v1::Dossier DossierToProto(const Dossier& dossier, absl::Time now,
   for (const StepRecord& step : dossier.steps) {
     FillStep(step, dossier, now, calendar, *proto.add_control_sheet());
   }
+  const std::array<absl::Duration, kPauseReasonCount> paused =
+      calendar != nullptr ? PausedByReasonAt(dossier, *calendar, now)
+                          : dossier.paused_by_reason;
   for (int reason = 0; reason < kPauseReasonCount; ++reason) {
-    absl::Duration paused = dossier.paused_by_reason[reason];
-    if (dossier.paused_since.has_value() &&
-        static_cast<int>(dossier.pause_reason) == reason &&
-        calendar != nullptr) {
-      absl::StatusOr<absl::Duration> running =
-          calendar->WorkingTimeBetween(*dossier.paused_since, now);
-      if (running.ok()) paused += std::max(absl::ZeroDuration(), *running);
-    }
     (*proto.mutable_paused())[std::string(PauseReasonName(
-        static_cast<PauseReason>(reason)))] = DurationToProto(paused);
+        static_cast<PauseReason>(reason)))] = DurationToProto(paused[reason]);
   }
   if (dossier.paused_since.has_value()) {
     *proto.mutable_paused_since() = TimeToProto(*dossier.paused_since);

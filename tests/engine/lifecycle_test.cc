@@ -14,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -27,7 +28,9 @@
 #include "absl/time/time.h"
 #include "engine/dossier.h"
 #include "engine/rules.h"
+#include "engine/standing.h"
 #include "engine/time_format.h"
+#include "engine/transitions.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/local_time.h"
@@ -1651,6 +1654,165 @@ TEST_F(LifecycleTest, ApplyRefusesAnEventThatDoesNotFitTheState) {
     EXPECT_EQ(status.code(), absl::StatusCode::kInternal) << status;
     ExpectSameDossier(before, dossier_);
   }
+}
+
+// Decide and Apply read one table (kTransitions): an event of an action is
+// applied exactly in the states the action is allowed in.
+TEST_F(LifecycleTest, ApplyAcceptsAnEventExactlyWhereItsActionIsAllowed) {
+  auto PauseEnded = [](PauseReason reason) {
+    PauseEndedEvent ended;
+    ended.reason = reason;
+    return ended;
+  };
+  auto DueTimeChanged = [] {
+    DueTimeChangedEvent changed;
+    changed.reason = "a holiday announced late";
+    changed.old_due_at = At("2025-07-21T09:00");
+    changed.new_due_at = At("2025-07-22T09:00");
+    return changed;
+  };
+  struct Case {
+    EventBody body;
+    const char* action;
+  };
+  const Case cases[] = {
+      {HandedOverEvent{std::nullopt,
+                       StepStart{"", "phong-x", At("2025-07-21T09:00")}, ""},
+       "hand_over"},
+      {SupplementRequestedEvent{{"to-khai"}}, "request_supplement"},
+      {PauseEnded(PauseReason::kSupplement), "receive_supplement"},
+      {FinancialObligationRequestedEvent{"le-phi"},
+       "request_financial_obligation"},
+      {PauseEnded(PauseReason::kFinancialObligation),
+       "confirm_financial_obligation"},
+      {StoppedEvent{"giam-dinh"}, "stop"},
+      {PauseEnded(PauseReason::kStopped), "resume"},
+      {ApologisedEvent{"qua-tai", At("2025-07-31T10:00")}, "apologise"},
+      {ResolvedEvent{}, "resolve"},
+      {ResultReturnedEvent{}, "return_result"},
+      {RejectedEvent{{}, "khong-du-dieu-kien"}, "reject"},
+      {WithdrawnEvent{{}, "rut"}, "withdraw"},
+      {DueTimeChanged(), "recompute_due"},
+  };
+  for (const Case& c : cases) {
+    const Transition& transition = TransitionOfEvent(c.body);
+    EXPECT_EQ(transition.action, c.action) << EventTypeName(c.body);
+    for (LifecycleState state : kAllLifecycleStates) {
+      SCOPED_TRACE(
+          absl::StrCat(EventTypeName(c.body), " on ", StateName(state)));
+      Reach(state);
+      Event event;
+      event.dossier_code = code_;
+      event.dossier_version = dossier_.version + 1;
+      event.occurred_at = now_;
+      event.actor = "officer";
+      event.rule_version = rules_->version();
+      event.body = c.body;
+      Dossier after = dossier_;
+      const absl::Status status = Apply(after, event);
+      EXPECT_EQ(status.ok(), transition.from.Contains(state)) << status;
+    }
+  }
+}
+
+TEST(TransitionTableTest, NamesAndEventTypesComeFromTheTables) {
+  EXPECT_EQ(ActionName(Action(HandOverAction{})), "hand_over");
+  EXPECT_EQ(ActionNameAt(std::variant_size_v<Action>), "");
+  EXPECT_EQ(ActionEventTypeName(Action(ReturnResultAction{})),
+            "result_returned");
+  EXPECT_EQ(ActionEventTypeName(Action(ReachThresholdsAction{})), "");
+  EXPECT_EQ(ActionNameOfEventType("supplement_received"), "receive_supplement");
+  EXPECT_EQ(ActionNameOfEventType("overdue"), "");
+  EXPECT_EQ(kOpenStates.ToString(),
+            "RECEIVED or PROCESSING or SUPPLEMENT_REQUESTED or "
+            "AWAITING_FINANCIAL_OBLIGATION or STOPPED");
+  // Every stored name is known, and the filters accept exactly those.
+  EXPECT_EQ(EventTypeNames().size(), std::size(kEventTypeNames));
+  for (absl::string_view name : kEventTypeNames) {
+    EXPECT_TRUE(IsEventTypeName(name)) << name;
+  }
+  EXPECT_FALSE(IsEventTypeName("pause_ended"));
+  EXPECT_FALSE(IsEventTypeName(""));
+  ThresholdReachedEvent step_overdue;
+  step_overdue.kind = ThresholdEvent::kOverdue;
+  step_overdue.target = ThresholdTarget::kStep;
+  EXPECT_EQ(EventTypeName(step_overdue), "step_overdue");
+  step_overdue.target = ThresholdTarget::kDossier;
+  EXPECT_EQ(EventTypeName(step_overdue), "overdue");
+}
+
+// A step that ends exactly at its due time is on time, having used its
+// whole budget, also when a pause moved the due time; a minute later it is
+// late. OpenStepStanding says beforehand what the hand-over records.
+TEST_F(LifecycleTest, AStepEndedExactlyAtItsBudgetAfterAPauseIsOnTime) {
+  const Calendar* calendar = rules_->FindCalendar("vn-public-sector-0700");
+  ASSERT_NE(calendar, nullptr);
+  for (const auto& [code, ended_at, late, used] :
+       {std::tuple{"HS-AT", "2025-07-07T14:20", false, absl::Minutes(30)},
+        std::tuple{"HS-AFTER", "2025-07-07T14:21", true, absl::Minutes(31)}}) {
+    SCOPED_TRACE(code);
+    code_ = code;
+    // The receipt step of the copy: 30wm from Mon 09:00; paused 09:10 to
+    // 14:00 (2h50m of working time), so due at 14:20.
+    Submit(kCopy, "2025-07-07T09:00");
+    AdvanceTo("2025-07-07T09:10");
+    Do(RequestSupplementAction{{"cccd"}});
+    AdvanceTo("2025-07-07T14:00");
+    Do(ReceiveSupplementAction{});
+    ASSERT_EQ(Show(dossier_.steps.back().due_at), "Mon 2025-07-07 14:20:00");
+    EXPECT_EQ(dossier_.steps.back().paused, HM(2, 50));
+
+    AdvanceTo(ended_at);
+    absl::StatusOr<std::optional<StepStanding>> standing =
+        OpenStepStanding(dossier_, *calendar, now_);
+    ASSERT_TRUE(standing.ok() && standing->has_value());
+    EXPECT_EQ((*standing)->late, late);
+    EXPECT_EQ((*standing)->used, used);
+    const HandedOverEvent handed =
+        BodyOf<HandedOverEvent>(Do(HandOverAction{}));
+    ASSERT_TRUE(handed.ended.has_value());
+    EXPECT_EQ(handed.ended->late, late);
+    EXPECT_EQ(handed.ended->used, used);
+    EXPECT_EQ(dossier_.steps.front().late, late);
+    EXPECT_EQ(dossier_.steps.front().used, used);
+  }
+}
+
+// What the services show of a dossier is computed here: the calendar of its
+// pinned rules, the open step's definition, the time paused so far.
+TEST_F(LifecycleTest, StandingOfADossierForTheServices) {
+  Submit(kLand, "2025-07-07T09:00");
+  ASSERT_EQ(CalendarOf(dossier_, *rules_),
+            rules_->FindCalendar("vn-public-sector"));
+  const ProcedureStep* step = OpenStepDefinition(dossier_, *rules_);
+  ASSERT_NE(step, nullptr);
+  EXPECT_EQ(step->id, "receipt");
+  EXPECT_EQ(step->budget.ToString(), "4wh");
+  absl::StatusOr<PinnedRules> pinned = PinnedRulesOf(dossier_, *rules_);
+  ASSERT_TRUE(pinned.ok()) << pinned.status();
+  EXPECT_EQ(pinned->calendar, CalendarOf(dossier_, *rules_));
+
+  // Paused Mon 10:30 for a supplement: at Tue 10:00 it has been paused 7h
+  // (Mon 10:30-11:30, 13:30-17:00, Tue 07:30-10:00), counted under its
+  // reason; the dossier records nothing until the pause ends.
+  AdvanceTo("2025-07-07T10:30");
+  Do(RequestSupplementAction{{"to-khai"}});
+  const auto paused =
+      PausedByReasonAt(dossier_, *pinned->calendar, At("2025-07-08T10:00"));
+  EXPECT_EQ(paused[static_cast<int>(PauseReason::kSupplement)], HM(7));
+  EXPECT_EQ(paused[static_cast<int>(PauseReason::kStopped)],
+            absl::ZeroDuration());
+  EXPECT_EQ(dossier_.paused_by_reason[0], absl::ZeroDuration());
+
+  // A dossier whose procedure version is gone from the rules keeps the
+  // calendar it was received under, and has no step definition.
+  Dossier orphan = dossier_;
+  orphan.procedure_code = "no-such-procedure";
+  EXPECT_EQ(CalendarOf(orphan, *rules_),
+            rules_->FindCalendar("vn-public-sector"));
+  EXPECT_EQ(OpenStepDefinition(orphan, *rules_), nullptr);
+  EXPECT_EQ(PinnedRulesOf(orphan, *rules_).status().code(),
+            absl::StatusCode::kFailedPrecondition);
 }
 
 }  // namespace
