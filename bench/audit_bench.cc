@@ -19,6 +19,7 @@
 #include "bench/latency.h"
 #include "engine/clock.h"
 #include "engine/rules.h"
+#include "services/rules_files/rules_files.h"
 #include "store/audit.h"
 #include "store/event_store.h"
 

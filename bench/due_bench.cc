@@ -9,6 +9,7 @@
 #include "engine/rules.h"
 #include "engine/time_format.h"
 #include "engine/time_limit.h"
+#include "services/rules_files/rules_files.h"
 
 namespace {
 

@@ -22,6 +22,7 @@
 #include "bench/workload.h"
 #include "engine/clock.h"
 #include "engine/rules.h"
+#include "services/rules_files/rules_files.h"
 #include "store/bulk_load.h"
 #include "store/event_store.h"
 

@@ -21,6 +21,7 @@
 #include "bench/null_dossiers.h"
 #include "bench/workload.h"
 #include "engine/rules.h"
+#include "services/rules_files/rules_files.h"
 
 namespace {
 

@@ -21,6 +21,7 @@
 #include "bench/workload.h"
 #include "engine/clock.h"
 #include "engine/rules.h"
+#include "services/rules_files/rules_files.h"
 #include "store/event_store.h"
 
 namespace {

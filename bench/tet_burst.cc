@@ -25,6 +25,7 @@
 #include "engine/rules.h"
 #include "engine/time_format.h"
 #include "services/metrics/metrics.h"
+#include "services/rules_files/rules_files.h"
 #include "services/scheduler/scheduler.h"
 #include "store/event_store.h"
 

@@ -3,7 +3,8 @@
 function(motcua_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;LIBS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
-  target_link_libraries(${name} PRIVATE ${ARG_LIBS} GTest::gtest GTest::gmock GTest::gtest_main)
+  # Every test may read the shipped rules (tests/shipped_rules.h).
+  target_link_libraries(${name} PRIVATE ${ARG_LIBS} motcua_rules_files GTest::gtest GTest::gmock GTest::gtest_main)
   add_test(NAME ${name} COMMAND ${name})
   set_tests_properties(${name} PROPERTIES
     ENVIRONMENT "MOTCUA_SOURCE_DIR=${PROJECT_SOURCE_DIR};MOTCUA_BINARY_DIR=${PROJECT_BINARY_DIR}"

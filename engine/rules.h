@@ -12,25 +12,10 @@
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "engine/calendar.h"
+#include "engine/source_location.h"
 #include "engine/time_limit.h"
 
 namespace motcua {
-
-// Where a rule came from: a file relative to the rules directory, and a
-// 1-based line and column.
-struct SourceLocation {
-  std::string file;
-  int line = 0;
-  int column = 0;
-};
-
-// One problem found in a rule set: "procedures/a.yaml:12:5: unknown key ...".
-struct RuleError {
-  SourceLocation where;
-  std::string message;
-
-  std::string ToString() const;
-};
 
 // What happens to the clock when a requested supplement arrives.
 enum class SupplementPolicy {
@@ -180,9 +165,8 @@ struct RuleLoadResult {
 // Parses and validates rule files. Errors name file, line and column.
 RuleLoadResult LoadRules(const std::vector<RuleSource>& sources);
 
-// Reads every *.yaml and *.yml file under `directory` (recursively) and loads
-// them. A directory that cannot be read is one error.
-RuleLoadResult LoadRulesFromDirectory(const std::string& directory);
+// The engine reads no files: services/rules_files reads a rules directory
+// into RuleSources (LoadRulesFromDirectory).
 
 // A step of the internal process as planned for one receipt: each step
 // starts when the one before it is due (at the next working instant, when

@@ -10,6 +10,7 @@
 
 #include "engine/rules.h"
 #include "gtest/gtest.h"
+#include "services/rules_files/rules_files.h"
 
 namespace motcua::test_support {
 

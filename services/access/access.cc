@@ -21,6 +21,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/utf8.h"
+#include "engine/yaml_reader.h"
 
 namespace motcua::access {
 namespace {
@@ -268,37 +269,26 @@ class PrincipalBuilder {
   absl::flat_hash_map<Sha256Digest, std::string> first_digest_;
 };
 
-std::string Where(absl::string_view file, const YAML::Mark& mark) {
-  if (mark.is_null()) return std::string(file);
-  return absl::StrCat(file, ":", mark.line + 1, ":", mark.column + 1);
-}
-
 // Reads a tokens file entry by entry into `builder`, adding one line per
 // problem to `errors`, in the order of the file.
 void ReadTokensFile(absl::string_view yaml, absl::string_view file,
                     PrincipalBuilder& builder,
                     std::vector<std::string>* errors) {
+  auto where = [&](const YAML::Mark& mark) {
+    return LocationOf(file, mark).ToString();
+  };
   auto error = [&](const YAML::Mark& mark, absl::string_view message) {
-    errors->push_back(absl::StrCat(Where(file, mark), ": ", message));
+    errors->push_back(absl::StrCat(where(mark), ": ", message));
   };
 
   // Token names become the actor of every event: the file must be UTF-8
-  // text, as YAML requires.
-  if (std::optional<TextProblem> text = CheckUtf8Text(yaml)) {
-    YAML::Mark mark;
-    mark.line = text->at.line - 1;
-    mark.column = text->at.column - 1;
-    error(mark, text->message);
+  // text, as YAML requires (ReadYamlDocument).
+  YamlDocument read = ReadYamlDocument(yaml);
+  if (read.problem.has_value()) {
+    error(read.problem->mark, read.problem->message);
     return;
   }
-  YAML::Node root;
-  try {
-    root = YAML::Load(std::string(yaml));
-  } catch (const YAML::ParserException& exception) {
-    error(exception.mark,
-          absl::StrCat("not valid YAML: ", ToValidUtf8(exception.msg)));
-    return;
-  }
+  const YAML::Node& root = read.root;
   const YAML::Mark file_start;  // line 1, column 1
   if (!root.IsDefined() || root.IsNull()) {
     error(file_start, "the file is empty; expected the key tokens");
@@ -366,8 +356,7 @@ void ReadTokensFile(absl::string_view yaml, absl::string_view file,
       const YAML::Node& key = pair.first;
       const YAML::Node& value = pair.second;
       // A null value has no mark of its own; point at its key.
-      const std::string at =
-          Where(file, value.IsNull() ? key.Mark() : value.Mark());
+      const std::string at = where(ValueMark(key, value));
       const std::string name = key.Scalar();
       if (name == "name") {
         if (auto text = scalar(key, value, &has_name)) {
@@ -409,7 +398,7 @@ void ReadTokensFile(absl::string_view yaml, absl::string_view file,
           sourced.entry.agencies.push_back(agency.IsNull() ? std::string()
                                                            : agency.Scalar());
           sourced.where.agency.push_back(
-              Where(file, agency.IsNull() ? value.Mark() : agency.Mark()));
+              where(agency.IsNull() ? value.Mark() : agency.Mark()));
         }
       } else {
         error(key.Mark(), absl::StrCat("unknown key \"", name,

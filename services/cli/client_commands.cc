@@ -1,10 +1,8 @@
 #include "services/cli/client_commands.h"
 
 #include <algorithm>
-#include <filesystem>
 #include <fstream>
 #include <memory>
-#include <sstream>
 #include <utility>
 
 #include "absl/status/status.h"
@@ -17,6 +15,7 @@
 #include "engine/rules.h"
 #include "engine/time_format.h"
 #include "services/cli/reply_text.h"
+#include "services/rules_files/rules_files.h"
 #include "services/text/dossier_text.h"
 
 namespace motcua::cli {
@@ -259,49 +258,6 @@ void AddSupervisionRows(
          OrDash(entry.unit()), step, dossier.procedure_code(),
          dossier.agency()});
   }
-}
-
-// The *.yaml and *.yml files under `directory`, as the server's loader
-// reads a rules directory: paths relative to it, with '/'.
-absl::StatusOr<std::vector<v1::RuleFile>> ReadRuleFiles(
-    const std::string& directory) {
-  namespace fs = std::filesystem;
-  std::error_code error;
-  if (!fs::is_directory(directory, error)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(directory, ": not a readable directory"));
-  }
-  std::vector<v1::RuleFile> files;
-  for (fs::recursive_directory_iterator it(directory, error), end;
-       !error && it != end; it.increment(error)) {
-    if (!it->is_regular_file()) continue;
-    const std::string extension = it->path().extension().string();
-    if (extension != ".yaml" && extension != ".yml") continue;
-    std::ifstream in(it->path(), std::ios::binary);
-    std::ostringstream content;
-    content << in.rdbuf();
-    if (!in) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(it->path().string(), ": cannot be read"));
-    }
-    v1::RuleFile file;
-    file.set_path(it->path().lexically_relative(directory).generic_string());
-    file.set_content(content.str());
-    files.push_back(std::move(file));
-  }
-  if (error) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(directory, ": cannot list: ", error.message()));
-  }
-  if (files.empty()) {
-    return absl::InvalidArgumentError(
-        absl::StrCat(directory, ": holds no .yaml rule files"));
-  }
-  std::sort(files.begin(), files.end(),
-            [](const v1::RuleFile& a, const v1::RuleFile& b) {
-              return a.path() < b.path();
-            });
-  return files;
 }
 
 }  // namespace
@@ -937,10 +893,19 @@ int RunRulesValidate(const ClientOptions& client,
   Session session(client, "rules validate", out, err);
   v1::ValidateRulesRequest request;
   if (directory.has_value()) {
-    absl::StatusOr<std::vector<v1::RuleFile>> files = ReadRuleFiles(*directory);
-    if (!files.ok()) return session.BadInput(files.status().message());
-    for (v1::RuleFile& file : *files) {
-      *request.add_files() = std::move(file);
+    // Read as the server reads its own rules directory.
+    RuleFiles files = ReadRuleFiles(*directory);
+    if (!files.errors.empty()) {
+      std::vector<std::string> problems;
+      for (const RuleError& error : files.errors) {
+        problems.push_back(error.ToString());
+      }
+      return session.BadInput(absl::StrJoin(problems, "\n"));
+    }
+    for (RuleSource& source : files.sources) {
+      v1::RuleFile& file = *request.add_files();
+      file.set_path(std::move(source.path));
+      file.set_content(std::move(source.content));
     }
   }
   if (!session.Connect()) return kExitBadInput;

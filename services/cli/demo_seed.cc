@@ -10,6 +10,7 @@
 #include "engine/time_format.h"
 #include "services/cli/audit_commands.h"
 #include "services/cli/offline_commands.h"
+#include "services/rules_files/rules_files.h"
 #include "store/event_store.h"
 
 namespace motcua::cli {

@@ -8,6 +8,7 @@
 #include "engine/time_format.h"
 #include "engine/time_limit.h"
 #include "services/cli/offline_commands.h"
+#include "services/rules_files/rules_files.h"
 
 namespace motcua::cli {
 namespace {

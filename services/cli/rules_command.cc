@@ -2,6 +2,7 @@
 #include "absl/time/civil_time.h"
 #include "engine/rules.h"
 #include "services/cli/offline_commands.h"
+#include "services/rules_files/rules_files.h"
 
 namespace motcua::cli {
 

@@ -24,6 +24,7 @@
 #include "absl/strings/strip.h"
 #include "engine/lifecycle.h"
 #include "engine/utf8.h"
+#include "engine/yaml_reader.h"
 #include "services/checkpoint/checkpoint.h"
 
 namespace motcua::config {
@@ -231,11 +232,6 @@ std::vector<Problem> Check(const ServerConfig& config) {
   return problems;
 }
 
-std::string Where(absl::string_view file, const YAML::Mark& mark) {
-  if (mark.is_null()) return std::string(file);
-  return absl::StrCat(file, ":", mark.line + 1, ":", mark.column + 1);
-}
-
 // Reads the YAML into a ServerConfig, remembering where each key's value
 // stands so that Validate's problems can be reported at that place.
 class ConfigReader {
@@ -246,22 +242,13 @@ class ConfigReader {
   absl::StatusOr<ServerConfig> Read(absl::string_view yaml) {
     ServerConfig config;
     // Values (paths, addresses, webhook URLs) reach logs and replies: the
-    // file must be UTF-8 text, as YAML requires.
-    if (std::optional<TextProblem> text = CheckUtf8Text(yaml)) {
-      YAML::Mark mark;
-      mark.line = text->at.line - 1;
-      mark.column = text->at.column - 1;
-      Error(mark, text->message);
+    // file must be UTF-8 text, as YAML requires (ReadYamlDocument).
+    YamlDocument read = ReadYamlDocument(yaml);
+    if (read.problem.has_value()) {
+      Error(read.problem->mark, read.problem->message);
       return Finish(config);
     }
-    YAML::Node root;
-    try {
-      root = YAML::Load(std::string(yaml));
-    } catch (const YAML::ParserException& exception) {
-      Error(exception.mark,
-            absl::StrCat("not valid YAML: ", ToValidUtf8(exception.msg)));
-      return Finish(config);
-    }
+    const YAML::Node& root = read.root;
     // An empty file (or one with comments only) gives the defaults.
     if (!root.IsDefined() || root.IsNull()) return Finish(config);
     if (!root.IsMap()) {
@@ -575,7 +562,7 @@ class ConfigReader {
     if (!inserted) {
       Error(key_node.Mark(),
             absl::StrCat("the key ", key, " is given twice (first at ",
-                         Where(file_, it->second), ")"));
+                         LocationOf(file_, it->second).ToString(), ")"));
     }
     return inserted;
   }
@@ -601,15 +588,9 @@ class ConfigReader {
     }
   }
 
-  // A null value has no place of its own: its key stands for it.
-  static YAML::Mark ValueMark(const YAML::Node& key, const YAML::Node& value) {
-    if (value.IsNull() || value.Mark().is_null()) return key.Mark();
-    return value.Mark();
-  }
-
   void Error(const YAML::Mark& mark, absl::string_view message) {
-    errors_.push_back(
-        Located{mark, absl::StrCat(Where(file_, mark), ": ", message)});
+    errors_.push_back(Located{
+        mark, absl::StrCat(LocationOf(file_, mark).ToString(), ": ", message)});
   }
 
   // Problems come out in the order of the file, whichever check found them.

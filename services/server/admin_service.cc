@@ -9,6 +9,7 @@
 #include "engine/utf8.h"
 #include "services/api/from_proto.h"
 #include "services/api/grpc_status.h"
+#include "services/rules_files/rules_files.h"
 #include "services/server/services.h"
 
 namespace motcua::server {

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "services/rules_files/rules_files.h"
 
 namespace motcua::server {
 

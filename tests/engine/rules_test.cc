@@ -23,7 +23,9 @@
 #include "engine/calendar.h"
 #include "engine/time_limit.h"
 #include "engine/utf8.h"
+#include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "services/rules_files/rules_files.h"
 
 namespace motcua {
 namespace {
@@ -1016,6 +1018,34 @@ TEST(ShippedRulesTest, MissingDirectoryIsOneError) {
       LoadRulesFromDirectory("no-such-directory-for-motcua-tests");
   EXPECT_EQ(result.rules, nullptr);
   EXPECT_EQ(result.errors.size(), 1u) << ErrorList(result);
+}
+
+// A rules directory is read in the order of its paths, whatever order the
+// file system lists it in: the errors of several files come out in that
+// order, every time.
+TEST(ShippedRulesTest, ADirectorysFilesAndErrorsComeInPathOrder) {
+  namespace fs = std::filesystem;
+  const fs::path directory =
+      fs::temp_directory_path() / absl::StrCat("motcua-rule-order-", getpid());
+  fs::remove_all(directory);
+  fs::create_directories(directory / "b");
+  for (const char* name : {"z.yaml", "b/m.yml", "a.yaml", "b/c.yaml"}) {
+    std::ofstream(directory / name) << "kind: nothing-known\n";
+  }
+  std::ofstream(directory / "notes.txt") << "not a rule file\n";
+  const RuleFiles files = ReadRuleFiles(directory.string());
+  std::vector<std::string> paths;
+  for (const RuleSource& source : files.sources) paths.push_back(source.path);
+  EXPECT_THAT(paths,
+              testing::ElementsAre("a.yaml", "b/c.yaml", "b/m.yml", "z.yaml"));
+  const RuleLoadResult result = LoadRulesFromDirectory(directory.string());
+  fs::remove_all(directory);
+  std::vector<std::string> errors;
+  for (const RuleError& error : result.errors) {
+    errors.push_back(error.where.file);
+  }
+  EXPECT_THAT(errors,
+              testing::ElementsAre("a.yaml", "b/c.yaml", "b/m.yml", "z.yaml"));
 }
 
 // --- Step budgets against the time limit, over the receipt times of a day ---
