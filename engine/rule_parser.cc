@@ -130,6 +130,20 @@ class RuleParser {
     errors_->push_back(RuleError{std::move(where), std::move(message)});
   }
 
+  // A unit's name reaches the log, the control sheet and the lists people
+  // filter by unit: it keeps the safe-text rule of dossier codes
+  // (SafeTextProblem), or two units could look the same. False, with an
+  // error at the value, when it does not. The name is not quoted back: a
+  // right-to-left override in it would turn the message around.
+  bool CheckUnitName(const std::string& file, const YAML::Node& value,
+                     absl::string_view key, const std::string& name) {
+    std::optional<std::string> problem = SafeTextProblem(name);
+    if (!problem.has_value()) return true;
+    Error(LocationOf(file, value.Mark()),
+          absl::StrCat("\"", key, "\": a unit's name ", *problem));
+    return false;
+  }
+
   void ParseDocument(const std::string& file, const YAML::Node& document) {
     if (document.IsNull()) return;  // an empty document between "---"
     if (!document.IsMap() || !document["kind"].IsDefined() ||
@@ -397,6 +411,11 @@ class RuleParser {
             ok = false;
             continue;
           }
+          if (absl::string_view(key) == "units" &&
+              !CheckUnitName(file, item, "units", item.as<std::string>())) {
+            ok = false;
+            continue;
+          }
           (absl::string_view(key) == "roles" ? threshold.notify_roles
                                              : threshold.notify_units)
               .push_back(item.as<std::string>());
@@ -563,6 +582,10 @@ class RuleParser {
         step_reader.String("name", Presence::kOptional);
         std::optional<TimeLimit> budget =
             ReadLimit(step_reader, "budget", Presence::kRequired);
+        if (unit.has_value() &&
+            !CheckUnitName(file, step_reader.Get("unit"), "unit", *unit)) {
+          unit.reset();
+        }
         if (!id || !unit || !budget) {
           ok = false;
           continue;

@@ -134,4 +134,33 @@ bool IsFormatCharacter(char32_t c) {
   return false;
 }
 
+std::optional<std::string> SafeTextProblem(absl::string_view value) {
+  // Bytes that are not UTF-8 are named first wherever they stand, then
+  // control characters, then the first look-alike.
+  if (!IsValidUtf8(value)) return "must be valid UTF-8";
+  size_t position = 0;
+  char32_t c = 0;
+  bool control = false;
+  std::optional<char32_t> look_alike;
+  while (NextCodePoint(value, &position, &c)) {
+    control = control || IsControlCharacter(c);
+    if (!look_alike.has_value() &&
+        (IsFormatCharacter(c) || IsOtherSeparator(c))) {
+      look_alike = c;
+    }
+  }
+  if (control) return "must not contain control characters";
+  if (look_alike.has_value()) {
+    return absl::StrFormat(
+        "must not contain U+%04X (an invisible or look-alike character)",
+        static_cast<uint32_t>(*look_alike));
+  }
+  // Read on paper and typed again: a space nobody sees at either end would
+  // make two values that look the same.
+  if (!value.empty() && (value.front() == ' ' || value.back() == ' ')) {
+    return "must not begin or end with a space";
+  }
+  return std::nullopt;
+}
+
 }  // namespace motcua

@@ -61,6 +61,25 @@ inline bool IsControlCharacter(char32_t code_point) {
          (code_point >= 0x80 && code_point <= 0x9F);
 }
 
+// Unicode separators other than U+0020 SPACE (categories Zs, Zl, Zp): a
+// no-break or ideographic space looks like a space, or like nothing.
+inline bool IsOtherSeparator(char32_t c) {
+  return c == 0x00A0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
+         c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
+         c == 0x3000;
+}
+
+// The safe-text rule of codes and names that people read on paper and type
+// again (dossier codes, request ids, the units of rule files): why `value`
+// breaks it, as the end of a message after the field's name ("must not
+// contain U+202E (an invisible or look-alike character)"), or nullopt when
+// it keeps it. The rule: valid UTF-8; no control character; no format
+// character (U+202E right-to-left override, U+200B zero-width space, U+FEFF
+// byte-order mark, ...) and no separator other than U+0020, which make two
+// different values look alike; no space at either end. Emptiness and length
+// are the caller's to check.
+std::optional<std::string> SafeTextProblem(absl::string_view value);
+
 }  // namespace motcua
 
 #endif  // MOTCUA_ENGINE_UTF8_H_

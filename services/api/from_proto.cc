@@ -43,14 +43,6 @@ struct Scan {
   size_t code_points = 0;
 };
 
-// Unicode separators other than U+0020 SPACE (categories Zs, Zl, Zp): a
-// no-break or ideographic space looks like a space, or like nothing.
-bool IsOtherSeparator(char32_t c) {
-  return c == 0x00A0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
-         c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
-         c == 0x3000;
-}
-
 // Decodes UTF-8 strictly, counting code points and spotting characters the
 // kind of value may not hold. The protobuf runtime checks UTF-8 when it
 // parses a request from the wire, but a message built in the process is not
@@ -259,15 +251,9 @@ absl::Status CheckCode(absl::string_view value, absl::string_view field,
     return Invalid(field,
                    absl::StrCat("at most ", kMaxCodeLength, " characters"));
   }
-  if (absl::Status status =
-          CheckCharacters(ScanUtf8(value, Characters::kCode), field);
-      !status.ok()) {
-    return status;
-  }
-  // Codes are printed on receipts and typed again by people: a space they
-  // cannot see at either end would make two codes that look the same.
-  if (value.front() == ' ' || value.back() == ' ') {
-    return Invalid(field, "must not begin or end with a space");
+  // The engine's rule, which the units of rule files keep too.
+  if (std::optional<std::string> problem = SafeTextProblem(value)) {
+    return Invalid(field, *problem);
   }
   return absl::OkStatus();
 }

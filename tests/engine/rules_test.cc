@@ -802,6 +802,44 @@ TEST(LoadRulesTest, ThresholdAtInvalidForms) {
   }
 }
 
+// Unit names keep the safe-text rule of dossier codes: no control or format
+// character (a right-to-left override, a zero-width space, a byte-order
+// mark), no other separator, no space at either end; each refused at the
+// value's file:line:column.
+TEST(LoadRulesTest, UnitNamesRefuseLookAlikes) {
+  struct Case {
+    const char* unit;
+    const char* phrase;
+  };
+  const Case cases[] = {
+      {"\"tu\u202Ephap\"", "must not contain U+202E"},
+      {"\"tu\u200Bphap\"", "must not contain U+200B"},
+      {"\"\uFEFFtu-phap\"", "must not contain U+FEFF"},
+      {"\"tu\u00A0phap\"", "must not contain U+00A0"},
+      {"\"tu-phap \"", "must not begin or end with a space"},
+      {"\"tu\\tphap\"", "must not contain control characters"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.unit);
+    // The second step's unit, line 16 column 11.
+    const RuleLoadResult step = LoadWithProcedure(
+        With(kProcedure, "unit: tu-phap", absl::StrCat("unit: ", c.unit)));
+    EXPECT_TRUE(
+        HasOnlyError(step, kProcedureFile, 16, 11,
+                     absl::StrCat("\"unit\": a unit's name ", c.phrase)));
+    // A ladder's notified unit, line 14 column 26.
+    const RuleLoadResult notify =
+        LoadWithLadder(With(kLadder, "units: [van-phong]",
+                            absl::StrCat("units: [van-phong, ", c.unit, "]")));
+    EXPECT_TRUE(
+        HasOnlyError(notify, kLadderFile, 14, 26,
+                     absl::StrCat("\"units\": a unit's name ", c.phrase)));
+  }
+  // Vietnamese letters are no look-alikes.
+  EXPECT_TRUE(Loads(LoadWithProcedure(
+      With(kProcedure, "unit: tu-phap", "unit: \"phòng tư pháp\""))));
+}
+
 TEST(LoadRulesTest, SeveralErrorsAreAllReported) {
   std::vector<RuleSource> sources =
       Sources(absl::StrCat(kCalendar, "colour: blue\n"),
