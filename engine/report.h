@@ -1,9 +1,10 @@
 #ifndef MOTCUA_ENGINE_REPORT_H_
 #define MOTCUA_ENGINE_REPORT_H_
 
-// The periodic report on the handling of procedures (PRODUCT.md, Reports),
-// built from per-day deltas that each event contributes. A report of any
-// period is then a sum over days, never a walk over dossiers:
+// The periodic report on the handling of procedures (docs/api.md, "The
+// periodic report: Report"; docs/operations.md, "Reports"), built from
+// per-day deltas that each event contributes. A report of any period is then
+// a sum over days, never a walk over dossiers:
 //
 // - flows happen on one day (received, resolved, returned, closed) and are
 //   summed over the period's days;

@@ -21,14 +21,17 @@ namespace motcua::access {
 // over.
 //
 // The tokens file (YAML) names who may call and what for. Only the SHA-256 of
-// each token is stored, never the token:
+// each token is stored, never the token. Each entry has a name (the actor
+// of every event the token causes), the token's SHA-256 in 64 hex digits
+// (`motcuad` can mint a token and its hash), a role (intake, officer,
+// supervisor, auditor or admin) and the agencies it acts for (["*"], quoted,
+// for every agency). For example (access_test parses it):
 //
-//   tokens:
-//     - name: intake.ben-nghe     # the actor of every event this token causes
-//       sha256: 64 hex digits     # `motcuad` can mint a token and its hash
-//       role: intake              # intake | officer | supervisor | auditor |
-//       admin agencies: [ubnd-phuong-ben-nghe]   # or ["*"] (quoted) for every
-//       agency
+// tokens:
+// - name: intake.ben-nghe
+//   sha256: 2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae
+//   role: intake
+//   agencies: [ubnd-phuong-ben-nghe]
 //
 // Policy: what each role may do, always within its agencies.
 //

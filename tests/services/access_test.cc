@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -107,6 +109,32 @@ TEST(AccessTableLoadTest, LoadsAGoodFile) {
   EXPECT_EQ(auditor->name, "auditor.thanh-tra");
   EXPECT_EQ(auditor->role, Role::kAuditor);
   EXPECT_TRUE(auditor->all_agencies);
+}
+
+// The example in services/access/access.h is a tokens file that loads: its
+// hash is that of the token "foo".
+TEST(AccessTableLoadTest, TheHeadersExampleLoads) {
+  const char* source_dir = std::getenv("MOTCUA_SOURCE_DIR");
+  ASSERT_NE(source_dir, nullptr);
+  std::ifstream header(std::filesystem::path(source_dir) /
+                       "services/access/access.h");
+  ASSERT_TRUE(header) << "cannot read services/access/access.h";
+  std::string example;
+  bool inside = false;
+  for (std::string line; std::getline(header, line);) {
+    if (line == "// tokens:") inside = true;
+    if (!inside) continue;
+    if (line == "//") break;
+    example += line.substr(std::min<size_t>(3, line.size())) + "\n";
+  }
+  ASSERT_FALSE(example.empty()) << "no example in services/access/access.h";
+  absl::StatusOr<AccessTable> table =
+      AccessTable::Parse(example, "access.h example");
+  ASSERT_TRUE(table.ok()) << table.status() << "\n" << example;
+  absl::StatusOr<Principal> intake = table->Authenticate("Bearer foo");
+  ASSERT_TRUE(intake.ok()) << intake.status();
+  EXPECT_EQ(intake->name, "intake.ben-nghe");
+  EXPECT_THAT(intake->agencies, ::testing::ElementsAre("ubnd-phuong-ben-nghe"));
 }
 
 TEST(AccessTableLoadTest, AcceptsUppercaseHex) {
