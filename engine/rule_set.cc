@@ -10,6 +10,7 @@
 #include "engine/rule_parser.h"
 #include "engine/rules.h"
 #include "engine/sha256.h"
+#include "engine/status_macros.h"
 #include "engine/time_format.h"
 
 namespace motcua {
@@ -55,11 +56,10 @@ absl::StatusOr<absl::Time> ThresholdTime(const Calendar& calendar,
   if (point.basis == ThresholdPoint::Basis::kRelativeToDue) {
     return ApplyOffset(calendar, due, point.offset);
   }
-  absl::StatusOr<absl::Duration> total =
-      calendar.WorkingTimeBetween(start, due);
-  if (!total.ok()) return total.status();
+  ASSIGN_OR_RETURN(const absl::Duration total,
+                   calendar.WorkingTimeBetween(start, due));
   const int64_t limit_seconds =
-      std::max<int64_t>(0, absl::ToInt64Seconds(*total - paused));
+      std::max<int64_t>(0, absl::ToInt64Seconds(total - paused));
   const int64_t seconds =
       std::llround(static_cast<double>(limit_seconds) * point.share);
   return calendar.AddWorkingTime(start, absl::Seconds(seconds) + paused);
@@ -332,13 +332,11 @@ absl::StatusOr<std::vector<PlannedStep>> PlanSteps(
   planned.reserve(procedure.steps.size());
   absl::Time start = clock_start;
   for (const ProcedureStep& step : procedure.steps) {
-    absl::StatusOr<absl::Time> due = DueFromStart(calendar, step.budget, start);
-    if (!due.ok()) return due.status();
-    planned.push_back(PlannedStep{&step, start, *due});
+    ASSIGN_OR_RETURN(const absl::Time due,
+                     DueFromStart(calendar, step.budget, start));
+    planned.push_back(PlannedStep{&step, start, due});
     // A step due at a period's end hands over at the next opening.
-    absl::StatusOr<absl::Time> next = calendar.NextWorkingInstant(*due);
-    if (!next.ok()) return next.status();
-    start = *next;
+    ASSIGN_OR_RETURN(start, calendar.NextWorkingInstant(due));
   }
   return planned;
 }
