@@ -215,6 +215,17 @@ std::vector<Problem> Check(const ServerConfig& config) {
       problem("metrics_listen", "is the same address as listen");
     }
   }
+  if (!config.console_listen.empty()) {
+    if (auto wrong = AddressProblem(config.console_listen, false)) {
+      problem("console_listen", *wrong);
+    } else if (!absl::EndsWith(config.console_listen, ":0") &&
+               (config.console_listen == config.listen ||
+                config.console_listen == config.metrics_listen)) {
+      problem("console_listen",
+              "is the same address as listen or "
+              "metrics_listen");
+    }
+  }
   if (config.checkpoint_interval < absl::ZeroDuration() ||
       (config.checkpoint_interval > absl::ZeroDuration() &&
        config.checkpoint_interval < absl::Seconds(1)) ||
@@ -280,6 +291,7 @@ class ConfigReader {
                                                   "writer_queue",
                                                   "max_message_bytes",
                                                   "metrics_listen",
+                                                  "console_listen",
                                                   "webhooks",
                                                   "deadline_scheduler",
                                                   "slow_subscriber_timeout",
@@ -320,6 +332,8 @@ class ConfigReader {
         ReadMessageBytes(pair.first, value, config);
       } else if (key == "metrics_listen") {
         ReadString(key, value, config.metrics_listen);
+      } else if (key == "console_listen") {
+        ReadString(key, value, config.console_listen);
       } else if (key == "webhooks") {
         ReadWebhooks(value, config.webhooks);
       } else if (key == "deadline_scheduler") {

@@ -56,6 +56,9 @@ struct ServerConfig {
   int max_message_bytes = 4 * 1024 * 1024;
   // Prometheus metrics over HTTP, "host:port". Empty: off.
   std::string metrics_listen;
+  // The web console (services/console) over HTTP, "host:port"; HTTPS with
+  // the tls.* certificate when one is set. Empty: off.
+  std::string console_listen;
   // Whether this process watches deadlines (services/scheduler): records
   // escalation thresholds as they fall due and recomputes due times after
   // a calendar change. Off only where another process does (or in tests

@@ -6,8 +6,8 @@
 #include <chrono>
 #include <memory>
 
-#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "services/http/listener.h"
 
 namespace motcua::metrics {
 
@@ -94,36 +94,13 @@ struct HttpEndpoint::State {
 absl::StatusOr<std::unique_ptr<HttpEndpoint>> HttpEndpoint::Start(
     const std::string& address, std::function<std::string()> render,
     std::function<absl::Status()> health) {
-  const size_t colon = address.rfind(':');
-  int port = 0;
-  if (colon == std::string::npos ||
-      !absl::SimpleAtoi(address.substr(colon + 1), &port)) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("metrics_listen: \"", address, "\" is not host:port"));
-  }
-  std::string host = address.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
   auto state = std::make_unique<State>();
   state->render = std::move(render);
   state->health = std::move(health);
-  beast::error_code error;
-  const asio::ip::address ip = asio::ip::make_address(host, error);
-  if (error) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("metrics_listen: \"", host, "\" is not an IP address"));
-  }
-  const tcp::endpoint endpoint(ip, static_cast<unsigned short>(port));
-  state->acceptor.open(endpoint.protocol(), error);
-  if (!error)
-    state->acceptor.set_option(asio::socket_base::reuse_address(true), error);
-  if (!error) state->acceptor.bind(endpoint, error);
-  if (!error)
-    state->acceptor.listen(asio::socket_base::max_listen_connections, error);
-  if (error) {
-    return absl::UnavailableError(absl::StrCat(
-        "metrics_listen: cannot listen on ", address, ": ", error.message()));
+  if (absl::Status listening =
+          motcua::http::Listen("metrics_listen", address, state->acceptor);
+      !listening.ok()) {
+    return listening;
   }
   state->Accept();
   std::unique_ptr<HttpEndpoint> endpoint_server(

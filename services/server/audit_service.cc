@@ -6,6 +6,7 @@
 #include "services/api/from_proto.h"
 #include "services/api/grpc_status.h"
 #include "services/api/to_proto.h"
+#include "services/server/reads.h"
 #include "services/server/services.h"
 #include "store/audit.h"
 #include "store/intact_reads.h"
@@ -89,65 +90,61 @@ grpc::ServerUnaryReactor* AuditService::GetCheckpoint(
   return reactor;
 }
 
-grpc::ServerUnaryReactor* AuditService::ReadEvents(
-    grpc::CallbackServerContext* call, const v1::ReadEventsRequest* request,
-    v1::ReadEventsReply* reply) {
-  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
-  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
-  if (!principal.ok()) return Refuse(reactor, principal.status());
-  if (!access::RoleMayPerform(principal->role, access::Operation::kAudit)) {
-    return Refuse(reactor,
-                  access::Authorize(*principal, access::Operation::kAudit, ""));
+absl::Status ReadEvents(const ServiceContext& context,
+                        const access::Principal& principal,
+                        const v1::ReadEventsRequest& request,
+                        v1::ReadEventsReply* reply) {
+  if (!access::RoleMayPerform(principal.role, access::Operation::kAudit)) {
+    return access::Authorize(principal, access::Operation::kAudit, "");
   }
   absl::StatusOr<std::vector<store::StoredEvent>> events;
-  if (!request->dossier_code().empty()) {
+  if (!request.dossier_code().empty()) {
     if (absl::Status code = api::CheckCode(
-            request->dossier_code(), "dossier_code", api::Presence::kRequired);
+            request.dossier_code(), "dossier_code", api::Presence::kRequired);
         !code.ok()) {
-      return Refuse(reactor, code);
+      return code;
     }
     // The field named is the one that does not belong with a dossier.
     for (const auto& [value, field] :
-         {std::pair<int64_t, const char*>{request->after_sequence(),
+         {std::pair<int64_t, const char*>{request.after_sequence(),
                                           "after_sequence"},
-          std::pair<int64_t, const char*>{request->limit(), "limit"}}) {
+          std::pair<int64_t, const char*>{request.limit(), "limit"}}) {
       if (value != 0) {
-        return Refuse(reactor, absl::InvalidArgumentError(absl::StrCat(
-                                   field,
-                                   ": must be 0 with dossier_code (give either "
-                                   "a dossier or a range, not both)")));
+        return absl::InvalidArgumentError(
+            absl::StrCat(field,
+                         ": must be 0 with dossier_code (give either "
+                         "a dossier or a range, not both)"));
       }
     }
-    events = context_.store->ReadDossierEvents(request->dossier_code());
+    events = context.store->ReadDossierEvents(request.dossier_code());
     if (events.ok() && events->empty()) {
-      return Refuse(reactor, DossierNotFoundError(request->dossier_code()));
+      return DossierNotFoundError(request.dossier_code());
     }
     if (events.ok()) {
       if (absl::Status allowed = access::AuthorizeOnDossier(
-              *principal, access::Operation::kAudit, request->dossier_code(),
+              principal, access::Operation::kAudit, request.dossier_code(),
               events->front().agency);
           !allowed.ok()) {
-        return Refuse(reactor, allowed);
+        return allowed;
       }
     }
   } else {
-    if (request->after_sequence() < 0) {
-      return Refuse(reactor, absl::InvalidArgumentError(
-                                 "after_sequence: must not be negative"));
+    if (request.after_sequence() < 0) {
+      return absl::InvalidArgumentError("after_sequence: must not be negative");
     }
     absl::StatusOr<int32_t> limit = api::LimitFromProto(
-        request->limit(), "limit", kDefaultEventLimit, kMaxEventLimit);
-    if (!limit.ok()) return Refuse(reactor, limit.status());
+        request.limit(), "limit", kDefaultEventLimit, kMaxEventLimit);
+    if (!limit.ok()) return limit.status();
     // A damaged event does not hide those before it: they are answered,
     // and the next read, which starts at the damage, gets DATA_LOSS.
     absl::StatusOr<store::IntactRead> read = store::ReadIntactEvents(
-        *context_.store, request->after_sequence(), *limit);
+        *context.store, request.after_sequence(), *limit);
     if (!read.ok()) {
       events = read.status();
     } else if (read->events.empty() && !read->damage.ok()) {
       events = absl::DataLossError(
           absl::StrCat("the log is damaged: ", read->damage.message(),
-                       "; no event after sequence ", request->after_sequence(),
+                       "; no event after sequence ", request.after_sequence(),
                        " can be read (retrying does not help)"));
     } else {
       events = std::move(read->events);
@@ -156,85 +153,76 @@ grpc::ServerUnaryReactor* AuditService::ReadEvents(
       reply->set_last_sequence_read(events->back().sequence);
     }
     // A principal of some agencies reads the events of those agencies.
-    if (events.ok() && !principal->all_agencies) {
+    if (events.ok() && !principal.all_agencies) {
       std::erase_if(*events, [&](const store::StoredEvent& stored) {
-        return !principal->MayActFor(stored.agency);
+        return !principal.MayActFor(stored.agency);
       });
     }
   }
-  if (!events.ok()) return Refuse(reactor, events.status());
+  if (!events.ok()) return events.status();
   for (const store::StoredEvent& stored : *events) {
     *reply->add_events() = api::EventToProto(stored, stored.agency);
   }
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+  return absl::OkStatus();
 }
 
-grpc::ServerUnaryReactor* AuditService::GetDossierAsOf(
-    grpc::CallbackServerContext* call, const v1::AsOfRequest* request,
-    v1::Dossier* reply) {
-  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
-  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
-  if (!principal.ok()) return Refuse(reactor, principal.status());
-  if (absl::Status code = api::CheckCode(
-          request->dossier_code(), "dossier_code", api::Presence::kRequired);
+absl::StatusOr<SlowRead> PrepareDossierAsOf(const ServiceContext& context,
+                                            const access::Principal& principal,
+                                            const v1::AsOfRequest& request,
+                                            v1::Dossier* reply) {
+  if (absl::Status code = api::CheckCode(request.dossier_code(), "dossier_code",
+                                         api::Presence::kRequired);
       !code.ok()) {
-    return Refuse(reactor, code);
+    return code;
   }
-  if (!request->has_as_of()) {
-    return Refuse(reactor, absl::InvalidArgumentError("as_of: required"));
+  if (!request.has_as_of()) {
+    return absl::InvalidArgumentError("as_of: required");
   }
   absl::StatusOr<absl::Time> as_of =
-      api::TimeFromProto(request->as_of(), "as_of");
-  if (!as_of.ok()) return Refuse(reactor, as_of.status());
+      api::TimeFromProto(request.as_of(), "as_of");
+  if (!as_of.ok()) return as_of.status();
   // The role before the dossier: refused for the role whether the code
   // exists or not.
-  if (!access::RoleMayPerform(principal->role, access::Operation::kAudit)) {
-    return Refuse(reactor,
-                  access::Authorize(*principal, access::Operation::kAudit, ""));
+  if (!access::RoleMayPerform(principal.role, access::Operation::kAudit)) {
+    return access::Authorize(principal, access::Operation::kAudit, "");
   }
   absl::StatusOr<Dossier> now_state =
-      context_.store->ReadDossier(request->dossier_code());
-  if (!now_state.ok()) return Refuse(reactor, now_state.status());
-  if (absl::Status allowed = access::AuthorizeOnDossier(
-          *principal, access::Operation::kAudit, request->dossier_code(),
-          now_state->agency);
+      context.store->ReadDossier(request.dossier_code());
+  if (!now_state.ok()) return now_state.status();
+  if (absl::Status allowed =
+          access::AuthorizeOnDossier(principal, access::Operation::kAudit,
+                                     request.dossier_code(), now_state->agency);
       !allowed.ok()) {
-    return Refuse(reactor, allowed);
+    return allowed;
   }
-  const ServiceContext* context = &context_;
-  return RunSlow(
-      context_, reactor,
-      [context, code = request->dossier_code(), at = *as_of,
-       reply]() -> absl::Status {
-        absl::Time recorded_at;
-        absl::StatusOr<Dossier> dossier =
-            store::DossierAsOf(context->database_path, code, at, &recorded_at);
-        if (!dossier.ok()) return dossier.status();
-        const std::shared_ptr<const RuleSet> rules = context->rules->Current();
-        *reply = api::DossierToProto(*dossier, at, rules.get());
-        // Both times: when it was received, and when the log
-        // learnt of it (later for a backdated receipt).
-        *reply->mutable_recorded_at() = api::TimeToProto(recorded_at);
-        reply->set_recorded_after_as_of(at < recorded_at);
-        return absl::OkStatus();
-      });
+  const ServiceContext* shared = &context;
+  return SlowRead([context = shared, code = request.dossier_code(), at = *as_of,
+                   reply]() -> absl::Status {
+    absl::Time recorded_at;
+    absl::StatusOr<Dossier> dossier =
+        store::DossierAsOf(context->database_path, code, at, &recorded_at);
+    if (!dossier.ok()) return dossier.status();
+    const std::shared_ptr<const RuleSet> rules = context->rules->Current();
+    *reply = api::DossierToProto(*dossier, at, rules.get());
+    // Both times: when it was received, and when the log
+    // learnt of it (later for a backdated receipt).
+    *reply->mutable_recorded_at() = api::TimeToProto(recorded_at);
+    reply->set_recorded_after_as_of(at < recorded_at);
+    return absl::OkStatus();
+  });
 }
 
-grpc::ServerUnaryReactor* AuditService::VerifyLog(
-    grpc::CallbackServerContext* call, const v1::VerifyRequest* /*request*/,
-    v1::VerifyReply* reply) {
-  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
-  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
-  if (!principal.ok()) return Refuse(reactor, principal.status());
+absl::StatusOr<SlowRead> PrepareVerifyLog(const ServiceContext& context,
+                                          const access::Principal& principal,
+                                          v1::VerifyReply* reply) {
   // The whole log: every agency's events.
   if (absl::Status allowed =
-          access::Authorize(*principal, access::Operation::kAudit, "");
+          access::Authorize(principal, access::Operation::kAudit, "");
       !allowed.ok()) {
-    return Refuse(reactor, allowed);
+    return allowed;
   }
-  const ServiceContext* context = &context_;
-  return RunSlow(context_, reactor, [context, reply]() -> absl::Status {
+  const ServiceContext* shared = &context;
+  return SlowRead([context = shared, reply]() -> absl::Status {
     absl::StatusOr<store::VerifyReport> report =
         store::VerifyLog(context->database_path);
     if (!report.ok()) return report.status();
@@ -246,6 +234,39 @@ grpc::ServerUnaryReactor* AuditService::VerifyLog(
     reply->set_head_hash(report->head_hash);
     return absl::OkStatus();
   });
+}
+
+grpc::ServerUnaryReactor* AuditService::ReadEvents(
+    grpc::CallbackServerContext* call, const v1::ReadEventsRequest* request,
+    v1::ReadEventsReply* reply) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
+  if (!principal.ok()) return Refuse(reactor, principal.status());
+  return Refuse(reactor,
+                server::ReadEvents(context_, *principal, *request, reply));
+}
+
+grpc::ServerUnaryReactor* AuditService::GetDossierAsOf(
+    grpc::CallbackServerContext* call, const v1::AsOfRequest* request,
+    v1::Dossier* reply) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
+  if (!principal.ok()) return Refuse(reactor, principal.status());
+  absl::StatusOr<SlowRead> work =
+      PrepareDossierAsOf(context_, *principal, *request, reply);
+  if (!work.ok()) return Refuse(reactor, work.status());
+  return RunSlow(context_, reactor, *std::move(work));
+}
+
+grpc::ServerUnaryReactor* AuditService::VerifyLog(
+    grpc::CallbackServerContext* call, const v1::VerifyRequest* /*request*/,
+    v1::VerifyReply* reply) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
+  if (!principal.ok()) return Refuse(reactor, principal.status());
+  absl::StatusOr<SlowRead> work = PrepareVerifyLog(context_, *principal, reply);
+  if (!work.ok()) return Refuse(reactor, work.status());
+  return RunSlow(context_, reactor, *std::move(work));
 }
 
 }  // namespace motcua::server

@@ -7,6 +7,7 @@
 #include "services/api/grpc_status.h"
 #include "services/api/to_proto.h"
 #include "services/server/page_token.h"
+#include "services/server/reads.h"
 #include "services/server/services.h"
 
 namespace motcua::server {
@@ -104,30 +105,35 @@ grpc::ServerUnaryReactor* DossiersService::Execute(
   return reactor;
 }
 
+absl::Status GetDossier(const ServiceContext& context,
+                        const access::Principal& principal,
+                        const v1::GetRequest& request, v1::Dossier* reply) {
+  if (absl::Status code = api::CheckCode(request.dossier_code(), "dossier_code",
+                                         api::Presence::kRequired);
+      !code.ok()) {
+    return code;
+  }
+  absl::StatusOr<Dossier> dossier =
+      context.store->ReadDossier(request.dossier_code());
+  if (!dossier.ok()) return dossier.status();
+  if (absl::Status allowed =
+          access::AuthorizeOnDossier(principal, access::Operation::kReadDossier,
+                                     request.dossier_code(), dossier->agency);
+      !allowed.ok()) {
+    return allowed;
+  }
+  const std::shared_ptr<const RuleSet> rules = context.rules->Current();
+  *reply = api::DossierToProto(*dossier, context.clock->Now(), rules.get());
+  return absl::OkStatus();
+}
+
 grpc::ServerUnaryReactor* DossiersService::Get(
     grpc::CallbackServerContext* call, const v1::GetRequest* request,
     v1::Dossier* reply) {
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
   if (!principal.ok()) return Refuse(reactor, principal.status());
-  if (absl::Status code = api::CheckCode(
-          request->dossier_code(), "dossier_code", api::Presence::kRequired);
-      !code.ok()) {
-    return Refuse(reactor, code);
-  }
-  absl::StatusOr<Dossier> dossier =
-      context_.store->ReadDossier(request->dossier_code());
-  if (!dossier.ok()) return Refuse(reactor, dossier.status());
-  if (absl::Status allowed = access::AuthorizeOnDossier(
-          *principal, access::Operation::kReadDossier, request->dossier_code(),
-          dossier->agency);
-      !allowed.ok()) {
-    return Refuse(reactor, allowed);
-  }
-  const std::shared_ptr<const RuleSet> rules = context_.rules->Current();
-  *reply = api::DossierToProto(*dossier, context_.clock->Now(), rules.get());
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+  return Refuse(reactor, GetDossier(context_, *principal, *request, reply));
 }
 
 grpc::ServerUnaryReactor* DossiersService::List(

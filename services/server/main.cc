@@ -16,6 +16,7 @@
 #include "services/access/access.h"
 #include "services/checkpoint/checkpoint.h"
 #include "services/config/server_config.h"
+#include "services/console/console.h"
 #include "services/server/server.h"
 
 namespace {
@@ -74,7 +75,7 @@ int main(int argc, char** argv) {
   CLI::App app{"motcuad: the motcua workflow and deadline server"};
   std::string config_file;
   std::optional<std::string> listen, data_dir, rules_dir, tokens_file,
-      log_level, durability;
+      log_level, durability, console_listen;
   app.add_option("--config", config_file,
                  "Configuration file (YAML; deploy/motcuad.yaml shows every "
                  "key)");
@@ -85,6 +86,9 @@ int main(int argc, char** argv) {
                  "Tokens file; without one a development token is minted");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error");
   app.add_option("--durability", durability, "full|normal");
+  app.add_option("--console-listen", console_listen,
+                 "Web console address, host:port (see console_listen in "
+                 "deploy/motcuad.yaml)");
   bool no_scheduler = false;
   app.add_flag("--no-deadline-scheduler", no_scheduler,
                "Do not watch deadlines in this process (see "
@@ -134,6 +138,7 @@ int main(int argc, char** argv) {
   if (rules_dir) config.rules_dir = *rules_dir;
   if (tokens_file) config.tokens_file = *tokens_file;
   if (log_level) config.log_level = *log_level;
+  if (console_listen) config.console_listen = *console_listen;
   if (no_scheduler) config.deadline_scheduler = false;
   if (checkpoint_key->parsed()) {
     return PrintCheckpointKey(
@@ -176,10 +181,33 @@ int main(int argc, char** argv) {
     std::cerr << "motcuad: " << server.status().message() << "\n";
     return kExitFailed;
   }
+  std::unique_ptr<motcua::console::Console> console;
+  if (!config.console_listen.empty()) {
+    motcua::console::ConsoleOptions options;
+    options.listen = config.console_listen;
+    options.cert_file = config.tls.cert_file;
+    options.key_file = config.tls.key_file;
+    absl::StatusOr<std::unique_ptr<motcua::console::Console>> started =
+        motcua::console::Console::Start(options, (*server)->context());
+    if (!started.ok()) {
+      std::cerr << "motcuad: " << started.status().message() << "\n";
+      (*server)->Shutdown();
+      return kExitFailed;
+    }
+    console = *std::move(started);
+  }
   // The first line on standard output says where the server listens (its
   // port, when the configuration asked for port 0): scripts and tests read
   // it.
   std::cout << "listening on port " << (*server)->port() << std::endl;
+  if (console != nullptr) {
+    const std::string host =
+        config.console_listen.substr(0, config.console_listen.rfind(':'));
+    std::cout << "console on "
+              << (config.tls.cert_file.empty() ? "http" : "https") << "://"
+              << (host == "0.0.0.0" || host == "[::]" ? "127.0.0.1" : host)
+              << ":" << console->port() << "/" << std::endl;
+  }
   if (!(*server)->development_token().empty()) {
     std::cout << "development token (admin, every agency; also in "
               << config.data_dir << "/dev-token):\n  export MOTCUA_TOKEN="
@@ -206,6 +234,7 @@ int main(int argc, char** argv) {
       continue;
     }
     spdlog::info("stopping: draining calls in flight");
+    console.reset();  // before the server whose reads it serves
     (*server)->Shutdown();
     return kExitOk;
   }

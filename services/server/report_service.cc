@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "services/api/from_proto.h"
+#include "services/server/reads.h"
 #include "services/server/services.h"
 
 namespace motcua::server {
@@ -53,22 +54,18 @@ void AddTo(const ReportRow& row, ReportRow& total) {
 
 }  // namespace
 
-grpc::ServerUnaryReactor* SupervisionService::Report(
-    grpc::CallbackServerContext* call, const v1::ReportRequest* request,
-    v1::ReportReply* reply) {
-  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
-  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
-  if (!principal.ok()) return Refuse(reactor, principal.status());
-  absl::StatusOr<store::ReportQuery> query =
-      api::ReportQueryFromProto(*request);
-  if (!query.ok()) return Refuse(reactor, query.status());
+absl::Status Report(const ServiceContext& context,
+                    const access::Principal& principal,
+                    const v1::ReportRequest& request, v1::ReportReply* reply) {
+  absl::StatusOr<store::ReportQuery> query = api::ReportQueryFromProto(request);
+  if (!query.ok()) return query.status();
   absl::StatusOr<std::string> agency =
-      ScopeAgency(*principal, access::Operation::kSupervise, request->agency());
-  if (!agency.ok()) return Refuse(reactor, agency.status());
+      ScopeAgency(principal, access::Operation::kSupervise, request.agency());
+  if (!agency.ok()) return agency.status();
   query->agency = *agency;
 
-  absl::StatusOr<std::vector<ReportRow>> rows = context_.store->Report(*query);
-  if (!rows.ok()) return Refuse(reactor, rows.status());
+  absl::StatusOr<std::vector<ReportRow>> rows = context.store->Report(*query);
+  if (!rows.ok()) return rows.status();
   ReportRow total;
   total.group = "total";
   for (const ReportRow& row : *rows) {
@@ -79,8 +76,16 @@ grpc::ServerUnaryReactor* SupervisionService::Report(
   total.online_rate =
       new_total == 0 ? 0 : static_cast<double>(total.new_online) / new_total;
   CopyRow(total, reply->mutable_total());
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+  return absl::OkStatus();
+}
+
+grpc::ServerUnaryReactor* SupervisionService::Report(
+    grpc::CallbackServerContext* call, const v1::ReportRequest* request,
+    v1::ReportReply* reply) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
+  if (!principal.ok()) return Refuse(reactor, principal.status());
+  return Refuse(reactor, server::Report(context_, *principal, *request, reply));
 }
 
 }  // namespace motcua::server

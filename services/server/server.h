@@ -68,6 +68,9 @@ class Server {
   // The development token, or empty when a tokens file is configured.
   const std::string& development_token() const { return development_token_; }
   const std::string& database_path() const { return database_path_; }
+  // What the services share: the console (services/console) serves the
+  // same reads from it. Valid until the server is destroyed.
+  const ServiceContext& context() const { return context_; }
   // The port of the metrics endpoint; 0 when metrics_listen is not set.
   int metrics_port() const;
   // The Prometheus text of /metrics.

@@ -60,7 +60,8 @@ absl::StatusOr<std::string> ScopeAgency(const access::Principal& principal,
                                         const std::string& requested);
 
 // Finishes `reactor` with `status` mapped to gRPC and returns it: the last
-// line of a handler that refuses.
+// line of a handler that refuses, or that answers with what a read of
+// reads.h returned (OK or not).
 grpc::ServerUnaryReactor* Refuse(grpc::ServerUnaryReactor* reactor,
                                  const absl::Status& status);
 

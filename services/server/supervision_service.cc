@@ -11,6 +11,7 @@
 #include "services/api/from_proto.h"
 #include "services/api/to_proto.h"
 #include "services/server/page_token.h"
+#include "services/server/reads.h"
 #include "services/server/services.h"
 
 namespace motcua::server {
@@ -219,70 +220,63 @@ absl::Status FillDeadlinePage(
 
 }  // namespace
 
-grpc::ServerUnaryReactor* SupervisionService::ListOverdue(
-    grpc::CallbackServerContext* call, const v1::OverdueRequest* request,
-    v1::OverdueReply* reply) {
-  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
-  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
-  if (!principal.ok()) return Refuse(reactor, principal.status());
+absl::Status ListOverdue(const ServiceContext& context,
+                         const access::Principal& principal,
+                         const v1::OverdueRequest& request,
+                         v1::OverdueReply* reply) {
   absl::StatusOr<DeadlineListRequest> parsed = ParseDeadlineList(
-      context_, *principal, "overdue", request->min_lateness(),
-      request->agency(), request->unit(), request->procedure_code(),
-      request->kind(), request->page_size(), request->page_token());
-  if (!parsed.ok()) return Refuse(reactor, parsed.status());
+      context, principal, "overdue", request.min_lateness(), request.agency(),
+      request.unit(), request.procedure_code(), request.kind(),
+      request.page_size(), request.page_token());
+  if (!parsed.ok()) return parsed.status();
   absl::Duration min_lateness = absl::ZeroDuration();
-  if (request->has_min_lateness()) {
+  if (request.has_min_lateness()) {
     absl::StatusOr<absl::Duration> parsed_lateness =
-        api::DurationFromProto(request->min_lateness(), "min_lateness");
-    if (!parsed_lateness.ok()) return Refuse(reactor, parsed_lateness.status());
+        api::DurationFromProto(request.min_lateness(), "min_lateness");
+    if (!parsed_lateness.ok()) return parsed_lateness.status();
     if (*parsed_lateness < absl::ZeroDuration()) {
-      return Refuse(reactor, absl::InvalidArgumentError(
-                                 "min_lateness: must not be negative"));
+      return absl::InvalidArgumentError("min_lateness: must not be negative");
     }
     min_lateness = *parsed_lateness;
   }
-  const absl::Time now = context_.clock->Now();
+  const absl::Time now = context.clock->Now();
   // Due at or before the bound: lateness of at least min_lateness in some
   // calendar; the exact check is per dossier.
   const absl::Time bound =
       min_lateness == absl::ZeroDuration()
           ? now
-          : LooseBound(*context_.rules->Current(), now, -min_lateness) +
+          : LooseBound(*context.rules->Current(), now, -min_lateness) +
                 absl::Microseconds(1);
   absl::Status filled = FillDeadlinePage(
-      context_, *parsed, absl::InfinitePast(), bound,
+      context, *parsed, absl::InfinitePast(), bound,
       [min_lateness](absl::Duration left) {
         return left <= absl::ZeroDuration() && -left >= min_lateness;
       },
       reply);
-  if (!filled.ok()) return Refuse(reactor, filled);
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+  return filled;
 }
 
-grpc::ServerUnaryReactor* SupervisionService::CountOverdue(
-    grpc::CallbackServerContext* call, const v1::CountOverdueRequest* request,
-    v1::CountOverdueReply* reply) {
-  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
-  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
-  if (!principal.ok()) return Refuse(reactor, principal.status());
+absl::Status CountOverdue(const ServiceContext& context,
+                          const access::Principal& principal,
+                          const v1::CountOverdueRequest& request,
+                          v1::CountOverdueReply* reply) {
   if (absl::Status checked =
-          api::CheckCode(request->agency(), "agency", api::Presence::kOptional);
+          api::CheckCode(request.agency(), "agency", api::Presence::kOptional);
       !checked.ok()) {
-    return Refuse(reactor, checked);
+    return checked;
   }
   absl::StatusOr<std::string> agency =
-      ScopeAgency(*principal, access::Operation::kSupervise, request->agency());
-  if (!agency.ok()) return Refuse(reactor, agency.status());
-  const absl::Time now = context_.clock->Now();
+      ScopeAgency(principal, access::Operation::kSupervise, request.agency());
+  if (!agency.ok()) return agency.status();
+  const absl::Time now = context.clock->Now();
   // The dossiers' and the steps' counts, one row per agency, in agency
   // order.
   std::map<std::string, v1::AgencyOverdue> merged;
   for (store::DeadlineKind kind :
        {store::DeadlineKind::kDossier, store::DeadlineKind::kStep}) {
     absl::StatusOr<std::vector<store::AgencyCount>> counts =
-        context_.store->CountDeadlinesByAgency(kind, now, *agency);
-    if (!counts.ok()) return Refuse(reactor, counts.status());
+        context.store->CountDeadlinesByAgency(kind, now, *agency);
+    if (!counts.ok()) return counts.status();
     for (const store::AgencyCount& count : *counts) {
       v1::AgencyOverdue& row = merged[count.agency];
       row.set_agency(count.agency);
@@ -296,8 +290,60 @@ grpc::ServerUnaryReactor* SupervisionService::CountOverdue(
     }
   }
   for (auto& [name, row] : merged) *reply->add_agencies() = std::move(row);
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+  return absl::OkStatus();
+}
+
+absl::Status ListDueSoon(const ServiceContext& context,
+                         const access::Principal& principal,
+                         const v1::DueSoonRequest& request,
+                         v1::DueSoonReply* reply) {
+  absl::StatusOr<DeadlineListRequest> parsed = ParseDeadlineList(
+      context, principal, "due_soon", request.within(), request.agency(),
+      request.unit(), request.procedure_code(), request.kind(),
+      request.page_size(), request.page_token());
+  if (!parsed.ok()) return parsed.status();
+  if (!request.has_within()) {
+    return absl::InvalidArgumentError(
+        "within: required (a window of working "
+        "time, e.g. 4h)");
+  }
+  absl::StatusOr<absl::Duration> within =
+      api::DurationFromProto(request.within(), "within");
+  if (!within.ok()) return within.status();
+  if (*within <= absl::ZeroDuration()) {
+    return absl::InvalidArgumentError("within: must be positive");
+  }
+  const absl::Time now = context.clock->Now();
+  const absl::Time bound = LooseBound(*context.rules->Current(), now, *within) +
+                           absl::Microseconds(1);
+  const absl::Duration window = *within;
+  absl::Status filled = FillDeadlinePage(
+      context, *parsed, now, bound,
+      [window](absl::Duration left) {
+        return left > absl::ZeroDuration() && left <= window;
+      },
+      reply);
+  return filled;
+}
+
+grpc::ServerUnaryReactor* SupervisionService::ListOverdue(
+    grpc::CallbackServerContext* call, const v1::OverdueRequest* request,
+    v1::OverdueReply* reply) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
+  if (!principal.ok()) return Refuse(reactor, principal.status());
+  return Refuse(reactor,
+                server::ListOverdue(context_, *principal, *request, reply));
+}
+
+grpc::ServerUnaryReactor* SupervisionService::CountOverdue(
+    grpc::CallbackServerContext* call, const v1::CountOverdueRequest* request,
+    v1::CountOverdueReply* reply) {
+  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
+  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
+  if (!principal.ok()) return Refuse(reactor, principal.status());
+  return Refuse(reactor,
+                server::CountOverdue(context_, *principal, *request, reply));
 }
 
 grpc::ServerUnaryReactor* SupervisionService::ListDueSoon(
@@ -306,37 +352,8 @@ grpc::ServerUnaryReactor* SupervisionService::ListDueSoon(
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
   if (!principal.ok()) return Refuse(reactor, principal.status());
-  absl::StatusOr<DeadlineListRequest> parsed = ParseDeadlineList(
-      context_, *principal, "due_soon", request->within(), request->agency(),
-      request->unit(), request->procedure_code(), request->kind(),
-      request->page_size(), request->page_token());
-  if (!parsed.ok()) return Refuse(reactor, parsed.status());
-  if (!request->has_within()) {
-    return Refuse(reactor, absl::InvalidArgumentError(
-                               "within: required (a window of working "
-                               "time, e.g. 4h)"));
-  }
-  absl::StatusOr<absl::Duration> within =
-      api::DurationFromProto(request->within(), "within");
-  if (!within.ok()) return Refuse(reactor, within.status());
-  if (*within <= absl::ZeroDuration()) {
-    return Refuse(reactor,
-                  absl::InvalidArgumentError("within: must be positive"));
-  }
-  const absl::Time now = context_.clock->Now();
-  const absl::Time bound =
-      LooseBound(*context_.rules->Current(), now, *within) +
-      absl::Microseconds(1);
-  const absl::Duration window = *within;
-  absl::Status filled = FillDeadlinePage(
-      context_, *parsed, now, bound,
-      [window](absl::Duration left) {
-        return left > absl::ZeroDuration() && left <= window;
-      },
-      reply);
-  if (!filled.ok()) return Refuse(reactor, filled);
-  reactor->Finish(grpc::Status::OK);
-  return reactor;
+  return Refuse(reactor,
+                server::ListDueSoon(context_, *principal, *request, reply));
 }
 
 }  // namespace motcua::server

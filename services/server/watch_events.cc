@@ -9,9 +9,11 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "engine/lifecycle.h"
+#include "engine/status_macros.h"
 #include "services/api/from_proto.h"
 #include "services/api/grpc_status.h"
 #include "services/api/to_proto.h"
+#include "services/server/reads.h"
 #include "services/server/services.h"
 #include "store/intact_reads.h"
 
@@ -35,15 +37,12 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
                           public LogWaiter {
  public:
   EventStream(const ServiceContext& context, grpc::CallbackServerContext* call,
-              int64_t after_sequence, absl::flat_hash_set<std::string> types,
-              std::string agency, access::Principal principal)
+              WatchScope scope)
       : context_(context),
         call_(call),
-        after_(after_sequence),
-        delivered_(after_sequence),
-        types_(std::move(types)),
-        agency_(std::move(agency)),
-        principal_(std::move(principal)) {
+        after_(scope.after_sequence),
+        delivered_(scope.after_sequence),
+        scope_(std::move(scope)) {
     context_.metrics->watch_subscribers.fetch_add(1);
     Pump();
   }
@@ -181,34 +180,8 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
     return std::nullopt;
   }
 
-  // Reads from the log after `after_` until an event passes the filters or
-  // the log's end.
   absl::Status FillLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-    while (buffer_.empty()) {
-      absl::StatusOr<store::IntactRead> read =
-          store::ReadIntactEvents(*context_.store, after_, kReadBatch);
-      if (!read.ok()) return read.status();
-      const std::vector<store::StoredEvent>* events = &read->events;
-      for (const store::StoredEvent& stored : *events) {
-        after_ = stored.sequence;
-        if (!types_.empty() &&
-            !types_.contains(EventTypeName(stored.event.body))) {
-          continue;
-        }
-        if (!agency_.empty() ? stored.agency != agency_
-                             : !principal_.MayActFor(stored.agency)) {
-          continue;
-        }
-        buffer_.push_back(api::EventToProto(stored, stored.agency));
-      }
-      // The events before a damaged one go out first; the next read
-      // starts at the damage and reports it.
-      if (!read->damage.ok()) {
-        return buffer_.empty() ? read->damage : absl::OkStatus();
-      }
-      if (static_cast<int64_t>(events->size()) < kReadBatch) break;
-    }
-    return absl::OkStatus();
+    return ReadWatched(context_, scope_, after_, buffer_);
   }
 
   void FinishLocked(const grpc::Status& status)
@@ -226,9 +199,7 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
   int64_t after_ ABSL_GUARDED_BY(mu_);
   // The last event the subscriber took.
   int64_t delivered_ ABSL_GUARDED_BY(mu_);
-  const absl::flat_hash_set<std::string> types_;
-  const std::string agency_;
-  const access::Principal principal_;
+  const WatchScope scope_;
   std::deque<v1::Event> buffer_ ABSL_GUARDED_BY(mu_);
   v1::Event current_ ABSL_GUARDED_BY(mu_);
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
@@ -250,56 +221,82 @@ class RefusedStream final : public grpc::ServerWriteReactor<v1::Event> {
 
 }  // namespace
 
+absl::Status ReadWatched(const ServiceContext& context, const WatchScope& scope,
+                         int64_t& after, std::deque<v1::Event>& out) {
+  const size_t found_before = out.size();
+  while (out.size() == found_before) {
+    absl::StatusOr<store::IntactRead> read =
+        store::ReadIntactEvents(*context.store, after, kReadBatch);
+    if (!read.ok()) return read.status();
+    const std::vector<store::StoredEvent>* events = &read->events;
+    for (const store::StoredEvent& stored : *events) {
+      after = stored.sequence;
+      if (!scope.types.empty() &&
+          !scope.types.contains(EventTypeName(stored.event.body))) {
+        continue;
+      }
+      if (!scope.agency.empty() ? stored.agency != scope.agency
+                                : !scope.principal.MayActFor(stored.agency)) {
+        continue;
+      }
+      out.push_back(api::EventToProto(stored, stored.agency));
+    }
+    // The events before a damaged one go out first; the next read
+    // starts at the damage and reports it.
+    if (!read->damage.ok()) {
+      return out.size() == found_before ? read->damage : absl::OkStatus();
+    }
+    if (static_cast<int64_t>(events->size()) < kReadBatch) break;
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<WatchScope> ScopeWatch(const access::Principal& principal,
+                                      const v1::WatchRequest& request) {
+  if (request.after_sequence() < 0) {
+    return absl::InvalidArgumentError("after_sequence: must not be negative");
+  }
+  WatchScope scope;
+  scope.after_sequence = request.after_sequence();
+  for (int i = 0; i < request.types_size(); ++i) {
+    const std::string field = absl::StrCat("types[", i, "]");
+    RETURN_IF_ERROR(
+        api::CheckCode(request.types(i), field, api::Presence::kRequired));
+    if (!IsEventTypeName(request.types(i))) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(field, ": \"", request.types(i),
+                       "\" is not an event type; expected one of ",
+                       absl::StrJoin(EventTypeNames(), ", ")));
+    }
+    scope.types.insert(request.types(i));
+  }
+  RETURN_IF_ERROR(
+      api::CheckCode(request.agency(), "agency", api::Presence::kOptional));
+  // Anyone who may list an agency's dossiers may follow its events (the
+  // one-stop-shop software sends its notices from them). Without an agency
+  // filter a scoped principal sees its own agencies.
+  scope.agency = request.agency();
+  if (!scope.agency.empty() || principal.all_agencies) {
+    RETURN_IF_ERROR(access::Authorize(
+        principal, access::Operation::kListDossiers, scope.agency));
+  } else if (!access::RoleMayPerform(principal.role,
+                                     access::Operation::kListDossiers)) {
+    return access::Authorize(principal, access::Operation::kListDossiers,
+                             principal.agencies.front());
+  }
+  scope.principal = principal;
+  return scope;
+}
+
 grpc::ServerWriteReactor<v1::Event>* SupervisionService::WatchEvents(
     grpc::CallbackServerContext* call, const v1::WatchRequest* request) {
   absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
   if (!principal.ok()) {
     return new RefusedStream(api::ToGrpcStatus(principal.status()));
   }
-  if (request->after_sequence() < 0) {
-    return new RefusedStream(api::ToGrpcStatus(
-        absl::InvalidArgumentError("after_sequence: must not be negative")));
-  }
-  absl::flat_hash_set<std::string> types;
-  for (int i = 0; i < request->types_size(); ++i) {
-    const std::string field = absl::StrCat("types[", i, "]");
-    if (absl::Status checked =
-            api::CheckCode(request->types(i), field, api::Presence::kRequired);
-        !checked.ok()) {
-      return new RefusedStream(api::ToGrpcStatus(checked));
-    }
-    if (!IsEventTypeName(request->types(i))) {
-      return new RefusedStream(api::ToGrpcStatus(absl::InvalidArgumentError(
-          absl::StrCat(field, ": \"", request->types(i),
-                       "\" is not an event type; expected one of ",
-                       absl::StrJoin(EventTypeNames(), ", ")))));
-    }
-    types.insert(request->types(i));
-  }
-  if (absl::Status checked =
-          api::CheckCode(request->agency(), "agency", api::Presence::kOptional);
-      !checked.ok()) {
-    return new RefusedStream(api::ToGrpcStatus(checked));
-  }
-  // Anyone who may list an agency's dossiers may follow its events (the
-  // one-stop-shop software sends its notices from them). Without an agency
-  // filter a scoped principal sees its own agencies.
-  std::string agency = request->agency();
-  if (!agency.empty() || principal->all_agencies) {
-    if (absl::Status allowed = access::Authorize(
-            *principal, access::Operation::kListDossiers, agency);
-        !allowed.ok()) {
-      return new RefusedStream(api::ToGrpcStatus(allowed));
-    }
-  } else if (!access::RoleMayPerform(principal->role,
-                                     access::Operation::kListDossiers)) {
-    return new RefusedStream(api::ToGrpcStatus(
-        access::Authorize(*principal, access::Operation::kListDossiers,
-                          principal->agencies.front())));
-  }
-  return new EventStream(context_, call, request->after_sequence(),
-                         std::move(types), std::move(agency),
-                         *std::move(principal));
+  absl::StatusOr<WatchScope> scope = ScopeWatch(*principal, *request);
+  if (!scope.ok()) return new RefusedStream(api::ToGrpcStatus(scope.status()));
+  return new EventStream(context_, call, *std::move(scope));
 }
 
 }  // namespace motcua::server
