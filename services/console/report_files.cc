@@ -82,7 +82,7 @@ std::string DayText(const std::string& day) {
 std::string ReportCsv(const v1::ReportReply& report) {
   std::ostringstream out;
   out << "\xEF\xBB\xBF";  // byte-order mark
-  std::vector<std::string> header = {"STT", kGroupHeading};
+  std::vector<std::string> header = {"STT", CsvField(kGroupHeading)};
   for (const Column& column : kColumns) {
     header.push_back(
         CsvField(absl::StrCat(column.group, " - ", column.heading)));
