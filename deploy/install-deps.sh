@@ -19,6 +19,8 @@ packages=(
   libbenchmark-dev
   clang-14 clang-format-14 libfuzzer-14-dev libclang-rt-14-dev
   python3-grpcio python3-protobuf
+  libxlsxwriter-dev
+  chromium chromium-driver python3-selenium
   openssl
 )
 
