@@ -12,6 +12,7 @@
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -537,6 +538,67 @@ TEST_F(ConsoleApiTest, EventsStreamAsServerSentEventsOfTheCallersAgencies) {
       Call("GET", "/api/v1/events?types=no_such_type", Bearer(kSupervisorA))
           .status,
       400u);
+}
+
+// With the gRPC listener's certificate: HTTPS only, and the session cookie
+// is Secure.
+TEST_F(ConsoleApiTest, UnderTlsTheConsoleSpeaksHttpsAndTheCookieIsSecure) {
+  const std::string cert = (directory_ / "cert.pem").string();
+  const std::string key = (directory_ / "key.pem").string();
+  ASSERT_EQ(std::system(absl::StrCat(
+                            "openssl req -x509 -newkey ec -pkeyopt "
+                            "ec_paramgen_curve:prime256v1 -nodes -days 1 -subj "
+                            "/CN=127.0.0.1 -keyout ",
+                            key, " -out ", cert, " 2>/dev/null")
+                            .c_str()),
+            0);
+  ConsoleOptions options;
+  options.listen = "127.0.0.1:0";
+  options.cert_file = cert;
+  options.key_file = key;
+  absl::StatusOr<std::unique_ptr<Console>> tls_console =
+      Console::Start(options, server_->context());
+  ASSERT_TRUE(tls_console.ok()) << tls_console.status();
+  const unsigned short port =
+      static_cast<unsigned short>((*tls_console)->port());
+
+  asio::io_context io;
+  asio::ssl::context client(asio::ssl::context::tls_client);
+  client.set_verify_mode(asio::ssl::verify_none);
+  beast::ssl_stream<beast::tcp_stream> stream(io, client);
+  beast::get_lowest_layer(stream).connect(
+      asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  stream.handshake(asio::ssl::stream_base::client);
+  http::request<http::string_body> request(http::verb::post, "/api/v1/session",
+                                           11);
+  request.set(http::field::host, "127.0.0.1");
+  request.body() = R"({"token": "token-supervisor-a"})";
+  request.prepare_payload();
+  http::write(stream, request);
+  beast::flat_buffer buffer;
+  http::response<http::string_body> response;
+  http::read(stream, buffer, response);
+  EXPECT_EQ(response.result_int(), 200u) << response.body();
+  EXPECT_THAT(std::string(response[http::field::set_cookie]),
+              HasSubstr("; Secure"));
+
+  // Plain HTTP gets no answer from the TLS port.
+  asio::ip::tcp::socket plain(io);
+  plain.connect(
+      asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), port));
+  asio::write(plain, asio::buffer(std::string(
+                         "GET /api/v1/session HTTP/1.1\r\nHost: x\r\n\r\n")));
+  beast::error_code error;
+  char reply[64];
+  const size_t got = plain.read_some(asio::buffer(reply), error);
+  EXPECT_FALSE(got > 0 &&
+               absl::StartsWith(absl::string_view(reply, got), "HTTP/1.1 "));
+
+  options.cert_file = (directory_ / "missing.pem").string();
+  absl::StatusOr<std::unique_ptr<Console>> refused =
+      Console::Start(options, server_->context());
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(refused.status().message(), HasSubstr("tls.cert_file"));
 }
 
 }  // namespace

@@ -269,6 +269,25 @@ TEST(ServerConfigTest, ListenAddresses) {
                         "address as listen"));
 }
 
+TEST(ServerConfigTest, ConsoleListenIsAnAddressOfItsOwn) {
+  EXPECT_EQ(Parse("console_listen: 127.0.0.1:8080\n").console_listen,
+            "127.0.0.1:8080");
+  EXPECT_EQ(Parse("").console_listen, "");  // off by default
+  EXPECT_THAT(ParseError("console_listen: unix:/tmp/c.sock\n"),
+              HasSubstr("console_listen has no valid port"));
+  EXPECT_THAT(ParseError("listen: 127.0.0.1:9000\nconsole_listen: "
+                         "127.0.0.1:9000\n"),
+              HasSubstr("motcuad.yaml:2:17: console_listen is the same "
+                        "address as listen or metrics_listen"));
+  EXPECT_THAT(ParseError("metrics_listen: 127.0.0.1:9100\nconsole_listen: "
+                         "127.0.0.1:9100\n"),
+              HasSubstr("console_listen is the same address"));
+  // Port 0 asks the system for a free port: never the same.
+  EXPECT_EQ(Parse("listen: 127.0.0.1:0\nconsole_listen: 127.0.0.1:0\n")
+                .console_listen,
+            "127.0.0.1:0");
+}
+
 TEST(ServerConfigTest, TlsSettingsMustAgree) {
   EXPECT_THAT(ParseError("tls:\n  key_file: k.pem\n"),
               HasSubstr("motcuad.yaml:2:13: tls.key_file is set without "
