@@ -66,23 +66,41 @@ const Asset kAssets[] = {
     {"/app.css", "text/css; charset=utf-8", &assets::kAppCss},
 };
 
+// How threads that are not the console's (the event hub, slow reads) hand
+// work to the console's threads: shared by whatever may outlive the
+// console, and emptied when it stops, so that nothing is posted to an
+// io_context that is gone. It owns nothing of the console, so holding it
+// keeps no connection alive.
+class Poster {
+ public:
+  explicit Poster(asio::io_context* io) : io_(io) {}
+  // Runs `task` on the console's threads; false once the console stopped.
+  bool Post(std::function<void()> task) {
+    absl::MutexLock lock(&mu_);
+    if (io_ == nullptr) return false;
+    asio::post(*io_, std::move(task));
+    return true;
+  }
+  void Stop() {
+    absl::MutexLock lock(&mu_);
+    io_ = nullptr;
+  }
+
+ private:
+  absl::Mutex mu_;
+  asio::io_context* io_ ABSL_GUARDED_BY(mu_);
+};
+
 }  // namespace
 
+// Connections hold it by a plain pointer: it owns the io_context that owns
+// their handlers, and is destroyed (with them) after the threads stop.
 struct Console::State {
   State(const server::ServiceContext& service_context, absl::Duration idle)
       : context(service_context),
         sessions(idle),
-        api(service_context, &sessions) {}
-
-  // Runs `task` on the console's threads unless the console has stopped:
-  // how threads that are not the console's (the event hub, slow reads)
-  // hand results back.
-  bool Post(std::function<void()> task) {
-    absl::MutexLock lock(&mu);
-    if (!alive) return false;
-    asio::post(io, std::move(task));
-    return true;
-  }
+        api(service_context, &sessions),
+        poster(std::make_shared<Poster>(&io)) {}
 
   const server::ServiceContext& context;
   // Before the io_context: streams that outlive it (their handlers are
@@ -92,8 +110,7 @@ struct Console::State {
   tcp::acceptor acceptor{io};
   Sessions sessions;
   Api api;
-  absl::Mutex mu;
-  bool alive ABSL_GUARDED_BY(mu) = true;
+  std::shared_ptr<Poster> poster;
 };
 
 namespace {
@@ -103,10 +120,10 @@ namespace {
 // stream that ended is not kept by the hub.
 class StreamWaker final : public server::LogWaiter {
  public:
-  StreamWaker(std::shared_ptr<Console::State> state, std::function<void()> wake)
-      : state_(std::move(state)), wake_(std::move(wake)) {}
+  StreamWaker(std::shared_ptr<Poster> poster, std::function<void()> wake)
+      : poster_(std::move(poster)), wake_(std::move(wake)) {}
 
-  void Wake() override { state_->Post(wake_); }
+  void Wake() override { poster_->Post(wake_); }
   std::optional<absl::Time> CheckWrite() override { return std::nullopt; }
   void Ref() override { references_.fetch_add(1); }
   void Unref() override {
@@ -114,7 +131,7 @@ class StreamWaker final : public server::LogWaiter {
   }
 
  private:
-  std::shared_ptr<Console::State> state_;
+  std::shared_ptr<Poster> poster_;
   std::function<void()> wake_;
   std::atomic<int> references_{1};
 };
@@ -127,8 +144,8 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
 
   template <typename... Args>
-  Connection(std::shared_ptr<Console::State> state, Args&&... args)
-      : state_(std::move(state)), stream_(std::forward<Args>(args)...) {}
+  Connection(Console::State* state, Args&&... args)
+      : state_(state), stream_(std::forward<Args>(args)...) {}
 
   ~Connection() {
     if (waker_ != nullptr) waker_->Unref();
@@ -193,17 +210,25 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
         StartEvents(api_request, std::string(request["Last-Event-ID"]));
         return;
       }
-      std::shared_ptr<Console::State> state = state_;
-      auto self = this->shared_from_this();
-      state_->api.Handle(api_request, [state, self](ApiResponse response) {
-        // From this thread or a slow-read thread: back on the strand.
-        state->Post([self, response = std::move(response)]() mutable {
-          asio::dispatch(self->stream_.get_executor(),
-                         [self, response = std::move(response)] {
-                           self->Write(response);
-                         });
-        });
-      });
+      // Nothing of the console holds the connection while a slow read
+      // runs: it holds itself until it writes the answer (a read in flight
+      // when the console stops leaves it, and its socket, to the process's
+      // end).
+      answering_ = this->shared_from_this();
+      std::weak_ptr<Connection> weak = answering_;
+      state_->api.Handle(
+          api_request, [poster = state_->poster, weak](ApiResponse response) {
+            // From this thread or a slow-read thread: back on the strand.
+            poster->Post([weak, response = std::move(response)]() mutable {
+              std::shared_ptr<Connection> self = weak.lock();
+              if (self == nullptr) return;
+              asio::dispatch(self->stream_.get_executor(),
+                             [self, response = std::move(response)] {
+                               self->answering_.reset();
+                               self->Write(response);
+                             });
+            });
+          });
       return;
     }
     ApiResponse response;
@@ -261,7 +286,7 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     after_ = scope->after_sequence;
     scope_ = *std::move(scope);
     std::weak_ptr<Connection> weak = this->shared_from_this();
-    waker_ = new StreamWaker(state_, [weak] {
+    waker_ = new StreamWaker(state_->poster, [weak] {
       if (auto self = weak.lock()) {
         asio::dispatch(self->stream_.get_executor(),
                        [self] { self->PumpEvents(); });
@@ -355,8 +380,9 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
     Lowest().close();
   }
 
-  std::shared_ptr<Console::State> state_;
+  Console::State* const state_;
   Stream stream_;
+  std::shared_ptr<Connection> answering_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   bool keep_alive_ = false;
@@ -374,11 +400,10 @@ class Connection : public std::enable_shared_from_this<Connection<Stream>> {
   std::optional<asio::steady_timer> timer_;
 };
 
-void Accept(std::shared_ptr<Console::State> state) {
-  Console::State* raw = state.get();
-  raw->acceptor.async_accept(
-      asio::make_strand(raw->io),
-      [state = std::move(state)](beast::error_code error, tcp::socket socket) {
+void Accept(Console::State* state) {
+  state->acceptor.async_accept(
+      asio::make_strand(state->io),
+      [state](beast::error_code error, tcp::socket socket) {
         if (error == asio::error::operation_aborted) return;
         if (!error) {
           if (state->tls.has_value()) {
@@ -424,7 +449,7 @@ absl::StatusOr<std::unique_ptr<Console>> Console::Start(
       !listening.ok()) {
     return listening;
   }
-  Accept(state);
+  Accept(state.get());
   std::unique_ptr<Console> console(new Console(state));
   for (int i = 0; i < std::max(1, options.threads); ++i) {
     console->threads_.emplace_back([raw = state.get()] { raw->io.run(); });
@@ -435,14 +460,14 @@ absl::StatusOr<std::unique_ptr<Console>> Console::Start(
 Console::Console(std::shared_ptr<State> state) : state_(std::move(state)) {}
 
 Console::~Console() {
-  {
-    absl::MutexLock lock(&state_->mu);
-    state_->alive = false;
-  }
+  state_->poster->Stop();
   state_->io.stop();
   for (std::thread& thread : threads_) thread.join();
   beast::error_code ignored;
   state_->acceptor.close(ignored);
+  // The io_context goes with the state, and the handlers it still holds
+  // (connections, event streams) with it.
+  state_.reset();
 }
 
 int Console::port() const { return state_->acceptor.local_endpoint().port(); }
