@@ -14,6 +14,7 @@
 #include "absl/strings/str_replace.h"
 #include "engine/rules.h"
 #include "engine/time_format.h"
+#include "engine/time_limit.h"
 #include "services/cli/reply_text.h"
 #include "services/rules_files/rules_files.h"
 #include "services/text/dossier_text.h"
@@ -604,11 +605,22 @@ int RunOverdue(const ClientOptions& client, const SupervisionOptions& options,
 int RunDueSoon(const ClientOptions& client, const SupervisionOptions& options,
                std::ostream& out, std::ostream& err) {
   Session session(client, "due-soon", out, err);
-  absl::StatusOr<google::protobuf::Duration> within =
-      ParseDurationFlag(options.duration, "--within");
-  if (!within.ok()) return session.BadInput(within.status().message());
   v1::DueSoonRequest request;
-  *request.mutable_within() = *within;
+  // "1wd", "4wh", "30wm": a window written as limits are, which the server
+  // counts in each dossier's calendar; else working time as a duration.
+  if (ParseTimeLimit(options.duration).ok()) {
+    request.set_within_limit(options.duration);
+  } else {
+    absl::StatusOr<google::protobuf::Duration> within =
+        ParseDurationFlag(options.duration, "--within");
+    if (!within.ok()) {
+      return session.BadInput(absl::StrCat(
+          "--within: \"", options.duration,
+          "\" is neither a limit (1wd, 4wh, 30wm) nor working time in hours "
+          "and minutes (2h30m)"));
+    }
+    *request.mutable_within() = *within;
+  }
   return RunSupervisionList(
       session, options, request, &v1::Supervision::Stub::ListDueSoon, "LEFT",
       /*time_left=*/true,
