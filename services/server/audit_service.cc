@@ -1,8 +1,8 @@
 #include <memory>
 #include <utility>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "services/api/checkpoint_to_proto.h"
 #include "services/api/from_proto.h"
 #include "services/api/grpc_status.h"
 #include "services/api/to_proto.h"
@@ -30,19 +30,6 @@ grpc::ServerUnaryReactor* RunSlow(const ServiceContext& context,
   return reactor;
 }
 
-void CheckpointToProto(const checkpoint::Checkpoint& checkpoint,
-                       const checkpoint::PublicKey& key,
-                       v1::CheckpointReply* reply) {
-  reply->set_log(checkpoint.log);
-  reply->set_key_id(checkpoint.key_id);
-  reply->set_sequence(checkpoint.sequence);
-  reply->set_head_hash(checkpoint.head_hash);
-  *reply->mutable_signed_at() = api::TimeToProto(checkpoint.time);
-  reply->set_signature(checkpoint.signature);
-  reply->set_text(checkpoint::Format(checkpoint));
-  reply->set_public_key(absl::Base64Escape(key.raw()));
-}
-
 }  // namespace
 
 grpc::ServerUnaryReactor* AuditService::SignCheckpoint(
@@ -61,7 +48,7 @@ grpc::ServerUnaryReactor* AuditService::SignCheckpoint(
   return RunSlow(context_, reactor, [checkpointer, reply]() -> absl::Status {
     absl::StatusOr<checkpoint::Checkpoint> signed_now = checkpointer->SignNow();
     if (!signed_now.ok()) return signed_now.status();
-    CheckpointToProto(*signed_now, checkpointer->public_key(), reply);
+    *reply = api::CheckpointToProto(*signed_now, checkpointer->public_key());
     return absl::OkStatus();
   });
 }
@@ -84,7 +71,7 @@ grpc::ServerUnaryReactor* AuditService::GetCheckpoint(
         reactor, absl::NotFoundError("no checkpoint signed yet; SignCheckpoint "
                                      "signs one now"));
   }
-  CheckpointToProto(*latest, context_.checkpointer->public_key(), reply);
+  *reply = api::CheckpointToProto(*latest, context_.checkpointer->public_key());
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }

@@ -334,11 +334,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   server->hub_ = std::make_unique<EventHub>(*head);
   EventHub* hub = server->hub_.get();
   absl::StatusOr<std::unique_ptr<webhooks::Dispatcher>> dispatcher =
-      webhooks::Dispatcher::Start(config.webhooks, config.data_dir,
-                                  server->store_.get());
+      webhooks::Dispatcher::Start(
+          config.webhooks, config.data_dir, server->store_.get(),
+          webhooks::CheckpointFeed{server->checkpointer_->directory(),
+                                   &server->checkpointer_->public_key()});
   if (!dispatcher.ok()) return dispatcher.status();
   server->webhooks_ = *std::move(dispatcher);
   webhooks::Dispatcher* webhooks = server->webhooks_.get();
+  server->checkpointer_->OnSigned([webhooks] { webhooks->NotifyCheckpoint(); });
   server->store_->SetCommitObserver([hub, webhooks](int64_t committed) {
     hub->Notify(committed);
     webhooks->Notify(committed);
