@@ -16,34 +16,16 @@ namespace {
 constexpr int32_t kDefaultEventLimit = 1000;
 constexpr int32_t kMaxEventLimit = 10000;
 
-// Runs `work` off the gRPC threads; UNAVAILABLE when the server is stopping.
-grpc::ServerUnaryReactor* RunSlow(const ServiceContext& context,
-                                  grpc::ServerUnaryReactor* reactor,
-                                  std::function<absl::Status()> work) {
-  const bool posted =
-      context.slow_reads->Post([reactor, work = std::move(work)] {
-        reactor->Finish(api::ToGrpcStatus(work()));
-      });
-  if (!posted) {
-    return Refuse(reactor, absl::UnavailableError("the server is stopping"));
-  }
-  return reactor;
-}
-
 }  // namespace
 
 grpc::ServerUnaryReactor* AuditService::SignCheckpoint(
     grpc::CallbackServerContext* call,
     const v1::SignCheckpointRequest* /*request*/, v1::CheckpointReply* reply) {
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
-  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
-  if (!principal.ok()) return Refuse(reactor, principal.status());
   // A checkpoint covers every agency's events.
-  if (absl::Status allowed =
-          access::Authorize(*principal, access::Operation::kAudit, "");
-      !allowed.ok()) {
-    return Refuse(reactor, allowed);
-  }
+  absl::StatusOr<access::Principal> principal = AuthenticateFor(
+      context_, call, access::Operation::kAudit, Reach::kEveryAgency);
+  if (!principal.ok()) return Refuse(reactor, principal.status());
   Checkpointer* checkpointer = context_.checkpointer;
   return RunSlow(context_, reactor, [checkpointer, reply]() -> absl::Status {
     absl::StatusOr<checkpoint::Checkpoint> signed_now = checkpointer->SignNow();
@@ -57,13 +39,9 @@ grpc::ServerUnaryReactor* AuditService::GetCheckpoint(
     grpc::CallbackServerContext* call,
     const v1::GetCheckpointRequest* /*request*/, v1::CheckpointReply* reply) {
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
-  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
+  absl::StatusOr<access::Principal> principal = AuthenticateFor(
+      context_, call, access::Operation::kAudit, Reach::kEveryAgency);
   if (!principal.ok()) return Refuse(reactor, principal.status());
-  if (absl::Status allowed =
-          access::Authorize(*principal, access::Operation::kAudit, "");
-      !allowed.ok()) {
-    return Refuse(reactor, allowed);
-  }
   std::optional<checkpoint::Checkpoint> latest =
       context_.checkpointer->Latest();
   if (!latest.has_value()) {
@@ -80,12 +58,9 @@ grpc::ServerUnaryReactor* AuditService::ReadEvents(
     grpc::CallbackServerContext* call, const v1::ReadEventsRequest* request,
     v1::ReadEventsReply* reply) {
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
-  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
+  absl::StatusOr<access::Principal> principal = AuthenticateFor(
+      context_, call, access::Operation::kAudit, Reach::kSomeAgency);
   if (!principal.ok()) return Refuse(reactor, principal.status());
-  if (!access::RoleMayPerform(principal->role, access::Operation::kAudit)) {
-    return Refuse(reactor,
-                  access::Authorize(*principal, access::Operation::kAudit, ""));
-  }
   absl::StatusOr<std::vector<store::StoredEvent>> events;
   if (!request->dossier_code().empty()) {
     if (absl::Status code = api::CheckCode(
@@ -176,9 +151,9 @@ grpc::ServerUnaryReactor* AuditService::GetDossierAsOf(
   if (!as_of.ok()) return Refuse(reactor, as_of.status());
   // The role before the dossier: refused for the role whether the code
   // exists or not.
-  if (!access::RoleMayPerform(principal->role, access::Operation::kAudit)) {
-    return Refuse(reactor,
-                  access::Authorize(*principal, access::Operation::kAudit, ""));
+  if (absl::Status role = CheckRole(*principal, access::Operation::kAudit);
+      !role.ok()) {
+    return Refuse(reactor, role);
   }
   absl::StatusOr<Dossier> now_state =
       context_.store->ReadDossier(request->dossier_code());
@@ -212,14 +187,10 @@ grpc::ServerUnaryReactor* AuditService::VerifyLog(
     grpc::CallbackServerContext* call, const v1::VerifyRequest* /*request*/,
     v1::VerifyReply* reply) {
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
-  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
-  if (!principal.ok()) return Refuse(reactor, principal.status());
   // The whole log: every agency's events.
-  if (absl::Status allowed =
-          access::Authorize(*principal, access::Operation::kAudit, "");
-      !allowed.ok()) {
-    return Refuse(reactor, allowed);
-  }
+  absl::StatusOr<access::Principal> principal = AuthenticateFor(
+      context_, call, access::Operation::kAudit, Reach::kEveryAgency);
+  if (!principal.ok()) return Refuse(reactor, principal.status());
   const ServiceContext* context = &context_;
   return RunSlow(context_, reactor, [context, reply]() -> absl::Status {
     absl::StatusOr<store::VerifyReport> report =
