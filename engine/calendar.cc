@@ -84,7 +84,7 @@ absl::StatusOr<Calendar> Calendar::Build(CalendarSpec spec) {
     return absl::InvalidArgumentError(absl::StrCat(
         "calendar ", spec.name, ": covers ", DayString(spec.first_day), "..",
         DayString(spec.last_day), ", more than the ", kMaxCalendarDays,
-        " days (a century) a calendar may cover"));
+        " days (thirty years) a calendar may cover"));
   }
   for (int weekday = 0; weekday < 7; ++weekday) {
     absl::Status status = CheckPeriods(

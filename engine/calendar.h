@@ -61,10 +61,17 @@ struct CalendarSpec {
   absl::CivilDay last_day;
 };
 
-// The most days a calendar may cover: a century. Every covered day is
-// precomputed, so a range of millennia (0001..9999) would cost hundreds of
-// MiB and seconds per calendar at each load of the rules.
-inline constexpr int64_t kMaxCalendarDays = 100 * 366;
+// The most days a calendar may cover: thirty years. A calendar answers for
+// the years whose holidays are decided, around the rules' validity (the
+// shipped ones cover four); every covered day is precomputed, so a range of
+// millennia (0001..9999) would cost hundreds of MiB and seconds per calendar
+// at each load of the rules.
+inline constexpr int64_t kMaxCalendarDays = 30 * 366;
+// The most days all the calendars of one rule set may cover together: a
+// century. Without it, many calendars each of thirty years (by "extends",
+// a few lines each) cost seconds and gigabytes at each load (found by
+// fuzzing).
+inline constexpr int64_t kMaxRuleSetCalendarDays = 100 * 366;
 
 // A pause of the clock: working time in [from, to) does not count.
 struct Interval {

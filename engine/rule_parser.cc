@@ -202,6 +202,12 @@ class RuleParser {
       if (from.has_value() && to.has_value()) {
         if (*to < *from) {
           reader.ErrorAt("covers", "covers: \"to\" is before \"from\"");
+        } else if (*to - *from + 1 > kMaxCalendarDays) {
+          reader.ErrorAt("covers",
+                         absl::StrCat("covers: ", *to - *from + 1,
+                                      " days, more than the ", kMaxCalendarDays,
+                                      " (thirty years) a calendar may cover"));
+          parsed.covers_refused = true;
         } else {
           parsed.spec.first_day = *from;
           parsed.spec.last_day = *to;

@@ -21,6 +21,9 @@ struct ParsedCalendar {
   std::optional<std::string> extends;
   bool has_offset = false;
   bool has_covers = false;
+  // `covers` was refused: the calendar is not built (nor those extending
+  // it), so that one error is said once.
+  bool covers_refused = false;
   std::array<bool, 7> has_weekday{};
   SourceLocation where;
   SourceLocation extends_where;

@@ -117,8 +117,18 @@ class RuleSetBuilder {
       std::set<std::string> visiting;
       ResolveCalendar(name, visiting, resolved);
     }
+    int64_t covered_days = 0;
     for (auto& [name, spec] : resolved) {
       if (!spec.has_value()) continue;
+      covered_days += spec->last_day - spec->first_day + 1;
+      if (covered_days > kMaxRuleSetCalendarDays) {
+        Error(calendars_[name].where,
+              absl::StrCat("calendar ", name, ": the calendars cover ",
+                           covered_days, " days together, more than the ",
+                           kMaxRuleSetCalendarDays,
+                           " (a century) a rule set may hold"));
+        return;
+      }
       absl::StatusOr<Calendar> calendar = Calendar::Build(*spec);
       if (!calendar.ok()) {
         Error(calendars_[name].where, std::string(calendar.status().message()));
@@ -142,6 +152,7 @@ class RuleSetBuilder {
     }
     const ParsedCalendar& parsed = calendars_.at(name);
     std::optional<CalendarSpec>& result = resolved[name];
+    if (parsed.covers_refused) return result;
     if (!parsed.extends.has_value()) {
       result = parsed.spec;
       return result;

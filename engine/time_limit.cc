@@ -179,6 +179,13 @@ absl::StatusOr<absl::Time> ComputeDue(const Calendar& calendar,
   return DueFromStart(calendar, limit, *start);
 }
 
+absl::StatusOr<absl::Time> WindowEnd(const Calendar& calendar,
+                                     const TimeLimit& window, absl::Time at) {
+  TimeLimit uncut = window;
+  uncut.cutoff_second.reset();
+  return ComputeDue(calendar, uncut, at);
+}
+
 absl::StatusOr<DuePlan> PlanDue(const Calendar& calendar,
                                 const TimeLimit& limit, absl::Time received) {
   DuePlan plan;

@@ -81,6 +81,16 @@ absl::StatusOr<absl::Time> ComputeDue(const Calendar& calendar,
                                       const TimeLimit& limit,
                                       absl::Time received);
 
+// The end of a window of time written as a limit ("1wd", "4wh", "30wm",
+// "2cd", "same-day") that opens at `at`: where a limit of that length with no
+// cut-off would fall due for a receipt at `at` (ComputeDue). "1wd" on a
+// Wednesday at 10:00 ends on Thursday at 10:00; on a Friday evening, on
+// Tuesday at the opening. Lists of what falls due soon use it, so that a
+// window in working days has the length the dossier's own calendar gives it.
+// Errors as ComputeDue.
+absl::StatusOr<absl::Time> WindowEnd(const Calendar& calendar,
+                                     const TimeLimit& window, absl::Time at);
+
 // A due time with what it rests on.
 struct DuePlan {
   absl::Time start;  // where the clock starts (StartOfClock)

@@ -9,12 +9,15 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "engine/clock.h"
 #include "engine/rules.h"
 #include "engine/time_format.h"
+#include "services/api/to_proto.h"
 #include "services/checkpoint/checkpoint.h"
 #include "services/cli/offline_commands.h"
+#include "services/cli/reply_text.h"
 #include "services/text/dossier_text.h"
 #include "store/audit.h"
 #include "store/event_store.h"
@@ -265,7 +268,8 @@ int RunAuditReplay(const std::string& database,
       out << text::DossierJson(*state, kDisplayZone).dump(2) << "\n";
     } else {
       out << "as of " << FormatInstant(*at, kDisplayZone) << ":\n";
-      text::PrintDossier(*state, kDisplayZone, out);
+      PrintDossier(api::DossierToProto(*state, *at, /*rules_or_null=*/nullptr),
+                   out);
     }
     return kExitOk;
   }
@@ -323,7 +327,8 @@ int RunAuditEvents(const std::string& database, const std::string& dossier,
     out << answer.dump(2) << "\n";
     return kExitOk;
   }
-  text::PrintDossier(*state, kDisplayZone, out);
+  PrintDossier(
+      api::DossierToProto(*state, absl::Now(), /*rules_or_null=*/nullptr), out);
   out << "events:\n";
   for (const store::StoredEvent& stored : *events) {
     out << "  #" << stored.sequence << " v" << stored.event.dossier_version

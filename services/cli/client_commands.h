@@ -13,7 +13,9 @@
 
 namespace motcua::cli {
 
-// The commands of the command-line client that call motcuad, one per RPC.
+// The commands of the command-line client that call motcuad, one per RPC,
+// in files by area: dossier_commands.cc, supervision_commands.cc,
+// log_rules_commands.cc (what they share: client_session.h).
 //
 // Each prints a human-readable answer on `out`, or with `json` each reply
 // message as one line of JSON (protobuf's mapping, proto field names).
@@ -70,7 +72,8 @@ struct SubmitOptions {
 int RunSubmit(const ClientOptions& client, const SubmitOptions& options,
               std::ostream& out, std::ostream& err);
 
-// The lifecycle actions of `motcua act CODE ACTION`.
+// The lifecycle actions of `motcua act CODE ACTION`: the engine's caller
+// actions after submit, in its order (checked by the compiler).
 enum class ActAction {
   kHandOver,
   kRequestSupplement,
@@ -85,8 +88,9 @@ enum class ActAction {
   kReject,
   kWithdraw,
 };
-// The subcommand's name: "hand-over", "request-supplement", ...
-const char* ActActionName(ActAction action);
+// The subcommand's name, the engine's with "-" for "_": "hand-over",
+// "request-supplement", ...
+std::string ActActionName(ActAction action);
 
 // `motcua act CODE ACTION`: prints the events appended, then the dossier.
 // Only the fields of `action` are sent; the server names a missing one.
@@ -177,8 +181,6 @@ int RunEvents(const ClientOptions& client, const EventsOptions& options,
 int RunAsOf(const ClientOptions& client, const std::string& dossier_code,
             const std::string& at, std::ostream& out, std::ostream& err);
 
-// `motcua verify`: the server walks its log's hash chain. kExitLogBroken
-// naming the first bad event, like `motcua audit verify`.
 // `motcua report --from DAY --to DAY [--group-by agency|procedure|field]
 // [--agency A] [--count-at resolution|return] [--csv]`: the periodic report,
 // as a table, CSV (a header line, then a row per group and the total) or
@@ -204,6 +206,8 @@ struct CheckpointOptions {
 int RunCheckpoint(const ClientOptions& client, const CheckpointOptions& options,
                   std::ostream& out, std::ostream& err);
 
+// `motcua verify`: the server walks its log's hash chain. kExitLogBroken
+// naming the first bad event, like `motcua audit verify`.
 int RunVerify(const ClientOptions& client, std::ostream& out,
               std::ostream& err);
 

@@ -204,7 +204,9 @@ void ClientFlags::AddTo(CLI::App& app, CLI::App& rules, int* exit_code) {
       "Dossiers and steps due within some working time, soonest first");
   due_soon
       ->add_option("--within", due_soon_.duration,
-                   "Working time, e.g. 4h or 1h30m")
+                   "Working time as limits are written (1wd, 4wh, 30wm), "
+                   "counted in each dossier's calendar, or as a duration "
+                   "(4h, 1h30m)")
       ->required();
   due_soon->add_option("--agency", due_soon_.agency, "Agency");
   due_soon->add_option("--unit", due_soon_.unit, "The unit holding it");

@@ -202,9 +202,11 @@ void PrintDossier(const v1::Dossier& dossier, std::ostream& out) {
         out << ", ended " << TimeText(step.ended_at()) << ", used "
             << DurationText(step.used())
             << (step.late() ? ", LATE" : ", in time");
-      } else {
+      } else if (step.has_used()) {
         out << ", open, used " << DurationText(step.used()) << " so far"
             << (step.late() ? ", LATE" : "");
+      } else {
+        out << ", open";  // counted only with the rules (not offline)
       }
       out << " (handed over by " << step.handed_over_by() << ")\n";
     }

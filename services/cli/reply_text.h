@@ -33,8 +33,10 @@ std::string StateText(v1::DossierState state);
 std::string ChannelText(v1::Channel channel);
 std::string ClassificationText(v1::Classification classification);
 
-// The dossier block of `motcua audit events`, with what the server adds:
-// the working time left and the step open now.
+// The dossier block of `motcua get`, `as-of`, `act` and of the offline
+// `motcua audit events` and `audit replay --as-of` (which convert the
+// engine's dossier without rules: no working time left, open steps
+// uncounted): the one way a dossier is shown to people.
 void PrintDossier(const v1::Dossier& dossier, std::ostream& out);
 
 // One line per event: "#12 HS-001 v2 2025-03-10T09:00:00+07:00 alice:

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 
@@ -55,6 +56,46 @@ struct ServerMetrics {
   // Dossiers whose due times were recomputed after a rules change.
   std::atomic<uint64_t> due_times_changed{0};
 };
+
+// What the daemon's parts report at one scrape: gathered by the server's
+// wiring (the store's counts, the writer, the checkpointer, the webhooks),
+// rendered by RenderPrometheus.
+struct Snapshot {
+  struct StateCount {
+    std::string agency;
+    std::string state;  // the engine's name: "PROCESSING"
+    int64_t count = 0;
+  };
+  struct AgencyCount {
+    std::string agency;
+    int64_t count = 0;
+  };
+  struct Webhook {
+    std::string name;
+    int64_t backlog = 0;  // sequences not yet acknowledged
+    uint64_t failures = 0;
+  };
+  // Empty when the store could not count them.
+  std::vector<StateCount> dossiers;
+  std::vector<AgencyCount> overdue_dossiers;
+  // The writer's.
+  uint64_t commit_batches = 0;
+  uint64_t committed_commands = 0;
+  uint64_t appended_events = 0;
+  uint64_t storage_full_commands = 0;
+  bool store_writable = true;
+  int64_t log_head_sequence = 0;
+  // The newest signed checkpoint's; 0 when none.
+  int64_t checkpoint_sequence = 0;
+  int64_t checkpoint_time_seconds = 0;
+  bool log_damaged = false;
+  std::vector<Webhook> webhooks;  // in configuration order
+};
+
+// The Prometheus text (version 0.0.4) of the daemon: `counters` and
+// `snapshot`, every metric docs/operations.md lists.
+std::string RenderPrometheus(const ServerMetrics& counters,
+                             const Snapshot& snapshot);
 
 // Appends a sample line `name{labels} value` in Prometheus text format;
 // `labels` is already formatted (`agency="x",state="y"`) or empty.

@@ -5,10 +5,10 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "engine/status_macros.h"
 #include "engine/time_limit.h"
 #include "engine/utf8.h"
 #include "services/api/from_proto.h"
-#include "services/api/grpc_status.h"
 #include "services/rules_files/rules_files.h"
 #include "services/server/services.h"
 
@@ -34,20 +34,17 @@ grpc::ServerUnaryReactor* AdminService::ValidateRules(
     grpc::CallbackServerContext* call, const v1::ValidateRulesRequest* request,
     v1::ValidateRulesReply* reply) {
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
-  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
+  absl::StatusOr<access::Principal> principal = AuthenticateFor(
+      context_, call, access::Operation::kAdminRead, Reach::kEveryAgency);
   if (!principal.ok()) return Refuse(reactor, principal.status());
-  if (absl::Status allowed =
-          access::Authorize(*principal, access::Operation::kAdminRead, "");
-      !allowed.ok()) {
-    return Refuse(reactor, allowed);
-  }
   absl::StatusOr<std::vector<RuleSource>> sources =
       api::RuleSourcesFromProto(*request);
   if (!sources.ok()) return Refuse(reactor, sources.status());
   // Loading a rules directory reads files: off the gRPC threads.
   const ServiceContext* context = &context_;
-  const bool posted = context_.slow_reads->Post(
-      [context, reactor, reply, sources = *std::move(sources)] {
+  return RunSlow(
+      context_, reactor,
+      [context, reply, sources = *std::move(sources)]() -> absl::Status {
         RuleLoadResult loaded =
             sources.empty()
                 ? LoadRulesFromDirectory(context->rules->directory())
@@ -55,54 +52,34 @@ grpc::ServerUnaryReactor* AdminService::ValidateRules(
         reply->set_valid(loaded.rules != nullptr && loaded.errors.empty());
         if (reply->valid()) reply->set_version(loaded.rules->version());
         AddProblems(loaded.errors, reply);
-        reactor->Finish(grpc::Status::OK);
+        return absl::OkStatus();
       });
-  if (!posted) {
-    return Refuse(reactor, absl::UnavailableError("the server is stopping"));
-  }
-  return reactor;
 }
 
 grpc::ServerUnaryReactor* AdminService::ReloadRules(
     grpc::CallbackServerContext* call,
     const v1::ReloadRulesRequest* /*request*/, v1::ReloadRulesReply* reply) {
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
-  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
+  absl::StatusOr<access::Principal> principal = AuthenticateFor(
+      context_, call, access::Operation::kAdminWrite, Reach::kEveryAgency);
   if (!principal.ok()) return Refuse(reactor, principal.status());
-  if (absl::Status allowed =
-          access::Authorize(*principal, access::Operation::kAdminWrite, "");
-      !allowed.ok()) {
-    return Refuse(reactor, allowed);
-  }
   const ServiceContext* context = &context_;
-  const bool posted = context_.slow_reads->Post([context, reactor, reply] {
-    absl::StatusOr<RulesHolder::ReloadOutcome> reloaded =
-        context->reload_rules();
-    if (!reloaded.ok()) {
-      reactor->Finish(api::ToGrpcStatus(reloaded.status()));
-      return;
-    }
-    reply->set_version(reloaded->rules->version());
-    reply->set_changed(reloaded->changed);
-    reactor->Finish(grpc::Status::OK);
+  return RunSlow(context_, reactor, [context, reply]() -> absl::Status {
+    ASSIGN_OR_RETURN(RulesHolder::ReloadOutcome reloaded,
+                     context->reload_rules());
+    reply->set_version(reloaded.rules->version());
+    reply->set_changed(reloaded.changed);
+    return absl::OkStatus();
   });
-  if (!posted) {
-    return Refuse(reactor, absl::UnavailableError("the server is stopping"));
-  }
-  return reactor;
 }
 
 grpc::ServerUnaryReactor* AdminService::GetRules(
     grpc::CallbackServerContext* call, const v1::GetRulesRequest* /*request*/,
     v1::GetRulesReply* reply) {
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
-  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
+  absl::StatusOr<access::Principal> principal = AuthenticateFor(
+      context_, call, access::Operation::kAdminRead, Reach::kEveryAgency);
   if (!principal.ok()) return Refuse(reactor, principal.status());
-  if (absl::Status allowed =
-          access::Authorize(*principal, access::Operation::kAdminRead, "");
-      !allowed.ok()) {
-    return Refuse(reactor, allowed);
-  }
   const std::shared_ptr<const RuleSet> rules = context_.rules->Current();
   reply->set_version(rules->version());
   for (const auto& [name, calendar] : rules->calendars()) {

@@ -1,8 +1,8 @@
 #include <memory>
 #include <utility>
 
-#include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "services/api/checkpoint_to_proto.h"
 #include "services/api/from_proto.h"
 #include "services/api/grpc_status.h"
 #include "services/api/to_proto.h"
@@ -17,52 +17,21 @@ namespace {
 constexpr int32_t kDefaultEventLimit = 1000;
 constexpr int32_t kMaxEventLimit = 10000;
 
-// Runs `work` off the gRPC threads; UNAVAILABLE when the server is stopping.
-grpc::ServerUnaryReactor* RunSlow(const ServiceContext& context,
-                                  grpc::ServerUnaryReactor* reactor,
-                                  std::function<absl::Status()> work) {
-  const bool posted =
-      context.slow_reads->Post([reactor, work = std::move(work)] {
-        reactor->Finish(api::ToGrpcStatus(work()));
-      });
-  if (!posted) {
-    return Refuse(reactor, absl::UnavailableError("the server is stopping"));
-  }
-  return reactor;
-}
-
-void CheckpointToProto(const checkpoint::Checkpoint& checkpoint,
-                       const checkpoint::PublicKey& key,
-                       v1::CheckpointReply* reply) {
-  reply->set_log(checkpoint.log);
-  reply->set_key_id(checkpoint.key_id);
-  reply->set_sequence(checkpoint.sequence);
-  reply->set_head_hash(checkpoint.head_hash);
-  *reply->mutable_signed_at() = api::TimeToProto(checkpoint.time);
-  reply->set_signature(checkpoint.signature);
-  reply->set_text(checkpoint::Format(checkpoint));
-  reply->set_public_key(absl::Base64Escape(key.raw()));
-}
-
 }  // namespace
 
 grpc::ServerUnaryReactor* AuditService::SignCheckpoint(
     grpc::CallbackServerContext* call,
     const v1::SignCheckpointRequest* /*request*/, v1::CheckpointReply* reply) {
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
-  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
-  if (!principal.ok()) return Refuse(reactor, principal.status());
   // A checkpoint covers every agency's events.
-  if (absl::Status allowed =
-          access::Authorize(*principal, access::Operation::kAudit, "");
-      !allowed.ok()) {
-    return Refuse(reactor, allowed);
-  }
+  absl::StatusOr<access::Principal> principal = AuthenticateFor(
+      context_, call, access::Operation::kAudit, Reach::kEveryAgency);
+  if (!principal.ok()) return Refuse(reactor, principal.status());
   Checkpointer* checkpointer = context_.checkpointer;
   return RunSlow(context_, reactor, [checkpointer, reply]() -> absl::Status {
     absl::StatusOr<checkpoint::Checkpoint> signed_now = checkpointer->SignNow();
     if (!signed_now.ok()) return signed_now.status();
-    CheckpointToProto(*signed_now, checkpointer->public_key(), reply);
+    *reply = api::CheckpointToProto(*signed_now, checkpointer->public_key());
     return absl::OkStatus();
   });
 }
@@ -71,13 +40,9 @@ grpc::ServerUnaryReactor* AuditService::GetCheckpoint(
     grpc::CallbackServerContext* call,
     const v1::GetCheckpointRequest* /*request*/, v1::CheckpointReply* reply) {
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
-  absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
+  absl::StatusOr<access::Principal> principal = AuthenticateFor(
+      context_, call, access::Operation::kAudit, Reach::kEveryAgency);
   if (!principal.ok()) return Refuse(reactor, principal.status());
-  if (absl::Status allowed =
-          access::Authorize(*principal, access::Operation::kAudit, "");
-      !allowed.ok()) {
-    return Refuse(reactor, allowed);
-  }
   std::optional<checkpoint::Checkpoint> latest =
       context_.checkpointer->Latest();
   if (!latest.has_value()) {
@@ -85,7 +50,7 @@ grpc::ServerUnaryReactor* AuditService::GetCheckpoint(
         reactor, absl::NotFoundError("no checkpoint signed yet; SignCheckpoint "
                                      "signs one now"));
   }
-  CheckpointToProto(*latest, context_.checkpointer->public_key(), reply);
+  *reply = api::CheckpointToProto(*latest, context_.checkpointer->public_key());
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }
@@ -94,8 +59,9 @@ absl::Status ReadEvents(const ServiceContext& context,
                         const access::Principal& principal,
                         const v1::ReadEventsRequest& request,
                         v1::ReadEventsReply* reply) {
-  if (!access::RoleMayPerform(principal.role, access::Operation::kAudit)) {
-    return access::Authorize(principal, access::Operation::kAudit, "");
+  if (absl::Status role = CheckRole(principal, access::Operation::kAudit);
+      !role.ok()) {
+    return role;
   }
   absl::StatusOr<std::vector<store::StoredEvent>> events;
   if (!request.dossier_code().empty()) {
@@ -183,8 +149,9 @@ absl::StatusOr<SlowRead> PrepareDossierAsOf(const ServiceContext& context,
   if (!as_of.ok()) return as_of.status();
   // The role before the dossier: refused for the role whether the code
   // exists or not.
-  if (!access::RoleMayPerform(principal.role, access::Operation::kAudit)) {
-    return access::Authorize(principal, access::Operation::kAudit, "");
+  if (absl::Status role = CheckRole(principal, access::Operation::kAudit);
+      !role.ok()) {
+    return role;
   }
   absl::StatusOr<Dossier> now_state =
       context.store->ReadDossier(request.dossier_code());

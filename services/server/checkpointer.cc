@@ -113,6 +113,11 @@ const checkpoint::PublicKey& Checkpointer::public_key() const {
   return key_->public_key();
 }
 
+void Checkpointer::OnSigned(std::function<void()> observer) {
+  absl::MutexLock lock(&mu_);
+  on_signed_ = std::move(observer);
+}
+
 void Checkpointer::MarkDamaged(std::string reason) {
   absl::MutexLock lock(&mu_);
   damaged_ = std::move(reason);
@@ -191,11 +196,14 @@ absl::StatusOr<checkpoint::Checkpoint> Checkpointer::SignLocked() {
       key_->Sign(options_.log_name, *head, head_hash, now);
   if (!signed_now.ok()) return signed_now.status();
   if (absl::Status written = Write(*signed_now); !written.ok()) return written;
+  std::function<void()> on_signed;
   {
     absl::MutexLock lock(&mu_);
     latest_ = *signed_now;
     last_signed_at_ = now;
+    on_signed = on_signed_;
   }
+  if (on_signed) on_signed();
   spdlog::info("checkpoint signed: event {}, {}", signed_now->sequence,
                FileName(*signed_now));
   return signed_now;

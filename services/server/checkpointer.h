@@ -56,6 +56,12 @@ class Checkpointer {
   std::optional<checkpoint::Checkpoint> Latest() const;
   const checkpoint::PublicKey& public_key() const;
 
+  // Where the checkpoint files are written.
+  const std::string& directory() const { return options_.directory; }
+  // Called after each checkpoint's file is written (the webhooks deliver
+  // it from there), on the signing thread; set before Start.
+  void OnSigned(std::function<void()> observer);
+
   // Refuses to sign from now on: the log is damaged.
   void MarkDamaged(std::string reason);
 
@@ -86,6 +92,7 @@ class Checkpointer {
   absl::Time last_signed_at_ ABSL_GUARDED_BY(mu_);
   std::string damaged_ ABSL_GUARDED_BY(mu_);
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
+  std::function<void()> on_signed_ ABSL_GUARDED_BY(mu_);
   std::thread thread_;
 };
 

@@ -334,11 +334,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   server->hub_ = std::make_unique<EventHub>(*head);
   EventHub* hub = server->hub_.get();
   absl::StatusOr<std::unique_ptr<webhooks::Dispatcher>> dispatcher =
-      webhooks::Dispatcher::Start(config.webhooks, config.data_dir,
-                                  server->store_.get());
+      webhooks::Dispatcher::Start(
+          config.webhooks, config.data_dir, server->store_.get(),
+          webhooks::CheckpointFeed{server->checkpointer_->directory(),
+                                   &server->checkpointer_->public_key()});
   if (!dispatcher.ok()) return dispatcher.status();
   server->webhooks_ = *std::move(dispatcher);
   webhooks::Dispatcher* webhooks = server->webhooks_.get();
+  server->checkpointer_->OnSigned([webhooks] { webhooks->NotifyCheckpoint(); });
   server->store_->SetCommitObserver([hub, webhooks](int64_t committed) {
     hub->Notify(committed);
     webhooks->Notify(committed);
@@ -472,148 +475,48 @@ int Server::metrics_port() const {
 }
 
 std::string Server::RenderMetrics() {
-  using metrics::AppendHeader;
-  using metrics::AppendSample;
-  using metrics::AppendSingle;
-  using metrics::EscapeLabel;
-  std::string out;
-  absl::StatusOr<std::vector<store::StateCount>> states =
-      store_->CountDossiersByState();
-  AppendHeader("motcua_dossiers", "Dossiers per agency and lifecycle state.",
-               "gauge", out);
-  if (states.ok()) {
+  metrics::Snapshot snapshot;
+  if (absl::StatusOr<std::vector<store::StateCount>> states =
+          store_->CountDossiersByState();
+      states.ok()) {
     for (const store::StateCount& count : *states) {
-      AppendSample(
-          "motcua_dossiers",
-          absl::StrCat("agency=\"", EscapeLabel(count.agency), "\",state=\"",
-                       LifecycleStateName(count.state), "\""),
-          static_cast<double>(count.count), out);
+      snapshot.dossiers.push_back({count.agency,
+                                   std::string(LifecycleStateName(count.state)),
+                                   count.count});
     }
   }
-  absl::StatusOr<std::vector<store::AgencyCount>> overdue =
-      store_->CountDeadlinesByAgency(store::DeadlineKind::kDossier,
-                                     context_.clock->Now(), "");
-  AppendHeader("motcua_overdue_dossiers",
-               "Running dossiers past their due time, per agency.", "gauge",
-               out);
-  if (overdue.ok()) {
+  if (absl::StatusOr<std::vector<store::AgencyCount>> overdue =
+          store_->CountDeadlinesByAgency(store::DeadlineKind::kDossier,
+                                         context_.clock->Now(), "");
+      overdue.ok()) {
     for (const store::AgencyCount& count : *overdue) {
-      AppendSample("motcua_overdue_dossiers",
-                   absl::StrCat("agency=\"", EscapeLabel(count.agency), "\""),
-                   static_cast<double>(count.count), out);
+      snapshot.overdue_dossiers.push_back({count.agency, count.count});
     }
   }
-  AppendHeader("motcua_commands_total",
-               "Commands answered, by outcome (queue_full: refused before "
-               "queuing).",
-               "counter", out);
-  AppendSample("motcua_commands_total", "outcome=\"accepted\"",
-               static_cast<double>(metrics_.commands_accepted.load()), out);
-  AppendSample("motcua_commands_total", "outcome=\"refused\"",
-               static_cast<double>(metrics_.commands_refused.load()), out);
-  AppendSample(
-      "motcua_commands_total", "outcome=\"queue_full\"",
-      static_cast<double>(metrics_.commands_rejected_queue_full.load()), out);
-  metrics_.command_latency.Render(
-      "motcua_command_latency_seconds",
-      "Time from a command's arrival to its answer (after the commit).", out);
   const store::WriterStats writer = store_->Stats();
-  AppendSingle("motcua_commit_batches_total",
-               "Transactions committed by the writer; commands per batch is "
-               "motcua_committed_commands_total / this.",
-               "counter", static_cast<double>(writer.batches), out);
-  AppendSingle("motcua_committed_commands_total",
-               "Commands decided in committed batches.", "counter",
-               static_cast<double>(writer.commands), out);
-  AppendSingle("motcua_appended_events_total", "Events appended to the log.",
-               "counter", static_cast<double>(writer.events), out);
-  AppendHeader("motcua_store_write_failures_total",
-               "Commands the store could not record, by reason (disk_full: "
-               "no room on the disk, in the quota or under the file size "
-               "limit; each was refused UNAVAILABLE).",
-               "counter", out);
-  AppendSample("motcua_store_write_failures_total", "reason=\"disk_full\"",
-               static_cast<double>(write_health_ != nullptr
-                                       ? write_health_->storage_full_commands()
-                                       : 0),
-               out);
-  AppendSingle("motcua_store_writable",
-               "1 while commands are recorded; 0 while the disk is full "
-               "(until a write succeeds again).",
-               "gauge",
-               write_health_ == nullptr || write_health_->Status().ok() ? 1 : 0,
-               out);
-  AppendSingle("motcua_thresholds_reached_total",
-               "Escalation thresholds the deadline scheduler recorded.",
-               "counter",
-               static_cast<double>(metrics_.thresholds_reached.load()), out);
-  metrics_.scheduler_lag.Render(
-      "motcua_scheduler_lag_seconds",
-      "From the instant a threshold fell due to the instant it was recorded "
-      "(hours after a downtime).",
-      out);
-  AppendSingle("motcua_scheduler_failures_total",
-               "Deadline scheduler commands that were refused or not "
-               "committed (retried at its next pass).",
-               "counter",
-               static_cast<double>(metrics_.scheduler_failures.load()), out);
-  AppendSingle("motcua_due_times_changed_total",
-               "Due-time-changed events recorded after rules changed.",
-               "counter",
-               static_cast<double>(metrics_.due_times_changed.load()), out);
-  AppendSingle("motcua_watch_subscribers", "Open WatchEvents streams.", "gauge",
-               static_cast<double>(metrics_.watch_subscribers.load()), out);
-  AppendSingle("motcua_slow_subscribers_ended_total",
-               "WatchEvents streams ended because the subscriber left an "
-               "event untaken for slow_subscriber_timeout.",
-               "counter",
-               static_cast<double>(metrics_.slow_subscribers_ended.load()),
-               out);
-  AppendSingle("motcua_log_head_sequence", "The last sequence of the log.",
-               "gauge", static_cast<double>(hub_->head()), out);
-  const std::optional<checkpoint::Checkpoint> checkpoint =
-      checkpointer_->Latest();
-  AppendSingle("motcua_checkpoint_sequence",
-               "The last sequence covered by the newest signed checkpoint "
-               "(0 when none).",
-               "gauge",
-               static_cast<double>(checkpoint ? checkpoint->sequence : 0), out);
-  AppendSingle("motcua_checkpoint_time_seconds",
-               "When the newest checkpoint was signed, Unix seconds (0 when "
-               "none).",
-               "gauge",
-               static_cast<double>(
-                   checkpoint ? absl::ToUnixSeconds(checkpoint->time) : 0),
-               out);
-  AppendSingle("motcua_log_damaged",
-               "1 when the log's tail did not verify at start: commands are "
-               "refused.",
-               "gauge", log_damage_.empty() ? 0.0 : 1.0, out);
-  const std::vector<webhooks::WebhookProgress> progress =
-      webhooks_ != nullptr ? webhooks_->Progress()
-                           : std::vector<webhooks::WebhookProgress>();
-  AppendHeader("motcua_webhook_backlog",
-               "Sequences of the log a webhook has not yet had acknowledged "
-               "(head minus its position; filtered-out events count until "
-               "passed).",
-               "gauge", out);
-  for (const webhooks::WebhookProgress& webhook : progress) {
-    AppendSample("motcua_webhook_backlog",
-                 absl::StrCat("webhook=\"", EscapeLabel(webhook.name), "\""),
-                 static_cast<double>(
-                     std::max<int64_t>(0, hub_->head() - webhook.position)),
-                 out);
+  snapshot.commit_batches = writer.batches;
+  snapshot.committed_commands = writer.commands;
+  snapshot.appended_events = writer.events;
+  snapshot.storage_full_commands =
+      write_health_ != nullptr ? write_health_->storage_full_commands() : 0;
+  snapshot.store_writable =
+      write_health_ == nullptr || write_health_->Status().ok();
+  snapshot.log_head_sequence = hub_->head();
+  if (const std::optional<checkpoint::Checkpoint> checkpoint =
+          checkpointer_->Latest();
+      checkpoint.has_value()) {
+    snapshot.checkpoint_sequence = checkpoint->sequence;
+    snapshot.checkpoint_time_seconds = absl::ToUnixSeconds(checkpoint->time);
   }
-  AppendHeader("motcua_webhook_failures_total",
-               "POSTs to a webhook that were not acknowledged with a 2xx "
-               "answer (each is retried).",
-               "counter", out);
-  for (const webhooks::WebhookProgress& webhook : progress) {
-    AppendSample("motcua_webhook_failures_total",
-                 absl::StrCat("webhook=\"", EscapeLabel(webhook.name), "\""),
-                 static_cast<double>(webhook.failures), out);
+  snapshot.log_damaged = !log_damage_.empty();
+  if (webhooks_ != nullptr) {
+    for (const webhooks::WebhookProgress& webhook : webhooks_->Progress()) {
+      snapshot.webhooks.push_back(
+          {webhook.name, std::max<int64_t>(0, hub_->head() - webhook.position),
+           webhook.failures});
+    }
   }
-  return out;
+  return metrics::RenderPrometheus(metrics_, snapshot);
 }
 
 void Server::Shutdown() {

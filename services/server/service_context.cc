@@ -1,6 +1,7 @@
 #include "services/server/service_context.h"
 
 #include "absl/strings/str_cat.h"
+#include "engine/status_macros.h"
 #include "services/api/grpc_status.h"
 
 namespace motcua::server {
@@ -24,6 +25,30 @@ absl::StatusOr<access::Principal> Authenticate(
   return context.access->Authenticate(value);
 }
 
+absl::StatusOr<access::Principal> AuthenticateFor(
+    const ServiceContext& context, const grpc::CallbackServerContext* call,
+    access::Operation operation, Reach reach) {
+  ASSIGN_OR_RETURN(access::Principal principal, Authenticate(context, call));
+  switch (reach) {
+    case Reach::kSomeAgency:
+      RETURN_IF_ERROR(CheckRole(principal, operation));
+      break;
+    case Reach::kEveryAgency:
+      RETURN_IF_ERROR(access::Authorize(principal, operation, ""));
+      break;
+  }
+  return principal;
+}
+
+absl::Status CheckRole(const access::Principal& principal,
+                       access::Operation operation) {
+  if (access::RoleMayPerform(principal.role, operation)) {
+    return absl::OkStatus();
+  }
+  // Refused for every agency: Authorize says why in its own words.
+  return access::Authorize(principal, operation, "");
+}
+
 absl::StatusOr<std::string> ScopeAgency(const access::Principal& principal,
                                         access::Operation operation,
                                         const std::string& requested) {
@@ -43,6 +68,19 @@ absl::StatusOr<std::string> ScopeAgency(const access::Principal& principal,
 grpc::ServerUnaryReactor* Refuse(grpc::ServerUnaryReactor* reactor,
                                  const absl::Status& status) {
   reactor->Finish(api::ToGrpcStatus(status));
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* RunSlow(const ServiceContext& context,
+                                  grpc::ServerUnaryReactor* reactor,
+                                  std::function<absl::Status()> work) {
+  const bool posted =
+      context.slow_reads->Post([reactor, work = std::move(work)] {
+        reactor->Finish(api::ToGrpcStatus(work()));
+      });
+  if (!posted) {
+    return Refuse(reactor, absl::UnavailableError("the server is stopping"));
+  }
   return reactor;
 }
 

@@ -52,6 +52,28 @@ struct ServiceContext {
 absl::StatusOr<access::Principal> Authenticate(
     const ServiceContext& context, const grpc::CallbackServerContext* call);
 
+// How far an operation reaches, for AuthenticateFor.
+enum class Reach {
+  // The role may perform it for some agency; which ones, ScopeAgency or
+  // access::AuthorizeOnDossier decide afterwards.
+  kSomeAgency,
+  // For every agency: what belongs to no one agency (the rules, the whole
+  // log, its checkpoints).
+  kEveryAgency,
+};
+
+// The caller, authenticated (as Authenticate) and allowed `operation` as
+// far as `reach` says: the preamble of a handler. UNAUTHENTICATED or
+// PERMISSION_DENIED (as access::Authorize words it).
+absl::StatusOr<access::Principal> AuthenticateFor(
+    const ServiceContext& context, const grpc::CallbackServerContext* call,
+    access::Operation operation, Reach reach);
+
+// OK when the role of `principal` may perform `operation` for some agency;
+// else PERMISSION_DENIED as access::Authorize words it.
+absl::Status CheckRole(const access::Principal& principal,
+                       access::Operation operation);
+
 // The agency a scoped request is about: `requested` when set; for a
 // principal of exactly one agency, that agency when not set. Authorizes
 // `operation` for it.
@@ -64,6 +86,14 @@ absl::StatusOr<std::string> ScopeAgency(const access::Principal& principal,
 // reads.h returned (OK or not).
 grpc::ServerUnaryReactor* Refuse(grpc::ServerUnaryReactor* reactor,
                                  const absl::Status& status);
+
+// Runs `work` on the slow-read runner, off the gRPC threads (a long read, a
+// file to load), and finishes `reactor` with its status; UNAVAILABLE at
+// once when the server is stopping. Returns `reactor`: the last line of a
+// handler.
+grpc::ServerUnaryReactor* RunSlow(const ServiceContext& context,
+                                  grpc::ServerUnaryReactor* reactor,
+                                  std::function<absl::Status()> work);
 
 }  // namespace motcua::server
 

@@ -8,6 +8,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "engine/standing.h"
+#include "engine/status_macros.h"
+#include "engine/time_limit.h"
 #include "services/api/from_proto.h"
 #include "services/api/to_proto.h"
 #include "services/server/page_token.h"
@@ -30,6 +33,53 @@ absl::Time LooseBound(const RuleSet& rules, absl::Time now,
   }
   return bound == absl::InfinitePast() ? now + offset : bound;
 }
+
+// The end of a window written as a limit ("1wd") from `now` in any calendar
+// of the rules, the latest of them, as LooseBound; `now` when no calendar
+// covers it.
+absl::Time LooseWindowEnd(const RuleSet& rules, absl::Time now,
+                          const TimeLimit& window) {
+  absl::Time bound = now;
+  for (const auto& [name, calendar] : rules.calendars()) {
+    absl::StatusOr<absl::Time> end = WindowEnd(calendar, window, now);
+    if (end.ok()) bound = std::max(bound, *end);
+  }
+  return bound;
+}
+
+// The working time from `now` to the end of a window written as a limit, in
+// each calendar: "1wd" is a day of that calendar's working hours. Each
+// calendar's length is computed once per request.
+class WindowLengths {
+ public:
+  WindowLengths(TimeLimit window, absl::Time now, absl::Duration loose)
+      : window_(window), now_(now), loose_(loose) {}
+
+  // The window's length in `calendar`; the loosest length when the
+  // dossier's calendar is unknown. Nullopt when the calendar does not cover
+  // the window.
+  std::optional<absl::Duration> In(const Calendar* calendar) {
+    if (calendar == nullptr) return loose_;
+    if (auto it = lengths_.find(calendar); it != lengths_.end()) {
+      return it->second;
+    }
+    std::optional<absl::Duration> length;
+    absl::StatusOr<absl::Time> end = WindowEnd(*calendar, window_, now_);
+    if (end.ok()) {
+      absl::StatusOr<absl::Duration> working =
+          calendar->WorkingTimeBetween(now_, *end);
+      if (working.ok()) length = *working;
+    }
+    lengths_.emplace(calendar, length);
+    return length;
+  }
+
+ private:
+  const TimeLimit window_;
+  const absl::Time now_;
+  const absl::Duration loose_;
+  std::map<const Calendar*, std::optional<absl::Duration>> lengths_;
+};
 
 struct DeadlineListRequest {
   std::string agency;
@@ -66,10 +116,9 @@ absl::StatusOr<std::vector<store::DeadlineKind>> KindsFromProto(
 // the page tokens.
 absl::StatusOr<DeadlineListRequest> ParseDeadlineList(
     const ServiceContext& context, const access::Principal& principal,
-    absl::string_view list, const google::protobuf::Duration& window,
-    const std::string& agency, const std::string& unit,
-    const std::string& procedure_code, v1::DeadlineKind kind, int32_t page_size,
-    const std::string& page_token) {
+    absl::string_view list, absl::string_view window, const std::string& agency,
+    const std::string& unit, const std::string& procedure_code,
+    v1::DeadlineKind kind, int32_t page_size, const std::string& page_token) {
   DeadlineListRequest parsed;
   for (const auto& [value, field] :
        {std::pair{&agency, "agency"}, std::pair{&unit, "unit"},
@@ -88,8 +137,7 @@ absl::StatusOr<DeadlineListRequest> ParseDeadlineList(
       ScopeAgency(principal, access::Operation::kSupervise, agency);
   if (!scoped.ok()) return scoped.status();
   parsed.token_query =
-      PageTokens::Query({list, *scoped, unit, procedure_code,
-                         absl::StrCat(window.seconds(), ".", window.nanos()),
+      PageTokens::Query({list, *scoped, unit, procedure_code, window,
                          absl::StrCat(static_cast<int>(kind))});
   absl::StatusOr<std::optional<store::DeadlineCursor>> after =
       context.page_tokens->ParseDeadlines(page_token, parsed.token_query);
@@ -111,16 +159,23 @@ std::tuple<absl::Time, absl::string_view, int> PlaceOf(
           static_cast<int>(deadline.kind)};
 }
 
+// The page-token key of a window given as a Duration.
+std::string WindowKey(const google::protobuf::Duration& window) {
+  return absl::StrCat(window.seconds(), ".", window.nanos());
+}
+
 // Reads deadlines of the asked kinds in [due_from, due_before) and keeps
 // those `accept` takes (given the working time left before the row's due
-// time: the dossier's, or its open step's as the engine counts it), until a
-// page is full. Each kind is one index range from the cursor on, the
-// ranges merged in page order.
+// time: the dossier's, or its open step's as the engine counts it, and the
+// calendar it is counted in, null when unknown), until a page is full. Each
+// kind is one index range from the cursor on, the ranges merged in page order.
 template <typename Reply>
 absl::Status FillDeadlinePage(
     const ServiceContext& context, const DeadlineListRequest& request,
     absl::Time due_from, absl::Time due_before,
-    const std::function<bool(absl::Duration left)>& accept, Reply* reply) {
+    const std::function<bool(absl::Duration left, const Calendar* calendar)>&
+        accept,
+    Reply* reply) {
   const std::shared_ptr<const RuleSet> rules = context.rules->Current();
   const absl::Time now = context.clock->Now();
   store::DeadlineQuery query;
@@ -186,7 +241,7 @@ absl::Status FillDeadlinePage(
         is_step ? (step.has_value() ? step->left : std::nullopt)
                 : api::WorkingTimeLeft(*dossier, now, rules.get());
     if (!left.has_value()) left = deadline->due_at - now;
-    if (!accept(*left)) continue;
+    if (!accept(*left, CalendarOf(*dossier, *rules))) continue;
     v1::OverdueEntry* entry = reply->add_entries();
     *entry->mutable_dossier() = api::DossierToProto(*dossier, now, rules.get());
     *entry->mutable_lateness() = api::DurationToProto(-*left);
@@ -225,9 +280,9 @@ absl::Status ListOverdue(const ServiceContext& context,
                          const v1::OverdueRequest& request,
                          v1::OverdueReply* reply) {
   absl::StatusOr<DeadlineListRequest> parsed = ParseDeadlineList(
-      context, principal, "overdue", request.min_lateness(), request.agency(),
-      request.unit(), request.procedure_code(), request.kind(),
-      request.page_size(), request.page_token());
+      context, principal, "overdue", WindowKey(request.min_lateness()),
+      request.agency(), request.unit(), request.procedure_code(),
+      request.kind(), request.page_size(), request.page_token());
   if (!parsed.ok()) return parsed.status();
   absl::Duration min_lateness = absl::ZeroDuration();
   if (request.has_min_lateness()) {
@@ -249,7 +304,7 @@ absl::Status ListOverdue(const ServiceContext& context,
                 absl::Microseconds(1);
   absl::Status filled = FillDeadlinePage(
       context, *parsed, absl::InfinitePast(), bound,
-      [min_lateness](absl::Duration left) {
+      [min_lateness](absl::Duration left, const Calendar*) {
         return left <= absl::ZeroDuration() && -left >= min_lateness;
       },
       reply);
@@ -297,33 +352,68 @@ absl::Status ListDueSoon(const ServiceContext& context,
                          const access::Principal& principal,
                          const v1::DueSoonRequest& request,
                          v1::DueSoonReply* reply) {
-  absl::StatusOr<DeadlineListRequest> parsed = ParseDeadlineList(
-      context, principal, "due_soon", request.within(), request.agency(),
-      request.unit(), request.procedure_code(), request.kind(),
-      request.page_size(), request.page_token());
-  if (!parsed.ok()) return parsed.status();
+  // The window: working time (within), or written as a limit
+  // (within_limit, "1wd"), whose length is each dossier's calendar's.
+  const bool has_limit = !request.within_limit().empty();
+  std::optional<TimeLimit> window_limit;
+  if (has_limit) {
+    if (request.within_limit().size() > 16) {
+      return absl::InvalidArgumentError(
+          "within_limit: at most 16 characters (a limit such as 1wd, 4wh or "
+          "30wm)");
+    }
+    absl::StatusOr<TimeLimit> limit = ParseTimeLimit(request.within_limit());
+    if (!limit.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("within_limit: ", limit.status().message()));
+    }
+    if (request.has_within()) {
+      return absl::InvalidArgumentError(
+          "within_limit: give one window, within or within_limit, not both");
+    }
+    window_limit = *limit;
+  }
+  ASSIGN_OR_RETURN(
+      const DeadlineListRequest parsed,
+      ParseDeadlineList(
+          context, principal, "due_soon",
+          has_limit ? absl::StrCat("limit:", request.within_limit())
+                    : WindowKey(request.within()),
+          request.agency(), request.unit(), request.procedure_code(),
+          request.kind(), request.page_size(), request.page_token()));
+  const absl::Time now = context.clock->Now();
+  const std::shared_ptr<const RuleSet> rules = context.rules->Current();
+  if (window_limit.has_value()) {
+    const absl::Time end = LooseWindowEnd(*rules, now, *window_limit);
+    auto lengths =
+        std::make_shared<WindowLengths>(*window_limit, now, end - now);
+    return FillDeadlinePage(
+        context, parsed, now, end + absl::Microseconds(1),
+        [lengths](absl::Duration left, const Calendar* calendar) {
+          const std::optional<absl::Duration> length = lengths->In(calendar);
+          return length.has_value() && left > absl::ZeroDuration() &&
+                 left <= *length;
+        },
+        reply);
+  }
   if (!request.has_within()) {
     return absl::InvalidArgumentError(
-        "within: required (a window of working "
-        "time, e.g. 4h)");
+        "within: required (a window of working time, e.g. 4h, or "
+        "within_limit, e.g. 1wd)");
   }
-  absl::StatusOr<absl::Duration> within =
-      api::DurationFromProto(request.within(), "within");
-  if (!within.ok()) return within.status();
-  if (*within <= absl::ZeroDuration()) {
+  ASSIGN_OR_RETURN(const absl::Duration window,
+                   api::DurationFromProto(request.within(), "within"));
+  if (window <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("within: must be positive");
   }
-  const absl::Time now = context.clock->Now();
-  const absl::Time bound = LooseBound(*context.rules->Current(), now, *within) +
-                           absl::Microseconds(1);
-  const absl::Duration window = *within;
-  absl::Status filled = FillDeadlinePage(
-      context, *parsed, now, bound,
-      [window](absl::Duration left) {
+  const absl::Time bound =
+      LooseBound(*rules, now, window) + absl::Microseconds(1);
+  return FillDeadlinePage(
+      context, parsed, now, bound,
+      [window](absl::Duration left, const Calendar*) {
         return left > absl::ZeroDuration() && left <= window;
       },
       reply);
-  return filled;
 }
 
 grpc::ServerUnaryReactor* SupervisionService::ListOverdue(

@@ -23,9 +23,9 @@ absl::TimeZone DisplayZone();
 // appraisal, due 2025-07-16T09:00:00+07:00); step receipt used 2h00m, late").
 std::string DescribeEvent(const Event& event, absl::TimeZone zone);
 
-// The dossier with its control sheet and pause accounting.
-void PrintDossier(const Dossier& dossier, absl::TimeZone zone,
-                  std::ostream& out);
+// The dossier with its control sheet and pause accounting, as JSON (the
+// offline audit commands'; for people, cli::PrintDossier prints the API's
+// dossier, into which the engine's converts).
 nlohmann::ordered_json DossierJson(const Dossier& dossier, absl::TimeZone zone);
 
 }  // namespace motcua::text

@@ -13,8 +13,10 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <deque>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -23,10 +25,12 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "services/api/checkpoint_to_proto.h"
 #include "services/api/to_proto.h"
 
 namespace motcua::webhooks {
@@ -84,8 +88,30 @@ absl::StatusOr<int64_t> ParsePosition(absl::string_view content,
 }
 
 absl::Status WritePosition(const std::string& path, int64_t position) {
+  return WriteDurably(path, absl::StrCat(position, "\n"));
+}
+
+namespace {
+
+// Reads a whole small file; nullopt when it cannot be read.
+std::optional<std::string> ReadWhole(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;
+  std::ostringstream content;
+  content << in.rdbuf();
+  return content.str();
+}
+
+// A checkpoint file waiting for delivery.
+struct PendingCheckpoint {
+  std::string name;  // the file's name, which orders checkpoints
+  checkpoint::Checkpoint checkpoint;
+};
+
+}  // namespace
+
+absl::Status WriteDurably(const std::string& path, const std::string& text) {
   const std::string temporary = absl::StrCat(path, ".tmp");
-  const std::string text = absl::StrCat(position, "\n");
   const int fd =
       open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return SystemError("cannot create", temporary);
@@ -116,12 +142,16 @@ class Dispatcher::Worker {
  public:
   Worker(config::ServerConfig::Webhook config, config::HttpUrl url,
          std::string position_path, int64_t position, int64_t head,
-         store::EventStore* store)
+         store::EventStore* store, CheckpointFeed checkpoints,
+         std::string checkpoint_path, std::string delivered_checkpoint)
       : config_(std::move(config)),
         url_(std::move(url)),
         position_path_(std::move(position_path)),
         types_(config_.types.begin(), config_.types.end()),
         store_(store),
+        checkpoints_(std::move(checkpoints)),
+        checkpoint_path_(std::move(checkpoint_path)),
+        delivered_checkpoint_(std::move(delivered_checkpoint)),
         position_(position),
         head_(head) {}
 
@@ -138,6 +168,12 @@ class Dispatcher::Worker {
     absl::MutexLock lock(&mu_);
     if (head <= head_) return;
     head_ = head;
+    wake_.SignalAll();
+  }
+
+  void NotifyCheckpoint() {
+    absl::MutexLock lock(&mu_);
+    ++checkpoint_generation_;
     wake_.SignalAll();
   }
 
@@ -167,6 +203,7 @@ class Dispatcher::Worker {
     int64_t saved_position = position;
     absl::Time saved_at = absl::Now();
     while (!stopping_.load()) {
+      if (!DeliverCheckpoints(position)) break;  // stopping
       absl::StatusOr<store::IntactRead> read =
           store::ReadIntactEvents(*store_, position, config_.max_batch);
       if (!read.ok()) {
@@ -212,7 +249,12 @@ class Dispatcher::Worker {
         }
         continue;
       }
-      if (!Deliver(body, last)) break;  // stopping: not acknowledged
+      if (!Deliver(body,
+                   {{"X-Motcua-Message", "events"},
+                    {"X-Motcua-Last-Sequence", absl::StrCat(last)}},
+                   absl::StrCat("events up to ", last))) {
+        break;  // stopping: not acknowledged
+      }
       position = last;
       position_ = position;
       // A failed save is logged and tried again with the next batch: until
@@ -258,14 +300,102 @@ class Dispatcher::Worker {
     return count;
   }
 
+  // Delivers the checkpoints written since the last one acknowledged, up to
+  // the first whose sequence is beyond `position` (its events come first).
+  // The directory is read again only when a checkpoint was signed. False
+  // when the dispatcher stops.
+  bool DeliverCheckpoints(int64_t position) {
+    if (checkpoints_.directory.empty()) return true;
+    uint64_t generation = 0;
+    {
+      absl::MutexLock lock(&mu_);
+      generation = checkpoint_generation_;
+    }
+    if (generation != scanned_generation_) {
+      pending_checkpoints_ = PendingCheckpoints();
+      scanned_generation_ = generation;
+    }
+    while (!pending_checkpoints_.empty() &&
+           pending_checkpoints_.front().checkpoint.sequence <= position) {
+      const PendingCheckpoint& next = pending_checkpoints_.front();
+      google::protobuf::util::JsonPrintOptions options;
+      options.preserve_proto_field_names = true;
+      std::string json;
+      const auto printed = google::protobuf::util::MessageToJsonString(
+          api::CheckpointToProto(next.checkpoint, *checkpoints_.key), &json,
+          options);
+      if (!printed.ok()) {
+        spdlog::error("webhook {}: cannot print checkpoint {} as JSON: {}",
+                      config_.name, next.name, printed.ToString());
+      }
+      const std::string body = absl::StrCat("{\"webhook\":\"", config_.name,
+                                            "\",\"checkpoint\":", json, "}");
+      if (!Deliver(body, {{"X-Motcua-Message", "checkpoint"}},
+                   absl::StrCat("checkpoint ", next.name))) {
+        return false;
+      }
+      delivered_checkpoint_ = next.name;
+      // A failed save is logged; a restart then delivers it again.
+      if (absl::Status saved =
+              WriteDurably(checkpoint_path_, delivered_checkpoint_ + "\n");
+          !saved.ok()) {
+        spdlog::error("webhook {}: {}", config_.name, saved.ToString());
+      }
+      pending_checkpoints_.pop_front();
+    }
+    return true;
+  }
+
+  // The checkpoint files after the last one acknowledged, in order; files
+  // that do not parse or are not signed by the key are skipped with a
+  // warning.
+  std::deque<PendingCheckpoint> PendingCheckpoints() const {
+    std::vector<std::string> names;
+    std::error_code error;
+    for (const auto& entry :
+         std::filesystem::directory_iterator(checkpoints_.directory, error)) {
+      std::string name = entry.path().filename().string();
+      if (absl::StartsWith(name, "checkpoint-") &&
+          absl::EndsWith(name, ".txt") && name > delivered_checkpoint_) {
+        names.push_back(std::move(name));
+      }
+    }
+    if (error) {
+      spdlog::warn("webhook {}: cannot list checkpoints in {}: {}",
+                   config_.name, checkpoints_.directory, error.message());
+    }
+    std::sort(names.begin(), names.end());
+    std::deque<PendingCheckpoint> pending;
+    for (std::string& name : names) {
+      const std::string path =
+          (std::filesystem::path(checkpoints_.directory) / name).string();
+      const std::optional<std::string> text = ReadWhole(path);
+      if (!text.has_value()) continue;  // gone since the listing
+      absl::StatusOr<checkpoint::Checkpoint> parsed =
+          checkpoint::Parse(*text, path);
+      absl::Status checked =
+          parsed.ok() ? checkpoints_.key->Verify(*parsed) : parsed.status();
+      if (!checked.ok()) {
+        spdlog::warn("webhook {}: not delivering {}: {}", config_.name, path,
+                     std::string(checked.message()));
+        continue;
+      }
+      pending.push_back({std::move(name), *std::move(parsed)});
+    }
+    return pending;
+  }
+
   // POSTs until a 2xx answer (true) or the dispatcher stops (false).
-  bool Deliver(const std::string& body, int64_t last_sequence) {
+  // `what` names the message in the log.
+  bool Deliver(const std::string& body,
+               const std::vector<std::pair<std::string, std::string>>& headers,
+               const std::string& what) {
     std::mt19937_64 random(std::random_device{}());
     std::uniform_real_distribution<double> jitter(0.5, 1.0);
     absl::Duration backoff = ToDuration(config_.initial_backoff);
     const absl::Duration max_backoff = ToDuration(config_.max_backoff);
     for (;;) {
-      const absl::Status posted = Post(body, last_sequence);
+      const absl::Status posted = Post(body, headers);
       if (posted.ok()) {
         ++delivered_;
         return true;
@@ -275,8 +405,8 @@ class Dispatcher::Worker {
       // Jitter keeps many daemons (or webhooks) from retrying in step
       // against a receiver that has just come back.
       const absl::Duration wait = backoff * jitter(random);
-      spdlog::warn("webhook {}: {} (events up to {}); retrying in {}",
-                   config_.name, std::string(posted.message()), last_sequence,
+      spdlog::warn("webhook {}: {} ({}); retrying in {}", config_.name,
+                   std::string(posted.message()), what,
                    absl::FormatDuration(wait));
       if (!Sleep(wait)) return false;
       backoff = std::min(backoff * 2, max_backoff);
@@ -284,7 +414,9 @@ class Dispatcher::Worker {
   }
 
   // One POST with the request timeout. OK for a 2xx answer.
-  absl::Status Post(const std::string& body, int64_t last_sequence) {
+  absl::Status Post(
+      const std::string& body,
+      const std::vector<std::pair<std::string, std::string>>& headers) {
     asio::io_context io;
     tcp::resolver resolver(io);
     beast::tcp_stream stream(io);
@@ -295,7 +427,7 @@ class Dispatcher::Worker {
     request.set(http::field::user_agent, "motcuad");
     request.set(http::field::content_type, "application/json");
     request.set("X-Motcua-Webhook", config_.name);
-    request.set("X-Motcua-Last-Sequence", absl::StrCat(last_sequence));
+    for (const auto& [name, value] : headers) request.set(name, value);
     request.keep_alive(false);
     request.body() = body;
     request.prepare_payload();
@@ -374,7 +506,9 @@ class Dispatcher::Worker {
   void WaitBeyond(int64_t after) {
     absl::MutexLock lock(&mu_);
     const absl::Time until = absl::Now() + kIdlePoll;
-    while (!stopping_.load() && head_ <= after) {
+    const uint64_t generation = checkpoint_generation_;
+    while (!stopping_.load() && head_ <= after &&
+           checkpoint_generation_ == generation) {
       const absl::Duration left = until - absl::Now();
       if (left <= absl::ZeroDuration()) break;
       wake_.WaitWithTimeout(&mu_, left);
@@ -398,6 +532,12 @@ class Dispatcher::Worker {
   const std::string position_path_;
   const absl::flat_hash_set<std::string> types_;
   store::EventStore* const store_;
+  const CheckpointFeed checkpoints_;
+  const std::string checkpoint_path_;
+  // Only the worker's thread uses these.
+  std::string delivered_checkpoint_;  // the last acknowledged file name
+  std::deque<PendingCheckpoint> pending_checkpoints_;
+  uint64_t scanned_generation_ = 0;
 
   std::atomic<int64_t> position_;
   std::atomic<uint64_t> failures_{0};
@@ -410,12 +550,16 @@ class Dispatcher::Worker {
   absl::Mutex mu_;
   absl::CondVar wake_;
   int64_t head_ ABSL_GUARDED_BY(mu_);
+  // Moves on each signed checkpoint; starts ahead of scanned_generation_ so
+  // that the directory is read once at start.
+  uint64_t checkpoint_generation_ ABSL_GUARDED_BY(mu_) = 1;
   std::thread thread_;
 };
 
 absl::StatusOr<std::unique_ptr<Dispatcher>> Dispatcher::Start(
     const std::vector<config::ServerConfig::Webhook>& webhooks,
-    const std::string& data_dir, store::EventStore* store) {
+    const std::string& data_dir, store::EventStore* store,
+    CheckpointFeed checkpoints) {
   std::unique_ptr<Dispatcher> dispatcher(new Dispatcher());
   if (webhooks.empty()) return dispatcher;
   const std::filesystem::path directory =
@@ -438,6 +582,11 @@ absl::StatusOr<std::unique_ptr<Dispatcher>> Dispatcher::Start(
         (directory / absl::StrCat(webhook.name, ".position")).string();
     absl::StatusOr<int64_t> position = ReadPosition(path);
     if (!position.ok()) return position.status();
+    // The last checkpoint acknowledged: a file name, or nothing yet.
+    const std::string checkpoint_path =
+        (directory / absl::StrCat(webhook.name, ".checkpoint")).string();
+    std::string delivered_checkpoint(
+        absl::StripAsciiWhitespace(ReadWhole(checkpoint_path).value_or("")));
     if (*position > *head) {
       spdlog::warn(
           "webhook {}: saved position {} is beyond the log's head {} (a "
@@ -447,7 +596,9 @@ absl::StatusOr<std::unique_ptr<Dispatcher>> Dispatcher::Start(
     spdlog::info("webhook {}: delivering to {} after sequence {}", webhook.name,
                  webhook.url, *position);
     dispatcher->workers_.push_back(std::make_unique<Worker>(
-        webhook, *std::move(url), path, *position, *head, store));
+        webhook, *std::move(url), path, *position, *head, store,
+        checkpoints.key != nullptr ? checkpoints : CheckpointFeed{},
+        checkpoint_path, std::move(delivered_checkpoint)));
   }
   for (const std::unique_ptr<Worker>& worker : dispatcher->workers_) {
     worker->Start();
@@ -459,6 +610,12 @@ Dispatcher::~Dispatcher() { Stop(); }
 
 void Dispatcher::Notify(int64_t head) {
   for (const std::unique_ptr<Worker>& worker : workers_) worker->Notify(head);
+}
+
+void Dispatcher::NotifyCheckpoint() {
+  for (const std::unique_ptr<Worker>& worker : workers_) {
+    worker->NotifyCheckpoint();
+  }
 }
 
 void Dispatcher::Stop() {

@@ -9,6 +9,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "services/checkpoint/checkpoint.h"
 #include "services/config/server_config.h"
 #include "store/event_store.h"
 #include "store/intact_reads.h"
@@ -38,6 +39,16 @@ absl::StatusOr<int64_t> ParsePosition(absl::string_view content,
 // fsync, rename over the old one, fsync of the directory. UNAVAILABLE
 // naming the file and the system's reason when any step fails.
 absl::Status WritePosition(const std::string& path, int64_t position);
+// As WritePosition, for any small text.
+absl::Status WriteDurably(const std::string& path, const std::string& text);
+
+// The signed checkpoints a dispatcher delivers besides the events: the
+// files the daemon writes into `directory` (checkpoint-<sequence>-<time>.txt,
+// names that sort in log order), those `key` signed.
+struct CheckpointFeed {
+  std::string directory;  // empty: no checkpoints are delivered
+  const checkpoint::PublicKey* key = nullptr;  // outlives the dispatcher
+};
 
 // Delivers the event log to HTTP receivers, at least once.
 //
@@ -53,6 +64,16 @@ absl::Status WritePosition(const std::string& path, int64_t position);
 // is ever skipped, and a receiver sees an event again when its
 // acknowledgement was lost or the daemon stopped before saving the
 // position. Receivers deduplicate by `sequence`.
+//
+// Each signed checkpoint of the log is delivered to every webhook as a
+// message of its own, once the webhook's position has reached the
+// checkpoint's sequence (a receiver has had every event it covers first):
+//   {"webhook": "<name>", "checkpoint": <v1.CheckpointReply as JSON>}
+// with the header X-Motcua-Message: checkpoint (events batches carry
+// X-Motcua-Message: events). Its `text` is the file `motcua audit verify
+// --checkpoint` takes. Checkpoints are delivered at least once too, in the
+// order of their files; the last acknowledged one is saved in
+// <data_dir>/webhooks/<name>.checkpoint.
 class Dispatcher {
  public:
   // Reads every webhook's position and starts its thread. `store` must
@@ -60,7 +81,8 @@ class Dispatcher {
   // file is unreadable, UNAVAILABLE when the directory cannot be created.
   static absl::StatusOr<std::unique_ptr<Dispatcher>> Start(
       const std::vector<config::ServerConfig::Webhook>& webhooks,
-      const std::string& data_dir, store::EventStore* store);
+      const std::string& data_dir, store::EventStore* store,
+      CheckpointFeed checkpoints = {});
   ~Dispatcher();  // Stop()
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
@@ -68,6 +90,8 @@ class Dispatcher {
   // The log's head is now `head`: wakes the webhooks waiting for events.
   // Only takes locks and signals (safe from the store's commit observer).
   void Notify(int64_t head);
+  // A checkpoint was written: wakes the webhooks to deliver it.
+  void NotifyCheckpoint();
 
   // Wakes every thread out of its wait or back-off, abandons POSTs in
   // flight (their batches were not acknowledged, so they are sent again

@@ -275,6 +275,13 @@ TEST_F(ClientTest, ListAndOverdue) {
   const Result due_soon = Client({"due-soon", "--within", "4h"});
   ASSERT_EQ(due_soon.exit_code, 0) << due_soon;
   EXPECT_EQ(due_soon.out, "no dossiers due within 4h\n") << due_soon;
+  // A window written as limits are, counted in the dossier's calendar.
+  const Result working_day = Client({"due-soon", "--within", "1wd"});
+  ASSERT_EQ(working_day.exit_code, 0) << working_day;
+  EXPECT_EQ(working_day.out, "no dossiers due within 1wd\n") << working_day;
+  const Result working_day_json =
+      Client({"due-soon", "--within", "2wd", "--json"});
+  ASSERT_EQ(working_day_json.exit_code, 0) << working_day_json;
 }
 
 TEST_F(ClientTest, ReportAsTableAndCsv) {
@@ -574,6 +581,8 @@ TEST_F(ClientTest, BadInputIsExitTwo) {
       {"act", kCode, "hand-over", "--to-step", "no-such-step"},
       {"overdue", "--min-lateness", "1d"},
       {"due-soon", "--within=-2h"},
+      {"due-soon", "--within", "1xd"},
+      {"due-soon", "--within", "0wd"},
       {"list", "--state", "sleeping"},
       {"list", "--page-size", "5000"},
       {"list", "--all", "--page-token", "x"},

@@ -483,6 +483,36 @@ TEST_F(MotcuaAuditTest, EventsListTheControlSheet) {
   EXPECT_EQ(answer["events"][0]["version"], 1);
 }
 
+// The offline audit prints a dossier as `motcua get` does: one printer,
+// with who holds it and the control sheet (open steps uncounted without the
+// rules).
+TEST_F(MotcuaAuditTest, EventsPrintTheDossierAsTheClientDoes) {
+  // The seed is fixed: DEMO-0000001 stays at its receipt step.
+  const Result events =
+      RunMotcua({"audit", "events", "--db", database_.string(), "--dossier",
+                 "DEMO-0000001"});
+  ASSERT_EQ(events.exit_code, 0) << events;
+  EXPECT_TRUE(absl::StartsWith(events.out,
+                               "dossier:     DEMO-0000001 (version 1)\n"
+                               "state:       RECEIVED (portal status 2)\n"))
+      << events;
+  for (const char* line :
+       {"\nheld by:     bo-phan-mot-cua, step receipt due ",
+        "\ncontrol sheet:\n  1. receipt held by bo-phan-mot-cua from ",
+        ", open (handed over by intake.demo)\nevents:\n  #"}) {
+    EXPECT_TRUE(Contains(events.out, line)) << line << "\n" << events;
+  }
+  const Result as_of =
+      RunMotcua({"audit", "replay", "--db", database_.string(), "--dossier",
+                 "DEMO-0000001", "--as-of", "2099-01-01T00:00:00+07:00"});
+  ASSERT_EQ(as_of.exit_code, 0) << as_of;
+  EXPECT_TRUE(absl::StartsWith(as_of.out,
+                               "as of 2099-01-01T00:00:00+07:00:\n"
+                               "dossier:     DEMO-0000001 (version 1)\n"))
+      << as_of;
+  EXPECT_TRUE(Contains(as_of.out, "\nheld by:     bo-phan-mot-cua")) << as_of;
+}
+
 TEST_F(MotcuaAuditTest, BadInputIsExitTwo) {
   ExpectBadInput(
       {"audit", "verify", "--db", (directory_.path() / "missing.db").string()});

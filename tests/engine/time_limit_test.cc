@@ -693,5 +693,43 @@ TEST_F(ShippedTimeLimitTest, WorkingMinutesCountLikeWorkingHours) {
   EXPECT_EQ(NominalLength(calendar(), limit), absl::Minutes(45));
 }
 
+// A window written as a limit ends where that limit, without its cut-off,
+// would fall due for a receipt at the window's opening.
+TEST_F(ShippedTimeLimitTest, WindowEndCountsAsALimitWithoutCutOff) {
+  struct Case {
+    const char* at;
+    const char* window;
+    const char* end;
+    const char* note;
+  };
+  const Case cases[] = {
+      {"2025-03-12T10:00:00+07:00", "1wd", "2025-03-13T10:00:00+07:00",
+       "Wednesday 10:00: Thursday 10:00"},
+      {"2025-03-14T18:00:00+07:00", "1wd", "2025-03-18T07:30:00+07:00",
+       "Friday evening: a whole Monday, Tuesday at the opening"},
+      {"2025-03-12T16:00:00+07:00", "4wh", "2025-03-13T10:30:00+07:00",
+       "4wh from 16:00: 1h today, 3h tomorrow"},
+      {"2025-03-12T11:00:00+07:00", "45wm", "2025-03-12T13:45:00+07:00",
+       "45wm across the break"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(testing::Message()
+                 << c.at << " " << c.window << ": " << c.note);
+    absl::StatusOr<absl::Time> end =
+        WindowEnd(calendar(), Limit(c.window), At(c.at));
+    ASSERT_TRUE(end.ok()) << end.status();
+    EXPECT_EQ(Show(*end), c.end);
+  }
+  // A cut-off belongs to receipts, not to windows.
+  absl::StatusOr<absl::Time> end = WindowEnd(calendar(), Limit("1wd", "15:00"),
+                                             At("2025-03-12T16:00:00+07:00"));
+  ASSERT_TRUE(end.ok()) << end.status();
+  EXPECT_EQ(Show(*end), "2025-03-13T16:00:00+07:00");
+  EXPECT_EQ(WindowEnd(calendar(), Limit("1wd"), At("2040-01-01T10:00:00+07:00"))
+                .status()
+                .code(),
+            absl::StatusCode::kOutOfRange);
+}
+
 }  // namespace
 }  // namespace motcua

@@ -716,6 +716,36 @@ TEST_F(BadInputTest, OutOfRangeValuesAreRefusedNamingTheField) {
          return std::shared_ptr<Message>(request);
        },
        "within"},
+      {"within_limit 1xd", "/motcua.v1.Supervision/ListDueSoon",
+       [] {
+         auto request = std::make_shared<v1::DueSoonRequest>();
+         request->set_within_limit("1xd");
+         return std::shared_ptr<Message>(request);
+       },
+       "within_limit"},
+      {"within_limit 0wd", "/motcua.v1.Supervision/ListDueSoon",
+       [] {
+         auto request = std::make_shared<v1::DueSoonRequest>();
+         request->set_within_limit("0wd");
+         return std::shared_ptr<Message>(request);
+       },
+       "within_limit"},
+      {"within_limit of 17 characters", "/motcua.v1.Supervision/ListDueSoon",
+       [] {
+         auto request = std::make_shared<v1::DueSoonRequest>();
+         request->set_within_limit("00000000000001wd");
+         request->mutable_within_limit()->append("x");
+         return std::shared_ptr<Message>(request);
+       },
+       "within_limit"},
+      {"within and within_limit", "/motcua.v1.Supervision/ListDueSoon",
+       [] {
+         auto request = std::make_shared<v1::DueSoonRequest>();
+         request->set_within_limit("1wd");
+         request->mutable_within()->set_seconds(3600);
+         return std::shared_ptr<Message>(request);
+       },
+       "within_limit"},
       {"a read limit of 10001", "/motcua.v1.Audit/ReadEvents",
        [] {
          auto request = std::make_shared<v1::ReadEventsRequest>();

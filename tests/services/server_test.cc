@@ -29,12 +29,15 @@
 #include "gtest/gtest.h"
 #include "motcua/v1/service.grpc.pb.h"
 #include "services/access/access.h"
+#include "tests/shipped_rules.h"
 
 namespace motcua::server {
 namespace {
 
 using ::google::protobuf::util::TimeUtil;
+using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 
 const absl::TimeZone kVietnam = absl::FixedTimeZone(7 * 3600);
 
@@ -620,6 +623,66 @@ TEST_F(ServerTest, ListDueSoonLooksAheadInWorkingTime) {
       supervision_->ListDueSoon(As(kAdmin).get(), missing, &reply);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   EXPECT_THAT(status.error_message(), HasSubstr("within"));
+}
+
+// A window written as a limit is as long as each dossier's own calendar
+// makes it: on Monday at 07:00, "1wd" is 8h of working time in
+// vn-public-sector-0700 (open from 07:00) and 7h30m in vn-public-sector.
+TEST_F(ServerTest, ListDueSoonCountsWorkingDaysInEachDossiersCalendar) {
+  const absl::Time opening =
+      absl::FromCivil(absl::CivilMinute(2025, 9, 8, 7, 0), kVietnam);
+  clock_.Set(opening);
+  // Same-day in vn-public-sector-0700: due at 17:00, 8h of working time.
+  MustSubmit("SD-1", kAgencyA, opening, "2.000635");
+  auto list = [&](const v1::DueSoonRequest& request) {
+    v1::DueSoonReply reply;
+    const grpc::Status status =
+        supervision_->ListDueSoon(As(kAdmin).get(), request, &reply);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    std::vector<std::string> codes;
+    for (const v1::OverdueEntry& entry : reply.entries()) {
+      codes.push_back(entry.dossier().code());
+    }
+    return codes;
+  };
+  v1::DueSoonRequest one_day;
+  one_day.set_within_limit("1wd");
+  EXPECT_THAT(list(one_day), ElementsAre("SD-1"));
+  v1::DueSoonRequest seven_and_a_half_hours;
+  seven_and_a_half_hours.mutable_within()->set_seconds(7 * 3600 + 1800);
+  EXPECT_THAT(list(seven_and_a_half_hours), IsEmpty());
+
+  // In vn-public-sector, a dossier with 7h45m of working time left is not
+  // due within one working day (7h30m) but is within two, or within 8h.
+  MustSubmit("DS-2", kAgencyA, opening, kBusinessProcedure);
+  v1::Dossier dossier;
+  v1::GetRequest get;
+  get.set_dossier_code("DS-2");
+  ASSERT_TRUE(dossiers_->Get(As(kAdmin).get(), get, &dossier).ok());
+  ASSERT_EQ(dossier.calendar(), "vn-public-sector");
+  const absl::Time due = FromProto(dossier.due_at());
+  const std::unique_ptr<const RuleSet> rules = test_support::LoadShippedRules();
+  ASSERT_NE(rules, nullptr);
+  absl::StatusOr<absl::Time> before =
+      rules->FindCalendar("vn-public-sector")
+          ->AddWorkingTime(due, -(absl::Hours(7) + absl::Minutes(45)));
+  ASSERT_TRUE(before.ok()) << before.status();
+  clock_.Set(*before);
+  v1::DueSoonReply left;
+  v1::DueSoonRequest eight_hours;
+  eight_hours.mutable_within()->set_seconds(8 * 3600);
+  eight_hours.set_kind(v1::DEADLINE_KIND_DOSSIER);
+  ASSERT_TRUE(
+      supervision_->ListDueSoon(As(kAdmin).get(), eight_hours, &left).ok());
+  ASSERT_EQ(left.entries_size(), 1);
+  EXPECT_EQ(left.entries(0).dossier().code(), "DS-2");
+  EXPECT_EQ(left.entries(0).lateness().seconds(), -(7 * 3600 + 45 * 60));
+  one_day.set_kind(v1::DEADLINE_KIND_DOSSIER);
+  EXPECT_THAT(list(one_day), IsEmpty());
+  v1::DueSoonRequest two_days;
+  two_days.set_within_limit("2wd");
+  two_days.set_kind(v1::DEADLINE_KIND_DOSSIER);
+  EXPECT_THAT(list(two_days), ElementsAre("DS-2"));
 }
 
 // Reads `count` events from a WatchEvents stream.

@@ -34,6 +34,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "motcua/v1/service.grpc.pb.h"
+#include "services/checkpoint/checkpoint.h"
 #include "services/server/server.h"
 
 namespace motcua::webhooks {
@@ -59,6 +60,7 @@ struct Received {
   std::string target;
   std::string content_type;
   std::string last_sequence_header;
+  std::string message_header;  // X-Motcua-Message: events or checkpoint
   std::string body;
   int status = 0;
 };
@@ -176,6 +178,7 @@ class Receiver {
     if (request_line.size() >= 2) received.target = request_line[1];
     received.content_type = Header(head, "content-type", "");
     received.last_sequence_header = Header(head, "x-motcua-last-sequence", "");
+    received.message_header = Header(head, "x-motcua-message", "");
     received.body = data.substr(header_end + 4, content_length);
     {
       absl::MutexLock lock(&mu_);
@@ -229,7 +232,10 @@ std::vector<DeliveredEvent> Acknowledged(const std::vector<Received>& requests,
                                          const std::string& target) {
   std::vector<DeliveredEvent> events;
   for (const Received& request : requests) {
-    if (request.target != target || request.status != 200) continue;
+    if (request.target != target || request.status != 200 ||
+        request.message_header == "checkpoint") {
+      continue;
+    }
     for (const DeliveredEvent& event : ParseBody(request.body).events) {
       events.push_back(event);
     }
@@ -506,6 +512,117 @@ TEST_F(WebhooksTest, CorruptPositionStopsTheStart) {
   ASSERT_FALSE(server.ok());
   EXPECT_EQ(server.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_THAT(server.status().message(), HasSubstr("broken.position"));
+}
+
+// The checkpoint messages acknowledged at `target`, in the order sent, as
+// the receiver reads them: the `checkpoint` object of each body.
+std::vector<google::protobuf::Struct> AcknowledgedCheckpoints(
+    const std::vector<Received>& requests, const std::string& target) {
+  std::vector<google::protobuf::Struct> checkpoints;
+  for (const Received& request : requests) {
+    if (request.target != target || request.status != 200 ||
+        request.message_header != "checkpoint") {
+      continue;
+    }
+    google::protobuf::Struct document;
+    EXPECT_TRUE(
+        google::protobuf::util::JsonStringToMessage(request.body, &document)
+            .ok())
+        << request.body;
+    EXPECT_EQ(document.fields().at("webhook").string_value(), "audit");
+    checkpoints.push_back(document.fields().at("checkpoint").struct_value());
+  }
+  return checkpoints;
+}
+
+// A signed checkpoint reaches the receiver as a message of its own, after
+// the events it covers; the receiver checks its signature with the public
+// key the operator publishes (the PEM `motcuad checkpoint-key` prints), and
+// an altered copy fails. A restart does not send it again.
+TEST_F(WebhooksTest, DeliversSignedCheckpointsThatTheReceiverCanVerify) {
+  Receiver receiver(/*failures=*/1);
+  config_.webhooks.push_back(Webhook("audit", receiver.Url("/hooks/audit")));
+  config_.checkpoint_interval = absl::ZeroDuration();  // only on demand
+  config_.checkpoint_key_file =
+      (directory_ / "keys" / "checkpoint.key").string();
+  StartServer();
+  const std::vector<int64_t> events = Submit("HS-1", kAgencyA);
+  ASSERT_FALSE(events.empty());
+  std::unique_ptr<v1::Audit::Stub> audit = v1::Audit::NewStub(channel_);
+  v1::CheckpointReply signed_now;
+  const grpc::Status status = audit->SignCheckpoint(
+      Context().get(), v1::SignCheckpointRequest(), &signed_now);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(signed_now.sequence(), events.back());
+
+  ASSERT_TRUE(Eventually([&] {
+    return AcknowledgedCheckpoints(receiver.requests(), "/hooks/audit")
+               .size() == 1;
+  })) << server_->RenderMetrics();
+  const std::vector<Received> requests = receiver.requests();
+  // Every event the checkpoint covers was acknowledged before it.
+  size_t checkpoint_at = 0;
+  while (requests[checkpoint_at].message_header != "checkpoint" ||
+         requests[checkpoint_at].status != 200) {
+    ++checkpoint_at;
+  }
+  const std::vector<Received> before(requests.begin(),
+                                     requests.begin() + checkpoint_at);
+  EXPECT_THAT(Sequences(Acknowledged(before, "/hooks/audit")),
+              ElementsAreArray(events));
+  for (const Received& request : before) {
+    if (request.status == 200) {
+      EXPECT_EQ(request.message_header, "events");
+    }
+  }
+
+  const google::protobuf::Struct delivered =
+      AcknowledgedCheckpoints(requests, "/hooks/audit")[0];
+  const std::string text = delivered.fields().at("text").string_value();
+  EXPECT_EQ(text, signed_now.text());
+  EXPECT_EQ(delivered.fields().at("sequence").string_value(),
+            absl::StrCat(events.back()));
+  absl::StatusOr<std::unique_ptr<checkpoint::SigningKey>> key =
+      checkpoint::SigningKey::Load(config_.checkpoint_key_file);
+  ASSERT_TRUE(key.ok()) << key.status();
+  absl::StatusOr<checkpoint::PublicKey> published =
+      checkpoint::PublicKey::FromText((*key)->public_key().Pem(), "published");
+  ASSERT_TRUE(published.ok()) << published.status();
+  absl::StatusOr<checkpoint::Checkpoint> parsed =
+      checkpoint::Parse(text, "webhook");
+  ASSERT_TRUE(parsed.ok()) << parsed.status();
+  EXPECT_EQ(parsed->sequence, events.back());
+  EXPECT_TRUE(published->Verify(*parsed).ok());
+  checkpoint::Checkpoint altered = *parsed;
+  altered.sequence += 1;
+  EXPECT_EQ(published->Verify(altered).code(),
+            absl::StatusCode::kPermissionDenied);
+
+  // After a restart the acknowledged checkpoint is not sent again; the
+  // next one is.
+  server_.reset();
+  const size_t before_restart = receiver.requests().size();
+  StartServer();
+  const std::vector<int64_t> more = Submit("HS-2", kAgencyA);
+  audit = v1::Audit::NewStub(channel_);
+  ASSERT_TRUE(audit
+                  ->SignCheckpoint(Context().get(), v1::SignCheckpointRequest(),
+                                   &signed_now)
+                  .ok());
+  ASSERT_TRUE(Eventually([&] {
+    const std::vector<Received> now = receiver.requests();
+    return AcknowledgedCheckpoints(
+               std::vector<Received>(now.begin() + before_restart, now.end()),
+               "/hooks/audit")
+               .size() >= 1;
+  }));
+  const std::vector<Received> now = receiver.requests();
+  const std::vector<google::protobuf::Struct> after = AcknowledgedCheckpoints(
+      std::vector<Received>(now.begin() + before_restart, now.end()),
+      "/hooks/audit");
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_EQ(after[0].fields().at("sequence").string_value(),
+            absl::StrCat(more.back()));
 }
 
 TEST(WebhookPositionTest, WritesAndReadsBack) {
