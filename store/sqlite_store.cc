@@ -4,7 +4,6 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/notification.h"
 #include "engine/report.h"
 #include "store/command_fingerprint.h"
 #include "store/event_codec.h"
@@ -418,19 +417,6 @@ absl::Status SqliteEventStore::Execute(
 void SqliteEventStore::RefuseCommands(absl::Status reason) {
   absl::MutexLock lock(&queue_mu_);
   refused_ = std::move(reason);
-}
-
-CommandOutcome SqliteEventStore::ExecuteAndWait(CommandRequest request) {
-  absl::Notification finished;
-  CommandOutcome result;
-  absl::Status queued =
-      Execute(std::move(request), [&](CommandOutcome outcome) {
-        result = std::move(outcome);
-        finished.Notify();
-      });
-  if (!queued.ok()) return Refusal(std::move(queued));
-  finished.WaitForNotification();
-  return result;
 }
 
 void SqliteEventStore::Close() {

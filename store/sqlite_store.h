@@ -53,7 +53,6 @@ class SqliteEventStore final : public EventStore {
   void SetRules(std::shared_ptr<const RuleSet> rules) override;
   absl::Status Execute(CommandRequest request,
                        std::function<void(CommandOutcome)> done) override;
-  CommandOutcome ExecuteAndWait(CommandRequest request) override;
   void RefuseCommands(absl::Status reason) override;
   void Close() override;
 

@@ -118,7 +118,7 @@ grpc::ServerUnaryReactor* AuditService::ReadEvents(
                                    "a dossier or a range, not both)")));
       }
     }
-    events = context_.store->ReadDossierEvents(request->dossier_code());
+    events = context_.log->ReadDossierEvents(request->dossier_code());
     if (events.ok() && events->empty()) {
       return Refuse(reactor, DossierNotFoundError(request->dossier_code()));
     }
@@ -141,7 +141,7 @@ grpc::ServerUnaryReactor* AuditService::ReadEvents(
     // A damaged event does not hide those before it: they are answered,
     // and the next read, which starts at the damage, gets DATA_LOSS.
     absl::StatusOr<store::IntactRead> read = store::ReadIntactEvents(
-        *context_.store, request->after_sequence(), *limit);
+        *context_.log, request->after_sequence(), *limit);
     if (!read.ok()) {
       events = read.status();
     } else if (read->events.empty() && !read->damage.ok()) {
@@ -194,7 +194,7 @@ grpc::ServerUnaryReactor* AuditService::GetDossierAsOf(
                   access::Authorize(*principal, access::Operation::kAudit, ""));
   }
   absl::StatusOr<Dossier> now_state =
-      context_.store->ReadDossier(request->dossier_code());
+      context_.read_model->ReadDossier(request->dossier_code());
   if (!now_state.ok()) return Refuse(reactor, now_state.status());
   if (absl::Status allowed = access::AuthorizeOnDossier(
           *principal, access::Operation::kAudit, request->dossier_code(),

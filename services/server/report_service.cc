@@ -67,7 +67,8 @@ grpc::ServerUnaryReactor* SupervisionService::Report(
   if (!agency.ok()) return Refuse(reactor, agency.status());
   query->agency = *agency;
 
-  absl::StatusOr<std::vector<ReportRow>> rows = context_.store->Report(*query);
+  absl::StatusOr<std::vector<ReportRow>> rows =
+      context_.read_model->Report(*query);
   if (!rows.ok()) return Refuse(reactor, rows.status());
   ReportRow total;
   total.group = "total";

@@ -139,7 +139,7 @@ absl::Status FillDeadlinePage(
   for (store::DeadlineKind kind : request.kinds) {
     query.kind = kind;
     absl::StatusOr<std::vector<store::Deadline>> deadlines =
-        context.store->ListDeadlines(query);
+        context.read_model->ListDeadlines(query);
     if (!deadlines.ok()) return deadlines.status();
     ranges.push_back(*std::move(deadlines));
   }
@@ -281,7 +281,7 @@ grpc::ServerUnaryReactor* SupervisionService::CountOverdue(
   for (store::DeadlineKind kind :
        {store::DeadlineKind::kDossier, store::DeadlineKind::kStep}) {
     absl::StatusOr<std::vector<store::AgencyCount>> counts =
-        context_.store->CountDeadlinesByAgency(kind, now, *agency);
+        context_.read_model->CountDeadlinesByAgency(kind, now, *agency);
     if (!counts.ok()) return Refuse(reactor, counts.status());
     for (const store::AgencyCount& count : *counts) {
       v1::AgencyOverdue& row = merged[count.agency];

@@ -186,7 +186,7 @@ class EventStream final : public grpc::ServerWriteReactor<v1::Event>,
   absl::Status FillLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     while (buffer_.empty()) {
       absl::StatusOr<store::IntactRead> read =
-          store::ReadIntactEvents(*context_.store, after_, kReadBatch);
+          store::ReadIntactEvents(*context_.log, after_, kReadBatch);
       if (!read.ok()) return read.status();
       const std::vector<store::StoredEvent>* events = &read->events;
       for (const store::StoredEvent& stored : *events) {

@@ -116,12 +116,12 @@ class Dispatcher::Worker {
  public:
   Worker(config::ServerConfig::Webhook config, config::HttpUrl url,
          std::string position_path, int64_t position, int64_t head,
-         store::EventStore* store)
+         store::LogReader* log)
       : config_(std::move(config)),
         url_(std::move(url)),
         position_path_(std::move(position_path)),
         types_(config_.types.begin(), config_.types.end()),
-        store_(store),
+        log_(log),
         position_(position),
         head_(head) {}
 
@@ -168,7 +168,7 @@ class Dispatcher::Worker {
     absl::Time saved_at = absl::Now();
     while (!stopping_.load()) {
       absl::StatusOr<store::IntactRead> read =
-          store::ReadIntactEvents(*store_, position, config_.max_batch);
+          store::ReadIntactEvents(*log_, position, config_.max_batch);
       if (!read.ok()) {
         spdlog::warn("webhook {}: cannot read the log after {}: {}",
                      config_.name, position, read.status().ToString());
@@ -397,7 +397,7 @@ class Dispatcher::Worker {
   const config::HttpUrl url_;
   const std::string position_path_;
   const absl::flat_hash_set<std::string> types_;
-  store::EventStore* const store_;
+  store::LogReader* const log_;
 
   std::atomic<int64_t> position_;
   std::atomic<uint64_t> failures_{0};
@@ -415,7 +415,7 @@ class Dispatcher::Worker {
 
 absl::StatusOr<std::unique_ptr<Dispatcher>> Dispatcher::Start(
     const std::vector<config::ServerConfig::Webhook>& webhooks,
-    const std::string& data_dir, store::EventStore* store) {
+    const std::string& data_dir, store::LogReader* log) {
   std::unique_ptr<Dispatcher> dispatcher(new Dispatcher());
   if (webhooks.empty()) return dispatcher;
   const std::filesystem::path directory =
@@ -426,7 +426,7 @@ absl::StatusOr<std::unique_ptr<Dispatcher>> Dispatcher::Start(
     return absl::UnavailableError(absl::StrCat(
         "webhooks: cannot create ", directory.string(), ": ", error.message()));
   }
-  absl::StatusOr<int64_t> head = store->LastSequence();
+  absl::StatusOr<int64_t> head = log->LastSequence();
   if (!head.ok()) return head.status();
   for (const config::ServerConfig::Webhook& webhook : webhooks) {
     absl::StatusOr<config::HttpUrl> url = config::ParseHttpUrl(webhook.url);
@@ -447,7 +447,7 @@ absl::StatusOr<std::unique_ptr<Dispatcher>> Dispatcher::Start(
     spdlog::info("webhook {}: delivering to {} after sequence {}", webhook.name,
                  webhook.url, *position);
     dispatcher->workers_.push_back(std::make_unique<Worker>(
-        webhook, *std::move(url), path, *position, *head, store));
+        webhook, *std::move(url), path, *position, *head, log));
   }
   for (const std::unique_ptr<Worker>& worker : dispatcher->workers_) {
     worker->Start();

@@ -10,8 +10,8 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "services/config/server_config.h"
-#include "store/event_store.h"
 #include "store/intact_reads.h"
+#include "store/log_reader.h"
 
 namespace motcua::webhooks {
 
@@ -55,12 +55,12 @@ absl::Status WritePosition(const std::string& path, int64_t position);
 // position. Receivers deduplicate by `sequence`.
 class Dispatcher {
  public:
-  // Reads every webhook's position and starts its thread. `store` must
+  // Reads every webhook's position and starts its thread. `log` must
   // outlive the dispatcher (or Stop). FAILED_PRECONDITION when a position
   // file is unreadable, UNAVAILABLE when the directory cannot be created.
   static absl::StatusOr<std::unique_ptr<Dispatcher>> Start(
       const std::vector<config::ServerConfig::Webhook>& webhooks,
-      const std::string& data_dir, store::EventStore* store);
+      const std::string& data_dir, store::LogReader* log);
   ~Dispatcher();  // Stop()
   Dispatcher(const Dispatcher&) = delete;
   Dispatcher& operator=(const Dispatcher&) = delete;
