@@ -30,8 +30,8 @@
 #include "gtest/gtest.h"
 #include "services/metrics/metrics.h"
 #include "store/event_store.h"
-#include "tests/local_time.h"
 #include "tests/store/store_test_support.h"
+#include "tests/testing/local_time.h"
 
 namespace motcua::scheduler {
 namespace {
