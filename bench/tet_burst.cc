@@ -149,7 +149,7 @@ int main(int argc, char** argv) {
   // The first working afternoon after Tết: every dossier's 50% threshold.
   clock.Set(Local(kBurst));
   motcua::metrics::ServerMetrics metrics;
-  motcua::scheduler::DeadlineScheduler scheduler(store, clock, metrics,
+  motcua::scheduler::DeadlineScheduler scheduler(store, store, clock, metrics,
                                                  scheduler_options);
   std::atomic<bool> burst_done{false};
   motcua::scheduler::PassResult pass;

@@ -10,7 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "engine/dossier.h"
-#include "store/event_store.h"
+#include "store/types.h"
 
 namespace motcua::store {
 

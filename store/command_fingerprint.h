@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "store/event_store.h"
+#include "store/types.h"
 
 namespace motcua::store {
 

@@ -8,9 +8,9 @@
 
 #include "absl/status/statusor.h"
 #include "store/event_codec.h"
-#include "store/event_store.h"
 #include "store/hash_chain.h"
 #include "store/sqlite.h"
+#include "store/types.h"
 
 namespace motcua::store {
 

@@ -4,12 +4,12 @@
 
 namespace motcua::store {
 
-absl::StatusOr<IntactRead> ReadIntactEvents(EventStore& store,
+absl::StatusOr<IntactRead> ReadIntactEvents(LogReader& log,
                                             int64_t after_sequence,
                                             int64_t limit) {
   IntactRead read;
   absl::StatusOr<std::vector<StoredEvent>> events =
-      store.ReadEvents(after_sequence, limit);
+      log.ReadEvents(after_sequence, limit);
   if (events.ok()) {
     read.events = *std::move(events);
     return read;
@@ -19,8 +19,7 @@ absl::StatusOr<IntactRead> ReadIntactEvents(EventStore& store,
   // damage, so that the events before it still arrive.
   int64_t position = after_sequence;
   while (static_cast<int64_t>(read.events.size()) < limit) {
-    absl::StatusOr<std::vector<StoredEvent>> one =
-        store.ReadEvents(position, 1);
+    absl::StatusOr<std::vector<StoredEvent>> one = log.ReadEvents(position, 1);
     if (!one.ok()) {
       if (!absl::IsDataLoss(one.status())) return one.status();
       read.damage = one.status();

@@ -6,7 +6,8 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "store/event_store.h"
+#include "store/log_reader.h"
+#include "store/types.h"
 
 namespace motcua::store {
 
@@ -19,10 +20,10 @@ struct IntactRead {
   absl::Status damage;
 };
 
-// As EventStore::ReadEvents, but an event that cannot be decoded does not
+// As LogReader::ReadEvents, but an event that cannot be decoded does not
 // hide the events before it: they are returned, with the damage. Other
 // errors (the database unreadable) are returned as they are.
-absl::StatusOr<IntactRead> ReadIntactEvents(EventStore& store,
+absl::StatusOr<IntactRead> ReadIntactEvents(LogReader& log,
                                             int64_t after_sequence,
                                             int64_t limit);
 

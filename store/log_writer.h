@@ -16,8 +16,8 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "engine/lifecycle.h"
-#include "store/event_store.h"
 #include "store/sqlite.h"
+#include "store/types.h"
 
 namespace motcua::store {
 

@@ -22,8 +22,8 @@
 #include "absl/types/span.h"
 #include "engine/dossier.h"
 #include "store/event_codec.h"
-#include "store/event_store.h"
 #include "store/sqlite.h"
+#include "store/types.h"
 
 namespace motcua::store {
 

@@ -423,8 +423,7 @@ absl::StatusOr<absl::Time> TimeFromProto(
   if (timestamp.nanos() < 0 || timestamp.nanos() > kMaxNanos) {
     return Invalid(field, absl::StrCat("nanos must be 0 to ", kMaxNanos));
   }
-  return absl::FromUnixSeconds(timestamp.seconds()) +
-         absl::Nanoseconds(timestamp.nanos());
+  return TimeFromProto(timestamp);
 }
 
 absl::StatusOr<absl::Duration> DurationFromProto(
@@ -443,8 +442,7 @@ absl::StatusOr<absl::Duration> DurationFromProto(
       (duration.seconds() < 0 && duration.nanos() > 0)) {
     return Invalid(field, "seconds and nanos must have the same sign");
   }
-  return absl::Seconds(duration.seconds()) +
-         absl::Nanoseconds(duration.nanos());
+  return DurationFromProto(duration);
 }
 
 absl::StatusOr<absl::CivilDay> DayFromProto(absl::string_view text,

@@ -16,7 +16,8 @@
 #include "google/protobuf/duration.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "motcua/v1/service.pb.h"
-#include "store/event_store.h"
+#include "services/api/proto_time.h"
+#include "store/types.h"
 
 namespace motcua::api {
 

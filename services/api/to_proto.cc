@@ -48,29 +48,6 @@ void FillStep(const StepRecord& step, const Dossier& dossier, absl::Time now,
 
 }  // namespace
 
-google::protobuf::Timestamp TimeToProto(absl::Time instant) {
-  google::protobuf::Timestamp timestamp;
-  // ToUnixSeconds rounds towards the infinite past, so the remainder is in
-  // [0s, 1s) as Timestamp wants its nanos.
-  const int64_t seconds = absl::ToUnixSeconds(instant);
-  timestamp.set_seconds(seconds);
-  timestamp.set_nanos(static_cast<int32_t>(
-      absl::ToInt64Nanoseconds(instant - absl::FromUnixSeconds(seconds))));
-  return timestamp;
-}
-
-google::protobuf::Duration DurationToProto(absl::Duration duration) {
-  google::protobuf::Duration proto;
-  // IDivDuration truncates towards zero: seconds and nanos share a sign, as
-  // Duration wants them.
-  absl::Duration remainder;
-  const int64_t seconds =
-      absl::IDivDuration(duration, absl::Seconds(1), &remainder);
-  proto.set_seconds(seconds);
-  proto.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(remainder)));
-  return proto;
-}
-
 v1::DossierState StateToProto(LifecycleState state) {
   switch (state) {
     case LifecycleState::kReceived:

@@ -12,17 +12,14 @@
 #include "google/protobuf/duration.pb.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "motcua/v1/service.pb.h"
-#include "store/event_store.h"
+#include "services/api/proto_time.h"  // TimeToProto, DurationToProto
+#include "store/types.h"
 
 namespace motcua::api {
 
 // The engine's and the store's types translated into the API's messages
 // (motcua.v1). Nothing here fails: every value the engine holds has a place
 // in the API.
-
-// Finite instants and durations (the engine holds no infinite ones).
-google::protobuf::Timestamp TimeToProto(absl::Time instant);
-google::protobuf::Duration DurationToProto(absl::Duration duration);
 
 v1::DossierState StateToProto(LifecycleState state);
 v1::Channel ChannelToProto(Channel channel);

@@ -20,8 +20,8 @@
 #include "services/cli/reply_text.h"
 #include "services/text/dossier_text.h"
 #include "store/audit.h"
-#include "store/event_store.h"
 #include "store/hash_chain.h"
+#include "store/types.h"
 
 namespace motcua::cli {
 namespace {

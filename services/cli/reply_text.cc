@@ -45,34 +45,6 @@ size_t Width(absl::string_view text) {
 
 }  // namespace
 
-absl::Time TimeFromProto(const google::protobuf::Timestamp& timestamp) {
-  return absl::FromUnixSeconds(timestamp.seconds()) +
-         absl::Nanoseconds(timestamp.nanos());
-}
-
-absl::Duration DurationFromProto(const google::protobuf::Duration& duration) {
-  return absl::Seconds(duration.seconds()) +
-         absl::Nanoseconds(duration.nanos());
-}
-
-google::protobuf::Timestamp TimeToProto(absl::Time instant) {
-  google::protobuf::Timestamp timestamp;
-  const int64_t seconds = absl::ToUnixSeconds(instant);
-  timestamp.set_seconds(seconds);
-  timestamp.set_nanos(static_cast<int32_t>(
-      absl::ToInt64Nanoseconds(instant - absl::FromUnixSeconds(seconds))));
-  return timestamp;
-}
-
-google::protobuf::Duration DurationToProto(absl::Duration duration) {
-  google::protobuf::Duration proto;
-  const int64_t seconds =
-      absl::IDivDuration(duration, absl::Seconds(1), &duration);
-  proto.set_seconds(seconds);
-  proto.set_nanos(static_cast<int32_t>(absl::ToInt64Nanoseconds(duration)));
-  return proto;
-}
-
 std::string TimeText(const google::protobuf::Timestamp& timestamp) {
   return FormatInstant(TimeFromProto(timestamp), text::DisplayZone());
 }

@@ -11,6 +11,7 @@
 #include "google/protobuf/message.h"
 #include "google/protobuf/timestamp.pb.h"
 #include "motcua/v1/service.pb.h"
+#include "services/api/proto_time.h"
 
 namespace motcua::cli {
 
@@ -18,10 +19,12 @@ namespace motcua::cli {
 // offline commands (services/text): times at UTC+07:00 as ISO 8601,
 // working durations as "2h30m". Pure formatting.
 
-absl::Time TimeFromProto(const google::protobuf::Timestamp& timestamp);
-absl::Duration DurationFromProto(const google::protobuf::Duration& duration);
-google::protobuf::Timestamp TimeToProto(absl::Time instant);
-google::protobuf::Duration DurationToProto(absl::Duration duration);
+// The API's own conversions (services/api/proto_time.h), for the client's
+// commands.
+using api::DurationFromProto;
+using api::DurationToProto;
+using api::TimeFromProto;
+using api::TimeToProto;
 
 // "2025-03-10T09:00:00+07:00".
 std::string TimeText(const google::protobuf::Timestamp& timestamp);

@@ -118,11 +118,13 @@ void LogPass(const char* what, const PassResult& result) {
 
 }  // namespace
 
-DeadlineScheduler::DeadlineScheduler(store::EventStore& store,
+DeadlineScheduler::DeadlineScheduler(store::CommandSink& commands,
+                                     store::ReadModel& read_model,
                                      const Clock& clock,
                                      metrics::ServerMetrics& metrics,
                                      SchedulerOptions options)
-    : store_(store),
+    : commands_(commands),
+      read_model_(read_model),
       clock_(clock),
       metrics_(metrics),
       options_(options),
@@ -166,8 +168,8 @@ void DeadlineScheduler::Loop() {
   // Wait for the earliest pending threshold, or longest_wait.
   absl::Duration wait = options_.longest_wait;
   absl::StatusOr<std::vector<store::ScheduledThreshold>> next =
-      store_.ListThresholds(absl::InfinitePast(), absl::InfiniteFuture(),
-                            std::nullopt, 1);
+      read_model_.ListThresholds(absl::InfinitePast(), absl::InfiniteFuture(),
+                                 std::nullopt, 1);
   if (!next.ok()) {
     spdlog::warn("deadline scheduler: reading the threshold index: {}",
                  next.status().ToString());
@@ -200,8 +202,8 @@ void DeadlineScheduler::Submit(Flight& flight, const std::string& code,
   request.command =
       Command{code, std::move(action), std::string(kSchedulerActor)};
   for (int attempt = 0;; ++attempt) {
-    absl::Status queued =
-        store_.Execute(request, [this, &flight](store::CommandOutcome outcome) {
+    absl::Status queued = commands_.Execute(
+        request, [this, &flight](store::CommandOutcome outcome) {
           flight.Done(outcome, metrics_);
         });
     if (queued.ok()) return;
@@ -227,8 +229,8 @@ PassResult DeadlineScheduler::FireDue() {
   absl::flat_hash_set<std::string> submitted;
   while (!stopping_.load()) {
     absl::StatusOr<std::vector<store::ScheduledThreshold>> due =
-        store_.ListThresholds(absl::InfinitePast(), before, after,
-                              options_.window);
+        read_model_.ListThresholds(absl::InfinitePast(), before, after,
+                                   options_.window);
     if (!due.ok()) {
       flight.ReadFailed(due.status());
       break;
@@ -265,7 +267,7 @@ PassResult DeadlineScheduler::Recompute(const RuleChange& change) {
     query.limit = options_.window;
     while (!stopping_.load()) {
       absl::StatusOr<std::vector<store::Deadline>> page =
-          store_.ListDeadlines(query);
+          read_model_.ListDeadlines(query);
       if (!page.ok()) {
         flight.ReadFailed(page.status());
         break;
@@ -280,8 +282,8 @@ PassResult DeadlineScheduler::Recompute(const RuleChange& change) {
   std::optional<store::ThresholdCursor> after;
   while (!stopping_.load()) {
     absl::StatusOr<std::vector<store::ScheduledThreshold>> page =
-        store_.ListThresholds(change.from, absl::InfiniteFuture(), after,
-                              options_.window);
+        read_model_.ListThresholds(change.from, absl::InfiniteFuture(), after,
+                                   options_.window);
     if (!page.ok()) {
       flight.ReadFailed(page.status());
       break;
@@ -303,7 +305,7 @@ PassResult DeadlineScheduler::Recompute(const RuleChange& change) {
     std::string after_code;
     while (!stopping_.load()) {
       absl::StatusOr<std::vector<Dossier>> page =
-          store_.ListDossiers(filter, after_code, options_.window);
+          read_model_.ListDossiers(filter, after_code, options_.window);
       if (!page.ok()) {
         flight.ReadFailed(page.status());
         break;

@@ -29,7 +29,8 @@
 #include "engine/clock.h"
 #include "engine/escalation.h"
 #include "services/metrics/metrics.h"
-#include "store/event_store.h"
+#include "store/command_sink.h"
+#include "store/read_model.h"
 
 namespace motcua::scheduler {
 
@@ -56,8 +57,10 @@ struct PassResult {
 
 class DeadlineScheduler {
  public:
-  DeadlineScheduler(store::EventStore& store, const Clock& clock,
-                    metrics::ServerMetrics& metrics,
+  // Submits its commands to `commands` and finds what is due in
+  // `read_model`; both outlive the scheduler.
+  DeadlineScheduler(store::CommandSink& commands, store::ReadModel& read_model,
+                    const Clock& clock, metrics::ServerMetrics& metrics,
                     SchedulerOptions options = {});
   ~DeadlineScheduler();  // Stop()
   DeadlineScheduler(const DeadlineScheduler&) = delete;
@@ -89,7 +92,8 @@ class DeadlineScheduler {
   // Submits one internal command, waiting while too many are in flight.
   void Submit(Flight& flight, const std::string& code, Action action);
 
-  store::EventStore& store_;
+  store::CommandSink& commands_;
+  store::ReadModel& read_model_;
   const Clock& clock_;
   metrics::ServerMetrics& metrics_;
   const SchedulerOptions options_;

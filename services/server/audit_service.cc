@@ -82,7 +82,7 @@ absl::Status ReadEvents(const ServiceContext& context,
                          "a dossier or a range, not both)"));
       }
     }
-    events = context.store->ReadDossierEvents(request.dossier_code());
+    events = context.log->ReadDossierEvents(request.dossier_code());
     if (events.ok() && events->empty()) {
       return DossierNotFoundError(request.dossier_code());
     }
@@ -103,8 +103,8 @@ absl::Status ReadEvents(const ServiceContext& context,
     if (!limit.ok()) return limit.status();
     // A damaged event does not hide those before it: they are answered,
     // and the next read, which starts at the damage, gets DATA_LOSS.
-    absl::StatusOr<store::IntactRead> read = store::ReadIntactEvents(
-        *context.store, request.after_sequence(), *limit);
+    absl::StatusOr<store::IntactRead> read =
+        store::ReadIntactEvents(*context.log, request.after_sequence(), *limit);
     if (!read.ok()) {
       events = read.status();
     } else if (read->events.empty() && !read->damage.ok()) {
@@ -154,7 +154,7 @@ absl::StatusOr<SlowRead> PrepareDossierAsOf(const ServiceContext& context,
     return role;
   }
   absl::StatusOr<Dossier> now_state =
-      context.store->ReadDossier(request.dossier_code());
+      context.read_model->ReadDossier(request.dossier_code());
   if (!now_state.ok()) return now_state.status();
   if (absl::Status allowed =
           access::AuthorizeOnDossier(principal, access::Operation::kAudit,

@@ -72,7 +72,7 @@ absl::StatusOr<std::optional<checkpoint::Checkpoint>> ReadLatestCheckpoint(
 
 absl::StatusOr<std::unique_ptr<Checkpointer>> Checkpointer::Create(
     Options options, std::unique_ptr<checkpoint::SigningKey> key,
-    std::string database_path, store::EventStore* store, const Clock* clock) {
+    std::string database_path, store::LogReader* log, const Clock* clock) {
   std::error_code error;
   std::filesystem::create_directories(options.directory, error);
   if (error) {
@@ -85,7 +85,7 @@ absl::StatusOr<std::unique_ptr<Checkpointer>> Checkpointer::Create(
   if (!latest.ok()) return latest.status();
   std::unique_ptr<Checkpointer> checkpointer(
       new Checkpointer(std::move(options), std::move(key),
-                       std::move(database_path), store, clock));
+                       std::move(database_path), log, clock));
   absl::MutexLock lock(&checkpointer->mu_);
   checkpointer->latest_ = *std::move(latest);
   checkpointer->last_signed_at_ = clock->Now();
@@ -94,12 +94,12 @@ absl::StatusOr<std::unique_ptr<Checkpointer>> Checkpointer::Create(
 
 Checkpointer::Checkpointer(Options options,
                            std::unique_ptr<checkpoint::SigningKey> key,
-                           std::string database_path, store::EventStore* store,
+                           std::string database_path, store::LogReader* log,
                            const Clock* clock)
     : options_(std::move(options)),
       key_(std::move(key)),
       database_path_(std::move(database_path)),
-      store_(store),
+      log_(log),
       clock_(clock) {}
 
 Checkpointer::~Checkpointer() { Stop(); }
@@ -134,7 +134,7 @@ Checkpointer::SignIfDue() {
   if (options_.interval <= absl::ZeroDuration()) {
     return std::optional<checkpoint::Checkpoint>();
   }
-  absl::StatusOr<int64_t> head = store_->LastSequence();
+  absl::StatusOr<int64_t> head = log_->LastSequence();
   if (!head.ok()) return head.status();
   {
     absl::MutexLock lock(&mu_);
@@ -164,7 +164,7 @@ absl::StatusOr<checkpoint::Checkpoint> Checkpointer::SignLocked() {
   }
   // The durable head: a checkpoint never covers an event a power loss could
   // still take back.
-  absl::StatusOr<int64_t> head = store_->LastSequence();
+  absl::StatusOr<int64_t> head = log_->LastSequence();
   if (!head.ok()) return head.status();
   store::VerifyOptions verify;
   verify.from_sequence = previous.has_value() ? previous->sequence : 0;

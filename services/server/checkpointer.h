@@ -15,7 +15,7 @@
 #include "absl/time/time.h"
 #include "engine/clock.h"
 #include "services/checkpoint/checkpoint.h"
-#include "store/event_store.h"
+#include "store/log_reader.h"
 
 namespace motcua::server {
 
@@ -40,7 +40,7 @@ class Checkpointer {
   // cannot be created.
   static absl::StatusOr<std::unique_ptr<Checkpointer>> Create(
       Options options, std::unique_ptr<checkpoint::SigningKey> key,
-      std::string database_path, store::EventStore* store, const Clock* clock);
+      std::string database_path, store::LogReader* log, const Clock* clock);
   ~Checkpointer();  // Stop()
 
   // Signs a checkpoint of the durable log now and publishes it. DATA_LOSS
@@ -71,7 +71,7 @@ class Checkpointer {
 
  private:
   Checkpointer(Options options, std::unique_ptr<checkpoint::SigningKey> key,
-               std::string database_path, store::EventStore* store,
+               std::string database_path, store::LogReader* log,
                const Clock* clock);
   absl::StatusOr<checkpoint::Checkpoint> SignLocked()
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(sign_mu_);
@@ -81,7 +81,7 @@ class Checkpointer {
   const Options options_;
   const std::unique_ptr<checkpoint::SigningKey> key_;
   const std::string database_path_;
-  store::EventStore* const store_;
+  store::LogReader* const log_;
   const Clock* const clock_;
 
   // Held while signing: checkpoints are signed one at a time, in order.

@@ -65,7 +65,7 @@ grpc::ServerUnaryReactor* DossiersService::Act(
   // A dossier's agency never changes after its receipt, so checking it here,
   // before the command queues, cannot go stale.
   absl::StatusOr<Dossier> dossier =
-      context_.store->ReadDossier(request->dossier_code());
+      context_.read_model->ReadDossier(request->dossier_code());
   if (!dossier.ok()) return Refuse(reactor, dossier.status());
   if (absl::Status allowed = access::AuthorizeOnDossier(
           *principal, access::OperationFor(command->command.action),
@@ -82,7 +82,7 @@ grpc::ServerUnaryReactor* DossiersService::Execute(
     v1::CommandReply* reply) {
   const ServiceContext* context = &context_;
   const absl::Time arrived = absl::Now();
-  absl::Status queued = context_.store->Execute(
+  absl::Status queued = context_.commands->Execute(
       std::move(command),
       [reactor, reply, context, arrived](store::CommandOutcome outcome) {
         metrics::ServerMetrics& metrics = *context->metrics;
@@ -114,7 +114,7 @@ absl::Status GetDossier(const ServiceContext& context,
     return code;
   }
   absl::StatusOr<Dossier> dossier =
-      context.store->ReadDossier(request.dossier_code());
+      context.read_model->ReadDossier(request.dossier_code());
   if (!dossier.ok()) return dossier.status();
   if (absl::Status allowed =
           access::AuthorizeOnDossier(principal, access::Operation::kReadDossier,
@@ -177,7 +177,7 @@ grpc::ServerUnaryReactor* DossiersService::List(
   filter.state = *state;
   // One more than the page: whether another page follows.
   absl::StatusOr<std::vector<Dossier>> dossiers =
-      context_.store->ListDossiers(filter, *after, *page_size + 1);
+      context_.read_model->ListDossiers(filter, *after, *page_size + 1);
   if (!dossiers.ok()) return Refuse(reactor, dossiers.status());
   const bool more = static_cast<int32_t>(dossiers->size()) > *page_size;
   if (more) dossiers->resize(*page_size);

@@ -10,7 +10,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
-#include "store/event_store.h"
+#include "store/types.h"
 
 namespace motcua::server {
 

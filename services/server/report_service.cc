@@ -64,7 +64,8 @@ absl::Status Report(const ServiceContext& context,
   if (!agency.ok()) return agency.status();
   query->agency = *agency;
 
-  absl::StatusOr<std::vector<ReportRow>> rows = context.store->Report(*query);
+  absl::StatusOr<std::vector<ReportRow>> rows =
+      context.read_model->Report(*query);
   if (!rows.ok()) return rows.status();
   ReportRow total;
   total.group = "total";

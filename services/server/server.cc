@@ -353,7 +353,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   server->page_tokens_ = *std::move(page_tokens);
 
   ServiceContext& context = server->context_;
-  context.store = server->store_.get();
+  context.commands = server->store_.get();
+  context.log = server->store_.get();
+  context.read_model = server->store_.get();
   context.rules = server->rules_.get();
   context.access = server->access_.get();
   context.clock = clock;
@@ -392,7 +394,7 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   if (config.deadline_scheduler) {
     // Built before serving (a reload may reach it at once), started after.
     server->scheduler_ = std::make_unique<scheduler::DeadlineScheduler>(
-        *server->store_, *clock, server->metrics_);
+        *server->store_, *server->store_, *clock, server->metrics_);
   }
   server->grpc_server_ = builder.BuildAndStart();
   if (server->grpc_server_ == nullptr || server->port_ == 0) {

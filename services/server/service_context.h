@@ -16,14 +16,20 @@
 #include "services/server/page_token.h"
 #include "services/server/rules_holder.h"
 #include "services/server/task_runner.h"
-#include "store/event_store.h"
+#include "store/command_sink.h"
+#include "store/log_reader.h"
+#include "store/read_model.h"
 
 namespace motcua::server {
 
 // What every service of the daemon shares. Owned by the Server; the
 // services only borrow it.
 struct ServiceContext {
-  store::EventStore* store = nullptr;
+  // The store by role: commands go to the sink, the log is read through
+  // the reader, everything else through the read model.
+  store::CommandSink* commands = nullptr;
+  store::LogReader* log = nullptr;
+  store::ReadModel* read_model = nullptr;
   RulesHolder* rules = nullptr;
   const access::AccessTable* access = nullptr;
   const Clock* clock = nullptr;

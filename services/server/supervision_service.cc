@@ -195,7 +195,7 @@ absl::Status FillDeadlinePage(
   for (store::DeadlineKind kind : request.kinds) {
     query.kind = kind;
     absl::StatusOr<std::vector<store::Deadline>> deadlines =
-        context.store->ListDeadlines(query);
+        context.read_model->ListDeadlines(query);
     if (!deadlines.ok()) return deadlines.status();
     ranges.push_back(*std::move(deadlines));
   }
@@ -330,7 +330,7 @@ absl::Status CountOverdue(const ServiceContext& context,
   for (store::DeadlineKind kind :
        {store::DeadlineKind::kDossier, store::DeadlineKind::kStep}) {
     absl::StatusOr<std::vector<store::AgencyCount>> counts =
-        context.store->CountDeadlinesByAgency(kind, now, *agency);
+        context.read_model->CountDeadlinesByAgency(kind, now, *agency);
     if (!counts.ok()) return counts.status();
     for (const store::AgencyCount& count : *counts) {
       v1::AgencyOverdue& row = merged[count.agency];

@@ -226,7 +226,7 @@ absl::Status ReadWatched(const ServiceContext& context, const WatchScope& scope,
   const size_t found_before = out.size();
   while (out.size() == found_before) {
     absl::StatusOr<store::IntactRead> read =
-        store::ReadIntactEvents(*context.store, after, kReadBatch);
+        store::ReadIntactEvents(*context.log, after, kReadBatch);
     if (!read.ok()) return read.status();
     const std::vector<store::StoredEvent>* events = &read->events;
     for (const store::StoredEvent& stored : *events) {

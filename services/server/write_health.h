@@ -10,7 +10,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "engine/clock.h"
-#include "store/event_store.h"
+#include "store/types.h"
 
 namespace motcua::server {
 
@@ -32,7 +32,7 @@ class WriteHealth {
   WriteHealth(const WriteHealth&) = delete;
   WriteHealth& operator=(const WriteHealth&) = delete;
 
-  // One batch of the writer (EventStore::SetBatchObserver).
+  // One batch of the writer (CommandSink::SetBatchObserver).
   void Observe(const store::BatchResult& result);
 
   // Commands refused because the disk was full, since start.

@@ -142,13 +142,13 @@ class Dispatcher::Worker {
  public:
   Worker(config::ServerConfig::Webhook config, config::HttpUrl url,
          std::string position_path, int64_t position, int64_t head,
-         store::EventStore* store, CheckpointFeed checkpoints,
+         store::LogReader* log, CheckpointFeed checkpoints,
          std::string checkpoint_path, std::string delivered_checkpoint)
       : config_(std::move(config)),
         url_(std::move(url)),
         position_path_(std::move(position_path)),
         types_(config_.types.begin(), config_.types.end()),
-        store_(store),
+        log_(log),
         checkpoints_(std::move(checkpoints)),
         checkpoint_path_(std::move(checkpoint_path)),
         delivered_checkpoint_(std::move(delivered_checkpoint)),
@@ -205,7 +205,7 @@ class Dispatcher::Worker {
     while (!stopping_.load()) {
       if (!DeliverCheckpoints(position)) break;  // stopping
       absl::StatusOr<store::IntactRead> read =
-          store::ReadIntactEvents(*store_, position, config_.max_batch);
+          store::ReadIntactEvents(*log_, position, config_.max_batch);
       if (!read.ok()) {
         spdlog::warn("webhook {}: cannot read the log after {}: {}",
                      config_.name, position, read.status().ToString());
@@ -531,7 +531,7 @@ class Dispatcher::Worker {
   const config::HttpUrl url_;
   const std::string position_path_;
   const absl::flat_hash_set<std::string> types_;
-  store::EventStore* const store_;
+  store::LogReader* const log_;
   const CheckpointFeed checkpoints_;
   const std::string checkpoint_path_;
   // Only the worker's thread uses these.
@@ -558,7 +558,7 @@ class Dispatcher::Worker {
 
 absl::StatusOr<std::unique_ptr<Dispatcher>> Dispatcher::Start(
     const std::vector<config::ServerConfig::Webhook>& webhooks,
-    const std::string& data_dir, store::EventStore* store,
+    const std::string& data_dir, store::LogReader* log,
     CheckpointFeed checkpoints) {
   std::unique_ptr<Dispatcher> dispatcher(new Dispatcher());
   if (webhooks.empty()) return dispatcher;
@@ -570,7 +570,7 @@ absl::StatusOr<std::unique_ptr<Dispatcher>> Dispatcher::Start(
     return absl::UnavailableError(absl::StrCat(
         "webhooks: cannot create ", directory.string(), ": ", error.message()));
   }
-  absl::StatusOr<int64_t> head = store->LastSequence();
+  absl::StatusOr<int64_t> head = log->LastSequence();
   if (!head.ok()) return head.status();
   for (const config::ServerConfig::Webhook& webhook : webhooks) {
     absl::StatusOr<config::HttpUrl> url = config::ParseHttpUrl(webhook.url);
@@ -596,7 +596,7 @@ absl::StatusOr<std::unique_ptr<Dispatcher>> Dispatcher::Start(
     spdlog::info("webhook {}: delivering to {} after sequence {}", webhook.name,
                  webhook.url, *position);
     dispatcher->workers_.push_back(std::make_unique<Worker>(
-        webhook, *std::move(url), path, *position, *head, store,
+        webhook, *std::move(url), path, *position, *head, log,
         checkpoints.key != nullptr ? checkpoints : CheckpointFeed{},
         checkpoint_path, std::move(delivered_checkpoint)));
   }

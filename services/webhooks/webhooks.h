@@ -11,8 +11,8 @@
 #include "absl/strings/string_view.h"
 #include "services/checkpoint/checkpoint.h"
 #include "services/config/server_config.h"
-#include "store/event_store.h"
 #include "store/intact_reads.h"
+#include "store/log_reader.h"
 
 namespace motcua::webhooks {
 
@@ -76,12 +76,12 @@ struct CheckpointFeed {
 // <data_dir>/webhooks/<name>.checkpoint.
 class Dispatcher {
  public:
-  // Reads every webhook's position and starts its thread. `store` must
+  // Reads every webhook's position and starts its thread. `log` must
   // outlive the dispatcher (or Stop). FAILED_PRECONDITION when a position
   // file is unreadable, UNAVAILABLE when the directory cannot be created.
   static absl::StatusOr<std::unique_ptr<Dispatcher>> Start(
       const std::vector<config::ServerConfig::Webhook>& webhooks,
-      const std::string& data_dir, store::EventStore* store,
+      const std::string& data_dir, store::LogReader* log,
       CheckpointFeed checkpoints = {});
   ~Dispatcher();  // Stop()
   Dispatcher(const Dispatcher&) = delete;

@@ -18,7 +18,7 @@
 #include "absl/strings/strip.h"
 #include "gtest/gtest.h"
 #include "tests/cli/subprocess.h"
-#include "tests/rewrite_log.h"
+#include "tests/testing/rewrite_log.h"
 
 namespace {
 

@@ -33,8 +33,8 @@
 #include "engine/transitions.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
-#include "tests/local_time.h"
-#include "tests/shipped_rules.h"
+#include "tests/testing/local_time.h"
+#include "tests/testing/shipped_rules.h"
 
 namespace motcua {
 namespace {

@@ -31,7 +31,7 @@
 #include "services/api/to_proto.h"
 #include "services/text/dossier_text.h"
 #include "store/event_store.h"
-#include "tests/shipped_rules.h"
+#include "tests/testing/shipped_rules.h"
 
 namespace motcua::api {
 namespace {

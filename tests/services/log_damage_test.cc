@@ -27,7 +27,7 @@
 #include "motcua/v1/service.grpc.pb.h"
 #include "services/checkpoint/checkpoint.h"
 #include "services/server/server.h"
-#include "tests/rewrite_log.h"
+#include "tests/testing/rewrite_log.h"
 
 namespace motcua::server {
 namespace {

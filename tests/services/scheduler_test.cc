@@ -30,8 +30,8 @@
 #include "gtest/gtest.h"
 #include "services/metrics/metrics.h"
 #include "store/event_store.h"
-#include "tests/local_time.h"
 #include "tests/store/store_test_support.h"
+#include "tests/testing/local_time.h"
 
 namespace motcua::scheduler {
 namespace {
@@ -155,7 +155,7 @@ TEST_F(SchedulerTest, EachThresholdOnceAcrossRestartsAndOverlappingPasses) {
 
   // Thursday noon: the first thresholds fall due and are recorded.
   clock_.Set(At("2026-02-12T12:00"));
-  DeadlineScheduler first(*store_, clock_, metrics_);
+  DeadlineScheduler first(*store_, *store_, clock_, metrics_);
   const PassResult thursday = first.FireDue();
   EXPECT_EQ(thursday.failures, 0) << thursday.first_failure;
   EXPECT_GT(thursday.thresholds, 0);
@@ -167,8 +167,8 @@ TEST_F(SchedulerTest, EachThresholdOnceAcrossRestartsAndOverlappingPasses) {
   // and an operator's, say).
   Restart();
   clock_.Set(At("2026-02-23T07:30"));
-  DeadlineScheduler one(*store_, clock_, metrics_);
-  DeadlineScheduler two(*store_, clock_, metrics_);
+  DeadlineScheduler one(*store_, *store_, clock_, metrics_);
+  DeadlineScheduler two(*store_, *store_, clock_, metrics_);
   PassResult from_one;
   std::thread racing([&] { from_one = one.FireDue(); });
   const PassResult from_two = two.FireDue();
@@ -183,7 +183,7 @@ TEST_F(SchedulerTest, EachThresholdOnceAcrossRestartsAndOverlappingPasses) {
             .status.ok());
   }
   Restart();
-  DeadlineScheduler after_restart(*store_, clock_, metrics_);
+  DeadlineScheduler after_restart(*store_, *store_, clock_, metrics_);
   EXPECT_EQ(after_restart.FireDue().thresholds, 0);
   for (const char* at : {"2026-02-23T15:00", "2026-02-24T10:00",
                          "2026-02-26T08:00", "2026-03-05T17:00"}) {
@@ -267,7 +267,7 @@ TEST_F(SchedulerTest, BurstAfterTetIsRecordedOnceWhileCommandsAreAnswered) {
   ASSERT_TRUE(first.ok() && !first->empty());
   EXPECT_EQ(first->front().at, At("2026-02-23T14:45"));
 
-  DeadlineScheduler scheduler(*store_, clock_, metrics_);
+  DeadlineScheduler scheduler(*store_, *store_, clock_, metrics_);
   PassResult burst;
   std::thread firing([&] { burst = scheduler.FireDue(); });
   // Once the burst is under way, callers' commands keep being answered:
@@ -367,7 +367,7 @@ TEST_F(SchedulerTest, AHolidayAnnouncedLateMovesTheDueTimesAfterIt) {
             "vn-public-sector-0700 changed from 2026-03-02");
   store_->SetRules(changed);
 
-  DeadlineScheduler scheduler(*store_, clock_, metrics_);
+  DeadlineScheduler scheduler(*store_, *store_, clock_, metrics_);
   const PassResult recomputed = scheduler.Recompute(change);
   EXPECT_EQ(recomputed.failures, 0) << recomputed.first_failure;
   // The running and the paused land dossiers move a day; the household one

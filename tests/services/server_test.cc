@@ -29,7 +29,7 @@
 #include "gtest/gtest.h"
 #include "motcua/v1/service.grpc.pb.h"
 #include "services/access/access.h"
-#include "tests/shipped_rules.h"
+#include "tests/testing/shipped_rules.h"
 
 namespace motcua::server {
 namespace {

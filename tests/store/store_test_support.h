@@ -1,8 +1,9 @@
 #ifndef MOTCUA_TESTS_STORE_STORE_TEST_SUPPORT_H_
 #define MOTCUA_TESTS_STORE_STORE_TEST_SUPPORT_H_
 
-// Shared by the store's tests: a fresh temporary directory per test, the
-// shipped rules, and commands with the fields tests do not care about filled.
+// Shared by the store's tests: commands with the fields tests do not care
+// about filled. The temporary directory and the shipped rules are those of
+// every test (tests/testing/).
 
 #include <cstdlib>
 #include <filesystem>
@@ -20,37 +21,12 @@
 #include "engine/rules.h"
 #include "gtest/gtest.h"
 #include "store/event_store.h"
-#include "tests/shipped_rules.h"
+#include "tests/testing/shipped_rules.h"
+#include "tests/testing/temp_dir.h"
 
 namespace motcua::store::testing {
 
-// A directory that exists for the test's lifetime.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern =
-        (std::filesystem::temp_directory_path() / "motcua-store-XXXXXX")
-            .string();
-    const char* made = mkdtemp(pattern.data());
-    if (made == nullptr) {
-      ADD_FAILURE() << "cannot make a temporary directory";
-    }
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string File(const std::string& name) const {
-    return (std::filesystem::path(path_) / name).string();
-  }
-
- private:
-  std::string path_;
-};
+using ::motcua::test_support::TempDir;
 
 // The rules that ship in rules/, loaded once per process.
 inline std::shared_ptr<const RuleSet> ShippedRules() {
@@ -65,10 +41,8 @@ inline absl::Time MondayMorning() {
                          absl::FixedTimeZone(7 * 3600));
 }
 
-// A procedure with an internal process of five steps; pause on supplement.
-inline constexpr char kLandProcedure[] = "local.dang-ky-bien-dong-dat-dai";
-// A procedure without steps; restart on supplement.
-inline constexpr char kBusinessProcedure[] = "local.doanh-nghiep";
+using ::motcua::test_support::kBusinessProcedure;
+using ::motcua::test_support::kLandProcedure;
 
 inline CommandRequest Request(const std::string& code, Action action,
                               std::string request_id = "",

@@ -1,5 +1,5 @@
-#ifndef MOTCUA_TESTS_REWRITE_LOG_H_
-#define MOTCUA_TESTS_REWRITE_LOG_H_
+#ifndef MOTCUA_TESTS_TESTING_REWRITE_LOG_H_
+#define MOTCUA_TESTS_TESTING_REWRITE_LOG_H_
 
 // What an attacker with write access to the database file does to hide a
 // change: alter one event, then recompute every later hash and the stored
@@ -124,4 +124,4 @@ inline bool RewriteEventAndRechain(const std::string& database,
 
 }  // namespace motcua_test
 
-#endif  // MOTCUA_TESTS_REWRITE_LOG_H_
+#endif  // MOTCUA_TESTS_TESTING_REWRITE_LOG_H_

@@ -1,5 +1,5 @@
-#ifndef MOTCUA_TESTS_SHIPPED_RULES_H_
-#define MOTCUA_TESTS_SHIPPED_RULES_H_
+#ifndef MOTCUA_TESTS_TESTING_SHIPPED_RULES_H_
+#define MOTCUA_TESTS_TESTING_SHIPPED_RULES_H_
 
 // The rules that ship in rules/, for tests: loaded once per test binary from
 // $MOTCUA_SOURCE_DIR/rules (set by motcua_test), never freed.
@@ -31,6 +31,12 @@ inline std::unique_ptr<const RuleSet> LoadShippedRules() {
   return std::move(result.rules);
 }
 
+// Example procedures of the shipped rules that tests use.
+// An internal process of five steps; the clock pauses on a supplement.
+inline constexpr char kLandProcedure[] = "local.dang-ky-bien-dong-dat-dai";
+// No steps; the clock restarts on a supplement.
+inline constexpr char kBusinessProcedure[] = "local.doanh-nghiep";
+
 // Loaded once for the whole test binary, never freed.
 inline const RuleSet* ShippedRules() {
   static const RuleSet* const rules = LoadShippedRules().release();
@@ -39,4 +45,4 @@ inline const RuleSet* ShippedRules() {
 
 }  // namespace motcua::test_support
 
-#endif  // MOTCUA_TESTS_SHIPPED_RULES_H_
+#endif  // MOTCUA_TESTS_TESTING_SHIPPED_RULES_H_

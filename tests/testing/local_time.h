@@ -1,5 +1,5 @@
-#ifndef MOTCUA_TESTS_LOCAL_TIME_H_
-#define MOTCUA_TESTS_LOCAL_TIME_H_
+#ifndef MOTCUA_TESTS_TESTING_LOCAL_TIME_H_
+#define MOTCUA_TESTS_TESTING_LOCAL_TIME_H_
 
 // Instants as tests write them: local time in Vietnam (UTC+07:00).
 
@@ -23,4 +23,4 @@ inline absl::Time At(absl::string_view text) {
 
 }  // namespace motcua::test_support
 
-#endif  // MOTCUA_TESTS_LOCAL_TIME_H_
+#endif  // MOTCUA_TESTS_TESTING_LOCAL_TIME_H_

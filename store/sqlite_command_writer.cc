@@ -1,0 +1,487 @@
+#include "store/sqlite_command_writer.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "engine/report.h"
+#include "engine/status_macros.h"
+#include "store/command_fingerprint.h"
+#include "store/event_codec.h"
+#include "store/event_rows.h"
+#include "store/schema.h"
+#include "store/sqlite_connection.h"
+
+namespace motcua::store {
+namespace {
+
+// Dossiers read at a time when a migration walks all of them.
+constexpr int kDossierPage = 1024;
+
+CommandOutcome Refusal(absl::Status status) {
+  CommandOutcome outcome;
+  outcome.status = std::move(status);
+  return outcome;
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<CommandWriter>> CommandWriter::Open(
+    const StoreOptions& options, const Clock* clock) {
+  std::unique_ptr<CommandWriter> writer(new CommandWriter(options, clock));
+  RETURN_IF_ERROR(writer->Initialize());
+  return writer;
+}
+
+CommandWriter::CommandWriter(const StoreOptions& options, const Clock* clock)
+    : options_(options), clock_(clock) {}
+
+absl::Status CommandWriter::Initialize() {
+  ASSIGN_OR_RETURN(db_,
+                   Database::Open(options_.path, OpenMode::kReadWriteCreate));
+  RETURN_IF_ERROR(ConfigureConnection(db_, ConnectionRole::kWriter));
+  RETURN_IF_ERROR(MigrateSchema(db_, options_.path));
+  RETURN_IF_ERROR(PrepareStatements());
+  RETURN_IF_ERROR(LoadHead());
+  RETURN_IF_ERROR(RebuildSnapshotsIfAsked());
+  RETURN_IF_ERROR(FillUnitReportIfAsked());
+  RETURN_IF_ERROR(SettleDeadlineDays());
+  db_.SetWalHook(&CommandWriter::OnWalCommit, this);
+  return absl::OkStatus();
+}
+
+int CommandWriter::OnWalCommit(void* writer, sqlite3* /*connection*/,
+                               const char* /*database*/, int frames) {
+  auto* self = static_cast<CommandWriter*>(writer);
+  self->wal_frames_ = frames;
+  if (self->wal_observer_) self->wal_observer_(frames);
+  return 0;
+}
+
+absl::Status CommandWriter::InTransaction(
+    const std::function<absl::Status()>& work) {
+  RETURN_IF_ERROR(begin_.Run());
+  absl::Status status = work();
+  if (status.ok()) status = commit_.Run();
+  if (!status.ok()) rollback_.Run().IgnoreError();
+  return status;
+}
+
+absl::Status CommandWriter::SettleDeadlineDays() {
+  const int64_t today = ReportDay(clock_->Now());
+  RETURN_IF_ERROR(
+      InTransaction([&] { return projections_->SettleDeadlineDays(today); }));
+  settled_day_ = today;
+  return absl::OkStatus();
+}
+
+absl::Status CommandWriter::ForEachDossierVersion(
+    const std::function<absl::Status(const std::string& code, int64_t version)>&
+        work,
+    const std::function<absl::Status(bool last_page)>& page_done) {
+  ASSIGN_OR_RETURN(
+      Statement page,
+      db_.Prepare(absl::StrCat("SELECT code, version FROM dossiers WHERE code "
+                               "> ?1 ORDER BY code LIMIT ",
+                               kDossierPage)));
+  std::string after;
+  while (true) {
+    std::vector<std::pair<std::string, int64_t>> codes;
+    page.BindText(1, after);
+    RETURN_IF_ERROR(page.ForEachRow([&] {
+      codes.emplace_back(page.ColumnText(0), page.ColumnInt(1));
+      return absl::OkStatus();
+    }));
+    for (const auto& [code, version] : codes) {
+      RETURN_IF_ERROR(work(code, version));
+    }
+    const bool last_page = codes.size() < kDossierPage;
+    RETURN_IF_ERROR(page_done(last_page));
+    if (last_page) return absl::OkStatus();
+    after = codes.back().first;
+  }
+}
+
+absl::Status CommandWriter::RebuildSnapshotsIfAsked() {
+  ASSIGN_OR_RETURN(
+      std::optional<int64_t> asked,
+      db_.QueryInt(absl::StrCat("SELECT value FROM meta WHERE key = '",
+                                kMetaRebuildSnapshots, "'")));
+  if (!asked.has_value()) return absl::OkStatus();
+  return InTransaction([&]() -> absl::Status {
+    RETURN_IF_ERROR(ForEachDossierVersion(
+        [&](const std::string& code, int64_t version) -> absl::Status {
+          ASSIGN_OR_RETURN(Dossier dossier, DossierAtVersion(code, version));
+          return projections_->RewriteDossier(dossier);
+        },
+        [](bool) { return absl::OkStatus(); }));
+    return db_.Execute(absl::StrCat("DELETE FROM meta WHERE key = '",
+                                    kMetaRebuildSnapshots, "'"));
+  });
+}
+
+absl::Status CommandWriter::FillUnitReportIfAsked() {
+  ASSIGN_OR_RETURN(
+      std::optional<int64_t> asked,
+      db_.QueryInt(absl::StrCat("SELECT value FROM meta WHERE key = '",
+                                kMetaFillUnitReport, "'")));
+  if (!asked.has_value()) return absl::OkStatus();
+  return InTransaction([&]() -> absl::Status {
+    // Each dossier's events once, in order, a page of dossiers at a time;
+    // the sums go out whenever they grow large.
+    UnitReportDeltaSums sums;
+    auto add_dossier = [&](const std::string& code,
+                           int64_t version) -> absl::Status {
+      select_events_to_version_.BindText(1, code).BindInt(2, version);
+      ASSIGN_OR_RETURN(std::vector<StoredEvent> events,
+                       ReadAllEvents(select_events_to_version_));
+      Dossier dossier;
+      Dossier previous;
+      for (const StoredEvent& stored : events) {
+        const bool first = dossier.version == 0;
+        previous = dossier;
+        if (absl::Status applied = Apply(dossier, stored.event);
+            !applied.ok()) {
+          return absl::DataLossError(
+              absl::StrCat("dossier ", code, ": event ", stored.sequence,
+                           " does not apply: ", applied.message()));
+        }
+        Projections::AddUnitReport(stored, first ? nullptr : &previous, dossier,
+                                   sums);
+      }
+      return absl::OkStatus();
+    };
+    auto write_sums = [&](bool last_page) -> absl::Status {
+      if (sums.by_unit.size() < (1u << 16) && !last_page) {
+        return absl::OkStatus();
+      }
+      RETURN_IF_ERROR(projections_->WriteUnitReport(sums));
+      sums = UnitReportDeltaSums();
+      return absl::OkStatus();
+    };
+    RETURN_IF_ERROR(ForEachDossierVersion(add_dossier, write_sums));
+    return db_.Execute(absl::StrCat("DELETE FROM meta WHERE key = '",
+                                    kMetaFillUnitReport, "'"));
+  });
+}
+
+absl::Status CommandWriter::PrepareStatements() {
+  ASSIGN_OR_RETURN(projections_, Projections::Prepare(db_));
+  cache_ = std::make_unique<DossierCache>(*projections_,
+                                          options_.state_cache_entries);
+  struct Entry {
+    Statement* statement;
+    const char* sql;
+  };
+  // When a batch runs again isolated, one savepoint per command, nested in
+  // the batch's transaction: a command that fails half-way leaves nothing
+  // behind, and the others still commit.
+  const Entry entries[] = {
+      {&begin_, "BEGIN IMMEDIATE"},
+      {&commit_, "COMMIT"},
+      {&rollback_, "ROLLBACK"},
+      {&savepoint_, "SAVEPOINT command"},
+      {&release_, "RELEASE command"},
+      {&rollback_to_, "ROLLBACK TO command"},
+      {&select_events_to_version_,
+       "SELECT sequence, dossier_code, dossier_version, type, occurred_at, "
+       "recorded_at, actor, rule_version, payload, previous_hash, hash FROM "
+       "events WHERE dossier_code = ?1 AND dossier_version <= ?2 ORDER BY "
+       "dossier_version"},
+  };
+  for (const Entry& entry : entries) {
+    ASSIGN_OR_RETURN(*entry.statement, db_.Prepare(entry.sql));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status CommandWriter::LoadHead() {
+  ASSIGN_OR_RETURN(
+      Statement meta,
+      db_.Prepare("SELECT (SELECT value FROM meta WHERE key = ?1), "
+                  "(SELECT value FROM meta WHERE key = ?2)"));
+  meta.BindText(1, kMetaHeadSequence).BindText(2, kMetaHeadHash);
+  RETURN_IF_ERROR(meta.Step().status());
+  LogHead head;
+  head.sequence = meta.ColumnOptionalInt(0).value_or(0);
+  head.hash =
+      meta.ColumnIsNull(1) ? GenesisHash() : std::string(meta.ColumnBlob(1));
+
+  // The recorded head must be the log's last event; otherwise events were
+  // removed from (or added to) the end behind motcua's back, and appending
+  // would bury the damage.
+  ASSIGN_OR_RETURN(
+      Statement last,
+      db_.Prepare(
+          "SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1"));
+  ASSIGN_OR_RETURN(const bool has_last, last.Step());
+  const int64_t last_sequence = has_last ? last.ColumnInt(0) : 0;
+  const std::string last_hash =
+      has_last ? std::string(last.ColumnBlob(1)) : GenesisHash();
+  if (last_sequence != head.sequence || last_hash != head.hash) {
+    return absl::DataLossError(absl::StrCat(
+        "database ", options_.path, ": the log ends at sequence ",
+        last_sequence, " but its recorded head is sequence ", head.sequence,
+        "; events were removed or added outside motcua. Run `motcua audit "
+        "verify` and restore a backup"));
+  }
+  ASSIGN_OR_RETURN(log_, LogWriter::Prepare(db_));
+  chain_.Rewind(std::move(head));
+  return absl::OkStatus();
+}
+
+absl::Status CommandWriter::Begin(int64_t today) {
+  RETURN_IF_ERROR(begin_.Run());
+  if (today != settled_day_) {
+    RETURN_IF_ERROR(projections_->SettleDeadlineDays(today));
+  }
+  return absl::OkStatus();
+}
+
+WrittenBatch CommandWriter::WriteBatch(
+    const std::vector<const CommandRequest*>& requests, const RuleSet& rules) {
+  WrittenBatch written;
+  std::vector<CommandOutcome>& outcomes = written.outcomes;
+  outcomes.reserve(requests.size());
+  absl::Status& status = written.status;
+
+  const int64_t today = ReportDay(clock_->Now());
+  status = Begin(today);
+  if (status.ok()) {
+    const LogHead batch_head = chain_.head();
+    // The common path writes each command without a savepoint (a savepoint
+    // copies every page a command first touches). A command whose writes
+    // fail part-way, which only a storage error or a broken invariant
+    // causes, would leave half its rows: the whole batch is then rolled
+    // back and run again with one savepoint per command, so that only that
+    // command is refused.
+    // SQLite itself ends the transaction on some errors (a full disk, an
+    // I/O error): then nothing of the batch is left to save.
+    auto transaction_lost = [&] {
+      if (db_.InTransaction()) return false;
+      status = outcomes.back().status;
+      return true;
+    };
+    bool write_failed = false;
+    for (const CommandRequest* request : requests) {
+      outcomes.push_back(
+          ProcessCommand(*request, rules, /*isolated=*/false, write_failed));
+      if (write_failed) break;
+    }
+    if (write_failed && !transaction_lost()) {
+      rollback_.Run().IgnoreError();
+      cache_->Clear();
+      chain_.Rewind(batch_head);
+      outcomes.clear();
+      status = Begin(today);
+      if (status.ok()) {
+        for (const CommandRequest* request : requests) {
+          outcomes.push_back(
+              ProcessCommand(*request, rules, /*isolated=*/true, write_failed));
+          if (transaction_lost()) break;
+        }
+      }
+    }
+    written.appended = chain_.head().sequence != batch_head.sequence;
+    if (written.appended && status.ok()) status = log_.WriteHead(chain_.head());
+    if (status.ok()) status = commit_.Run();
+    if (status.ok()) settled_day_ = today;
+    if (!status.ok()) {
+      // Nothing of the batch is durable: forget what it did to the states
+      // and the head.
+      rollback_.Run().IgnoreError();
+      cache_->Clear();
+      chain_.Rewind(batch_head);
+    }
+  }
+  if (!status.ok()) {
+    written.appended = false;
+    outcomes.assign(
+        requests.size(),
+        Refusal(absl::Status(
+            status.code(),
+            absl::StrCat("the batch could not be committed; nothing was "
+                         "recorded: ",
+                         status.message()))));
+  }
+  return written;
+}
+
+CommandOutcome CommandWriter::ProcessCommand(const CommandRequest& request,
+                                             const RuleSet& rules,
+                                             bool isolated,
+                                             bool& write_failed) {
+  const Command& command = request.command;
+  CommandOutcome outcome;
+
+  RequestTag tag;
+  if (!request.request_id.empty()) {
+    tag.id = request.request_id;
+    tag.fingerprint = CommandFingerprint(request);
+    absl::StatusOr<std::optional<RequestRecord>> first =
+        projections_->LoadRequest(request.request_id);
+    if (!first.ok()) return Refusal(first.status());
+    if (first->has_value()) {
+      return AnswerUsedRequestId(request, **first, tag.fingerprint);
+    }
+  }
+
+  absl::StatusOr<const Dossier*> found = cache_->Find(command.dossier_code);
+  if (!found.ok()) return Refusal(found.status());
+  const Dossier* before = *found;
+  // Another agency's dossier is decided as if the code named none, so that
+  // no refusal (a stale version, a lifecycle state, different content)
+  // tells the caller more than a missing code would.
+  const bool hidden =
+      before != nullptr && request.may_see && !request.may_see(before->agency);
+  const Dossier* seen = hidden ? nullptr : before;
+  if (request.expected_version.has_value() && seen != nullptr &&
+      seen->version != *request.expected_version) {
+    return Refusal(absl::AbortedError(absl::StrCat(
+        "dossier ", command.dossier_code, " is at version ", seen->version,
+        "; the command expected version ", *request.expected_version)));
+  }
+
+  // Storage keeps microseconds: decide with the instant that is recorded.
+  const absl::Time now = ToStoredPrecision(clock_->Now());
+  absl::StatusOr<std::vector<Event>> decided =
+      Decide(seen, command, rules, now);
+  if (!decided.ok()) return Refusal(decided.status());
+  if (hidden) {
+    // Only a submission gets here (any other action on a code that names
+    // no dossier is NOT_FOUND): the code is taken, which is all the
+    // refusal can tell, and what a valid submission cannot avoid learning.
+    return Refusal(DossierExistsError(command.dossier_code));
+  }
+  if (decided->empty()) {
+    // The same submission again: answer with the dossier as it is.
+    if (before == nullptr) {
+      return Refusal(absl::InternalError(
+          absl::StrCat("the engine decided nothing for dossier ",
+                       command.dossier_code, ", which does not exist")));
+    }
+    outcome.dossier = *before;
+    outcome.repeated = true;
+    return outcome;
+  }
+
+  if (!isolated) {
+    absl::Status status =
+        AppendEvents(tag, before, std::move(*decided), now, outcome);
+    if (!status.ok()) {
+      write_failed = true;
+      return Refusal(status);
+    }
+    cache_->Remember(*outcome.dossier);
+    return outcome;
+  }
+  if (absl::Status status = savepoint_.Run(); !status.ok()) {
+    return Refusal(status);
+  }
+  const LogHead saved_head = chain_.head();
+  absl::Status status =
+      AppendEvents(tag, before, std::move(*decided), now, outcome);
+  if (!status.ok()) {
+    rollback_to_.Run().IgnoreError();
+    release_.Run().IgnoreError();
+    chain_.Rewind(saved_head);
+    return Refusal(status);
+  }
+  if (absl::Status released = release_.Run(); !released.ok()) {
+    chain_.Rewind(saved_head);
+    return Refusal(released);
+  }
+  cache_->Remember(*outcome.dossier);
+  return outcome;
+}
+
+CommandOutcome CommandWriter::AnswerUsedRequestId(
+    const CommandRequest& request, const RequestRecord& first,
+    absl::string_view fingerprint) {
+  // The first command's answer is the dossier as it left it, rebuilt from
+  // its events (retries are rare; the log is the truth). Its last event
+  // also says who sent it: the actor, the caller's name.
+  Event first_event;
+  absl::StatusOr<Dossier> first_answer =
+      DossierAtVersion(first.dossier_code, first.dossier_version, &first_event);
+  if (!first_answer.ok()) return Refusal(first_answer.status());
+  // A request id belongs to the caller who first used it, and its answer
+  // shows a dossier: anyone else, or the owner no longer allowed to see the
+  // dossier, learns only that the id is taken.
+  if (first_event.actor != request.command.actor ||
+      (request.may_see && !request.may_see(first_answer->agency))) {
+    return Refusal(absl::AlreadyExistsError(absl::StrCat(
+        "request_id: ", request.request_id,
+        " is already taken; send each command with a request_id of its "
+        "own")));
+  }
+  // A command logged before fingerprints were kept is compared by what its
+  // events tell: the dossier, and the action by the type of its last event.
+  const bool same_command =
+      first.fingerprint.empty()
+          ? first.dossier_code == request.command.dossier_code &&
+                ActionEventTypeName(request.command.action) ==
+                    EventTypeName(first_event.body)
+          : first.fingerprint == fingerprint;
+  if (!same_command) {
+    absl::string_view action =
+        ActionNameOfEventType(EventTypeName(first_event.body));
+    return Refusal(absl::AlreadyExistsError(absl::StrCat(
+        "request_id: ", request.request_id, " was already used for ",
+        action.empty() ? "another command" : action, " on dossier ",
+        first.dossier_code,
+        "; a different command needs a new request_id (a retry sends the "
+        "same command again)")));
+  }
+  CommandOutcome outcome;
+  outcome.dossier = *std::move(first_answer);
+  outcome.repeated = true;
+  return outcome;
+}
+
+absl::Status CommandWriter::AppendEvents(const RequestTag& tag,
+                                         const Dossier* before,
+                                         std::vector<Event> events,
+                                         absl::Time now,
+                                         CommandOutcome& outcome) {
+  Dossier state = before != nullptr ? *before : Dossier();
+  for (Event& event : events) {
+    ASSIGN_OR_RETURN(SealedEvent sealed, chain_.Seal(std::move(event), tag.id,
+                                                     now, tag.fingerprint));
+    RETURN_IF_ERROR(log_.Insert(sealed));
+    Dossier after = state;
+    if (absl::Status status = Apply(after, sealed.stored.event); !status.ok()) {
+      return absl::InternalError(absl::StrCat(
+          "the engine's own event does not apply: ", status.message()));
+    }
+    RETURN_IF_ERROR(projections_->Update(
+        sealed.stored, tag, state.version == 0 ? nullptr : &state, after));
+    state = std::move(after);
+    outcome.events.push_back(std::move(sealed.stored));
+  }
+  outcome.dossier = std::move(state);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Dossier> CommandWriter::DossierAtVersion(const std::string& code,
+                                                        int64_t version,
+                                                        Event* last) {
+  select_events_to_version_.BindText(1, code).BindInt(2, version);
+  ASSIGN_OR_RETURN(std::vector<StoredEvent> events,
+                   ReadAllEvents(select_events_to_version_));
+  Dossier dossier;
+  for (const StoredEvent& stored : events) {
+    if (absl::Status status = Apply(dossier, stored.event); !status.ok()) {
+      return absl::DataLossError(
+          absl::StrCat("dossier ", code, ": event ", stored.sequence,
+                       " does not apply: ", status.message()));
+    }
+  }
+  if (dossier.version != version) {
+    return absl::DataLossError(absl::StrCat(
+        "dossier ", code, " has no version ", version, " in the log"));
+  }
+  if (last != nullptr) *last = std::move(events.back().event);
+  return dossier;
+}
+
+}  // namespace motcua::store
