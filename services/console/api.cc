@@ -100,6 +100,27 @@ ApiResponse Answer(const server::ServiceContext& context,
   return JsonAnswer(reply);
 }
 
+// A slow read of reads.h (verify, as-of): prepared here, so that a refusal
+// answers at once, then run on the slow-read thread, which answers `done`.
+template <typename Reply>
+void AnswerSlowly(const server::ServiceContext& context,
+                  std::shared_ptr<Reply> reply,
+                  absl::StatusOr<server::SlowRead> work,
+                  std::function<void(ApiResponse)> done) {
+  if (!work.ok()) {
+    done(Api::Refusal(work.status()));
+    return;
+  }
+  const bool posted =
+      context.slow_reads->Post([work = *std::move(work), reply, done]() {
+        const absl::Status status = work();
+        done(status.ok() ? JsonAnswer(*reply) : Api::Refusal(status));
+      });
+  if (!posted) {
+    done(Api::Refusal(absl::UnavailableError("the server is stopping")));
+  }
+}
+
 std::string GroupByName(v1::ReportRequest::GroupBy group_by) {
   switch (group_by) {
     case v1::ReportRequest::GROUP_BY_AGENCY:
@@ -319,19 +340,9 @@ void Api::Handle(const ApiRequest& request,
       return;
     }
     auto reply = std::make_shared<v1::VerifyReply>();
-    absl::StatusOr<server::SlowRead> work =
-        server::PrepareVerifyLog(context_, *principal, reply.get());
-    if (!work.ok()) {
-      done(Refusal(work.status()));
-      return;
-    }
-    const bool posted =
-        context_.slow_reads->Post([work = *std::move(work), reply, done]() {
-          const absl::Status status = work();
-          done(status.ok() ? JsonAnswer(*reply) : Refusal(status));
-        });
-    if (!posted)
-      done(Refusal(absl::UnavailableError("the server is stopping")));
+    AnswerSlowly(context_, reply,
+                 server::PrepareVerifyLog(context_, *principal, reply.get()),
+                 std::move(done));
     return;
   }
   if (!get) {
@@ -427,20 +438,10 @@ void Api::Handle(const ApiRequest& request,
         return;
       }
       auto reply = std::make_shared<v1::Dossier>();
-      absl::StatusOr<server::SlowRead> work =
-          server::PrepareDossierAsOf(context_, *principal, as_of, reply.get());
-      if (!work.ok()) {
-        done(Refusal(work.status()));
-        return;
-      }
-      const bool posted =
-          context_.slow_reads->Post([work = *std::move(work), reply, done]() {
-            const absl::Status status = work();
-            done(status.ok() ? JsonAnswer(*reply) : Refusal(status));
-          });
-      if (!posted) {
-        done(Refusal(absl::UnavailableError("the server is stopping")));
-      }
+      AnswerSlowly(
+          context_, reply,
+          server::PrepareDossierAsOf(context_, *principal, as_of, reply.get()),
+          std::move(done));
       return;
     }
   }
