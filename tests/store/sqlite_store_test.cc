@@ -230,21 +230,6 @@ TEST_F(SqliteEventStoreTest, ResubmittingADossierCodeComparesTheContent) {
   EXPECT_EQ(Count("SELECT count(*) FROM events"), 1);
 }
 
-TEST_F(SqliteEventStoreTest, AStaleExpectedVersionIsAborted) {
-  std::unique_ptr<EventStore> store = OpenStore();
-  ASSERT_NE(store, nullptr);
-  ASSERT_TRUE(store->ExecuteAndWait(Request("HS-5", Submission(clock_.Now())))
-                  .status.ok());
-  ASSERT_TRUE(store->ExecuteAndWait(Request("HS-5", HandOverAction{}, "", 1))
-                  .status.ok());
-  CommandOutcome stale =
-      store->ExecuteAndWait(Request("HS-5", HandOverAction{}, "", 1));
-  EXPECT_EQ(stale.status.code(), absl::StatusCode::kAborted);
-  EXPECT_THAT(stale.status.message(), HasSubstr("version 2"));
-  EXPECT_THAT(stale.status.message(), HasSubstr("expected version 1"));
-  EXPECT_EQ(Count("SELECT count(*) FROM events"), 2);
-}
-
 TEST_F(SqliteEventStoreTest,
        ARefusedCommandAppendsNothingWhileItsBatchCommits) {
   std::unique_ptr<EventStore> store = OpenStore();
@@ -410,38 +395,6 @@ TEST_F(SqliteEventStoreTest,
   store->Close();
   EXPECT_EQ(Count("SELECT count(*) FROM events"), 1 + accepted + 1);
   ExpectLogIntactAndReplayable();
-}
-
-TEST_F(SqliteEventStoreTest, AFullQueueIsResourceExhausted) {
-  StoreOptions options = OptionsFor(DatabasePath());
-  options.queue_capacity = 2;
-  std::unique_ptr<EventStore> store = OpenStore(options);
-  ASSERT_NE(store, nullptr);
-  absl::Notification release;
-  absl::Notification holding;
-  ASSERT_TRUE(store
-                  ->Execute(Request("HS-8", Submission(clock_.Now())),
-                            [&](CommandOutcome) {
-                              holding.Notify();
-                              release.WaitForNotification();
-                            })
-                  .ok());
-  holding.WaitForNotification();
-  // The submission counts until its answer returns: room for one more.
-  EXPECT_TRUE(store->Execute(Request("HS-8", HandOverAction{}), nullptr).ok());
-  absl::Status full =
-      store->Execute(Request("HS-8", HandOverAction{}), nullptr);
-  EXPECT_EQ(full.code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_THAT(std::string(full.message()), HasSubstr("2 commands"));
-  release.Notify();
-  // Close drains what was queued.
-  store->Close();
-  EXPECT_EQ(Count("SELECT count(*) FROM events"), 2);
-  EXPECT_EQ(store->Execute(Request("HS-8", HandOverAction{}), nullptr).code(),
-            absl::StatusCode::kUnavailable);
-  EXPECT_EQ(
-      store->ExecuteAndWait(Request("HS-8", HandOverAction{})).status.code(),
-      absl::StatusCode::kUnavailable);
 }
 
 TEST_F(SqliteEventStoreTest, ConcurrentSubmissionsAreAllAcknowledged) {

@@ -267,6 +267,8 @@ TEST_P(StoreContractTest, AStaleExpectedVersionIsAborted) {
   CommandOutcome stale = store->ExecuteAndWait(
       Request("HS-4", HandOverAction{}, "", /*expected_version=*/7));
   EXPECT_EQ(stale.status.code(), absl::StatusCode::kAborted);
+  EXPECT_THAT(stale.status.message(), HasSubstr("version 1"));
+  EXPECT_THAT(stale.status.message(), HasSubstr("expected version 7"));
   CommandOutcome current = store->ExecuteAndWait(
       Request("HS-4", HandOverAction{}, "", /*expected_version=*/1));
   ASSERT_TRUE(current.status.ok()) << current.status;
@@ -481,11 +483,16 @@ TEST_P(StoreContractTest, AFullQueueIsBackPressureAndCloseDrains) {
   absl::Status full =
       store->Execute(Request("HS-8", HandOverAction{}), nullptr);
   EXPECT_EQ(full.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(full.message()), HasSubstr("2 commands"));
   release.Notify();
+  // Close drains what was queued.
   store->Close();
   EXPECT_EQ(WholeLog(*store).size(), 2u);
   EXPECT_EQ(store->Execute(Request("HS-8", HandOverAction{}), nullptr).code(),
             absl::StatusCode::kUnavailable);
+  EXPECT_EQ(
+      store->ExecuteAndWait(Request("HS-8", HandOverAction{})).status.code(),
+      absl::StatusCode::kUnavailable);
 }
 
 TEST_P(StoreContractTest, RefusedCommandsAppendNothingAndReadsGoOn) {
