@@ -1,5 +1,10 @@
 #include "engine/yaml_reader.h"
 
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/parser.h>
+
+#include <sstream>
+
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "engine/utf8.h"
@@ -45,11 +50,87 @@ YamlProblem ParseProblem(const YAML::ParserException& exception) {
                                                   ToValidUtf8(exception.msg))};
 }
 
+// Where each document of a stream starts, and whether it was only an empty
+// value: all a DocumentThatDoesNotAdvance needs, so its memory stays the
+// same whatever the text.
+class DocumentStarts final : public YAML::EventHandler {
+ public:
+  const YAML::Mark& start() const { return start_; }
+  bool empty() const { return events_ == 1 && only_null_; }
+
+  void OnDocumentStart(const YAML::Mark& mark) override {
+    start_ = mark;
+    events_ = 0;
+    only_null_ = true;
+  }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override { ++events_; }
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override { Other(); }
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    Other();
+  }
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    Other();
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    Other();
+  }
+  void OnMapEnd() override {}
+
+ private:
+  void Other() {
+    ++events_;
+    only_null_ = false;
+  }
+
+  YAML::Mark start_;
+  int events_ = 0;
+  bool only_null_ = true;
+};
+
+// yaml-cpp 0.7 (the version Debian ships; fixed upstream in 2024) loops for
+// ever in LoadAll on a stream where a document stops at a token that starts
+// no value, such as a "," outside [ ] or { } ("[a]\n,"): the parser never
+// takes the token, so each turn hands back one more empty document at the
+// same place, and memory grows by about 100 MiB a second until the process
+// is killed. Such a document is found here by walking the stream's events
+// once and keeping only where each document starts: the second document to
+// start at the same place, empty, is the first of the endless ones. A
+// stream that yaml-cpp refuses is refused here, at its mark.
+std::optional<YamlProblem> DocumentThatDoesNotAdvance(absl::string_view text) {
+  std::istringstream input{std::string(text)};
+  DocumentStarts document;
+  std::optional<int> previous_start;
+  try {
+    YAML::Parser parser(input);
+    while (parser.HandleNextDocument(document)) {
+      const YAML::Mark& start = document.start();
+      if (document.empty() && previous_start == start.pos) {
+        const bool comma = start.pos >= 0 &&
+                           static_cast<size_t>(start.pos) < text.size() &&
+                           text[start.pos] == ',';
+        return YamlProblem{start,
+                           comma ? "not valid YAML: a \",\" outside [ ] or { }"
+                                 : "not valid YAML: no value can start here"};
+      }
+      previous_start = start.pos;
+    }
+  } catch (const YAML::ParserException& exception) {
+    return ParseProblem(exception);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 YamlDocuments ReadYamlDocuments(absl::string_view text) {
   YamlDocuments read;
   if ((read.problem = TextProblemOf(text))) return read;
+  if ((read.problem = DocumentThatDoesNotAdvance(text))) return read;
   try {
     read.documents = YAML::LoadAll(std::string(text));
   } catch (const YAML::ParserException& exception) {

@@ -43,9 +43,10 @@ struct YamlProblem {
 // The documents of a YAML text (a stream of "---"-separated documents), or
 // the one problem that stops reading it: a byte that is not UTF-8 or a
 // control character other than tab and line breaks (CheckUtf8Text), or
-// text that is not valid YAML ("not valid YAML: ..."). yaml-cpp passes
-// other bytes through into names and values, where they would reach the
-// log and every reply naming them.
+// text that is not valid YAML ("not valid YAML: ..."), including a stream
+// that yaml-cpp's LoadAll would read for ever (a "," outside [ ] or { }).
+// yaml-cpp passes other bytes through into names and values, where they
+// would reach the log and every reply naming them.
 struct YamlDocuments {
   std::vector<YAML::Node> documents;
   std::optional<YamlProblem> problem;

@@ -2,11 +2,13 @@
 // line and column; a rule set with any error is refused whole.
 #include "engine/rules.h"
 
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 #include <string>
 #include <utility>
@@ -293,6 +295,62 @@ TEST(LoadRulesTest, TextThatIsNotUtf8IsRefusedWhereItStands) {
   for (const RuleError& error : vietnamese.errors) {
     EXPECT_FALSE(absl::StrContains(error.message, "UTF-8")) << error.message;
   }
+}
+
+// A seed of the rules_fuzz corpus, by its name.
+std::string RulesFuzzSeed(absl::string_view name) {
+  const char* source = std::getenv("MOTCUA_SOURCE_DIR");
+  if (source == nullptr) {
+    ADD_FAILURE() << "MOTCUA_SOURCE_DIR is not set (run the test with ctest)";
+    return "";
+  }
+  const std::string path =
+      absl::StrCat(source, "/tests/fuzz/corpus/rules_fuzz/", name);
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_TRUE(in.good()) << "cannot read " << path;
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+// Loads `text` as calendars/vn-public-sector-0700.yaml beside the base rule
+// set with at most ten seconds of CPU, and exits 0 when the one error is
+// `message` at line:column (the errors are printed for the test's output).
+[[noreturn]] void LoadBoundedAndExit(const std::string& text, int line,
+                                     int column, const std::string& message) {
+  const rlimit cpu{10, 10};
+  setrlimit(RLIMIT_CPU, &cpu);
+  const RuleLoadResult result =
+      LoadWithExtra("calendars/vn-public-sector-0700.yaml", text);
+  std::cerr << ErrorList(result);
+  std::exit(HasOnlyError(result, "calendars/vn-public-sector-0700.yaml", line,
+                         column, message)
+                ? 0
+                : 1);
+}
+
+// rules_fuzz found calendar files that yaml-cpp 0.7's LoadAll reads for
+// ever: a flow list opened on line 1 ("[# ...") and closed on line 8, then a
+// ",". The parser never takes the ",", so it hands back one more empty
+// document each turn, and memory grows without bound (1.6 GiB in the
+// fuzzer's ten seconds). The reader refuses the file at the ",". The load
+// runs in a child process allowed ten seconds of CPU, the fuzzer's bound,
+// so that without the refusal this test fails instead of filling memory.
+TEST(LoadRulesTest, CommaOutsideAFlowListIsRefusedAtIt) {
+  const std::string text =
+      RulesFuzzSeed("comma-after-a-flow-list-closed-on-line-8.yaml");
+  ASSERT_FALSE(text.empty());
+  EXPECT_EXIT(LoadBoundedAndExit(text, 8, 16,
+                                 "not valid YAML: a \",\" outside [ ] or { }"),
+              ::testing::ExitedWithCode(0), "");
+  // Anywhere in a file, and as the whole file.
+  EXPECT_EXIT(LoadBoundedAndExit("[a]\n,\n", 2, 1,
+                                 "not valid YAML: a \",\" outside [ ] or { }"),
+              ::testing::ExitedWithCode(0), "");
+  EXPECT_EXIT(LoadBoundedAndExit(",", 1, 1,
+                                 "not valid YAML: a \",\" outside [ ] or { }"),
+              ::testing::ExitedWithCode(0), "");
+  EXPECT_EXIT(LoadBoundedAndExit("kind: calendar\n---\n{}\n ,", 4, 2,
+                                 "not valid YAML: a \",\" outside [ ] or { }"),
+              ::testing::ExitedWithCode(0), "");
 }
 
 TEST(LoadRulesTest, YamlMessagesQuotingHalfACharacterStayUtf8) {
