@@ -1,5 +1,6 @@
 #include "engine/report.h"
 
+#include <limits>
 #include <map>
 #include <optional>
 #include <tuple>
@@ -110,9 +111,19 @@ absl::TimeZone ReportZone() {
 }
 
 int64_t ReportDay(absl::Time time) {
-  const int64_t seconds = absl::ToUnixSeconds(time) + kReportOffsetSeconds;
-  return seconds >= 0 ? seconds / kSecondsPerDay
-                      : -((-seconds + kSecondsPerDay - 1) / kSecondsPerDay);
+  // The open ends of a range saturate; finite times are counted in
+  // absl::Duration, which saturates too, where int64 seconds plus the
+  // offset would overflow.
+  if (time == absl::InfiniteFuture()) {
+    return std::numeric_limits<int64_t>::max();
+  }
+  if (time == absl::InfinitePast()) return std::numeric_limits<int64_t>::min();
+  absl::Duration remainder;
+  int64_t days = absl::IDivDuration(
+      time - absl::UnixEpoch() + absl::Seconds(kReportOffsetSeconds),
+      absl::Seconds(kSecondsPerDay), &remainder);
+  if (remainder < absl::ZeroDuration()) --days;  // days round down
+  return days;
 }
 
 int64_t ReportDay(absl::CivilDay day) {

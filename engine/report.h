@@ -31,7 +31,9 @@ namespace motcua {
 
 // The zone of report days.
 absl::TimeZone ReportZone();
-// Days since 1970-01-01 in ReportZone.
+// Days since 1970-01-01 in ReportZone, rounded down (-1 is 1969-12-31).
+// absl::InfiniteFuture() is the largest int64_t, absl::InfinitePast() the
+// smallest: after and before every day.
 int64_t ReportDay(absl::Time time);
 int64_t ReportDay(absl::CivilDay day);
 
