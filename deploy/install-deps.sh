@@ -10,6 +10,7 @@ packages=(
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc
   libabsl-dev
   libsqlite3-dev sqlite3
+  libpq-dev postgresql-15
   libssl-dev
   libboost-dev libboost-system-dev
   libyaml-cpp-dev

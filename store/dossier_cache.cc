@@ -4,16 +4,15 @@
 
 namespace motcua::store {
 
-DossierCache::DossierCache(Projections& projections, size_t capacity)
-    : projections_(projections), capacity_(capacity) {}
+DossierCache::DossierCache(Loader load, size_t capacity)
+    : load_(std::move(load)), capacity_(capacity) {}
 
 absl::StatusOr<const Dossier*> DossierCache::Find(const std::string& code) {
   if (auto found = index_.find(code); found != index_.end()) {
     entries_.splice(entries_.begin(), entries_, found->second);
     return &*found->second;
   }
-  absl::StatusOr<std::optional<Dossier>> loaded =
-      projections_.LoadDossier(code);
+  absl::StatusOr<std::optional<Dossier>> loaded = load_(code);
   if (!loaded.ok()) return loaded.status();
   if (!loaded->has_value()) return nullptr;
   if (capacity_ == 0) {

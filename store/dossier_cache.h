@@ -1,23 +1,29 @@
 #ifndef MOTCUA_STORE_DOSSIER_CACHE_H_
 #define MOTCUA_STORE_DOSSIER_CACHE_H_
 
+#include <functional>
 #include <list>
+#include <optional>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "engine/dossier.h"
-#include "store/projections.h"
 
 namespace motcua::store {
 
 // The current states of recently used dossiers, at most `capacity` of them
-// (the least recently used go), in front of the `dossiers` table. Used by
-// one thread: the writer, or a replay.
+// (the least recently used go), in front of the `dossiers` table of any
+// backend. Used by one thread: the writer, or a replay.
 class DossierCache {
  public:
-  // `projections` must outlive the cache. A capacity of zero keeps nothing.
-  DossierCache(Projections& projections, size_t capacity);
+  // Reads a dossier's stored snapshot: nullopt when absent, DATA_LOSS when
+  // it does not decode.
+  using Loader = std::function<absl::StatusOr<std::optional<Dossier>>(
+      const std::string& code)>;
+
+  // A capacity of zero keeps nothing.
+  DossierCache(Loader load, size_t capacity);
   DossierCache(const DossierCache&) = delete;
   DossierCache& operator=(const DossierCache&) = delete;
 
@@ -37,7 +43,7 @@ class DossierCache {
  private:
   using Entries = std::list<Dossier>;  // most recently used first
 
-  Projections& projections_;
+  Loader load_;
   const size_t capacity_;
   Entries entries_;
   absl::flat_hash_map<std::string, Entries::iterator> index_;

@@ -21,9 +21,11 @@ ChainedFields ChainedFieldsOfRow(const Statement& row) {
   return fields;
 }
 
-absl::StatusOr<StoredEvent> StoredEventOfRow(const Statement& row,
-                                             RequestTag* request) {
-  const ChainedFields fields = ChainedFieldsOfRow(row);
+absl::StatusOr<StoredEvent> StoredEventOfFields(const ChainedFields& fields,
+                                                absl::string_view previous_hash,
+                                                absl::string_view hash,
+                                                absl::string_view agency,
+                                                RequestTag* request) {
   absl::StatusOr<DecodedPayload> payload = DecodeEventPayload(fields.payload);
   if (!payload.ok()) {
     return absl::DataLossError(absl::StrCat("event ", fields.sequence, ": ",
@@ -45,15 +47,23 @@ absl::StatusOr<StoredEvent> StoredEventOfRow(const Statement& row,
                      "\" does not match its payload (",
                      EventTypeName(stored.event.body), ")"));
   }
-  stored.previous_hash = std::string(row.ColumnBlob(9));
-  stored.hash = std::string(row.ColumnBlob(10));
-  // Reads that join the dossier add its agency after the event's columns.
-  if (row.ColumnCount() > 11) stored.agency = std::string(row.ColumnText(11));
+  stored.previous_hash = std::string(previous_hash);
+  stored.hash = std::string(hash);
+  stored.agency = std::string(agency);
   if (request != nullptr) {
     request->id = std::move(payload->request_id);
     request->fingerprint = std::move(payload->command_fingerprint);
   }
   return stored;
+}
+
+absl::StatusOr<StoredEvent> StoredEventOfRow(const Statement& row,
+                                             RequestTag* request) {
+  // Reads that join the dossier add its agency after the event's columns.
+  return StoredEventOfFields(
+      ChainedFieldsOfRow(row), row.ColumnBlob(9), row.ColumnBlob(10),
+      row.ColumnCount() > 11 ? row.ColumnText(11) : absl::string_view(),
+      request);
 }
 
 absl::StatusOr<std::vector<StoredEvent>> ReadAllEvents(Statement& statement) {

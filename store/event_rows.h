@@ -30,6 +30,18 @@ inline constexpr char kEventColumnsWithAgency[] =
 // valid until the next Step.
 ChainedFields ChainedFieldsOfRow(const Statement& row);
 
+// An event from its stored columns: the chained fields, the hash-chain
+// links and the dossier's agency (empty when not read). When `request` is
+// not null it receives the request id and command fingerprint kept in the
+// payload. DATA_LOSS, naming the sequence, when the payload does not decode
+// or does not match the type column. Every backend's reads build events
+// with it.
+absl::StatusOr<StoredEvent> StoredEventOfFields(const ChainedFields& fields,
+                                                absl::string_view previous_hash,
+                                                absl::string_view hash,
+                                                absl::string_view agency,
+                                                RequestTag* request = nullptr);
+
 // The current row as an event. When `request` is not null it receives the
 // request id and command fingerprint kept in the payload. DATA_LOSS, naming the
 // sequence, when the payload does not decode or does not match the type column.

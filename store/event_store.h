@@ -24,6 +24,10 @@ enum class Durability {
 
 struct StoreOptions {
   std::string path;  // the SQLite database file; created when missing
+  // When not empty, the store is on PostgreSQL instead (store/postgres/):
+  // a libpq connection string or URL, and `path` is unused. The database
+  // must exist; its schema is created or migrated at open.
+  std::string postgres_url;
   Durability durability = Durability::kFull;
   // Commands accepted and not yet answered (waiting for the writer, being
   // written or waiting for their flush); beyond it Execute answers
@@ -49,16 +53,20 @@ struct StoreOptions {
 // its contract; tests/store/store_contract_test.cc checks every backend
 // against all three.
 //
-// The backend today is SQLite, the only code that speaks SQL: see
-// store/sqlite_store.h for its threads and files.
+// Two backends keep the same contract: SQLite, the default (see
+// store/sqlite_store.h for its threads and files), and PostgreSQL
+// (store/postgres/pg_store.h), chosen by StoreOptions::postgres_url.
 class EventStore : public CommandSink, public LogReader, public ReadModel {
  public:
-  // Opens (creating or migrating) the SQLite database at options.path.
+  // Opens (creating or migrating) the SQLite database at options.path, or
+  // the PostgreSQL database at options.postgres_url when it is set.
   // INVALID_ARGUMENT for options that cannot work (no path, a zero bound, no
   // clock or rules); FAILED_PRECONDITION when the file has a newer schema
   // than this build understands or cannot use write-ahead logging;
   // DATA_LOSS when the log's recorded head is not its last event; the
-  // database's error when it cannot be opened.
+  // database's error when it cannot be opened (UNAVAILABLE for a
+  // PostgreSQL server that cannot be reached; FAILED_PRECONDITION when
+  // another server already writes that PostgreSQL database).
   static absl::StatusOr<std::unique_ptr<EventStore>> Open(
       const StoreOptions& options, const Clock* clock,
       std::shared_ptr<const RuleSet> rules);

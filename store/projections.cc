@@ -6,78 +6,17 @@
 
 #include "absl/strings/str_cat.h"
 #include "engine/report.h"
+#include "engine/status_macros.h"
+#include "store/projection_changes.h"
 #include "store/schema.h"
 
 namespace motcua::store {
-
-// One row of `deadlines`, viewing the dossier it is of (compared and
-// written while that dossier lives).
-struct DeadlineRow {
-  int64_t due_at = 0;
-  absl::string_view step_id;
-  absl::string_view unit;
-  absl::string_view agency;
-  absl::string_view procedure_code;
-
-  friend bool operator==(const DeadlineRow&, const DeadlineRow&) = default;
-};
 
 namespace {
 
 std::string SelectSettledDay() {
   return absl::StrCat("SELECT value FROM meta WHERE key = '",
                       kMetaDeadlinesSettledDay, "'");
-}
-
-constexpr const char* kDossierKind = "dossier";
-constexpr const char* kStepKind = "step";
-
-std::optional<DeadlineRow> DossierDeadline(const Dossier* dossier) {
-  // Watched only while the clock runs: a paused dossier's due times move on
-  // resume, and a resolved or closed one has none left.
-  if (dossier == nullptr || !ClockRuns(dossier->state)) return std::nullopt;
-  const StepRecord* step = dossier->current_step();
-  const absl::string_view none("");
-  return DeadlineRow{ToStoredMicros(dossier->due_at),
-                     step != nullptr ? step->step_id : none,
-                     step != nullptr ? step->unit : none, dossier->agency,
-                     dossier->procedure_code};
-}
-
-std::optional<DeadlineRow> StepDeadline(const Dossier* dossier) {
-  if (dossier == nullptr || !ClockRuns(dossier->state)) return std::nullopt;
-  // A unit outside the procedure's steps has no budget of its own, so no
-  // step deadline: only the dossier's watches its time.
-  const StepRecord* step = dossier->current_step();
-  if (step == nullptr || !step->has_budget()) return std::nullopt;
-  return DeadlineRow{ToStoredMicros(step->due_at), step->step_id, step->unit,
-                     dossier->agency, dossier->procedure_code};
-}
-
-// What the control sheet shows of a step.
-bool SameEntry(const StepRecord& a, const StepRecord& b) {
-  return a.step_id == b.step_id && a.unit == b.unit &&
-         a.started_at == b.started_at && a.due_at == b.due_at &&
-         a.ended_at == b.ended_at && a.used == b.used && a.late == b.late &&
-         a.handed_over_by == b.handed_over_by;
-}
-
-// The key of `counters` a dossier counts under, viewing the dossier.
-struct CounterKey {
-  absl::string_view agency;
-  absl::string_view procedure_code;
-  absl::string_view unit;
-  int64_t state = 0;
-
-  friend bool operator==(const CounterKey&, const CounterKey&) = default;
-};
-
-CounterKey CounterKeyOf(const Dossier& dossier) {
-  const StepRecord* step = dossier.current_step();
-  return CounterKey{
-      dossier.agency, dossier.procedure_code,
-      step != nullptr ? absl::string_view(step->unit) : absl::string_view(""),
-      static_cast<int64_t>(dossier.state)};
 }
 
 void BindCounterKey(Statement& statement, const CounterKey& key) {
@@ -394,8 +333,7 @@ absl::Status Projections::WriteUnitReport(const UnitReportDeltaSums& sums) {
 absl::Status Projections::UpdateDossier(const Dossier* before,
                                         const Dossier& after) {
   const StepRecord* step = after.current_step();
-  const absl::string_view unit =
-      step != nullptr ? absl::string_view(step->unit) : absl::string_view("");
+  const absl::string_view unit = CurrentUnit(after);
   std::optional<int64_t> step_due_at;
   if (step != nullptr) step_due_at = ToStoredMicros(step->due_at);
   Statement* statement = &upsert_dossier_;
@@ -404,10 +342,7 @@ absl::Status Projections::UpdateDossier(const Dossier* before,
     static constexpr const char* kIndexed[] = {"state = ?3", "agency = ?4",
                                                "procedure_code = ?5",
                                                "current_unit = ?6"};
-    const StepRecord* before_step = before->current_step();
-    const absl::string_view before_unit =
-        before_step != nullptr ? absl::string_view(before_step->unit)
-                               : absl::string_view("");
+    const absl::string_view before_unit = CurrentUnit(*before);
     const uint32_t changed =
         (before->state != after.state ? 1u : 0u) |
         (before->agency != after.agency ? 2u : 0u) |
@@ -454,15 +389,6 @@ absl::Status Projections::UpdateDossier(const Dossier* before,
 
 absl::Status Projections::UpdateDeadlines(const Dossier* before,
                                           const Dossier& after) {
-  struct Change {
-    const char* kind;
-    std::optional<DeadlineRow> old_row;
-    std::optional<DeadlineRow> new_row;
-  };
-  const Change changes[] = {
-      {kDossierKind, DossierDeadline(before), DossierDeadline(&after)},
-      {kStepKind, StepDeadline(before), StepDeadline(&after)},
-  };
   auto write_whole = [&](const char* kind, const DeadlineRow& row) {
     upsert_deadline_.BindText(1, after.code)
         .BindText(2, kind)
@@ -473,13 +399,12 @@ absl::Status Projections::UpdateDeadlines(const Dossier* before,
         .BindText(7, row.procedure_code);
     return upsert_deadline_.Run();
   };
-  for (const Change& change : changes) {
-    if (change.old_row == change.new_row) continue;
-    if (absl::Status status = UpdateDeadlineDays(
-            change.kind, change.old_row ? &*change.old_row : nullptr,
-            change.new_row ? &*change.new_row : nullptr);
-        !status.ok()) {
-      return status;
+  for (const DeadlineChange& change : DeadlineChanges(before, after)) {
+    if (!change.changed()) continue;
+    if (change.moves_day_count()) {
+      RETURN_IF_ERROR(UpdateDeadlineDays(
+          change.kind, change.old_row ? &*change.old_row : nullptr,
+          change.new_row ? &*change.new_row : nullptr));
     }
     if (!change.new_row.has_value()) {
       delete_deadline_.BindText(1, after.code).BindText(2, change.kind);
@@ -530,16 +455,10 @@ absl::Status Projections::UpdateDeadlines(const Dossier* before,
 absl::Status Projections::UpdateDeadlineDays(const char* kind,
                                              const DeadlineRow* old_row,
                                              const DeadlineRow* new_row) {
-  auto day_of = [](const DeadlineRow& row) {
-    return ReportDay(FromStoredMicros(row.due_at));
-  };
-  if (old_row != nullptr && new_row != nullptr &&
-      old_row->agency == new_row->agency &&
-      day_of(*old_row) == day_of(*new_row)) {
-    return absl::OkStatus();
-  }
   auto run = [&](Statement& statement, const DeadlineRow& row) {
-    statement.BindText(1, kind).BindText(2, row.agency).BindInt(3, day_of(row));
+    statement.BindText(1, kind)
+        .BindText(2, row.agency)
+        .BindInt(3, DeadlineDay(row));
     return statement.Run();
   };
   if (old_row != nullptr) {
@@ -583,23 +502,8 @@ absl::Status Projections::SettleDeadlineDays(int64_t day) {
 
 absl::Status Projections::UpdateThresholds(const Dossier* before,
                                            const Dossier& after) {
-  struct Change {
-    ThresholdTarget target;
-    std::optional<PendingThreshold> old_next;
-    std::optional<PendingThreshold> new_next;
-  };
-  // A watch only has a next threshold while the clock runs (the engine
-  // schedules nothing else), so its `next` alone decides the row.
-  const Change changes[] = {
-      {ThresholdTarget::kDossier,
-       before != nullptr ? before->dossier_watch.next : std::nullopt,
-       after.dossier_watch.next},
-      {ThresholdTarget::kStep,
-       before != nullptr ? before->step_watch.next : std::nullopt,
-       after.step_watch.next},
-  };
-  for (const Change& change : changes) {
-    if (change.old_next == change.new_next) continue;
+  for (const ThresholdChange& change : ThresholdChanges(before, after)) {
+    if (!change.changed()) continue;
     const int64_t target = static_cast<int64_t>(change.target);
     if (!change.new_next.has_value()) {
       delete_threshold_.BindText(1, after.code).BindInt(2, target);
@@ -621,15 +525,8 @@ absl::Status Projections::UpdateThresholds(const Dossier* before,
 
 absl::Status Projections::UpdateControlSheet(const Dossier* before,
                                              const Dossier& after) {
-  // Entries are only ever added at the end or changed in place (the open
-  // step ends, or its due time moves), so comparing position by position
-  // finds every row to write.
-  for (size_t index = 0; index < after.steps.size(); ++index) {
+  for (const size_t index : ChangedControlSheetEntries(before, after)) {
     const StepRecord& step = after.steps[index];
-    if (before != nullptr && index < before->steps.size() &&
-        SameEntry(before->steps[index], step)) {
-      continue;
-    }
     std::optional<int64_t> ended_at;
     if (step.ended_at.has_value()) ended_at = ToStoredMicros(*step.ended_at);
     upsert_control_sheet_.BindText(1, after.code)

@@ -22,6 +22,7 @@
 #include "absl/types/span.h"
 #include "engine/dossier.h"
 #include "store/event_codec.h"
+#include "store/projection_changes.h"
 #include "store/sqlite.h"
 #include "store/types.h"
 
@@ -69,8 +70,6 @@ class ReportDeltaSums {
 struct UnitReportDeltaSums {
   ReportDeltaSums by_unit;
 };
-
-struct DeadlineRow;  // one row of `deadlines` (projections.cc)
 
 class Projections {
  public:

@@ -5,7 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "engine/report.h"
 #include "engine/status_macros.h"
-#include "store/command_fingerprint.h"
+#include "store/command_decision.h"
 #include "store/event_codec.h"
 #include "store/event_rows.h"
 #include "store/schema.h"
@@ -110,7 +110,8 @@ absl::Status CommandWriter::RebuildSnapshotsIfAsked() {
   return InTransaction([&]() -> absl::Status {
     RETURN_IF_ERROR(ForEachDossierVersion(
         [&](const std::string& code, int64_t version) -> absl::Status {
-          ASSIGN_OR_RETURN(Dossier dossier, DossierAtVersion(code, version));
+          ASSIGN_OR_RETURN(Dossier dossier,
+                           DossierAtVersion(*this, code, version));
           return projections_->RewriteDossier(dossier);
         },
         [](bool) { return absl::OkStatus(); }));
@@ -166,8 +167,11 @@ absl::Status CommandWriter::FillUnitReportIfAsked() {
 
 absl::Status CommandWriter::PrepareStatements() {
   ASSIGN_OR_RETURN(projections_, Projections::Prepare(db_));
-  cache_ = std::make_unique<DossierCache>(*projections_,
-                                          options_.state_cache_entries);
+  cache_ = std::make_unique<DossierCache>(
+      [projections = projections_.get()](const std::string& code) {
+        return projections->LoadDossier(code);
+      },
+      options_.state_cache_entries);
   struct Entry {
     Statement* statement;
     const char* sql;
@@ -310,63 +314,14 @@ CommandOutcome CommandWriter::ProcessCommand(const CommandRequest& request,
                                              const RuleSet& rules,
                                              bool isolated,
                                              bool& write_failed) {
-  const Command& command = request.command;
-  CommandOutcome outcome;
-
-  RequestTag tag;
-  if (!request.request_id.empty()) {
-    tag.id = request.request_id;
-    tag.fingerprint = CommandFingerprint(request);
-    absl::StatusOr<std::optional<RequestRecord>> first =
-        projections_->LoadRequest(request.request_id);
-    if (!first.ok()) return Refusal(first.status());
-    if (first->has_value()) {
-      return AnswerUsedRequestId(request, **first, tag.fingerprint);
-    }
-  }
-
-  absl::StatusOr<const Dossier*> found = cache_->Find(command.dossier_code);
-  if (!found.ok()) return Refusal(found.status());
-  const Dossier* before = *found;
-  // Another agency's dossier is decided as if the code named none, so that
-  // no refusal (a stale version, a lifecycle state, different content)
-  // tells the caller more than a missing code would.
-  const bool hidden =
-      before != nullptr && request.may_see && !request.may_see(before->agency);
-  const Dossier* seen = hidden ? nullptr : before;
-  if (request.expected_version.has_value() && seen != nullptr &&
-      seen->version != *request.expected_version) {
-    return Refusal(absl::AbortedError(absl::StrCat(
-        "dossier ", command.dossier_code, " is at version ", seen->version,
-        "; the command expected version ", *request.expected_version)));
-  }
-
   // Storage keeps microseconds: decide with the instant that is recorded.
   const absl::Time now = ToStoredPrecision(clock_->Now());
-  absl::StatusOr<std::vector<Event>> decided =
-      Decide(seen, command, rules, now);
-  if (!decided.ok()) return Refusal(decided.status());
-  if (hidden) {
-    // Only a submission gets here (any other action on a code that names
-    // no dossier is NOT_FOUND): the code is taken, which is all the
-    // refusal can tell, and what a valid submission cannot avoid learning.
-    return Refusal(DossierExistsError(command.dossier_code));
-  }
-  if (decided->empty()) {
-    // The same submission again: answer with the dossier as it is.
-    if (before == nullptr) {
-      return Refusal(absl::InternalError(
-          absl::StrCat("the engine decided nothing for dossier ",
-                       command.dossier_code, ", which does not exist")));
-    }
-    outcome.dossier = *before;
-    outcome.repeated = true;
-    return outcome;
-  }
+  Decision decision = DecideCommand(request, rules, now, *this);
+  if (decision.events.empty()) return std::move(decision.answer);
 
+  CommandOutcome outcome;
   if (!isolated) {
-    absl::Status status =
-        AppendEvents(tag, before, std::move(*decided), now, outcome);
+    absl::Status status = AppendDecided(decision, now, chain_, *this, outcome);
     if (!status.ok()) {
       write_failed = true;
       return Refusal(status);
@@ -378,8 +333,7 @@ CommandOutcome CommandWriter::ProcessCommand(const CommandRequest& request,
     return Refusal(status);
   }
   const LogHead saved_head = chain_.head();
-  absl::Status status =
-      AppendEvents(tag, before, std::move(*decided), now, outcome);
+  absl::Status status = AppendDecided(decision, now, chain_, *this, outcome);
   if (!status.ok()) {
     rollback_to_.Run().IgnoreError();
     release_.Run().IgnoreError();
@@ -394,94 +348,27 @@ CommandOutcome CommandWriter::ProcessCommand(const CommandRequest& request,
   return outcome;
 }
 
-CommandOutcome CommandWriter::AnswerUsedRequestId(
-    const CommandRequest& request, const RequestRecord& first,
-    absl::string_view fingerprint) {
-  // The first command's answer is the dossier as it left it, rebuilt from
-  // its events (retries are rare; the log is the truth). Its last event
-  // also says who sent it: the actor, the caller's name.
-  Event first_event;
-  absl::StatusOr<Dossier> first_answer =
-      DossierAtVersion(first.dossier_code, first.dossier_version, &first_event);
-  if (!first_answer.ok()) return Refusal(first_answer.status());
-  // A request id belongs to the caller who first used it, and its answer
-  // shows a dossier: anyone else, or the owner no longer allowed to see the
-  // dossier, learns only that the id is taken.
-  if (first_event.actor != request.command.actor ||
-      (request.may_see && !request.may_see(first_answer->agency))) {
-    return Refusal(absl::AlreadyExistsError(absl::StrCat(
-        "request_id: ", request.request_id,
-        " is already taken; send each command with a request_id of its "
-        "own")));
-  }
-  // A command logged before fingerprints were kept is compared by what its
-  // events tell: the dossier, and the action by the type of its last event.
-  const bool same_command =
-      first.fingerprint.empty()
-          ? first.dossier_code == request.command.dossier_code &&
-                ActionEventTypeName(request.command.action) ==
-                    EventTypeName(first_event.body)
-          : first.fingerprint == fingerprint;
-  if (!same_command) {
-    absl::string_view action =
-        ActionNameOfEventType(EventTypeName(first_event.body));
-    return Refusal(absl::AlreadyExistsError(absl::StrCat(
-        "request_id: ", request.request_id, " was already used for ",
-        action.empty() ? "another command" : action, " on dossier ",
-        first.dossier_code,
-        "; a different command needs a new request_id (a retry sends the "
-        "same command again)")));
-  }
-  CommandOutcome outcome;
-  outcome.dossier = *std::move(first_answer);
-  outcome.repeated = true;
-  return outcome;
+absl::StatusOr<std::optional<RequestRecord>> CommandWriter::LoadRequest(
+    const std::string& request_id) {
+  return projections_->LoadRequest(request_id);
 }
 
-absl::Status CommandWriter::AppendEvents(const RequestTag& tag,
-                                         const Dossier* before,
-                                         std::vector<Event> events,
-                                         absl::Time now,
-                                         CommandOutcome& outcome) {
-  Dossier state = before != nullptr ? *before : Dossier();
-  for (Event& event : events) {
-    ASSIGN_OR_RETURN(SealedEvent sealed, chain_.Seal(std::move(event), tag.id,
-                                                     now, tag.fingerprint));
-    RETURN_IF_ERROR(log_.Insert(sealed));
-    Dossier after = state;
-    if (absl::Status status = Apply(after, sealed.stored.event); !status.ok()) {
-      return absl::InternalError(absl::StrCat(
-          "the engine's own event does not apply: ", status.message()));
-    }
-    RETURN_IF_ERROR(projections_->Update(
-        sealed.stored, tag, state.version == 0 ? nullptr : &state, after));
-    state = std::move(after);
-    outcome.events.push_back(std::move(sealed.stored));
-  }
-  outcome.dossier = std::move(state);
-  return absl::OkStatus();
+absl::StatusOr<const Dossier*> CommandWriter::FindDossier(
+    const std::string& code) {
+  return cache_->Find(code);
 }
 
-absl::StatusOr<Dossier> CommandWriter::DossierAtVersion(const std::string& code,
-                                                        int64_t version,
-                                                        Event* last) {
+absl::StatusOr<std::vector<StoredEvent>> CommandWriter::EventsToVersion(
+    const std::string& code, int64_t version) {
   select_events_to_version_.BindText(1, code).BindInt(2, version);
-  ASSIGN_OR_RETURN(std::vector<StoredEvent> events,
-                   ReadAllEvents(select_events_to_version_));
-  Dossier dossier;
-  for (const StoredEvent& stored : events) {
-    if (absl::Status status = Apply(dossier, stored.event); !status.ok()) {
-      return absl::DataLossError(
-          absl::StrCat("dossier ", code, ": event ", stored.sequence,
-                       " does not apply: ", status.message()));
-    }
-  }
-  if (dossier.version != version) {
-    return absl::DataLossError(absl::StrCat(
-        "dossier ", code, " has no version ", version, " in the log"));
-  }
-  if (last != nullptr) *last = std::move(events.back().event);
-  return dossier;
+  return ReadAllEvents(select_events_to_version_);
+}
+
+absl::Status CommandWriter::Append(const SealedEvent& sealed,
+                                   const RequestTag& tag, const Dossier* before,
+                                   const Dossier& after) {
+  RETURN_IF_ERROR(log_.Insert(sealed));
+  return projections_->Update(sealed.stored, tag, before, after);
 }
 
 }  // namespace motcua::store

@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "engine/clock.h"
 #include "engine/rules.h"
+#include "store/command_decision.h"
 #include "store/dossier_cache.h"
 #include "store/event_store.h"
 #include "store/hash_chain.h"
@@ -21,17 +22,6 @@
 #include "store/sqlite.h"
 
 namespace motcua::store {
-
-// What one transaction of the writer did.
-struct WrittenBatch {
-  // OK when the batch committed; otherwise why not, and every outcome is a
-  // refusal saying that nothing was recorded.
-  absl::Status status;
-  // One per command, in order.
-  std::vector<CommandOutcome> outcomes;
-  // Whether the batch appended events (a batch of refusals appends none).
-  bool appended = false;
-};
 
 // The SQLite store's write side: the write connection, the projections,
 // the state cache and the head of the hash chain. For each command of a
@@ -42,7 +32,7 @@ struct WrittenBatch {
 // Threads: none of its own, and no locks. After Open, one thread (the
 // commit pipeline's writer) calls everything; the WAL observer runs on it
 // too, inside a commit.
-class CommandWriter {
+class CommandWriter final : private CommandStorage {
  public:
   // Opens the write connection (creating the file), migrates the schema,
   // loads and checks the head of the chain, runs what the migration asked
@@ -106,22 +96,14 @@ class CommandWriter {
   CommandOutcome ProcessCommand(const CommandRequest& request,
                                 const RuleSet& rules, bool isolated,
                                 bool& write_failed);
-  // The answer to `request`, whose request id was first used by the command
-  // that `first` records: that command's answer when `request` is the same
-  // command (`fingerprint`) from the same caller, who may still see the
-  // dossier; otherwise ALREADY_EXISTS.
-  CommandOutcome AnswerUsedRequestId(const CommandRequest& request,
-                                     const RequestRecord& first,
-                                     absl::string_view fingerprint);
-  // Appends the decided events of one command, sent as `tag`.
-  absl::Status AppendEvents(const RequestTag& tag, const Dossier* before,
-                            std::vector<Event> events, absl::Time now,
-                            CommandOutcome& outcome);
-  // The dossier after its first `version` events, from the log. When `last`
-  // is not null it receives the event of that version.
-  absl::StatusOr<Dossier> DossierAtVersion(const std::string& code,
-                                           int64_t version,
-                                           Event* last = nullptr);
+  // CommandStorage, for DecideCommand and AppendDecided.
+  absl::StatusOr<std::optional<RequestRecord>> LoadRequest(
+      const std::string& request_id) override;
+  absl::StatusOr<const Dossier*> FindDossier(const std::string& code) override;
+  absl::StatusOr<std::vector<StoredEvent>> EventsToVersion(
+      const std::string& code, int64_t version) override;
+  absl::Status Append(const SealedEvent& sealed, const RequestTag& tag,
+                      const Dossier* before, const Dossier& after) override;
   // SQLite's WAL hook: after each commit, with the WAL's length.
   static int OnWalCommit(void* writer, sqlite3* connection,
                          const char* database, int frames);

@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "engine/status_macros.h"
+#include "store/postgres/pg_store.h"
 #include "store/sqlite_command_writer.h"
 
 namespace motcua::store {
@@ -10,6 +11,12 @@ namespace motcua::store {
 absl::StatusOr<std::unique_ptr<EventStore>> EventStore::Open(
     const StoreOptions& options, const Clock* clock,
     std::shared_ptr<const RuleSet> rules) {
+  if (!options.postgres_url.empty()) {
+    ASSIGN_OR_RETURN(
+        std::unique_ptr<pg::PostgresEventStore> store,
+        pg::PostgresEventStore::Open(options, clock, std::move(rules)));
+    return std::unique_ptr<EventStore>(std::move(store));
+  }
   ASSIGN_OR_RETURN(std::unique_ptr<SqliteEventStore> store,
                    SqliteEventStore::Open(options, clock, std::move(rules)));
   return std::unique_ptr<EventStore>(std::move(store));

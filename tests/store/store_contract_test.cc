@@ -21,8 +21,10 @@
 #include "gtest/gtest.h"
 #include "store/event_store.h"
 #include "store/hash_chain.h"
+#include "store/postgres/pq.h"
 #include "store/sqlite.h"
 #include "tests/store/store_test_support.h"
+#include "tests/testing/postgres.h"
 
 namespace motcua::store {
 namespace {
@@ -52,6 +54,30 @@ StoreBackend SqliteBackend() {
         Database::Open(directory + "/motcua.db", OpenMode::kReadWrite);
     if (!database.ok()) return database.status();
     return database->Execute(
+        "UPDATE meta SET value = value + 1 WHERE key = 'schema_version'");
+  };
+  return backend;
+}
+
+// The PostgreSQL backend: a database of its own per test directory, on the
+// cluster of the ctest fixture `postgres`.
+StoreBackend PostgresBackend() {
+  StoreBackend backend;
+  backend.name = "Postgres";
+  backend.open = [](const std::string& directory, StoreOptions options,
+                    const Clock* clock, std::shared_ptr<const RuleSet> rules)
+      -> absl::StatusOr<std::unique_ptr<EventStore>> {
+    absl::StatusOr<std::string> url = test_support::PostgresDatabase(directory);
+    if (!url.ok()) return url.status();
+    options.postgres_url = *url;
+    return EventStore::Open(options, clock, std::move(rules));
+  };
+  backend.mark_newer_schema = [](const std::string& directory) {
+    absl::StatusOr<std::string> url = test_support::PostgresDatabase(directory);
+    if (!url.ok()) return url.status();
+    absl::StatusOr<pg::Connection> connection = pg::Connection::Open(*url);
+    if (!connection.ok()) return connection.status();
+    return connection->Execute(
         "UPDATE meta SET value = value + 1 WHERE key = 'schema_version'");
   };
   return backend;
@@ -530,7 +556,8 @@ TEST_P(StoreContractTest, EverythingSurvivesReopeningAndANewerSchemaIsRefused) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Backends, StoreContractTest, ::testing::Values(SqliteBackend()),
+    Backends, StoreContractTest,
+    ::testing::Values(SqliteBackend(), PostgresBackend()),
     [](const ::testing::TestParamInfo<StoreBackend>& backend) {
       return backend.param.name;
     });

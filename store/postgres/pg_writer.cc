@@ -1,0 +1,613 @@
+#include "store/postgres/pg_writer.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "engine/report.h"
+#include "engine/status_macros.h"
+#include "store/event_codec.h"
+#include "store/event_rows.h"
+#include "store/hash_chain.h"
+#include "store/postgres/pg_rows.h"
+#include "store/postgres/pg_schema.h"
+#include "store/projection_changes.h"
+#include "store/schema.h"
+
+namespace motcua::store::pg {
+namespace {
+
+CommandOutcome Refusal(absl::Status status) {
+  CommandOutcome outcome;
+  outcome.status = std::move(status);
+  return outcome;
+}
+
+// The writer's statements, prepared once per connection under their names.
+struct Named {
+  const char* name;
+  std::string sql;
+};
+
+std::vector<Named> WriterStatements() {
+  const std::string settled_day = absl::StrCat(
+      "(SELECT value FROM meta WHERE key = '", kMetaDeadlinesSettledDay, "')");
+  return {
+      {"begin", "BEGIN"},
+      {"commit", "COMMIT"},
+      {"rollback", "ROLLBACK"},
+      {"savepoint", "SAVEPOINT command"},
+      {"release", "RELEASE SAVEPOINT command"},
+      {"rollback_to", "ROLLBACK TO SAVEPOINT command"},
+      {"insert_event",
+       "INSERT INTO events (sequence, dossier_code, dossier_version, type, "
+       "occurred_at, recorded_at, actor, rule_version, payload, "
+       "previous_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
+       "$11)"},
+      {"write_head",
+       absl::StrCat("INSERT INTO meta (key, value, bytes) VALUES ('",
+                    kMetaHeadSequence,
+                    "', $1, $2) ON CONFLICT (key) DO UPDATE SET value = "
+                    "excluded.value, bytes = excluded.bytes")},
+      {"select_request",
+       "SELECT outcome, fingerprint FROM requests WHERE request_id = $1"},
+      {"select_dossier", "SELECT snapshot FROM dossiers WHERE code = $1"},
+      {"select_events_to_version",
+       absl::StrCat("SELECT ", kEventColumns,
+                    " FROM events WHERE dossier_code = $1 AND "
+                    "dossier_version <= $2 ORDER BY dossier_version")},
+      {"upsert_dossier",
+       "INSERT INTO dossiers (code, version, state, agency, procedure_code, "
+       "current_unit, current_step_id, received_at, due_at, step_due_at, "
+       "classification, snapshot) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+       "$10, $11, $12) ON CONFLICT (code) DO UPDATE SET "
+       "version = excluded.version, state = excluded.state, "
+       "agency = excluded.agency, procedure_code = excluded.procedure_code, "
+       "current_unit = excluded.current_unit, "
+       "current_step_id = excluded.current_step_id, "
+       "received_at = excluded.received_at, due_at = excluded.due_at, "
+       "step_due_at = excluded.step_due_at, "
+       "classification = excluded.classification, "
+       "snapshot = excluded.snapshot"},
+      {"upsert_deadline",
+       "INSERT INTO deadlines (dossier_code, kind, due_at, step_id, unit, "
+       "agency, procedure_code) VALUES ($1, $2, $3, $4, $5, $6, $7) "
+       "ON CONFLICT (dossier_code, kind) DO UPDATE SET "
+       "due_at = excluded.due_at, step_id = excluded.step_id, "
+       "unit = excluded.unit, agency = excluded.agency, "
+       "procedure_code = excluded.procedure_code"},
+      {"delete_deadline",
+       "DELETE FROM deadlines WHERE dossier_code = $1 AND kind = $2"},
+      {"upsert_threshold",
+       "INSERT INTO thresholds (dossier_code, target, at, threshold_index) "
+       "VALUES ($1, $2, $3, $4) ON CONFLICT (dossier_code, target) DO UPDATE "
+       "SET at = excluded.at, threshold_index = excluded.threshold_index"},
+      {"delete_threshold",
+       "DELETE FROM thresholds WHERE dossier_code = $1 AND target = $2"},
+      {"upsert_control_sheet",
+       "INSERT INTO control_sheet (dossier_code, entry, step_id, unit, "
+       "started_at, due_at, ended_at, used_seconds, late, handed_over_by) "
+       "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) "
+       "ON CONFLICT (dossier_code, entry) DO UPDATE SET "
+       "step_id = excluded.step_id, unit = excluded.unit, "
+       "started_at = excluded.started_at, due_at = excluded.due_at, "
+       "ended_at = excluded.ended_at, used_seconds = excluded.used_seconds, "
+       "late = excluded.late, handed_over_by = excluded.handed_over_by"},
+      {"increment_counter",
+       "INSERT INTO counters (agency, procedure_code, unit, state, count) "
+       "VALUES ($1, $2, $3, $4, 1) ON CONFLICT (agency, procedure_code, "
+       "unit, state) DO UPDATE SET count = counters.count + 1"},
+      // One statement: the row goes when its count reaches zero.
+      {"decrement_counter",
+       "WITH lowered AS (UPDATE counters SET count = count - 1 WHERE "
+       "agency = $1 AND procedure_code = $2 AND unit = $3 AND state = $4 "
+       "RETURNING agency, procedure_code, unit, state, count) "
+       "DELETE FROM counters c USING lowered l WHERE l.count <= 0 AND "
+       "c.agency = l.agency AND c.procedure_code = l.procedure_code AND "
+       "c.unit = l.unit AND c.state = l.state"},
+      {"increment_deadline_day",
+       "INSERT INTO deadline_days (kind, due_day, agency, count) "
+       "VALUES ($1, $3, $2, 1) ON CONFLICT (kind, due_day, agency) DO UPDATE "
+       "SET count = deadline_days.count + 1"},
+      {"decrement_deadline_day",
+       "WITH lowered AS (UPDATE deadline_days SET count = count - 1 WHERE "
+       "kind = $1 AND due_day = $3 AND agency = $2 RETURNING count) "
+       "DELETE FROM deadline_days WHERE kind = $1 AND due_day = $3 AND "
+       "agency = $2 AND (SELECT count FROM lowered) <= 0"},
+      // A day before the settled day counts in the totals as well (none
+      // while nothing is settled: the comparison with NULL fails).
+      {"increment_deadline_total",
+       absl::StrCat("INSERT INTO deadline_totals (kind, agency, count) "
+                    "SELECT $1::text, $2::text, 1 WHERE $3::integer < ",
+                    settled_day,
+                    " ON CONFLICT (kind, agency) DO UPDATE SET count = "
+                    "deadline_totals.count + 1")},
+      {"decrement_deadline_total",
+       absl::StrCat("WITH lowered AS (UPDATE deadline_totals SET count = "
+                    "count - 1 WHERE kind = $1::text AND agency = $2::text "
+                    "AND $3::integer < ",
+                    settled_day,
+                    " RETURNING count) DELETE FROM deadline_totals WHERE "
+                    "kind = $1::text AND agency = $2::text AND (SELECT count "
+                    "FROM lowered) <= 0")},
+      // Counts in the totals the days from the settled day to `$1`, then
+      // makes `$1` the settled day (nothing when it already is later).
+      {"settle_deadline_totals",
+       absl::StrCat("INSERT INTO deadline_totals (kind, agency, count) "
+                    "SELECT kind, agency, sum(count)::bigint FROM "
+                    "deadline_days WHERE kind IN ('dossier', 'step') AND "
+                    "due_day >= coalesce(",
+                    settled_day,
+                    ", 0) AND due_day < $1::integer GROUP BY kind, agency "
+                    "ON CONFLICT (kind, agency) DO UPDATE SET count = "
+                    "deadline_totals.count + excluded.count")},
+      {"set_settled_day",
+       absl::StrCat("INSERT INTO meta (key, value) VALUES ('",
+                    kMetaDeadlinesSettledDay,
+                    "', $1) ON CONFLICT (key) DO UPDATE SET value = "
+                    "greatest(meta.value, excluded.value)")},
+      {"add_report_delta",
+       "INSERT INTO report_deltas (agency, procedure_code, field, day, "
+       "measure, delta) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (agency, "
+       "procedure_code, field, day, measure) DO UPDATE SET delta = "
+       "report_deltas.delta + excluded.delta"},
+      {"add_unit_report_delta",
+       "INSERT INTO unit_report_deltas (agency, unit, day, measure, delta) "
+       "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (agency, unit, day, measure) "
+       "DO UPDATE SET delta = unit_report_deltas.delta + excluded.delta"},
+      {"upsert_request",
+       "INSERT INTO requests (request_id, dossier_code, outcome, "
+       "fingerprint) VALUES ($1, $2, $3, $4) ON CONFLICT (request_id) DO "
+       "UPDATE SET dossier_code = excluded.dossier_code, outcome = "
+       "excluded.outcome, fingerprint = excluded.fingerprint"},
+  };
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Writer>> Writer::Open(
+    const StoreOptions& options, const Clock* clock) {
+  std::unique_ptr<Writer> writer(new Writer(options, clock));
+  RETURN_IF_ERROR(writer->Initialize());
+  return writer;
+}
+
+Writer::Writer(const StoreOptions& options, const Clock* clock)
+    : options_(options), clock_(clock) {}
+
+absl::Status Writer::Initialize() {
+  ASSIGN_OR_RETURN(connection_, Connection::Open(options_.postgres_url));
+  // An answer waits for its COMMIT, and the COMMIT for the WAL on disk (and
+  // on a synchronous standby when the cluster has one), whatever the
+  // server's default.
+  RETURN_IF_ERROR(connection_.Execute("SET synchronous_commit = on"));
+  RETURN_IF_ERROR(MigrateSchema(connection_));
+  ASSIGN_OR_RETURN(Result locked,
+                   connection_.Query("SELECT pg_try_advisory_lock($1::bigint)",
+                                     Params().Int(kWriterLockKey)));
+  if (locked.Int(0, 0) == 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        connection_.Describe(),
+        " is written by another motcua server; one server writes a database "
+        "at a time"));
+  }
+  for (const Named& statement : WriterStatements()) {
+    RETURN_IF_ERROR(connection_.Prepare(statement.name, statement.sql));
+  }
+  RETURN_IF_ERROR(LoadHead());
+  cache_ = std::make_unique<DossierCache>(
+      [this](const std::string& code) { return LoadDossier(code); },
+      options_.state_cache_entries);
+  RETURN_IF_ERROR(connection_.EnterPipeline());
+  // The day counts settled up to today before the first command.
+  const int64_t today = ReportDay(clock_->Now());
+  batch_error_ = absl::OkStatus();
+  Begin(today);
+  connection_.Queue("commit");
+  RETURN_IF_ERROR(Sync());
+  settled_day_ = today;
+  return absl::OkStatus();
+}
+
+absl::Status Writer::LoadHead() {
+  ASSIGN_OR_RETURN(Result meta,
+                   connection_.Query("SELECT value, bytes FROM meta WHERE key "
+                                     "= $1",
+                                     Params().Text(kMetaHeadSequence)));
+  LogHead head;
+  head.hash = GenesisHash();
+  if (meta.rows() > 0) {
+    head.sequence = meta.Int(0, 0);
+    head.hash = std::string(meta.Bytes(0, 1));
+  }
+  // The recorded head must be the log's last event; otherwise events were
+  // removed from (or added to) the end behind motcua's back, and appending
+  // would bury the damage.
+  ASSIGN_OR_RETURN(Result last,
+                   connection_.Query("SELECT sequence, hash FROM events ORDER "
+                                     "BY sequence DESC LIMIT 1"));
+  const int64_t last_sequence = last.rows() > 0 ? last.Int(0, 0) : 0;
+  const std::string last_hash =
+      last.rows() > 0 ? std::string(last.Bytes(0, 1)) : GenesisHash();
+  if (last_sequence != head.sequence || last_hash != head.hash) {
+    return absl::DataLossError(absl::StrCat(
+        connection_.Describe(), ": the log ends at sequence ", last_sequence,
+        " but its recorded head is sequence ", head.sequence,
+        "; events were removed or added outside motcua. Run `motcua audit "
+        "verify` and restore a backup"));
+  }
+  chain_.Rewind(std::move(head));
+  return absl::OkStatus();
+}
+
+void Writer::Track(const absl::Status& status) {
+  if (!status.ok() && batch_error_.ok()) batch_error_ = status;
+}
+
+absl::Status Writer::Sync() {
+  absl::Status status = connection_.Sync();
+  Track(status);
+  return status;
+}
+
+absl::StatusOr<Result> Writer::Fetch(const std::string& name,
+                                     const Params& params) {
+  absl::StatusOr<Result> result = connection_.Fetch(name, params);
+  if (!result.ok()) Track(result.status());
+  return result;
+}
+
+void Writer::Begin(int64_t today) {
+  connection_.Queue("begin");
+  if (today != settled_day_) {
+    connection_.Queue("settle_deadline_totals", Params().Int(today));
+    connection_.Queue("set_settled_day", Params().Int(today));
+  }
+}
+
+WrittenBatch Writer::WriteBatch(
+    const std::vector<const CommandRequest*>& requests, const RuleSet& rules) {
+  WrittenBatch written;
+  std::vector<CommandOutcome>& outcomes = written.outcomes;
+  outcomes.reserve(requests.size());
+  const int64_t today = ReportDay(clock_->Now());
+  const LogHead batch_head = chain_.head();
+  auto undo = [&] {
+    cache_->Clear();
+    chain_.Rewind(batch_head);
+  };
+
+  // The common path queues every command's writes and learns of a failed
+  // one only at the next round trip, which may be another command's read.
+  // Then the whole batch is rolled back and run again with a savepoint and
+  // a round trip per command, so that only the failing command is refused.
+  batch_error_ = absl::OkStatus();
+  Begin(today);
+  for (const CommandRequest* request : requests) {
+    outcomes.push_back(ProcessCommand(*request, rules, /*isolated=*/false));
+  }
+  if (batch_error_.ok() && connection_.ok()) {
+    // Written once the batch is known to be sound: a failed isolated run
+    // leaves nothing.
+    if (chain_.head().sequence != batch_head.sequence) {
+      connection_.Queue(
+          "write_head",
+          Params().Int(chain_.head().sequence).Bytes(chain_.head().hash));
+    }
+    connection_.Queue("commit");
+    Sync().IgnoreError();
+  }
+  if (!batch_error_.ok() && connection_.ok()) {
+    connection_.Queue("rollback");
+    connection_.Sync().IgnoreError();
+    undo();
+    outcomes.clear();
+    batch_error_ = absl::OkStatus();
+    Begin(today);
+    for (const CommandRequest* request : requests) {
+      outcomes.push_back(ProcessCommand(*request, rules, /*isolated=*/true));
+      if (!connection_.ok()) break;
+    }
+    if (connection_.ok()) {
+      batch_error_ = absl::OkStatus();
+      if (chain_.head().sequence != batch_head.sequence) {
+        connection_.Queue(
+            "write_head",
+            Params().Int(chain_.head().sequence).Bytes(chain_.head().hash));
+      }
+      connection_.Queue("commit");
+      Sync().IgnoreError();
+    }
+  }
+  absl::Status& status = written.status;
+  status = batch_error_;
+  if (status.ok() && !connection_.ok()) {
+    status = absl::UnavailableError(absl::StrCat(
+        "the connection to ", connection_.Describe(), " was lost"));
+  }
+  if (!status.ok() && !connection_.ok()) {
+    // The COMMIT may or may not have happened: nobody can tell the callers.
+    status = absl::UnavailableError(absl::StrCat(
+        status.message(),
+        "; the outcome of the commands in flight is unknown: restart motcuad "
+        "once the database is reachable and retry them with the same "
+        "request_id"));
+  }
+  if (status.ok()) {
+    settled_day_ = today;
+    written.appended = chain_.head().sequence != batch_head.sequence;
+    return written;
+  }
+  if (connection_.ok()) {
+    connection_.Queue("rollback");
+    connection_.Sync().IgnoreError();
+  }
+  undo();
+  written.appended = false;
+  outcomes.assign(
+      requests.size(),
+      Refusal(absl::Status(status.code(),
+                           absl::StrCat("the batch could not be committed; "
+                                        "nothing was recorded: ",
+                                        status.message()))));
+  return written;
+}
+
+CommandOutcome Writer::ProcessCommand(const CommandRequest& request,
+                                      const RuleSet& rules, bool isolated) {
+  // Storage keeps microseconds: decide with the instant that is recorded.
+  const absl::Time now = ToStoredPrecision(clock_->Now());
+  const LogHead saved_head = chain_.head();
+  if (isolated) connection_.Queue("savepoint");
+  Decision decision = DecideCommand(request, rules, now, *this);
+  CommandOutcome outcome;
+  absl::Status status;
+  if (decision.events.empty()) {
+    outcome = std::move(decision.answer);
+  } else {
+    status = AppendDecided(decision, now, chain_, *this, outcome);
+  }
+  if (isolated) {
+    // A round trip per command: its own writes' errors come back here.
+    connection_.Queue("release");
+    const absl::Status synced = connection_.Sync();
+    if (!status.ok() || !synced.ok()) {
+      if (connection_.ok()) {
+        // Back to before the command, which alone is refused.
+        connection_.Queue("rollback_to");
+        connection_.Queue("release");
+        connection_.Sync().IgnoreError();
+      } else {
+        Track(synced);
+      }
+      chain_.Rewind(saved_head);
+      cache_->Clear();
+      return Refusal(!status.ok()           ? status
+                     : !outcome.status.ok() ? outcome.status
+                                            : synced);
+    }
+  } else if (!status.ok()) {
+    Track(status);
+    chain_.Rewind(saved_head);
+    return Refusal(status);
+  }
+  if (!outcome.events.empty()) cache_->Remember(*outcome.dossier);
+  return outcome;
+}
+
+absl::StatusOr<std::optional<RequestRecord>> Writer::LoadRequest(
+    const std::string& request_id) {
+  ASSIGN_OR_RETURN(Result result,
+                   Fetch("select_request", Params().Text(request_id)));
+  if (result.rows() == 0) return std::optional<RequestRecord>();
+  ASSIGN_OR_RETURN(RequestRecord record,
+                   DecodeRequestOutcome(result.Bytes(0, 0)));
+  record.fingerprint = std::string(result.Bytes(0, 1));
+  return std::optional<RequestRecord>(std::move(record));
+}
+
+absl::StatusOr<std::optional<Dossier>> Writer::LoadDossier(
+    const std::string& code) {
+  ASSIGN_OR_RETURN(Result result, Fetch("select_dossier", Params().Text(code)));
+  if (result.rows() == 0) return std::optional<Dossier>();
+  absl::StatusOr<Dossier> dossier = DecodeDossierSnapshot(result.Bytes(0, 0));
+  if (!dossier.ok()) {
+    return absl::DataLossError(absl::StrCat(
+        "dossier ", code, ": stored snapshot: ", dossier.status().message()));
+  }
+  return std::optional<Dossier>(*std::move(dossier));
+}
+
+absl::StatusOr<const Dossier*> Writer::FindDossier(const std::string& code) {
+  return cache_->Find(code);
+}
+
+absl::StatusOr<std::vector<StoredEvent>> Writer::EventsToVersion(
+    const std::string& code, int64_t version) {
+  ASSIGN_OR_RETURN(Result result, Fetch("select_events_to_version",
+                                        Params().Text(code).Int(version)));
+  return EventsOfResult(result);
+}
+
+absl::Status Writer::Append(const SealedEvent& sealed, const RequestTag& tag,
+                            const Dossier* before, const Dossier& after) {
+  const StoredEvent& stored = sealed.stored;
+  const Event& event = stored.event;
+  connection_.Queue("insert_event", Params()
+                                        .Int(stored.sequence)
+                                        .Text(event.dossier_code)
+                                        .Int(event.dossier_version)
+                                        .Text(sealed.type)
+                                        .Int(ToStoredMicros(event.occurred_at))
+                                        .Int(ToStoredMicros(stored.recorded_at))
+                                        .Text(event.actor)
+                                        .Text(event.rule_version)
+                                        .Bytes(sealed.payload)
+                                        .Bytes(stored.previous_hash)
+                                        .Bytes(stored.hash));
+  QueueDossier(after);
+  QueueDeadlines(before, after);
+  QueueThresholds(before, after);
+  QueueControlSheet(before, after);
+  QueueCounters(before, after);
+  QueueReport(stored, before, after);
+  QueueRequest(stored, tag, after);
+  // Errors come back at the next round trip (Writer::Track).
+  return absl::OkStatus();
+}
+
+void Writer::QueueDossier(const Dossier& after) {
+  const StepRecord* step = after.current_step();
+  std::optional<int64_t> step_due_at;
+  if (step != nullptr) step_due_at = ToStoredMicros(step->due_at);
+  connection_.Queue(
+      "upsert_dossier",
+      Params()
+          .Text(after.code)
+          .Int(after.version)
+          .Int(static_cast<int64_t>(after.state))
+          .Text(after.agency)
+          .Text(after.procedure_code)
+          .Text(CurrentUnit(after))
+          .Text(step != nullptr ? absl::string_view(step->step_id) : "")
+          .Int(ToStoredMicros(after.received_at))
+          .Int(ToStoredMicros(after.due_at))
+          .OptionalInt(step_due_at)
+          .Int(static_cast<int64_t>(after.classification))
+          .Bytes(EncodeDossierSnapshot(after)));
+}
+
+void Writer::QueueDeadlines(const Dossier* before, const Dossier& after) {
+  for (const DeadlineChange& change : DeadlineChanges(before, after)) {
+    if (!change.changed()) continue;
+    if (change.moves_day_count()) {
+      if (change.old_row.has_value()) {
+        const DeadlineRow& row = *change.old_row;
+        const Params key =
+            Params().Text(change.kind).Text(row.agency).Int(DeadlineDay(row));
+        connection_.Queue("decrement_deadline_day", key);
+        connection_.Queue("decrement_deadline_total", key);
+      }
+      if (change.new_row.has_value()) {
+        const DeadlineRow& row = *change.new_row;
+        const Params key =
+            Params().Text(change.kind).Text(row.agency).Int(DeadlineDay(row));
+        connection_.Queue("increment_deadline_day", key);
+        connection_.Queue("increment_deadline_total", key);
+      }
+    }
+    if (!change.new_row.has_value()) {
+      connection_.Queue("delete_deadline",
+                        Params().Text(after.code).Text(change.kind));
+      continue;
+    }
+    const DeadlineRow& row = *change.new_row;
+    connection_.Queue("upsert_deadline", Params()
+                                             .Text(after.code)
+                                             .Text(change.kind)
+                                             .Int(row.due_at)
+                                             .Text(row.step_id)
+                                             .Text(row.unit)
+                                             .Text(row.agency)
+                                             .Text(row.procedure_code));
+  }
+}
+
+void Writer::QueueThresholds(const Dossier* before, const Dossier& after) {
+  for (const ThresholdChange& change : ThresholdChanges(before, after)) {
+    if (!change.changed()) continue;
+    const int64_t target = static_cast<int64_t>(change.target);
+    if (!change.new_next.has_value()) {
+      connection_.Queue("delete_threshold",
+                        Params().Text(after.code).Int(target));
+      continue;
+    }
+    connection_.Queue("upsert_threshold",
+                      Params()
+                          .Text(after.code)
+                          .Int(target)
+                          .Int(ToStoredMicros(change.new_next->at))
+                          .Int(change.new_next->index));
+  }
+}
+
+void Writer::QueueControlSheet(const Dossier* before, const Dossier& after) {
+  for (const size_t index : ChangedControlSheetEntries(before, after)) {
+    const StepRecord& step = after.steps[index];
+    std::optional<int64_t> ended_at;
+    if (step.ended_at.has_value()) ended_at = ToStoredMicros(*step.ended_at);
+    connection_.Queue("upsert_control_sheet",
+                      Params()
+                          .Text(after.code)
+                          .Int(static_cast<int64_t>(index) + 1)
+                          .Text(step.step_id)
+                          .Text(step.unit)
+                          .Int(ToStoredMicros(step.started_at))
+                          .Int(ToStoredMicros(step.due_at))
+                          .OptionalInt(ended_at)
+                          .Int(absl::ToInt64Seconds(step.used))
+                          .Int(step.late ? 1 : 0)
+                          .Text(step.handed_over_by));
+  }
+}
+
+void Writer::QueueCounters(const Dossier* before, const Dossier& after) {
+  auto params = [](const CounterKey& key) {
+    return Params()
+        .Text(key.agency)
+        .Text(key.procedure_code)
+        .Text(key.unit)
+        .Int(key.state);
+  };
+  const CounterKey new_key = CounterKeyOf(after);
+  if (before != nullptr) {
+    const CounterKey old_key = CounterKeyOf(*before);
+    if (old_key == new_key) return;
+    connection_.Queue("decrement_counter", params(old_key));
+  }
+  connection_.Queue("increment_counter", params(new_key));
+}
+
+void Writer::QueueReport(const StoredEvent& stored, const Dossier* before,
+                         const Dossier& after) {
+  // A delta that sums to zero is kept as a zero row, as on SQLite.
+  for (const ReportDelta& delta :
+       ReportDeltasOf(before, after, stored.event.occurred_at)) {
+    connection_.Queue("add_report_delta",
+                      Params()
+                          .Text(after.agency)
+                          .Text(after.procedure_code)
+                          .Text(after.field)
+                          .Int(delta.day)
+                          .Int(static_cast<int64_t>(delta.measure))
+                          .Int(delta.delta));
+  }
+  for (const UnitReportDelta& delta :
+       UnitReportDeltasOf(before, after, stored.event.occurred_at)) {
+    connection_.Queue("add_unit_report_delta",
+                      Params()
+                          .Text(after.agency)
+                          .Text(delta.unit)
+                          .Int(delta.day)
+                          .Int(static_cast<int64_t>(delta.measure))
+                          .Int(delta.delta));
+  }
+}
+
+void Writer::QueueRequest(const StoredEvent& stored, const RequestTag& tag,
+                          const Dossier& after) {
+  if (tag.id.empty()) return;
+  const RequestRecord record{after.code, after.version, stored.sequence,
+                             tag.fingerprint};
+  Params params;
+  params.Text(tag.id)
+      .Text(record.dossier_code)
+      .Bytes(EncodeRequestOutcome(record));
+  if (record.fingerprint.empty()) {
+    params.Null();
+  } else {
+    params.Bytes(record.fingerprint);
+  }
+  connection_.Queue("upsert_request", params);
+}
+
+}  // namespace motcua::store::pg

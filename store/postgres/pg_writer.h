@@ -1,0 +1,107 @@
+#ifndef MOTCUA_STORE_POSTGRES_PG_WRITER_H_
+#define MOTCUA_STORE_POSTGRES_PG_WRITER_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "engine/clock.h"
+#include "engine/rules.h"
+#include "store/command_decision.h"
+#include "store/dossier_cache.h"
+#include "store/event_store.h"
+#include "store/log_writer.h"
+#include "store/postgres/pq.h"
+
+namespace motcua::store::pg {
+
+// The PostgreSQL store's write side: the write connection (in pipeline
+// mode), the state cache and the head of the hash chain. Each batch is one
+// transaction: BEGIN, each command decided (store/command_decision.h) and
+// its events and projection rows queued, COMMIT; the statements go out
+// without waiting, and a round trip is made only where a decision needs an
+// answer (a request id, a dossier not in the cache). COMMIT returns once
+// the transaction is durable (synchronous_commit on, and on a synchronous
+// standby when one is configured).
+//
+// One writer per database: it holds an advisory lock for as long as its
+// connection lives, and a second writer is refused at open.
+//
+// Threads: none of its own, no locks; one thread calls everything.
+class Writer final : private CommandStorage {
+ public:
+  // Connects, migrates the schema, takes the writer's lock, checks the
+  // log's head and settles the per-day deadline counts. FAILED_PRECONDITION
+  // for a newer schema or another writer; DATA_LOSS when the recorded head
+  // is not the last event; UNAVAILABLE when the server cannot be reached.
+  static absl::StatusOr<std::unique_ptr<Writer>> Open(
+      const StoreOptions& options, const Clock* clock);
+  Writer(const Writer&) = delete;
+  Writer& operator=(const Writer&) = delete;
+
+  // Decides and writes `requests` in one transaction (see WrittenBatch). A
+  // batch whose writes fail runs again with a savepoint per command, so
+  // that the failing command alone is refused. UNAVAILABLE when the
+  // connection is lost: the outcome of the batch is then unknown.
+  WrittenBatch WriteBatch(const std::vector<const CommandRequest*>& requests,
+                          const RuleSet& rules);
+
+  // The log's last committed event (0 for an empty log).
+  int64_t head_sequence() const { return chain_.head().sequence; }
+
+ private:
+  Writer(const StoreOptions& options, const Clock* clock);
+  absl::Status Initialize();
+  absl::Status LoadHead();
+  // Queues BEGIN and, on a new day, the settling of the day counts.
+  void Begin(int64_t today);
+  // The first error of the batch, recorded by every sync.
+  void Track(const absl::Status& status);
+  absl::Status Sync();
+  absl::StatusOr<Result> Fetch(const std::string& name, const Params& params);
+
+  CommandOutcome ProcessCommand(const CommandRequest& request,
+                                const RuleSet& rules, bool isolated);
+
+  // CommandStorage
+  absl::StatusOr<std::optional<RequestRecord>> LoadRequest(
+      const std::string& request_id) override;
+  absl::StatusOr<const Dossier*> FindDossier(const std::string& code) override;
+  absl::StatusOr<std::vector<StoredEvent>> EventsToVersion(
+      const std::string& code, int64_t version) override;
+  absl::Status Append(const SealedEvent& sealed, const RequestTag& tag,
+                      const Dossier* before, const Dossier& after) override;
+
+  // The projection rows of one event, queued (store/projection_changes.h
+  // says which).
+  void QueueDossier(const Dossier& after);
+  void QueueDeadlines(const Dossier* before, const Dossier& after);
+  void QueueThresholds(const Dossier* before, const Dossier& after);
+  void QueueControlSheet(const Dossier* before, const Dossier& after);
+  void QueueCounters(const Dossier* before, const Dossier& after);
+  void QueueReport(const StoredEvent& stored, const Dossier* before,
+                   const Dossier& after);
+  void QueueRequest(const StoredEvent& stored, const RequestTag& tag,
+                    const Dossier& after);
+
+  absl::StatusOr<std::optional<Dossier>> LoadDossier(const std::string& code);
+
+  const StoreOptions options_;
+  const Clock* const clock_;
+  Connection connection_;
+  std::unique_ptr<DossierCache> cache_;
+  LogChain chain_;
+  // The first error since the batch began.
+  absl::Status batch_error_;
+  // The day the day counts were last settled at in a committed transaction.
+  int64_t settled_day_ = 0;
+};
+
+}  // namespace motcua::store::pg
+
+#endif  // MOTCUA_STORE_POSTGRES_PG_WRITER_H_

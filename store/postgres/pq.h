@@ -1,0 +1,152 @@
+#ifndef MOTCUA_STORE_POSTGRES_PQ_H_
+#define MOTCUA_STORE_POSTGRES_PQ_H_
+
+// Small owning wrappers over libpq, as store/sqlite.h is for SQLite: a
+// connection, a result, the parameters of a statement. Every statement is
+// sent with the extended protocol and asks for binary results; integers go
+// out as text (so any integer column type takes them), text and bytea as
+// their raw bytes. Errors become absl::Status carrying PostgreSQL's message
+// and SQLSTATE, with a code by what the caller should do next.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+
+struct pg_conn;
+struct pg_result;
+
+namespace motcua::store::pg {
+
+// Whether `status` is PostgreSQL's "disk full" (SQLSTATE 53100): it lasts
+// until room is made.
+bool IsStorageFull(const absl::Status& status);
+
+// The parameters of one statement ($1, $2, ... in the order added).
+class Params {
+ public:
+  Params& Int(int64_t value);
+  Params& Text(absl::string_view value);
+  Params& Bytes(absl::string_view value);
+  Params& Null();
+  Params& OptionalInt(std::optional<int64_t> value);
+
+  int size() const { return static_cast<int>(values_.size()); }
+
+ private:
+  friend class Connection;
+  struct Value {
+    std::string bytes;
+    bool null = false;
+    bool binary = false;
+  };
+  std::vector<Value> values_;
+};
+
+// The result of one statement; its rows are read with binary decoding.
+class Result {
+ public:
+  Result() = default;
+  int rows() const;
+  int columns() const;
+  bool IsNull(int row, int column) const;
+  // A bigint, integer or smallint column (a boolean reads as 0 or 1).
+  int64_t Int(int row, int column) const;
+  std::optional<int64_t> OptionalInt(int row, int column) const;
+  // A text or bytea column, viewing the result's memory.
+  absl::string_view Bytes(int row, int column) const;
+  absl::string_view Text(int row, int column) const {
+    return Bytes(row, column);
+  }
+
+ private:
+  friend class Connection;
+  struct Free {
+    void operator()(pg_result* result) const;
+  };
+  explicit Result(pg_result* result) : result_(result) {}
+  std::unique_ptr<pg_result, Free> result_;
+};
+
+// One connection. Not thread-safe: used by one thread at a time.
+//
+// Pipeline mode (Queue, Fetch, Sync) sends statements without waiting for
+// their results, so that a batch of writes costs one round trip: the
+// writer's transaction is BEGIN, every command's statements, COMMIT, with
+// a round trip only where a read's answer is needed.
+class Connection {
+ public:
+  // Connects with a libpq connection string or URL. UNAVAILABLE, with
+  // libpq's message, when the server cannot be reached or refuses.
+  static absl::StatusOr<Connection> Open(const std::string& url);
+
+  Connection() = default;
+  Connection(Connection&&) noexcept = default;
+  Connection& operator=(Connection&&) noexcept = default;
+
+  // Runs `sql` (one or more statements, no parameters) and waits. Not in
+  // pipeline mode.
+  absl::Status Execute(absl::string_view sql);
+  // Runs one statement with parameters and waits for its rows. Not in
+  // pipeline mode.
+  absl::StatusOr<Result> Query(absl::string_view sql,
+                               const Params& params = Params());
+  // Runs the prepared statement `name` and waits for its rows. Not in
+  // pipeline mode.
+  absl::StatusOr<Result> Run(const std::string& name,
+                             const Params& params = Params());
+  // Prepares `sql` under `name` for Run, Queue and Fetch. Not in pipeline
+  // mode.
+  absl::Status Prepare(const std::string& name, absl::string_view sql);
+
+  // Pipeline mode, on the connection for good.
+  absl::Status EnterPipeline();
+  // Sends the prepared statement `name`, without waiting. An error of the
+  // statement is reported by the next Fetch or Sync. Every few hundred
+  // statements it reads what came back, so that neither side's socket
+  // buffer fills while the other waits (libpq's pipeline deadlock).
+  void Queue(const std::string& name, const Params& params = Params());
+  // Sends the prepared statement `name`, then waits for the results of
+  // everything queued before it and for its own rows. The first error of
+  // any of them.
+  absl::StatusOr<Result> Fetch(const std::string& name,
+                               const Params& params = Params());
+  // Waits for the results of everything queued. The first error since the
+  // last Sync or Fetch.
+  absl::Status Sync();
+
+  // "database NAME on HOST:PORT", for messages (no password).
+  std::string Describe() const;
+
+  // Whether the connection to the server still stands.
+  bool ok() const;
+
+ private:
+  struct Free {
+    void operator()(pg_conn* connection) const;
+  };
+  explicit Connection(pg_conn* connection) : connection_(connection) {}
+  absl::Status Error(absl::string_view what) const;
+  // Sends the prepared statement `name` in pipeline mode; false (and the
+  // error deferred) when it could not be sent.
+  bool Send(const std::string& name, const Params& params);
+  // Sends a sync point and reads the results of the `queued_` statements
+  // sent before it; the rows of the last one when `keep_last`.
+  absl::Status SyncAndRead(bool keep_last, Result* last);
+
+  std::unique_ptr<pg_conn, Free> connection_;
+  // Statements sent in pipeline mode whose results are not read yet.
+  int queued_ = 0;
+  // The first error since the last Fetch or Sync that one of them could
+  // not report yet (a statement not sent, or read by a Queue's own sync).
+  absl::Status deferred_error_;
+};
+
+}  // namespace motcua::store::pg
+
+#endif  // MOTCUA_STORE_POSTGRES_PQ_H_
