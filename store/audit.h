@@ -14,8 +14,11 @@
 
 namespace motcua::store {
 
-// Offline audit of a database file, with no server: each opens the file
-// read-only.
+// Offline audit of a database, with no server: each opens it read-only.
+// `database_path` is a SQLite file, or a PostgreSQL database named by its
+// URL (postgres://…, IsPostgresUrl in store/event_store.h), read in one
+// snapshot; a read-only role is enough. ReplayAndCompare reads SQLite only
+// (UNIMPLEMENTED for PostgreSQL).
 
 struct VerifyReport {
   int64_t events_checked = 0;

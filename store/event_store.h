@@ -6,6 +6,8 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/match.h"
+#include "absl/strings/string_view.h"
 #include "engine/clock.h"
 #include "engine/rules.h"
 #include "store/command_sink.h"
@@ -22,11 +24,20 @@ enum class Durability {
             // loss
 };
 
+// Whether `location` names a PostgreSQL database (a libpq URL,
+// "postgres://" or "postgresql://") rather than a SQLite file: how the
+// offline tools (store/audit.h) and the server's own checks tell the two
+// apart.
+inline bool IsPostgresUrl(absl::string_view location) {
+  return absl::StartsWith(location, "postgres://") ||
+         absl::StartsWith(location, "postgresql://");
+}
+
 struct StoreOptions {
   std::string path;  // the SQLite database file; created when missing
   // When not empty, the store is on PostgreSQL instead (store/postgres/):
-  // a libpq connection string or URL, and `path` is unused. The database
-  // must exist; its schema is created or migrated at open.
+  // a libpq URL (postgres://…, IsPostgresUrl), and `path` is unused. The
+  // database must exist; its schema is created or migrated at open.
   std::string postgres_url;
   Durability durability = Durability::kFull;
   // Commands accepted and not yet answered (waiting for the writer, being

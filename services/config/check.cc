@@ -138,6 +138,15 @@ std::vector<Problem> Check(const ServerConfig& config) {
     problem("listen", *wrong);
   }
   if (config.data_dir.empty()) problem("data_dir", "is empty");
+  if (config.store == StoreKind::kPostgres && config.postgres_url.empty()) {
+    problem("postgres_url", "is empty; store: postgres needs it");
+  } else if (!config.postgres_url.empty() &&
+             !absl::StartsWith(config.postgres_url, "postgres://") &&
+             !absl::StartsWith(config.postgres_url, "postgresql://")) {
+    problem("postgres_url",
+            "is not a libpq URL; expected "
+            "postgresql://user@host:port/dbname");
+  }
   if (config.rules_dir.empty()) problem("rules_dir", "is empty");
 
   if (config.durability != Durability::kFull &&

@@ -81,7 +81,9 @@ class ConfigReader {
                                                   "checkpoint_key_file",
                                                   "checkpoint_dir",
                                                   "checkpoint_interval",
-                                                  "checkpoint_log_name"};
+                                                  "checkpoint_log_name",
+                                                  "store",
+                                                  "postgres_url"};
     for (const auto& pair : root) {
       const std::string key = pair.first.Scalar();
       const YAML::Node& value = pair.second;
@@ -126,6 +128,18 @@ class ConfigReader {
         ReadString(key, value, config.checkpoint_dir);
       } else if (key == "checkpoint_log_name") {
         ReadString(key, value, config.checkpoint_log_name);
+      } else if (key == "store") {
+        std::string name;
+        if (ReadString(key, value, name)) {
+          absl::StatusOr<StoreKind> kind = ParseStoreKind(name);
+          if (kind.ok()) {
+            config.store = *kind;
+          } else {
+            Error(ValueMark(pair.first, value), kind.status().message());
+          }
+        }
+      } else if (key == "postgres_url") {
+        ReadString(key, value, config.postgres_url);
       } else if (key == "checkpoint_interval") {
         absl::Duration interval;
         if (!value.IsScalar() ||

@@ -36,6 +36,17 @@ absl::StatusOr<Durability> ParseDurability(absl::string_view name) {
       "unknown durability \"", name, "\"; expected full or normal"));
 }
 
+absl::string_view StoreKindName(StoreKind kind) {
+  return kind == StoreKind::kPostgres ? "postgres" : "sqlite";
+}
+
+absl::StatusOr<StoreKind> ParseStoreKind(absl::string_view name) {
+  if (name == "sqlite") return StoreKind::kSqlite;
+  if (name == "postgres") return StoreKind::kPostgres;
+  return absl::InvalidArgumentError(absl::StrCat(
+      "unknown store \"", name, "\"; expected sqlite or postgres"));
+}
+
 absl::Status ServerConfig::Validate() const {
   std::vector<Problem> problems = Check(*this);
   if (problems.empty()) return absl::OkStatus();

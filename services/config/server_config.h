@@ -27,13 +27,31 @@ absl::string_view DurabilityName(Durability durability);
 // INVALID_ARGUMENT naming the accepted values.
 absl::StatusOr<Durability> ParseDurability(absl::string_view name);
 
+// Where the event log and its projections live.
+enum class StoreKind {
+  kSqlite,    // <data_dir>/motcua.db, the default
+  kPostgres,  // the PostgreSQL database at postgres_url
+};
+
+// "sqlite", "postgres".
+absl::string_view StoreKindName(StoreKind kind);
+// INVALID_ARGUMENT naming the accepted values.
+absl::StatusOr<StoreKind> ParseStoreKind(absl::string_view name);
+
 // The daemon's configuration. deploy/motcuad.yaml shows every key with its
 // default and meaning.
 struct ServerConfig {
   // gRPC address: "host:port" ("[::1]:50051" for IPv6; port 0 picks a free
   // one) or "unix:/path/to/socket".
   std::string listen = "127.0.0.1:50051";
-  std::string data_dir = "data";    // holds the SQLite database
+  std::string data_dir = "data";  // holds the SQLite database
+  // The store's backend. With kPostgres, data_dir still holds the server's
+  // own files (lock, development token, checkpoints, webhook positions).
+  StoreKind store = StoreKind::kSqlite;
+  // The PostgreSQL database, as a libpq URL
+  // (postgresql://user@host:port/dbname?sslmode=...); a password is better
+  // kept in ~/.pgpass or PGPASSWORD than here. Required with kPostgres.
+  std::string postgres_url;
   std::string rules_dir = "rules";  // calendars, procedures, ladders
   // The tokens file (services/access). Empty: development mode, the daemon
   // mints a token with the admin role for every agency at start.

@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
   CLI::App app{"motcuad: the motcua workflow and deadline server"};
   std::string config_file;
   std::optional<std::string> listen, data_dir, rules_dir, tokens_file,
-      log_level, durability, console_listen;
+      log_level, durability, console_listen, postgres_url;
   app.add_option("--config", config_file,
                  "Configuration file (YAML; deploy/motcuad.yaml shows every "
                  "key)");
@@ -86,6 +86,9 @@ int main(int argc, char** argv) {
                  "Tokens file; without one a development token is minted");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error");
   app.add_option("--durability", durability, "full|normal");
+  app.add_option("--postgres-url", postgres_url,
+                 "Keep the store in this PostgreSQL database (store: "
+                 "postgres), postgresql://user@host:port/dbname");
   app.add_option("--console-listen", console_listen,
                  "Web console address, host:port (see console_listen in "
                  "deploy/motcuad.yaml)");
@@ -135,6 +138,10 @@ int main(int argc, char** argv) {
   }
   if (listen) config.listen = *listen;
   if (data_dir) config.data_dir = *data_dir;
+  if (postgres_url) {
+    config.store = motcua::config::StoreKind::kPostgres;
+    config.postgres_url = *postgres_url;
+  }
   if (rules_dir) config.rules_dir = *rules_dir;
   if (tokens_file) config.tokens_file = *tokens_file;
   if (log_level) config.log_level = *log_level;

@@ -259,8 +259,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       DataDirLock::Acquire(config.data_dir);
   if (!lock.ok()) return lock.status();
   server->data_dir_lock_ = *std::move(lock);
+  // The log's location for the offline checks (store/audit.h): the SQLite
+  // file, or the PostgreSQL URL.
   server->database_path_ =
-      (std::filesystem::path(config.data_dir) / "motcua.db").string();
+      config.store == config::StoreKind::kPostgres
+          ? config.postgres_url
+          : (std::filesystem::path(config.data_dir) / "motcua.db").string();
 
   absl::StatusOr<std::unique_ptr<RulesHolder>> rules =
       RulesHolder::Load(config.rules_dir);
@@ -283,6 +287,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 
   store::StoreOptions store_options;
   store_options.path = server->database_path_;
+  if (config.store == config::StoreKind::kPostgres) {
+    store_options.path.clear();
+    store_options.postgres_url = config.postgres_url;
+  }
   store_options.durability = config.durability == config::Durability::kFull
                                  ? store::Durability::kFull
                                  : store::Durability::kNormal;

@@ -481,5 +481,35 @@ TEST(ServerConfigCheckpointsTest, RefusesABadIntervalOrLogName) {
               ::testing::HasSubstr("checkpoint_log_name"));
 }
 
+TEST(ServerConfigStoreTest, ReadsTheStoreAndItsUrl) {
+  EXPECT_EQ(ServerConfig().store, StoreKind::kSqlite);
+  absl::StatusOr<ServerConfig> config = ParseServerConfig(
+      "store: postgres\n"
+      "postgres_url: postgresql://motcua@db:5432/motcua?sslmode=require\n",
+      "motcuad.yaml", "/etc/motcua");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->store, StoreKind::kPostgres);
+  EXPECT_EQ(config->postgres_url,
+            "postgresql://motcua@db:5432/motcua?sslmode=require");
+  EXPECT_EQ(StoreKindName(StoreKind::kPostgres), "postgres");
+}
+
+TEST(ServerConfigStoreTest, RefusesAPostgresStoreWithoutAUsableUrl) {
+  for (const char* yaml :
+       {"store: postgres\n", "store: postgres\npostgres_url: host=db\n"}) {
+    absl::StatusOr<ServerConfig> config =
+        ParseServerConfig(yaml, "motcuad.yaml", "/etc/motcua");
+    ASSERT_FALSE(config.ok()) << yaml;
+    EXPECT_THAT(std::string(config.status().message()),
+                ::testing::HasSubstr("postgres_url"));
+  }
+  absl::StatusOr<ServerConfig> unknown =
+      ParseServerConfig("store: mysql\n", "motcuad.yaml", "/etc/motcua");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_THAT(std::string(unknown.status().message()),
+              ::testing::HasSubstr("unknown store \"mysql\"; expected sqlite "
+                                   "or postgres"));
+}
+
 }  // namespace
 }  // namespace motcua::config

@@ -19,8 +19,9 @@
 
 namespace motcua::test_support {
 
-// The connection string of the fixture's cluster (its `postgres`
-// database), read from $MOTCUA_BINARY_DIR/postgres-test/url.
+// The URL of the fixture's cluster (postgresql://motcua@127.0.0.1:PORT/
+// postgres, its `postgres` database), read from
+// $MOTCUA_BINARY_DIR/postgres-test/url.
 inline absl::StatusOr<std::string> PostgresClusterUrl() {
   const char* binary_dir = std::getenv("MOTCUA_BINARY_DIR");
   if (binary_dir == nullptr) {
@@ -40,7 +41,7 @@ inline absl::StatusOr<std::string> PostgresClusterUrl() {
   return url;
 }
 
-// The connection string of the database named after `key` (made of
+// The URL of the database named after `key` (made of
 // letters, digits and '_' from it, with a hash so that different keys get
 // different databases), created when missing.
 inline absl::StatusOr<std::string> PostgresDatabase(const std::string& key) {
@@ -66,7 +67,7 @@ inline absl::StatusOr<std::string> PostgresDatabase(const std::string& key) {
       return created;
     }
   }
-  return absl::StrCat(*cluster, " dbname=", name);
+  return absl::StrCat(cluster->substr(0, cluster->rfind('/') + 1), name);
 }
 
 }  // namespace motcua::test_support

@@ -51,7 +51,7 @@ case "$action" in
       -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories= -c max_connections=200" \
       start >/dev/null ||
       { cat "$data/server.log" >&2; exit 1; }
-    echo "host=127.0.0.1 port=$port user=motcua dbname=postgres" >"$state/url"
+    echo "postgresql://motcua@127.0.0.1:$port/postgres" >"$state/url"
     echo "postgres_cluster.sh: PostgreSQL on 127.0.0.1:$port ($data)"
     ;;
   stop)
