@@ -58,11 +58,18 @@ absl::StatusOr<std::unique_ptr<Reader>> Reader::Open(
 
 absl::StatusOr<Result> Reader::Query(const std::string& sql,
                                      const Params& params) {
-  if (!connection_.ok()) {
-    // The server restarted or the network broke: once more, from scratch.
-    prepared_.clear();
-    ASSIGN_OR_RETURN(connection_, Connection::Open(url_));
-  }
+  absl::StatusOr<Result> result = QueryOnce(sql, params);
+  if (result.ok() || connection_.ok()) return result;
+  // The connection broke (a server restart, a failover, a network cut),
+  // which libpq learns only by using it: once more, on a new one. A read
+  // changes nothing, so running it again is safe.
+  prepared_.clear();
+  ASSIGN_OR_RETURN(connection_, Connection::Open(url_));
+  return QueryOnce(sql, params);
+}
+
+absl::StatusOr<Result> Reader::QueryOnce(const std::string& sql,
+                                         const Params& params) {
   auto [found, inserted] = prepared_.try_emplace(sql);
   if (inserted) {
     found->second = absl::StrCat("read_", prepared_.size());

@@ -53,9 +53,11 @@ class Reader {
  private:
   Reader(std::string url, std::function<int64_t()> durable_sequence)
       : url_(std::move(url)), durable_sequence_(std::move(durable_sequence)) {}
-  // Runs `sql` (prepared on first use, by its text), connecting again
-  // first when the connection was lost.
+  // Runs `sql` (prepared on first use, by its text), once more on a new
+  // connection when it failed because the connection was lost.
   absl::StatusOr<Result> Query(const std::string& sql, const Params& params)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  absl::StatusOr<Result> QueryOnce(const std::string& sql, const Params& params)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const std::string url_;

@@ -1,0 +1,211 @@
+// What the PostgreSQL store does beyond the contract suite
+// (store_contract_test.cc runs that against it): a write that fails refuses
+// its command alone, one writer per database, a damaged or foreign database
+// refused at open, and a lost connection. On the private cluster of the
+// ctest fixture `postgres`, a database per test.
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
+#include "engine/clock.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "store/audit.h"
+#include "store/event_store.h"
+#include "store/postgres/pq.h"
+#include "tests/store/store_test_support.h"
+#include "tests/testing/postgres.h"
+
+namespace motcua::store {
+namespace {
+
+using ::motcua::store::testing::MondayMorning;
+using ::motcua::store::testing::Request;
+using ::motcua::store::testing::ShippedRules;
+using ::motcua::store::testing::Submission;
+using ::motcua::store::testing::TempDir;
+using ::testing::HasSubstr;
+
+class PostgresStoreTest : public ::testing::Test {
+ protected:
+  PostgresStoreTest() : clock_(MondayMorning()) {}
+
+  void SetUp() override {
+    absl::StatusOr<std::string> url =
+        test_support::PostgresDatabase(directory_.File(""));
+    ASSERT_TRUE(url.ok()) << url.status();
+    url_ = *url;
+  }
+
+  absl::StatusOr<std::unique_ptr<EventStore>> TryOpen() {
+    StoreOptions options;
+    options.postgres_url = url_;
+    return EventStore::Open(options, &clock_, ShippedRules());
+  }
+  std::unique_ptr<EventStore> Open() {
+    absl::StatusOr<std::unique_ptr<EventStore>> store = TryOpen();
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? *std::move(store) : nullptr;
+  }
+  // Runs `sql` on the test's database, from a connection of its own.
+  void Sql(const std::string& sql) {
+    absl::StatusOr<pg::Connection> connection = pg::Connection::Open(url_);
+    ASSERT_TRUE(connection.ok()) << connection.status();
+    absl::Status status = connection->Execute(sql);
+    ASSERT_TRUE(status.ok()) << status;
+  }
+
+  TempDir directory_;
+  FakeClock clock_;
+  std::string url_;
+};
+
+TEST_F(PostgresStoreTest, AFailingWriteRefusesItsCommandAloneInItsBatch) {
+  { ASSERT_NE(Open(), nullptr); }  // the schema
+  // The database refuses one dossier's events, as a full disk or a broken
+  // constraint would: only when the row is written.
+  Sql(R"sql(
+    CREATE FUNCTION refuse_bad() RETURNS trigger AS $$
+    BEGIN
+      IF NEW.dossier_code = 'HS-BAD' THEN
+        RAISE EXCEPTION 'refused by the test';
+      END IF;
+      RETURN NEW;
+    END $$ LANGUAGE plpgsql;
+    CREATE TRIGGER refuse_bad BEFORE INSERT ON events
+      FOR EACH ROW EXECUTE FUNCTION refuse_bad();
+  )sql");
+  std::unique_ptr<EventStore> store = Open();
+  ASSERT_NE(store, nullptr);
+
+  // Hold the writer after a first batch, so that the next three are one.
+  absl::Notification queued;
+  std::atomic<int> batches = 0;
+  std::atomic<size_t> largest = 0;
+  store->SetBatchObserver([&](const BatchResult& batch) {
+    largest = std::max<size_t>(largest, batch.commands);
+    if (batches++ == 0) queued.WaitForNotification();
+  });
+  const std::vector<std::string> codes = {"HS-HOLD", "HS-1", "HS-BAD", "HS-3"};
+  std::vector<CommandOutcome> outcomes(codes.size());
+  std::atomic<int> remaining = static_cast<int>(codes.size());
+  absl::Notification all_done;
+  for (size_t i = 0; i < codes.size(); ++i) {
+    ASSERT_TRUE(store
+                    ->Execute(Request(codes[i], Submission(clock_.Now())),
+                              [&, i](CommandOutcome outcome) {
+                                outcomes[i] = std::move(outcome);
+                                if (--remaining == 0) all_done.Notify();
+                              })
+                    .ok());
+  }
+  queued.Notify();
+  all_done.WaitForNotification();
+  EXPECT_GE(largest.load(), 3u);
+
+  EXPECT_TRUE(outcomes[0].status.ok()) << outcomes[0].status;
+  EXPECT_TRUE(outcomes[1].status.ok()) << outcomes[1].status;
+  EXPECT_THAT(outcomes[2].status.message(), HasSubstr("refused by the test"));
+  EXPECT_TRUE(outcomes[2].events.empty());
+  EXPECT_TRUE(outcomes[3].status.ok()) << outcomes[3].status;
+
+  // Nothing of the refused command, the others chained without a gap.
+  EXPECT_EQ(store->ReadDossier("HS-BAD").status().code(),
+            absl::StatusCode::kNotFound);
+  absl::StatusOr<std::vector<StoredEvent>> log = store->ReadEvents(0, 100);
+  ASSERT_TRUE(log.ok()) << log.status();
+  ASSERT_EQ(log->size(), 3u);
+  EXPECT_EQ((*log)[2].event.dossier_code, "HS-3");
+  EXPECT_EQ((*log)[2].previous_hash, (*log)[1].hash);
+  absl::StatusOr<VerifyReport> verified = VerifyLog(url_);
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_TRUE(verified->ok()) << verified->problem;
+  EXPECT_EQ(verified->events_checked, 3);
+}
+
+TEST_F(PostgresStoreTest, OneServerWritesADatabase) {
+  std::unique_ptr<EventStore> first = Open();
+  ASSERT_NE(first, nullptr);
+  absl::StatusOr<std::unique_ptr<EventStore>> second = TryOpen();
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(second.status().message(),
+              HasSubstr("is written by another motcua server"));
+  // Once the first is gone, the database is free.
+  first.reset();
+  EXPECT_NE(Open(), nullptr);
+}
+
+TEST_F(PostgresStoreTest, EventsRemovedFromTheEndAreFoundAtOpen) {
+  {
+    std::unique_ptr<EventStore> store = Open();
+    ASSERT_NE(store, nullptr);
+    for (const char* code : {"HS-1", "HS-2"}) {
+      ASSERT_TRUE(store->ExecuteAndWait(Request(code, Submission(clock_.Now())))
+                      .status.ok());
+    }
+  }
+  Sql("DELETE FROM events WHERE sequence = (SELECT max(sequence) FROM "
+      "events)");
+  absl::StatusOr<std::unique_ptr<EventStore>> reopened = TryOpen();
+  ASSERT_FALSE(reopened.ok());
+  EXPECT_EQ(reopened.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_THAT(reopened.status().message(),
+              HasSubstr("the log ends at sequence 1 but its recorded head is "
+                        "sequence 2"));
+  absl::StatusOr<VerifyReport> verified = VerifyLog(url_);
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_FALSE(verified->ok());
+  EXPECT_EQ(verified->first_bad_sequence, 2);
+}
+
+TEST_F(PostgresStoreTest, AnotherApplicationsDatabaseIsLeftAlone) {
+  Sql("CREATE TABLE invoices (id bigint PRIMARY KEY)");
+  absl::StatusOr<std::unique_ptr<EventStore>> store = TryOpen();
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_THAT(store.status().message(),
+              HasSubstr("is not a motcua database: it has tables but no "
+                        "schema version"));
+}
+
+TEST_F(PostgresStoreTest, ALostWriteConnectionRefusesCommandsAndReadsGoOn) {
+  std::unique_ptr<EventStore> store = Open();
+  ASSERT_NE(store, nullptr);
+  ASSERT_TRUE(store->ExecuteAndWait(Request("HS-1", Submission(clock_.Now())))
+                  .status.ok());
+  // Every connection to the database but the one that asks is ended, as a
+  // server restart or a failover would.
+  Sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE "
+      "datname = current_database() AND pid <> pg_backend_pid()");
+
+  // Whether the next batch committed cannot be known once the connection
+  // is gone: that command and every later one are refused until a restart.
+  CommandOutcome lost =
+      store->ExecuteAndWait(Request("HS-2", Submission(clock_.Now())));
+  EXPECT_EQ(lost.status.code(), absl::StatusCode::kUnavailable) << lost.status;
+  EXPECT_THAT(lost.status.message(), HasSubstr("restart motcuad"));
+  EXPECT_EQ(store->ExecuteAndWait(Request("HS-3", Submission(clock_.Now())))
+                .status.code(),
+            absl::StatusCode::kUnavailable);
+  // The reads connect again.
+  absl::StatusOr<Dossier> read = store->ReadDossier("HS-1");
+  EXPECT_TRUE(read.ok()) << read.status();
+
+  // A restart finds the log whole, and writes again.
+  store.reset();
+  store = Open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_TRUE(store->ExecuteAndWait(Request("HS-4", Submission(clock_.Now())))
+                  .status.ok());
+  absl::StatusOr<VerifyReport> verified = VerifyLog(url_);
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_TRUE(verified->ok()) << verified->problem;
+}
+
+}  // namespace
+}  // namespace motcua::store
