@@ -20,6 +20,7 @@
 #include "services/cli/reply_text.h"
 #include "services/text/dossier_text.h"
 #include "store/audit.h"
+#include "store/event_store.h"
 #include "store/hash_chain.h"
 #include "store/types.h"
 
@@ -35,8 +36,15 @@ int Fail(std::ostream& err, absl::string_view command,
   return kExitBadInput;
 }
 
+// The database named: a SQLite file that must exist, or a PostgreSQL URL
+// (--postgres), which the store connects to.
 bool RequireFile(const std::string& database, absl::string_view command,
                  std::ostream& err) {
+  if (database.empty()) {
+    Fail(err, command, "name the database: --db FILE or --postgres URL");
+    return false;
+  }
+  if (store::IsPostgresUrl(database)) return true;
   std::error_code error;
   if (!std::filesystem::is_regular_file(database, error)) {
     Fail(err, command, absl::StrCat("no database file at ", database));

@@ -208,8 +208,9 @@ int RunDemoSeed(const std::string& database, int dossiers,
     err << "motcua demo seed: --dossiers must be between 1 and 10000000\n";
     return kExitBadInput;
   }
+  const bool postgres = store::IsPostgresUrl(database);
   std::error_code error;
-  if (std::filesystem::exists(database, error)) {
+  if (!postgres && std::filesystem::exists(database, error)) {
     err << "motcua demo seed: " << database
         << " already exists; give a new file\n";
     return kExitBadInput;
@@ -240,7 +241,11 @@ int RunDemoSeed(const std::string& database, int dossiers,
 
   FakeClock clock(first_day);
   store::StoreOptions options;
-  options.path = database;
+  if (postgres) {
+    options.postgres_url = database;
+  } else {
+    options.path = database;
+  }
   // A sample is rebuilt at will: no need to wait for the disk per batch.
   options.durability = store::Durability::kNormal;
   absl::StatusOr<std::unique_ptr<store::EventStore>> opened =
@@ -250,6 +255,13 @@ int RunDemoSeed(const std::string& database, int dossiers,
     return kExitBadInput;
   }
   store::EventStore& event_store = **opened;
+  // A sample goes into an empty log only, as into a new file.
+  if (absl::StatusOr<int64_t> last = event_store.LastSequence();
+      !last.ok() || *last != 0) {
+    err << "motcua demo seed: " << database
+        << " already holds events; give an empty database\n";
+    return kExitBadInput;
+  }
   std::map<LifecycleState, int> states;
   std::map<std::string, LifecycleState> last_state;
   int64_t events = 0;

@@ -82,7 +82,9 @@ int main(int argc, char** argv) {
   });
 
   CLI::App* audit = app.add_subcommand(
-      "audit", "Audit a copy of a database file, with no server");
+      "audit",
+      "Audit a copy of a database file, or a PostgreSQL database, with no "
+      "server");
   audit->require_subcommand(1);
   std::string audit_database;
   std::string audit_dossier;
@@ -94,8 +96,15 @@ int main(int argc, char** argv) {
       "Walk the hash chain and print its head; exit 3 naming the first bad "
       "event or the first checkpoint the log no longer extends");
   motcua::cli::AuditVerifyOptions verify_options;
-  verify->add_option("--db", verify_options.database, "SQLite database file")
-      ->required();
+  std::string verify_postgres;
+  CLI::Option* verify_db = verify->add_option("--db", verify_options.database,
+                                              "SQLite database file");
+  verify
+      ->add_option("--postgres", verify_postgres,
+                   "Or a PostgreSQL database, as a libpq URL "
+                   "(postgresql://user@host:port/dbname; a read-only role "
+                   "is enough)")
+      ->excludes(verify_db);
   verify->add_option("--checkpoint", verify_options.checkpoint_files,
                      "A signed checkpoint file the log must still extend "
                      "(repeatable)");
@@ -104,6 +113,7 @@ int main(int argc, char** argv) {
                      "`motcuad checkpoint-key` prints it)");
   verify->add_flag("--json", verify_options.json, "Print one JSON object");
   verify->callback([&] {
+    if (!verify_postgres.empty()) verify_options.database = verify_postgres;
     exit_code =
         motcua::cli::RunAuditVerify(verify_options, std::cout, std::cerr);
   });
@@ -113,8 +123,14 @@ int main(int argc, char** argv) {
       "Rebuild every projection from the log and compare with the live ones "
       "(exit 4 when they differ); with --dossier and --as-of, print one "
       "dossier as it was at that instant");
-  replay->add_option("--db", audit_database, "SQLite database file")
-      ->required();
+  std::string audit_postgres;
+  constexpr const char* kPostgresHelp =
+      "Or a PostgreSQL database, as a libpq URL "
+      "(postgresql://user@host:port/dbname; a read-only role is enough)";
+  CLI::Option* replay_db =
+      replay->add_option("--db", audit_database, "SQLite database file");
+  replay->add_option("--postgres", audit_postgres, kPostgresHelp)
+      ->excludes(replay_db);
   CLI::Option* replay_dossier =
       replay->add_option("--dossier", audit_dossier, "Dossier code");
   CLI::Option* replay_as_of = replay->add_option(
@@ -125,6 +141,7 @@ int main(int argc, char** argv) {
     std::optional<std::string> as_of;
     if (replay_dossier->count() > 0) dossier = audit_dossier;
     if (replay_as_of->count() > 0) as_of = audit_as_of;
+    if (!audit_postgres.empty()) audit_database = audit_postgres;
     exit_code = motcua::cli::RunAuditReplay(audit_database, dossier, as_of,
                                             audit_json, std::cout, std::cerr);
   });
@@ -133,11 +150,14 @@ int main(int argc, char** argv) {
       "events",
       "The control sheet of one dossier: every event, hand-over, "
       "pause and deadline");
-  events->add_option("--db", audit_database, "SQLite database file")
-      ->required();
+  CLI::Option* events_db =
+      events->add_option("--db", audit_database, "SQLite database file");
+  events->add_option("--postgres", audit_postgres, kPostgresHelp)
+      ->excludes(events_db);
   events->add_option("--dossier", audit_dossier, "Dossier code")->required();
   events->add_flag("--json", audit_json, "Print JSON");
   events->callback([&] {
+    if (!audit_postgres.empty()) audit_database = audit_postgres;
     exit_code = motcua::cli::RunAuditEvents(audit_database, audit_dossier,
                                             audit_json, std::cout, std::cerr);
   });
@@ -149,13 +169,18 @@ int main(int argc, char** argv) {
   std::string seed_database;
   int seed_dossiers = 200;
   std::string seed_rules = "rules";
-  seed->add_option("--db", seed_database, "SQLite database file to create")
-      ->required();
+  std::string seed_postgres;
+  CLI::Option* seed_db =
+      seed->add_option("--db", seed_database, "SQLite database file to create");
+  seed->add_option("--postgres", seed_postgres,
+                   "Or an empty PostgreSQL database, as a libpq URL")
+      ->excludes(seed_db);
   seed->add_option("--dossiers", seed_dossiers, "How many dossiers")
       ->check(CLI::Range(1, 10000000));
   seed->add_option("--rules", seed_rules, "Rules directory")
       ->capture_default_str();
   seed->callback([&] {
+    if (!seed_postgres.empty()) seed_database = seed_postgres;
     exit_code = motcua::cli::RunDemoSeed(seed_database, seed_dossiers,
                                          seed_rules, std::cout, std::cerr);
   });
