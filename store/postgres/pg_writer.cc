@@ -96,23 +96,25 @@ std::vector<Named> WriterStatements() {
        "INSERT INTO counters (agency, procedure_code, unit, state, count) "
        "VALUES ($1, $2, $3, $4, 1) ON CONFLICT (agency, procedure_code, "
        "unit, state) DO UPDATE SET count = counters.count + 1"},
-      // One statement: the row goes when its count reaches zero.
+      // One statement: the row goes when its count would reach zero. (The
+      // DELETE and the UPDATE see the same snapshot, so each touches the
+      // rows the other leaves: an UPDATE in a WITH followed by a DELETE of
+      // the row it changed would delete nothing.)
       {"decrement_counter",
-       "WITH lowered AS (UPDATE counters SET count = count - 1 WHERE "
+       "WITH gone AS (DELETE FROM counters WHERE agency = $1 AND "
+       "procedure_code = $2 AND unit = $3 AND state = $4 AND count <= 1 "
+       "RETURNING 1) UPDATE counters SET count = count - 1 WHERE "
        "agency = $1 AND procedure_code = $2 AND unit = $3 AND state = $4 "
-       "RETURNING agency, procedure_code, unit, state, count) "
-       "DELETE FROM counters c USING lowered l WHERE l.count <= 0 AND "
-       "c.agency = l.agency AND c.procedure_code = l.procedure_code AND "
-       "c.unit = l.unit AND c.state = l.state"},
+       "AND count > 1"},
       {"increment_deadline_day",
        "INSERT INTO deadline_days (kind, due_day, agency, count) "
        "VALUES ($1, $3, $2, 1) ON CONFLICT (kind, due_day, agency) DO UPDATE "
        "SET count = deadline_days.count + 1"},
       {"decrement_deadline_day",
-       "WITH lowered AS (UPDATE deadline_days SET count = count - 1 WHERE "
-       "kind = $1 AND due_day = $3 AND agency = $2 RETURNING count) "
-       "DELETE FROM deadline_days WHERE kind = $1 AND due_day = $3 AND "
-       "agency = $2 AND (SELECT count FROM lowered) <= 0"},
+       "WITH gone AS (DELETE FROM deadline_days WHERE kind = $1 AND "
+       "due_day = $3 AND agency = $2 AND count <= 1 RETURNING 1) UPDATE "
+       "deadline_days SET count = count - 1 WHERE kind = $1 AND due_day = $3 "
+       "AND agency = $2 AND count > 1"},
       // A day before the settled day counts in the totals as well (none
       // while nothing is settled: the comparison with NULL fails).
       {"increment_deadline_total",
@@ -122,13 +124,13 @@ std::vector<Named> WriterStatements() {
                     " ON CONFLICT (kind, agency) DO UPDATE SET count = "
                     "deadline_totals.count + 1")},
       {"decrement_deadline_total",
-       absl::StrCat("WITH lowered AS (UPDATE deadline_totals SET count = "
-                    "count - 1 WHERE kind = $1::text AND agency = $2::text "
-                    "AND $3::integer < ",
+       absl::StrCat("WITH gone AS (DELETE FROM deadline_totals WHERE kind = "
+                    "$1::text AND agency = $2::text AND $3::integer < ",
                     settled_day,
-                    " RETURNING count) DELETE FROM deadline_totals WHERE "
-                    "kind = $1::text AND agency = $2::text AND (SELECT count "
-                    "FROM lowered) <= 0")},
+                    " AND count <= 1 RETURNING 1) UPDATE deadline_totals SET "
+                    "count = count - 1 WHERE kind = $1::text AND agency = "
+                    "$2::text AND $3::integer < ",
+                    settled_day, " AND count > 1")},
       // Counts in the totals the days from the settled day to `$1`, then
       // makes `$1` the settled day (nothing when it already is later).
       {"settle_deadline_totals",
