@@ -23,6 +23,7 @@
 #include "store/projections.h"
 #include "store/schema.h"
 #include "store/sqlite.h"
+#include "store/store_copy.h"
 
 namespace motcua::store {
 namespace {
@@ -625,9 +626,17 @@ absl::StatusOr<VerifyReport> VerifyLog(const std::string& database_path,
 absl::StatusOr<ReplayReport> ReplayAndCompare(const std::string& database_path,
                                               const std::string& scratch_path) {
   if (IsPostgresUrl(database_path)) {
-    return absl::UnimplementedError(
-        "audit replay does not read PostgreSQL yet: copy the database to "
-        "SQLite and replay the copy");
+    // The log and the live projections, copied in one snapshot into a
+    // SQLite file beside the scratch one, are replayed and compared as a
+    // SQLite store is: one replay, whatever the backend.
+    const std::string copy = scratch_path + "-live";
+    RemoveDatabaseFiles(copy);
+    absl::StatusOr<CopyReport> copied = CopyStore(database_path, copy);
+    absl::StatusOr<ReplayReport> report =
+        copied.ok() ? ReplayAndCompare(copy, scratch_path)
+                    : absl::StatusOr<ReplayReport>(copied.status());
+    RemoveDatabaseFiles(copy);
+    return report;
   }
   if (std::filesystem::weakly_canonical(database_path) ==
       std::filesystem::weakly_canonical(scratch_path)) {

@@ -17,8 +17,9 @@ namespace motcua::store {
 // Offline audit of a database, with no server: each opens it read-only.
 // `database_path` is a SQLite file, or a PostgreSQL database named by its
 // URL (postgres://…, IsPostgresUrl in store/event_store.h), read in one
-// snapshot; a read-only role is enough. ReplayAndCompare reads SQLite only
-// (UNIMPLEMENTED for PostgreSQL).
+// snapshot; a read-only role is enough. ReplayAndCompare copies a
+// PostgreSQL store into a SQLite file beside `scratch_path` first
+// (store/store_copy.h) and replays the copy.
 
 struct VerifyReport {
   int64_t events_checked = 0;

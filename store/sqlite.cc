@@ -218,6 +218,21 @@ absl::string_view Statement::ColumnName(int column) const {
   return name != nullptr ? absl::string_view(name) : absl::string_view();
 }
 
+Statement::Type Statement::ColumnType(int column) const {
+  switch (sqlite3_column_type(statement_, column)) {
+    case SQLITE_NULL:
+      return Type::kNull;
+    case SQLITE_INTEGER:
+      return Type::kInteger;
+    case SQLITE_FLOAT:
+      return Type::kFloat;
+    case SQLITE_TEXT:
+      return Type::kText;
+    default:
+      return Type::kBlob;
+  }
+}
+
 std::string Statement::ColumnForDisplay(int column) const {
   switch (sqlite3_column_type(statement_, column)) {
     case SQLITE_NULL:

@@ -65,6 +65,9 @@ class Statement {
   absl::string_view ColumnText(int column) const;
   absl::string_view ColumnBlob(int column) const;
   bool ColumnIsNull(int column) const;
+  // The storage class of the column's value in the current row.
+  enum class Type { kNull, kInteger, kFloat, kText, kBlob };
+  Type ColumnType(int column) const;
   std::optional<int64_t> ColumnOptionalInt(int column) const;
   int ColumnCount() const;
   absl::string_view ColumnName(int column) const;

@@ -22,6 +22,7 @@
 #include "store/audit.h"
 #include "store/event_store.h"
 #include "store/hash_chain.h"
+#include "store/store_copy.h"
 #include "store/types.h"
 
 namespace motcua::cli {
@@ -344,6 +345,24 @@ int RunAuditEvents(const std::string& database, const std::string& dossier,
         << stored.event.actor << ": "
         << text::DescribeEvent(stored.event, kDisplayZone) << "\n";
   }
+  return kExitOk;
+}
+
+int RunStoreCopy(const std::string& from, const std::string& to,
+                 std::ostream& out, std::ostream& err) {
+  absl::StatusOr<store::CopyReport> report = store::CopyStore(from, to);
+  if (!report.ok()) {
+    Fail(err, "store copy", report.status().message());
+    return report.status().code() == absl::StatusCode::kDataLoss
+               ? kExitLogBroken
+               : kExitBadInput;
+  }
+  out << "copied " << report->events << " events and "
+      << report->projection_rows << " projection rows\n";
+  out << "head: event " << report->head_sequence << ", hash "
+      << Hex(report->head_hash) << "\n";
+  out << "the copy verifies: the same log, every hash and link, the same "
+         "head\n";
   return kExitOk;
 }
 

@@ -50,6 +50,15 @@ int RunDemoSeed(const std::string& database, int dossiers,
                 const std::string& rules_directory, std::ostream& out,
                 std::ostream& err);
 
+// `motcua store copy --from A --to B`: copies a store from a SQLite file
+// into a PostgreSQL database (a libpq URL) or back (store/store_copy.h),
+// then proves the copy: its chain verifies and ends at the source's head,
+// which it prints. Exit 0 then; kExitLogBroken when the copy does not
+// verify; kExitBadInput for anything else (a target that is not new, a
+// source that cannot be read), having kept nothing in the target.
+int RunStoreCopy(const std::string& from, const std::string& to,
+                 std::ostream& out, std::ostream& err);
+
 }  // namespace motcua::cli
 
 #endif  // MOTCUA_SERVICES_CLI_AUDIT_COMMANDS_H_

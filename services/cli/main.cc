@@ -162,6 +162,28 @@ int main(int argc, char** argv) {
                                             audit_json, std::cout, std::cerr);
   });
 
+  CLI::App* store_command =
+      app.add_subcommand("store", "Move a store between backends");
+  store_command->require_subcommand(1);
+  std::string copy_from;
+  std::string copy_to;
+  CLI::App* copy = store_command->add_subcommand(
+      "copy",
+      "Copy a SQLite file into an empty PostgreSQL database, or back, and "
+      "verify the copy (the same log and head)");
+  copy->add_option("--from", copy_from,
+                   "The source: a SQLite file, or a PostgreSQL URL "
+                   "(postgresql://user@host:port/dbname)")
+      ->required();
+  copy->add_option("--to", copy_to,
+                   "The target: a new SQLite file, or an empty PostgreSQL "
+                   "database's URL")
+      ->required();
+  copy->callback([&] {
+    exit_code =
+        motcua::cli::RunStoreCopy(copy_from, copy_to, std::cout, std::cerr);
+  });
+
   CLI::App* demo = app.add_subcommand("demo", "Sample data");
   demo->require_subcommand(1);
   CLI::App* seed = demo->add_subcommand(

@@ -17,6 +17,7 @@ constexpr Oid kBoolOid = 16;
 constexpr Oid kInt8Oid = 20;
 constexpr Oid kInt2Oid = 21;
 constexpr Oid kInt4Oid = 23;
+constexpr Oid kByteaOid = 17;
 
 // Statements queued before Queue reads their results itself: a few hundred
 // results are a few kilobytes, far below a socket's buffer.
@@ -124,6 +125,20 @@ int64_t Result::Int(int row, int column) const {
   uint64_t value = (bytes[0] & 0x80) != 0 ? ~uint64_t{0} : 0;
   for (int i = 0; i < size; ++i) value = (value << 8) | bytes[i];
   return static_cast<int64_t>(value);
+}
+
+Result::Type Result::ColumnType(int column) const {
+  switch (PQftype(result_.get(), column)) {
+    case kBoolOid:
+    case kInt2Oid:
+    case kInt4Oid:
+    case kInt8Oid:
+      return Type::kInteger;
+    case kByteaOid:
+      return Type::kBytes;
+    default:
+      return Type::kText;
+  }
 }
 
 std::optional<int64_t> Result::OptionalInt(int row, int column) const {

@@ -58,6 +58,11 @@ class Result {
   // A bigint, integer or smallint column (a boolean reads as 0 or 1).
   int64_t Int(int row, int column) const;
   std::optional<int64_t> OptionalInt(int row, int column) const;
+  // What a column holds, by its type: kInteger for bigint, integer,
+  // smallint and boolean; kBytes for bytea; kText for everything else
+  // (read as its binary form, which is the text itself for text columns).
+  enum class Type { kInteger, kText, kBytes };
+  Type ColumnType(int column) const;
   // A text or bytea column, viewing the result's memory.
   absl::string_view Bytes(int row, int column) const;
   absl::string_view Text(int row, int column) const {
