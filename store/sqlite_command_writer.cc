@@ -17,12 +17,6 @@ namespace {
 // Dossiers read at a time when a migration walks all of them.
 constexpr int kDossierPage = 1024;
 
-CommandOutcome Refusal(absl::Status status) {
-  CommandOutcome outcome;
-  outcome.status = std::move(status);
-  return outcome;
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<CommandWriter>> CommandWriter::Open(
@@ -297,7 +291,7 @@ WrittenBatch CommandWriter::WriteBatch(
     written.appended = false;
     outcomes.assign(
         requests.size(),
-        Refusal(absl::Status(
+        CommandOutcome::Refusal(absl::Status(
             status.code(),
             absl::StrCat("the batch could not be committed; nothing was "
                          "recorded: ",
@@ -319,14 +313,14 @@ CommandOutcome CommandWriter::ProcessCommand(const CommandRequest& request,
     tag.fingerprint = CommandFingerprint(request);
     absl::StatusOr<std::optional<RequestRecord>> first =
         projections_->LoadRequest(request.request_id);
-    if (!first.ok()) return Refusal(first.status());
+    if (!first.ok()) return CommandOutcome::Refusal(first.status());
     if (first->has_value()) {
       return AnswerUsedRequestId(request, **first, tag.fingerprint);
     }
   }
 
   absl::StatusOr<const Dossier*> found = cache_->Find(command.dossier_code);
-  if (!found.ok()) return Refusal(found.status());
+  if (!found.ok()) return CommandOutcome::Refusal(found.status());
   const Dossier* before = *found;
   // Another agency's dossier is decided as if the code named none, so that
   // no refusal (a stale version, a lifecycle state, different content)
@@ -336,7 +330,7 @@ CommandOutcome CommandWriter::ProcessCommand(const CommandRequest& request,
   const Dossier* seen = hidden ? nullptr : before;
   if (request.expected_version.has_value() && seen != nullptr &&
       seen->version != *request.expected_version) {
-    return Refusal(absl::AbortedError(absl::StrCat(
+    return CommandOutcome::Refusal(absl::AbortedError(absl::StrCat(
         "dossier ", command.dossier_code, " is at version ", seen->version,
         "; the command expected version ", *request.expected_version)));
   }
@@ -345,17 +339,17 @@ CommandOutcome CommandWriter::ProcessCommand(const CommandRequest& request,
   const absl::Time now = ToStoredPrecision(clock_->Now());
   absl::StatusOr<std::vector<Event>> decided =
       Decide(seen, command, rules, now);
-  if (!decided.ok()) return Refusal(decided.status());
+  if (!decided.ok()) return CommandOutcome::Refusal(decided.status());
   if (hidden) {
     // Only a submission gets here (any other action on a code that names
     // no dossier is NOT_FOUND): the code is taken, which is all the
     // refusal can tell, and what a valid submission cannot avoid learning.
-    return Refusal(DossierExistsError(command.dossier_code));
+    return CommandOutcome::Refusal(DossierExistsError(command.dossier_code));
   }
   if (decided->empty()) {
     // The same submission again: answer with the dossier as it is.
     if (before == nullptr) {
-      return Refusal(absl::InternalError(
+      return CommandOutcome::Refusal(absl::InternalError(
           absl::StrCat("the engine decided nothing for dossier ",
                        command.dossier_code, ", which does not exist")));
     }
@@ -369,13 +363,13 @@ CommandOutcome CommandWriter::ProcessCommand(const CommandRequest& request,
         AppendEvents(tag, before, std::move(*decided), now, outcome);
     if (!status.ok()) {
       write_failed = true;
-      return Refusal(status);
+      return CommandOutcome::Refusal(status);
     }
     cache_->Remember(*outcome.dossier);
     return outcome;
   }
   if (absl::Status status = savepoint_.Run(); !status.ok()) {
-    return Refusal(status);
+    return CommandOutcome::Refusal(status);
   }
   const LogHead saved_head = chain_.head();
   absl::Status status =
@@ -384,11 +378,11 @@ CommandOutcome CommandWriter::ProcessCommand(const CommandRequest& request,
     rollback_to_.Run().IgnoreError();
     release_.Run().IgnoreError();
     chain_.Rewind(saved_head);
-    return Refusal(status);
+    return CommandOutcome::Refusal(status);
   }
   if (absl::Status released = release_.Run(); !released.ok()) {
     chain_.Rewind(saved_head);
-    return Refusal(released);
+    return CommandOutcome::Refusal(released);
   }
   cache_->Remember(*outcome.dossier);
   return outcome;
@@ -403,13 +397,13 @@ CommandOutcome CommandWriter::AnswerUsedRequestId(
   Event first_event;
   absl::StatusOr<Dossier> first_answer =
       DossierAtVersion(first.dossier_code, first.dossier_version, &first_event);
-  if (!first_answer.ok()) return Refusal(first_answer.status());
+  if (!first_answer.ok()) return CommandOutcome::Refusal(first_answer.status());
   // A request id belongs to the caller who first used it, and its answer
   // shows a dossier: anyone else, or the owner no longer allowed to see the
   // dossier, learns only that the id is taken.
   if (first_event.actor != request.command.actor ||
       (request.may_see && !request.may_see(first_answer->agency))) {
-    return Refusal(absl::AlreadyExistsError(absl::StrCat(
+    return CommandOutcome::Refusal(absl::AlreadyExistsError(absl::StrCat(
         "request_id: ", request.request_id,
         " is already taken; send each command with a request_id of its "
         "own")));
@@ -425,7 +419,7 @@ CommandOutcome CommandWriter::AnswerUsedRequestId(
   if (!same_command) {
     absl::string_view action =
         ActionNameOfEventType(EventTypeName(first_event.body));
-    return Refusal(absl::AlreadyExistsError(absl::StrCat(
+    return CommandOutcome::Refusal(absl::AlreadyExistsError(absl::StrCat(
         "request_id: ", request.request_id, " was already used for ",
         action.empty() ? "another command" : action, " on dossier ",
         first.dossier_code,
