@@ -50,7 +50,7 @@ using ::testing::StartsWith;
 const absl::TimeZone kVietnam = absl::FixedTimeZone(7 * 3600);
 constexpr char kAgency[] = "ubnd-phuong-ben-nghe";
 constexpr char kProcedure[] = "local.dang-ky-bien-dong-dat-dai";
-const test_support::Caller kAdmin{"admin.so", "admin", {"*"}, "token-admin"};
+using test_support::kAdmin;
 
 absl::Time MondayMorning() {
   return absl::FromCivil(absl::CivilMinute(2025, 9, 8, 9, 0), kVietnam);

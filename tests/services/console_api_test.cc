@@ -54,24 +54,18 @@ absl::Time MondayMorning() {
   return absl::FromCivil(absl::CivilMinute(2025, 9, 8, 9, 0), kVietnam);
 }
 
-constexpr char kAgencyA[] = "ubnd-phuong-ben-nghe";
-constexpr char kAgencyB[] = "ubnd-phuong-tan-dinh";
 constexpr char kProcedure[] = "2.000635";  // same day: overdue by Tuesday
 
 using test_support::Caller;
-const Caller kAdmin{"admin.so", "admin", {"*"}, "token-admin"};
-const Caller kIntakeA{
-    "intake.ben-nghe", "intake", {kAgencyA}, "token-intake-a"};
-const Caller kOfficerA{
-    "officer.ben-nghe", "officer", {kAgencyA}, "token-officer-a"};
-const Caller kSupervisorA{
-    "supervisor.ben-nghe", "supervisor", {kAgencyA}, "token-supervisor-a"};
-const Caller kAuditorA{
-    "auditor.ben-nghe", "auditor", {kAgencyA}, "token-auditor-a"};
-const Caller kIntakeB{
-    "intake.tan-dinh", "intake", {kAgencyB}, "token-intake-b"};
-const Caller kSupervisorB{
-    "supervisor.tan-dinh", "supervisor", {kAgencyB}, "token-supervisor-b"};
+using test_support::kAdmin;
+using test_support::kAgencyA;
+using test_support::kAgencyB;
+using test_support::kAuditorA;
+using test_support::kIntakeA;
+using test_support::kIntakeB;
+using test_support::kOfficerA;
+using test_support::kSupervisorA;
+using test_support::kSupervisorB;
 
 struct HttpAnswer {
   unsigned status = 0;

@@ -36,24 +36,18 @@ google::protobuf::Timestamp Proto(absl::Time time) {
   return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
 }
 
-constexpr char kAgencyA[] = "ubnd-phuong-ben-nghe";
-constexpr char kAgencyB[] = "ubnd-phuong-tan-dinh";
 constexpr char kLandProcedure[] = "local.dang-ky-bien-dong-dat-dai";
 
 using test_support::Caller;
-const Caller kAdmin{"admin.so", "admin", {"*"}, "token-admin"};
-const Caller kIntakeA{
-    "intake.ben-nghe", "intake", {kAgencyA}, "token-intake-a"};
-const Caller kOfficerA{
-    "officer.ben-nghe", "officer", {kAgencyA}, "token-officer-a"};
-const Caller kIntakeB{
-    "intake.tan-dinh", "intake", {kAgencyB}, "token-intake-b"};
-const Caller kOfficerB{
-    "officer.tan-dinh", "officer", {kAgencyB}, "token-officer-b"};
-const Caller kAuditorB{
-    "auditor.tan-dinh", "auditor", {kAgencyB}, "token-auditor-b"};
-const Caller kSupervisorB{
-    "supervisor.tan-dinh", "supervisor", {kAgencyB}, "token-supervisor-b"};
+using test_support::kAdmin;
+using test_support::kAgencyA;
+using test_support::kAgencyB;
+using test_support::kAuditorB;
+using test_support::kIntakeA;
+using test_support::kIntakeB;
+using test_support::kOfficerA;
+using test_support::kOfficerB;
+using test_support::kSupervisorB;
 class DossierSecrecyTest : public test_support::ServerFixture {
  protected:
   DossierSecrecyTest()

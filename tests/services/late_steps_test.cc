@@ -54,7 +54,7 @@ constexpr char kLandProcedure[] = "local.dang-ky-bien-dong-dat-dai";
 constexpr char kDesk[] = "bo-phan-mot-cua";
 constexpr char kRegistry[] = "van-phong-dang-ky-dat-dai";
 constexpr char kOutside[] = "so-tai-chinh";  // in no step of the procedure
-const test_support::Caller kAdmin{"admin.so", "admin", {"*"}, "token-admin"};
+using test_support::kAdmin;
 
 class LateStepsTest : public test_support::ServerFixture {
  protected:

@@ -55,21 +55,17 @@ absl::Time FromProto(const google::protobuf::Timestamp& timestamp) {
   return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(timestamp));
 }
 
-constexpr char kAgencyA[] = "ubnd-phuong-ben-nghe";
-constexpr char kAgencyB[] = "ubnd-phuong-tan-dinh";
 constexpr char kLandProcedure[] = "local.dang-ky-bien-dong-dat-dai";
 constexpr char kBusinessProcedure[] = "local.doanh-nghiep";
 
 using test_support::Caller;
-const Caller kAdmin{"admin.so", "admin", {"*"}, "token-admin"};
-const Caller kIntakeA{
-    "intake.ben-nghe", "intake", {kAgencyA}, "token-intake-a"};
-const Caller kIntakeB{
-    "intake.tan-dinh", "intake", {kAgencyB}, "token-intake-b"};
-const Caller kOfficerA{
-    "officer.ben-nghe", "officer", {kAgencyA}, "token-officer-a"};
-const Caller kSupervisorA{
-    "supervisor.ben-nghe", "supervisor", {kAgencyA}, "token-supervisor-a"};
+using test_support::kAdmin;
+using test_support::kAgencyA;
+using test_support::kAgencyB;
+using test_support::kIntakeA;
+using test_support::kIntakeB;
+using test_support::kOfficerA;
+using test_support::kSupervisorA;
 const Caller kAuditor{"auditor.thanh-tra", "auditor", {"*"}, "token-auditor"};
 
 using test_support::HttpGet;

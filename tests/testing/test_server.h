@@ -39,6 +39,28 @@ struct Caller {
   std::string token;
 };
 
+// The callers of the server tests: an admin of every agency, and the roles
+// of two ward agencies, A and B, each for its own agency only.
+inline constexpr char kAgencyA[] = "ubnd-phuong-ben-nghe";
+inline constexpr char kAgencyB[] = "ubnd-phuong-tan-dinh";
+inline const Caller kAdmin{"admin.so", "admin", {"*"}, "token-admin"};
+inline const Caller kIntakeA{
+    "intake.ben-nghe", "intake", {kAgencyA}, "token-intake-a"};
+inline const Caller kOfficerA{
+    "officer.ben-nghe", "officer", {kAgencyA}, "token-officer-a"};
+inline const Caller kSupervisorA{
+    "supervisor.ben-nghe", "supervisor", {kAgencyA}, "token-supervisor-a"};
+inline const Caller kAuditorA{
+    "auditor.ben-nghe", "auditor", {kAgencyA}, "token-auditor-a"};
+inline const Caller kIntakeB{
+    "intake.tan-dinh", "intake", {kAgencyB}, "token-intake-b"};
+inline const Caller kOfficerB{
+    "officer.tan-dinh", "officer", {kAgencyB}, "token-officer-b"};
+inline const Caller kSupervisorB{
+    "supervisor.tan-dinh", "supervisor", {kAgencyB}, "token-supervisor-b"};
+inline const Caller kAuditorB{
+    "auditor.tan-dinh", "auditor", {kAgencyB}, "token-auditor-b"};
+
 // The text of a tokens file (services/access) for `callers`.
 inline std::string TokensFileText(const std::vector<Caller>& callers) {
   std::string text = "tokens:\n";
