@@ -57,7 +57,7 @@ absl::StatusOr<std::optional<StepStanding>> OpenStepStanding(
   if (step->has_budget()) {
     standing.late = counted_until > step->due_at;
     ASSIGN_OR_RETURN(standing.left,
-                     calendar.WorkingTimeBetween(counted_until, step->due_at));
+                     TimeLeftUntil(calendar, counted_until, step->due_at));
   }
   return std::optional<StepStanding>(standing);
 }
@@ -67,6 +67,28 @@ absl::StatusOr<TimeLeft> TimeLeftOf(const Dossier& dossier,
   const absl::Time counted_until =
       dossier.paused_since.has_value() ? *dossier.paused_since : now;
   return TimeLeftUntil(calendar, counted_until, dossier.due_at);
+}
+
+std::optional<TimeLeft> DueTimeLeft(const Dossier& dossier, DueTimeOf due,
+                                    const Calendar* calendar, absl::Time now) {
+  absl::Time due_at = dossier.due_at;
+  if (due == DueTimeOf::kOpenStep) {
+    const StepRecord* step = dossier.current_step();
+    if (step == nullptr) return std::nullopt;
+    due_at = step->due_at;
+    if (calendar != nullptr) {
+      absl::StatusOr<std::optional<StepStanding>> standing =
+          OpenStepStanding(dossier, *calendar, now);
+      if (standing.ok() && standing->has_value() && (*standing)->left) {
+        return (*standing)->left;
+      }
+    }
+  } else if (calendar != nullptr) {
+    absl::StatusOr<TimeLeft> left = TimeLeftOf(dossier, *calendar, now);
+    if (left.ok()) return *left;
+  }
+  // Nothing counts working time: the calendar time is all there is to say.
+  return TimeLeft{due_at - now, due_at - now};
 }
 
 std::vector<absl::CivilDay> ProvisionalDaysOf(const Dossier& dossier,

@@ -54,9 +54,9 @@ struct StepStanding {
   // Counted past the step's due time (strictly: a step that ends exactly at
   // its due time is on time). Never for a step without a budget.
   bool late = false;
-  // Working time left before the step's due time, negative when late;
-  // nullopt for a step without a budget (StepRecord::has_budget).
-  std::optional<absl::Duration> left;
+  // Working and calendar time left before the step's due time, negative
+  // when late; nullopt for a step without a budget (StepRecord::has_budget).
+  std::optional<TimeLeft> left;
 };
 
 // The open step of `dossier` at `now` in `calendar` (the dossier's). The one
@@ -70,6 +70,18 @@ absl::StatusOr<std::optional<StepStanding>> OpenStepStanding(
 // OUT_OF_RANGE when the calendar does not cover the times.
 absl::StatusOr<TimeLeft> TimeLeftOf(const Dossier& dossier,
                                     const Calendar& calendar, absl::Time now);
+
+// Which due time of a dossier a deadline is: its own, or its open step's.
+enum class DueTimeOf { kDossier, kOpenStep };
+
+// How far a dossier stands from one of its due times at `now`: TimeLeftOf
+// for its own, OpenStepStanding's `left` for its open step's (both counted
+// up to the start of a pause under way). Where working time cannot be
+// counted (no calendar, one that does not cover the times, a step without a
+// budget) both are the calendar time from `now` to the due time. Nullopt
+// for kOpenStep without an open step.
+std::optional<TimeLeft> DueTimeLeft(const Dossier& dossier, DueTimeOf due,
+                                    const Calendar* calendar, absl::Time now);
 
 // The provisional days of `calendar` the dossier's due time rests on: from
 // its receipt's day to its due day (Calendar::ProvisionalDays).

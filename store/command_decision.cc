@@ -10,9 +10,7 @@ namespace motcua::store {
 namespace {
 
 Decision Refusal(absl::Status status) {
-  Decision decision;
-  decision.answer.status = std::move(status);
-  return decision;
+  return Decision{.answer = CommandOutcome::Refusal(std::move(status))};
 }
 
 // The answer to `request`, whose request id was first used by the command

@@ -14,11 +14,7 @@ CommandOutcome CommandSink::ExecuteAndWait(CommandRequest request) {
         result = std::move(outcome);
         finished.Notify();
       });
-  if (!queued.ok()) {
-    CommandOutcome refusal;
-    refusal.status = std::move(queued);
-    return refusal;
-  }
+  if (!queued.ok()) return CommandOutcome::Refusal(std::move(queued));
   finished.WaitForNotification();
   return result;
 }

@@ -17,12 +17,6 @@ namespace {
 // Dossiers read at a time when a migration walks all of them.
 constexpr int kDossierPage = 1024;
 
-CommandOutcome Refusal(absl::Status status) {
-  CommandOutcome outcome;
-  outcome.status = std::move(status);
-  return outcome;
-}
-
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<CommandWriter>> CommandWriter::Open(
@@ -301,7 +295,7 @@ WrittenBatch CommandWriter::WriteBatch(
     written.appended = false;
     outcomes.assign(
         requests.size(),
-        Refusal(absl::Status(
+        CommandOutcome::Refusal(absl::Status(
             status.code(),
             absl::StrCat("the batch could not be committed; nothing was "
                          "recorded: ",
@@ -324,13 +318,13 @@ CommandOutcome CommandWriter::ProcessCommand(const CommandRequest& request,
     absl::Status status = AppendDecided(decision, now, chain_, *this, outcome);
     if (!status.ok()) {
       write_failed = true;
-      return Refusal(status);
+      return CommandOutcome::Refusal(status);
     }
     cache_->Remember(*outcome.dossier);
     return outcome;
   }
   if (absl::Status status = savepoint_.Run(); !status.ok()) {
-    return Refusal(status);
+    return CommandOutcome::Refusal(status);
   }
   const LogHead saved_head = chain_.head();
   absl::Status status = AppendDecided(decision, now, chain_, *this, outcome);
@@ -338,11 +332,11 @@ CommandOutcome CommandWriter::ProcessCommand(const CommandRequest& request,
     rollback_to_.Run().IgnoreError();
     release_.Run().IgnoreError();
     chain_.Rewind(saved_head);
-    return Refusal(status);
+    return CommandOutcome::Refusal(status);
   }
   if (absl::Status released = release_.Run(); !released.ok()) {
     chain_.Rewind(saved_head);
-    return Refusal(released);
+    return CommandOutcome::Refusal(released);
   }
   cache_->Remember(*outcome.dossier);
   return outcome;

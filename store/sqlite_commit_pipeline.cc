@@ -8,15 +8,6 @@
 #include "store/sqlite_connection.h"
 
 namespace motcua::store {
-namespace {
-
-CommandOutcome Refusal(absl::Status status) {
-  CommandOutcome outcome;
-  outcome.status = std::move(status);
-  return outcome;
-}
-
-}  // namespace
 
 absl::StatusOr<std::unique_ptr<CommitPipeline>> CommitPipeline::Start(
     const StoreOptions& options, std::unique_ptr<CommandWriter> writer,
@@ -149,7 +140,8 @@ void CommitPipeline::WriterLoop() {
     if (!failed.ok()) {
       // After a failed flush nothing more is recorded; the refusals are
       // answered in turn after those of the batches before.
-      std::vector<CommandOutcome> refusals(batch.size(), Refusal(failed));
+      std::vector<CommandOutcome> refusals(batch.size(),
+                                           CommandOutcome::Refusal(failed));
       Hand(Committed{std::move(batch), std::move(refusals),
                      writer_->head_sequence()});
       batch.clear();
@@ -259,7 +251,8 @@ void CommitPipeline::FlusherLoop() {
     }
     for (Committed& committed : taken) {
       if (!status.ok()) {
-        committed.outcomes.assign(committed.batch.size(), Refusal(status));
+        committed.outcomes.assign(committed.batch.size(),
+                                  CommandOutcome::Refusal(status));
       }
       Deliver(committed, status.ok());
     }

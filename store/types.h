@@ -13,6 +13,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -55,6 +56,13 @@ struct CommandRequest {
 };
 
 struct CommandOutcome {
+  // The outcome of a command refused with `status`: nothing was recorded.
+  static CommandOutcome Refusal(absl::Status status) {
+    CommandOutcome outcome;
+    outcome.status = std::move(status);
+    return outcome;
+  }
+
   absl::Status status;
   // The dossier after the command; for a repeat, as it is now.
   std::optional<Dossier> dossier;

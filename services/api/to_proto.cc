@@ -108,14 +108,6 @@ std::optional<TimeLeft> DossierTimeLeft(const Dossier& dossier, absl::Time now,
   return *left;
 }
 
-std::optional<absl::Duration> WorkingTimeLeft(const Dossier& dossier,
-                                              absl::Time now,
-                                              const RuleSet* rules_or_null) {
-  std::optional<TimeLeft> left = DossierTimeLeft(dossier, now, rules_or_null);
-  if (!left.has_value()) return std::nullopt;
-  return left->working;
-}
-
 std::optional<StepStanding> OpenStepStandingOf(const Dossier& dossier,
                                                absl::Time now,
                                                const RuleSet* rules_or_null) {

@@ -26,24 +26,19 @@ v1::Channel ChannelToProto(Channel channel);
 // CLASSIFICATION_UNSPECIFIED while not resolved.
 v1::Classification ClassificationToProto(Classification classification);
 
-// The working time left before the dossier's due time at `now`, counted in
-// the calendar the engine decides it with (its pinned procedure version's in
-// `rules`; failing that, the calendar it was received under, by name);
-// negative when late. While the clock is paused the count
-// stands still at the start of the pause (the due time moves when the pause
-// ends). Nullopt once resolved or closed, without `rules`, when the rules no
-// longer hold the dossier's calendar, or when the calendar does not cover
-// the dates.
-std::optional<absl::Duration> WorkingTimeLeft(const Dossier& dossier,
-                                              absl::Time now,
-                                              const RuleSet* rules_or_null);
-// As WorkingTimeLeft, with the calendar time left beside it and whether the
-// dossier is past its due time (engine TimeLeftOf).
+// The working and calendar time left before the dossier's due time at
+// `now` (engine TimeLeftOf), counted in the calendar the engine decides it
+// with (its pinned procedure version's in `rules`; failing that, the
+// calendar it was received under, by name); negative when late. While the
+// clock is paused the count stands still at the start of the pause (the due
+// time moves when the pause ends). Nullopt once resolved or closed, without
+// `rules`, when the rules no longer hold the dossier's calendar, or when the
+// calendar does not cover the dates.
 std::optional<TimeLeft> DossierTimeLeft(const Dossier& dossier, absl::Time now,
                                         const RuleSet* rules_or_null);
 
 // The open step of `dossier` at `now` as the engine counts it
-// (OpenStepStanding), in the calendar WorkingTimeLeft uses. Nullopt when no
+// (OpenStepStanding), in the calendar DossierTimeLeft uses. Nullopt when no
 // step is open, without `rules`, when the rules no longer hold the
 // dossier's calendar, or when the calendar does not cover the dates.
 std::optional<StepStanding> OpenStepStandingOf(const Dossier& dossier,
@@ -57,8 +52,8 @@ std::string OpenStepBudget(const Dossier& dossier,
                            const RuleSet* rules_or_null);
 
 // Every field of v1::Dossier, as of `now`:
-// - working_time_left as WorkingTimeLeft above (unset when it is nullopt),
-//   calendar_time_left and past_due beside it;
+// - working_time_left, calendar_time_left and past_due as DossierTimeLeft
+//   above (unset when it is nullopt);
 // - entered_late and recorded_at for a receipt entered late;
 // - due_time_provisional and provisional_days from the calendar in force;
 // - current_step, current_unit and current_step_due_at from the open step

@@ -237,23 +237,16 @@ absl::Status FillDeadlinePage(
     const std::optional<StepStanding> step =
         api::OpenStepStandingOf(*dossier, now, rules.get());
     const bool is_step = deadline->kind == store::DeadlineKind::kStep;
-    std::optional<absl::Duration> left =
-        is_step ? (step.has_value() ? step->left : std::nullopt)
-                : api::WorkingTimeLeft(*dossier, now, rules.get());
-    if (!left.has_value()) left = deadline->due_at - now;
-    if (!accept(*left, CalendarOf(*dossier, *rules))) continue;
+    const Calendar* calendar = CalendarOf(*dossier, *rules);
+    // The engine counts how late: in the dossier's calendar, up to a pause.
+    const std::optional<TimeLeft> left = DueTimeLeft(
+        *dossier, is_step ? DueTimeOf::kOpenStep : DueTimeOf::kDossier,
+        calendar, now);
+    if (!left.has_value() || !accept(left->working, calendar)) continue;
     v1::OverdueEntry* entry = reply->add_entries();
     *entry->mutable_dossier() = api::DossierToProto(*dossier, now, rules.get());
-    *entry->mutable_lateness() = api::DurationToProto(-*left);
-    if (is_step) {
-      *entry->mutable_calendar_lateness() =
-          api::DurationToProto(now - deadline->due_at);
-    } else if (std::optional<TimeLeft> time_left =
-                   api::DossierTimeLeft(*dossier, now, rules.get());
-               time_left.has_value()) {
-      *entry->mutable_calendar_lateness() =
-          api::DurationToProto(-time_left->calendar);
-    }
+    *entry->mutable_lateness() = api::DurationToProto(-left->working);
+    *entry->mutable_calendar_lateness() = api::DurationToProto(-left->calendar);
     entry->set_unit(deadline->unit);
     entry->set_step_late(step.has_value() && step->late);
     entry->set_kind(is_step ? v1::DEADLINE_KIND_STEP

@@ -7,16 +7,6 @@
 #include "engine/status_macros.h"
 
 namespace motcua::store::pg {
-namespace {
-
-CommandOutcome Refusal(absl::Status status) {
-  CommandOutcome outcome;
-  outcome.status = std::move(status);
-  return outcome;
-}
-
-}  // namespace
-
 absl::StatusOr<std::unique_ptr<PostgresEventStore>> PostgresEventStore::Open(
     const StoreOptions& options, const Clock* clock,
     std::shared_ptr<const RuleSet> rules) {
@@ -112,7 +102,7 @@ void PostgresEventStore::WriterLoop() {
       ProcessBatch(batch);
     } else {
       for (Pending& pending : batch) {
-        if (pending.done) pending.done(Refusal(failed));
+        if (pending.done) pending.done(CommandOutcome::Refusal(failed));
       }
     }
     {

@@ -16,12 +16,6 @@
 namespace motcua::store::pg {
 namespace {
 
-CommandOutcome Refusal(absl::Status status) {
-  CommandOutcome outcome;
-  outcome.status = std::move(status);
-  return outcome;
-}
-
 // The writer's statements, prepared once per connection under their names.
 struct Named {
   const char* name;
@@ -347,10 +341,10 @@ WrittenBatch Writer::WriteBatch(
   written.appended = false;
   outcomes.assign(
       requests.size(),
-      Refusal(absl::Status(status.code(),
-                           absl::StrCat("the batch could not be committed; "
-                                        "nothing was recorded: ",
-                                        status.message()))));
+      CommandOutcome::Refusal(absl::Status(
+          status.code(), absl::StrCat("the batch could not be committed; "
+                                      "nothing was recorded: ",
+                                      status.message()))));
   return written;
 }
 
@@ -383,14 +377,14 @@ CommandOutcome Writer::ProcessCommand(const CommandRequest& request,
       }
       chain_.Rewind(saved_head);
       cache_->Clear();
-      return Refusal(!status.ok()           ? status
-                     : !outcome.status.ok() ? outcome.status
-                                            : synced);
+      return CommandOutcome::Refusal(!status.ok()           ? status
+                                     : !outcome.status.ok() ? outcome.status
+                                                            : synced);
     }
   } else if (!status.ok()) {
     Track(status);
     chain_.Rewind(saved_head);
-    return Refusal(status);
+    return CommandOutcome::Refusal(status);
   }
   if (!outcome.events.empty()) cache_->Remember(*outcome.dossier);
   return outcome;

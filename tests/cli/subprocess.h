@@ -28,6 +28,7 @@
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "gtest/gtest.h"
+#include "tests/testing/temp_dir.h"
 
 extern char** environ;
 
@@ -51,37 +52,8 @@ inline std::string Binary() {
                              : BinaryDir() + "/services/cli/motcua";
 }
 
-// A directory under the system's temporary directory, removed on
-// destruction.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() / absl::StrCat("motcua_cli_test-",
-                                                     getpid(), "-", counter++,
-                                                     "-", std::rand());
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const fs::path& path() const { return path_; }
-
-  // Writes `content` to `relative`, creating its directories.
-  void Write(const std::string& relative, absl::string_view content) const {
-    const fs::path file = path_ / relative;
-    fs::create_directories(file.parent_path());
-    std::ofstream out(file, std::ios::binary);
-    out << content;
-  }
-
- private:
-  fs::path path_;
-};
+// The one temporary directory helper (tests/testing/temp_dir.h).
+using TempDir = ::motcua::test_support::TempDir;
 
 inline std::vector<std::string> Lines(const std::string& text) {
   std::vector<std::string> lines = absl::StrSplit(text, '\n');

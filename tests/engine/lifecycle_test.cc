@@ -1008,22 +1008,26 @@ TEST_F(LifecycleTest, OpenStepStandingCountsAsTheStepWillEnd) {
       OpenStepStanding(dossier_, *calendar, At("2025-07-07T09:30"));
   ASSERT_TRUE(standing.ok() && standing->has_value());
   EXPECT_FALSE((*standing)->late);  // exactly at its budget: on time
-  EXPECT_EQ((*standing)->left, absl::ZeroDuration());
+  ASSERT_TRUE((*standing)->left.has_value());
+  EXPECT_EQ((*standing)->left->working, absl::ZeroDuration());
   EXPECT_EQ((*standing)->used, absl::Minutes(30));
   standing = OpenStepStanding(dossier_, *calendar, At("2025-07-07T09:31"));
   ASSERT_TRUE(standing.ok() && standing->has_value());
   EXPECT_TRUE((*standing)->late);
-  EXPECT_EQ((*standing)->left, -absl::Minutes(1));
+  EXPECT_EQ((*standing)->left->working, -absl::Minutes(1));
+  EXPECT_EQ((*standing)->left->calendar, -absl::Minutes(1));
 
   // Paused at 09:10 for a supplement: at 14:00, past the step's due time on
-  // the wall clock, the step has used 10m and has 20m left.
+  // the wall clock, the step has used 10m and has 20m left, in working and
+  // in calendar time alike.
   AdvanceTo("2025-07-07T09:10");
   Do(RequestSupplementAction{{"cccd"}});
   standing = OpenStepStanding(dossier_, *calendar, At("2025-07-07T14:00"));
   ASSERT_TRUE(standing.ok() && standing->has_value());
   EXPECT_FALSE((*standing)->late);
   EXPECT_EQ((*standing)->used, absl::Minutes(10));
-  EXPECT_EQ((*standing)->left, absl::Minutes(20));
+  EXPECT_EQ((*standing)->left->working, absl::Minutes(20));
+  EXPECT_EQ((*standing)->left->calendar, absl::Minutes(20));
   // Resumed at 14:00: the due time moved by the 2h50m paused (09:10-11:30,
   // 13:30-14:00), to 14:20; the standing is the same.
   AdvanceTo("2025-07-07T14:00");
@@ -1033,7 +1037,50 @@ TEST_F(LifecycleTest, OpenStepStandingCountsAsTheStepWillEnd) {
   ASSERT_TRUE(standing.ok() && standing->has_value());
   EXPECT_FALSE((*standing)->late);
   EXPECT_EQ((*standing)->used, absl::Minutes(10));
-  EXPECT_EQ((*standing)->left, absl::Minutes(20));
+  EXPECT_EQ((*standing)->left->working, absl::Minutes(20));
+}
+
+// DueTimeLeft is what the supervision lists show: the open step's standing
+// or the dossier's time left, from the engine; without a calendar, the
+// calendar time to the due time.
+TEST_F(LifecycleTest, DueTimeLeftAnswersForTheStepAndTheDossier) {
+  Submit(kCopy, "2025-07-07T09:00");  // receipt step due 09:30
+  const Calendar* calendar = rules_->FindCalendar("vn-public-sector-0700");
+  ASSERT_NE(calendar, nullptr);
+  const absl::Time at = At("2025-07-07T12:00");  // the lunch break
+
+  std::optional<TimeLeft> step =
+      DueTimeLeft(dossier_, DueTimeOf::kOpenStep, calendar, at);
+  ASSERT_TRUE(step.has_value());
+  // 09:30-11:30 in working time; 2h30m on the wall clock.
+  EXPECT_EQ(step->working, -absl::Hours(2));
+  EXPECT_EQ(step->calendar, -HM(2, 30));
+  absl::StatusOr<TimeLeft> own = TimeLeftOf(dossier_, *calendar, at);
+  ASSERT_TRUE(own.ok());
+  std::optional<TimeLeft> dossier =
+      DueTimeLeft(dossier_, DueTimeOf::kDossier, calendar, at);
+  ASSERT_TRUE(dossier.has_value());
+  EXPECT_EQ(dossier->working, own->working);
+  EXPECT_EQ(dossier->calendar, own->calendar);
+
+  // No calendar: the calendar time, for both counts.
+  step = DueTimeLeft(dossier_, DueTimeOf::kOpenStep, nullptr, at);
+  ASSERT_TRUE(step.has_value());
+  EXPECT_EQ(step->working, -HM(2, 30));
+  EXPECT_EQ(step->calendar, -HM(2, 30));
+  dossier = DueTimeLeft(dossier_, DueTimeOf::kDossier, nullptr, at);
+  ASSERT_TRUE(dossier.has_value());
+  EXPECT_EQ(dossier->working, dossier_.due_at - at);
+  EXPECT_EQ(dossier->calendar, dossier_.due_at - at);
+
+  // Paused at 12:00: at 16:00 the step is as late as when the pause began.
+  AdvanceTo("2025-07-07T12:00");
+  Do(RequestSupplementAction{{"cccd"}});
+  step = DueTimeLeft(dossier_, DueTimeOf::kOpenStep, calendar,
+                     At("2025-07-07T16:00"));
+  ASSERT_TRUE(step.has_value());
+  EXPECT_EQ(step->working, -absl::Hours(2));
+  EXPECT_EQ(step->calendar, -HM(2, 30));
 }
 
 TEST_F(LifecycleTest, HandOverWithoutStepsNeedsATarget) {

@@ -3,7 +3,6 @@
 #include "engine/rules.h"
 
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -28,6 +27,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/rules_files/rules_files.h"
+#include "tests/testing/temp_dir.h"
 
 namespace motcua {
 namespace {
@@ -1149,9 +1149,8 @@ TEST(ShippedRulesTest, MissingDirectoryIsOneError) {
 // order, every time.
 TEST(ShippedRulesTest, ADirectorysFilesAndErrorsComeInPathOrder) {
   namespace fs = std::filesystem;
-  const fs::path directory =
-      fs::temp_directory_path() / absl::StrCat("motcua-rule-order-", getpid());
-  fs::remove_all(directory);
+  const test_support::TempDir temp;
+  const fs::path& directory = temp.path();
   fs::create_directories(directory / "b");
   for (const char* name : {"z.yaml", "b/m.yml", "a.yaml", "b/c.yaml"}) {
     std::ofstream(directory / name) << "kind: nothing-known\n";
@@ -1163,7 +1162,6 @@ TEST(ShippedRulesTest, ADirectorysFilesAndErrorsComeInPathOrder) {
   EXPECT_THAT(paths,
               testing::ElementsAre("a.yaml", "b/c.yaml", "b/m.yml", "z.yaml"));
   const RuleLoadResult result = LoadRulesFromDirectory(directory.string());
-  fs::remove_all(directory);
   std::vector<std::string> errors;
   for (const RuleError& error : result.errors) {
     errors.push_back(error.where.file);
@@ -1243,9 +1241,8 @@ TEST(StepFitWarningsTest, TheCitysWholeDayBudgetsAreWarnedInBothVersions) {
   namespace fs = std::filesystem;
   const char* source_dir = std::getenv("MOTCUA_SOURCE_DIR");
   ASSERT_NE(source_dir, nullptr) << "MOTCUA_SOURCE_DIR is not set";
-  const fs::path copy =
-      fs::temp_directory_path() / absl::StrCat("motcua-step-fit-", getpid());
-  fs::remove_all(copy);
+  const test_support::TempDir temp;
+  const fs::path copy = temp.path() / "rules";
   fs::copy(fs::path(source_dir) / "rules", copy, fs::copy_options::recursive);
   const fs::path file =
       copy / "procedures" / "2.000635-ban-sao-trich-luc-ho-tich.yaml";
@@ -1266,7 +1263,6 @@ TEST(StepFitWarningsTest, TheCitysWholeDayBudgetsAreWarnedInBothVersions) {
   }
   std::ofstream(file, std::ios::trunc) << text;
   const RuleLoadResult result = LoadRulesFromDirectory(copy.string());
-  fs::remove_all(copy);
   ASSERT_TRUE(Loads(result));
   const std::vector<RuleError> warnings = StepFitWarnings(*result.rules);
   ASSERT_EQ(warnings.size(), 2u);

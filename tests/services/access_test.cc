@@ -2,7 +2,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -17,6 +16,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "tests/testing/temp_dir.h"
 
 namespace motcua::access {
 namespace {
@@ -29,24 +29,16 @@ using ::testing::Not;
 constexpr char kIntakeToken[] = "intake-secret-0001";
 constexpr char kAuditorToken[] = "auditor-secret-0002";
 
-// A file under the test's own temporary directory, removed afterwards.
+// A file in a temporary directory of its own, removed afterwards.
 class TempFile {
  public:
-  explicit TempFile(const std::string& content) {
-    path_ = (fs::temp_directory_path() / absl::StrCat("motcua_access_test_",
-                                                      getpid(), "_", counter_++,
-                                                      ".yaml"))
-                .string();
-    std::ofstream(path_) << content;
-  }
-  ~TempFile() { std::remove(path_.c_str()); }
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
+  explicit TempFile(const std::string& content)
+      : path_(directory_.Write("tokens.yaml", content)) {}
 
   const std::string& path() const { return path_; }
 
  private:
-  static inline int counter_ = 0;
+  test_support::TempDir directory_;
   std::string path_;
 };
 

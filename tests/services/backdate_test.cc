@@ -7,9 +7,6 @@
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <string>
 #include <vector>
@@ -17,12 +14,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "engine/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "motcua/v1/service.grpc.pb.h"
-#include "services/access/access.h"
-#include "services/server/server.h"
+#include "tests/testing/test_server.h"
 
 namespace motcua::server {
 namespace {
@@ -51,73 +46,19 @@ constexpr char kAgency[] = "ubnd-phuong-ben-nghe";
 // 3wd, no steps, calendar vn-public-sector (07:30-11:30, 13:30-17:00).
 constexpr char kHousehold[] = "local.ho-kinh-doanh";
 
-struct Caller {
-  const char* name;
-  const char* role;
-  const char* token;
-};
-const Caller kIntake{"intake.ben-nghe", "intake", "token-intake"};
-const Caller kOfficer{"officer.ben-nghe", "officer", "token-officer"};
-const Caller kAuditor{"auditor.thanh-tra", "auditor", "token-auditor"};
-const Caller kSupervisor{"supervisor.ben-nghe", "supervisor",
-                         "token-supervisor"};
-const Caller* const kCallers[] = {&kIntake, &kOfficer, &kAuditor, &kSupervisor};
+using test_support::Caller;
+const Caller kIntake{"intake.ben-nghe", "intake", {"*"}, "token-intake"};
+const Caller kOfficer{"officer.ben-nghe", "officer", {"*"}, "token-officer"};
+const Caller kAuditor{"auditor.thanh-tra", "auditor", {"*"}, "token-auditor"};
+const Caller kSupervisor{
+    "supervisor.ben-nghe", "supervisor", {"*"}, "token-supervisor"};
 
-class BackdateTest : public ::testing::Test {
+class BackdateTest : public test_support::ServerFixture {
  protected:
   // Wednesday 2025-07-09 10:00: a working morning.
-  BackdateTest() : clock_(Local(2025, 7, 9, 10, 0)) {
-    directory_ = std::filesystem::temp_directory_path() /
-                 absl::StrCat("motcua-backdate-test-", getpid(), "-",
-                              reinterpret_cast<uintptr_t>(this));
-    std::filesystem::create_directories(directory_);
-  }
-  ~BackdateTest() override {
-    server_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(directory_, ignored);
-  }
-
-  void SetUp() override {
-    const std::string tokens = (directory_ / "tokens.yaml").string();
-    {
-      std::ofstream out(tokens);
-      out << "tokens:\n";
-      for (const Caller* caller : kCallers) {
-        out << "  - name: " << caller->name << "\n"
-            << "    sha256: " << access::HashToken(caller->token) << "\n"
-            << "    role: " << caller->role << "\n"
-            << "    agencies: [\"*\"]\n";
-      }
-    }
-    config_.listen = "127.0.0.1:0";
-    config_.data_dir = (directory_ / "data").string();
-    config_.rules_dir =
-        absl::StrCat(std::getenv("MOTCUA_SOURCE_DIR"), "/rules");
-    config_.tokens_file = tokens;
-    config_.deadline_scheduler = false;
-  }
-
-  void Start() {
-    absl::StatusOr<std::unique_ptr<Server>> server =
-        Server::Start(config_, &clock_);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                                   grpc::InsecureChannelCredentials());
-    dossiers_ = v1::Dossiers::NewStub(channel_);
-    supervision_ = v1::Supervision::NewStub(channel_);
-    audit_ = v1::Audit::NewStub(channel_);
-  }
-
-  static std::unique_ptr<grpc::ClientContext> As(const Caller& caller) {
-    auto context = std::make_unique<grpc::ClientContext>();
-    context->AddMetadata("authorization",
-                         absl::StrCat("Bearer ", caller.token));
-    context->set_deadline(std::chrono::system_clock::now() +
-                          std::chrono::seconds(20));
-    return context;
-  }
+  BackdateTest()
+      : ServerFixture(Local(2025, 7, 9, 10, 0),
+                      {kIntake, kOfficer, kAuditor, kSupervisor}) {}
 
   static v1::SubmitRequest Receipt(const std::string& code,
                                    absl::Time received_at,
@@ -155,19 +96,10 @@ class BackdateTest : public ::testing::Test {
     EXPECT_TRUE(status.ok()) << status.error_message();
     return report.total();
   }
-
-  FakeClock clock_;
-  std::filesystem::path directory_;
-  config::ServerConfig config_;
-  std::unique_ptr<Server> server_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::Dossiers::Stub> dossiers_;
-  std::unique_ptr<v1::Supervision::Stub> supervision_;
-  std::unique_ptr<v1::Audit::Stub> audit_;
 };
 
 TEST_F(BackdateTest, AReceiptOlderThanOneWorkingDayNeedsAReason) {
-  Start();
+  StartServer();
   v1::CommandReply reply;
   // Tuesday 10:00 is one working day before Wednesday 10:00: in time.
   ASSERT_TRUE(
@@ -185,7 +117,7 @@ TEST_F(BackdateTest, AReceiptOlderThanOneWorkingDayNeedsAReason) {
 }
 
 TEST_F(BackdateTest, TheDesksRoleMayNotEnterALateReceipt) {
-  Start();
+  StartServer();
   v1::CommandReply reply;
   const grpc::Status refused = Submit(
       kIntake, Receipt("BD-3", Local(2025, 7, 7, 10, 0), "paper register"),
@@ -206,7 +138,7 @@ TEST_F(BackdateTest, TheDesksRoleMayNotEnterALateReceipt) {
 }
 
 TEST_F(BackdateTest, AnOfficerEntersALateReceiptMarkedInEventDossierReport) {
-  Start();
+  StartServer();
   v1::CommandReply reply;
   // Taken for the first week of July before the late receipt.
   EXPECT_EQ(ReportOf("2025-07-01", "2025-07-07").received(), 0);
@@ -247,7 +179,7 @@ TEST_F(BackdateTest, AnOfficerEntersALateReceiptMarkedInEventDossierReport) {
 TEST_F(BackdateTest, TheBoundIsTheServersConfiguration) {
   config_.max_receipt_backdate =
       TimeLimit{LimitUnit::kWorkingHours, 2, std::nullopt};
-  Start();
+  StartServer();
   v1::CommandReply reply;
   // 07:30 is two and a half working hours before 10:00.
   EXPECT_EQ(Submit(kIntake, Receipt("BD-5", Local(2025, 7, 9, 7, 30)), &reply)
@@ -258,7 +190,7 @@ TEST_F(BackdateTest, TheBoundIsTheServersConfiguration) {
 }
 
 TEST_F(BackdateTest, AReceiptInTheFutureIsRefused) {
-  Start();
+  StartServer();
   v1::CommandReply reply;
   const grpc::Status refused =
       Submit(kIntake, Receipt("BD-6", clock_.Now() + absl::Minutes(6)), &reply);
@@ -270,7 +202,7 @@ TEST_F(BackdateTest, AReceiptInTheFutureIsRefused) {
 }
 
 TEST_F(BackdateTest, AsOfBetweenTheReceiptAndItsRecordStatesBothTimes) {
-  Start();
+  StartServer();
   v1::CommandReply reply;
   ASSERT_TRUE(Submit(kOfficer,
                      Receipt("BD-7", Local(2025, 7, 7, 10, 0), "register"),
@@ -306,7 +238,7 @@ TEST_F(BackdateTest, AsOfBetweenTheReceiptAndItsRecordStatesBothTimes) {
 }
 
 TEST_F(BackdateTest, PastTheDueTimeAfterClosingTheDossierIsLate) {
-  Start();
+  StartServer();
   v1::CommandReply reply;
   // Received Wednesday 16:00, due Monday 16:00: at Monday 17:45 it is 1h of
   // working time late (16:00-17:00) and 1h45 of calendar time.
@@ -351,7 +283,7 @@ TEST_F(BackdateTest, ADueTimeOnAProvisionalDayIsFlagged) {
   // Monday 2026-08-31: 3wd crosses Tuesday 01/09, a holiday not yet
   // confirmed in the shipped calendar.
   clock_.Set(Local(2026, 8, 31, 9, 0));
-  Start();
+  StartServer();
   v1::CommandReply reply;
   ASSERT_TRUE(Submit(kIntake, Receipt("PV-1", clock_.Now()), &reply).ok());
   EXPECT_TRUE(reply.dossier().due_time_provisional());

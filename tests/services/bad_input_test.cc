@@ -12,7 +12,6 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/support/sync_stream.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -31,13 +30,11 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "engine/clock.h"
 #include "engine/utf8.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "motcua/v1/service.grpc.pb.h"
-#include "services/access/access.h"
-#include "services/server/server.h"
+#include "tests/testing/test_server.h"
 
 namespace motcua::server {
 namespace {
@@ -53,7 +50,7 @@ using ::testing::StartsWith;
 const absl::TimeZone kVietnam = absl::FixedTimeZone(7 * 3600);
 constexpr char kAgency[] = "ubnd-phuong-ben-nghe";
 constexpr char kProcedure[] = "local.dang-ky-bien-dong-dat-dai";
-constexpr char kAdminToken[] = "token-admin";
+using test_support::kAdmin;
 
 absl::Time MondayMorning() {
   return absl::FromCivil(absl::CivilMinute(2025, 9, 8, 9, 0), kVietnam);
@@ -330,50 +327,17 @@ bool IsCode(const FieldDescriptor& field) {
          kCodes->end();
 }
 
-class BadInputTest : public ::testing::Test {
+class BadInputTest : public test_support::ServerFixture {
  protected:
-  BadInputTest() : clock_(MondayMorning()) {
-    directory_ = std::filesystem::temp_directory_path() /
-                 absl::StrCat("motcua-bad-input-test-", getpid(), "-",
-                              reinterpret_cast<uintptr_t>(this));
-    std::filesystem::create_directories(directory_);
-  }
-  ~BadInputTest() override {
-    server_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(directory_, ignored);
-  }
+  BadInputTest() : ServerFixture(MondayMorning(), {kAdmin}) {}
 
   void SetUp() override {
-    const std::string tokens = (directory_ / "tokens.yaml").string();
-    {
-      std::ofstream out(tokens);
-      out << "tokens:\n"
-          << "  - name: admin.so\n"
-          << "    sha256: " << access::HashToken(kAdminToken) << "\n"
-          << "    role: admin\n"
-          << "    agencies: [\"*\"]\n";
-    }
     // A copy of the shipped rules, which a test may add a file to.
-    rules_ = directory_ / "rules";
-    std::filesystem::copy(
-        absl::StrCat(std::getenv("MOTCUA_SOURCE_DIR"), "/rules"), rules_,
-        std::filesystem::copy_options::recursive);
-    config_.listen = "127.0.0.1:0";
-    config_.data_dir = (directory_ / "data").string();
+    rules_ = std::filesystem::path(directory_.File("rules"));
+    std::filesystem::copy(config_.rules_dir, rules_,
+                          std::filesystem::copy_options::recursive);
     config_.rules_dir = rules_.string();
-    config_.tokens_file = tokens;
-    config_.deadline_scheduler = false;
-    absl::StatusOr<std::unique_ptr<Server>> server =
-        Server::Start(config_, &clock_);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                                   grpc::InsecureChannelCredentials());
-    dossiers_ = v1::Dossiers::NewStub(channel_);
-    supervision_ = v1::Supervision::NewStub(channel_);
-    audit_ = v1::Audit::NewStub(channel_);
-    admin_ = v1::Admin::NewStub(channel_);
+    ASSERT_NO_FATAL_FAILURE(StartServer());
 
     // One dossier, so that what refers to HS-1 refers to something.
     v1::SubmitRequest submit;
@@ -390,7 +354,7 @@ class BadInputTest : public ::testing::Test {
     auto context = std::make_unique<grpc::ClientContext>();
     if (with_token) {
       context->AddMetadata("authorization",
-                           absl::StrCat("Bearer ", kAdminToken));
+                           absl::StrCat("Bearer ", kAdmin.token));
     }
     context->set_deadline(std::chrono::system_clock::now() +
                           std::chrono::seconds(20));
@@ -465,16 +429,7 @@ class BadInputTest : public ::testing::Test {
     EXPECT_EQ(LastSequence(), before) << base.method << " " << what;
   }
 
-  FakeClock clock_;
-  std::filesystem::path directory_;
   std::filesystem::path rules_;
-  config::ServerConfig config_;
-  std::unique_ptr<Server> server_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::Dossiers::Stub> dossiers_;
-  std::unique_ptr<v1::Supervision::Stub> supervision_;
-  std::unique_ptr<v1::Audit::Stub> audit_;
-  std::unique_ptr<v1::Admin::Stub> admin_;
   int cases_ = 0;
 };
 

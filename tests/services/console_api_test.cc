@@ -15,8 +15,6 @@
 #include <boost/beast/ssl.hpp>
 #include <chrono>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -30,14 +28,13 @@
 #include "absl/strings/str_split.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "engine/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "motcua/v1/service.grpc.pb.h"
-#include "services/access/access.h"
 #include "services/console/api.h"
 #include "services/console/console.h"
 #include "services/server/server.h"
+#include "tests/testing/test_server.h"
 
 namespace motcua::console {
 namespace {
@@ -57,30 +54,18 @@ absl::Time MondayMorning() {
   return absl::FromCivil(absl::CivilMinute(2025, 9, 8, 9, 0), kVietnam);
 }
 
-constexpr char kAgencyA[] = "ubnd-phuong-ben-nghe";
-constexpr char kAgencyB[] = "ubnd-phuong-tan-dinh";
 constexpr char kProcedure[] = "2.000635";  // same day: overdue by Tuesday
 
-struct Caller {
-  const char* name;
-  const char* role;
-  const char* agency;
-  const char* token;
-};
-const Caller kAdmin{"admin.so", "admin", "*", "token-admin"};
-const Caller kIntakeA{"intake.ben-nghe", "intake", kAgencyA, "token-intake-a"};
-const Caller kOfficerA{"officer.ben-nghe", "officer", kAgencyA,
-                       "token-officer-a"};
-const Caller kSupervisorA{"supervisor.ben-nghe", "supervisor", kAgencyA,
-                          "token-supervisor-a"};
-const Caller kAuditorA{"auditor.ben-nghe", "auditor", kAgencyA,
-                       "token-auditor-a"};
-const Caller kIntakeB{"intake.tan-dinh", "intake", kAgencyB, "token-intake-b"};
-const Caller kSupervisorB{"supervisor.tan-dinh", "supervisor", kAgencyB,
-                          "token-supervisor-b"};
-const Caller* const kCallers[] = {&kAdmin,       &kIntakeA,  &kOfficerA,
-                                  &kSupervisorA, &kAuditorA, &kIntakeB,
-                                  &kSupervisorB};
+using test_support::Caller;
+using test_support::kAdmin;
+using test_support::kAgencyA;
+using test_support::kAgencyB;
+using test_support::kAuditorA;
+using test_support::kIntakeA;
+using test_support::kIntakeB;
+using test_support::kOfficerA;
+using test_support::kSupervisorA;
+using test_support::kSupervisorB;
 
 struct HttpAnswer {
   unsigned status = 0;
@@ -90,63 +75,21 @@ struct HttpAnswer {
   Json json() const { return Json::parse(body, nullptr, false); }
 };
 
-class ConsoleApiTest : public ::testing::Test {
+class ConsoleApiTest : public test_support::ServerFixture {
  protected:
-  ConsoleApiTest() : clock_(MondayMorning()) {
-    directory_ = std::filesystem::temp_directory_path() /
-                 absl::StrCat("motcua-console-api-test-", getpid(), "-",
-                              reinterpret_cast<uintptr_t>(this));
-    std::filesystem::create_directories(directory_);
-  }
-  ~ConsoleApiTest() override {
-    console_.reset();
-    server_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(directory_, ignored);
-  }
+  ConsoleApiTest()
+      : ServerFixture(MondayMorning(),
+                      {kAdmin, kIntakeA, kOfficerA, kSupervisorA, kAuditorA,
+                       kIntakeB, kSupervisorB}) {}
 
   void SetUp() override {
-    const std::string tokens = (directory_ / "tokens.yaml").string();
-    {
-      std::ofstream out(tokens);
-      out << "tokens:\n";
-      for (const Caller* caller : kCallers) {
-        out << "  - name: " << caller->name << "\n"
-            << "    sha256: " << access::HashToken(caller->token) << "\n"
-            << "    role: " << caller->role << "\n"
-            << "    agencies: [\"" << caller->agency << "\"]\n";
-      }
-    }
-    config::ServerConfig config;
-    config.listen = "127.0.0.1:0";
-    config.data_dir = (directory_ / "data").string();
-    config.rules_dir = absl::StrCat(std::getenv("MOTCUA_SOURCE_DIR"), "/rules");
-    config.tokens_file = tokens;
-    config.deadline_scheduler = false;
-    absl::StatusOr<std::unique_ptr<server::Server>> server =
-        server::Server::Start(config, &clock_);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
+    ASSERT_NO_FATAL_FAILURE(StartServer());
     ConsoleOptions options;
     options.listen = "127.0.0.1:0";
     absl::StatusOr<std::unique_ptr<Console>> console =
         Console::Start(options, server_->context());
     ASSERT_TRUE(console.ok()) << console.status();
     console_ = *std::move(console);
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                                   grpc::InsecureChannelCredentials());
-    dossiers_ = v1::Dossiers::NewStub(channel_);
-    supervision_ = v1::Supervision::NewStub(channel_);
-    audit_ = v1::Audit::NewStub(channel_);
-  }
-
-  static std::unique_ptr<grpc::ClientContext> As(const Caller& caller) {
-    auto context = std::make_unique<grpc::ClientContext>();
-    context->AddMetadata("authorization",
-                         absl::StrCat("Bearer ", caller.token));
-    context->set_deadline(std::chrono::system_clock::now() +
-                          std::chrono::seconds(20));
-    return context;
   }
 
   void Submit(const Caller& caller, const std::string& code,
@@ -222,14 +165,8 @@ class ConsoleApiTest : public ::testing::Test {
     clock_.Advance(absl::Hours(27));  // Tuesday 12:00
   }
 
-  std::filesystem::path directory_;
-  FakeClock clock_;
-  std::unique_ptr<server::Server> server_;
+  // Stopped before the server (the fixture's).
   std::unique_ptr<Console> console_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::Dossiers::Stub> dossiers_;
-  std::unique_ptr<v1::Supervision::Stub> supervision_;
-  std::unique_ptr<v1::Audit::Stub> audit_;
 };
 
 TEST_F(ConsoleApiTest, SignInGivesAnHttpOnlyStrictCookieAndRefusesIntake) {
@@ -374,10 +311,10 @@ TEST_F(ConsoleApiTest, EachRoleIsAnsweredAsGrpcAnswersIt) {
   };
   int refusals = 0;
   for (const Route& route : routes) {
-    for (const Caller* caller : kCallers) {
-      SCOPED_TRACE(absl::StrCat(route.target, " as ", caller->name));
-      const grpc::Status expected = route.grpc_call(*caller);
-      const HttpAnswer answer = Call("GET", route.target, Bearer(*caller));
+    for (const Caller& caller : callers()) {
+      SCOPED_TRACE(absl::StrCat(route.target, " as ", caller.name));
+      const grpc::Status expected = route.grpc_call(caller);
+      const HttpAnswer answer = Call("GET", route.target, Bearer(caller));
       EXPECT_EQ(
           answer.status,
           HttpStatusOf(static_cast<absl::StatusCode>(expected.error_code())))
@@ -543,8 +480,8 @@ TEST_F(ConsoleApiTest, EventsStreamAsServerSentEventsOfTheCallersAgencies) {
 // With the gRPC listener's certificate: HTTPS only, and the session cookie
 // is Secure.
 TEST_F(ConsoleApiTest, UnderTlsTheConsoleSpeaksHttpsAndTheCookieIsSecure) {
-  const std::string cert = (directory_ / "cert.pem").string();
-  const std::string key = (directory_ / "key.pem").string();
+  const std::string cert = directory_.File("cert.pem");
+  const std::string key = directory_.File("key.pem");
   ASSERT_EQ(std::system(absl::StrCat(
                             "openssl req -x509 -newkey ec -pkeyopt "
                             "ec_paramgen_curve:prime256v1 -nodes -days 1 -subj "
@@ -594,7 +531,7 @@ TEST_F(ConsoleApiTest, UnderTlsTheConsoleSpeaksHttpsAndTheCookieIsSecure) {
   EXPECT_FALSE(got > 0 &&
                absl::StartsWith(absl::string_view(reply, got), "HTTP/1.1 "));
 
-  options.cert_file = (directory_ / "missing.pem").string();
+  options.cert_file = directory_.File("missing.pem");
   absl::StatusOr<std::unique_ptr<Console>> refused =
       Console::Start(options, server_->context());
   EXPECT_EQ(refused.status().code(), absl::StatusCode::kInvalidArgument);

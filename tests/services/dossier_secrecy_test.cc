@@ -4,11 +4,7 @@
 // tokens file and an injected clock, driven through the generated stubs.
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
-#include <unistd.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <string>
@@ -17,12 +13,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "engine/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "motcua/v1/service.grpc.pb.h"
-#include "services/access/access.h"
-#include "services/server/server.h"
+#include "tests/testing/test_server.h"
 
 namespace motcua::server {
 namespace {
@@ -42,81 +36,27 @@ google::protobuf::Timestamp Proto(absl::Time time) {
   return TimeUtil::MicrosecondsToTimestamp(absl::ToUnixMicros(time));
 }
 
-constexpr char kAgencyA[] = "ubnd-phuong-ben-nghe";
-constexpr char kAgencyB[] = "ubnd-phuong-tan-dinh";
 constexpr char kLandProcedure[] = "local.dang-ky-bien-dong-dat-dai";
 
-struct Caller {
-  const char* name;
-  const char* role;
-  const char* agency;
-  const char* token;
-};
-const Caller kAdmin{"admin.so", "admin", "*", "token-admin"};
-const Caller kIntakeA{"intake.ben-nghe", "intake", kAgencyA, "token-intake-a"};
-const Caller kOfficerA{"officer.ben-nghe", "officer", kAgencyA,
-                       "token-officer-a"};
-const Caller kIntakeB{"intake.tan-dinh", "intake", kAgencyB, "token-intake-b"};
-const Caller kOfficerB{"officer.tan-dinh", "officer", kAgencyB,
-                       "token-officer-b"};
-const Caller kAuditorB{"auditor.tan-dinh", "auditor", kAgencyB,
-                       "token-auditor-b"};
-const Caller kSupervisorB{"supervisor.tan-dinh", "supervisor", kAgencyB,
-                          "token-supervisor-b"};
-const Caller* const kCallers[] = {&kAdmin,      &kIntakeA,  &kOfficerA,
-                                  &kIntakeB,    &kOfficerB, &kAuditorB,
-                                  &kSupervisorB};
-
-class DossierSecrecyTest : public ::testing::Test {
+using test_support::Caller;
+using test_support::kAdmin;
+using test_support::kAgencyA;
+using test_support::kAgencyB;
+using test_support::kAuditorB;
+using test_support::kIntakeA;
+using test_support::kIntakeB;
+using test_support::kOfficerA;
+using test_support::kOfficerB;
+using test_support::kSupervisorB;
+class DossierSecrecyTest : public test_support::ServerFixture {
  protected:
-  DossierSecrecyTest() : clock_(MondayMorning()) {
-    directory_ = std::filesystem::temp_directory_path() /
-                 absl::StrCat("motcua-secrecy-test-", getpid(), "-",
-                              reinterpret_cast<uintptr_t>(this));
-    std::filesystem::create_directories(directory_);
-  }
-  ~DossierSecrecyTest() override {
-    server_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(directory_, ignored);
-  }
+  DossierSecrecyTest()
+      : ServerFixture(MondayMorning(), {kAdmin, kIntakeA, kOfficerA, kIntakeB,
+                                        kOfficerB, kAuditorB, kSupervisorB}) {}
 
   void SetUp() override {
-    const std::string tokens = (directory_ / "tokens.yaml").string();
-    {
-      std::ofstream out(tokens);
-      out << "tokens:\n";
-      for (const Caller* caller : kCallers) {
-        out << "  - name: " << caller->name << "\n"
-            << "    sha256: " << access::HashToken(caller->token) << "\n"
-            << "    role: " << caller->role << "\n"
-            << "    agencies: [\"" << caller->agency << "\"]\n";
-      }
-    }
-    config::ServerConfig config;
-    config.listen = "127.0.0.1:0";
-    config.data_dir = (directory_ / "data").string();
-    config.rules_dir = absl::StrCat(std::getenv("MOTCUA_SOURCE_DIR"), "/rules");
-    config.tokens_file = tokens;
-    config.metrics_listen = "127.0.0.1:0";
-    config.deadline_scheduler = false;
-    absl::StatusOr<std::unique_ptr<Server>> server =
-        Server::Start(config, &clock_);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                                   grpc::InsecureChannelCredentials());
-    dossiers_ = v1::Dossiers::NewStub(channel_);
-    audit_ = v1::Audit::NewStub(channel_);
-  }
-
-  static std::unique_ptr<grpc::ClientContext> As(const Caller& caller) {
-    auto context = std::make_unique<grpc::ClientContext>();
-    context->AddMetadata("authorization",
-                         absl::StrCat("Bearer ", caller.token));
-    context->set_deadline(std::chrono::system_clock::now() +
-                          std::chrono::seconds(20));
-    return context;
+    config_.metrics_listen = "127.0.0.1:0";
+    StartServer();
   }
 
   static v1::SubmitRequest Submission(const std::string& code,
@@ -167,13 +107,6 @@ class DossierSecrecyTest : public ::testing::Test {
     hand_over.mutable_hand_over();
     ASSERT_TRUE(Act(kOfficerA, hand_over).ok());
   }
-
-  std::filesystem::path directory_;
-  FakeClock clock_;
-  std::unique_ptr<Server> server_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::Dossiers::Stub> dossiers_;
-  std::unique_ptr<v1::Audit::Stub> audit_;
 };
 
 // Every RPC that names a dossier, called by a caller of agency B: the answer

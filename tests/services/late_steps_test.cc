@@ -7,9 +7,6 @@
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
 
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 #include <memory>
 #include <set>
 #include <string>
@@ -19,12 +16,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "engine/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "motcua/v1/service.grpc.pb.h"
-#include "services/access/access.h"
-#include "services/server/server.h"
+#include "tests/testing/test_server.h"
 
 namespace motcua::server {
 namespace {
@@ -59,61 +54,23 @@ constexpr char kLandProcedure[] = "local.dang-ky-bien-dong-dat-dai";
 constexpr char kDesk[] = "bo-phan-mot-cua";
 constexpr char kRegistry[] = "van-phong-dang-ky-dat-dai";
 constexpr char kOutside[] = "so-tai-chinh";  // in no step of the procedure
-constexpr char kAdminToken[] = "token-admin";
+using test_support::kAdmin;
 
-class LateStepsTest : public ::testing::Test {
+class LateStepsTest : public test_support::ServerFixture {
  protected:
-  LateStepsTest() : clock_(MondayMorning()) {
-    directory_ = std::filesystem::temp_directory_path() /
-                 absl::StrCat("motcua-late-steps-test-", getpid(), "-",
-                              reinterpret_cast<uintptr_t>(this));
-    std::filesystem::create_directories(directory_);
-  }
-  ~LateStepsTest() override {
-    server_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(directory_, ignored);
-  }
+  LateStepsTest() : ServerFixture(MondayMorning(), {kAdmin}) {}
 
   void SetUp() override {
-    const std::string tokens = (directory_ / "tokens.yaml").string();
-    {
-      std::ofstream out(tokens);
-      out << "tokens:\n"
-          << "  - name: admin.so\n"
-          << "    sha256: " << access::HashToken(kAdminToken) << "\n"
-          << "    role: admin\n"
-          << "    agencies: [\"*\"]\n";
-    }
-    config_.listen = "127.0.0.1:0";
-    config_.data_dir = (directory_ / "data").string();
-    config_.rules_dir =
-        absl::StrCat(std::getenv("MOTCUA_SOURCE_DIR"), "/rules");
-    config_.tokens_file = tokens;
     config_.metrics_listen = "127.0.0.1:0";
-    config_.deadline_scheduler = false;
     // Dossiers here are received weeks before the clock; the backdating
     // bound has its own tests (backdate_test.cc): a bound past the
     // calendar's range takes every receipt as in time.
     config_.max_receipt_backdate =
         TimeLimit{LimitUnit::kCalendarDays, 100000, std::nullopt};
-    absl::StatusOr<std::unique_ptr<Server>> server =
-        Server::Start(config_, &clock_);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                                   grpc::InsecureChannelCredentials());
-    dossiers_ = v1::Dossiers::NewStub(channel_);
-    supervision_ = v1::Supervision::NewStub(channel_);
+    StartServer();
   }
 
-  static std::unique_ptr<grpc::ClientContext> Admin() {
-    auto context = std::make_unique<grpc::ClientContext>();
-    context->AddMetadata("authorization", absl::StrCat("Bearer ", kAdminToken));
-    context->set_deadline(std::chrono::system_clock::now() +
-                          std::chrono::seconds(20));
-    return context;
-  }
+  static std::unique_ptr<grpc::ClientContext> Admin() { return As(kAdmin); }
 
   void MustSubmit(const std::string& code, absl::Time received_at) {
     v1::SubmitRequest request;
@@ -155,14 +112,6 @@ class LateStepsTest : public ::testing::Test {
     EXPECT_TRUE(status.ok()) << status.error_message();
     return reply;
   }
-
-  std::filesystem::path directory_;
-  FakeClock clock_;
-  config::ServerConfig config_;
-  std::unique_ptr<Server> server_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::Dossiers::Stub> dossiers_;
-  std::unique_ptr<v1::Supervision::Stub> supervision_;
 };
 
 // The case: a step past its budget while the dossier is within its

@@ -1,13 +1,9 @@
 // Signed checkpoints and a damaged log, on the real server (127.0.0.1:0, a
 // temporary data directory, the shipped rules, a fake clock), with the
 // database damaged between runs as someone with the file would.
-#include <arpa/inet.h>
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
-#include <netinet/in.h>
 #include <sqlite3.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -21,13 +17,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
-#include "engine/clock.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "motcua/v1/service.grpc.pb.h"
 #include "services/checkpoint/checkpoint.h"
-#include "services/server/server.h"
+#include "tests/testing/http_get.h"
 #include "tests/testing/rewrite_log.h"
+#include "tests/testing/test_server.h"
 
 namespace motcua::server {
 namespace {
@@ -39,66 +35,23 @@ const absl::TimeZone kVietnam = absl::FixedTimeZone(7 * 3600);
 constexpr char kAgency[] = "ubnd-phuong-ben-nghe";
 constexpr char kProcedure[] = "local.dang-ky-bien-dong-dat-dai";
 
-std::string HttpGet(int port, const std::string& path) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) !=
-      0) {
-    close(fd);
-    return "";
-  }
-  const std::string request =
-      absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
-  if (write(fd, request.data(), request.size()) < 0) {
-    close(fd);
-    return "";
-  }
-  std::string response;
-  char buffer[4096];
-  ssize_t got;
-  while ((got = read(fd, buffer, sizeof(buffer))) > 0) {
-    response.append(buffer, static_cast<size_t>(got));
-  }
-  close(fd);
-  return response;
-}
+using test_support::HttpGet;
 
-class LogDamageTest : public ::testing::Test {
+class LogDamageTest : public test_support::ServerFixture {
  protected:
   LogDamageTest()
-      : clock_(absl::FromCivil(absl::CivilMinute(2025, 9, 8, 9, 0), kVietnam)) {
-    directory_ = std::filesystem::temp_directory_path() /
-                 absl::StrCat("motcua-log-damage-test-", getpid(), "-",
-                              reinterpret_cast<uintptr_t>(this));
-    std::filesystem::create_directories(directory_);
-    config_.listen = "127.0.0.1:0";
-    config_.data_dir = (directory_ / "data").string();
-    config_.rules_dir =
-        absl::StrCat(std::getenv("MOTCUA_SOURCE_DIR"), "/rules");
+      : ServerFixture(
+            absl::FromCivil(absl::CivilMinute(2025, 9, 8, 9, 0), kVietnam),
+            {}) {
+    // Development mode: the server mints its token (Context()).
+    config_.tokens_file.clear();
     config_.metrics_listen = "127.0.0.1:0";
-    config_.deadline_scheduler = false;
     config_.checkpoint_interval = absl::Minutes(10);
-  }
-  ~LogDamageTest() override {
-    server_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(directory_, ignored);
   }
 
   void Start() {
-    server_.reset();
-    absl::StatusOr<std::unique_ptr<Server>> server =
-        Server::Start(config_, &clock_);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                                   grpc::InsecureChannelCredentials());
-    dossiers_ = v1::Dossiers::NewStub(channel_);
-    supervision_ = v1::Supervision::NewStub(channel_);
-    audit_ = v1::Audit::NewStub(channel_);
+    StopServer();
+    StartServer();
   }
 
   std::unique_ptr<grpc::ClientContext> Context() const {
@@ -133,7 +86,7 @@ class LogDamageTest : public ::testing::Test {
   // Writes bytes that are no event payload into event `sequence`, with the
   // server stopped.
   void GarbleEvent(int64_t sequence) {
-    server_.reset();
+    StopServer();
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(server_database().c_str(), &db), SQLITE_OK);
     const std::string sql = absl::StrCat(
@@ -147,15 +100,6 @@ class LogDamageTest : public ::testing::Test {
   std::string server_database() const {
     return (std::filesystem::path(config_.data_dir) / "motcua.db").string();
   }
-
-  FakeClock clock_;
-  std::filesystem::path directory_;
-  config::ServerConfig config_;
-  std::unique_ptr<Server> server_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::Dossiers::Stub> dossiers_;
-  std::unique_ptr<v1::Supervision::Stub> supervision_;
-  std::unique_ptr<v1::Audit::Stub> audit_;
 };
 
 TEST_F(LogDamageTest, WatchEventsDeliversTheIntactEventsThenDataLoss) {
@@ -318,7 +262,7 @@ TEST_F(LogDamageTest, ARewriteBeforeTheLastCheckpointStopsWritesAtStart) {
                                    &checkpoint)
                   .ok());
   ASSERT_TRUE(Submit("HS-3").ok());
-  server_.reset();
+  StopServer();
   // Every hash recomputed: the chain alone no longer tells.
   ASSERT_TRUE(motcua_test::RewriteEventAndRechain(server_database(), 1,
                                                   "someone.else"));

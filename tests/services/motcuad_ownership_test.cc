@@ -36,6 +36,7 @@
 #include "gtest/gtest.h"
 #include "motcua/v1/service.grpc.pb.h"
 #include "tests/cli/subprocess.h"
+#include "tests/testing/http_get.h"
 
 namespace motcua {
 namespace {
@@ -87,33 +88,7 @@ bool WaitListening(BackgroundProcess& daemon) {
       [](const std::string& out) { return ListeningPort(out) > 0; });
 }
 
-// GET `path` from 127.0.0.1:`port`: the whole response, headers included.
-std::string HttpGet(int port, const std::string& path) {
-  const int socket_fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(socket_fd, reinterpret_cast<sockaddr*>(&address),
-              sizeof(address)) != 0) {
-    close(socket_fd);
-    return "";
-  }
-  const std::string request =
-      absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: localhost\r\n\r\n");
-  if (write(socket_fd, request.data(), request.size()) < 0) {
-    close(socket_fd);
-    return "";
-  }
-  std::string response;
-  char buffer[4096];
-  ssize_t received;
-  while ((received = read(socket_fd, buffer, sizeof(buffer))) > 0) {
-    response.append(buffer, static_cast<size_t>(received));
-  }
-  close(socket_fd);
-  return response;
-}
+using test_support::HttpGet;
 
 // grpc.health.v1.Health/Check for `service`: 1 SERVING, 2 NOT_SERVING, or
 // -1 when the call failed. The request and the reply are encoded by hand:

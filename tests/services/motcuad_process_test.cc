@@ -28,6 +28,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "motcua/v1/service.grpc.pb.h"
+#include "tests/testing/temp_dir.h"
 
 namespace motcua {
 namespace {
@@ -110,10 +111,6 @@ class Daemon {
 class MotcuadProcessTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    directory_ = fs::temp_directory_path() /
-                 absl::StrCat("motcuad-process-test-", getpid());
-    fs::remove_all(directory_);
-    fs::create_directories(directory_);
     fs::copy(absl::StrCat(std::getenv("MOTCUA_SOURCE_DIR"), "/rules"),
              directory_ / "rules", fs::copy_options::recursive);
     config_ = directory_ / "motcuad.yaml";
@@ -122,11 +119,6 @@ class MotcuadProcessTest : public ::testing::Test {
                               "rules_dir: rules\n"
                               "log_level: warn\n";
   }
-  void TearDown() override {
-    std::error_code ignored;
-    fs::remove_all(directory_, ignored);
-  }
-
   std::unique_ptr<grpc::ClientContext> Context() {
     auto context = std::make_unique<grpc::ClientContext>();
     std::string token = ReadFile(directory_ / "data" / "dev-token");
@@ -137,7 +129,8 @@ class MotcuadProcessTest : public ::testing::Test {
     return context;
   }
 
-  fs::path directory_;
+  test_support::TempDir temp_;
+  const fs::path& directory_ = temp_.path();
   fs::path config_;
 };
 

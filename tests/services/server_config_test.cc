@@ -2,7 +2,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -10,6 +9,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "tests/testing/temp_dir.h"
 
 namespace motcua::config {
 namespace {
@@ -19,32 +19,7 @@ using ::testing::AllOf;
 using ::testing::AnyOf;
 using ::testing::HasSubstr;
 
-// A fresh directory, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    path_ = fs::temp_directory_path() /
-            absl::StrCat("motcua_config_test_", getpid(), "_", counter_++);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  std::string Write(const std::string& name, const std::string& content) {
-    const fs::path file = path_ / name;
-    std::ofstream(file) << content;
-    return file.string();
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  static inline int counter_ = 0;
-  fs::path path_;
-};
+using test_support::TempDir;
 
 ServerConfig Parse(const std::string& yaml) {
   absl::StatusOr<ServerConfig> config =
@@ -145,7 +120,6 @@ slow_subscriber_timeout: 2m
 
 TEST(ServerConfigTest, RelativePathsAreResolvedAgainstTheFile) {
   TempDir dir;
-  fs::create_directories(dir.path() / "etc");
   const std::string path = dir.Write("etc/motcuad.yaml", R"(
 data_dir: ../var/data
 rules_dir: rules

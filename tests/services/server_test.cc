@@ -29,7 +29,9 @@
 #include "gtest/gtest.h"
 #include "motcua/v1/service.grpc.pb.h"
 #include "services/access/access.h"
+#include "tests/testing/http_get.h"
 #include "tests/testing/shipped_rules.h"
+#include "tests/testing/test_server.h"
 
 namespace motcua::server {
 namespace {
@@ -53,126 +55,35 @@ absl::Time FromProto(const google::protobuf::Timestamp& timestamp) {
   return absl::FromUnixMicros(TimeUtil::TimestampToMicroseconds(timestamp));
 }
 
-constexpr char kAgencyA[] = "ubnd-phuong-ben-nghe";
-constexpr char kAgencyB[] = "ubnd-phuong-tan-dinh";
 constexpr char kLandProcedure[] = "local.dang-ky-bien-dong-dat-dai";
 constexpr char kBusinessProcedure[] = "local.doanh-nghiep";
 
-// Who calls: each has a token in the tokens file.
-struct Caller {
-  const char* name;
-  const char* role;
-  std::vector<std::string> agencies;
-  const char* token;
-};
-const Caller kAdmin{"admin.so", "admin", {"*"}, "token-admin"};
-const Caller kIntakeA{
-    "intake.ben-nghe", "intake", {kAgencyA}, "token-intake-a"};
-const Caller kIntakeB{
-    "intake.tan-dinh", "intake", {kAgencyB}, "token-intake-b"};
-const Caller kOfficerA{
-    "officer.ben-nghe", "officer", {kAgencyA}, "token-officer-a"};
-const Caller kSupervisorA{
-    "supervisor.ben-nghe", "supervisor", {kAgencyA}, "token-supervisor-a"};
+using test_support::Caller;
+using test_support::kAdmin;
+using test_support::kAgencyA;
+using test_support::kAgencyB;
+using test_support::kIntakeA;
+using test_support::kIntakeB;
+using test_support::kOfficerA;
+using test_support::kSupervisorA;
 const Caller kAuditor{"auditor.thanh-tra", "auditor", {"*"}, "token-auditor"};
-const Caller* const kCallers[] = {&kAdmin,    &kIntakeA,     &kIntakeB,
-                                  &kOfficerA, &kSupervisorA, &kAuditor};
 
-// GET `path` from 127.0.0.1:`port`: the whole response, headers included.
-std::string HttpGet(int port, const std::string& path) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) !=
-      0) {
-    close(fd);
-    return "";
-  }
-  const std::string request =
-      absl::StrCat("GET ", path, " HTTP/1.1\r\nHost: localhost\r\n\r\n");
-  if (write(fd, request.data(), request.size()) < 0) {
-    close(fd);
-    return "";
-  }
-  std::string response;
-  char buffer[4096];
-  ssize_t got;
-  while ((got = read(fd, buffer, sizeof(buffer))) > 0) {
-    response.append(buffer, static_cast<size_t>(got));
-  }
-  close(fd);
-  return response;
-}
+using test_support::HttpGet;
 
-class ServerTest : public ::testing::Test {
+class ServerTest : public test_support::ServerFixture {
  protected:
-  ServerTest() : clock_(MondayMorning()) {
-    directory_ = std::filesystem::temp_directory_path() /
-                 absl::StrCat("motcua-server-test-", getpid(), "-",
-                              reinterpret_cast<uintptr_t>(this));
-    std::filesystem::create_directories(directory_);
-  }
-  ~ServerTest() override {
-    server_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(directory_, ignored);
-  }
+  ServerTest()
+      : ServerFixture(MondayMorning(), {kAdmin, kIntakeA, kIntakeB, kOfficerA,
+                                        kSupervisorA, kAuditor}) {}
 
   void SetUp() override {
-    const std::string tokens = (directory_ / "tokens.yaml").string();
-    {
-      std::ofstream out(tokens);
-      out << "tokens:\n";
-      for (const Caller* caller : kCallers) {
-        out << "  - name: " << caller->name << "\n"
-            << "    sha256: " << access::HashToken(caller->token) << "\n"
-            << "    role: " << caller->role << "\n"
-            << "    agencies: [";
-        for (size_t i = 0; i < caller->agencies.size(); ++i) {
-          out << (i > 0 ? ", " : "") << "\"" << caller->agencies[i] << "\"";
-        }
-        out << "]\n";
-      }
-    }
-    config_.listen = "127.0.0.1:0";
-    config_.data_dir = (directory_ / "data").string();
-    config_.rules_dir =
-        absl::StrCat(std::getenv("MOTCUA_SOURCE_DIR"), "/rules");
-    config_.tokens_file = tokens;
     config_.metrics_listen = "127.0.0.1:0";
-    // Versions and counts stay exact: a test that wants the scheduler
-    // turns it on (DeadlinesAreEscalatedAndWatchersSeeThem).
-    config_.deadline_scheduler = false;
     // Late dossiers here are received weeks before the clock; the
     // backdating bound has its own tests (backdate_test.cc): a bound past
     // the calendar's range takes every receipt as in time.
     config_.max_receipt_backdate =
         TimeLimit{LimitUnit::kCalendarDays, 100000, std::nullopt};
     StartServer();
-  }
-
-  void StartServer() {
-    absl::StatusOr<std::unique_ptr<Server>> server =
-        Server::Start(config_, &clock_);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                                   grpc::InsecureChannelCredentials());
-    dossiers_ = v1::Dossiers::NewStub(channel_);
-    supervision_ = v1::Supervision::NewStub(channel_);
-    audit_ = v1::Audit::NewStub(channel_);
-    admin_ = v1::Admin::NewStub(channel_);
-  }
-
-  static std::unique_ptr<grpc::ClientContext> As(const Caller& caller) {
-    auto context = std::make_unique<grpc::ClientContext>();
-    context->AddMetadata("authorization",
-                         absl::StrCat("Bearer ", caller.token));
-    context->set_deadline(std::chrono::system_clock::now() +
-                          std::chrono::seconds(20));
-    return context;
   }
 
   static v1::SubmitRequest Submission(
@@ -206,7 +117,7 @@ class ServerTest : public ::testing::Test {
   };
   StuckSubscriber OpenStuckSubscriber() {
     StuckSubscriber stuck;
-    server_.reset();
+    StopServer();
     config_.slow_subscriber_timeout = absl::Milliseconds(200);
     StartServer();
 
@@ -286,16 +197,6 @@ class ServerTest : public ::testing::Test {
     request.mutable_hand_over();
     return request;
   }
-
-  std::filesystem::path directory_;
-  FakeClock clock_;
-  config::ServerConfig config_;
-  std::unique_ptr<Server> server_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::Dossiers::Stub> dossiers_;
-  std::unique_ptr<v1::Supervision::Stub> supervision_;
-  std::unique_ptr<v1::Audit::Stub> audit_;
-  std::unique_ptr<v1::Admin::Stub> admin_;
 };
 
 // ---------------------------------------------------------------------------
@@ -744,10 +645,10 @@ absl::Time FromProtoTime(const google::protobuf::Timestamp& timestamp) {
 TEST_F(ServerTest, DeadlinesAreEscalatedAndWatchersSeeThem) {
   // The scheduler on, over a copy of the shipped rules that an
   // administrator edits below.
-  const std::filesystem::path rules = directory_ / "rules";
+  const std::filesystem::path rules = directory_.File("rules");
   std::filesystem::copy(config_.rules_dir, rules,
                         std::filesystem::copy_options::recursive);
-  server_.reset();
+  StopServer();
   config_.rules_dir = rules.string();
   config_.deadline_scheduler = true;
   StartServer();
@@ -1135,10 +1036,10 @@ TEST_F(ServerTest, AdminsValidateReloadAndReadRules) {
 
 TEST_F(ServerTest, AReloadOfInvalidRulesKeepsTheRunningOnes) {
   // Serve from a copy of the rules, then break the copy.
-  const std::filesystem::path rules = directory_ / "rules";
+  const std::filesystem::path rules = directory_.File("rules");
   std::filesystem::copy(config_.rules_dir, rules,
                         std::filesystem::copy_options::recursive);
-  server_.reset();
+  StopServer();
   config_.rules_dir = rules.string();
   StartServer();
   v1::GetRulesReply before;
@@ -1304,7 +1205,7 @@ TEST_F(ServerTest, MetricsAndHealthAreServedOverHttp) {
 TEST_F(ServerTest, StateSurvivesARestart) {
   MustSubmit("RS-1", kAgencyA, MondayMorning());
   ASSERT_TRUE(Act(kOfficerA, HandOver("RS-1")).ok());
-  server_.reset();
+  StopServer();
   StartServer();
   v1::GetRequest get;
   get.set_dossier_code("RS-1");

@@ -36,6 +36,7 @@
 #include "motcua/v1/service.grpc.pb.h"
 #include "services/checkpoint/checkpoint.h"
 #include "services/server/server.h"
+#include "tests/testing/test_server.h"
 
 namespace motcua::webhooks {
 namespace {
@@ -251,22 +252,13 @@ std::vector<int64_t> Sequences(const std::vector<DeliveredEvent>& events) {
   return sequences;
 }
 
-class WebhooksTest : public ::testing::Test {
+class WebhooksTest : public test_support::ServerFixture {
  protected:
-  WebhooksTest() : clock_(MondayMorning()) {
-    directory_ = std::filesystem::temp_directory_path() /
-                 absl::StrCat("motcua-webhooks-test-", getpid(), "-",
-                              reinterpret_cast<uintptr_t>(this));
-    std::filesystem::create_directories(directory_);
-    config_.listen = "127.0.0.1:0";
-    config_.data_dir = (directory_ / "data").string();
-    config_.rules_dir =
-        absl::StrCat(std::getenv("MOTCUA_SOURCE_DIR"), "/rules");
-  }
-  ~WebhooksTest() override {
-    server_.reset();
-    std::error_code ignored;
-    std::filesystem::remove_all(directory_, ignored);
+  // Development mode (the server mints its token, Context()), with the
+  // deadline scheduler as a deployment runs it.
+  WebhooksTest() : ServerFixture(MondayMorning(), {}) {
+    config_.tokens_file.clear();
+    config_.deadline_scheduler = true;
   }
 
   static config::ServerConfig::Webhook Webhook(const std::string& name,
@@ -279,16 +271,6 @@ class WebhooksTest : public ::testing::Test {
     webhook.max_backoff = std::chrono::milliseconds(40);
     webhook.request_timeout = std::chrono::milliseconds(5000);
     return webhook;
-  }
-
-  void StartServer() {
-    absl::StatusOr<std::unique_ptr<server::Server>> server =
-        server::Server::Start(config_, &clock_);
-    ASSERT_TRUE(server.ok()) << server.status();
-    server_ = *std::move(server);
-    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
-                                   grpc::InsecureChannelCredentials());
-    dossiers_ = v1::Dossiers::NewStub(channel_);
   }
 
   std::unique_ptr<grpc::ClientContext> Context() const {
@@ -346,17 +328,9 @@ class WebhooksTest : public ::testing::Test {
   }
 
   std::string PositionFile(const std::string& webhook) const {
-    return (directory_ / "data" / "webhooks" /
-            absl::StrCat(webhook, ".position"))
-        .string();
+    return directory_.File(
+        absl::StrCat("data/webhooks/", webhook, ".position"));
   }
-
-  std::filesystem::path directory_;
-  FakeClock clock_;
-  config::ServerConfig config_;
-  std::unique_ptr<server::Server> server_;
-  std::shared_ptr<grpc::Channel> channel_;
-  std::unique_ptr<v1::Dossiers::Stub> dossiers_;
 };
 
 TEST_F(WebhooksTest, DeliversAfterFailuresAndResumesAfterRestart) {
@@ -430,7 +404,7 @@ TEST_F(WebhooksTest, DeliversAfterFailuresAndResumesAfterRestart) {
 
   // Restart: the positions were kept, so nothing already acknowledged is
   // sent again, and new events follow.
-  server_.reset();
+  StopServer();
   absl::StatusOr<int64_t> saved = ReadPosition(PositionFile("all"));
   ASSERT_TRUE(saved.ok()) << saved.status();
   EXPECT_EQ(*saved, all.back());
@@ -465,7 +439,7 @@ TEST_F(WebhooksTest, ShutdownInterruptsTheBackOffAndKeepsThePosition) {
   ASSERT_TRUE(Eventually([&] { return !receiver.requests().empty(); }));
 
   const absl::Time stopping = absl::Now();
-  server_.reset();
+  StopServer();
   EXPECT_LT(absl::Now() - stopping, absl::Seconds(10));
   // Never acknowledged: the position did not move.
   absl::StatusOr<int64_t> saved = ReadPosition(PositionFile("down"));
@@ -504,7 +478,7 @@ TEST_F(WebhooksTest, UnreachableReceiverIsRetried) {
 }
 
 TEST_F(WebhooksTest, CorruptPositionStopsTheStart) {
-  std::filesystem::create_directories(directory_ / "data" / "webhooks");
+  std::filesystem::create_directories(directory_.File("data/webhooks"));
   std::ofstream(PositionFile("broken")) << "not a number\n";
   config_.webhooks.push_back(Webhook("broken", "http://127.0.0.1:9/"));
   absl::StatusOr<std::unique_ptr<server::Server>> server =
@@ -543,8 +517,7 @@ TEST_F(WebhooksTest, DeliversSignedCheckpointsThatTheReceiverCanVerify) {
   Receiver receiver(/*failures=*/1);
   config_.webhooks.push_back(Webhook("audit", receiver.Url("/hooks/audit")));
   config_.checkpoint_interval = absl::ZeroDuration();  // only on demand
-  config_.checkpoint_key_file =
-      (directory_ / "keys" / "checkpoint.key").string();
+  config_.checkpoint_key_file = directory_.File("keys/checkpoint.key");
   StartServer();
   const std::vector<int64_t> events = Submit("HS-1", kAgencyA);
   ASSERT_FALSE(events.empty());
@@ -600,7 +573,7 @@ TEST_F(WebhooksTest, DeliversSignedCheckpointsThatTheReceiverCanVerify) {
 
   // After a restart the acknowledged checkpoint is not sent again; the
   // next one is.
-  server_.reset();
+  StopServer();
   const size_t before_restart = receiver.requests().size();
   StartServer();
   const std::vector<int64_t> more = Submit("HS-2", kAgencyA);
@@ -626,18 +599,14 @@ TEST_F(WebhooksTest, DeliversSignedCheckpointsThatTheReceiverCanVerify) {
 }
 
 TEST(WebhookPositionTest, WritesAndReadsBack) {
-  const std::filesystem::path directory =
-      std::filesystem::temp_directory_path() /
-      absl::StrCat("motcua-webhook-position-", getpid());
-  std::filesystem::create_directories(directory);
-  const std::string path = (directory / "x.position").string();
+  const test_support::TempDir directory;
+  const std::string path = directory.File("x.position");
   EXPECT_EQ(*ReadPosition(path), 0);  // a new webhook starts at the start
   ASSERT_TRUE(WritePosition(path, 42).ok());
   EXPECT_EQ(*ReadPosition(path), 42);
   ASSERT_TRUE(WritePosition(path, 1234567890123).ok());
   EXPECT_EQ(*ReadPosition(path), 1234567890123);
   EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
-  std::filesystem::remove_all(directory);
 }
 
 }  // namespace
