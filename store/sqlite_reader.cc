@@ -7,6 +7,7 @@
 #include "engine/status_macros.h"
 #include "store/event_codec.h"
 #include "store/event_rows.h"
+#include "store/report_months.h"
 #include "store/schema.h"
 #include "store/sqlite_connection.h"
 
@@ -308,22 +309,22 @@ absl::StatusOr<std::vector<ReportRow>> SqliteReader::Report(
                           ? "procedure_code"
                       : by_unit ? "unit"
                                 : "field";
-  // One pass over the days up to the period's end: flows inside the period,
-  // levels before it (carried over) and up to its end.
-  std::string sql = absl::StrCat(
-      "SELECT ", group,
-      ", measure, SUM(CASE WHEN day >= ?1 THEN delta ELSE 0 END), "
-      "SUM(CASE WHEN day < ?1 THEN delta ELSE 0 END) FROM ",
-      by_unit ? "unit_report_deltas" : "report_deltas", " WHERE day <= ?2");
-  if (!query.agency.empty()) absl::StrAppend(&sql, " AND agency = ?3");
-  absl::StrAppend(&sql, " GROUP BY ", group, ", measure ORDER BY ", group);
+  // Whole months from the monthly rows, the edge days from the daily rows
+  // (store/report_months.h).
+  const std::string sql =
+      ReportSumsSql(group, by_unit, /*one_agency=*/!query.agency.empty());
+  const int64_t from_day = ReportDay(query.from);
+  const int64_t to_day = ReportDay(query.to);
 
   std::vector<std::pair<std::string, ReportSums>> groups;
   {
     absl::MutexLock lock(&read_mu_);
     ASSIGN_OR_RETURN(Statement * statement, ReaderStatement(sql));
     Statement& select = *statement;
-    select.BindInt(1, ReportDay(query.from)).BindInt(2, ReportDay(query.to));
+    select.BindInt(1, from_day)
+        .BindInt(2, to_day)
+        .BindInt(4, ReportMonthOf(from_day))
+        .BindInt(5, ReportMonthOf(to_day + 1));
     if (!query.agency.empty()) select.BindText(3, query.agency);
     RETURN_IF_ERROR(select.ForEachRow([&] {
       const absl::string_view name = select.ColumnText(0);
