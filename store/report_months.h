@@ -14,10 +14,14 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "absl/functional/function_ref.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "engine/report.h"
 #include "store/sqlite.h"
 
 namespace motcua::store {
@@ -48,13 +52,24 @@ class ReportMonthWriter {
   Statement add_unit_month_;
 };
 
-// The statement that sums a report's deltas per group and measure: rows of
-// (group, measure, sum over the period's days, sum over the days before
-// it). Parameters: ?1 the period's first day, ?2 its last, ?3 the agency
-// (when `one_agency`), ?4 ReportMonthOf(first day), ?5 ReportMonthOf(last
-// day + 1). Rows come ordered by group.
-std::string ReportSumsSql(absl::string_view group_column, bool by_unit,
-                          bool one_agency);
+// The report's sums of the days from_day..to_day (inclusive) per group
+// (`group_column` of the tables: agency, procedure_code, field or unit),
+// ordered by group: flows over the period's days, levels before it and up
+// to its end. Of report_deltas/report_months, or with `by_unit` of
+// unit_report_deltas/unit_report_months; of one agency unless `agency` is
+// empty. `statement` gives a prepared statement of the reading connection
+// for a text. The database's error when a read fails.
+//
+// The sum up to a day D is read one of two ways, whichever has fewer daily
+// rows to read: the months before D's month and its days up to D, or the
+// months up to D's month less its days after D (the days after today hold
+// only the deltas written ahead for due days, so a period ending today
+// reads few). A period ending on a month's last day reads none of its days.
+using ReaderStatement =
+    absl::FunctionRef<absl::StatusOr<Statement*>(const std::string& sql)>;
+absl::StatusOr<std::vector<std::pair<std::string, ReportSums>>> SumReport(
+    ReaderStatement statement, absl::string_view group_column, bool by_unit,
+    absl::string_view agency, int64_t from_day, int64_t to_day);
 
 }  // namespace motcua::store
 

@@ -311,38 +311,15 @@ absl::StatusOr<std::vector<ReportRow>> SqliteReader::Report(
                                 : "field";
   // Whole months from the monthly rows, the edge days from the daily rows
   // (store/report_months.h).
-  const std::string sql =
-      ReportSumsSql(group, by_unit, /*one_agency=*/!query.agency.empty());
-  const int64_t from_day = ReportDay(query.from);
-  const int64_t to_day = ReportDay(query.to);
-
   std::vector<std::pair<std::string, ReportSums>> groups;
   {
     absl::MutexLock lock(&read_mu_);
-    ASSIGN_OR_RETURN(Statement * statement, ReaderStatement(sql));
-    Statement& select = *statement;
-    select.BindInt(1, from_day)
-        .BindInt(2, to_day)
-        .BindInt(4, ReportMonthOf(from_day))
-        .BindInt(5, ReportMonthOf(to_day + 1));
-    if (!query.agency.empty()) select.BindText(3, query.agency);
-    RETURN_IF_ERROR(select.ForEachRow([&] {
-      const absl::string_view name = select.ColumnText(0);
-      if (groups.empty() || groups.back().first != name) {
-        groups.emplace_back(std::string(name), ReportSums());
-      }
-      ReportSums& sums = groups.back().second;
-      const auto measure = static_cast<ReportMeasure>(select.ColumnInt(1));
-      const int64_t in_period = select.ColumnInt(2);
-      const int64_t before = select.ColumnInt(3);
-      if (IsLevel(measure)) {
-        sums.levels_before[measure] += before;
-        sums.levels_at_end[measure] += before + in_period;
-      } else {
-        sums.flows[measure] += in_period;
-      }
-      return absl::OkStatus();
-    }));
+    ASSIGN_OR_RETURN(
+        groups,
+        SumReport([&](const std::string& sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(
+                      read_mu_) { return ReaderStatement(sql); },
+                  group, by_unit, query.agency, ReportDay(query.from),
+                  ReportDay(query.to)));
   }
   std::vector<ReportRow> rows;
   for (const auto& [name, sums] : groups) {
