@@ -133,7 +133,7 @@ class Accumulator {
 }  // namespace
 
 absl::StatusOr<std::vector<std::pair<std::string, ReportSums>>> SumReport(
-    ReaderStatement statement, absl::string_view group_column, bool by_unit,
+    StatementFor statement, absl::string_view group_column, bool by_unit,
     absl::string_view agency, int64_t from_day, int64_t to_day) {
   const char* months = by_unit ? "unit_report_months" : "report_months";
   const char* days = by_unit ? "unit_report_deltas" : "report_deltas";

@@ -65,10 +65,10 @@ class ReportMonthWriter {
 // months up to D's month less its days after D (the days after today hold
 // only the deltas written ahead for due days, so a period ending today
 // reads few). A period ending on a month's last day reads none of its days.
-using ReaderStatement =
+using StatementFor =
     absl::FunctionRef<absl::StatusOr<Statement*>(const std::string& sql)>;
 absl::StatusOr<std::vector<std::pair<std::string, ReportSums>>> SumReport(
-    ReaderStatement statement, absl::string_view group_column, bool by_unit,
+    StatementFor statement, absl::string_view group_column, bool by_unit,
     absl::string_view agency, int64_t from_day, int64_t to_day);
 
 }  // namespace motcua::store
