@@ -145,6 +145,8 @@ absl::StatusOr<std::unique_ptr<Projections>> Projections::Prepare(
     if (!statement.ok()) return statement.status();
     *entry.statement = std::move(*statement);
   }
+  ASSIGN_OR_RETURN(projections->report_months_,
+                   ReportMonthWriter::Prepare(database));
   return projections;
 }
 
@@ -193,6 +195,9 @@ absl::Status Projections::UpdateReport(const StoredEvent& stored,
     if (absl::Status status = add_report_delta_.Run(); !status.ok()) {
       return status;
     }
+    RETURN_IF_ERROR(report_months_->Add(
+        after.agency, after.procedure_code, after.field, delta.day,
+        static_cast<int64_t>(delta.measure), delta.delta));
   }
   for (const UnitReportDelta& delta :
        UnitReportDeltasOf(before, after, stored.event.occurred_at)) {
@@ -204,6 +209,9 @@ absl::Status Projections::UpdateReport(const StoredEvent& stored,
     if (absl::Status status = add_unit_report_delta_.Run(); !status.ok()) {
       return status;
     }
+    RETURN_IF_ERROR(report_months_->AddUnit(after.agency, delta.unit, delta.day,
+                                            static_cast<int64_t>(delta.measure),
+                                            delta.delta));
   }
   return absl::OkStatus();
 }
@@ -302,6 +310,9 @@ absl::Status Projections::WriteReport(const ReportDeltaSums& sums) {
     if (absl::Status status = add_report_delta_.Run(); !status.ok()) {
       return status;
     }
+    RETURN_IF_ERROR(report_months_->Add(row.agency, row.procedure_code,
+                                        row.field, row.day, row.measure,
+                                        row.delta));
   }
   return absl::OkStatus();
 }
@@ -326,6 +337,8 @@ absl::Status Projections::WriteUnitReport(const UnitReportDeltaSums& sums) {
     if (absl::Status status = add_unit_report_delta_.Run(); !status.ok()) {
       return status;
     }
+    RETURN_IF_ERROR(report_months_->AddUnit(row.agency, row.procedure_code,
+                                            row.day, row.measure, row.delta));
   }
   return absl::OkStatus();
 }

@@ -3,7 +3,8 @@
 
 // The projections of the log: the current-state tables (dossiers, deadlines,
 // deadline_days, deadline_totals, thresholds, control_sheet, counters,
-// requests, report_deltas, unit_report_deltas). One function updates them all
+// requests, report_deltas, unit_report_deltas and their monthly rows,
+// store/report_months.h). One function updates them all
 // for one event; the live writer and the replay both call it, so that a replay
 // rebuilds them bit for bit.
 
@@ -23,6 +24,7 @@
 #include "engine/dossier.h"
 #include "store/event_codec.h"
 #include "store/projection_changes.h"
+#include "store/report_months.h"
 #include "store/sqlite.h"
 #include "store/types.h"
 
@@ -185,6 +187,8 @@ class Projections {
   Statement set_settled_day_;
   Statement add_report_delta_;
   Statement add_unit_report_delta_;
+  // The monthly rows of both, beside each daily row.
+  std::unique_ptr<ReportMonthWriter> report_months_;
   Statement upsert_request_;
   Statement select_request_;
 };

@@ -225,6 +225,43 @@ INSERT INTO meta (key, value) SELECT 'fill_unit_report', 1
 -- the store compares their dossier and the type of their last event.
 ALTER TABLE requests ADD COLUMN fingerprint BLOB;
 )sql"},
+    {9, R"sql(
+-- The report's monthly rows (store/report_months.h): each month's sum of
+-- the per-day deltas, kept beside them in the same transaction, so that a
+-- report reads whole months from these and only its edge days from the
+-- daily rows. A month is the day number of its first day. Filled here from
+-- the daily rows the file holds.
+CREATE TABLE report_months (
+  agency TEXT NOT NULL,
+  procedure_code TEXT NOT NULL,
+  field TEXT NOT NULL,
+  month INTEGER NOT NULL,             -- its first day, as report_deltas.day
+  measure INTEGER NOT NULL,           -- engine ReportMeasure
+  delta INTEGER NOT NULL,
+  PRIMARY KEY (agency, procedure_code, field, month, measure)
+) WITHOUT ROWID;
+INSERT INTO report_months (agency, procedure_code, field, month, measure,
+                           delta)
+  SELECT agency, procedure_code, field,
+         CAST(strftime('%s', day * 86400, 'unixepoch', 'start of month')
+              AS INTEGER) / 86400 AS month,
+         measure, sum(delta)
+  FROM report_deltas GROUP BY agency, procedure_code, field, month, measure;
+CREATE TABLE unit_report_months (
+  agency TEXT NOT NULL,
+  unit TEXT NOT NULL,
+  month INTEGER NOT NULL,
+  measure INTEGER NOT NULL,
+  delta INTEGER NOT NULL,
+  PRIMARY KEY (agency, unit, month, measure)
+) WITHOUT ROWID;
+INSERT INTO unit_report_months (agency, unit, month, measure, delta)
+  SELECT agency, unit,
+         CAST(strftime('%s', day * 86400, 'unixepoch', 'start of month')
+              AS INTEGER) / 86400 AS month,
+         measure, sum(delta)
+  FROM unit_report_deltas GROUP BY agency, unit, month, measure;
+)sql"},
 };
 
 absl::StatusOr<int64_t> ReadSchemaVersion(Database& database) {
@@ -374,6 +411,8 @@ const std::vector<ProjectionTable>& ProjectionTables() {
       {"deadline_days", "kind, due_day, agency"},
       {"deadline_totals", "kind, agency"},
       {"unit_report_deltas", "agency, unit, day, measure"},
+      {"report_months", "agency, procedure_code, field, month, measure"},
+      {"unit_report_months", "agency, unit, month, measure"},
   };
   return kTables;
 }

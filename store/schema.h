@@ -16,7 +16,7 @@
 namespace motcua::store {
 
 // The schema version this build writes. Raised by one with each migration.
-inline constexpr int64_t kSchemaVersion = 8;
+inline constexpr int64_t kSchemaVersion = 9;
 
 // Keys of the `meta` table.
 inline constexpr char kMetaSchemaVersion[] = "schema_version";

@@ -7,6 +7,7 @@
 #include "engine/status_macros.h"
 #include "store/event_codec.h"
 #include "store/event_rows.h"
+#include "store/report_months.h"
 #include "store/schema.h"
 #include "store/sqlite_connection.h"
 
@@ -308,40 +309,17 @@ absl::StatusOr<std::vector<ReportRow>> SqliteReader::Report(
                           ? "procedure_code"
                       : by_unit ? "unit"
                                 : "field";
-  // One pass over the days up to the period's end: flows inside the period,
-  // levels before it (carried over) and up to its end.
-  std::string sql = absl::StrCat(
-      "SELECT ", group,
-      ", measure, SUM(CASE WHEN day >= ?1 THEN delta ELSE 0 END), "
-      "SUM(CASE WHEN day < ?1 THEN delta ELSE 0 END) FROM ",
-      by_unit ? "unit_report_deltas" : "report_deltas", " WHERE day <= ?2");
-  if (!query.agency.empty()) absl::StrAppend(&sql, " AND agency = ?3");
-  absl::StrAppend(&sql, " GROUP BY ", group, ", measure ORDER BY ", group);
-
+  // Whole months from the monthly rows, the edge days from the daily rows
+  // (store/report_months.h).
   std::vector<std::pair<std::string, ReportSums>> groups;
   {
     absl::MutexLock lock(&read_mu_);
-    ASSIGN_OR_RETURN(Statement * statement, ReaderStatement(sql));
-    Statement& select = *statement;
-    select.BindInt(1, ReportDay(query.from)).BindInt(2, ReportDay(query.to));
-    if (!query.agency.empty()) select.BindText(3, query.agency);
-    RETURN_IF_ERROR(select.ForEachRow([&] {
-      const absl::string_view name = select.ColumnText(0);
-      if (groups.empty() || groups.back().first != name) {
-        groups.emplace_back(std::string(name), ReportSums());
-      }
-      ReportSums& sums = groups.back().second;
-      const auto measure = static_cast<ReportMeasure>(select.ColumnInt(1));
-      const int64_t in_period = select.ColumnInt(2);
-      const int64_t before = select.ColumnInt(3);
-      if (IsLevel(measure)) {
-        sums.levels_before[measure] += before;
-        sums.levels_at_end[measure] += before + in_period;
-      } else {
-        sums.flows[measure] += in_period;
-      }
-      return absl::OkStatus();
-    }));
+    ASSIGN_OR_RETURN(
+        groups,
+        SumReport([&](const std::string& sql) ABSL_EXCLUSIVE_LOCKS_REQUIRED(
+                      read_mu_) { return ReaderStatement(sql); },
+                  group, by_unit, query.agency, ReportDay(query.from),
+                  ReportDay(query.to)));
   }
   std::vector<ReportRow> rows;
   for (const auto& [name, sums] : groups) {

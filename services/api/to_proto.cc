@@ -11,6 +11,7 @@
 #include "engine/lifecycle.h"
 #include "engine/standing.h"
 #include "services/text/dossier_text.h"
+#include "services/text/event_text_vi.h"
 
 namespace motcua::api {
 namespace {
@@ -206,6 +207,31 @@ v1::Dossier DossierToProto(const Dossier& dossier, absl::Time now,
   return proto;
 }
 
+void PausesToProto(const std::vector<store::StoredEvent>& events,
+                   v1::Dossier* dossier) {
+  v1::Pause* open = nullptr;
+  auto start = [&](PauseReason reason, absl::Time at) {
+    open = dossier->add_pauses();
+    open->set_reason(std::string(PauseReasonName(reason)));
+    *open->mutable_started_at() = TimeToProto(at);
+  };
+  for (const store::StoredEvent& stored : events) {
+    const Event& event = stored.event;
+    if (std::holds_alternative<SupplementRequestedEvent>(event.body)) {
+      start(PauseReason::kSupplement, event.occurred_at);
+    } else if (std::holds_alternative<FinancialObligationRequestedEvent>(
+                   event.body)) {
+      start(PauseReason::kFinancialObligation, event.occurred_at);
+    } else if (std::holds_alternative<StoppedEvent>(event.body)) {
+      start(PauseReason::kStopped, event.occurred_at);
+    } else if (std::holds_alternative<PauseEndedEvent>(event.body) &&
+               open != nullptr) {
+      *open->mutable_ended_at() = TimeToProto(event.occurred_at);
+      open = nullptr;
+    }
+  }
+}
+
 v1::Event EventToProto(const store::StoredEvent& stored,
                        absl::string_view agency) {
   const Event& event = stored.event;
@@ -219,6 +245,7 @@ v1::Event EventToProto(const store::StoredEvent& stored,
   proto.set_actor(event.actor);
   proto.set_rule_version(event.rule_version);
   proto.set_description(text::DescribeEvent(event, text::DisplayZone()));
+  proto.set_description_vi(text::DescribeEventVi(event, text::DisplayZone()));
   const auto* received = std::get_if<ReceivedEvent>(&event.body);
   proto.set_agency(agency.empty() && received != nullptr ? received->agency
                                                          : std::string(agency));

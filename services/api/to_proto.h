@@ -75,6 +75,11 @@ v1::Dossier DossierToProto(const Dossier& dossier, absl::Time now,
 v1::Event EventToProto(const store::StoredEvent& stored,
                        absl::string_view agency);
 
+// Every pause of the clock the dossier's events record, in order, the one
+// under way (a pause not ended by the last event) without ended_at.
+void PausesToProto(const std::vector<store::StoredEvent>& events,
+                   v1::Dossier* dossier);
+
 // The answer to a command that succeeded (the caller maps a refusal with
 // ToGrpcStatus instead): the dossier as of `now`, the events appended, and
 // whether it answered a retry.

@@ -192,6 +192,10 @@ absl::Status FromQuery(
     } else if (object.contains(name)) {
       return absl::InvalidArgumentError(
           absl::StrCat(name, ": given more than once"));
+    } else if (field->cpp_type() == FieldDescriptor::CPPTYPE_BOOL &&
+               (value == "true" || value == "false")) {
+      // A JSON boolean: protobuf's parser takes no quoted one.
+      object[name] = value == "true";
     } else {
       object[name] = value;
     }

@@ -3,6 +3,7 @@
 #include <variant>
 
 #include "absl/strings/str_cat.h"
+#include "engine/status_macros.h"
 #include "services/api/from_proto.h"
 #include "services/api/grpc_status.h"
 #include "services/api/to_proto.h"
@@ -124,6 +125,11 @@ absl::Status GetDossier(const ServiceContext& context,
   }
   const std::shared_ptr<const RuleSet> rules = context.rules->Current();
   *reply = api::DossierToProto(*dossier, context.clock->Now(), rules.get());
+  if (request.with_pauses()) {
+    ASSIGN_OR_RETURN(std::vector<store::StoredEvent> events,
+                     context.log->ReadDossierEvents(request.dossier_code()));
+    api::PausesToProto(events, reply);
+  }
   return absl::OkStatus();
 }
 

@@ -124,6 +124,15 @@ def api_overdue_codes(console, token, agency=""):
             return codes
 
 
+def cli(grpc_port, who, *arguments):
+    """Runs the motcua client against the server as one of TOKENS."""
+    done = subprocess.run(
+        [MOTCUA, *arguments, "--address", f"127.0.0.1:{grpc_port}",
+         "--token", TOKENS[who][3]],
+        capture_output=True, text=True, timeout=WAIT_SECONDS)
+    check(done.returncode == 0, f"motcua {' '.join(arguments)}: {done.stderr}")
+
+
 def browser(downloads):
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
@@ -217,10 +226,42 @@ def main():
         wait_for(driver, "#token", "the sign-in form").send_keys(supervisor_token)
         driver.find_element(By.ID, "sign-in-button").click()
         wait_for(driver, "#overdue-total", "the overview's overdue count")
-        wait_for(driver, "#rate-card svg", "the on-time chart")
         wait_for(driver, "#paused-overdue", "the paused-overdue count")
         check("Quá hạn" in driver.find_element(By.TAG_NAME, "nav").text,
               "the navigation is not in Vietnamese")
+        # The seeded history ends in 2025: nothing resolved in the last twelve
+        # months, which the chart says instead of drawing an empty frame.
+        empty = wait_for(driver, "#rate-empty", "the on-time chart's note on no data")
+        check("Chưa có hồ sơ nào được giải quyết" in empty.text,
+              "the on-time chart does not say it has no data: " + empty.text)
+
+        # A dossier paused twice and resolved now: the chart has a month.
+        paused_code = "PAUSED-0001"
+        cli(grpc_port, "intake", "submit", "--code", paused_code, "--procedure",
+            "2.000635", "--agency", AGENCY, "--channel", "online")
+        for action in (["request-supplement", "--missing", "to-khai"],
+                       ["receive-supplement"], ["stop", "--reason", "kiem tra"],
+                       ["resume"], ["resolve", "--result", "ban sao"]):
+            cli(grpc_port, "admin", "act", paused_code, *action)
+        driver.get(console + "/#/overdue")
+        driver.get(console + "/#/overview")
+        chart = wait_for(driver, "#rate-card svg", "the on-time chart")
+        labels = [label.text for label in
+                  chart.find_elements(By.CSS_SELECTOR, "text.month")]
+        now = json.loads(api(console, "/api/v1/session", supervisor_token))["now"]
+        check(len(labels) == 12 and labels[-1] == f"{now[5:7]}/{now[:4]}",
+              f"the chart's months are {labels}, not 12 ending {now[5:7]}/{now[:4]}")
+        # Every label inside the chart (the last not clipped at its right
+        # edge), in order.
+        boxes, frame = driver.execute_script(
+            "const svg = document.querySelector('#rate-card svg');"
+            "const box = (e) => { const r = e.getBoundingClientRect();"
+            " return [r.left, r.right, r.top, r.bottom]; };"
+            "return [[...svg.querySelectorAll('text.month')].map(box), box(svg)];")
+        check(all(frame[0] <= b[0] and b[1] <= frame[1] and b[3] <= frame[3] for b in boxes),
+              f"a month's label lies outside the chart {frame}: {boxes}")
+        check(all(boxes[i][1] < boxes[i + 1][1] for i in range(len(boxes) - 1)),
+              f"the months' labels are out of order: {boxes}")
         shot("overview")
 
         # The overdue list: exactly what the API says for the agency.
@@ -257,6 +298,15 @@ def main():
         check(len(driver.find_elements(By.CSS_SELECTOR, "#control-sheet tbody tr")) >= 2,
               "the control sheet has no step")
         shot("dossier")
+        # Every pause of the clock is shaded, not only one under way.
+        driver.get(console + f"/#/dossier/{paused_code}")
+        wait_for(driver, "#control-sheet svg", "the paused dossier's control sheet")
+        pauses = driver.find_elements(By.CSS_SELECTOR, "#control-sheet svg rect.pause title")
+        check(len(pauses) == 2 and all(p.get_attribute("textContent").startswith("Tạm dừng")
+                                       for p in pauses),
+              "the timeline does not shade both pauses: "
+              + str([p.get_attribute("textContent") for p in pauses]))
+        shot("dossier-pauses")
 
         # The report, downloaded, with the API's numbers.
         period = "from_day=2025-07-01&to_day=2025-10-15&group_by=GROUP_BY_PROCEDURE&count_at=COUNT_AT_RESOLUTION&agency=" + AGENCY
@@ -301,14 +351,23 @@ def main():
              "--address", f"127.0.0.1:{grpc_port}", "--token", TOKENS["intake"][3]],
             capture_output=True, text=True, timeout=WAIT_SECONDS)
         check(submitted.returncode == 0, "submit failed: " + submitted.stderr)
-        wait_for(driver, f'#live-list li[data-code="{new_code}"]', "the new dossier on the live page")
+        item = wait_for(driver, f'#live-list li[data-code="{new_code}"]', "the new dossier on the live page")
+        check("Tiếp nhận" in item.text and "tiếp nhận (trực tuyến) thủ tục 2.000635" in item.text
+              and re.search(r"hẹn trả \d\d/\d\d/\d{4} \d\d:\d\d", item.text),
+              "the live event is not in Vietnamese: " + item.text)
         shot("live")
 
-        # The English switch.
+        # The English switch, on the live page too.
         driver.find_element(By.ID, "lang").click()
         wait_for(driver, "#live-status", "the live page in English")
         check("Overdue" in driver.find_element(By.TAG_NAME, "nav").text,
               "the English switch did not translate the navigation")
+        time.sleep(1)  # the stream opens after the page asks for the head
+        cli(grpc_port, "intake", "submit", "--code", "LIVE-0002", "--procedure",
+            "2.000635", "--agency", AGENCY, "--channel", "online")
+        item = wait_for(driver, '#live-list li[data-code="LIVE-0002"]', "the English live event")
+        check("Received" in item.text and "received (online) for procedure" in item.text,
+              "the live event is not in English: " + item.text)
         driver.find_element(By.ID, "lang").click()
 
         # Audit, signed in as the admin; and an intake token is refused.
@@ -329,6 +388,9 @@ def main():
         # A control sheet, printed, fits one A4 page.
         driver.get(console + f"/#/dossier/{code}")
         wait_for(driver, "#control-sheet svg", "the control sheet again")
+        events = wait_for(driver, "#events-body ol", "the dossier's events")
+        check("Tiếp nhận" in events.text and "tiếp nhận (" in events.text,
+              "the dossier's events are not in Vietnamese: " + events.text[:300])
         pdf = base64.b64decode(driver.execute_cdp_cmd(
             "Page.printToPDF", {"paperWidth": 8.27, "paperHeight": 11.69})["data"])
         with open(os.path.join(output, "control-sheet.pdf"), "wb") as out:

@@ -30,6 +30,7 @@
 #include "services/api/grpc_status.h"
 #include "services/api/to_proto.h"
 #include "services/text/dossier_text.h"
+#include "services/text/event_text_vi.h"
 #include "store/event_store.h"
 #include "tests/testing/shipped_rules.h"
 
@@ -1007,6 +1008,11 @@ TEST_F(ApiConvertTest, EventsCarryTheirPlaceInTheLogAndADescription) {
             text::DescribeEvent(log_[0].event, text::DisplayZone()));
   EXPECT_THAT(received.description(),
               ::testing::HasSubstr("due 2025-07-21T09:00:00+07:00"));
+  // And in Vietnamese, as people write times here.
+  EXPECT_EQ(received.description_vi(),
+            text::DescribeEventVi(log_[0].event, text::DisplayZone()));
+  EXPECT_THAT(received.description_vi(),
+              ::testing::HasSubstr("hẹn trả 21/07/2025 09:00"));
   // A receipt names its agency itself.
   EXPECT_EQ(received.agency(), "so-nong-nghiep-moi-truong");
   EXPECT_EQ(received.previous_hash(), std::string(32, '\0'));
@@ -1019,6 +1025,7 @@ TEST_F(ApiConvertTest, EventsCarryTheirPlaceInTheLogAndADescription) {
   EXPECT_EQ(handed.agency(), "so-nong-nghiep-moi-truong");
   EXPECT_EQ(handed.description(),
             text::DescribeEvent(log_[1].event, text::DisplayZone()));
+  EXPECT_THAT(handed.description_vi(), ::testing::StartsWith("chuyển cho "));
 }
 
 TEST_F(ApiConvertTest, ReplyCarriesTheDossierTheEventsAndRepeat) {

@@ -268,6 +268,8 @@ void Collect(const Message& message, FieldPath prefix,
                         << Spell(path) << " unset";
         }
         break;
+      case FieldDescriptor::CPPTYPE_BOOL:
+        break;  // both values are valid: nothing to refuse
       default:
         numbers.push_back(path);
         break;

@@ -16,6 +16,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <functional>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -337,6 +338,70 @@ TEST_F(ConsoleApiTest, EachRoleIsAnsweredAsGrpcAnswersIt) {
                     .json()["message"]
                     .get<std::string>(),
                 {{"NO-SUCH", "B-1"}}));
+}
+
+// A dossier asked with_pauses names every pause of its clock, the ended
+// ones with their end and the one under way without, as gRPC's Get does;
+// without it, none. Its events carry their description in Vietnamese.
+TEST_F(ConsoleApiTest, ADossierWithPausesNamesEveryPauseOfItsClock) {
+  Submit(kIntakeA, "A-1", kAgencyA);
+  auto act = [&](const std::function<void(v1::ActRequest&)>& fill) {
+    clock_.Advance(absl::Minutes(30));
+    v1::ActRequest request;
+    request.set_dossier_code("A-1");
+    fill(request);
+    v1::CommandReply reply;
+    grpc::Status status = dossiers_->Act(As(kOfficerA).get(), request, &reply);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  };
+  act([](v1::ActRequest& r) {
+    r.mutable_request_supplement()->add_missing("to-khai");
+  });
+  act([](v1::ActRequest& r) { r.mutable_receive_supplement(); });
+  act([](v1::ActRequest& r) { r.mutable_stop()->set_reason("kiem tra"); });
+  act([](v1::ActRequest& r) { r.mutable_resume(); });
+  act([](v1::ActRequest& r) { r.mutable_stop()->set_reason("lan hai"); });
+
+  const HttpAnswer answer = Call("GET", "/api/v1/dossiers/A-1?with_pauses=true",
+                                 Bearer(kSupervisorA));
+  ASSERT_EQ(answer.status, 200u) << answer.body;
+  const Json pauses = answer.json()["pauses"];
+  ASSERT_EQ(pauses.size(), 3u) << answer.body;
+  const std::string start = "2025-09-08T";
+  EXPECT_EQ(pauses[0]["reason"], "supplement");
+  EXPECT_EQ(pauses[0]["started_at"], start + "09:30:00+07:00");
+  EXPECT_EQ(pauses[0]["ended_at"], start + "10:00:00+07:00");
+  EXPECT_EQ(pauses[1]["reason"], "stopped");
+  EXPECT_EQ(pauses[1]["started_at"], start + "10:30:00+07:00");
+  EXPECT_EQ(pauses[1]["ended_at"], start + "11:00:00+07:00");
+  EXPECT_EQ(pauses[2]["reason"], "stopped");
+  EXPECT_EQ(pauses[2]["started_at"], start + "11:30:00+07:00");
+  EXPECT_FALSE(pauses[2].contains("ended_at")) << answer.body;
+  // gRPC answers the same.
+  v1::GetRequest request;
+  request.set_dossier_code("A-1");
+  request.set_with_pauses(true);
+  v1::Dossier dossier;
+  ASSERT_TRUE(dossiers_->Get(As(kSupervisorA).get(), request, &dossier).ok());
+  EXPECT_EQ(dossier.pauses_size(), 3);
+  // Without the parameter, no pause is read.
+  EXPECT_TRUE(Call("GET", "/api/v1/dossiers/A-1", Bearer(kSupervisorA))
+                  .json()["pauses"]
+                  .empty());
+  // The events, for the page in Vietnamese.
+  std::map<std::string, std::string> vietnamese;  // the first of each type
+  const Json events =
+      Call("GET", "/api/v1/dossiers/A-1/events", Bearer(kAdmin)).json();
+  for (const Json& event : events["events"]) {
+    vietnamese.emplace(event["type"].get<std::string>(),
+                       event["description_vi"].get<std::string>());
+  }
+  EXPECT_THAT(vietnamese["supplement_requested"],
+              HasSubstr("yêu cầu bổ sung, tạm dừng tính thời hạn; còn thiếu: "
+                        "to-khai"));
+  EXPECT_THAT(vietnamese["stopped"],
+              HasSubstr("dừng xử lý, tạm dừng tính thời hạn: kiem tra"));
+  EXPECT_THAT(vietnamese["received"], HasSubstr("hẹn trả 08/09/2025 17:00"));
 }
 
 TEST_F(ConsoleApiTest, BadInputIsRefusedClearlyAndChangesNothing) {

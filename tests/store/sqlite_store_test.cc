@@ -601,14 +601,16 @@ TEST_F(SqliteEventStoreTest, TheUpgradeToSchema6CountsTheDeadlinesPerDay) {
     ASSERT_TRUE(database.ok()) << database.status();
     ASSERT_TRUE(
         database
-            ->Execute("DROP TABLE deadline_days; DROP TABLE deadline_totals; "
-                      "DROP TABLE unit_report_deltas; "
-                      "ALTER TABLE requests DROP COLUMN fingerprint; "
-                      "DELETE FROM meta WHERE key = 'deadlines_settled_day'; "
-                      "UPDATE meta SET value = 5 WHERE key = "
-                      "'schema_version'; DROP INDEX deadlines_by_agency; "
-                      "CREATE INDEX deadlines_by_agency ON deadlines "
-                      "(agency, kind, due_at);")
+            ->Execute(
+                "DROP TABLE deadline_days; DROP TABLE deadline_totals; "
+                "DROP TABLE unit_report_deltas; DROP TABLE unit_report_months; "
+                "DROP TABLE report_months; "
+                "ALTER TABLE requests DROP COLUMN fingerprint; "
+                "DELETE FROM meta WHERE key = 'deadlines_settled_day'; "
+                "UPDATE meta SET value = 5 WHERE key = "
+                "'schema_version'; DROP INDEX deadlines_by_agency; "
+                "CREATE INDEX deadlines_by_agency ON deadlines "
+                "(agency, kind, due_at);")
             .ok());
   }
   std::unique_ptr<EventStore> store = OpenStore();
@@ -892,12 +894,15 @@ TEST_F(SqliteEventStoreTest, RequestIdsOfSchema6AreKeptAndCompared) {
     head->BindBlob(1, previous);
     ASSERT_TRUE(head->Run().ok());
     *head = Statement();
-    ASSERT_TRUE(database
-                    ->Execute("ALTER TABLE requests DROP COLUMN fingerprint; "
-                              "DROP TABLE unit_report_deltas; "
-                              "UPDATE meta SET value = 6 WHERE key = "
-                              "'schema_version'")
-                    .ok());
+    ASSERT_TRUE(
+        database
+            ->Execute(
+                "ALTER TABLE requests DROP COLUMN fingerprint; "
+                "DROP TABLE unit_report_deltas; DROP TABLE unit_report_months; "
+                "DROP TABLE report_months; "
+                "UPDATE meta SET value = 6 WHERE key = "
+                "'schema_version'")
+            .ok());
   }
   std::unique_ptr<EventStore> store = OpenStore();
   ASSERT_NE(store, nullptr);
@@ -986,7 +991,8 @@ TEST_F(SqliteEventStoreTest,
                 "agency, count(*) FROM deadlines WHERE kind = 'step' "
                 "GROUP BY kind, due_day, agency; "
                 "UPDATE deadline_totals SET count = 2 WHERE kind = 'step'; "
-                "DROP TABLE unit_report_deltas; "
+                "DROP TABLE unit_report_deltas; DROP TABLE unit_report_months; "
+                "DROP TABLE report_months; "
                 "ALTER TABLE requests DROP COLUMN fingerprint; "
                 "UPDATE meta SET value = 6 WHERE key = 'schema_version';")
             .ok());

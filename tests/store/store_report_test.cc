@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
@@ -16,6 +17,9 @@
 #include "gtest/gtest.h"
 #include "store/audit.h"
 #include "store/event_store.h"
+#include "store/report_months.h"
+#include "store/schema.h"
+#include "store/sqlite.h"
 #include "tests/store/store_test_support.h"
 
 namespace motcua::store {
@@ -153,6 +157,140 @@ class StoreReportTest : public ::testing::Test {
       if (row.group == group) return row;
     }
     return ReportRow{group};
+  }
+
+  // The report summed from the daily rows alone, as the store summed it
+  // before it kept monthly rows: every day up to the period's end.
+  std::vector<ReportRow> DailyReport(const ReportQuery& query) {
+    const bool by_unit = query.group_by == ReportGrouping::kUnit;
+    const char* group = query.group_by == ReportGrouping::kAgency ? "agency"
+                        : query.group_by == ReportGrouping::kProcedure
+                            ? "procedure_code"
+                        : by_unit ? "unit"
+                                  : "field";
+    std::string sql = absl::StrCat(
+        "SELECT ", group,
+        ", measure, SUM(CASE WHEN day >= ?1 THEN delta ELSE 0 END), "
+        "SUM(CASE WHEN day < ?1 THEN delta ELSE 0 END) FROM ",
+        by_unit ? "unit_report_deltas" : "report_deltas", " WHERE day <= ?2");
+    if (!query.agency.empty()) absl::StrAppend(&sql, " AND agency = ?3");
+    absl::StrAppend(&sql, " GROUP BY ", group, ", measure ORDER BY ", group);
+    absl::StatusOr<Database> database =
+        Database::Open(path_, OpenMode::kReadOnly);
+    EXPECT_TRUE(database.ok()) << database.status();
+    if (!database.ok()) return {};
+    absl::StatusOr<Statement> select = database->Prepare(sql);
+    EXPECT_TRUE(select.ok()) << select.status();
+    if (!select.ok()) return {};
+    select->BindInt(1, ReportDay(query.from)).BindInt(2, ReportDay(query.to));
+    if (!query.agency.empty()) select->BindText(3, query.agency);
+    std::vector<std::pair<std::string, ReportSums>> groups;
+    EXPECT_TRUE(select
+                    ->ForEachRow([&] {
+                      const std::string name(select->ColumnText(0));
+                      if (groups.empty() || groups.back().first != name) {
+                        groups.emplace_back(name, ReportSums());
+                      }
+                      ReportSums& sums = groups.back().second;
+                      const auto measure =
+                          static_cast<ReportMeasure>(select->ColumnInt(1));
+                      const int64_t in_period = select->ColumnInt(2);
+                      const int64_t before = select->ColumnInt(3);
+                      if (IsLevel(measure)) {
+                        sums.levels_before[measure] += before;
+                        sums.levels_at_end[measure] += before + in_period;
+                      } else {
+                        sums.flows[measure] += in_period;
+                      }
+                      return absl::OkStatus();
+                    })
+                    .ok());
+    std::vector<ReportRow> rows;
+    for (const auto& [name, sums] : groups) {
+      ReportRow row = BuildReportRow(
+          name, sums,
+          by_unit ? CountResolutionAt::kResolution : query.count_at);
+      if (row.received == 0 && row.resolved == 0) continue;
+      rows.push_back(std::move(row));
+    }
+    return rows;
+  }
+
+  // Every period between the days of `days` (from <= to), every grouping,
+  // both counting rules, every agency and one.
+  std::vector<ReportQuery> Periods(const std::vector<absl::CivilDay>& days) {
+    std::vector<ReportQuery> queries;
+    for (absl::CivilDay from : days) {
+      for (absl::CivilDay to : days) {
+        if (to < from) continue;
+        for (ReportGrouping group_by :
+             {ReportGrouping::kAgency, ReportGrouping::kProcedure,
+              ReportGrouping::kField, ReportGrouping::kUnit}) {
+          for (CountResolutionAt count_at :
+               {CountResolutionAt::kResolution, CountResolutionAt::kReturn}) {
+            for (const char* agency : {"", "agency-x"}) {
+              ReportQuery& query = queries.emplace_back();
+              query.from = from;
+              query.to = to;
+              query.group_by = group_by;
+              query.count_at = count_at;
+              query.agency = agency;
+            }
+          }
+        }
+      }
+    }
+    return queries;
+  }
+
+  // A row as text, every column, to compare whole rows.
+  static std::string Text(const std::vector<ReportRow>& rows) {
+    std::string text;
+    for (const ReportRow& r : rows) {
+      absl::StrAppend(
+          &text, r.group, ": ", r.received, " ", r.carried_over, " ",
+          r.new_online, " ", r.new_in_person_or_postal, " ", r.entered_late,
+          " ", r.resolved, " ", r.resolved_early, " ", r.resolved_on_time, " ",
+          r.resolved_late, " ", r.rejected, " ", r.withdrawn, " ", r.pending,
+          " ", r.pending_within, " ", r.pending_overdue, " ", r.paused, " ",
+          r.paused_within, " ", r.paused_overdue, " ", r.online_rate, "\n");
+    }
+    return text;
+  }
+
+  // Rows of `sql` (one integer column) from the file beside the store.
+  int64_t Count(const std::string& sql) {
+    absl::StatusOr<Database> database =
+        Database::Open(path_, OpenMode::kReadOnly);
+    EXPECT_TRUE(database.ok()) << database.status();
+    if (!database.ok()) return -1;
+    absl::StatusOr<std::optional<int64_t>> value = database->QueryInt(sql);
+    EXPECT_TRUE(value.ok()) << value.status();
+    return value.ok() ? value->value_or(0) : -1;
+  }
+
+  // Monthly rows that differ from the sum of their month's daily rows, in
+  // either table, either way.
+  int64_t MonthsNotTheSumOfTheirDays() {
+    const char* kMonth =
+        "CAST(strftime('%s', day * 86400, 'unixepoch', 'start of month') AS "
+        "INTEGER) / 86400";
+    const std::string days = absl::StrCat(
+        "SELECT agency, procedure_code, field, ", kMonth,
+        " AS month, measure, sum(delta) FROM report_deltas GROUP BY agency, "
+        "procedure_code, field, month, measure");
+    const std::string unit_days =
+        absl::StrCat("SELECT agency, unit, ", kMonth,
+                     " AS month, measure, sum(delta) FROM unit_report_deltas "
+                     "GROUP BY agency, unit, month, measure");
+    return Count(absl::StrCat(
+        "SELECT (SELECT count(*) FROM (", days,
+        " EXCEPT SELECT * FROM report_months)) + (SELECT count(*) FROM "
+        "(SELECT * FROM report_months EXCEPT ",
+        days, ")) + (SELECT count(*) FROM (", unit_days,
+        " EXCEPT SELECT * FROM unit_report_months)) + (SELECT count(*) FROM "
+        "(SELECT * FROM unit_report_months EXCEPT ",
+        unit_days, "))"));
   }
 
   static constexpr absl::CivilDay kFirstDay{2025, 9, 8};
@@ -311,6 +449,104 @@ TEST_F(StoreReportTest, TheReportProjectionReplaysIdentically) {
       ReplayAndCompare(path_, directory_.File("replay.db"));
   ASSERT_TRUE(replayed.ok()) << replayed.status();
   EXPECT_TRUE(replayed->differences.empty()) << replayed->differences.front();
+}
+
+// Each month's rows of report_months are the sum of its days, and a report
+// of any period (whole months, parts of months, across a month's end, one
+// day) equals the report summed from the daily rows alone.
+TEST_F(StoreReportTest, MonthlyRowsGiveTheReportsOfTheDailyRows) {
+  EXPECT_GT(Count("SELECT count(*) FROM report_months"), 0);
+  EXPECT_GT(Count("SELECT count(DISTINCT month) FROM unit_report_months"), 1);
+  EXPECT_EQ(MonthsNotTheSumOfTheirDays(), 0);
+  // The history runs from 2025-09-05 into October; due days are written
+  // ahead into November.
+  const std::vector<absl::CivilDay> days = {
+      absl::CivilDay(2025, 8, 31),  absl::CivilDay(2025, 9, 1),
+      absl::CivilDay(2025, 9, 5),   absl::CivilDay(2025, 9, 17),
+      absl::CivilDay(2025, 9, 30),  absl::CivilDay(2025, 10, 1),
+      absl::CivilDay(2025, 10, 2),  absl::CivilDay(2025, 10, 5),
+      absl::CivilDay(2025, 10, 31), absl::CivilDay(2025, 11, 1),
+      absl::CivilDay(2025, 11, 20)};
+  int64_t received_across_months = 0, carried_into_october = 0;
+  for (const ReportQuery& query : Periods(days)) {
+    SCOPED_TRACE(absl::StrCat(absl::FormatCivilTime(query.from), " .. ",
+                              absl::FormatCivilTime(query.to), " by ",
+                              static_cast<int>(query.group_by), " at ",
+                              static_cast<int>(query.count_at), " agency '",
+                              query.agency, "'"));
+    absl::StatusOr<std::vector<ReportRow>> rows = store_->Report(query);
+    ASSERT_TRUE(rows.ok()) << rows.status();
+    EXPECT_EQ(Text(*rows), Text(DailyReport(query)));
+    for (const ReportRow& row : *rows) {
+      if (query.from.month() != query.to.month()) {
+        received_across_months += row.received;
+      }
+      if (query.from == absl::CivilDay(2025, 10, 1)) {
+        carried_into_october += row.carried_over;
+      }
+    }
+  }
+  EXPECT_GT(received_across_months, 0);
+  EXPECT_GT(carried_into_october, 0);
+}
+
+// A file of schema 8 (daily rows only) gets its monthly rows when the store
+// opens it, and answers every report as before.
+TEST_F(StoreReportTest, TheUpgradeToSchema9AddsTheMonthlyRows) {
+  const std::vector<ReportQuery> queries =
+      Periods({absl::CivilDay(2025, 9, 1), absl::CivilDay(2025, 9, 17),
+               absl::CivilDay(2025, 9, 30), absl::CivilDay(2025, 10, 3)});
+  std::vector<std::string> before;
+  for (const ReportQuery& query : queries) {
+    absl::StatusOr<std::vector<ReportRow>> rows = store_->Report(query);
+    ASSERT_TRUE(rows.ok()) << rows.status();
+    before.push_back(Text(*rows));
+  }
+  const int64_t months = Count("SELECT count(*) FROM report_months");
+  const int64_t unit_months = Count("SELECT count(*) FROM unit_report_months");
+  ASSERT_GT(months, 0);
+  ASSERT_GT(unit_months, 0);
+  store_.reset();
+  {
+    absl::StatusOr<Database> database =
+        Database::Open(path_, OpenMode::kReadWrite);
+    ASSERT_TRUE(database.ok()) << database.status();
+    ASSERT_TRUE(database
+                    ->Execute("DROP TABLE report_months; DROP TABLE "
+                              "unit_report_months; UPDATE meta SET value = 8 "
+                              "WHERE key = 'schema_version'")
+                    .ok());
+  }
+  absl::StatusOr<std::unique_ptr<EventStore>> store =
+      EventStore::Open(OptionsFor(path_), clock_.get(), ShippedRules());
+  ASSERT_TRUE(store.ok()) << store.status();
+  store_ = *std::move(store);
+  EXPECT_EQ(Count("SELECT value FROM meta WHERE key = 'schema_version'"),
+            kSchemaVersion);
+  EXPECT_EQ(Count("SELECT count(*) FROM report_months"), months);
+  EXPECT_EQ(Count("SELECT count(*) FROM unit_report_months"), unit_months);
+  EXPECT_EQ(MonthsNotTheSumOfTheirDays(), 0);
+  for (size_t i = 0; i < queries.size(); ++i) {
+    absl::StatusOr<std::vector<ReportRow>> rows = store_->Report(queries[i]);
+    ASSERT_TRUE(rows.ok()) << rows.status();
+    EXPECT_EQ(Text(*rows), before[i]) << i;
+  }
+  // The upgraded tables are what a replay rebuilds from the log.
+  absl::StatusOr<ReplayReport> replayed =
+      ReplayAndCompare(path_, directory_.File("replay.db"));
+  ASSERT_TRUE(replayed.ok()) << replayed.status();
+  EXPECT_TRUE(replayed->differences.empty()) << replayed->differences.front();
+}
+
+TEST(ReportMonthTest, AMonthIsNamedByItsFirstDay) {
+  EXPECT_EQ(ReportMonthOf(ReportDay(absl::CivilDay(2026, 11, 30))),
+            ReportDay(absl::CivilDay(2026, 11, 1)));
+  EXPECT_EQ(ReportMonthOf(ReportDay(absl::CivilDay(2026, 12, 1))),
+            ReportDay(absl::CivilDay(2026, 12, 1)));
+  EXPECT_EQ(ReportMonthOf(ReportDay(absl::CivilDay(2024, 2, 29))),
+            ReportDay(absl::CivilDay(2024, 2, 1)));
+  EXPECT_EQ(ReportMonthOf(ReportDay(absl::CivilDay(1969, 12, 27))),
+            ReportDay(absl::CivilDay(1969, 12, 1)));
 }
 
 }  // namespace

@@ -33,7 +33,7 @@ const TEXT = {
     countAt: 'Tính đã giải quyết khi', atResolution: 'Có kết quả', atReturn: 'Đã trả kết quả',
     downloadCsv: 'Tải CSV', downloadXlsx: 'Tải Excel (.xlsx)', invariant: 'Cân đối',
     invariantNote: 'Mỗi dòng: tổng nhận = từ kỳ trước + mới nhận = đã giải quyết + đang giải quyết + tạm dừng.',
-    liveTitle: 'Sự kiện trực tiếp', types: 'Loại sự kiện (cách nhau bằng dấu phẩy)', follow: 'Theo dõi',
+    liveTitle: 'Sự kiện trực tiếp', types: 'Loại sự kiện', follow: 'Theo dõi',
     liveWaiting: 'Đang chờ sự kiện mới…', liveLost: 'Mất kết nối, đang thử lại…',
     auditTitle: 'Kiểm tra tính toàn vẹn của nhật ký', verify: 'Kiểm tra ngay',
     intact: 'Nhật ký toàn vẹn', damaged: 'Nhật ký bị hư hỏng', eventsChecked: 'Số sự kiện đã kiểm tra',
@@ -41,6 +41,9 @@ const TEXT = {
     total: 'Tổng cộng', month: 'Tháng', rate: 'Tỷ lệ', noResolved: 'chưa có hồ sơ giải quyết',
     lateBy: (d) => 'trễ ' + d, leftBy: (d) => 'còn ' + d, day: 'ngày', hour: 'giờ', minute: 'phút',
     now: 'Thời điểm máy chủ', noSteps: 'Thủ tục không chia bước xử lý.',
+    noRateYet: 'Chưa có hồ sơ nào được giải quyết trong 12 tháng qua: biểu đồ sẽ hiện khi có hồ sơ giải quyết.',
+    resolvedOf: (n) => `${n} hồ sơ đã giải quyết`, allTypes: 'Mọi loại sự kiện', pausedFrom: 'Tạm dừng',
+    liveAgency: 'Cơ quan',
   },
   en: {
     skip: 'Skip to content', signOut: 'Sign out', 'signIn.title': 'Sign in',
@@ -70,7 +73,7 @@ const TEXT = {
     countAt: 'Counted resolved at', atResolution: 'Resolution', atReturn: 'Return',
     downloadCsv: 'Download CSV', downloadXlsx: 'Download Excel (.xlsx)', invariant: 'Balance',
     invariantNote: 'Each row: received = carried over + new = resolved + pending + paused.',
-    liveTitle: 'Live events', types: 'Event types (comma separated)', follow: 'Follow',
+    liveTitle: 'Live events', types: 'Event types', follow: 'Follow',
     liveWaiting: 'Waiting for new events…', liveLost: 'Connection lost, retrying…',
     auditTitle: 'Verify the event log', verify: 'Verify now', intact: 'The log is intact',
     damaged: 'The log is damaged', eventsChecked: 'Events checked', head: 'Head',
@@ -78,6 +81,9 @@ const TEXT = {
     rate: 'Rate', noResolved: 'none resolved',
     lateBy: (d) => d + ' late', leftBy: (d) => d + ' left', day: 'd', hour: 'h', minute: 'min',
     now: 'Server time', noSteps: 'The procedure has no steps.',
+    noRateYet: 'No dossier resolved in the last 12 months yet: the chart appears once dossiers are resolved.',
+    resolvedOf: (n) => `${n} resolved`, allTypes: 'Every event type', pausedFrom: 'Paused',
+    liveAgency: 'Agency',
   },
 };
 
@@ -93,6 +99,28 @@ const STATES = {
   DOSSIER_STATE_REJECTED: [3, 'Không tiếp nhận', 'Rejected'],
   DOSSIER_STATE_WITHDRAWN: [7, 'Rút hồ sơ', 'Withdrawn'],
 };
+// Event types (the API's names) and what people call them.
+const EVENT_TYPES = {
+  received: ['Tiếp nhận', 'Received'], handed_over: ['Chuyển xử lý', 'Handed over'],
+  supplement_requested: ['Yêu cầu bổ sung', 'Supplement requested'],
+  supplement_received: ['Đã bổ sung', 'Supplement received'],
+  financial_obligation_requested: ['Yêu cầu nghĩa vụ tài chính', 'Financial obligation requested'],
+  financial_obligation_confirmed: ['Đã thực hiện nghĩa vụ tài chính', 'Financial obligation confirmed'],
+  stopped: ['Dừng xử lý', 'Stopped'], resumed: ['Tiếp tục xử lý', 'Resumed'],
+  apologised: ['Xin lỗi, hẹn lại', 'Apologised'], resolved: ['Có kết quả', 'Resolved'],
+  result_returned: ['Trả kết quả', 'Result returned'], rejected: ['Không đủ điều kiện', 'Rejected'],
+  withdrawn: ['Rút hồ sơ', 'Withdrawn'], deadline_approaching: ['Sắp đến hạn', 'Deadline approaching'],
+  overdue: ['Quá hạn', 'Overdue'], step_overdue: ['Bước xử lý quá hạn', 'Step overdue'],
+  escalated: ['Báo cáo cấp trên', 'Escalated'], due_time_changed: ['Đổi hạn trả', 'Due time changed'],
+};
+const PAUSE_REASONS = { supplement: ['chờ bổ sung', 'awaiting a supplement'],
+  financial_obligation: ['chờ nghĩa vụ tài chính', 'awaiting a financial obligation'], stopped: ['dừng xử lý', 'stopped'] };
+function named(table, key) { const n = table[key]; return n ? n[lang === 'vi' ? 0 : 1] : key; }
+// One event as a line of text: when, what (in the page's language), who.
+function eventLine(e) {
+  const description = lang === 'vi' && e.description_vi ? e.description_vi : e.description;
+  return `${fmtTime(e.occurred_at || e.recorded_at)} · <b title="${esc(e.type)}">${esc(named(EVENT_TYPES, e.type))}</b> · ${esc(e.actor || '')} ${esc(description || '')}`;
+}
 const CHANNELS = { CHANNEL_IN_PERSON: ['Trực tiếp', 'In person'], CHANNEL_ONLINE: ['Trực tuyến', 'Online'],
   CHANNEL_POSTAL: ['Bưu chính công ích', 'Postal'] };
 
@@ -172,6 +200,11 @@ function showSignIn() {
 
 // The agencies a request may name: the token's, or "" (every agency) for "*".
 function scopes() { return session.all_agencies ? [''] : session.agencies; }
+// One read for each agency of the token (or one for every agency): the
+// replies, in the order of scopes().
+function perAgency(path, params) {
+  return Promise.all(scopes().map((a) => api(path + query(Object.assign({ agency: a }, params)))));
+}
 function agencySelect(name, selected) {
   const options = session.all_agencies ? [['', t('allAgencies')]] : [];
   session.agencies.forEach((a) => options.push([a, a]));
@@ -198,8 +231,11 @@ function barChart(rows) {
     <div class="legend"><span><i class="dossiers"></i>${t('dossiers')}</span><span><i class="steps"></i>${t('steps')}</span></div>`;
 }
 function lineChart(points) {
-  const width = 560, height = 200, left = 36, bottom = 28, top = 10;
-  const x = (i) => left + (width - left - 10) * i / Math.max(1, points.length - 1);
+  // Months as people write them ("11/2026"), slanted so that twelve fit
+  // side by side, each ending under its point: none runs past the right
+  // edge, and the bottom has room for them.
+  const width = 560, height = 220, left = 36, right = 16, bottom = 50, top = 10;
+  const x = (i) => left + 12 + (width - left - 12 - right) * i / Math.max(1, points.length - 1);
   const y = (v) => top + (height - top - bottom) * (1 - v);
   let out = '';
   [0, 0.5, 1].forEach((v) => {
@@ -208,7 +244,8 @@ function lineChart(points) {
   const drawn = points.map((p, i) => [p, i]).filter(([p]) => p.rate !== null);
   if (drawn.length) out += `<polyline class="line" points="${drawn.map(([p, i]) => `${x(i)},${y(p.rate)}`).join(' ')}"/>`;
   points.forEach((p, i) => {
-    out += `<text x="${x(i) - 14}" y="${height - 8}">${esc(p.label)}</text>`;
+    const ly = height - bottom + 16;
+    out += `<text class="month" x="${x(i)}" y="${ly}" text-anchor="end" transform="rotate(-35 ${x(i)} ${ly})">${esc(p.label)}</text>`;
     if (p.rate !== null) out += `<circle class="dot" cx="${x(i)}" cy="${y(p.rate)}" r="3"><title>${p.label}: ${Math.round(p.rate * 100)}% (${p.onTime}/${p.resolved})</title></circle>`;
   });
   return `<svg viewBox="0 0 ${width} ${height}" width="100%" role="img" aria-label="${t('onTimeRate')}">${out}</svg>`;
@@ -225,14 +262,14 @@ views.overview = async (view) => {
     <div class="card" id="paused-card"><h2>${t('pausedOverdue')}</h2><div class="body">…</div></div></div>`;
   const fail = (card) => (e) => { $(`#${card} .body`).innerHTML = `<p class="error">${esc(e.message)}</p>`; };
   // Overdue per agency.
-  Promise.all(scopes().map((a) => api('/api/v1/overdue-counts' + query({ agency: a })))).then((replies) => {
+  perAgency('/api/v1/overdue-counts', {}).then((replies) => {
     const rows = [].concat(...replies.map((r) => r.agencies)).map((r) => ({ agency: r.agency, dossiers: Number(r.dossiers), steps: Number(r.steps) }));
     const dossiers = rows.reduce((s, r) => s + r.dossiers, 0), steps = rows.reduce((s, r) => s + r.steps, 0);
     $('#overdue-card .body').innerHTML = `<p><a href="#/overdue"><span class="big late" id="overdue-total">${dossiers}</span></a> ${t('dossiers')} · <span class="big">${steps}</span> ${t('steps')}</p>` +
       (rows.length ? barChart(rows) : `<p>${t('noneNow')}</p>`);
   }).catch(fail('overdue-card'));
   // Due within the next working day.
-  Promise.all(scopes().map((a) => api('/api/v1/due-soon' + query({ agency: a, within: `${session.working_day_seconds}s`, page_size: 100 })))).then((replies) => {
+  perAgency('/api/v1/due-soon', { within: `${session.working_day_seconds}s`, page_size: 100 }).then((replies) => {
     const entries = [].concat(...replies.map((r) => r.entries));
     $('#due-card .body').innerHTML = `<p><a href="#/due-soon"><span class="big">${entries.length}${replies.some((r) => r.next_page_token) ? '+' : ''}</span></a></p>` +
       (entries.length ? `<ul>${entries.slice(0, 8).map((e) => `<li><a href="#/dossier/${encodeURIComponent(e.dossier.code)}">${esc(e.dossier.code)}</a> · ${fmtTime(e.due_at)} · ${esc(fmtLateness(e.lateness))}</li>`).join('')}</ul>` : `<p>${t('noneNow')}</p>`);
@@ -245,10 +282,10 @@ views.overview = async (view) => {
     const last = new Date(Date.UTC(year, month, 0)).getUTCDate();
     const from = `${year}-${String(month).padStart(2, '0')}-01`;
     const to = i === 0 ? today : `${year}-${String(month).padStart(2, '0')}-${last}`;
-    months.unshift({ from, to, label: `${String(month).padStart(2, '0')}/${String(year).slice(2)}` });
+    months.unshift({ from, to, label: `${String(month).padStart(2, '0')}/${year}` });
     month -= 1; if (month === 0) { month = 12; year -= 1; }
   }
-  const report = (from, to) => Promise.all(scopes().map((a) => api('/api/v1/report' + query({ from_day: from, to_day: to, group_by: 'GROUP_BY_AGENCY', count_at: 'COUNT_AT_RESOLUTION', agency: a }))))
+  const report = (from, to) => perAgency('/api/v1/report', { from_day: from, to_day: to, group_by: 'GROUP_BY_AGENCY', count_at: 'COUNT_AT_RESOLUTION' })
     .then((replies) => replies.map((r) => r.total).reduce((s, r) => {
       for (const k of Object.keys(r)) if (k !== 'group') s[k] = (s[k] || 0) + Number(r[k]);
       return s;
@@ -258,8 +295,14 @@ views.overview = async (view) => {
       const r = totals[i], resolved = r.resolved || 0, onTime = (r.resolved_early || 0) + (r.resolved_on_time || 0);
       return { label: m.label, resolved, onTime, rate: resolved ? onTime / resolved : null };
     });
+    const empty = points.filter((p) => p.rate === null);
+    if (empty.length === points.length) {
+      $('#rate-card .body').innerHTML = `<p id="rate-empty" class="muted">${t('noRateYet')}</p>`;
+      return;
+    }
+    const resolved = points.reduce((s, p) => s + p.resolved, 0);
     $('#rate-card .body').innerHTML = lineChart(points) +
-      `<p class="muted">${points.filter((p) => p.rate === null).length ? t('noResolved') + ': ' + points.filter((p) => p.rate === null).map((p) => p.label).join(', ') : ''}</p>`;
+      `<p class="muted">${t('resolvedOf')(resolved)}${empty.length ? ` · ${t('noResolved')}: ${empty.map((p) => p.label).join(', ')}` : ''}</p>`;
   }).catch(fail('rate-card'));
   report(today, today).then((total) => {
     $('#paused-card .body').innerHTML = `<p><span class="big late" id="paused-overdue">${total.paused_overdue || 0}</span> / ${total.paused || 0} ${t('paused').toLowerCase()}</p>`;
@@ -321,11 +364,15 @@ views.overdue = listView('overdue');
 views['due-soon'] = listView('due-soon');
 
 // The control sheet as a timeline: each step from its start to its end (or
-// now), its budget up to its due time dashed, the pause under way shaded.
+// now), its budget up to its due time dashed, every pause of the clock
+// shaded on the row of the step it fell in.
 function timeline(dossier) {
   const sheet = dossier.control_sheet || [];
   if (!sheet.length) return `<p class="muted">${t('noSteps')}</p>`;
   const now = Date.parse(isoNow());
+  // Every pause (Get with_pauses); the one under way alone from an older reply.
+  const pauses = dossier.pauses && dossier.pauses.length ? dossier.pauses
+    : dossier.paused_since ? [{ reason: '', started_at: dossier.paused_since }] : [];
   const times = [];
   sheet.forEach((s) => { times.push(Date.parse(s.started_at), Date.parse(s.due_at), s.ended_at ? Date.parse(s.ended_at) : now); });
   const start = Math.min(...times), end = Math.max(...times, start + 1);
@@ -338,10 +385,15 @@ function timeline(dossier) {
     out += `<text x="0" y="${y + 13}">${esc(s.step_id || '—')} · ${esc(s.unit)}</text>`;
     out += `<rect class="budget" x="${x(from)}" y="${y}" width="${Math.max(1, x(due) - x(from))}" height="18"><title>${t('stepDue')}: ${fmtTime(s.due_at)}</title></rect>`;
     out += `<rect class="used${s.late ? ' late' : ''}" x="${x(from)}" y="${y + 4}" width="${Math.max(2, x(to) - x(from))}" height="10"><title>${t('used')}: ${esc(fmtWorking(s.used && s.used.seconds))}</title></rect>`;
-    if (!s.ended_at && dossier.paused_since) {
-      const p = Date.parse(dossier.paused_since);
-      out += `<rect class="pause" x="${x(p)}" y="${y}" width="${Math.max(2, x(now) - x(p))}" height="18"><title>${t('pausedNow')} ${fmtTime(dossier.paused_since)}</title></rect>`;
-    }
+    pauses.forEach((p) => {
+      // On the row of the step open while it lasted (a pause that begins as
+      // one step ends and the next starts is the next one's).
+      const ps = Date.parse(p.started_at), pe = p.ended_at ? Date.parse(p.ended_at) : now;
+      if (pe < from || ps > to || (ps === to && i < sheet.length - 1) || (pe === from && ps < from)) return;
+      const p0 = Math.max(from, ps), p1 = Math.min(to, pe);
+      const what = `${t('pausedFrom')} (${named(PAUSE_REASONS, p.reason)}) ${fmtTime(p.started_at)} – ${p.ended_at ? fmtTime(p.ended_at) : t('open')}`;
+      out += `<rect class="pause" x="${x(p0)}" y="${y}" width="${Math.max(2, x(p1) - x(p0))}" height="18"><title>${esc(what)}</title></rect>`;
+    });
   });
   return `<svg viewBox="0 0 ${width} ${sheet.length * row + 10}" width="100%" role="img" aria-label="${t('controlSheet')}">${out}</svg>
     <div class="legend"><span><i class="used"></i>${t('used')}</span><span>┄ ${t('stepDue')}</span><span><i class="pause"></i>${t('paused')}</span></div>`;
@@ -368,7 +420,7 @@ function dossierFacts(d) {
 views.dossier = async (view, params, code) => {
   view.innerHTML = '…';
   let d;
-  try { d = await api(`/api/v1/dossiers/${encodeURIComponent(code)}`); } catch (e) {
+  try { d = await api(`/api/v1/dossiers/${encodeURIComponent(code)}` + query({ with_pauses: 'true' })); } catch (e) {
     view.innerHTML = `<h1>${t('dossierTitle')} ${esc(code)}</h1><p class="error">${esc(e.message)}</p>`; return;
   }
   const sheet = d.control_sheet || [];
@@ -396,7 +448,7 @@ views.dossier = async (view, params, code) => {
   });
   try {
     const reply = await api(`/api/v1/dossiers/${encodeURIComponent(code)}/events`);
-    $('#events-body').innerHTML = `<ol>${reply.events.map((e) => `<li>${fmtTime(e.occurred_at || e.recorded_at)} · <b>${esc(e.type)}</b> · ${esc(e.actor || '')} ${esc(e.description || '')}</li>`).join('')}</ol>`;
+    $('#events-body').innerHTML = `<ol>${reply.events.map((e) => `<li>${eventLine(e)}</li>`).join('')}</ol>`;
   } catch (e) { $('#events-body').innerHTML = `<p class="muted">${esc(e.status === 403 ? t('eventsAudit') : e.message)}</p>`; }
 };
 
@@ -433,13 +485,19 @@ views.report = async (view, params) => {
 
 views.live = async (view, params) => {
   const p = Object.assign({ agency: session.all_agencies ? '' : (session.agencies.length === 1 ? session.agencies[0] : ''), types: '' }, params);
+  const types = p.types.split(',').map((s) => s.trim()).filter(Boolean);
+  // The types by their names, each a checkbox; none ticked: every type.
+  const boxes = Object.keys(EVENT_TYPES).map((type) => `<label class="check"><input type="checkbox" name="types" value="${type}"${types.includes(type) ? ' checked' : ''}>${esc(named(EVENT_TYPES, type))}</label>`).join('');
   view.innerHTML = `<h1>${t('liveTitle')}</h1><form class="filters" id="live-form">${agencySelect('agency', p.agency)}
-    <label>${t('types')}<input name="types" value="${esc(p.types)}" size="30" placeholder="received, overdue"></label>
+    <details id="live-types"><summary>${t('types')}: ${types.length ? esc(types.map((type) => named(EVENT_TYPES, type)).join(', ')) : t('allTypes')}</summary><div class="checks">${boxes}</div></details>
     <button class="primary" type="submit">${t('follow')}</button></form>
     <p id="live-status" class="muted" role="status">${t('liveWaiting')}</p><ul id="live-list"></ul>`;
-  $('#live-form').addEventListener('submit', (e) => { e.preventDefault(); location.hash = '#/live' + query(Object.fromEntries(new FormData(e.target))); });
+  $('#live-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    const data = new FormData(e.target);
+    location.hash = '#/live' + query({ agency: data.get('agency'), types: data.getAll('types').join(',') });
+  });
   const info = await api('/api/v1/session');  // the head now: live from here on
-  const types = p.types.split(',').map((s) => s.trim()).filter(Boolean);
   liveSource = new EventSource('/api/v1/events' + query({ after_sequence: info.head_sequence, agency: p.agency, types }));
   liveSource.onopen = () => { $('#live-status').textContent = t('liveWaiting'); };
   liveSource.onerror = () => { const s = $('#live-status'); if (s) s.textContent = t('liveLost'); };
@@ -449,8 +507,10 @@ views.live = async (view, params) => {
     if (!list) return;
     const item = document.createElement('li');
     item.dataset.code = e.dossier_code;
-    item.innerHTML = `<span class="muted">#${esc(e.sequence)} ${fmtTime(e.occurred_at || e.recorded_at)}</span> · <b>${esc(e.type)}</b> ·
-      <a href="#/dossier/${encodeURIComponent(e.dossier_code)}">${esc(e.dossier_code)}</a> · ${esc(e.agency)} ${esc(e.description || '')}`;
+    item.dataset.type = e.type;
+    const description = lang === 'vi' && e.description_vi ? e.description_vi : e.description;
+    item.innerHTML = `<span class="muted">#${esc(e.sequence)} ${fmtTime(e.occurred_at || e.recorded_at)}</span> · <b title="${esc(e.type)}">${esc(named(EVENT_TYPES, e.type))}</b> ·
+      <a href="#/dossier/${encodeURIComponent(e.dossier_code)}">${esc(e.dossier_code)}</a> · ${esc(e.agency)} · <span class="description">${esc(description || '')}</span>`;
     list.prepend(item);
     while (list.children.length > 200) list.lastChild.remove();
   };
