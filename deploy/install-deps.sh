@@ -10,6 +10,7 @@ packages=(
   libgrpc++-dev libgrpc-dev protobuf-compiler-grpc
   libabsl-dev
   libsqlite3-dev sqlite3
+  libsystemd-dev
   libssl-dev
   libboost-dev libboost-system-dev
   libyaml-cpp-dev
@@ -22,6 +23,7 @@ packages=(
   libxlsxwriter-dev
   chromium chromium-driver python3-selenium
   openssl
+  debootstrap lintian
 )
 
 missing=()
