@@ -11,6 +11,7 @@ packages=(
   libabsl-dev
   libsqlite3-dev sqlite3
   libpq-dev postgresql-15
+  libsystemd-dev
   libssl-dev
   libboost-dev libboost-system-dev
   libyaml-cpp-dev
@@ -23,6 +24,7 @@ packages=(
   libxlsxwriter-dev
   chromium chromium-driver python3-selenium
   openssl
+  debootstrap lintian
 )
 
 missing=()

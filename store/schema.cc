@@ -353,7 +353,17 @@ absl::Status MigrateSchema(Database& database, const std::string& path) {
     database.Execute("ROLLBACK").IgnoreError();
     return status;
   }
-  return database.Execute("COMMIT");
+  // In WAL mode the upgrade's pages reach the disk at COMMIT: a disk that
+  // fills during an upgrade fails here, and the file keeps its old schema.
+  if (absl::Status committed = database.Execute("COMMIT"); !committed.ok()) {
+    if (database.InTransaction()) database.Execute("ROLLBACK").IgnoreError();
+    return absl::Status(
+        committed.code(),
+        absl::StrCat("committing the schema of ", path, " (version ",
+                     kSchemaVersion, "): ", committed.message(),
+                     "; the database keeps the schema it had"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status CheckSchemaReadable(Database& database, const std::string& path) {

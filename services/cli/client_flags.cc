@@ -313,6 +313,40 @@ void ClientFlags::AddTo(CLI::App& app, CLI::App& rules, int* exit_code) {
     *exit_code = RunCheckpoint(Client(), checkpoint_, std::cout, std::cerr);
   });
 
+  CLI::App* backup = app.add_subcommand(
+      "backup",
+      "Copy the database while motcuad runs (or offline with --db), verify "
+      "the copy, print its last sequence and head hash; prune old backups");
+  backup->add_option("--to", backup_.to, "The backup file to create")
+      ->required();
+  backup->add_option("--db", backup_.database,
+                     "Copy this database file instead of asking motcuad");
+  backup->add_option("--keep", backup_.keep,
+                     "Then keep only the newest N backups in FILE's "
+                     "directory, the new one included");
+  backup->add_option("--max-age", backup_.max_age,
+                     "Then delete backups in FILE's directory older than "
+                     "this (30d, 12h, 90m)");
+  AddConnectionFlags(backup, CallDeadline::kNone);
+  backup->callback([this, exit_code] {
+    *exit_code = RunBackup(Client(), backup_, std::cout, std::cerr);
+  });
+
+  CLI::App* restore = app.add_subcommand(
+      "restore",
+      "Put a verified backup in place as a new data directory's database "
+      "(offline: the directory must be empty and no motcuad on it)");
+  restore->add_option("--from", restore_from_, "The backup file")->required();
+  restore
+      ->add_option("--data-dir", restore_data_dir_,
+                   "The data directory to create (new or empty)")
+      ->required();
+  restore->add_flag("--json", client_.json, "Print one JSON object");
+  restore->callback([this, exit_code] {
+    *exit_code = RunRestore(restore_from_, restore_data_dir_, client_.json,
+                            std::cout, std::cerr);
+  });
+
   CLI::App* validate = rules.add_subcommand(
       "validate",
       "Have the server check a rules directory's files, or without DIR its "

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 
+#include "services/cli/backup_commands.h"
 #include "services/cli/client_commands.h"
 
 namespace motcua::cli {
@@ -19,8 +20,8 @@ class ClientFlags {
   ClientFlags& operator=(const ClientFlags&) = delete;
 
   // Adds submit, act, get, list, overdue, due-soon, watch, events, as-of and
-  // verify to `app`, and validate, reload and show to `rules`. The command
-  // that runs stores its exit code in `*exit_code`.
+  // verify, backup and restore to `app`, and validate, reload and show to
+  // `rules`. The command that runs stores its exit code in `*exit_code`.
   void AddTo(CLI::App& app, CLI::App& rules, int* exit_code);
 
  private:
@@ -55,6 +56,9 @@ class ClientFlags {
   std::string as_of_at_;
   std::optional<std::string> validate_directory_;
   CheckpointOptions checkpoint_;
+  BackupOptions backup_;
+  std::string restore_from_;
+  std::string restore_data_dir_;
 };
 
 }  // namespace motcua::cli

@@ -25,7 +25,31 @@ std::string Holder(int descriptor) {
                       : absl::StrCat("pid ", text);
 }
 
+std::string InUse(const std::string& data_dir, const std::string& holder,
+                  const std::string& path) {
+  return absl::StrCat("data_dir: ", data_dir, " is in use by another motcuad (",
+                      holder, ", lock file ", path,
+                      "); stop it first, or give this one another data_dir");
+}
+
 }  // namespace
+
+absl::Status DataDirLock::CheckFree(const std::string& data_dir) {
+  const std::string path =
+      (std::filesystem::path(data_dir) / "motcuad.lock").string();
+  const int descriptor = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (descriptor < 0) return absl::OkStatus();
+  int locked;
+  do {
+    locked = flock(descriptor, LOCK_EX | LOCK_NB);
+  } while (locked != 0 && errno == EINTR);
+  const bool held = locked != 0 && errno == EWOULDBLOCK;
+  const std::string holder = held ? Holder(descriptor) : std::string();
+  // Closing releases the lock if it was taken.
+  close(descriptor);
+  if (held) return absl::FailedPreconditionError(InUse(data_dir, holder, path));
+  return absl::OkStatus();
+}
 
 absl::StatusOr<std::unique_ptr<DataDirLock>> DataDirLock::Acquire(
     const std::string& data_dir) {
@@ -48,10 +72,7 @@ absl::StatusOr<std::unique_ptr<DataDirLock>> DataDirLock::Acquire(
         error == EWOULDBLOCK ? Holder(descriptor) : std::string();
     close(descriptor);
     if (error == EWOULDBLOCK) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "data_dir: ", data_dir, " is in use by another motcuad (", holder,
-          ", lock file ", path,
-          "); stop it first, or give this one another data_dir"));
+      return absl::FailedPreconditionError(InUse(data_dir, holder, path));
     }
     return absl::UnavailableError(absl::StrCat("data_dir: cannot lock ", path,
                                                ": ", std::strerror(error)));

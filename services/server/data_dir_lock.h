@@ -25,6 +25,11 @@ class DataDirLock {
   // file cannot be opened or written.
   static absl::StatusOr<std::unique_ptr<DataDirLock>> Acquire(
       const std::string& data_dir);
+  // OK when no process holds the lock on `data_dir` (or there is no lock
+  // file); FAILED_PRECONDITION worded as Acquire's when one does. Takes
+  // nothing and writes nothing: for tools that must leave a directory
+  // exactly as it was when they refuse it (`motcua restore`).
+  static absl::Status CheckFree(const std::string& data_dir);
   ~DataDirLock();  // releases the lock (the file stays)
 
   DataDirLock(const DataDirLock&) = delete;

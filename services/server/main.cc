@@ -12,12 +12,14 @@
 
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 #include "engine/clock.h"
 #include "services/access/access.h"
 #include "services/checkpoint/checkpoint.h"
 #include "services/config/server_config.h"
 #include "services/console/console.h"
 #include "services/server/server.h"
+#include "services/server/service_manager.h"
 
 namespace {
 
@@ -224,12 +226,26 @@ int main(int argc, char** argv) {
               << std::flush;
   }
 
+  // Under systemd (Type=notify): ready now that every port serves. The
+  // signal loop wakes for the watchdog too, and pings it while the store
+  // still answers a read.
+  const motcua::server::ServiceManager service_manager;
+  service_manager.Ready();
+  const motcua::server::ServiceContext* context = &(*server)->context();
+  const auto healthy = [context] { return context->log->LastSequence().ok(); };
+  const absl::Duration wake = service_manager.watchdog_interval();
+  timespec wake_after = absl::ToTimespec(
+      wake == absl::InfiniteDuration() ? absl::Hours(24) : wake);
+
   while (true) {
-    int received = 0;
-    if (sigwait(&signals, &received) != 0) continue;
+    service_manager.PingWatchdog(healthy);
+    const int received = sigtimedwait(&signals, nullptr, &wake_after);
+    if (received < 0) continue;  // the watchdog's turn, or EINTR
     if (received == SIGHUP) {
+      service_manager.Reloading();
       absl::StatusOr<motcua::server::RulesHolder::ReloadOutcome> reloaded =
           (*server)->ReloadRules();
+      service_manager.Ready();
       if (reloaded.ok()) {
         spdlog::info("rules reloaded: version {}{}",
                      reloaded->rules->version().substr(0, 12),
@@ -240,6 +256,7 @@ int main(int argc, char** argv) {
       }
       continue;
     }
+    service_manager.Stopping();
     spdlog::info("stopping: draining calls in flight");
     console.reset();  // before the server whose reads it serves
     (*server)->Shutdown();

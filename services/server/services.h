@@ -125,6 +125,7 @@ class AdminService final : public ParsingService<v1::Admin::CallbackService> {
     ParseRequestsOf("ValidateRules", &AdminService::ValidateRules);
     ParseRequestsOf("ReloadRules", &AdminService::ReloadRules);
     ParseRequestsOf("GetRules", &AdminService::GetRules);
+    ParseRequestsOf("Backup", &AdminService::Backup);
   }
 
   grpc::ServerUnaryReactor* ValidateRules(
@@ -137,6 +138,10 @@ class AdminService final : public ParsingService<v1::Admin::CallbackService> {
   grpc::ServerUnaryReactor* GetRules(grpc::CallbackServerContext* call,
                                      const v1::GetRulesRequest* request,
                                      v1::GetRulesReply* reply) override;
+  // backup_stream.cc
+  grpc::ServerWriteReactor<v1::BackupChunk>* Backup(
+      grpc::CallbackServerContext* call,
+      const v1::BackupRequest* request) override;
 
  private:
   const ServiceContext& context_;

@@ -7,6 +7,7 @@
 #include "engine/status_macros.h"
 
 namespace motcua::store::pg {
+
 absl::StatusOr<std::unique_ptr<PostgresEventStore>> PostgresEventStore::Open(
     const StoreOptions& options, const Clock* clock,
     std::shared_ptr<const RuleSet> rules) {

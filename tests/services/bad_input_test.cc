@@ -197,6 +197,7 @@ std::vector<Base> Bases() {
   add("/motcua.v1.Admin/ValidateRules", validate);
   add("/motcua.v1.Admin/ReloadRules", v1::ReloadRulesRequest());
   add("/motcua.v1.Admin/GetRules", v1::GetRulesRequest());
+  add("/motcua.v1.Admin/Backup", v1::BackupRequest(), /*streaming=*/true);
   return bases;
 }
 
