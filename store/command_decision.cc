@@ -10,7 +10,9 @@ namespace motcua::store {
 namespace {
 
 Decision Refusal(absl::Status status) {
-  return Decision{.answer = CommandOutcome::Refusal(std::move(status))};
+  Decision decision;
+  decision.answer = CommandOutcome::Refusal(std::move(status));
+  return decision;
 }
 
 // The answer to `request`, whose request id was first used by the command
