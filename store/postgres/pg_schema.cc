@@ -149,6 +149,27 @@ CREATE TABLE unit_report_deltas (
   PRIMARY KEY (agency, unit, day, measure)
 );
 CREATE INDEX unit_report_deltas_by_day ON unit_report_deltas (day);
+
+-- Each month's sum of the per-day deltas above (store/report_months.h),
+-- written in the same transaction; a month is named by its first day.
+CREATE TABLE report_months (
+  agency text COLLATE "C" NOT NULL,
+  procedure_code text COLLATE "C" NOT NULL,
+  field text COLLATE "C" NOT NULL,
+  month integer NOT NULL,
+  measure smallint NOT NULL,
+  delta bigint NOT NULL,
+  PRIMARY KEY (agency, procedure_code, field, month, measure)
+);
+
+CREATE TABLE unit_report_months (
+  agency text COLLATE "C" NOT NULL,
+  unit text COLLATE "C" NOT NULL,
+  month integer NOT NULL,
+  measure smallint NOT NULL,
+  delta bigint NOT NULL,
+  PRIMARY KEY (agency, unit, month, measure)
+);
 )sql"},
 };
 

@@ -11,6 +11,7 @@
 #include "store/postgres/pg_rows.h"
 #include "store/postgres/pg_schema.h"
 #include "store/projection_changes.h"
+#include "store/report_months.h"
 #include "store/schema.h"
 
 namespace motcua::store::pg {
@@ -150,6 +151,16 @@ std::vector<Named> WriterStatements() {
        "INSERT INTO unit_report_deltas (agency, unit, day, measure, delta) "
        "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (agency, unit, day, measure) "
        "DO UPDATE SET delta = unit_report_deltas.delta + excluded.delta"},
+      {"add_report_month",
+       "INSERT INTO report_months (agency, procedure_code, field, month, "
+       "measure, delta) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (agency, "
+       "procedure_code, field, month, measure) DO UPDATE SET delta = "
+       "report_months.delta + excluded.delta"},
+      {"add_unit_report_month",
+       "INSERT INTO unit_report_months (agency, unit, month, measure, delta) "
+       "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (agency, unit, month, "
+       "measure) DO UPDATE SET delta = unit_report_months.delta + "
+       "excluded.delta"},
       {"upsert_request",
        "INSERT INTO requests (request_id, dossier_code, outcome, "
        "fingerprint) VALUES ($1, $2, $3, $4) ON CONFLICT (request_id) DO "
@@ -576,6 +587,14 @@ void Writer::QueueReport(const StoredEvent& stored, const Dossier* before,
                           .Int(delta.day)
                           .Int(static_cast<int64_t>(delta.measure))
                           .Int(delta.delta));
+    connection_.Queue("add_report_month",
+                      Params()
+                          .Text(after.agency)
+                          .Text(after.procedure_code)
+                          .Text(after.field)
+                          .Int(ReportMonthOf(delta.day))
+                          .Int(static_cast<int64_t>(delta.measure))
+                          .Int(delta.delta));
   }
   for (const UnitReportDelta& delta :
        UnitReportDeltasOf(before, after, stored.event.occurred_at)) {
@@ -584,6 +603,13 @@ void Writer::QueueReport(const StoredEvent& stored, const Dossier* before,
                           .Text(after.agency)
                           .Text(delta.unit)
                           .Int(delta.day)
+                          .Int(static_cast<int64_t>(delta.measure))
+                          .Int(delta.delta));
+    connection_.Queue("add_unit_report_month",
+                      Params()
+                          .Text(after.agency)
+                          .Text(delta.unit)
+                          .Int(ReportMonthOf(delta.day))
                           .Int(static_cast<int64_t>(delta.measure))
                           .Int(delta.delta));
   }
