@@ -12,13 +12,12 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "store/chain_check.h"
 #include "store/event_codec.h"
 #include "store/event_rows.h"
 #include "store/event_store.h"
 #include "store/hash_chain.h"
-#include "store/postgres/pg_rows.h"
-#include "store/postgres/pg_schema.h"
-#include "store/postgres/pq.h"
+#include "store/postgres/pg_audit.h"
 #include "store/projection_rebuild.h"
 #include "store/projections.h"
 #include "store/schema.h"
@@ -259,56 +258,6 @@ void RemoveDatabaseFiles(const std::string& path) {
 
 namespace {
 
-// What one range of the log showed.
-struct RangeCheck {
-  int64_t events = 0;
-  int64_t first_sequence = 0;       // 0 when the range was empty
-  std::string first_previous_hash;  // the first event's stored link
-  int64_t last_sequence = 0;
-  std::string last_hash;
-  std::optional<int64_t> beyond_head;
-  int64_t bad_sequence = 0;  // the first problem in the range, if any
-  std::string problem;
-
-  // Checks the next event of the range, in order: its hash against its
-  // content, and its link to the event before it (from the second event of
-  // the range on; the caller checks the first link). False once a problem
-  // is found: the range's check ends there.
-  bool Add(const ChainedFields& fields, absl::string_view stored_previous,
-           absl::string_view stored_hash, int64_t head_sequence,
-           std::string& scratch);
-};
-
-bool RangeCheck::Add(const ChainedFields& fields,
-                     absl::string_view stored_previous,
-                     absl::string_view stored_hash, int64_t head_sequence,
-                     std::string& scratch) {
-  ++events;
-  if (first_sequence == 0) {
-    first_sequence = fields.sequence;
-    first_previous_hash = std::string(stored_previous);
-  } else if (stored_previous != last_hash) {
-    bad_sequence = fields.sequence;
-    problem = absl::StrCat(
-        "event ", fields.sequence, " does not link to event ", last_sequence,
-        " before it: events between them were removed, or it was inserted");
-    return false;
-  }
-  if (ChainHash(stored_previous, fields, scratch) != stored_hash) {
-    bad_sequence = fields.sequence;
-    problem = absl::StrCat("event ", fields.sequence,
-                           " was altered: its hash does not match "
-                           "its content");
-    return false;
-  }
-  if (fields.sequence > head_sequence && !beyond_head.has_value()) {
-    beyond_head = fields.sequence;
-  }
-  last_hash.assign(stored_hash.data(), stored_hash.size());
-  last_sequence = fields.sequence;
-  return true;
-}
-
 // Checks events with after < sequence <= until in order: each one's hash
 // against its content, and each link to the event before it (from the
 // second event of the range on; the caller checks the first link).
@@ -332,199 +281,19 @@ absl::Status CheckRange(Database& database, int64_t after, int64_t until,
   return absl::OkStatus();
 }
 
-// The first problem in log order over two consecutive ranges checked
-// apart (`first` may be empty), the first of which should link to
-// `previous_hash` (the event `previous_sequence`'s, or the genesis), then
-// the recorded head.
-VerifyReport Conclude(const RangeCheck& first, const RangeCheck& second,
-                      int64_t previous_sequence, std::string previous_hash,
-                      int64_t head_sequence, const std::string& head_hash,
-                      VerifyReport report) {
-  report.events_checked = first.events + second.events;
-  // The first problem in log order: the first half's, then the links
-  // (the log's start, the seam), then the second half's. events_checked
-  // counts the events up to the one named, as a single pass would have.
-  const RangeCheck& opening = first.events > 0 ? first : second;
-  if (!first.problem.empty()) {
-    report.events_checked = first.events;
-    report.first_bad_sequence = first.bad_sequence;
-    report.problem = first.problem;
-    return report;
-  }
-  if (opening.events > 0 && opening.first_previous_hash != previous_hash) {
-    report.events_checked = 1;
-    report.first_bad_sequence = opening.first_sequence;
-    report.problem = absl::StrCat(
-        "event ", opening.first_sequence,
-        previous_sequence == 0
-            ? " is first in the log but does not start the chain: events "
-              "before it were removed, or it was inserted"
-            : absl::StrCat(" does not link to event ", previous_sequence,
-                           " before it: events between them were removed, "
-                           "or it was inserted"));
-    return report;
-  }
-  if (first.events > 0) {
-    previous_hash = first.last_hash;
-    previous_sequence = first.last_sequence;
-    if (second.events > 0 && second.first_previous_hash != previous_hash) {
-      report.events_checked = first.events + 1;
-      report.first_bad_sequence = second.first_sequence;
-      report.problem = absl::StrCat(
-          "event ", second.first_sequence, " does not link to event ",
-          previous_sequence,
-          " before it: events between them were removed, or it was inserted");
-      return report;
-    }
-  }
-  if (!second.problem.empty()) {
-    report.first_bad_sequence = second.bad_sequence;
-    report.problem = second.problem;
-    return report;
-  }
-  if (second.events > 0) {
-    previous_hash = second.last_hash;
-    previous_sequence = second.last_sequence;
-  }
-  const std::optional<int64_t> beyond_head =
-      first.beyond_head.has_value() ? first.beyond_head : second.beyond_head;
-  if (beyond_head.has_value()) {
-    report.first_bad_sequence = *beyond_head;
-    report.problem = absl::StrCat(
-        "event ", *beyond_head, " lies beyond the log's recorded head (event ",
-        head_sequence, "): it was appended outside motcua");
-  } else if (previous_sequence != head_sequence) {
-    report.first_bad_sequence = head_sequence;
-    report.problem =
-        absl::StrCat("the log's recorded head is event ", head_sequence,
-                     " but the log ends at event ", previous_sequence,
-                     ": events were removed from the end");
-  } else if (previous_hash != head_hash) {
-    report.first_bad_sequence = head_sequence;
-    report.problem = absl::StrCat("event ", head_sequence,
-                                  " does not match the log's recorded head");
-  }
-  return report;
-}
-
-// Events read at a time from PostgreSQL while verifying.
-constexpr int64_t kPostgresPage = 10000;
-
-// Opens the PostgreSQL database at `url` for reading, in one read-only
-// snapshot (REPEATABLE READ), and checks that this build reads its schema.
-absl::StatusOr<pg::Connection> OpenPostgresForAudit(const std::string& url) {
-  absl::StatusOr<pg::Connection> connection = pg::Connection::Open(url);
-  if (!connection.ok()) return connection.status();
-  if (absl::Status status = connection->Execute(
-          "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-      !status.ok()) {
-    return status;
-  }
-  if (absl::Status status = pg::CheckSchemaReadable(*connection);
-      !status.ok()) {
-    return status;
-  }
-  return connection;
-}
-
-// VerifyLog on PostgreSQL: the same checks, the head and the events read in
-// one snapshot, a page at a time.
-absl::StatusOr<VerifyReport> VerifyPostgresLog(const std::string& url,
-                                               const VerifyOptions& options) {
-  absl::StatusOr<pg::Connection> database = OpenPostgresForAudit(url);
-  if (!database.ok()) return database.status();
-  absl::StatusOr<pg::Result> head =
-      database->Query("SELECT value, bytes FROM meta WHERE key = $1",
-                      pg::Params().Text(kMetaHeadSequence));
-  if (!head.ok()) return head.status();
-  VerifyReport report;
-  report.head_sequence = head->rows() > 0 ? head->Int(0, 0) : 0;
-  report.head_hash =
-      head->rows() > 0 ? std::string(head->Bytes(0, 1)) : GenesisHash();
-  for (int64_t sequence : options.hashes_wanted) {
-    absl::StatusOr<pg::Result> hash =
-        database->Query("SELECT hash FROM events WHERE sequence = $1",
-                        pg::Params().Int(sequence));
-    if (!hash.ok()) return hash.status();
-    report.hashes[sequence] =
-        hash->rows() > 0 ? std::string(hash->Bytes(0, 0)) : std::string();
-  }
-  std::string previous_hash = GenesisHash();
-  int64_t previous_sequence = 0;
-  if (options.from_sequence > 1) {
-    absl::StatusOr<pg::Result> before = database->Query(
-        "SELECT sequence, hash FROM events WHERE sequence < $1 ORDER BY "
-        "sequence DESC LIMIT 1",
-        pg::Params().Int(options.from_sequence));
-    if (!before.ok()) return before.status();
-    if (before->rows() > 0) {
-      previous_sequence = before->Int(0, 0);
-      previous_hash = std::string(before->Bytes(0, 1));
-    }
-  }
-  RangeCheck range;
-  std::string scratch;
-  int64_t after = std::max<int64_t>(options.from_sequence - 1, 0);
-  while (true) {
-    absl::StatusOr<pg::Result> page = database->Query(
-        absl::StrCat("SELECT ", kEventColumns,
-                     " FROM events WHERE sequence > $1 ORDER BY sequence "
-                     "LIMIT $2"),
-        pg::Params().Int(after).Int(kPostgresPage));
-    if (!page.ok()) return page.status();
-    bool stopped = false;
-    for (int row = 0; row < page->rows() && !stopped; ++row) {
-      ChainedFields fields;
-      fields.sequence = page->Int(row, 0);
-      fields.dossier_code = page->Text(row, 1);
-      fields.dossier_version = page->Int(row, 2);
-      fields.type = page->Text(row, 3);
-      fields.occurred_at_micros = page->Int(row, 4);
-      fields.recorded_at_micros = page->Int(row, 5);
-      fields.actor = page->Text(row, 6);
-      fields.rule_version = page->Text(row, 7);
-      fields.payload = page->Bytes(row, 8);
-      stopped = !range.Add(fields, page->Bytes(row, 9), page->Bytes(row, 10),
-                           report.head_sequence, scratch);
-      after = fields.sequence;
-    }
-    if (stopped || page->rows() < kPostgresPage) break;
-  }
-  // The head copied out first: `report` itself is moved into the call.
-  const int64_t head_sequence = report.head_sequence;
-  const std::string head_hash = report.head_hash;
-  return Conclude(RangeCheck(), range, previous_sequence, previous_hash,
-                  head_sequence, head_hash, std::move(report));
-}
-
-// ForEachDossierEvent on PostgreSQL.
-template <typename Visit>
-absl::Status ForEachPostgresDossierEvent(const std::string& url,
-                                         const std::string& dossier_code,
-                                         Visit visit) {
-  absl::StatusOr<pg::Connection> database = OpenPostgresForAudit(url);
-  if (!database.ok()) return database.status();
-  absl::StatusOr<pg::Result> rows = database->Query(
-      absl::StrCat("SELECT ", kEventColumns,
-                   " FROM events WHERE dossier_code = $1 ORDER BY "
-                   "dossier_version"),
-      pg::Params().Text(dossier_code));
-  if (!rows.ok()) return rows.status();
-  absl::StatusOr<std::vector<StoredEvent>> events = pg::EventsOfResult(*rows);
-  if (!events.ok()) return events.status();
-  for (StoredEvent& stored : *events) {
-    if (!visit(std::move(stored))) break;
-  }
-  return absl::OkStatus();
-}
-
 // The events of one dossier from either backend.
 template <typename Visit>
 absl::Status ForEachDossierEventOf(const std::string& database_path,
                                    const std::string& dossier_code,
                                    Visit visit) {
   if (IsPostgresUrl(database_path)) {
-    return ForEachPostgresDossierEvent(database_path, dossier_code, visit);
+    absl::StatusOr<std::vector<StoredEvent>> events =
+        pg::ReadPostgresDossierEvents(database_path, dossier_code);
+    if (!events.ok()) return events.status();
+    for (StoredEvent& stored : *events) {
+      if (!visit(std::move(stored))) break;
+    }
+    return absl::OkStatus();
   }
   absl::StatusOr<Database> database = OpenForAudit(database_path);
   if (!database.ok()) return database.status();
@@ -536,7 +305,7 @@ absl::Status ForEachDossierEventOf(const std::string& database_path,
 absl::StatusOr<VerifyReport> VerifyLog(const std::string& database_path,
                                        const VerifyOptions& options) {
   if (IsPostgresUrl(database_path)) {
-    return VerifyPostgresLog(database_path, options);
+    return pg::VerifyPostgresLog(database_path, options);
   }
   absl::StatusOr<Database> database = OpenForAudit(database_path);
   if (!database.ok()) return database.status();
