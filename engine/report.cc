@@ -336,4 +336,17 @@ ReportRow BuildReportRow(const std::string& group, const ReportSums& sums,
   return row;
 }
 
+std::vector<ReportRow> BuildReportRows(
+    const std::vector<std::pair<std::string, ReportSums>>& groups, bool by_unit,
+    CountResolutionAt count_at) {
+  std::vector<ReportRow> rows;
+  for (const auto& [name, sums] : groups) {
+    ReportRow row = BuildReportRow(
+        name, sums, by_unit ? CountResolutionAt::kResolution : count_at);
+    if (row.received == 0 && row.resolved == 0) continue;
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
 }  // namespace motcua

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/string_view.h"
@@ -148,6 +149,13 @@ struct ReportSums {
 };
 ReportRow BuildReportRow(const std::string& group, const ReportSums& sums,
                          CountResolutionAt count_at);
+
+// The report's rows of every group that received or resolved a dossier, in
+// the groups' order. The sums `by_unit` count resolutions only (a step ends
+// when it is handed on or its dossier resolved), whatever `count_at` says.
+std::vector<ReportRow> BuildReportRows(
+    const std::vector<std::pair<std::string, ReportSums>>& groups, bool by_unit,
+    CountResolutionAt count_at);
 
 }  // namespace motcua
 

@@ -332,16 +332,7 @@ absl::StatusOr<std::vector<ReportRow>> Reader::Report(
       }
     }
   }
-  std::vector<ReportRow> rows;
-  for (const auto& [name, sums] : groups) {
-    // A step ends when it is handed on or its dossier resolved: the units'
-    // deltas hold resolutions only.
-    ReportRow row = BuildReportRow(
-        name, sums, by_unit ? CountResolutionAt::kResolution : query.count_at);
-    if (row.received == 0 && row.resolved == 0) continue;
-    rows.push_back(std::move(row));
-  }
-  return rows;
+  return BuildReportRows(groups, by_unit, query.count_at);
 }
 
 absl::StatusOr<std::vector<StateCount>> Reader::CountDossiersByState() {
