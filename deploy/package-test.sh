@@ -37,6 +37,28 @@ check() {  # check "what" command...
   fi
 }
 
+# Makes the cached Debian 12 root if it is not there yet: network and disk,
+# little CPU, so deploy/test.sh runs it (--prepare-root) while the code builds.
+prepare_root_cache() {
+  [ -f "${cache}/bookworm-minbase.tar" ] && return 0
+  local fresh
+  fresh=$(mktemp -d /tmp/motcua-package-root.XXXXXX)
+  if ! debootstrap --variant=minbase bookworm "${fresh}" "${mirror}" \
+    >/dev/null; then
+    rm -rf --one-file-system "${fresh}"
+    return 1
+  fi
+  mkdir -p "${cache}"
+  tar -C "${fresh}" -cf "${cache}/bookworm-minbase.tar.partial" .
+  mv "${cache}/bookworm-minbase.tar.partial" "${cache}/bookworm-minbase.tar"
+  rm -rf --one-file-system "${fresh}"
+}
+if [ "${1:-}" = "--prepare-root" ]; then
+  prepare_root_cache
+  echo "package-test: the Debian 12 root is ready in ${cache}"
+  exit 0
+fi
+
 echo "== package: build"
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$(nproc)" \
@@ -83,14 +105,8 @@ cleanup() {
   rm -rf --one-file-system "${root}"
 }
 trap cleanup EXIT
-if [ -f "${cache}/bookworm-minbase.tar" ]; then
-  tar -C "${root}" -xf "${cache}/bookworm-minbase.tar"
-else
-  debootstrap --variant=minbase bookworm "${root}" "${mirror}" >/dev/null
-  mkdir -p "${cache}"
-  tar -C "${root}" -cf "${cache}/bookworm-minbase.tar.partial" .
-  mv "${cache}/bookworm-minbase.tar.partial" "${cache}/bookworm-minbase.tar"
-fi
+prepare_root_cache
+tar -C "${root}" -xf "${cache}/bookworm-minbase.tar"
 cp /etc/resolv.conf "${root}/etc/resolv.conf"
 cp "${deb}" "${root}/tmp/motcua.deb"
 
