@@ -300,13 +300,36 @@ def main():
         shot("dossier")
         # Every pause of the clock is shaded, not only one under way.
         driver.get(console + f"/#/dossier/{paused_code}")
-        wait_for(driver, "#control-sheet svg", "the paused dossier's control sheet")
+        # The page before (another dossier's) has a control sheet too: wait
+        # for this dossier's.
+        try:
+            WebDriverWait(driver, WAIT_SECONDS).until(lambda d: paused_code in d.execute_script(
+                "const h = document.querySelector('#view h1');"
+                "return document.querySelector('#control-sheet svg') && h ? h.textContent : '';"))
+        except Exception:
+            fail("the paused dossier's control sheet did not appear; page text: "
+                 + driver.find_element(By.TAG_NAME, "body").text[:2000])
         pauses = driver.find_elements(By.CSS_SELECTOR, "#control-sheet svg rect.pause title")
         check(len(pauses) == 2 and all(p.get_attribute("textContent").startswith("Tạm dừng")
                                        for p in pauses),
               "the timeline does not shade both pauses: "
               + str([p.get_attribute("textContent") for p in pauses]))
         shot("dossier-pauses")
+        # Out of hours a step starts at the next working instant, after the
+        # pauses made before it: the same dossier with its pauses moved to
+        # the night before is still shaded twice, on the first step's row.
+        night = driver.execute_script(
+            "const d = JSON.parse(arguments[0]);"
+            "const first = Date.parse(d.control_sheet[0].started_at);"
+            "d.pauses.forEach((p, k) => {"
+            "  p.started_at = new Date(first - (10 - 2 * k) * 3600e3).toISOString();"
+            "  p.ended_at = new Date(first - (9 - 2 * k) * 3600e3).toISOString(); });"
+            "const box = document.createElement('div'); box.innerHTML = timeline(d);"
+            "return [...box.querySelectorAll('rect.pause')].map((r) => r.getAttribute('y'));",
+            api(console, f"/api/v1/dossiers/{paused_code}?with_pauses=true",
+                supervisor_token).decode())
+        check(night == ["6", "6"],
+              f"pauses made out of hours are not shaded on the first step: {night}")
 
         # The report, downloaded, with the API's numbers.
         period = "from_day=2025-07-01&to_day=2025-10-15&group_by=GROUP_BY_PROCEDURE&count_at=COUNT_AT_RESOLUTION&agency=" + AGENCY

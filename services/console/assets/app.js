@@ -386,11 +386,15 @@ function timeline(dossier) {
     out += `<rect class="budget" x="${x(from)}" y="${y}" width="${Math.max(1, x(due) - x(from))}" height="18"><title>${t('stepDue')}: ${fmtTime(s.due_at)}</title></rect>`;
     out += `<rect class="used${s.late ? ' late' : ''}" x="${x(from)}" y="${y + 4}" width="${Math.max(2, x(to) - x(from))}" height="10"><title>${t('used')}: ${esc(fmtWorking(s.used && s.used.seconds))}</title></rect>`;
     pauses.forEach((p) => {
-      // On the row of the step open while it lasted (a pause that begins as
-      // one step ends and the next starts is the next one's).
+      // On the row of the step open when it began: the last step started by
+      // then (a pause that begins as one step ends and the next starts is
+      // the next one's). A step's start is a working instant, so a pause
+      // made out of hours can begin before the first step does: the first.
       const ps = Date.parse(p.started_at), pe = p.ended_at ? Date.parse(p.ended_at) : now;
-      if (pe < from || ps > to || (ps === to && i < sheet.length - 1) || (pe === from && ps < from)) return;
-      const p0 = Math.max(from, ps), p1 = Math.min(to, pe);
+      let owner = 0;
+      sheet.forEach((other, j) => { if (Date.parse(other.started_at) <= ps) owner = j; });
+      if (owner !== i) return;
+      const p0 = Math.min(Math.max(from, ps), to), p1 = Math.max(Math.min(to, pe), p0);
       const what = `${t('pausedFrom')} (${named(PAUSE_REASONS, p.reason)}) ${fmtTime(p.started_at)} – ${p.ended_at ? fmtTime(p.ended_at) : t('open')}`;
       out += `<rect class="pause" x="${x(p0)}" y="${y}" width="${Math.max(2, x(p1) - x(p0))}" height="18"><title>${esc(what)}</title></rect>`;
     });
