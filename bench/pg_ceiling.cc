@@ -1,15 +1,16 @@
 // motcua_pg_ceiling: PostgreSQL's own ceiling for the rows of durable
 // commands, the storage bound of motcuad on PostgreSQL measured without it.
-// Each command writes the rows motcuad's PostgreSQL writer writes for a
-// hand-over: the event (with its two 32-byte hashes), the dossier row with
-// its snapshot, the step's deadline and threshold, a control-sheet entry,
-// the counters moved (one down, one up), the day's report delta and the
-// request's row; each transaction also moves the log's head. Commands go in
-// transactions of `--batch` (the writer's group commit at that many in
-// flight), every statement of a transaction pipelined, one connection (the
-// writer's), synchronous_commit as the server has it (on): a transaction
-// is counted once its COMMIT is answered. No decision, no encoding: only
-// the database's work.
+// Tables of its own shaped as the store's (keys, the indexes the writes
+// touch; row widths of a hand-over), and for each command the statements
+// motcuad's PostgreSQL writer sends for a hand-over: the event (with its two
+// 32-byte hashes), the dossier row with its snapshot, the step's deadline and
+// threshold, a control-sheet entry, the counters moved (one down, one up), the
+// day's report delta and the request's row; each transaction also moves the
+// log's head. Commands go in transactions of `--batch` (the writer's group
+// commit at that many in flight), every statement of a transaction pipelined,
+// one connection (the writer's), synchronous_commit as the server has it (on):
+// a transaction is counted once its COMMIT is answered. No decision, no
+// encoding: only the database's work.
 #include <CLI/CLI.hpp>
 #include <chrono>
 #include <fstream>
