@@ -48,6 +48,7 @@ int main(int argc, char** argv) {
   std::string rules_directory = MOTCUA_RULES_DIR;
   int count_requests = 50;
   bool skip_replay = false;
+  motcua::store::ReplayOptions replay_options;
   std::string json_file;
   app.add_option("--db", database, "a filled database (no server on it)")
       ->required()
@@ -62,6 +63,10 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(1, 1000000));
   app.add_flag("--skip-replay", skip_replay, "verify and counts only");
+  app.add_option("--max-open-dossiers", replay_options.max_open_dossiers,
+                 "open dossiers the replay holds at once")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   app.add_option("--json", json_file, "also write the JSON here");
   try {
     app.parse(argc, argv);
@@ -148,7 +153,7 @@ int main(int argc, char** argv) {
   if (!skip_replay) {
     const auto begun = SteadyClock::now();
     absl::StatusOr<motcua::store::ReplayReport> replayed =
-        motcua::store::ReplayAndCompare(database, scratch);
+        motcua::store::ReplayAndCompare(database, scratch, replay_options);
     const double seconds = SecondsSince(begun);
     std::error_code ignored;
     for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
@@ -162,14 +167,16 @@ int main(int argc, char** argv) {
     const double rate = replayed->events / seconds;
     json["replay"] = {{"events", replayed->events},
                       {"dossiers", replayed->dossiers},
+                      {"passes", replayed->passes},
+                      {"max_open_dossiers", replay_options.max_open_dossiers},
                       {"seconds", seconds},
                       {"events_per_second", rate},
                       {"differences", replayed->differences.size()}};
     std::cout << absl::StreamFormat(
         "audit replay: %d events, %d dossiers in %.2f s: %.0f events/s, %d "
-        "differences\n",
+        "differences, %d passes\n",
         replayed->events, replayed->dossiers, seconds, rate,
-        replayed->differences.size());
+        replayed->differences.size(), replayed->passes);
     for (size_t i = 0; i < replayed->differences.size() && i < 5; ++i) {
       std::cout << "  " << replayed->differences[i] << "\n";
     }

@@ -24,11 +24,27 @@
 #                          on motcuad (full run only)
 #   motcua_tet_burst       the morning after Tết: N thresholds due at one
 #                          instant, recorded durably while commands arrive
+#   PostgreSQL (a private PostgreSQL 15 cluster made as the tests make it,
+#   tests/testing/postgres_cluster.sh, stopped at the end):
+#   motcua_pg_deadline_loop  the plain loop a team without motcua would
+#                          write: UPDATE … RETURNING + one INSERT per fired
+#                          deadline, no hash chain (inserts pipelined, then
+#                          one round trip each)
+#   motcua_tet_burst --postgres-url  the same burst on a PostgreSQL store
+#   motcua_load            motcuad --postgres-url at the same in-flight
+#                          count, and a fresh SQLite motcuad with the same
+#                          arguments, beside
+#   motcua_pg_ceiling      PostgreSQL's own ceiling for the same rows
 #
 # Full-run sizes can be changed from the environment: MOTCUA_BENCH_REPEAT
 # (load runs whose medians are reported, 3), MOTCUA_BENCH_FILL_DOSSIERS,
 # MOTCUA_BENCH_LOAD_SECONDS, MOTCUA_BENCH_OPEN, MOTCUA_BENCH_IN_FLIGHT,
-# MOTCUA_BENCH_BURST (thresholds due at one instant, 200000);
+# MOTCUA_BENCH_BURST (thresholds due at one instant, 200000),
+# MOTCUA_BENCH_PG_DEADLINES (the plain PostgreSQL loop's, 1000000),
+# MOTCUA_BENCH_PG_BURST (motcua's burst on PostgreSQL, 20000: its fill goes
+# through the writer command by command), MOTCUA_BENCH_PG_OPEN (open
+# dossiers of the PostgreSQL load runs, 10000; MOTCUA_BENCH_PG=0 skips the
+# PostgreSQL part);
 # MOTCUA_BENCH_FILLED=DIR measures on DIR/motcua.db, filled before by
 # motcua_fill with --json DIR/fill.json, instead of filling (the server and
 # the load runs write into it).
@@ -47,7 +63,8 @@ esac
 cmake --preset release >/dev/null
 cmake --build --preset release -j "$(nproc)" --target due_bench motcuad \
   motcua_load motcua_sqlite_ceiling motcua_store_load motcua_fill \
-  motcua_query motcua_audit_bench motcua_tet_burst
+  motcua_query motcua_audit_bench motcua_tet_burst motcua_pg_deadline_loop \
+  motcua_pg_ceiling
 
 out=bench/results
 # A smoke run keeps its small figures apart from the last full run's.
@@ -58,10 +75,14 @@ mkdir -p "${out}"
 # (another checkout's CI, an editor) must not swap them under it.
 work=$(mktemp -d -p "${PWD}/build" bench-run.XXXXXX)
 server_pid=""
+pg_state=""
 cleanup() {
   if [ -n "${server_pid}" ]; then
     kill "${server_pid}" 2>/dev/null || true
     wait "${server_pid}" 2>/dev/null || true
+  fi
+  if [ -n "${pg_state}" ]; then
+    bash tests/testing/postgres_cluster.sh stop "${pg_state}" || true
   fi
   rm -rf "${work}"
 }
@@ -70,7 +91,8 @@ bin="${work}/bin"
 mkdir -p "${bin}"
 for target in bench/due_bench services/server/motcuad bench/motcua_load \
   bench/motcua_sqlite_ceiling bench/motcua_store_load bench/motcua_fill \
-  bench/motcua_query bench/motcua_audit_bench bench/motcua_tet_burst; do
+  bench/motcua_query bench/motcua_audit_bench bench/motcua_tet_burst \
+  bench/motcua_pg_deadline_loop bench/motcua_pg_ceiling; do
   cp "build/release/${target}" "${bin}/"
 done
 
@@ -112,6 +134,10 @@ if [ "${smoke}" = 1 ]; then
   fill_args=(--dossiers 2000 --months 1)
   query_args=(--requests 20 --report-requests 3 --warmup 2)
   burst_args=(--dossiers 2000)
+  pg_deadlines=2000
+  pg_burst_args=(--dossiers 500)
+  pg_load_args=("${load_args[@]}")
+  pg_ceiling_args=(--seconds 0.5 --dossiers 200)
 else
   repeat=${MOTCUA_BENCH_REPEAT:-3}
   seconds=${MOTCUA_BENCH_LOAD_SECONDS:-15}
@@ -129,6 +155,12 @@ else
     query_args=(--requests 500 --report-requests 3 --warmup 20)
   fi
   burst_args=(--dossiers "${MOTCUA_BENCH_BURST:-200000}")
+  pg_deadlines=${MOTCUA_BENCH_PG_DEADLINES:-1000000}
+  pg_burst_args=(--dossiers "${MOTCUA_BENCH_PG_BURST:-20000}")
+  pg_load_args=(--open "${MOTCUA_BENCH_PG_OPEN:-10000}" --warmup 3
+    --duration "${seconds}" --in-flight "${in_flight}" --channels 4)
+  pg_ceiling_args=(--seconds "${seconds}"
+    --dossiers "${MOTCUA_BENCH_PG_OPEN:-10000}" --batch "${in_flight}")
 fi
 
 # The replay rebuilds into a file as large as the store.
@@ -287,6 +319,57 @@ note "the morning after Tết: ${burst_args[*]} thresholds due at one instant"
 "${bin}/motcua_tet_burst" --db "${work}/burst.db" "${burst_args[@]}" \
   --json "${out}/tet_burst.json" | tee "${out}/tet_burst.txt"
 rm -f "${work}"/burst.db*
+
+if [ "${MOTCUA_BENCH_PG:-1}" != 0 ]; then
+  pg_state="${work}/pg"
+  note "PostgreSQL: a private cluster"
+  bash tests/testing/postgres_cluster.sh start "${pg_state}"
+  pg_url=$(cat "${pg_state}/url")
+  pg_base=${pg_url%/postgres}
+  for database in plain burst load ceiling; do
+    psql -q "${pg_url}" -c "CREATE DATABASE ${database}"
+  done
+
+  note "PostgreSQL: the plain loop, ${pg_deadlines} deadlines, inserts pipelined"
+  "${bin}/motcua_pg_deadline_loop" --postgres-url "${pg_base}/plain" \
+    --deadlines "${pg_deadlines}" --pipeline true \
+    --json "${out}/pg_plain_pipelined.json" | tee "${out}/pg_plain_pipelined.txt"
+  note "PostgreSQL: the plain loop, ${pg_deadlines} deadlines, one round trip per insert"
+  "${bin}/motcua_pg_deadline_loop" --postgres-url "${pg_base}/plain" \
+    --deadlines "${pg_deadlines}" --pipeline false \
+    --json "${out}/pg_plain.json" | tee "${out}/pg_plain.txt"
+
+  note "PostgreSQL: the morning after Tết, ${pg_burst_args[*]}"
+  "${bin}/motcua_tet_burst" --postgres-url "${pg_base}/burst" \
+    "${pg_burst_args[@]}" --json "${out}/pg_tet_burst.json" |
+    tee "${out}/pg_tet_burst.txt"
+  note "SQLite: the morning after Tết, ${pg_burst_args[*]} (beside it)"
+  "${bin}/motcua_tet_burst" --db "${work}/pg_burst_sqlite.db" \
+    "${pg_burst_args[@]}" --json "${out}/pg_tet_burst_sqlite.json" |
+    tee "${out}/pg_tet_burst_sqlite.txt"
+  rm -f "${work}"/pg_burst_sqlite.db*
+
+  note "PostgreSQL: durable commands through motcuad --postgres-url"
+  start_server "${work}/pg_load" --no-deadline-scheduler \
+    --postgres-url "${pg_base}/load"
+  "${bin}/motcua_load" --address "127.0.0.1:${port}" \
+    --token-file "${work}/pg_load/dev-token" "${pg_load_args[@]}" \
+    --json "${out}/pg_load.json" | tee "${out}/pg_load.txt"
+  stop_server
+  note "SQLite: durable commands through motcuad, the same arguments"
+  start_server "${work}/sqlite_load" --no-deadline-scheduler
+  "${bin}/motcua_load" --address "127.0.0.1:${port}" \
+    --token-file "${work}/sqlite_load/dev-token" "${pg_load_args[@]}" \
+    --json "${out}/pg_load_sqlite.json" | tee "${out}/pg_load_sqlite.txt"
+  stop_server
+  note "PostgreSQL: its own ceiling for the same rows"
+  "${bin}/motcua_pg_ceiling" --postgres-url "${pg_base}/ceiling" \
+    "${pg_ceiling_args[@]}" --json "${out}/pg_ceiling.json" |
+    tee "${out}/pg_ceiling.txt"
+
+  bash tests/testing/postgres_cluster.sh stop "${pg_state}"
+  pg_state=""
+fi
 fi
 
 note "done"

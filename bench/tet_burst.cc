@@ -94,13 +94,15 @@ bool Fill(motcua::store::EventStore& store, int64_t count, int in_flight) {
 int main(int argc, char** argv) {
   CLI::App app{"motcua_tet_burst: thresholds due at one instant after Tết"};
   std::string db;
+  std::string postgres_url;
   int64_t dossiers = 100000;
   int fill_in_flight = 2048;
   double command_rate = 100;
   motcua::scheduler::SchedulerOptions scheduler_options;
   std::string json_path;
-  app.add_option("--db", db, "SQLite file to create (must not exist)")
-      ->required();
+  app.add_option("--db", db, "SQLite file to create (must not exist)");
+  app.add_option("--postgres-url", postgres_url,
+                 "A PostgreSQL database without a store, instead of --db");
   app.add_option("--dossiers", dossiers, "Thresholds due at the instant");
   app.add_option("--fill-in-flight", fill_in_flight,
                  "Submissions queued at once while filling");
@@ -110,9 +112,11 @@ int main(int argc, char** argv) {
                  "The scheduler's commands waiting at the writer at once");
   app.add_option("--json", json_path, "Write the results here as JSON");
   CLI11_PARSE(app, argc, argv);
-  if (fs::exists(db) || dossiers <= 0 || command_rate <= 0) {
-    std::cerr << "motcua_tet_burst: --db must not exist; --dossiers and "
-                 "--command-rate must be positive\n";
+  if (db.empty() == postgres_url.empty() || (!db.empty() && fs::exists(db)) ||
+      dossiers <= 0 || command_rate <= 0) {
+    std::cerr << "motcua_tet_burst: one of --db (must not exist) or "
+                 "--postgres-url; --dossiers and --command-rate must be "
+                 "positive\n";
     return kExitBadInput;
   }
 
@@ -125,7 +129,9 @@ int main(int argc, char** argv) {
   }
   motcua::FakeClock clock(Local(kReceived));
   motcua::store::StoreOptions options;
-  options.path = db;  // Durability::kFull: flushed before each answer
+  // Durability::kFull: flushed (committed) before each answer.
+  options.path = db;
+  options.postgres_url = postgres_url;
   absl::StatusOr<std::unique_ptr<motcua::store::EventStore>> opened =
       motcua::store::EventStore::Open(
           options, &clock,
@@ -190,6 +196,7 @@ int main(int argc, char** argv) {
   {
     nlohmann::json json;
     json["tool"] = "motcua_tet_burst";
+    json["backend"] = postgres_url.empty() ? "sqlite" : "postgres";
     json["dossiers"] = dossiers;
     json["fill_seconds"] = fill_seconds;
     json["thresholds"] = pass.thresholds;

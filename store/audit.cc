@@ -10,8 +10,11 @@
 #include <utility>
 #include <variant>
 
+#include "absl/container/flat_hash_map.h"
+#include "absl/container/node_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "engine/status_macros.h"
 #include "store/chain_check.h"
 #include "store/event_codec.h"
 #include "store/event_rows.h"
@@ -302,6 +305,118 @@ absl::Status ForEachDossierEventOf(const std::string& database_path,
 
 }  // namespace
 
+namespace {
+
+void AddDifference(std::string difference, std::vector<std::string>& all,
+                   size_t& unlisted) {
+  if (all.size() < kMaxDifferences) {
+    all.push_back(std::move(difference));
+  } else {
+    ++unlisted;
+  }
+}
+
+// Gives `rebuild` every event of the log, read in sequence order: the table
+// from start to end, no index lookup per event. Each dossier's state is
+// held in memory from its first event until it closes (no event follows a
+// closing one), then written and dropped; those still open at the end are
+// written then. At most `max_open_dossiers` are held at once: a dossier
+// whose first event finds no room is left for another pass over the log,
+// which starts at the first event left and takes only the dossiers left
+// (from the event each was left at), as many as fit; and so on until none
+// is left. A dossier's projections depend on its own events alone and the
+// shared ones (counters, report deltas) are sums, so the order in which
+// dossiers are finished does not change what is written.
+absl::Status ReplayInSequenceOrder(Database& live, ProjectionRebuild& rebuild,
+                                   size_t max_open_dossiers,
+                                   ReplayReport& report, size_t& unlisted) {
+  max_open_dossiers = std::max<size_t>(max_open_dossiers, 1);
+  ASSIGN_OR_RETURN(
+      Statement events,
+      live.Prepare(absl::StrCat("SELECT ", kEventColumns,
+                                " FROM main.events WHERE sequence >= ?1 "
+                                "ORDER BY sequence")));
+  // The dossiers this pass takes, with the sequence each was left at; all
+  // of them on the first pass.
+  absl::flat_hash_map<std::string, int64_t> taken;
+  bool first_pass = true;
+  int64_t from = std::numeric_limits<int64_t>::min();
+  RequestTag request;
+  Dossier previous;
+  auto finish = [&](Dossier last) -> absl::Status {
+    ++report.dossiers;
+    return rebuild.FinishDossier(std::move(last));
+  };
+  while (true) {
+    ++report.passes;
+    // Node-based: a state stays where it is while the map grows.
+    absl::node_hash_map<std::string, Dossier> open;
+    absl::flat_hash_map<std::string, int64_t> left;
+    int64_t next_from = std::numeric_limits<int64_t>::max();
+    events.Reset();
+    events.BindInt(1, from);
+    while (true) {
+      ASSIGN_OR_RETURN(bool row, events.Step());
+      if (!row) break;
+      const int64_t sequence = events.ColumnInt(0);
+      const absl::string_view code = events.ColumnText(1);
+      if (!first_pass) {
+        auto wanted = taken.find(code);
+        if (wanted == taken.end() || sequence < wanted->second) continue;
+      }
+      auto state = open.find(code);
+      if (state == open.end()) {
+        if (left.contains(code)) continue;
+        if (open.size() >= max_open_dossiers) {
+          left.emplace(code, sequence);
+          next_from = std::min(next_from, sequence);
+          continue;
+        }
+        state = open.try_emplace(std::string(code)).first;
+      }
+      ++report.events;
+      ASSIGN_OR_RETURN(StoredEvent stored, StoredEventOfRow(events, &request));
+      Dossier& current = state->second;
+      const bool first = current.version == 0;
+      previous = current;
+      if (absl::Status status = Apply(current, stored.event); !status.ok()) {
+        // A corrupt log is reported, not fatal: the auditor sees every event
+        // that does not fit. (An event after a dossier closed finds it
+        // dropped: it does not fit a new dossier either.)
+        current = std::move(previous);
+        if (current.version == 0) open.erase(state);
+        AddDifference(absl::StrCat("events: ", stored.sequence,
+                                   ": does not apply: ", status.message()),
+                      report.differences, unlisted);
+        continue;
+      }
+      RETURN_IF_ERROR(
+          rebuild.Add(stored, request, first ? nullptr : &previous, current));
+      if (IsTerminal(current.state)) {
+        RETURN_IF_ERROR(finish(std::move(current)));
+        open.erase(state);
+      }
+    }
+    // Those still open, in code order: the rebuild's B-trees take them in
+    // their own order.
+    std::vector<std::string> codes;
+    codes.reserve(open.size());
+    for (const auto& [code, dossier] : open) codes.push_back(code);
+    std::sort(codes.begin(), codes.end());
+    for (const std::string& code : codes) {
+      auto state = open.find(code);
+      RETURN_IF_ERROR(finish(std::move(state->second)));
+      open.erase(state);
+    }
+    if (left.empty()) return absl::OkStatus();
+    taken = std::move(left);
+    from = next_from;
+    first_pass = false;
+  }
+}
+
+}  // namespace
+
 absl::StatusOr<VerifyReport> VerifyLog(const std::string& database_path,
                                        const VerifyOptions& options) {
   if (IsPostgresUrl(database_path)) {
@@ -393,7 +508,8 @@ absl::StatusOr<VerifyReport> VerifyLog(const std::string& database_path,
 }
 
 absl::StatusOr<ReplayReport> ReplayAndCompare(const std::string& database_path,
-                                              const std::string& scratch_path) {
+                                              const std::string& scratch_path,
+                                              const ReplayOptions& options) {
   if (IsPostgresUrl(database_path)) {
     // The log and the live projections, copied in one snapshot into a
     // SQLite file beside the scratch one, are replayed and compared as a
@@ -402,7 +518,7 @@ absl::StatusOr<ReplayReport> ReplayAndCompare(const std::string& database_path,
     RemoveDatabaseFiles(copy);
     absl::StatusOr<CopyReport> copied = CopyStore(database_path, copy);
     absl::StatusOr<ReplayReport> report =
-        copied.ok() ? ReplayAndCompare(copy, scratch_path)
+        copied.ok() ? ReplayAndCompare(copy, scratch_path, options)
                     : absl::StatusOr<ReplayReport>(copied.status());
     RemoveDatabaseFiles(copy);
     return report;
@@ -442,8 +558,8 @@ absl::StatusOr<ReplayReport> ReplayAndCompare(const std::string& database_path,
   // that also sees the live projections compared at the end: both as of one
   // commit, even while a server appends. The rebuild writes the scratch
   // file on its own thread and connection.
-  // The log is read in dossier order through its index: map it rather than
-  // read it page by page.
+  // The log is read in sequence order, the table itself from start to end:
+  // map it rather than read it page by page.
   if (absl::Status status = live->Execute(absl::StrCat(
           "PRAGMA mmap_size = 4294967296; ATTACH DATABASE ",
           QuoteLiteral(absl::StrCat(UriPath(scratch_path), "?mode=ro")),
@@ -454,14 +570,6 @@ absl::StatusOr<ReplayReport> ReplayAndCompare(const std::string& database_path,
   if (absl::Status status = live->Execute("BEGIN"); !status.ok()) {
     return status;
   }
-  // A dossier's projections depend on its own events alone, and the shared
-  // ones (counters, report deltas) are sums: taken dossier by dossier, in
-  // version order (the log's unique index), the rebuild holds one dossier
-  // at a time and writes each table in key order.
-  absl::StatusOr<Statement> events = live->Prepare(
-      absl::StrCat("SELECT ", kEventColumns,
-                   " FROM main.events ORDER BY dossier_code, dossier_version"));
-  if (!events.ok()) return events.status();
   if (absl::Status status = scratch->Execute("BEGIN"); !status.ok()) {
     return status;
   }
@@ -471,49 +579,11 @@ absl::StatusOr<ReplayReport> ReplayAndCompare(const std::string& database_path,
 
   ReplayReport report;
   size_t unlisted = 0;
-  RequestTag request;
-  std::string current_code;
-  Dossier current;
-  Dossier previous;
-  auto finish_dossier = [&]() -> absl::Status {
-    if (current.version == 0) return absl::OkStatus();
-    ++report.dossiers;
-    return (*rebuild)->FinishDossier(std::exchange(current, Dossier()));
-  };
-  while (true) {
-    absl::StatusOr<bool> row = events->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    ++report.events;
-    absl::StatusOr<StoredEvent> stored = StoredEventOfRow(*events, &request);
-    if (!stored.ok()) return stored.status();
-    if (stored->event.dossier_code != current_code) {
-      if (absl::Status status = finish_dossier(); !status.ok()) return status;
-      current_code = stored->event.dossier_code;
-    }
-    const bool first = current.version == 0;
-    previous = current;
-    if (absl::Status status = Apply(current, stored->event); !status.ok()) {
-      // A corrupt log is reported, not fatal: the auditor sees every event
-      // that does not fit.
-      current = std::move(previous);
-      if (report.differences.size() < kMaxDifferences) {
-        report.differences.push_back(
-            absl::StrCat("events: ", stored->sequence,
-                         ": does not apply: ", status.message()));
-      } else {
-        ++unlisted;
-      }
-      continue;
-    }
-    if (absl::Status status = (*rebuild)->Add(
-            *stored, request, first ? nullptr : &previous, current);
-        !status.ok()) {
-      return status;
-    }
+  if (absl::Status status = ReplayInSequenceOrder(
+          *live, **rebuild, options.max_open_dossiers, report, unlisted);
+      !status.ok()) {
+    return status;
   }
-  if (absl::Status status = finish_dossier(); !status.ok()) return status;
-  events = Statement();
   if (absl::Status status = (*rebuild)->Finish(); !status.ok()) return status;
   rebuild->reset();
   // deadline_totals counts the days before the live file's settled day:

@@ -55,14 +55,24 @@ absl::StatusOr<VerifyReport> VerifyLog(const std::string& database_path,
 struct ReplayReport {
   int64_t events = 0;
   int64_t dossiers = 0;
+  // Passes over the log: more than one when the open dossiers did not fit
+  // ReplayOptions::max_open_dossiers.
+  int passes = 0;
   // Each difference between the rebuilt and the live projections, as
   // "table: key: what differs"; empty when identical.
   std::vector<std::string> differences;
 };
+struct ReplayOptions {
+  // The log is read in sequence order, each dossier's state held in memory
+  // from its receipt until it closes: at most this many at once (a few KiB
+  // each). Dossiers beyond it are taken by further passes over the log.
+  size_t max_open_dossiers = 262144;
+};
 // Rebuilds every projection from the log into a fresh database at
 // `scratch_path` (replaced if present) and compares it with the live one.
-absl::StatusOr<ReplayReport> ReplayAndCompare(const std::string& database_path,
-                                              const std::string& scratch_path);
+absl::StatusOr<ReplayReport> ReplayAndCompare(
+    const std::string& database_path, const std::string& scratch_path,
+    const ReplayOptions& options = {});
 
 // The state of one dossier after the events that occurred at or before
 // `as_of`. The receipt counts from the receipt time it states even when it

@@ -239,6 +239,80 @@ TEST_F(AuditTest, AReplayNamesTamperedProjections) {
   EXPECT_EQ(report->differences.size(), 4u);
 }
 
+TEST_F(AuditTest, AReplayWithinATinyMemoryBoundEqualsTheLiveProjections) {
+  WriteSampleLog();
+  // Two open dossiers at most: the ten are taken over several passes.
+  absl::StatusOr<ReplayReport> report = ReplayAndCompare(
+      DatabasePath(), ScratchPath(), ReplayOptions{.max_open_dossiers = 2});
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_GT(report->passes, 1);
+  EXPECT_EQ(report->events, 31);
+  EXPECT_EQ(report->dossiers, 10);
+  EXPECT_THAT(report->differences, IsEmpty());
+  absl::StatusOr<ReplayReport> unbounded =
+      ReplayAndCompare(DatabasePath(), ScratchPath());
+  ASSERT_TRUE(unbounded.ok()) << unbounded.status();
+  EXPECT_EQ(unbounded->passes, 1);
+}
+
+TEST_F(AuditTest, AReplayWithinATinyMemoryBoundNamesTheSameDifferences) {
+  WriteSampleLog();
+  Modify("UPDATE dossiers SET state = 6 WHERE code = 'HS-8'");
+  Modify("DELETE FROM deadlines WHERE dossier_code = 'HS-2' AND kind = 'step'");
+  // An event that fits no state: a second receipt of HS-7, as version 5.
+  Modify(
+      "INSERT INTO events SELECT 32, dossier_code, 5, type, occurred_at, "
+      "recorded_at, actor, rule_version, payload, hash, hash FROM events "
+      "WHERE dossier_code = 'HS-7' AND dossier_version = 1");
+  absl::StatusOr<ReplayReport> unbounded =
+      ReplayAndCompare(DatabasePath(), ScratchPath());
+  ASSERT_TRUE(unbounded.ok()) << unbounded.status();
+  EXPECT_EQ(unbounded->differences.size(), 3u);
+  absl::StatusOr<ReplayReport> bounded = ReplayAndCompare(
+      DatabasePath(), ScratchPath(), ReplayOptions{.max_open_dossiers = 1});
+  ASSERT_TRUE(bounded.ok()) << bounded.status();
+  EXPECT_GT(bounded->passes, 1);
+  EXPECT_EQ(bounded->events, unbounded->events);
+  EXPECT_EQ(bounded->dossiers, unbounded->dossiers);
+  EXPECT_THAT(bounded->differences,
+              ::testing::UnorderedElementsAreArray(unbounded->differences));
+}
+
+TEST_F(AuditTest, AReplayDropsAClosedDossierToMakeRoom) {
+  // Bound 2. X1 and X2 received, X1 withdrawn: its room goes to X3. X4 and
+  // X5 find no room and take a second pass together. Were X1 kept, X3 would
+  // wait too and X5 a third pass.
+  {
+    absl::StatusOr<std::unique_ptr<EventStore>> store =
+        EventStore::Open(OptionsFor(DatabasePath()), &clock_, ShippedRules());
+    ASSERT_TRUE(store.ok()) << store.status();
+    auto run = [&](const std::string& code, Action action) {
+      CommandOutcome outcome = (*store)->ExecuteAndWait(
+          Request(code, std::move(action), absl::StrCat(code, "-", ++next_)));
+      ASSERT_TRUE(outcome.status.ok()) << outcome.status;
+      clock_.Advance(absl::Minutes(20));
+    };
+    run("X1", Submission(clock_.Now(), testing::kLandProcedure));
+    run("X2", Submission(clock_.Now(), testing::kLandProcedure));
+    run("X1", WithdrawAction{"applicant asked"});
+    run("X3", Submission(clock_.Now(), testing::kLandProcedure));
+    run("X4", Submission(clock_.Now(), testing::kLandProcedure));
+    run("X5", Submission(clock_.Now(), testing::kLandProcedure));
+    run("X2", HandOverAction{});
+    run("X3", HandOverAction{});
+    run("X4", HandOverAction{});
+    run("X5", HandOverAction{});
+    (*store)->Close();
+  }
+  absl::StatusOr<ReplayReport> report = ReplayAndCompare(
+      DatabasePath(), ScratchPath(), ReplayOptions{.max_open_dossiers = 2});
+  ASSERT_TRUE(report.ok()) << report.status();
+  EXPECT_EQ(report->passes, 2);
+  EXPECT_EQ(report->events, 10);
+  EXPECT_EQ(report->dossiers, 5);
+  EXPECT_THAT(report->differences, IsEmpty());
+}
+
 TEST_F(AuditTest, ADossierCanBeRebuiltAsOfAnInstant) {
   const absl::Time start = clock_.Now();
   WriteSampleLog();
