@@ -5,6 +5,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <random>
 #include <string>
@@ -582,17 +583,27 @@ ReportBackend PostgresReports() {
     return EventStore::Open(options, clock, ShippedRules());
   };
   backend.placeholder = '$';
+  // One connection for every sum of a test's database.
+  struct Open {
+    std::string directory;
+    std::optional<pg::Connection> connection;
+  };
+  auto open = std::make_shared<Open>();
   backend.daily_sums =
-      [](const std::string& directory, const std::string& sql, int64_t from_day,
-         int64_t to_day,
-         const std::string& agency) -> absl::StatusOr<std::vector<DailySum>> {
-    ASSIGN_OR_RETURN(std::string url,
-                     test_support::PostgresDatabase(directory));
-    ASSIGN_OR_RETURN(pg::Connection connection, pg::Connection::Open(url));
+      [open](
+          const std::string& directory, const std::string& sql,
+          int64_t from_day, int64_t to_day,
+          const std::string& agency) -> absl::StatusOr<std::vector<DailySum>> {
+    if (!open->connection.has_value() || open->directory != directory) {
+      ASSIGN_OR_RETURN(std::string url,
+                       test_support::PostgresDatabase(directory));
+      ASSIGN_OR_RETURN(open->connection, pg::Connection::Open(url));
+      open->directory = directory;
+    }
     pg::Params params;
     params.Int(from_day).Int(to_day);
     if (!agency.empty()) params.Text(agency);
-    ASSIGN_OR_RETURN(pg::Result result, connection.Query(sql, params));
+    ASSIGN_OR_RETURN(pg::Result result, open->connection->Query(sql, params));
     std::vector<DailySum> sums;
     for (int row = 0; row < result.rows(); ++row) {
       sums.push_back({std::string(result.Text(row, 0)), result.Int(row, 1),
