@@ -133,31 +133,37 @@ class Accumulator {
 }  // namespace
 
 absl::StatusOr<std::vector<std::pair<std::string, ReportSums>>> SumReport(
-    StatementFor statement, absl::string_view group_column, bool by_unit,
-    absl::string_view agency, int64_t from_day, int64_t to_day) {
+    ReportRowsOf rows_of, char placeholder, absl::string_view group_column,
+    bool by_unit, absl::string_view agency, int64_t from_day, int64_t to_day) {
   const char* months = by_unit ? "unit_report_months" : "report_months";
   const char* days = by_unit ? "unit_report_deltas" : "report_deltas";
   const bool one_agency = !agency.empty();
-  const char* of_agency = one_agency ? " AND agency = ?3" : "";
+  // The agency's parameter follows a statement's `ints` integer ones.
+  auto param = [&](int n) {
+    return absl::StrCat(absl::string_view(&placeholder, 1), n);
+  };
+  auto of_agency = [&](int ints) {
+    return one_agency ? absl::StrCat(" AND agency = ", param(ints + 1))
+                      : std::string();
+  };
 
   // The daily rows of first..last, counted up to `cap` from the index on
   // day: which way of reading a sum reads fewer.
   constexpr int64_t kCap = 1 << 16;
+  const std::string count_sql =
+      absl::StrCat("SELECT '', count(*), 0, 0 FROM (SELECT 1 FROM ", days,
+                   " WHERE day >= ", param(1), " AND day <= ", param(2),
+                   of_agency(3), " LIMIT ", param(3), ") AS rows_of_days");
   auto count_days = [&](int64_t first, int64_t last,
                         int64_t cap) -> absl::StatusOr<int64_t> {
     if (first > last) return 0;
-    ASSIGN_OR_RETURN(
-        Statement * count,
-        statement(absl::StrCat("SELECT count(*) FROM (SELECT 1 FROM ", days,
-                               " WHERE day >= ?1 AND day <= ?2", of_agency,
-                               " LIMIT ?4)")));
-    count->BindInt(1, first).BindInt(2, last).BindInt(4, cap);
-    if (one_agency) count->BindText(3, agency);
     int64_t rows = 0;
-    RETURN_IF_ERROR(count->ForEachRow([&] {
-      rows = count->ColumnInt(0);
-      return absl::OkStatus();
-    }));
+    RETURN_IF_ERROR(
+        rows_of(count_sql, {first, last, cap}, agency,
+                [&](absl::string_view, int64_t count, int64_t, int64_t) {
+                  rows = count;
+                  return absl::OkStatus();
+                }));
     return rows;
   };
   auto sum_up_to = [&](int64_t day) -> absl::StatusOr<SumUpTo> {
@@ -178,28 +184,23 @@ absl::StatusOr<std::vector<std::pair<std::string, ReportSums>>> SumReport(
   ASSIGN_OR_RETURN(const SumUpTo before, sum_up_to(from_day - 1));
 
   Accumulator sums;
-  {
-    ASSIGN_OR_RETURN(
-        Statement * select,
-        statement(absl::StrCat(
-            "SELECT ", group_column, ", measure, month, delta FROM ", months,
-            " WHERE month < ?1 AND (month >= ?2 OR measure >= ?4)",
-            of_agency)));
-    // A flow of a month before both sums' months counts in both and cancels
-    // out of the period's: only the levels (engine IsLevel) of those months
-    // are read.
-    select->BindInt(1, std::max(to_end.months_before, before.months_before))
-        .BindInt(2, std::min(to_end.months_before, before.months_before))
-        .BindInt(4, static_cast<int64_t>(ReportMeasure::kPendingWithin));
-    if (one_agency) select->BindText(3, agency);
-    RETURN_IF_ERROR(select->ForEachRow([&] {
-      const int64_t month = select->ColumnInt(2);
-      const int64_t delta = select->ColumnInt(3);
-      return sums.Add(select->ColumnText(0), select->ColumnInt(1),
-                      month < to_end.months_before ? delta : 0,
-                      month < before.months_before ? delta : 0);
-    }));
-  }
+  // A flow of a month before both sums' months counts in both and cancels
+  // out of the period's: only the levels (engine IsLevel) of those months
+  // are read.
+  RETURN_IF_ERROR(rows_of(
+      absl::StrCat("SELECT ", group_column, ", measure, month, delta FROM ",
+                   months, " WHERE month < ", param(1), " AND (month >= ",
+                   param(2), " OR measure >= ", param(3), ")", of_agency(3)),
+      {std::max(to_end.months_before, before.months_before),
+       std::min(to_end.months_before, before.months_before),
+       static_cast<int64_t>(ReportMeasure::kPendingWithin)},
+      agency,
+      [&](absl::string_view group, int64_t measure, int64_t month,
+          int64_t delta) {
+        return sums.Add(group, measure,
+                        month < to_end.months_before ? delta : 0,
+                        month < before.months_before ? delta : 0);
+      }));
   // The days of both sums, in one range when theirs meet.
   std::vector<std::pair<int64_t, int64_t>> ranges;
   for (const SumUpTo* sum : {&to_end, &before}) {
@@ -212,22 +213,41 @@ absl::StatusOr<std::vector<std::pair<std::string, ReportSums>>> SumReport(
       ranges.emplace_back(sum->first, sum->last);
     }
   }
+  const std::string days_sql = absl::StrCat(
+      "SELECT ", group_column, ", measure, day, delta FROM ", days,
+      " WHERE day >= ", param(1), " AND day <= ", param(2), of_agency(2));
   for (const auto& [first, last] : ranges) {
-    ASSIGN_OR_RETURN(Statement * select,
-                     statement(absl::StrCat(
-                         "SELECT ", group_column, ", measure, day, delta FROM ",
-                         days, " WHERE day >= ?1 AND day <= ?2", of_agency)));
-    select->BindInt(1, first).BindInt(2, last);
-    if (one_agency) select->BindText(3, agency);
-    RETURN_IF_ERROR(select->ForEachRow([&] {
-      const int64_t day = select->ColumnInt(2);
-      const int64_t delta = select->ColumnInt(3);
-      return sums.Add(select->ColumnText(0), select->ColumnInt(1),
-                      to_end.Holds(day) ? to_end.sign * delta : 0,
-                      before.Holds(day) ? before.sign * delta : 0);
-    }));
+    RETURN_IF_ERROR(rows_of(days_sql, {first, last}, agency,
+                            [&](absl::string_view group, int64_t measure,
+                                int64_t day, int64_t delta) {
+                              return sums.Add(
+                                  group, measure,
+                                  to_end.Holds(day) ? to_end.sign * delta : 0,
+                                  before.Holds(day) ? before.sign * delta : 0);
+                            }));
   }
   return sums.Finish();
+}
+
+absl::StatusOr<std::vector<std::pair<std::string, ReportSums>>> SumReport(
+    StatementFor statement, absl::string_view group_column, bool by_unit,
+    absl::string_view agency, int64_t from_day, int64_t to_day) {
+  return SumReport(
+      [&](const std::string& sql, const std::vector<int64_t>& ints,
+          absl::string_view of_agency, ReportRowFn row) -> absl::Status {
+        ASSIGN_OR_RETURN(Statement * select, statement(sql));
+        for (size_t i = 0; i < ints.size(); ++i) {
+          select->BindInt(static_cast<int>(i + 1), ints[i]);
+        }
+        if (!of_agency.empty()) {
+          select->BindText(static_cast<int>(ints.size() + 1), of_agency);
+        }
+        return select->ForEachRow([&] {
+          return row(select->ColumnText(0), select->ColumnInt(1),
+                     select->ColumnInt(2), select->ColumnInt(3));
+        });
+      },
+      '?', group_column, by_unit, agency, from_day, to_day);
 }
 
 }  // namespace motcua::store

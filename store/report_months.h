@@ -57,14 +57,31 @@ class ReportMonthWriter {
 // ordered by group: flows over the period's days, levels before it and up
 // to its end. Of report_deltas/report_months, or with `by_unit` of
 // unit_report_deltas/unit_report_months; of one agency unless `agency` is
-// empty. `statement` gives a prepared statement of the reading connection
-// for a text. The database's error when a read fails.
+// empty. The database's error when a read fails.
 //
 // The sum up to a day D is read one of two ways, whichever has fewer daily
 // rows to read: the months before D's month and its days up to D, or the
 // months up to D's month less its days after D (the days after today hold
 // only the deltas written ahead for due days, so a period ending today
 // reads few). A period ending on a month's last day reads none of its days.
+//
+// The backend's reads go through `rows_of`, which runs one statement of
+// SumReport's text (its parameters written with `placeholder`: '?' for
+// SQLite's ?1, '$' for PostgreSQL's $1) with `ints` as parameters 1..n and,
+// when `agency` is not empty, `agency` as parameter n + 1, and calls `row`
+// with each row's text column and three integer columns. The same reading
+// on both backends: only the statements' runner differs.
+using ReportRowFn = absl::FunctionRef<absl::Status(
+    absl::string_view group, int64_t a, int64_t b, int64_t c)>;
+using ReportRowsOf = absl::FunctionRef<absl::Status(
+    const std::string& sql, const std::vector<int64_t>& ints,
+    absl::string_view agency, ReportRowFn row)>;
+absl::StatusOr<std::vector<std::pair<std::string, ReportSums>>> SumReport(
+    ReportRowsOf rows_of, char placeholder, absl::string_view group_column,
+    bool by_unit, absl::string_view agency, int64_t from_day, int64_t to_day);
+
+// SumReport on SQLite: `statement` gives a prepared statement of the
+// reading connection for a text.
 using StatementFor =
     absl::FunctionRef<absl::StatusOr<Statement*>(const std::string& sql)>;
 absl::StatusOr<std::vector<std::pair<std::string, ReportSums>>> SumReport(

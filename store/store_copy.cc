@@ -301,6 +301,8 @@ class PostgresReader final : public Reader {
   pg::Connection connection_;
 };
 
+// Writes with COPY ... FROM STDIN, a table at a time, in one transaction:
+// the rows stream out with no statement or round trip per row.
 class PostgresWriter final : public Writer {
  public:
   static absl::StatusOr<std::unique_ptr<Writer>> Open(const std::string& url) {
@@ -326,82 +328,99 @@ class PostgresWriter final : public Writer {
     std::unique_ptr<PostgresWriter> writer(
         new PostgresWriter(std::move(connection)));
     for (const Table& table : CopiedTables()) {
-      ASSIGN_OR_RETURN(
-          pg::Result columns,
-          writer->connection_.Query(
-              "SELECT count(*) FROM information_schema.columns WHERE "
-              "table_schema = current_schema() AND table_name = $1",
-              pg::Params().Text(table.name)));
-      std::vector<std::string> parameters;
-      for (int64_t i = 1; i <= columns.Int(0, 0); ++i) {
-        parameters.push_back(absl::StrCat("$", i));
+      // Each column's type decides its text in COPY: bytea in hex,
+      // whichever way SQLite stored the bytes.
+      ASSIGN_OR_RETURN(pg::Result columns,
+                       writer->connection_.Query(
+                           "SELECT (data_type = 'bytea')::integer FROM "
+                           "information_schema.columns WHERE table_schema = "
+                           "current_schema() AND table_name = $1 ORDER BY "
+                           "ordinal_position",
+                           pg::Params().Text(table.name)));
+      std::vector<bool>& bytea = writer->bytea_[table.name];
+      for (int row = 0; row < columns.rows(); ++row) {
+        bytea.push_back(columns.Int(row, 0) != 0);
       }
-      writer->columns_[table.name] = static_cast<size_t>(columns.Int(0, 0));
-      RETURN_IF_ERROR(writer->connection_.Prepare(
-          absl::StrCat("copy_", table.name),
-          absl::StrCat("INSERT INTO ", table.name, " VALUES (",
-                       absl::StrJoin(parameters, ", "), ")")));
     }
-    RETURN_IF_ERROR(writer->connection_.Prepare(
-        "copy_meta",
-        "INSERT INTO meta (key, value, bytes) VALUES ($1, $2, $3) ON "
-        "CONFLICT (key) DO UPDATE SET value = excluded.value, bytes = "
-        "excluded.bytes"));
-    RETURN_IF_ERROR(writer->connection_.Prepare("copy_begin", "BEGIN"));
-    RETURN_IF_ERROR(writer->connection_.Prepare("copy_commit", "COMMIT"));
-    // The rows go out pipelined, without a round trip each.
-    RETURN_IF_ERROR(writer->connection_.EnterPipeline());
-    writer->connection_.Queue("copy_begin");
+    RETURN_IF_ERROR(writer->connection_.Execute("BEGIN"));
     return std::unique_ptr<Writer>(std::move(writer));
   }
 
   absl::Status Insert(const Table& table, const Row& row) override {
-    if (row.size() != columns_[table.name]) {
+    const std::vector<bool>& bytea = bytea_[table.name];
+    if (row.size() != bytea.size()) {
       return absl::FailedPreconditionError(
           absl::StrCat(table.name, ": the source has ", row.size(),
-                       " columns, PostgreSQL's table ", columns_[table.name]));
+                       " columns, PostgreSQL's table ", bytea.size()));
     }
-    pg::Params params;
-    for (const Cell& cell : row) {
-      switch (cell.kind) {
-        case Cell::Kind::kNull:
-          params.Null();
-          break;
-        case Cell::Kind::kInteger:
-          params.Int(cell.integer);
-          break;
-        case Cell::Kind::kText:
-          params.Text(cell.bytes);
-          break;
-        case Cell::Kind::kBytes:
-          params.Bytes(cell.bytes);
-          break;
+    if (table.name != copying_) {
+      RETURN_IF_ERROR(EndTable());
+      RETURN_IF_ERROR(connection_.BeginCopy(
+          absl::StrCat("COPY ", table.name, " FROM STDIN")));
+      copying_ = table.name;
+    }
+    for (size_t i = 0; i < row.size(); ++i) {
+      const Cell& cell = row[i];
+      if (cell.kind == Cell::Kind::kNull) {
+        rows_.Null();
+      } else if (cell.kind == Cell::Kind::kInteger) {
+        rows_.Int(cell.integer);
+      } else if (bytea[i]) {
+        rows_.Bytes(cell.bytes);
+      } else {
+        rows_.Text(cell.bytes);
       }
     }
-    connection_.Queue(absl::StrCat("copy_", table.name), params);
+    rows_.EndRow();
+    // Sent in pieces of about a megabyte.
+    if (rows_.data().size() >= (1 << 20)) {
+      RETURN_IF_ERROR(connection_.SendCopy(rows_));
+      rows_.clear();
+    }
     return absl::OkStatus();
   }
 
   absl::Status Finish(const Meta& meta) override {
-    connection_.Queue("copy_meta", pg::Params()
-                                       .Text(kMetaHeadSequence)
-                                       .Int(meta.head_sequence)
-                                       .Bytes(meta.head_hash));
+    RETURN_IF_ERROR(EndTable());
+    const std::string upsert =
+        "INSERT INTO meta (key, value, bytes) VALUES ($1, $2, $3) ON "
+        "CONFLICT (key) DO UPDATE SET value = excluded.value, bytes = "
+        "excluded.bytes";
+    RETURN_IF_ERROR(connection_
+                        .Query(upsert, pg::Params()
+                                           .Text(kMetaHeadSequence)
+                                           .Int(meta.head_sequence)
+                                           .Bytes(meta.head_hash))
+                        .status());
     if (meta.settled_day.has_value()) {
-      connection_.Queue("copy_meta", pg::Params()
-                                         .Text(kMetaDeadlinesSettledDay)
-                                         .Int(*meta.settled_day)
-                                         .Null());
+      RETURN_IF_ERROR(connection_
+                          .Query(upsert, pg::Params()
+                                             .Text(kMetaDeadlinesSettledDay)
+                                             .Int(*meta.settled_day)
+                                             .Null())
+                          .status());
     }
-    connection_.Queue("copy_commit");
-    return connection_.Sync();
+    return connection_.Execute("COMMIT");
   }
 
  private:
   explicit PostgresWriter(pg::Connection connection)
       : connection_(std::move(connection)) {}
+
+  // Sends what is left of the table being copied and ends its COPY.
+  absl::Status EndTable() {
+    if (copying_.empty()) return absl::OkStatus();
+    RETURN_IF_ERROR(connection_.SendCopy(rows_));
+    rows_.clear();
+    copying_.clear();
+    return connection_.EndCopy();
+  }
+
   pg::Connection connection_;
-  absl::flat_hash_map<std::string, size_t> columns_;
+  // Per table, whether each column (in order) is bytea.
+  absl::flat_hash_map<std::string, std::vector<bool>> bytea_;
+  std::string copying_;  // the table whose COPY is open, if any
+  pg::CopyRows rows_;
 };
 
 }  // namespace

@@ -192,6 +192,10 @@ struct ReportOptions {
   std::string agency;
   std::string count_at = "resolution";
   bool csv = false;
+  // --address repeated: the same report asked of each server and summed
+  // (a national report over a province per cluster). Empty: the client's
+  // one address.
+  std::vector<std::string> addresses;
 };
 int RunReport(const ClientOptions& client, const ReportOptions& options,
               std::ostream& out, std::ostream& err);

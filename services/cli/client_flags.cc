@@ -286,6 +286,12 @@ void ClientFlags::AddTo(CLI::App& app, CLI::App& rules, int* exit_code) {
       ->capture_default_str();
   report->add_flag("--csv", report_.csv, "Print CSV");
   AddConnectionFlags(report);
+  // The report alone takes --address repeated: the same report of several
+  // servers, summed.
+  report->remove_option(report->get_option("--address"));
+  report->add_option("--address", report_.addresses,
+                     "motcuad's address, host:port (env MOTCUA_ADDRESS); "
+                     "repeat it to sum the same report across servers");
   report->callback([this, exit_code] {
     *exit_code = RunReport(Client(), report_, std::cout, std::cerr);
   });

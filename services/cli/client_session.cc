@@ -42,7 +42,8 @@ bool Session::Connect() {
 int Session::CallFailed(const grpc::Status& status) const {
   err_ << "motcua " << command_ << ": " << CodeName(status.error_code()) << ": "
        << status.error_message();
-  if (ExitCodeForStatus(status.error_code()) == kExitUnreachable) {
+  if (name_server_ ||
+      ExitCodeForStatus(status.error_code()) == kExitUnreachable) {
     err_ << " (server " << connection_->address() << ")";
   }
   if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED &&

@@ -48,6 +48,9 @@ class Session {
 
   // One line for a call that ended with an error; returns its exit code.
   int CallFailed(const grpc::Status& status) const;
+  // Has CallFailed name the server whatever the error (a command that asks
+  // several servers), not only when it was unreachable.
+  void NameServerInErrors() { name_server_ = true; }
 
   // Makes one unary call, `call(stubs, context)`, with the token and the
   // per-call deadline.
@@ -67,6 +70,7 @@ class Session {
   std::ostream& out_;
   std::ostream& err_;
   std::unique_ptr<Connection> connection_;
+  bool name_server_ = false;
 };
 
 // An instant typed on the command line. INVALID_ARGUMENT naming the flag.

@@ -1,12 +1,16 @@
 // The supervisor's commands: overdue, due-soon, report.
 
+#include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "engine/time_format.h"
 #include "engine/time_limit.h"
+#include "google/protobuf/descriptor.h"
+#include "google/protobuf/message.h"
 #include "services/cli/client_commands.h"
 #include "services/cli/client_session.h"
 #include "services/cli/reply_text.h"
@@ -180,6 +184,58 @@ int RunDueSoon(const ClientOptions& client, const SupervisionOptions& options,
       absl::StrCat("no dossiers due within ", options.duration), out);
 }
 
+namespace {
+
+// Adds `row`'s counts into `sum`. Every int64 column of ReportRow is a
+// count and adds up; online_rate is a ratio, recomputed from the summed
+// counts by SetOnlineRate (a ratio column added to ReportRow must be
+// recomputed there too, never added).
+void AddReportRow(const v1::ReportRow& row, v1::ReportRow* sum) {
+  const google::protobuf::Descriptor* descriptor = row.GetDescriptor();
+  const google::protobuf::Reflection* reflection = row.GetReflection();
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const google::protobuf::FieldDescriptor* field = descriptor->field(i);
+    if (field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_INT64) {
+      continue;
+    }
+    reflection->SetInt64(
+        sum, field,
+        reflection->GetInt64(*sum, field) + reflection->GetInt64(row, field));
+  }
+}
+
+// new_online / all new, 0..1, as the server computes it.
+void SetOnlineRate(v1::ReportRow* row) {
+  const int64_t new_total = row->new_online() + row->new_in_person_or_postal();
+  row->set_online_rate(
+      new_total == 0 ? 0 : static_cast<double>(row->new_online()) / new_total);
+}
+
+// The reports of several servers as one: rows of the same group added, in
+// group order, and their total.
+v1::ReportReply SumReports(const std::vector<v1::ReportReply>& replies) {
+  std::map<std::string, v1::ReportRow> groups;
+  v1::ReportReply sum;
+  v1::ReportRow* total = sum.mutable_total();
+  total->set_group("total");
+  for (const v1::ReportReply& reply : replies) {
+    for (const v1::ReportRow& row : reply.rows()) {
+      v1::ReportRow& group = groups[row.group()];
+      group.set_group(row.group());
+      AddReportRow(row, &group);
+    }
+    AddReportRow(reply.total(), total);
+  }
+  for (auto& [name, row] : groups) {
+    SetOnlineRate(&row);
+    *sum.add_rows() = std::move(row);
+  }
+  SetOnlineRate(total);
+  return sum;
+}
+
+}  // namespace
+
 int RunReport(const ClientOptions& client, const ReportOptions& options,
               std::ostream& out, std::ostream& err) {
   Session session(client, "report", out, err);
@@ -208,13 +264,27 @@ int RunReport(const ClientOptions& client, const ReportOptions& options,
     return session.BadInput(absl::StrCat("--count-at: \"", options.count_at,
                                          "\" is not resolution or return"));
   }
-  if (!session.Connect()) return kExitBadInput;
-  v1::ReportReply reply;
-  const grpc::Status status =
-      session.Unary([&](const Connection& c, grpc::ClientContext* context) {
-        return c.supervision().Report(context, request, &reply);
-      });
-  if (!status.ok()) return session.CallFailed(status);
+  // Each server's report, then their sum: nothing is printed unless every
+  // server answered, so that a national total never silently lacks a
+  // province.
+  std::vector<std::string> addresses = options.addresses;
+  if (addresses.empty()) addresses.push_back(client.connection.address);
+  std::vector<v1::ReportReply> replies;
+  for (const std::string& address : addresses) {
+    ClientOptions one = client;
+    one.connection.address = address;
+    Session call(one, "report", out, err);
+    if (addresses.size() > 1) call.NameServerInErrors();
+    if (!call.Connect()) return kExitBadInput;
+    v1::ReportReply& reply = replies.emplace_back();
+    const grpc::Status status =
+        call.Unary([&](const Connection& c, grpc::ClientContext* context) {
+          return c.supervision().Report(context, request, &reply);
+        });
+    if (!status.ok()) return call.CallFailed(status);
+  }
+  const v1::ReportReply reply =
+      replies.size() == 1 ? std::move(replies.front()) : SumReports(replies);
   if (session.json()) {
     session.PrintJson(reply);
     return kExitOk;

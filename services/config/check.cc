@@ -147,6 +147,16 @@ std::vector<Problem> Check(const ServerConfig& config) {
             "is not a libpq URL; expected "
             "postgresql://user@host:port/dbname");
   }
+  if (!config.postgres_read_url.empty()) {
+    if (config.store != StoreKind::kPostgres) {
+      problem("postgres_read_url", "is set but store is not postgres");
+    } else if (!absl::StartsWith(config.postgres_read_url, "postgres://") &&
+               !absl::StartsWith(config.postgres_read_url, "postgresql://")) {
+      problem("postgres_read_url",
+              "is not a libpq URL; expected "
+              "postgresql://user@host:port/dbname");
+    }
+  }
   if (config.rules_dir.empty()) problem("rules_dir", "is empty");
 
   if (config.durability != Durability::kFull &&

@@ -83,7 +83,8 @@ class ConfigReader {
                                                   "checkpoint_interval",
                                                   "checkpoint_log_name",
                                                   "store",
-                                                  "postgres_url"};
+                                                  "postgres_url",
+                                                  "postgres_read_url"};
     for (const auto& pair : root) {
       const std::string key = pair.first.Scalar();
       const YAML::Node& value = pair.second;
@@ -140,6 +141,8 @@ class ConfigReader {
         }
       } else if (key == "postgres_url") {
         ReadString(key, value, config.postgres_url);
+      } else if (key == "postgres_read_url") {
+        ReadString(key, value, config.postgres_read_url);
       } else if (key == "checkpoint_interval") {
         absl::Duration interval;
         if (!value.IsScalar() ||

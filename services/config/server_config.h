@@ -52,6 +52,11 @@ struct ServerConfig {
   // (postgresql://user@host:port/dbname?sslmode=...); a password is better
   // kept in ~/.pgpass or PGPASSWORD than here. Required with kPostgres.
   std::string postgres_url;
+  // A hot standby of postgres_url's database (libpq URL), for the
+  // supervision reads (lists, overdue, counts, reports); the writer, the
+  // log and single-dossier reads stay on postgres_url. Empty: every read
+  // on postgres_url. Only with kPostgres.
+  std::string postgres_read_url;
   std::string rules_dir = "rules";  // calendars, procedures, ladders
   // The tokens file (services/access). Empty: development mode, the daemon
   // mints a token with the admin role for every agency at start.

@@ -129,6 +129,23 @@ std::string RenderPrometheus(const ServerMetrics& counters,
                "1 when the log's tail did not verify at start: commands are "
                "refused.",
                "gauge", snapshot.log_damaged ? 1.0 : 0.0, out);
+  if (snapshot.postgres_replica) {
+    AppendSingle("motcua_postgres_replica_up",
+                 "1 when the hot standby of postgres_read_url and the primary "
+                 "answered the lag's measure at this scrape.",
+                 "gauge", snapshot.replica_up ? 1.0 : 0.0, out);
+    if (snapshot.replica_up) {
+      AppendSingle("motcua_postgres_replica_lag_bytes",
+                   "WAL the primary has written that the standby has not "
+                   "replayed.",
+                   "gauge", static_cast<double>(snapshot.replica_lag_bytes),
+                   out);
+      AppendSingle("motcua_postgres_replica_lag_seconds",
+                   "0 when the standby has replayed all the primary's WAL; "
+                   "else the age of the last transaction it replayed.",
+                   "gauge", snapshot.replica_lag_seconds, out);
+    }
+  }
   AppendHeader("motcua_webhook_backlog",
                "Sequences of the log a webhook has not yet had acknowledged "
                "(head minus its position; filtered-out events count until "

@@ -89,6 +89,12 @@ struct Snapshot {
   int64_t checkpoint_sequence = 0;
   int64_t checkpoint_time_seconds = 0;
   bool log_damaged = false;
+  // With postgres_read_url: whether the standby and the primary answered
+  // the lag's measure, and the lag.
+  bool postgres_replica = false;
+  bool replica_up = false;
+  int64_t replica_lag_bytes = 0;
+  double replica_lag_seconds = 0;
   std::vector<Webhook> webhooks;  // in configuration order
 };
 

@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
   CLI::App app{"motcuad: the motcua workflow and deadline server"};
   std::string config_file;
   std::optional<std::string> listen, data_dir, rules_dir, tokens_file,
-      log_level, durability, console_listen, postgres_url;
+      log_level, durability, console_listen, postgres_url, postgres_read_url;
   app.add_option("--config", config_file,
                  "Configuration file (YAML; deploy/motcuad.yaml shows every "
                  "key)");
@@ -91,6 +91,9 @@ int main(int argc, char** argv) {
   app.add_option("--postgres-url", postgres_url,
                  "Keep the store in this PostgreSQL database (store: "
                  "postgres), postgresql://user@host:port/dbname");
+  app.add_option("--postgres-read-url", postgres_read_url,
+                 "Serve the supervision reads (lists, overdue, counts, "
+                 "reports) from this hot standby of --postgres-url");
   app.add_option("--console-listen", console_listen,
                  "Web console address, host:port (see console_listen in "
                  "deploy/motcuad.yaml)");
@@ -144,6 +147,7 @@ int main(int argc, char** argv) {
     config.store = motcua::config::StoreKind::kPostgres;
     config.postgres_url = *postgres_url;
   }
+  if (postgres_read_url) config.postgres_read_url = *postgres_read_url;
   if (rules_dir) config.rules_dir = *rules_dir;
   if (tokens_file) config.tokens_file = *tokens_file;
   if (log_level) config.log_level = *log_level;

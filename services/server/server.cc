@@ -299,6 +299,19 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
       store::EventStore::Open(store_options, clock, server->rules_->Current());
   if (!store.ok()) return store.status();
   server->store_ = *std::move(store);
+  if (config.store == config::StoreKind::kPostgres &&
+      !config.postgres_read_url.empty()) {
+    absl::StatusOr<std::unique_ptr<store::pg::ReplicaReadModel>> replica =
+        store::pg::ReplicaReadModel::Open(config.postgres_read_url,
+                                          config.postgres_url,
+                                          server->store_.get());
+    if (!replica.ok()) {
+      return absl::Status(
+          replica.status().code(),
+          absl::StrCat("postgres_read_url: ", replica.status().message()));
+    }
+    server->replica_ = *std::move(replica);
+  }
 
   absl::StatusOr<int64_t> head = server->store_->LastSequence();
   if (!head.ok()) return head.status();
@@ -363,7 +376,13 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   ServiceContext& context = server->context_;
   context.commands = server->store_.get();
   context.log = server->store_.get();
-  context.read_model = server->store_.get();
+  // The services' supervision reads from the standby when there is one
+  // (store/postgres/pg_replica.h says which); the scheduler keeps the
+  // store's own.
+  context.read_model =
+      server->replica_ != nullptr
+          ? static_cast<store::ReadModel*>(server->replica_.get())
+          : server->store_.get();
   context.rules = server->rules_.get();
   context.access = server->access_.get();
   context.clock = clock;
@@ -519,6 +538,14 @@ std::string Server::RenderMetrics() {
     snapshot.checkpoint_time_seconds = absl::ToUnixSeconds(checkpoint->time);
   }
   snapshot.log_damaged = !log_damage_.empty();
+  if (replica_ != nullptr) {
+    snapshot.postgres_replica = true;
+    if (absl::StatusOr<store::pg::ReplicaLag> lag = replica_->Lag(); lag.ok()) {
+      snapshot.replica_up = true;
+      snapshot.replica_lag_bytes = lag->bytes;
+      snapshot.replica_lag_seconds = absl::ToDoubleSeconds(lag->delay);
+    }
+  }
   if (webhooks_ != nullptr) {
     for (const webhooks::WebhookProgress& webhook : webhooks_->Progress()) {
       snapshot.webhooks.push_back(

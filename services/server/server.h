@@ -24,6 +24,7 @@
 #include "services/server/write_health.h"
 #include "services/webhooks/webhooks.h"
 #include "store/event_store.h"
+#include "store/postgres/pg_replica.h"
 
 namespace motcua::server {
 
@@ -116,6 +117,8 @@ class Server {
   std::unique_ptr<RulesHolder> rules_;
   std::unique_ptr<access::AccessTable> access_;
   std::unique_ptr<store::EventStore> store_;
+  // The services' reads from a hot standby (postgres_read_url), or null.
+  std::unique_ptr<store::pg::ReplicaReadModel> replica_;
   std::unique_ptr<Checkpointer> checkpointer_;
   std::string log_damage_;
   std::unique_ptr<EventHub> hub_;

@@ -8,6 +8,7 @@
 #include "store/event_codec.h"
 #include "store/event_rows.h"
 #include "store/postgres/pg_rows.h"
+#include "store/report_months.h"
 #include "store/schema.h"
 
 namespace motcua::store::pg {
@@ -296,41 +297,50 @@ absl::StatusOr<std::vector<ReportRow>> Reader::Report(
                           ? "procedure_code"
                       : by_unit ? "unit"
                                 : "field";
-  // One pass over the days up to the period's end: flows inside the period,
-  // levels before it (carried over) and up to its end.
-  Args args;
-  const std::string from_arg = args.Int(ReportDay(query.from));
-  std::string sql = absl::StrCat(
-      "SELECT ", group, ", measure, sum(CASE WHEN day >= ", from_arg,
-      " THEN delta ELSE 0 END)::bigint, sum(CASE WHEN day < ", from_arg,
-      " THEN delta ELSE 0 END)::bigint FROM ",
-      by_unit ? "unit_report_deltas" : "report_deltas",
-      " WHERE day <= ", args.Int(ReportDay(query.to)));
-  if (!query.agency.empty()) {
-    absl::StrAppend(&sql, " AND agency = ", args.Text(query.agency));
-  }
-  absl::StrAppend(&sql, " GROUP BY ", group, ", measure ORDER BY ", group);
-
+  // Whole months from the monthly rows, the edge days from the daily rows
+  // (store/report_months.h), in one read-only snapshot: the writer adds to
+  // both in one transaction, so a report never sees a month and its days
+  // disagree.
   std::vector<std::pair<std::string, ReportSums>> groups;
   {
     absl::MutexLock lock(&mu_);
-    ASSIGN_OR_RETURN(Result result, Query(sql, args.params()));
-    for (int row = 0; row < result.rows(); ++row) {
-      const absl::string_view name = result.Text(row, 0);
-      if (groups.empty() || groups.back().first != name) {
-        groups.emplace_back(std::string(name), ReportSums());
-      }
-      ReportSums& sums = groups.back().second;
-      const auto measure = static_cast<ReportMeasure>(result.Int(row, 1));
-      const int64_t in_period = result.Int(row, 2);
-      const int64_t before = result.Int(row, 3);
-      if (IsLevel(measure)) {
-        sums.levels_before[measure] += before;
-        sums.levels_at_end[measure] += before + in_period;
-      } else {
-        sums.flows[measure] += in_period;
-      }
+    auto sum = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_)
+        -> absl::StatusOr<std::vector<std::pair<std::string, ReportSums>>> {
+      RETURN_IF_ERROR(connection_.Execute(
+          "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+      absl::StatusOr<std::vector<std::pair<std::string, ReportSums>>> sums =
+          SumReport(
+              [&](const std::string& sql, const std::vector<int64_t>& ints,
+                  absl::string_view of_agency, ReportRowFn row)
+                  ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) -> absl::Status {
+                    Params params;
+                    for (int64_t value : ints) params.Int(value);
+                    if (!of_agency.empty()) params.Text(of_agency);
+                    ASSIGN_OR_RETURN(Result result, QueryOnce(sql, params));
+                    for (int r = 0; r < result.rows(); ++r) {
+                      RETURN_IF_ERROR(row(result.Text(r, 0), result.Int(r, 1),
+                                          result.Int(r, 2), result.Int(r, 3)));
+                    }
+                    return absl::OkStatus();
+                  },
+              '$', group, by_unit, query.agency, ReportDay(query.from),
+              ReportDay(query.to));
+      absl::Status ended =
+          connection_.Execute(sums.ok() ? "COMMIT" : "ROLLBACK");
+      if (!sums.ok()) return sums.status();
+      RETURN_IF_ERROR(ended);
+      return sums;
+    };
+    absl::StatusOr<std::vector<std::pair<std::string, ReportSums>>> sums =
+        sum();
+    if (!sums.ok() && !connection_.ok()) {
+      // The connection broke (see Query): the whole snapshot once more, on
+      // a new one.
+      prepared_.clear();
+      ASSIGN_OR_RETURN(connection_, Connection::Open(url_));
+      sums = sum();
     }
+    ASSIGN_OR_RETURN(groups, std::move(sums));
   }
   return BuildReportRows(groups, by_unit, query.count_at);
 }

@@ -193,6 +193,95 @@ bool Connection::ok() const {
   return connection_ != nullptr && PQstatus(connection_.get()) == CONNECTION_OK;
 }
 
+CopyRows& CopyRows::Int(int64_t value) {
+  Field();
+  absl::StrAppend(&data_, value);
+  return *this;
+}
+
+CopyRows& CopyRows::Text(absl::string_view value) {
+  Field();
+  for (const char c : value) {
+    switch (c) {
+      case '\\':
+        data_ += "\\\\";
+        break;
+      case '\t':
+        data_ += "\\t";
+        break;
+      case '\n':
+        data_ += "\\n";
+        break;
+      case '\r':
+        data_ += "\\r";
+        break;
+      default:
+        data_ += c;
+    }
+  }
+  return *this;
+}
+
+CopyRows& CopyRows::Bytes(absl::string_view value) {
+  Field();
+  // bytea's hex input, \x..., with its backslash escaped for COPY.
+  static constexpr char kHex[] = "0123456789abcdef";
+  data_ += "\\\\x";
+  for (const char c : value) {
+    const auto byte = static_cast<unsigned char>(c);
+    data_ += kHex[byte >> 4];
+    data_ += kHex[byte & 15];
+  }
+  return *this;
+}
+
+CopyRows& CopyRows::Null() {
+  Field();
+  data_ += "\\N";
+  return *this;
+}
+
+void CopyRows::Field() {
+  if (in_row_) data_ += '\t';
+  in_row_ = true;
+}
+
+void CopyRows::EndRow() {
+  data_ += '\n';
+  in_row_ = false;
+}
+
+absl::Status Connection::BeginCopy(absl::string_view sql) {
+  Result result(PQexec(connection_.get(), std::string(sql).c_str()));
+  if (result.result_ == nullptr) return Error("starting a COPY");
+  if (PQresultStatus(result.result_.get()) != PGRES_COPY_IN) {
+    return ResultError(result.result_.get(), sql.substr(0, 60));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Connection::SendCopy(const CopyRows& rows) {
+  if (rows.data().empty()) return absl::OkStatus();
+  if (PQputCopyData(connection_.get(), rows.data().data(),
+                    static_cast<int>(rows.data().size())) != 1) {
+    return Error("sending COPY rows");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Connection::EndCopy() {
+  if (PQputCopyEnd(connection_.get(), nullptr) != 1) {
+    return Error("ending a COPY");
+  }
+  absl::Status status;
+  // The COPY's result, then the null that ends the command.
+  while (PGresult* raw = PQgetResult(connection_.get())) {
+    Result result(raw);
+    if (status.ok() && !ResultOk(raw)) status = ResultError(raw, "COPY");
+  }
+  return status;
+}
+
 absl::Status Connection::Execute(absl::string_view sql) {
   Result result(PQexec(connection_.get(), std::string(sql).c_str()));
   if (result.result_ == nullptr) return Error("running a statement");

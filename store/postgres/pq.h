@@ -48,6 +48,28 @@ class Params {
   std::vector<Value> values_;
 };
 
+// Rows for COPY ... FROM STDIN in its text format, built field by field:
+// integers in decimal, text with its backslash, tab, newline and carriage
+// return escaped, bytea in hex, NULL as \N.
+class CopyRows {
+ public:
+  CopyRows& Int(int64_t value);
+  CopyRows& Text(absl::string_view value);
+  CopyRows& Bytes(absl::string_view value);
+  CopyRows& Null();
+  // Ends the row being built.
+  void EndRow();
+
+  // The whole rows so far, and their removal once sent.
+  const std::string& data() const { return data_; }
+  void clear() { data_.clear(); }
+
+ private:
+  void Field();
+  std::string data_;
+  bool in_row_ = false;
+};
+
 // The result of one statement; its rows are read with binary decoding.
 class Result {
  public:
@@ -108,6 +130,15 @@ class Connection {
   // Prepares `sql` under `name` for Run, Queue and Fetch. Not in pipeline
   // mode.
   absl::Status Prepare(const std::string& name, absl::string_view sql);
+
+  // COPY: `sql` is a COPY ... FROM STDIN statement (text format), which
+  // SendCopy feeds with whole rows and EndCopy ends, waiting for its
+  // result (the first bad row's error). The bulk path: the rows go as one
+  // stream, with no statement, parameters or result per row. Not in
+  // pipeline mode.
+  absl::Status BeginCopy(absl::string_view sql);
+  absl::Status SendCopy(const CopyRows& rows);
+  absl::Status EndCopy();
 
   // Pipeline mode, on the connection for good.
   absl::Status EnterPipeline();

@@ -16,6 +16,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
 #include "gtest/gtest.h"
+#include "services/access/access.h"
 #include "tests/cli/subprocess.h"
 
 namespace {
@@ -761,6 +762,147 @@ TEST(ClientTlsTest, MutualTls) {
   EXPECT_EQ(wrong_file.ErrLines().size(), 1u) << wrong_file;
 
   EXPECT_EQ(daemon.Stop(SIGTERM), 0) << daemon.err();
+}
+
+// A province per cluster: two motcuad, each with its own dossiers, and a
+// third holding both sets. `motcua report --address A --address B` equals
+// the third's report in every form (table, CSV, JSON): rows of the same
+// group added, the online rate recomputed from the summed counts, the total
+// the sum. A server that fails fails the whole command, naming it.
+TEST(ReportAcrossServersTest, SumsTheSameReportOfSeveralServers) {
+  ASSERT_FALSE(SourceDir().empty()) << "MOTCUA_SOURCE_DIR is not set";
+  TempDir directory;
+  // One token, known to every server: the national reporting account.
+  const std::string token = "national-report-token";
+  const fs::path tokens = directory.path() / "tokens.yaml";
+  std::ofstream(tokens) << "tokens:\n  - name: national\n    sha256: "
+                        << motcua::access::HashToken(token)
+                        << "\n    role: admin\n    agencies: [\"*\"]\n";
+  const fs::path config = directory.path() / "motcuad.yaml";
+  std::ofstream(config) << "max_receipt_backdate: 100000cd\n";
+  struct Server {
+    std::unique_ptr<BackgroundProcess> process;
+    std::string address;
+  };
+  auto start = [&](const std::string& name) {
+    Server daemon;
+    daemon.process = std::make_unique<BackgroundProcess>(
+        Daemon(),
+        std::vector<std::string>{"--config", config.string(), "--listen",
+                                 "127.0.0.1:0", "--data-dir",
+                                 (directory.path() / name).string(), "--rules",
+                                 SourceDir() + "/rules", "--tokens",
+                                 tokens.string(), "--no-deadline-scheduler"},
+        directory.path().string());
+    EXPECT_TRUE(daemon.process->started());
+    EXPECT_TRUE(daemon.process->WaitForOutput([](const std::string& out) {
+      return ListeningPort(out) > 0;
+    })) << daemon.process->out()
+        << daemon.process->err();
+    daemon.address =
+        absl::StrCat("127.0.0.1:", ListeningPort(daemon.process->out()));
+    return daemon;
+  };
+  Server north = start("north");
+  Server south = start("south");
+  Server both = start("both");
+  ASSERT_FALSE(HasFailure());
+
+  // Each province's dossiers; a shared agency on both sides, so that rows
+  // of one group come from two servers.
+  struct Dossier {
+    std::string code, agency, channel, received;
+    bool resolved;
+  };
+  const std::vector<Dossier> north_dossiers = {
+      {"N-1", "so-tu-phap", "online", "2026-03-02T08:00:00+07:00", true},
+      {"N-2", "so-tu-phap", "in_person", "2026-03-03T08:00:00+07:00", false},
+      {"N-3", "ubnd-bac", "online", "2026-03-04T08:00:00+07:00", false},
+      {"N-4", "ubnd-bac", "online", "2026-03-05T08:00:00+07:00", true}};
+  const std::vector<Dossier> south_dossiers = {
+      {"S-1", "so-tu-phap", "in_person", "2026-03-02T09:00:00+07:00", false},
+      {"S-2", "so-tu-phap", "in_person", "2026-03-06T09:00:00+07:00", true},
+      {"S-3", "ubnd-nam", "online", "2026-03-09T09:00:00+07:00", false}};
+  auto submit = [&](const Server& daemon, const Dossier& dossier) {
+    const Result submitted =
+        RunMotcua({"submit", "--code", dossier.code, "--procedure", "2.000635",
+                   "--agency", dossier.agency, "--channel", dossier.channel,
+                   "--received", dossier.received, "--summary", "test",
+                   "--address", daemon.address, "--token", token});
+    ASSERT_EQ(submitted.exit_code, 0) << submitted;
+    if (!dossier.resolved) return;
+    const Result resolved =
+        RunMotcua({"act", dossier.code, "reject", "--reason", "not eligible",
+                   "--address", daemon.address, "--token", token});
+    ASSERT_EQ(resolved.exit_code, 0) << resolved;
+  };
+  for (const Dossier& dossier : north_dossiers) {
+    ASSERT_NO_FATAL_FAILURE(submit(north, dossier));
+    ASSERT_NO_FATAL_FAILURE(submit(both, dossier));
+  }
+  for (const Dossier& dossier : south_dossiers) {
+    ASSERT_NO_FATAL_FAILURE(submit(south, dossier));
+    ASSERT_NO_FATAL_FAILURE(submit(both, dossier));
+  }
+
+  auto report = [&](std::vector<std::string> addresses,
+                    std::vector<std::string> flags) {
+    std::vector<std::string> args = {"report", "--from",     "2026-03-01",
+                                     "--to",   "2026-03-31", "--token",
+                                     token};
+    args.insert(args.end(), flags.begin(), flags.end());
+    for (const std::string& address : addresses) {
+      args.insert(args.end(), {"--address", address});
+    }
+    return RunMotcua(args);
+  };
+  for (const std::vector<std::string>& flags :
+       std::vector<std::vector<std::string>>{
+           {},
+           {"--csv"},
+           {"--json"},
+           {"--group-by", "procedure", "--csv"},
+           {"--group-by", "unit", "--json"},
+           {"--agency", "so-tu-phap", "--csv"}}) {
+    SCOPED_TRACE(absl::StrJoin(flags, " "));
+    const Result summed = report({north.address, south.address}, flags);
+    const Result whole = report({both.address}, flags);
+    ASSERT_EQ(summed.exit_code, 0) << summed;
+    ASSERT_EQ(whole.exit_code, 0) << whole;
+    EXPECT_EQ(summed.out, whole.out);
+    // Not a server's report alone.
+    EXPECT_NE(report({north.address}, flags).out, whole.out);
+  }
+  // The shared agency's row is the sum of both sides, its online rate of
+  // the summed counts: 1 online of 4 new, not the mean of 1/2 and 0/2.
+  const Result csv = report({north.address, south.address}, {"--csv"});
+  bool found = false;
+  for (const std::string& line : csv.OutLines()) {
+    if (!absl::StartsWith(line, "\"so-tu-phap\",")) continue;
+    found = true;
+    const std::vector<std::string> cells = absl::StrSplit(line, ',');
+    ASSERT_EQ(cells.size(), 19u) << line;
+    EXPECT_EQ(cells[1], "4") << line;        // received
+    EXPECT_EQ(cells[17], "0.2500") << line;  // online rate
+  }
+  EXPECT_TRUE(found) << csv;
+
+  // A server that cannot answer fails the command, naming it; nothing is
+  // printed, not even the other province's part.
+  EXPECT_EQ(south.process->Stop(SIGTERM), 0) << south.process->err();
+  const Result down = report({north.address, south.address}, {"--csv"});
+  EXPECT_EQ(down.exit_code, 5) << down;
+  EXPECT_EQ(down.out, "") << down;
+  EXPECT_TRUE(Contains(down.err, south.address)) << down;
+  // A server that refuses (a token it does not know) likewise.
+  const Result refused = RunMotcua(
+      {"report", "--from", "2026-03-01", "--to", "2026-03-31", "--token",
+       "not-a-token", "--address", north.address, "--address", both.address});
+  EXPECT_EQ(refused.exit_code, 6) << refused;
+  EXPECT_EQ(refused.out, "") << refused;
+  EXPECT_TRUE(Contains(refused.err, north.address)) << refused;
+  EXPECT_EQ(north.process->Stop(SIGTERM), 0) << north.process->err();
+  EXPECT_EQ(both.process->Stop(SIGTERM), 0) << both.process->err();
 }
 
 }  // namespace

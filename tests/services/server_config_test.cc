@@ -485,5 +485,25 @@ TEST(ServerConfigStoreTest, RefusesAPostgresStoreWithoutAUsableUrl) {
                                    "or postgres"));
 }
 
+TEST(ServerConfigStoreTest, ReadsAReadReplicaOnlyBesideAPostgresStore) {
+  absl::StatusOr<ServerConfig> config = ParseServerConfig(
+      "store: postgres\n"
+      "postgres_url: postgresql://motcua@db1/motcua\n"
+      "postgres_read_url: postgresql://motcua_audit@db2/motcua\n",
+      "motcuad.yaml", "/etc/motcua");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_EQ(config->postgres_read_url, "postgresql://motcua_audit@db2/motcua");
+  for (const char* yaml :
+       {"postgres_read_url: postgresql://motcua_audit@db2/motcua\n",
+        "store: postgres\npostgres_url: postgresql://motcua@db1/motcua\n"
+        "postgres_read_url: host=db2\n"}) {
+    absl::StatusOr<ServerConfig> refused =
+        ParseServerConfig(yaml, "motcuad.yaml", "/etc/motcua");
+    ASSERT_FALSE(refused.ok()) << yaml;
+    EXPECT_THAT(std::string(refused.status().message()),
+                ::testing::HasSubstr("postgres_read_url"));
+  }
+}
+
 }  // namespace
 }  // namespace motcua::config

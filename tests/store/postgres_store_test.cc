@@ -4,6 +4,7 @@
 // refused at open, and a lost connection. On the private cluster of the
 // ctest fixture `postgres`, a database per test.
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -205,6 +206,50 @@ TEST_F(PostgresStoreTest, ALostWriteConnectionRefusesCommandsAndReadsGoOn) {
   absl::StatusOr<VerifyReport> verified = VerifyLog(url_);
   ASSERT_TRUE(verified.ok()) << verified.status();
   EXPECT_TRUE(verified->ok()) << verified->problem;
+}
+
+// COPY's text format (pq.h CopyRows) carries every byte: text with the
+// characters COPY escapes, bytea with every byte value, NULL, integers at
+// their limits, read back as they went in.
+TEST(PostgresCopyTest, CopyRowsCarryEveryByte) {
+  TempDir directory;
+  absl::StatusOr<std::string> url =
+      test_support::PostgresDatabase(directory.File("copy"));
+  ASSERT_TRUE(url.ok()) << url.status();
+  absl::StatusOr<pg::Connection> connection = pg::Connection::Open(*url);
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  ASSERT_TRUE(connection
+                  ->Execute("CREATE TEMP TABLE copied (n bigint, t text, "
+                            "b bytea, z text)")
+                  .ok());
+  std::string every_byte;
+  for (int c = 0; c < 256; ++c) every_byte.push_back(static_cast<char>(c));
+  const std::string awkward = "tab\there\nnew line\r\\N back\\slash ồ";
+  pg::CopyRows rows;
+  rows.Int(INT64_MIN).Text(awkward).Bytes(every_byte).Null().EndRow();
+  rows.Int(INT64_MAX).Text("").Bytes("").Text("\\").EndRow();
+  ASSERT_TRUE(connection->BeginCopy("COPY copied FROM STDIN").ok());
+  ASSERT_TRUE(connection->SendCopy(rows).ok());
+  ASSERT_TRUE(connection->EndCopy().ok());
+  absl::StatusOr<pg::Result> read =
+      connection->Query("SELECT n, t, b, z FROM copied ORDER BY n");
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_EQ(read->rows(), 2);
+  EXPECT_EQ(read->Int(0, 0), INT64_MIN);
+  EXPECT_EQ(read->Text(0, 1), awkward);
+  EXPECT_EQ(read->Bytes(0, 2), every_byte);
+  EXPECT_TRUE(read->IsNull(0, 3));
+  EXPECT_EQ(read->Int(1, 0), INT64_MAX);
+  EXPECT_EQ(read->Text(1, 1), "");
+  EXPECT_EQ(read->Bytes(1, 2), "");
+  EXPECT_EQ(read->Text(1, 3), "\\");
+  // A bad row is the COPY's error, and the connection goes on.
+  pg::CopyRows bad;
+  bad.Text("not a number").Text("").Bytes("").Null().EndRow();
+  ASSERT_TRUE(connection->BeginCopy("COPY copied FROM STDIN").ok());
+  ASSERT_TRUE(connection->SendCopy(bad).ok());
+  EXPECT_FALSE(connection->EndCopy().ok());
+  EXPECT_TRUE(connection->Query("SELECT 1").ok());
 }
 
 }  // namespace
