@@ -56,6 +56,8 @@ class Daemon {
       argv.push_back(const_cast<char*>(argument.c_str()));
     }
     argv.push_back(nullptr);
+    // An output file left by an earlier run must not be read for this one.
+    std::filesystem::remove(stdout_path_);
     pid_ = fork();
     if (pid_ == 0) {
       const int out =
