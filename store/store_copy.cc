@@ -10,6 +10,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "engine/status_macros.h"
 #include "store/audit.h"
 #include "store/event_store.h"
@@ -46,9 +47,17 @@ struct Meta {
 struct Table {
   std::string name;
   std::string order;
+  // The columns both backends have, in order.
+  std::string columns = "*";
 };
 std::vector<Table> CopiedTables() {
-  std::vector<Table> tables = {{"events", "sequence"}};
+  // The events' columns by name: PostgreSQL's table also says which
+  // leader's epoch wrote each event (pg_schema.cc, version 2), which SQLite
+  // has no column for and a copy does not carry.
+  std::vector<Table> tables = {
+      {"events", "sequence",
+       "sequence, dossier_code, dossier_version, type, occurred_at, "
+       "recorded_at, actor, rule_version, payload, previous_hash, hash"}};
   for (const ProjectionTable& table : ProjectionTables()) {
     tables.push_back({table.name, table.key_columns});
   }
@@ -260,9 +269,9 @@ class PostgresReader final : public Reader {
   }
 
   absl::Status ReadTable(const Table& table, const OnRow& on_row) override {
-    RETURN_IF_ERROR(connection_.Execute(
-        absl::StrCat("DECLARE copy_rows NO SCROLL CURSOR FOR SELECT * FROM ",
-                     table.name, " ORDER BY ", table.order)));
+    RETURN_IF_ERROR(connection_.Execute(absl::StrCat(
+        "DECLARE copy_rows NO SCROLL CURSOR FOR SELECT ", table.columns,
+        " FROM ", table.name, " ORDER BY ", table.order)));
     Row row;
     while (true) {
       ASSIGN_OR_RETURN(
@@ -332,15 +341,24 @@ class PostgresWriter final : public Writer {
               "SELECT count(*) FROM information_schema.columns WHERE "
               "table_schema = current_schema() AND table_name = $1",
               pg::Params().Text(table.name)));
+      const int64_t count =
+          table.columns == "*"
+              ? columns.Int(0, 0)
+              : static_cast<int64_t>(
+                    std::vector<std::string>(absl::StrSplit(table.columns, ','))
+                        .size());
       std::vector<std::string> parameters;
-      for (int64_t i = 1; i <= columns.Int(0, 0); ++i) {
+      for (int64_t i = 1; i <= count; ++i) {
         parameters.push_back(absl::StrCat("$", i));
       }
-      writer->columns_[table.name] = static_cast<size_t>(columns.Int(0, 0));
+      writer->columns_[table.name] = static_cast<size_t>(count);
       RETURN_IF_ERROR(writer->connection_.Prepare(
           absl::StrCat("copy_", table.name),
-          absl::StrCat("INSERT INTO ", table.name, " VALUES (",
-                       absl::StrJoin(parameters, ", "), ")")));
+          absl::StrCat("INSERT INTO ", table.name,
+                       table.columns == "*"
+                           ? std::string()
+                           : absl::StrCat(" (", table.columns, ")"),
+                       " VALUES (", absl::StrJoin(parameters, ", "), ")")));
     }
     RETURN_IF_ERROR(writer->connection_.Prepare(
         "copy_meta",
