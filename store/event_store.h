@@ -2,12 +2,15 @@
 #define MOTCUA_STORE_EVENT_STORE_H_
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "engine/clock.h"
 #include "engine/rules.h"
 #include "store/command_sink.h"
@@ -48,6 +51,28 @@ struct StoreOptions {
   size_t max_batch = 2048;
   // Dossier states kept in memory between commands (least recently used go).
   size_t state_cache_entries = 100000;
+  // PostgreSQL only. Above zero: several servers share the database and the
+  // one holding the leader lease writes (store/postgres/pg_store.h); the
+  // lease lasts this long past its last renewal, by the database's clock.
+  // Zero: this store is the database's only writer (an advisory lock; a
+  // second writer is refused at open).
+  absl::Duration leader_lease = absl::ZeroDuration();
+  // With a lease: the address the other servers forward commands to while
+  // this one leads (recorded in the lease), and the name of this server in
+  // the lease (empty: host name and process id).
+  std::string advertise_address;
+  std::string holder;
+};
+
+// Who writes, for a store shared by several servers (StoreOptions::
+// leader_lease). A store without a lease always leads.
+struct Leadership {
+  bool leading = true;
+  // The lease's epoch: grows by one with each taking (0: no lease).
+  int64_t epoch = 0;
+  // The leader's advertised address; empty while no leader is known (and
+  // for a store without a lease).
+  std::string leader_address;
 };
 
 // The store: the event log and its projections, one backend behind the
@@ -82,6 +107,14 @@ class EventStore : public CommandSink, public LogReader, public ReadModel {
       const StoreOptions& options, const Clock* clock,
       std::shared_ptr<const RuleSet> rules);
   ~EventStore() override = default;
+
+  // Calls `observer` with who writes now, at once and then on every
+  // change (on the store's writer thread: it must not wait for a command).
+  // A store without a lease leads for good and calls it once.
+  virtual void SetLeadershipObserver(
+      std::function<void(const Leadership&)> observer) {
+    if (observer) observer(Leadership());
+  }
 };
 
 }  // namespace motcua::store

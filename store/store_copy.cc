@@ -46,9 +46,17 @@ struct Meta {
 struct Table {
   std::string name;
   std::string order;
+  // The columns both backends have, in order.
+  std::string columns = "*";
 };
 std::vector<Table> CopiedTables() {
-  std::vector<Table> tables = {{"events", "sequence"}};
+  // The events' columns by name: PostgreSQL's table also says which
+  // leader's epoch wrote each event (pg_schema.cc, version 2), which SQLite
+  // has no column for and a copy does not carry.
+  std::vector<Table> tables = {
+      {"events", "sequence",
+       "sequence, dossier_code, dossier_version, type, occurred_at, "
+       "recorded_at, actor, rule_version, payload, previous_hash, hash"}};
   for (const ProjectionTable& table : ProjectionTables()) {
     tables.push_back({table.name, table.key_columns});
   }
@@ -260,9 +268,9 @@ class PostgresReader final : public Reader {
   }
 
   absl::Status ReadTable(const Table& table, const OnRow& on_row) override {
-    RETURN_IF_ERROR(connection_.Execute(
-        absl::StrCat("DECLARE copy_rows NO SCROLL CURSOR FOR SELECT * FROM ",
-                     table.name, " ORDER BY ", table.order)));
+    RETURN_IF_ERROR(connection_.Execute(absl::StrCat(
+        "DECLARE copy_rows NO SCROLL CURSOR FOR SELECT ", table.columns,
+        " FROM ", table.name, " ORDER BY ", table.order)));
     Row row;
     while (true) {
       ASSIGN_OR_RETURN(
@@ -329,14 +337,17 @@ class PostgresWriter final : public Writer {
         new PostgresWriter(std::move(connection)));
     for (const Table& table : CopiedTables()) {
       // Each column's type decides its text in COPY: bytea in hex,
-      // whichever way SQLite stored the bytes.
-      ASSIGN_OR_RETURN(pg::Result columns,
-                       writer->connection_.Query(
-                           "SELECT (data_type = 'bytea')::integer FROM "
-                           "information_schema.columns WHERE table_schema = "
-                           "current_schema() AND table_name = $1 ORDER BY "
-                           "ordinal_position",
-                           pg::Params().Text(table.name)));
+      // whichever way SQLite stored the bytes. Only the columns copied (a
+      // table's named columns are in its own order).
+      ASSIGN_OR_RETURN(
+          pg::Result columns,
+          writer->connection_.Query(
+              "SELECT (data_type = 'bytea')::integer FROM "
+              "information_schema.columns WHERE table_schema = "
+              "current_schema() AND table_name = $1 AND ($2 = '*' OR "
+              "column_name::text = ANY (string_to_array(replace($2, ' ', ''), "
+              "','))) ORDER BY ordinal_position",
+              pg::Params().Text(table.name).Text(table.columns)));
       std::vector<bool>& bytea = writer->bytea_[table.name];
       for (int row = 0; row < columns.rows(); ++row) {
         bytea.push_back(columns.Int(row, 0) != 0);
@@ -355,8 +366,11 @@ class PostgresWriter final : public Writer {
     }
     if (table.name != copying_) {
       RETURN_IF_ERROR(EndTable());
-      RETURN_IF_ERROR(connection_.BeginCopy(
-          absl::StrCat("COPY ", table.name, " FROM STDIN")));
+      RETURN_IF_ERROR(connection_.BeginCopy(absl::StrCat(
+          "COPY ", table.name,
+          table.columns == "*" ? std::string()
+                               : absl::StrCat(" (", table.columns, ")"),
+          " FROM STDIN")));
       copying_ = table.name;
     }
     for (size_t i = 0; i < row.size(); ++i) {

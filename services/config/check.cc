@@ -157,6 +157,11 @@ std::vector<Problem> Check(const ServerConfig& config) {
               "postgresql://user@host:port/dbname");
     }
   }
+  if (!config.advertise_address.empty()) {
+    if (auto wrong = AddressProblem(config.advertise_address, false)) {
+      problem("advertise_address", *wrong);
+    }
+  }
   if (config.rules_dir.empty()) problem("rules_dir", "is empty");
 
   if (config.durability != Durability::kFull &&
@@ -191,6 +196,12 @@ std::vector<Problem> Check(const ServerConfig& config) {
                          absl::StrJoin(kLogLevels, ", ")));
   }
 
+  if (config.leader_lease < absl::Milliseconds(500) ||
+      config.leader_lease > absl::Minutes(10)) {
+    problem("leader_lease",
+            absl::StrCat("is ", absl::FormatDuration(config.leader_lease),
+                         "; it must be from 500ms to 10m"));
+  }
   if (config.slow_subscriber_timeout < absl::Milliseconds(100) ||
       config.slow_subscriber_timeout > absl::Hours(1)) {
     problem("slow_subscriber_timeout",

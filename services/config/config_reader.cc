@@ -84,7 +84,9 @@ class ConfigReader {
                                                   "checkpoint_log_name",
                                                   "store",
                                                   "postgres_url",
-                                                  "postgres_read_url"};
+                                                  "postgres_read_url",
+                                                  "leader_lease",
+                                                  "advertise_address"};
     for (const auto& pair : root) {
       const std::string key = pair.first.Scalar();
       const YAML::Node& value = pair.second;
@@ -143,6 +145,16 @@ class ConfigReader {
         ReadString(key, value, config.postgres_url);
       } else if (key == "postgres_read_url") {
         ReadString(key, value, config.postgres_read_url);
+      } else if (key == "advertise_address") {
+        ReadString(key, value, config.advertise_address);
+      } else if (key == "leader_lease") {
+        absl::Duration lease;
+        if (!value.IsScalar() || !absl::ParseDuration(value.Scalar(), &lease)) {
+          Error(ValueMark(pair.first, value),
+                "leader_lease must be a duration, e.g. 5s or 1500ms");
+        } else {
+          config.leader_lease = lease;
+        }
       } else if (key == "checkpoint_interval") {
         absl::Duration interval;
         if (!value.IsScalar() ||

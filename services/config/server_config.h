@@ -57,6 +57,16 @@ struct ServerConfig {
   // log and single-dossier reads stay on postgres_url. Empty: every read
   // on postgres_url. Only with kPostgres.
   std::string postgres_read_url;
+  // With store: postgres, several motcuad may serve one database: the one
+  // holding the leader lease writes, the others read and forward commands
+  // to it. The lease lasts this long after its last renewal (by the
+  // database's clock); a follower takes it over about this long after the
+  // leader died. 500ms to 10m.
+  absl::Duration leader_lease = absl::Seconds(5);
+  // The gRPC address ("host:port") the other servers forward commands to
+  // while this one leads. Empty: listen's address (this machine's host
+  // name when listen is on every interface).
+  std::string advertise_address;
   std::string rules_dir = "rules";  // calendars, procedures, ladders
   // The tokens file (services/access). Empty: development mode, the daemon
   // mints a token with the admin role for every agency at start.

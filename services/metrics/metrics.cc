@@ -114,6 +114,22 @@ std::string RenderPrometheus(const ServerMetrics& counters,
                "counter",
                static_cast<double>(counters.slow_subscribers_ended.load()),
                out);
+  AppendSingle("motcua_commands_forwarded_total",
+               "Commands this server sent on to the leader (it does not hold "
+               "the leader lease).",
+               "counter",
+               static_cast<double>(counters.commands_forwarded.load()), out);
+  if (counters.leader_epoch.load() >= 0) {
+    AppendSingle("motcua_leader",
+                 "1 while this server holds the leader lease and writes; 0 "
+                 "while it follows.",
+                 "gauge", static_cast<double>(counters.leader.load()), out);
+    AppendSingle("motcua_leader_epoch",
+                 "The leader lease's epoch as this server last saw it (one "
+                 "more with each failover).",
+                 "gauge", static_cast<double>(counters.leader_epoch.load()),
+                 out);
+  }
   AppendSingle("motcua_log_head_sequence", "The last sequence of the log.",
                "gauge", static_cast<double>(snapshot.log_head_sequence), out);
   AppendSingle("motcua_checkpoint_sequence",

@@ -45,6 +45,12 @@ struct ServerMetrics {
   std::atomic<uint64_t> commands_accepted{0};
   std::atomic<uint64_t> commands_refused{0};
   std::atomic<uint64_t> commands_rejected_queue_full{0};
+  // Commands a follower sent on to the leader (services/server/forwarder.h).
+  std::atomic<uint64_t> commands_forwarded{0};
+  // With a leader lease: 1 while this server leads, and the lease's epoch
+  // as last seen (-1: no lease, the server writes alone).
+  std::atomic<int64_t> leader{1};
+  std::atomic<int64_t> leader_epoch{-1};
   LatencyHistogram command_latency;  // from arrival to the answer
   std::atomic<int64_t> watch_subscribers{0};
   // Streams ended because the subscriber did not take its events.

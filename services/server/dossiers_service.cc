@@ -28,6 +28,10 @@ std::function<bool(absl::string_view)> SeenBy(
 grpc::ServerUnaryReactor* DossiersService::Submit(
     grpc::CallbackServerContext* call, const v1::SubmitRequest* request,
     v1::CommandReply* reply) {
+  // A follower's commands are the leader's to authenticate and decide.
+  if (context_.forwarder != nullptr && !context_.forwarder->leading()) {
+    return context_.forwarder->Submit(call, request, reply);
+  }
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
   if (!principal.ok()) return Refuse(reactor, principal.status());
@@ -57,6 +61,9 @@ grpc::ServerUnaryReactor* DossiersService::Submit(
 grpc::ServerUnaryReactor* DossiersService::Act(
     grpc::CallbackServerContext* call, const v1::ActRequest* request,
     v1::CommandReply* reply) {
+  if (context_.forwarder != nullptr && !context_.forwarder->leading()) {
+    return context_.forwarder->Act(call, request, reply);
+  }
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   absl::StatusOr<access::Principal> principal = Authenticate(context_, call);
   if (!principal.ok()) return Refuse(reactor, principal.status());

@@ -77,7 +77,8 @@ int main(int argc, char** argv) {
   CLI::App app{"motcuad: the motcua workflow and deadline server"};
   std::string config_file;
   std::optional<std::string> listen, data_dir, rules_dir, tokens_file,
-      log_level, durability, console_listen, postgres_url, postgres_read_url;
+      log_level, durability, console_listen, postgres_url, postgres_read_url,
+      leader_lease, advertise_address;
   app.add_option("--config", config_file,
                  "Configuration file (YAML; deploy/motcuad.yaml shows every "
                  "key)");
@@ -94,6 +95,13 @@ int main(int argc, char** argv) {
   app.add_option("--postgres-read-url", postgres_read_url,
                  "Serve the supervision reads (lists, overdue, counts, "
                  "reports) from this hot standby of --postgres-url");
+  app.add_option("--leader-lease", leader_lease,
+                 "With a PostgreSQL store: how long the leader lease lasts "
+                 "after its last renewal, e.g. 5s (see leader_lease in "
+                 "deploy/motcuad.yaml)");
+  app.add_option("--advertise-address", advertise_address,
+                 "With a PostgreSQL store: the host:port other servers "
+                 "forward commands to while this one leads");
   app.add_option("--console-listen", console_listen,
                  "Web console address, host:port (see console_listen in "
                  "deploy/motcuad.yaml)");
@@ -148,6 +156,16 @@ int main(int argc, char** argv) {
     config.postgres_url = *postgres_url;
   }
   if (postgres_read_url) config.postgres_read_url = *postgres_read_url;
+  if (advertise_address) config.advertise_address = *advertise_address;
+  if (leader_lease) {
+    absl::Duration lease;
+    if (!absl::ParseDuration(*leader_lease, &lease)) {
+      std::cerr << "motcuad: --leader-lease: " << *leader_lease
+                << " is not a duration, e.g. 5s or 1500ms\n";
+      return kExitBadInput;
+    }
+    config.leader_lease = lease;
+  }
   if (rules_dir) config.rules_dir = *rules_dir;
   if (tokens_file) config.tokens_file = *tokens_file;
   if (log_level) config.log_level = *log_level;

@@ -21,8 +21,10 @@
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <thread>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/escalation.h"
 #include "store/audit.h"
@@ -109,6 +111,86 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(
             : GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_AND_VERIFY;
   }
   return grpc::SslServerCredentials(options);
+}
+
+// How a follower reaches the leader: the certificate the servers share
+// (every server of a group presents one signed for its advertised name by
+// the same CA, or the same self-signed one) is trusted as the root, and
+// presented as the client's certificate when clients must have one.
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> LeaderCredentials(
+    const config::ServerConfig::Tls& tls) {
+  if (tls.cert_file.empty()) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions options;
+  absl::StatusOr<std::string> cert = ReadFile(tls.cert_file, "tls.cert_file");
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadFile(tls.key_file, "tls.key_file");
+  if (!key.ok()) return key.status();
+  options.pem_root_certs = *cert;
+  options.pem_cert_chain = *cert;
+  options.pem_private_key = *key;
+  return grpc::SslCredentials(options);
+}
+
+// The address other servers forward commands to while this one leads:
+// advertise_address, else listen's (with this machine's host name for
+// every interface). A port 0 in listen is chosen here, before the store
+// opens and records the address in the lease: a free port of that host,
+// which `listen` is rewritten to.
+absl::StatusOr<std::string> AdvertisedAddress(config::ServerConfig& config) {
+  const size_t colon = config.listen.rfind(':');
+  if (absl::StartsWith(config.listen, "unix:") || colon == std::string::npos) {
+    if (config.advertise_address.empty()) {
+      return absl::InvalidArgumentError(
+          "advertise_address: is empty and listen is a unix socket; several "
+          "servers on one database reach the leader over TCP: set "
+          "advertise_address to host:port");
+    }
+    return config.advertise_address;
+  }
+  std::string host = config.listen.substr(0, colon);
+  if (config.listen.substr(colon + 1) == "0") {
+    const std::string bare = host.size() >= 2 && host.front() == '['
+                                 ? host.substr(1, host.size() - 2)
+                                 : host;
+    addrinfo hints{};
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    addrinfo* found = nullptr;
+    if (getaddrinfo(bare.empty() ? nullptr : bare.c_str(), "0", &hints,
+                    &found) != 0 ||
+        found == nullptr) {
+      return absl::UnavailableError(
+          absl::StrCat("listen: cannot resolve ", config.listen));
+    }
+    int port = 0;
+    const int probe =
+        socket(found->ai_family, found->ai_socktype | SOCK_CLOEXEC, 0);
+    if (probe >= 0 && bind(probe, found->ai_addr, found->ai_addrlen) == 0) {
+      sockaddr_storage bound{};
+      socklen_t length = sizeof(bound);
+      if (getsockname(probe, reinterpret_cast<sockaddr*>(&bound), &length) ==
+          0) {
+        port = ntohs(bound.ss_family == AF_INET6
+                         ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                         : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+      }
+    }
+    if (probe >= 0) close(probe);
+    freeaddrinfo(found);
+    if (port == 0) {
+      return absl::UnavailableError(
+          absl::StrCat("listen: no free port on ", config.listen));
+    }
+    config.listen = absl::StrCat(host, ":", port);
+  }
+  if (!config.advertise_address.empty()) return config.advertise_address;
+  if (host == "0.0.0.0" || host == "[::]" || host.empty()) {
+    char name[256] = {};
+    gethostname(name, sizeof(name) - 1);
+    host = name;
+  }
+  return absl::StrCat(host, config.listen.substr(config.listen.rfind(':')));
 }
 
 // Development mode: one admin token for every agency, kept in the data
@@ -239,9 +321,16 @@ std::string DefaultCheckpointKeyFile(const std::string& data_dir) {
 }
 
 absl::StatusOr<std::unique_ptr<Server>> Server::Start(
-    const config::ServerConfig& config, const Clock* clock) {
-  if (absl::Status valid = config.Validate(); !valid.ok()) return valid;
+    const config::ServerConfig& given_config, const Clock* clock) {
+  if (absl::Status valid = given_config.Validate(); !valid.ok()) return valid;
   std::unique_ptr<Server> server(new Server());
+  config::ServerConfig config = given_config;
+  std::string advertised;
+  if (config.store == config::StoreKind::kPostgres) {
+    absl::StatusOr<std::string> address = AdvertisedAddress(config);
+    if (!address.ok()) return address.status();
+    advertised = *address;
+  }
 
   std::error_code error;
   const bool created =
@@ -295,6 +384,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
                                  ? store::Durability::kFull
                                  : store::Durability::kNormal;
   store_options.queue_capacity = config.writer_queue;
+  if (config.store == config::StoreKind::kPostgres) {
+    store_options.leader_lease = config.leader_lease;
+    store_options.advertise_address = advertised;
+  }
   absl::StatusOr<std::unique_ptr<store::EventStore>> store =
       store::EventStore::Open(store_options, clock, server->rules_->Current());
   if (!store.ok()) return store.status();
@@ -394,6 +487,14 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   context.slow_subscriber_timeout = config.slow_subscriber_timeout;
   context.receipt_policy.max_backdate = config.max_receipt_backdate;
   Server* raw_server = server.get();
+  if (config.store == config::StoreKind::kPostgres) {
+    absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> to_leader =
+        LeaderCredentials(config.tls);
+    if (!to_leader.ok()) return to_leader.status();
+    server->forwarder_ = std::make_unique<Forwarder>(
+        *std::move(to_leader), &server->metrics_, advertised);
+    context.forwarder = server->forwarder_.get();
+  }
   context.reload_rules = [raw_server] { return raw_server->ReloadRules(); };
   context.checkpointer = server->checkpointer_.get();
   server->dossiers_ = std::make_unique<DossiersService>(context);
@@ -418,8 +519,11 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   builder.RegisterService(server->supervision_.get());
   builder.RegisterService(server->audit_.get());
   builder.RegisterService(server->admin_.get());
+  server->scheduler_wanted_ = config.deadline_scheduler;
+  server->clock_ = clock;
   if (config.deadline_scheduler) {
     // Built before serving (a reload may reach it at once), started after.
+    absl::MutexLock scheduler_lock(&server->scheduler_mu_);
     server->scheduler_ = std::make_unique<scheduler::DeadlineScheduler>(
         *server->store_, *server->store_, *clock, server->metrics_);
   }
@@ -454,8 +558,23 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
         write_health->Observe(result);
       });
   server->serving_ = true;
-  // Its first pass records what fell due while the server was down.
-  if (server->scheduler_ != nullptr) server->scheduler_->Start();
+  // Who writes: with a leader lease (several servers on one PostgreSQL
+  // database) the scheduler runs on the leader alone, and the followers
+  // forward commands. The first call comes at once, on this thread; the
+  // later ones from the store's writer thread, handed to a thread of
+  // their own since stopping the scheduler waits for its commands.
+  server->roles_ = std::make_unique<TaskRunner>(1);
+  const std::thread::id starting = std::this_thread::get_id();
+  server->store_->SetLeadershipObserver(
+      [raw_server, starting](const store::Leadership& leadership) {
+        if (std::this_thread::get_id() == starting) {
+          raw_server->ApplyLeadership(leadership);
+          return;
+        }
+        raw_server->roles_->Post([raw_server, leadership] {
+          raw_server->ApplyLeadership(leadership);
+        });
+      });
   server->checkpointer_->Start();
   if (!config.metrics_listen.empty()) {
     Server* raw = server.get();
@@ -478,6 +597,45 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 
 Server::~Server() { Shutdown(); }
 
+void Server::ApplyLeadership(const store::Leadership& leadership) {
+  if (forwarder_ != nullptr) {
+    forwarder_->SetLeadership(leadership);
+    metrics_.leader.store(leadership.leading ? 1 : 0);
+    metrics_.leader_epoch.store(leadership.epoch);
+    if (leadership.leading) {
+      spdlog::warn(
+          "leader: this server holds the leader lease (epoch {}) "
+          "and writes",
+          leadership.epoch);
+    } else if (leadership.leader_address.empty()) {
+      spdlog::warn(
+          "follower: no server holds the leader lease (last epoch "
+          "{}); commands are refused with UNAVAILABLE until one "
+          "takes it",
+          leadership.epoch);
+    } else {
+      spdlog::warn(
+          "follower: the leader is {} (epoch {}); commands are "
+          "forwarded to it",
+          leadership.leader_address, leadership.epoch);
+    }
+  }
+  if (!serving_.load()) return;
+  absl::MutexLock lock(&scheduler_mu_);
+  if (leadership.leading && scheduler_wanted_) {
+    // A new leader's scheduler reads the window afresh: its first pass
+    // records whatever fell due while no one led.
+    if (scheduler_ == nullptr) {
+      scheduler_ = std::make_unique<scheduler::DeadlineScheduler>(
+          *store_, *store_, *clock_, metrics_);
+    }
+    scheduler_->Start();
+  } else if (!leadership.leading && scheduler_ != nullptr) {
+    scheduler_->Stop();
+    scheduler_.reset();
+  }
+}
+
 absl::Status Server::Health() const {
   if (!serving_.load()) return absl::UnavailableError("stopping");
   if (!log_damage_.empty()) {
@@ -494,6 +652,7 @@ absl::StatusOr<RulesHolder::ReloadOutcome> Server::ReloadRules() {
   const RuleChange change = CompareRules(*reloaded->previous, *reloaded->rules);
   if (change.affects_dossiers()) {
     spdlog::info("rules reloaded: {}; recomputing due times", change.reason);
+    absl::MutexLock lock(&scheduler_mu_);
     if (scheduler_ != nullptr) scheduler_->RulesChanged(change);
   }
   return reloaded;
@@ -573,8 +732,13 @@ void Server::Shutdown() {
     grpc_server_->Wait();
   }
   if (slow_reads_ != nullptr) slow_reads_->Stop();
+  if (store_ != nullptr) store_->SetLeadershipObserver(nullptr);
+  if (roles_ != nullptr) roles_->Stop();
   // Its commands in flight commit before the writer closes.
-  if (scheduler_ != nullptr) scheduler_->Stop();
+  {
+    absl::MutexLock lock(&scheduler_mu_);
+    if (scheduler_ != nullptr) scheduler_->Stop();
+  }
   if (checkpointer_ != nullptr) checkpointer_->Stop();
   metrics_endpoint_.reset();
   if (store_ != nullptr) {

@@ -17,6 +17,7 @@
 #include "services/server/checkpointer.h"
 #include "services/server/data_dir_lock.h"
 #include "services/server/event_hub.h"
+#include "services/server/forwarder.h"
 #include "services/server/rules_holder.h"
 #include "services/server/service_context.h"
 #include "services/server/services.h"
@@ -95,7 +96,11 @@ class Server {
 
   // The deadline scheduler (null when config.deadline_scheduler is false).
   // Tests run its passes by hand: FireDue() at the clock's now.
-  scheduler::DeadlineScheduler* scheduler() { return scheduler_.get(); }
+  // With a leader lease it runs on the leader alone (null on a follower).
+  scheduler::DeadlineScheduler* scheduler() {
+    absl::MutexLock lock(&scheduler_mu_);
+    return scheduler_.get();
+  }
 
   // Stops accepting calls, ends event streams with the position to resume
   // from, stops the webhooks (a batch not yet acknowledged is sent again
@@ -105,6 +110,9 @@ class Server {
 
  private:
   Server() = default;
+  // Starts the scheduler on the leader, stops it on a follower, points the
+  // forwarder at the leader. On roles_.
+  void ApplyLeadership(const store::Leadership& leadership);
 
   std::string database_path_;
   std::string development_token_;
@@ -126,7 +134,13 @@ class Server {
   std::unique_ptr<TaskRunner> slow_reads_;
   std::unique_ptr<const PageTokens> page_tokens_;
   metrics::ServerMetrics metrics_;
-  std::unique_ptr<scheduler::DeadlineScheduler> scheduler_;
+  const Clock* clock_ = nullptr;
+  bool scheduler_wanted_ = false;
+  // Set by ApplyLeadership on roles_, read by ReloadRules and tests.
+  absl::Mutex scheduler_mu_;
+  std::unique_ptr<scheduler::DeadlineScheduler> scheduler_
+      ABSL_GUARDED_BY(scheduler_mu_);
+  std::unique_ptr<Forwarder> forwarder_;
   std::atomic<bool> serving_{false};
   ServiceContext context_;
   std::unique_ptr<DossiersService> dossiers_;
@@ -136,6 +150,8 @@ class Server {
   std::unique_ptr<grpc::Server> grpc_server_;
   std::unique_ptr<WriteHealth> write_health_;
   std::unique_ptr<metrics::HttpEndpoint> metrics_endpoint_;
+  // Applies the store's leadership changes, one at a time.
+  std::unique_ptr<TaskRunner> roles_;
 };
 
 }  // namespace motcua::server

@@ -13,6 +13,7 @@
 #include "services/metrics/metrics.h"
 #include "services/server/checkpointer.h"
 #include "services/server/event_hub.h"
+#include "services/server/forwarder.h"
 #include "services/server/page_token.h"
 #include "services/server/rules_holder.h"
 #include "services/server/task_runner.h"
@@ -51,6 +52,9 @@ struct ServiceContext {
   std::function<absl::StatusOr<RulesHolder::ReloadOutcome>()> reload_rules;
   // Signs and keeps the log's checkpoints.
   Checkpointer* checkpointer = nullptr;
+  // With several servers on one database: sends a follower's commands to
+  // the leader. Null for a server that writes alone.
+  Forwarder* forwarder = nullptr;
 };
 
 // The caller, from the `authorization` metadata. UNAUTHENTICATED when

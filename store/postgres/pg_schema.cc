@@ -171,6 +171,45 @@ CREATE TABLE unit_report_months (
   PRIMARY KEY (agency, unit, month, measure)
 );
 )sql"},
+    {2, R"sql(
+-- The leader lease (docs/design.md, "Several servers"): one row, taken by
+-- the motcuad that writes. `expires_at` is by the database's clock, so that
+-- the servers' clocks never matter; `epoch` grows by one with each taking;
+-- `backend_pid` is the taker's write connection, which a successor ends
+-- when a paused leader holds the row locked past its expiry.
+CREATE TABLE leader (
+  id smallint PRIMARY KEY CHECK (id = 1),
+  holder text COLLATE "C" NOT NULL,
+  epoch bigint NOT NULL,
+  expires_at timestamptz NOT NULL,
+  address text COLLATE "C" NOT NULL,
+  backend_pid integer NOT NULL
+);
+
+-- The fence at the head of every write transaction of a leased writer:
+-- renews the lease when `holder` still holds it at `epoch`, and otherwise
+-- raises SQLSTATE MC001, which aborts the transaction before its COMMIT.
+-- The row lock it takes is held to the COMMIT, so a successor's taking
+-- waits for (or ends) the transaction rather than overlapping it.
+CREATE FUNCTION motcua_fence(fence_holder text, fence_epoch bigint,
+                             lease_micros bigint) RETURNS void
+LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE leader
+     SET expires_at = clock_timestamp() + lease_micros * interval '1 microsecond'
+   WHERE id = 1 AND holder = fence_holder AND epoch = fence_epoch
+     AND expires_at > clock_timestamp();
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'the leader lease is no longer held at epoch %', fence_epoch
+      USING ERRCODE = 'MC001';
+  END IF;
+END
+$$;
+
+-- Which leader's epoch appended each event (NULL: a writer without a
+-- lease). Not covered by the hash chain: it says who wrote, not what.
+ALTER TABLE events ADD COLUMN writer_epoch bigint;
+)sql"},
 };
 
 absl::StatusOr<int64_t> ReadSchemaVersion(Connection& connection) {

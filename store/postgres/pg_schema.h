@@ -19,7 +19,7 @@ namespace motcua::store::pg {
 
 // The schema version this build writes. Raised by one with each migration;
 // numbered apart from the SQLite schema's.
-inline constexpr int64_t kSchemaVersion = 1;
+inline constexpr int64_t kSchemaVersion = 2;
 
 // Creates the schema in an empty database (its current schema, `public`
 // unless the role's search_path says otherwise) or migrates an older one
@@ -33,8 +33,9 @@ absl::Status MigrateSchema(Connection& connection);
 // kSchemaVersion.
 absl::Status CheckSchemaReadable(Connection& connection);
 
-// The advisory lock key the writer holds for as long as it writes (one
-// writer per database), and the migration takes for its transaction.
+// The advisory lock key a writer without a lease holds for as long as it
+// writes (one writer per database), and the migration takes for its
+// transaction. Leased writers (pg_lease.h) are fenced by the lease instead.
 inline constexpr int64_t kWriterLockKey = 0x6d6f746375610001;  // "motcua"
 inline constexpr int64_t kMigrationLockKey = 0x6d6f746375610002;
 

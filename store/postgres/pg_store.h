@@ -37,6 +37,18 @@ namespace motcua::store::pg {
 // with synchronous_commit on means the WAL is on disk: there is no
 // separate flush, unlike SQLite.
 //
+// With a leader lease (StoreOptions::leader_lease), several stores on
+// several servers share the database and the writer thread plays a part:
+// the leader's answers commands and renews the lease every third of its
+// length (each batch's fence renews it too); a follower's refuses commands
+// with UNAVAILABLE, and every poll (a quarter of the lease, at most a
+// second) tries to take the lease, else reads where the leader is and how
+// far the log has grown (waking the log's readers). A batch failing on a
+// lost lease or a lost connection makes the leader step down: its commands
+// are answered UNAVAILABLE (nothing of the batch kept, or its outcome
+// unknown when the connection went: a retry with the same request_id is
+// safe either way), and it follows.
+//
 // Threads: every method may be called from any thread. The writer thread
 // alone uses the Writer.
 class PostgresEventStore final : public EventStore {
@@ -57,6 +69,8 @@ class PostgresEventStore final : public EventStore {
   void SetCommitObserver(std::function<void(int64_t)> observer) override;
   void SetBatchObserver(
       std::function<void(const BatchResult&)> observer) override;
+  void SetLeadershipObserver(
+      std::function<void(const Leadership&)> observer) override;
 
   // LogReader
   absl::StatusOr<std::vector<StoredEvent>> ReadEvents(int64_t after_sequence,
@@ -91,9 +105,19 @@ class PostgresEventStore final : public EventStore {
   PostgresEventStore(const StoreOptions& options,
                      std::unique_ptr<Writer> writer,
                      std::shared_ptr<const RuleSet> rules);
+  bool leased() const { return options_.leader_lease > absl::ZeroDuration(); }
   void WriterLoop();
+  // The writer thread's loop with a lease.
+  void LeasedLoop();
+  // A follower's poll: take the lease, or learn where the leader is and
+  // how far the log has grown.
+  void Follow();
+  void StepDown();
+  void Publish(Leadership leadership);
+  void AdvanceDurable(int64_t head);
   bool WriterHasWork() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(queue_mu_);
-  void ProcessBatch(std::vector<Pending>& batch);
+  // Returns false when the batch lost the lease or the connection.
+  bool ProcessBatch(std::vector<Pending>& batch);
 
   const StoreOptions options_;
 
@@ -126,6 +150,14 @@ class PostgresEventStore final : public EventStore {
       ABSL_GUARDED_BY(observer_mu_);
 
   std::unique_ptr<Reader> reader_;
+
+  // With a lease: whether this store leads (commands are refused while
+  // not), and what it last told the observer.
+  std::atomic<bool> leading_{true};
+  absl::Mutex leadership_mu_;
+  Leadership leadership_ ABSL_GUARDED_BY(leadership_mu_);
+  std::function<void(const Leadership&)> leadership_observer_
+      ABSL_GUARDED_BY(leadership_mu_);
 };
 
 }  // namespace motcua::store::pg

@@ -1,7 +1,9 @@
 #include "store/postgres/pg_writer.h"
 
+#include <algorithm>
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/report.h"
 #include "engine/status_macros.h"
@@ -36,8 +38,47 @@ std::vector<Named> WriterStatements() {
       {"insert_event",
        "INSERT INTO events (sequence, dossier_code, dossier_version, type, "
        "occurred_at, recorded_at, actor, rule_version, payload, "
-       "previous_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, "
-       "$11)"},
+       "previous_hash, hash, writer_epoch) VALUES ($1, $2, $3, $4, $5, $6, "
+       "$7, $8, $9, $10, $11, $12)"},
+      {"select_head",
+       absl::StrCat("SELECT value, bytes FROM meta WHERE key = '",
+                    kMetaHeadSequence, "'")},
+      {"select_last_event",
+       "SELECT sequence, hash FROM events ORDER BY sequence DESC LIMIT 1"},
+      // The lease (pg_schema.cc, version 2). Taken when free or expired, by
+      // the database's clock; each taking raises the epoch by one.
+      {"take_lease",
+       "INSERT INTO leader (id, holder, epoch, expires_at, address, "
+       "backend_pid) VALUES (1, $1, 1, clock_timestamp() + $2::bigint * "
+       "interval '1 microsecond', $3, pg_backend_pid()) ON CONFLICT (id) DO "
+       "UPDATE SET holder = excluded.holder, epoch = leader.epoch + 1, "
+       "expires_at = excluded.expires_at, address = excluded.address, "
+       "backend_pid = excluded.backend_pid WHERE leader.expires_at < "
+       "clock_timestamp() RETURNING epoch"},
+      {"fence", "SELECT motcua_fence($1, $2::bigint, $3::bigint)"},
+      {"release_lease",
+       "UPDATE leader SET expires_at = clock_timestamp() - interval '1 "
+       "second' WHERE id = 1 AND holder = $1 AND epoch = $2::bigint"},
+      {"read_leader",
+       absl::StrCat("SELECT l.epoch, l.address, l.expires_at > "
+                    "clock_timestamp(), coalesce((SELECT value FROM meta "
+                    "WHERE key = '",
+                    kMetaHeadSequence,
+                    "'), 0) FROM (SELECT 1) one LEFT JOIN leader l ON "
+                    "l.id = 1")},
+      // A taking that waits longer than this for the lease's row gives up:
+      // the row is locked by a leader's transaction, which ends at once
+      // unless that leader is paused (see end_stale_leader).
+      {"set_lock_timeout", "SELECT set_config('lock_timeout', $1, true)"},
+      // Ends the write connection of an expired leader that still holds
+      // the lease's row locked (a process paused inside a transaction):
+      // its transaction rolls back, nothing of it is kept.
+      {"end_stale_leader",
+       "SELECT pg_terminate_backend(a.pid) FROM leader l JOIN "
+       "pg_stat_activity a ON a.pid = l.backend_pid WHERE l.id = 1 AND "
+       "l.expires_at < clock_timestamp() AND a.pid <> pg_backend_pid() AND "
+       "a.datname = current_database() AND a.application_name = "
+       "'motcua writer'"},
       {"write_head",
        absl::StrCat("INSERT INTO meta (key, value, bytes) VALUES ('",
                     kMetaHeadSequence,
@@ -188,23 +229,32 @@ absl::Status Writer::Initialize() {
   // server's default.
   RETURN_IF_ERROR(connection_.Execute("SET synchronous_commit = on"));
   RETURN_IF_ERROR(MigrateSchema(connection_));
-  ASSIGN_OR_RETURN(Result locked,
-                   connection_.Query("SELECT pg_try_advisory_lock($1::bigint)",
-                                     Params().Int(kWriterLockKey)));
-  if (locked.Int(0, 0) == 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        connection_.Describe(),
-        " is written by another motcua server; one server writes a database "
-        "at a time"));
+  if (leased()) {
+    // How a successor knows this connection for end_stale_leader.
+    RETURN_IF_ERROR(
+        connection_.Execute("SET application_name = 'motcua writer'"));
+  } else {
+    ASSIGN_OR_RETURN(
+        Result locked,
+        connection_.Query("SELECT pg_try_advisory_lock($1::bigint)",
+                          Params().Int(kWriterLockKey)));
+    if (locked.Int(0, 0) == 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          connection_.Describe(),
+          " is written by another motcua server; one server writes a "
+          "database at a time"));
+    }
   }
   for (const Named& statement : WriterStatements()) {
     RETURN_IF_ERROR(connection_.Prepare(statement.name, statement.sql));
   }
-  RETURN_IF_ERROR(LoadHead());
   cache_ = std::make_unique<DossierCache>(
       [this](const std::string& code) { return LoadDossier(code); },
       options_.state_cache_entries);
   RETURN_IF_ERROR(connection_.EnterPipeline());
+  // A leased writer loads the head when it takes the lease.
+  if (leased()) return absl::OkStatus();
+  RETURN_IF_ERROR(LoadHead());
   // The day counts settled up to today before the first command.
   const int64_t today = ReportDay(clock_->Now());
   batch_error_ = absl::OkStatus();
@@ -215,11 +265,104 @@ absl::Status Writer::Initialize() {
   return absl::OkStatus();
 }
 
+absl::Status Writer::Reconnect() {
+  leading_ = false;
+  return Initialize();
+}
+
+absl::StatusOr<bool> Writer::TryLead() {
+  if (leading_) return true;
+  batch_error_ = absl::OkStatus();
+  connection_.Queue("begin");
+  connection_.Queue(
+      "set_lock_timeout",
+      Params().Text(absl::StrCat(
+          std::max<int64_t>(1, absl::ToInt64Milliseconds(LockWait())), "ms")));
+  absl::StatusOr<Result> taken = Fetch(
+      "take_lease", Params()
+                        .Text(options_.holder)
+                        .Int(absl::ToInt64Microseconds(options_.leader_lease))
+                        .Text(options_.advertise_address));
+  if (!taken.ok()) {
+    if (!connection_.ok()) return taken.status();
+    connection_.Queue("rollback");
+    connection_.Sync().IgnoreError();
+    if (absl::StrContains(taken.status().message(), "SQLSTATE 55P03")) {
+      // The row is locked past its expiry: its holder is stuck inside a
+      // transaction. Ending that holder's connection lets the next try
+      // take the lease.
+      connection_.Queue("end_stale_leader");
+      connection_.Sync().IgnoreError();
+      return false;
+    }
+    return taken.status();
+  }
+  connection_.Queue("commit");
+  RETURN_IF_ERROR(Sync());
+  if (taken->rows() == 0) return false;
+  epoch_ = taken->Int(0, 0);
+  // Whatever this writer knew is stale: another leader may have written.
+  cache_->Clear();
+  settled_day_ = 0;
+  if (absl::Status loaded = LoadHead(); !loaded.ok()) {
+    Release().IgnoreError();
+    return loaded;
+  }
+  leading_ = true;
+  return true;
+}
+
+absl::Status Writer::Renew() {
+  batch_error_ = absl::OkStatus();
+  connection_.Queue("fence", FenceParams());
+  absl::Status renewed = Sync();
+  if (!renewed.ok()) leading_ = false;
+  return renewed;
+}
+
+absl::Status Writer::Release() {
+  if (!leased() || epoch_ == 0) return absl::OkStatus();
+  leading_ = false;
+  connection_.Queue("release_lease",
+                    Params().Text(options_.holder).Int(epoch_));
+  return connection_.Sync();
+}
+
+void Writer::StepDown() {
+  leading_ = false;
+  cache_->Clear();
+}
+
+absl::StatusOr<LeaderRow> Writer::ReadLeader() {
+  ASSIGN_OR_RETURN(Result row, connection_.Fetch("read_leader"));
+  LeaderRow leader;
+  leader.head_sequence = row.Int(0, 3);
+  if (!row.IsNull(0, 0)) {
+    leader.epoch = row.Int(0, 0);
+    leader.live = row.Int(0, 2) != 0;
+    if (leader.live) leader.address = std::string(row.Text(0, 1));
+  }
+  return leader;
+}
+
+Params Writer::FenceParams() const {
+  return Params()
+      .Text(options_.holder)
+      .Int(epoch_)
+      .Int(absl::ToInt64Microseconds(options_.leader_lease));
+}
+
+absl::Duration Writer::LockWait() const {
+  return std::min(absl::Milliseconds(200), options_.leader_lease / 4);
+}
+
 absl::Status Writer::LoadHead() {
-  ASSIGN_OR_RETURN(Result meta,
-                   connection_.Query("SELECT value, bytes FROM meta WHERE key "
-                                     "= $1",
-                                     Params().Text(kMetaHeadSequence)));
+  // One snapshot for both reads.
+  connection_.Queue("begin");
+  ASSIGN_OR_RETURN(Result meta, connection_.Fetch("select_head"));
+  ASSIGN_OR_RETURN(Result last, connection_.Fetch("select_last_event"));
+  connection_.Queue("commit");
+  RETURN_IF_ERROR(connection_.Sync());
   LogHead head;
   head.hash = GenesisHash();
   if (meta.rows() > 0) {
@@ -229,9 +372,6 @@ absl::Status Writer::LoadHead() {
   // The recorded head must be the log's last event; otherwise events were
   // removed from (or added to) the end behind motcua's back, and appending
   // would bury the damage.
-  ASSIGN_OR_RETURN(Result last,
-                   connection_.Query("SELECT sequence, hash FROM events ORDER "
-                                     "BY sequence DESC LIMIT 1"));
   const int64_t last_sequence = last.rows() > 0 ? last.Int(0, 0) : 0;
   const std::string last_hash =
       last.rows() > 0 ? std::string(last.Bytes(0, 1)) : GenesisHash();
@@ -265,6 +405,9 @@ absl::StatusOr<Result> Writer::Fetch(const std::string& name,
 
 void Writer::Begin(int64_t today) {
   connection_.Queue("begin");
+  // The fence first: a writer whose lease was taken writes nothing, since
+  // this statement's error aborts the transaction before its COMMIT.
+  if (leased()) connection_.Queue("fence", FenceParams());
   if (today != settled_day_) {
     connection_.Queue("settle_deadline_totals", Params().Int(today));
     connection_.Queue("set_settled_day", Params().Int(today));
@@ -303,7 +446,8 @@ WrittenBatch Writer::WriteBatch(
     connection_.Queue("commit");
     Sync().IgnoreError();
   }
-  if (!batch_error_.ok() && connection_.ok()) {
+  // A lost lease fails every command alike: no command to isolate.
+  if (!batch_error_.ok() && connection_.ok() && !IsLeaseLost(batch_error_)) {
     connection_.Queue("rollback");
     connection_.Sync().IgnoreError();
     undo();
@@ -335,9 +479,11 @@ WrittenBatch Writer::WriteBatch(
     // The COMMIT may or may not have happened: nobody can tell the callers.
     status = absl::UnavailableError(absl::StrCat(
         status.message(),
-        "; the outcome of the commands in flight is unknown: restart motcuad "
-        "once the database is reachable and retry them with the same "
-        "request_id"));
+        leased() ? "; the outcome of the commands in flight is unknown: "
+                   "retry them with the same request_id"
+                 : "; the outcome of the commands in flight is unknown: "
+                   "restart motcuad once the database is reachable and retry "
+                   "them with the same request_id"));
   }
   if (status.ok()) {
     settled_day_ = today;
@@ -450,7 +596,8 @@ absl::Status Writer::Append(const SealedEvent& sealed, const RequestTag& tag,
                                         .Text(event.rule_version)
                                         .Bytes(sealed.payload)
                                         .Bytes(stored.previous_hash)
-                                        .Bytes(stored.hash));
+                                        .Bytes(stored.hash)
+                                        .OptionalInt(writer_epoch()));
   QueueDossier(after);
   QueueDeadlines(before, after);
   QueueThresholds(before, after);

@@ -29,9 +29,22 @@ namespace motcua::store::pg {
 // the transaction is durable (synchronous_commit on, and on a synchronous
 // standby when one is configured).
 //
-// One writer per database: it holds an advisory lock for as long as its
-// connection lives, and a second writer is refused at open.
+// One writer per database. Without a lease (StoreOptions::leader_lease
+// zero) it holds an advisory lock for as long as its connection lives, and
+// a second writer is refused at open. With a lease, every writer opens,
+// and the one that holds the `leader` row writes: each transaction begins
+// with the fence (motcua_fence, pg_schema.cc), which renews the lease when
+// it is still this writer's at its epoch and otherwise fails the
+// transaction before anything of it can commit.
 //
+// What a follower reads of the lease's row.
+struct LeaderRow {
+  int64_t epoch = 0;          // 0: never taken
+  bool live = false;          // not expired
+  std::string address;        // the leader's advertised address, when live
+  int64_t head_sequence = 0;  // the log's committed head
+};
+
 // Threads: none of its own, no locks; one thread calls everything.
 class Writer final : private CommandStorage {
  public:
@@ -54,10 +67,42 @@ class Writer final : private CommandStorage {
   // The log's last committed event (0 for an empty log).
   int64_t head_sequence() const { return chain_.head().sequence; }
 
+  // With a lease (StoreOptions::leader_lease); none of these is called
+  // without one.
+  //
+  // Takes the lease when it is free or expired: true when this writer
+  // leads now, with the log's head loaded afresh. A row held locked past
+  // its expiry (a leader paused inside a transaction) makes it end that
+  // leader's connection and return false; the next try takes it.
+  // UNAVAILABLE when the connection is lost.
+  absl::StatusOr<bool> TryLead();
+  // Renews the lease. UNAVAILABLE (IsLeaseLost) when it is another's now,
+  // or when the connection is lost; this writer no longer leads then.
+  absl::Status Renew();
+  // Gives the lease up, expired at once, so that a follower takes it
+  // without waiting.
+  absl::Status Release();
+  // Stops writing after a lost lease or connection.
+  void StepDown();
+  // The lease's row and the log's head, for a follower.
+  absl::StatusOr<LeaderRow> ReadLeader();
+  // A new connection after the old one was lost; not leading.
+  absl::Status Reconnect();
+  bool leading() const { return leading_; }
+  bool connected() const { return connection_.ok(); }
+  int64_t epoch() const { return epoch_; }
+
  private:
   Writer(const StoreOptions& options, const Clock* clock);
   absl::Status Initialize();
   absl::Status LoadHead();
+  bool leased() const { return options_.leader_lease > absl::ZeroDuration(); }
+  std::optional<int64_t> writer_epoch() const {
+    return leased() ? std::optional<int64_t>(epoch_) : std::nullopt;
+  }
+  Params FenceParams() const;
+  // How long a taking waits for the lease's row (lock_timeout).
+  absl::Duration LockWait() const;
   // Queues BEGIN and, on a new day, the settling of the day counts.
   void Begin(int64_t today);
   // The first error of the batch, recorded by every sync.
@@ -100,6 +145,9 @@ class Writer final : private CommandStorage {
   absl::Status batch_error_;
   // The day the day counts were last settled at in a committed transaction.
   int64_t settled_day_ = 0;
+  // With a lease: whether this writer holds it, and at which epoch.
+  bool leading_ = false;
+  int64_t epoch_ = 0;
 };
 
 }  // namespace motcua::store::pg

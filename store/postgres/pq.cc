@@ -35,6 +35,11 @@ absl::StatusCode CodeOf(absl::string_view sqlstate) {
   if (sqlstate == "40001" || sqlstate == "40P01") {
     return absl::StatusCode::kAborted;  // serialization failure, deadlock
   }
+  // The leader lease is another server's now (pg_schema.cc, motcua_fence):
+  // the command may be retried there.
+  if (sqlstate == kLeaseLostSqlState) return absl::StatusCode::kUnavailable;
+  // A lock not granted in time (lock_timeout): try again.
+  if (sqlstate == "55P03") return absl::StatusCode::kUnavailable;
   return absl::StatusCode::kInternal;
 }
 
@@ -62,6 +67,11 @@ bool ResultOk(const PGresult* result) {
 
 bool IsStorageFull(const absl::Status& status) {
   return absl::StrContains(status.message(), "SQLSTATE 53100");
+}
+
+bool IsLeaseLost(const absl::Status& status) {
+  return absl::StrContains(status.message(),
+                           absl::StrCat("SQLSTATE ", kLeaseLostSqlState));
 }
 
 Params& Params::Int(int64_t value) {

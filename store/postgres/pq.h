@@ -27,6 +27,11 @@ namespace motcua::store::pg {
 // until room is made.
 bool IsStorageFull(const absl::Status& status);
 
+// The SQLSTATE the lease's fence raises (pg_schema.cc, motcua_fence), and
+// whether `status` carries it: another server leads now.
+inline constexpr char kLeaseLostSqlState[] = "MC001";
+bool IsLeaseLost(const absl::Status& status);
+
 // The parameters of one statement ($1, $2, ... in the order added).
 class Params {
  public:

@@ -24,6 +24,7 @@
 #include "absl/strings/strip.h"
 #include "gtest/gtest.h"
 #include "motcua/v1/service.grpc.pb.h"
+#include "tests/testing/daemon.h"
 #include "tests/testing/postgres.h"
 #include "tests/testing/temp_dir.h"
 
@@ -33,82 +34,10 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream content;
-  content << in.rdbuf();
-  return content.str();
+  return test_support::ReadWholeFile(path);
 }
 
-// A running motcuad with `arguments`, stopped (SIGKILL if need be) when
-// destroyed.
-class Daemon {
- public:
-  Daemon(const std::vector<std::string>& arguments, const fs::path& directory)
-      : stdout_path_(directory / absl::StrCat("motcuad-", ++started_, ".out")) {
-    const std::string binary = absl::StrCat(std::getenv("MOTCUA_BINARY_DIR"),
-                                            "/services/server/motcuad");
-    const std::string stderr_path = (directory / "motcuad.err").string();
-    std::vector<char*> argv;
-    argv.push_back(const_cast<char*>(binary.c_str()));
-    for (const std::string& argument : arguments) {
-      argv.push_back(const_cast<char*>(argument.c_str()));
-    }
-    argv.push_back(nullptr);
-    pid_ = fork();
-    if (pid_ == 0) {
-      const int out =
-          open(stdout_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      const int err =
-          open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      dup2(out, STDOUT_FILENO);
-      dup2(err, STDERR_FILENO);
-      execv(binary.c_str(), argv.data());
-      _exit(127);
-    }
-    // Startup is fast; allow a slow machine up to 30 s.
-    for (int i = 0; i < 3000 && port_ == 0; ++i) {
-      const std::string out = ReadFile(stdout_path_);
-      const size_t at = out.find("listening on port ");
-      const size_t end = out.find('\n', at);
-      if (at != std::string::npos && end != std::string::npos &&
-          !absl::SimpleAtoi(out.substr(at + 18, end - at - 18), &port_)) {
-        port_ = 0;
-      }
-      if (port_ == 0) {
-        int status = 0;
-        if (waitpid(pid_, &status, WNOHANG) == pid_) {
-          pid_ = -1;
-          ADD_FAILURE() << "motcuad exited at start: " << ReadFile(stderr_path);
-          return;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      }
-    }
-  }
-  ~Daemon() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-
-  int port() const { return port_; }
-  // SIGTERM, then the exit code.
-  int Stop() {
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-
- private:
-  // Each start has its own output file: the port read is this start's.
-  static inline int started_ = 0;
-  fs::path stdout_path_;
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
+using test_support::Daemon;
 
 class MotcuadPostgresTest : public ::testing::Test {
  protected:
@@ -152,7 +81,7 @@ TEST_F(MotcuadPostgresTest, ServesCommandsAndReadsFromPostgresAcrossRestarts) {
                    directory_.File("data"), "--rules", directory_.File("rules"),
                    "--log-level", "warn", "--postgres-url", url_},
                   fs::path(directory_.File("")));
-    ASSERT_GT(daemon.port(), 0);
+    ASSERT_GT(daemon.port(), 0) << daemon.errors();
     auto channel =
         grpc::CreateChannel(absl::StrCat("127.0.0.1:", daemon.port()),
                             grpc::InsecureChannelCredentials());
@@ -198,7 +127,7 @@ TEST_F(MotcuadPostgresTest, ServesCommandsAndReadsFromPostgresAcrossRestarts) {
                                                  << url_ << "\n";
   Daemon daemon({"--config", directory_.File("motcuad.yaml")},
                 fs::path(directory_.File("")));
-  ASSERT_GT(daemon.port(), 0);
+  ASSERT_GT(daemon.port(), 0) << daemon.errors();
   auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", daemon.port()),
                                      grpc::InsecureChannelCredentials());
   auto dossiers = v1::Dossiers::NewStub(channel);

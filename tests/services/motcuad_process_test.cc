@@ -28,6 +28,7 @@
 #include "absl/time/time.h"
 #include "gtest/gtest.h"
 #include "motcua/v1/service.grpc.pb.h"
+#include "tests/testing/daemon.h"
 #include "tests/testing/temp_dir.h"
 
 namespace motcua {
@@ -36,77 +37,10 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::ostringstream content;
-  content << in.rdbuf();
-  return content.str();
+  return test_support::ReadWholeFile(path);
 }
 
-// A running motcuad, stopped (SIGKILL if need be) when destroyed.
-class Daemon {
- public:
-  // Starts motcuad with `config` and waits for its "listening on port N".
-  explicit Daemon(const fs::path& config, const fs::path& directory)
-      : stdout_path_(directory / absl::StrCat("motcuad-", ++started_, ".out")) {
-    const std::string binary = absl::StrCat(std::getenv("MOTCUA_BINARY_DIR"),
-                                            "/services/server/motcuad");
-    const std::string stderr_path = (directory / "motcuad.err").string();
-    pid_ = fork();
-    if (pid_ == 0) {
-      const int out =
-          open(stdout_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      const int err =
-          open(stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-      dup2(out, STDOUT_FILENO);
-      dup2(err, STDERR_FILENO);
-      execl(binary.c_str(), binary.c_str(), "--config", config.c_str(),
-            static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    // Startup is fast; allow a slow machine up to 30 s.
-    for (int i = 0; i < 3000 && port_ == 0; ++i) {
-      const std::string out = ReadFile(stdout_path_);
-      const size_t at = out.find("listening on port ");
-      const size_t end = out.find('\n', at);
-      if (at != std::string::npos && end != std::string::npos) {
-        if (!absl::SimpleAtoi(out.substr(at + 18, end - at - 18), &port_)) {
-          port_ = 0;
-        }
-      }
-      if (port_ == 0) {
-        int status = 0;
-        if (waitpid(pid_, &status, WNOHANG) == pid_) {
-          pid_ = -1;
-          ADD_FAILURE() << "motcuad exited at start: " << ReadFile(stderr_path);
-          return;
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-      }
-    }
-  }
-  ~Daemon() {
-    if (pid_ > 0) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-
-  int port() const { return port_; }
-  void Signal(int signal) { kill(pid_, signal); }
-  // Waits for the process to end; its exit code.
-  int Wait() {
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
-
- private:
-  static inline int started_ = 0;
-  fs::path stdout_path_;
-  pid_t pid_ = -1;
-  int port_ = 0;
-};
+using test_support::Daemon;
 
 class MotcuadProcessTest : public ::testing::Test {
  protected:
@@ -146,8 +80,8 @@ v1::SubmitRequest Submission(const std::string& code) {
 }
 
 TEST_F(MotcuadProcessTest, SighupReloadsRulesAndRefusesBrokenOnes) {
-  Daemon daemon(config_, directory_);
-  ASSERT_GT(daemon.port(), 0);
+  Daemon daemon({"--config", config_.string()}, directory_);
+  ASSERT_GT(daemon.port(), 0) << daemon.errors();
   auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", daemon.port()),
                                      grpc::InsecureChannelCredentials());
   auto admin = v1::Admin::NewStub(channel);
@@ -182,8 +116,8 @@ TEST_F(MotcuadProcessTest, SighupReloadsRulesAndRefusesBrokenOnes) {
 TEST_F(MotcuadProcessTest, SigtermDrainsCommandsInFlight) {
   std::vector<std::string> acknowledged;
   {
-    Daemon daemon(config_, directory_);
-    ASSERT_GT(daemon.port(), 0);
+    Daemon daemon({"--config", config_.string()}, directory_);
+    ASSERT_GT(daemon.port(), 0) << daemon.errors();
     auto channel =
         grpc::CreateChannel(absl::StrCat("127.0.0.1:", daemon.port()),
                             grpc::InsecureChannelCredentials());
@@ -213,8 +147,8 @@ TEST_F(MotcuadProcessTest, SigtermDrainsCommandsInFlight) {
   ASSERT_FALSE(acknowledged.empty());
 
   // Every acknowledged submission is there after a restart.
-  Daemon again(config_, directory_);
-  ASSERT_GT(again.port(), 0);
+  Daemon again({"--config", config_.string()}, directory_);
+  ASSERT_GT(again.port(), 0) << again.errors();
   auto channel = grpc::CreateChannel(absl::StrCat("127.0.0.1:", again.port()),
                                      grpc::InsecureChannelCredentials());
   auto dossiers = v1::Dossiers::NewStub(channel);

@@ -52,6 +52,8 @@ void ExpectDefaults(const ServerConfig& config) {
   EXPECT_TRUE(config.webhooks.empty());
   EXPECT_TRUE(config.deadline_scheduler);
   EXPECT_EQ(config.slow_subscriber_timeout, absl::Seconds(30));
+  EXPECT_EQ(config.leader_lease, absl::Seconds(5));
+  EXPECT_EQ(config.advertise_address, "");
 }
 
 TEST(ServerConfigTest, DefaultsAreValid) {
@@ -100,6 +102,8 @@ max_message_bytes: 16MiB
 metrics_listen: 0.0.0.0:9100
 deadline_scheduler: false
 slow_subscriber_timeout: 2m
+leader_lease: 1500ms
+advertise_address: motcua-2.example.vn:50051
 )");
   EXPECT_EQ(config.listen, "[::]:6000");
   EXPECT_EQ(config.data_dir, "/var/lib/motcua");
@@ -116,6 +120,8 @@ slow_subscriber_timeout: 2m
   EXPECT_EQ(config.metrics_listen, "0.0.0.0:9100");
   EXPECT_FALSE(config.deadline_scheduler);
   EXPECT_EQ(config.slow_subscriber_timeout, absl::Minutes(2));
+  EXPECT_EQ(config.leader_lease, absl::Milliseconds(1500));
+  EXPECT_EQ(config.advertise_address, "motcua-2.example.vn:50051");
 }
 
 TEST(ServerConfigTest, RelativePathsAreResolvedAgainstTheFile) {
@@ -208,6 +214,12 @@ TEST(ServerConfigTest, BadValuesNameLineAndColumn) {
   EXPECT_THAT(ParseError("slow_subscriber_timeout: 1ms\n"),
               HasSubstr("slow_subscriber_timeout is 1ms; expected 100ms to "
                         "1h"));
+  EXPECT_THAT(ParseError("leader_lease: soon\n"),
+              HasSubstr("motcuad.yaml:1:15: leader_lease must be a duration"));
+  EXPECT_THAT(ParseError("leader_lease: 100ms\n"),
+              HasSubstr("leader_lease is 100ms; it must be from 500ms to 10m"));
+  EXPECT_THAT(ParseError("advertise_address: nowhere\n"),
+              HasSubstr("advertise_address has no port"));
 }
 
 TEST(ServerConfigTest, MessageSizeUnits) {

@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "engine/clock.h"
 #include "gmock/gmock.h"
@@ -250,6 +251,120 @@ TEST(PostgresCopyTest, CopyRowsCarryEveryByte) {
   ASSERT_TRUE(connection->SendCopy(bad).ok());
   EXPECT_FALSE(connection->EndCopy().ok());
   EXPECT_TRUE(connection->Query("SELECT 1").ok());
+}
+
+// Runs `request` on `store` and waits for its answer.
+CommandOutcome RunCommand(EventStore& store, CommandRequest request) {
+  absl::Notification done;
+  CommandOutcome outcome;
+  absl::Status queued =
+      store.Execute(std::move(request), [&](CommandOutcome answered) {
+        outcome = std::move(answered);
+        done.Notify();
+      });
+  if (!queued.ok()) return CommandOutcome::Refusal(queued);
+  done.WaitForNotification();
+  return outcome;
+}
+
+// Who leads, as a store's observer last said.
+class LeadershipWatch {
+ public:
+  explicit LeadershipWatch(EventStore& store) {
+    store.SetLeadershipObserver([this](const Leadership& leadership) {
+      absl::MutexLock lock(&mu_);
+      last_ = leadership;
+    });
+  }
+  // Waits, at most `bound`, for the store to lead (or not).
+  bool AwaitLeading(bool leading, absl::Duration bound) {
+    absl::MutexLock lock(&mu_);
+    auto reached = [&] {
+      mu_.AssertHeld();
+      return last_.leading == leading;
+    };
+    return mu_.AwaitWithTimeout(absl::Condition(&reached), bound);
+  }
+  Leadership last() {
+    absl::MutexLock lock(&mu_);
+    return last_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  Leadership last_ ABSL_GUARDED_BY(mu_);
+};
+
+TEST_F(PostgresStoreTest, TheLeaseHolderWritesAndADeposedOneWritesNothing) {
+  auto open_leased = [&](const std::string& holder) {
+    StoreOptions options;
+    options.postgres_url = url_;
+    options.leader_lease = absl::Seconds(1);
+    options.holder = holder;
+    options.advertise_address = holder + ":50051";
+    absl::StatusOr<std::unique_ptr<EventStore>> store =
+        EventStore::Open(options, &clock_, ShippedRules());
+    EXPECT_TRUE(store.ok()) << store.status();
+    return store.ok() ? *std::move(store) : nullptr;
+  };
+  std::unique_ptr<EventStore> first = open_leased("first");
+  ASSERT_NE(first, nullptr);
+  std::unique_ptr<EventStore> second = open_leased("second");
+  ASSERT_NE(second, nullptr);
+  LeadershipWatch first_watch(*first);
+  LeadershipWatch second_watch(*second);
+  EXPECT_TRUE(first_watch.last().leading);
+  EXPECT_EQ(first_watch.last().epoch, 1);
+  EXPECT_FALSE(second_watch.last().leading);
+  EXPECT_EQ(second_watch.last().leader_address, "first:50051");
+
+  // The leader writes; the follower refuses, recording nothing.
+  CommandOutcome written =
+      RunCommand(*first, Request("HS-1", Submission(clock_.Now())));
+  ASSERT_TRUE(written.status.ok()) << written.status;
+  CommandOutcome refused =
+      RunCommand(*second, Request("HS-2", Submission(clock_.Now())));
+  EXPECT_EQ(refused.status.code(), absl::StatusCode::kUnavailable);
+
+  // Another takes the lease behind the first's back (as a successor does
+  // once the first was paused past its expiry): the first's next batch
+  // fails at its fence, keeps nothing, and the first steps down.
+  Sql("UPDATE leader SET holder = 'thief', epoch = epoch + 1, expires_at = "
+      "now() + interval '1 hour'");
+  CommandOutcome fenced =
+      RunCommand(*first, Request("HS-3", Submission(clock_.Now())));
+  EXPECT_EQ(fenced.status.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(fenced.status.message(), HasSubstr("nothing was recorded"));
+  EXPECT_TRUE(first_watch.AwaitLeading(false, absl::Seconds(10)));
+  EXPECT_EQ(first->ReadDossier("HS-3").status().code(),
+            absl::StatusCode::kNotFound);
+
+  // The thief's lease runs out: a follower takes it, at the next epoch,
+  // and writes after the log's head.
+  Sql("UPDATE leader SET expires_at = now() - interval '1 second'");
+  ASSERT_TRUE(first_watch.AwaitLeading(true, absl::Seconds(10)) ||
+              second_watch.AwaitLeading(true, absl::Seconds(10)));
+  EventStore& leader = first_watch.last().leading ? *first : *second;
+  EXPECT_EQ(first_watch.last().leading ? first_watch.last().epoch
+                                       : second_watch.last().epoch,
+            3);
+  CommandOutcome after =
+      RunCommand(leader, Request("HS-4", Submission(clock_.Now())));
+  ASSERT_TRUE(after.status.ok()) << after.status;
+
+  absl::StatusOr<pg::Connection> connection = pg::Connection::Open(url_);
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  absl::StatusOr<pg::Result> epochs = connection->Query(
+      "SELECT dossier_code, writer_epoch FROM events ORDER BY sequence");
+  ASSERT_TRUE(epochs.ok()) << epochs.status();
+  ASSERT_EQ(epochs->rows(), 2);
+  EXPECT_EQ(epochs->Text(0, 0), "HS-1");
+  EXPECT_EQ(epochs->Int(0, 1), 1);
+  EXPECT_EQ(epochs->Text(1, 0), "HS-4");
+  EXPECT_EQ(epochs->Int(1, 1), 3);
+  absl::StatusOr<VerifyReport> verified = VerifyLog(url_);
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_TRUE(verified->ok()) << verified->problem;
 }
 
 }  // namespace
