@@ -240,6 +240,12 @@ absl::Status Checkpointer::Write(const checkpoint::Checkpoint& checkpoint) {
 
 void Checkpointer::Start() {
   if (options_.interval <= absl::ZeroDuration()) return;
+  // Started again at each takeover of the leader lease, after a Stop.
+  if (thread_.joinable()) return;
+  {
+    absl::MutexLock lock(&mu_);
+    stopping_ = false;
+  }
   thread_ = std::thread([this] { Loop(); });
 }
 

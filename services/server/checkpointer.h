@@ -65,7 +65,9 @@ class Checkpointer {
   // Refuses to sign from now on: the log is damaged.
   void MarkDamaged(std::string reason);
 
-  // The thread that signs when due (when the interval is not zero).
+  // The thread that signs when due (when the interval is not zero). With
+  // several servers on one database it runs on the leader alone: started
+  // at each takeover, stopped when the lead is lost.
   void Start();
   void Stop();
 

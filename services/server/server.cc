@@ -27,6 +27,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/escalation.h"
+#include "engine/status_macros.h"
 #include "store/audit.h"
 #include "store/hash_chain.h"
 
@@ -447,18 +448,23 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
 
   server->hub_ = std::make_unique<EventHub>(*head);
   EventHub* hub = server->hub_.get();
-  absl::StatusOr<std::unique_ptr<webhooks::Dispatcher>> dispatcher =
-      webhooks::Dispatcher::Start(
-          config.webhooks, config.data_dir, server->store_.get(),
-          webhooks::CheckpointFeed{server->checkpointer_->directory(),
-                                   &server->checkpointer_->public_key()});
-  if (!dispatcher.ok()) return dispatcher.status();
-  server->webhooks_ = *std::move(dispatcher);
-  webhooks::Dispatcher* webhooks = server->webhooks_.get();
-  server->checkpointer_->OnSigned([webhooks] { webhooks->NotifyCheckpoint(); });
-  server->store_->SetCommitObserver([hub, webhooks](int64_t committed) {
+  // The webhooks start with the lead (ApplyLeadership): with several
+  // servers on one database only the leader delivers.
+  server->webhook_configs_ = config.webhooks;
+  server->data_dir_ = config.data_dir;
+  Server* observed = server.get();
+  server->checkpointer_->OnSigned([observed] {
+    if (std::shared_ptr<webhooks::Dispatcher> webhooks =
+            observed->CurrentWebhooks()) {
+      webhooks->NotifyCheckpoint();
+    }
+  });
+  server->store_->SetCommitObserver([hub, observed](int64_t committed) {
     hub->Notify(committed);
-    webhooks->Notify(committed);
+    if (std::shared_ptr<webhooks::Dispatcher> webhooks =
+            observed->CurrentWebhooks()) {
+      webhooks->Notify(committed);
+    }
   });
   server->slow_reads_ = std::make_unique<TaskRunner>(2);
   absl::StatusOr<std::unique_ptr<const PageTokens>> page_tokens =
@@ -575,7 +581,12 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
           raw_server->ApplyLeadership(leadership);
         });
       });
-  server->checkpointer_->Start();
+  {
+    // The first call came at once: a webhook that cannot start (a position
+    // file that holds no number) stops the server at start.
+    absl::MutexLock leadership_lock(&server->scheduler_mu_);
+    RETURN_IF_ERROR(server->leadership_error_);
+  }
   if (!config.metrics_listen.empty()) {
     Server* raw = server.get();
     absl::StatusOr<std::unique_ptr<metrics::HttpEndpoint>> endpoint =
@@ -622,18 +633,60 @@ void Server::ApplyLeadership(const store::Leadership& leadership) {
   }
   if (!serving_.load()) return;
   absl::MutexLock lock(&scheduler_mu_);
-  if (leadership.leading && scheduler_wanted_) {
-    // A new leader's scheduler reads the window afresh: its first pass
-    // records whatever fell due while no one led.
-    if (scheduler_ == nullptr) {
-      scheduler_ = std::make_unique<scheduler::DeadlineScheduler>(
-          *store_, *store_, *clock_, metrics_);
+  if (leadership.leading) {
+    if (scheduler_wanted_) {
+      // A new leader's scheduler reads the window afresh: its first pass
+      // records whatever fell due while no one led.
+      if (scheduler_ == nullptr) {
+        scheduler_ = std::make_unique<scheduler::DeadlineScheduler>(
+            *store_, *store_, *clock_, metrics_);
+      }
+      scheduler_->Start();
     }
-    scheduler_->Start();
-  } else if (!leadership.leading && scheduler_ != nullptr) {
+    // The webhooks resume from this server's saved positions, the signing
+    // from its own newest checkpoint.
+    if (!webhook_configs_.empty() && CurrentWebhooks() == nullptr) {
+      absl::StatusOr<std::unique_ptr<webhooks::Dispatcher>> dispatcher =
+          webhooks::Dispatcher::Start(
+              webhook_configs_, data_dir_, store_.get(),
+              webhooks::CheckpointFeed{checkpointer_->directory(),
+                                       &checkpointer_->public_key()});
+      if (dispatcher.ok()) {
+        absl::MutexLock webhooks_lock(&webhooks_mu_);
+        webhooks_ = *std::move(dispatcher);
+      } else {
+        leadership_error_ = dispatcher.status();
+        spdlog::error("webhooks not started: {}",
+                      std::string(dispatcher.status().message()));
+      }
+    }
+    if (!checkpointer_running_) {
+      checkpointer_->Start();
+      checkpointer_running_ = true;
+    }
+    return;
+  }
+  if (scheduler_ != nullptr) {
     scheduler_->Stop();
     scheduler_.reset();
   }
+  // A deposed leader delivers nothing more: Stop abandons a POST in flight
+  // (its batch is not acknowledged; the next leader sends it again).
+  std::shared_ptr<webhooks::Dispatcher> stopping;
+  {
+    absl::MutexLock webhooks_lock(&webhooks_mu_);
+    stopping = std::move(webhooks_);
+  }
+  if (stopping != nullptr) stopping->Stop();
+  if (checkpointer_running_) {
+    checkpointer_->Stop();
+    checkpointer_running_ = false;
+  }
+}
+
+std::shared_ptr<webhooks::Dispatcher> Server::CurrentWebhooks() const {
+  absl::MutexLock lock(&webhooks_mu_);
+  return webhooks_;
 }
 
 absl::Status Server::Health() const {
@@ -705,8 +758,8 @@ std::string Server::RenderMetrics() {
       snapshot.replica_lag_seconds = absl::ToDoubleSeconds(lag->delay);
     }
   }
-  if (webhooks_ != nullptr) {
-    for (const webhooks::WebhookProgress& webhook : webhooks_->Progress()) {
+  if (std::shared_ptr<webhooks::Dispatcher> webhooks = CurrentWebhooks()) {
+    for (const webhooks::WebhookProgress& webhook : webhooks->Progress()) {
       snapshot.webhooks.push_back(
           {webhook.name, std::max<int64_t>(0, hub_->head() - webhook.position),
            webhook.failures});
@@ -726,7 +779,9 @@ void Server::Shutdown() {
   if (hub_ != nullptr) hub_->Close();
   // Interrupts back-off waits and POSTs in flight; positions only move after
   // a 2xx, so nothing is lost.
-  if (webhooks_ != nullptr) webhooks_->Stop();
+  if (std::shared_ptr<webhooks::Dispatcher> webhooks = CurrentWebhooks()) {
+    webhooks->Stop();
+  }
   if (grpc_server_ != nullptr) {
     grpc_server_->Shutdown(absl::ToChronoTime(absl::Now() + kDrainTimeout));
     grpc_server_->Wait();

@@ -6,8 +6,11 @@
 #include <atomic>
 #include <memory>
 #include <string>
+#include <vector>
 
+#include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "engine/clock.h"
 #include "services/access/access.h"
 #include "services/config/server_config.h"
@@ -110,9 +113,14 @@ class Server {
 
  private:
   Server() = default;
-  // Starts the scheduler on the leader, stops it on a follower, points the
-  // forwarder at the leader. On roles_.
+  // Starts the scheduler, the webhooks and the checkpoint signing on the
+  // leader, stops them on a follower, points the forwarder at the leader.
+  // On roles_ (the first call on the starting thread). An error starting
+  // the webhooks is kept in leadership_error_ (the first call's fails
+  // Create) and logged.
   void ApplyLeadership(const store::Leadership& leadership);
+  // The webhooks while this server leads, else null.
+  std::shared_ptr<webhooks::Dispatcher> CurrentWebhooks() const;
 
   std::string database_path_;
   std::string development_token_;
@@ -130,7 +138,17 @@ class Server {
   std::unique_ptr<Checkpointer> checkpointer_;
   std::string log_damage_;
   std::unique_ptr<EventHub> hub_;
-  std::unique_ptr<webhooks::Dispatcher> webhooks_;
+  // What the webhooks need to start at each takeover.
+  std::vector<config::ServerConfig::Webhook> webhook_configs_;
+  std::string data_dir_;
+  // Swapped by ApplyLeadership; the commit observer (the store's writer
+  // thread) and the metrics take a reference under the lock and use it
+  // outside, so stopping the webhooks never holds the writer up.
+  mutable absl::Mutex webhooks_mu_;
+  std::shared_ptr<webhooks::Dispatcher> webhooks_ ABSL_GUARDED_BY(webhooks_mu_);
+  // Set by ApplyLeadership (under scheduler_mu_).
+  bool checkpointer_running_ ABSL_GUARDED_BY(scheduler_mu_) = false;
+  absl::Status leadership_error_ ABSL_GUARDED_BY(scheduler_mu_);
   std::unique_ptr<TaskRunner> slow_reads_;
   std::unique_ptr<const PageTokens> page_tokens_;
   metrics::ServerMetrics metrics_;
