@@ -789,6 +789,10 @@ void Server::Shutdown() {
   if (slow_reads_ != nullptr) slow_reads_->Stop();
   if (store_ != nullptr) store_->SetLeadershipObserver(nullptr);
   if (roles_ != nullptr) roles_->Stop();
+  // A takeover applied while stopping may have started them again.
+  if (std::shared_ptr<webhooks::Dispatcher> webhooks = CurrentWebhooks()) {
+    webhooks->Stop();
+  }
   // Its commands in flight commit before the writer closes.
   {
     absl::MutexLock lock(&scheduler_mu_);
