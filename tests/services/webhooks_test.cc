@@ -447,6 +447,21 @@ TEST_F(WebhooksTest, ShutdownInterruptsTheBackOffAndKeepsThePosition) {
   EXPECT_EQ(*saved, 0);
 }
 
+// The webhooks start when the server takes the lead (at once without a
+// lease): a position file that holds no number still stops the server at
+// start, naming the file.
+TEST_F(WebhooksTest, APositionFileWithoutANumberStopsTheStart) {
+  std::filesystem::create_directories(config_.data_dir + "/webhooks");
+  std::ofstream(config_.data_dir + "/webhooks/portal.position") << "twelve\n";
+  config_.webhooks.push_back(Webhook("portal", "http://127.0.0.1:9/motcua"));
+  absl::StatusOr<std::unique_ptr<server::Server>> server =
+      server::Server::Start(config_, &clock_);
+  ASSERT_FALSE(server.ok());
+  EXPECT_EQ(server.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_TRUE(absl::StrContains(server.status().message(), "portal.position"))
+      << server.status();
+}
+
 TEST_F(WebhooksTest, UnreachableReceiverIsRetried) {
   // Take a free port, then close it: connections are refused.
   int port = 0;
