@@ -71,9 +71,11 @@ std::unique_ptr<grpc::ClientContext> Forwarder::ClientContextFor(
   return context;
 }
 
-grpc::ServerUnaryReactor* Forwarder::Submit(grpc::CallbackServerContext* call,
-                                            const v1::SubmitRequest* request,
-                                            v1::CommandReply* reply) {
+grpc::ServerUnaryReactor* Forwarder::Forward(
+    grpc::CallbackServerContext* call,
+    absl::FunctionRef<void(v1::Dossiers::Stub&, grpc::ClientContext*,
+                           std::function<void(grpc::Status)>)>
+        send) {
   grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
   absl::StatusOr<std::shared_ptr<v1::Dossiers::Stub>> stub = LeaderStub(call);
   if (!stub.ok()) {
@@ -82,27 +84,29 @@ grpc::ServerUnaryReactor* Forwarder::Submit(grpc::CallbackServerContext* call,
   }
   metrics_->commands_forwarded.fetch_add(1, std::memory_order_relaxed);
   auto flight = std::make_shared<Flight>(Flight{ClientContextFor(call), *stub});
-  flight->stub->async()->Submit(
-      flight->context.get(), request, reply,
-      [reactor, flight](grpc::Status status) { reactor->Finish(status); });
+  send(*flight->stub, flight->context.get(),
+       [reactor, flight](grpc::Status status) { reactor->Finish(status); });
   return reactor;
+}
+
+grpc::ServerUnaryReactor* Forwarder::Submit(grpc::CallbackServerContext* call,
+                                            const v1::SubmitRequest* request,
+                                            v1::CommandReply* reply) {
+  return Forward(
+      call, [&](v1::Dossiers::Stub& stub, grpc::ClientContext* context,
+                std::function<void(grpc::Status)> done) {
+        stub.async()->Submit(context, request, reply, std::move(done));
+      });
 }
 
 grpc::ServerUnaryReactor* Forwarder::Act(grpc::CallbackServerContext* call,
                                          const v1::ActRequest* request,
                                          v1::CommandReply* reply) {
-  grpc::ServerUnaryReactor* reactor = call->DefaultReactor();
-  absl::StatusOr<std::shared_ptr<v1::Dossiers::Stub>> stub = LeaderStub(call);
-  if (!stub.ok()) {
-    reactor->Finish(api::ToGrpcStatus(stub.status()));
-    return reactor;
-  }
-  metrics_->commands_forwarded.fetch_add(1, std::memory_order_relaxed);
-  auto flight = std::make_shared<Flight>(Flight{ClientContextFor(call), *stub});
-  flight->stub->async()->Act(
-      flight->context.get(), request, reply,
-      [reactor, flight](grpc::Status status) { reactor->Finish(status); });
-  return reactor;
+  return Forward(call,
+                 [&](v1::Dossiers::Stub& stub, grpc::ClientContext* context,
+                     std::function<void(grpc::Status)> done) {
+                   stub.async()->Act(context, request, reply, std::move(done));
+                 });
 }
 
 }  // namespace motcua::server

@@ -3,10 +3,12 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <functional>
 #include <memory>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/functional/function_ref.h"
 #include "absl/synchronization/mutex.h"
 #include "motcua/v1/service.grpc.pb.h"
 #include "services/metrics/metrics.h"
@@ -52,6 +54,13 @@ class Forwarder {
                                 v1::CommandReply* reply);
 
  private:
+  // Finishes `call` with the leader's answer to what `send` sends it (one
+  // of the stub's async methods, answering `done`).
+  grpc::ServerUnaryReactor* Forward(
+      grpc::CallbackServerContext* call,
+      absl::FunctionRef<void(v1::Dossiers::Stub&, grpc::ClientContext*,
+                             std::function<void(grpc::Status)>)>
+          send);
   // The leader's stub, or the status to answer with.
   absl::StatusOr<std::shared_ptr<v1::Dossiers::Stub>> LeaderStub(
       const grpc::CallbackServerContext* call);
