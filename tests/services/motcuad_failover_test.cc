@@ -4,15 +4,11 @@
 // from clients that retry with the same request ids, and the leader paused
 // (SIGSTOP) past its lease and resumed. Waiting for a lease is waiting for
 // a real lease of the database's clock: every wait polls with a bound.
-#include <arpa/inet.h>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
@@ -41,6 +37,7 @@
 #include "tests/testing/daemon.h"
 #include "tests/testing/postgres.h"
 #include "tests/testing/temp_dir.h"
+#include "tests/testing/webhook_receiver.h"
 
 namespace motcua {
 namespace {
@@ -58,101 +55,28 @@ bool WaitUntil(const std::function<bool()>& done, absl::Duration bound) {
   return true;
 }
 
-// A minimal HTTP/1.1 webhook receiver on 127.0.0.1:0, one connection at a
-// time, answering 200 to every POST: the sequences of the events it was
-// sent, in order (checkpoint messages have none).
-class SequenceReceiver {
- public:
-  SequenceReceiver() {
-    listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(bind(listen_fd_, reinterpret_cast<sockaddr*>(&address),
-                   sizeof(address)),
-              0);
-    EXPECT_EQ(listen(listen_fd_, 16), 0);
-    socklen_t length = sizeof(address);
-    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
-    thread_ = std::thread([this] { Run(); });
-  }
-  ~SequenceReceiver() {
-    stopping_ = true;
-    shutdown(listen_fd_, SHUT_RDWR);  // wakes accept()
-    thread_.join();
-    close(listen_fd_);
-  }
-  std::string Url() const {
-    return absl::StrCat("http://127.0.0.1:", port_, "/motcua");
-  }
-  std::vector<int64_t> sequences() const {
-    absl::MutexLock lock(&mu_);
-    return sequences_;
-  }
-
- private:
-  void Run() {
-    while (!stopping_) {
-      const int fd = accept(listen_fd_, nullptr, nullptr);
-      if (fd < 0) continue;
-      Serve(fd);
-      close(fd);
-    }
-  }
-  void Serve(int fd) {
-    std::string data;
-    char buffer[8192];
-    size_t header_end = std::string::npos;
-    size_t content_length = 0;
-    while (header_end == std::string::npos ||
-           data.size() < header_end + 4 + content_length) {
-      const ssize_t got = read(fd, buffer, sizeof(buffer));
-      if (got <= 0) return;
-      data.append(buffer, static_cast<size_t>(got));
-      if (header_end == std::string::npos) {
-        header_end = data.find("\r\n\r\n");
-        if (header_end == std::string::npos) continue;
-        std::string head = data.substr(0, header_end);
-        for (char& c : head) c = static_cast<char>(std::tolower(c));
-        const size_t at = head.find("content-length:");
-        if (at != std::string::npos) {
-          content_length = std::stoul(head.substr(at + 15));
-        }
-      }
-    }
+// The sequences of the events the receiver was sent, in order (checkpoint
+// messages have none). The receiver answers 200 to every POST and records a
+// request before answering: a sequence answered 200 is in the list.
+std::vector<int64_t> Sequences(const test_support::WebhookReceiver& receiver) {
+  std::vector<int64_t> sequences;
+  for (const test_support::WebhookRequest& request : receiver.requests()) {
     google::protobuf::Struct document;
-    const auto parsed = google::protobuf::util::JsonStringToMessage(
-        data.substr(header_end + 4, content_length), &document);
-    EXPECT_TRUE(parsed.ok()) << data;
-    std::vector<int64_t> got;
-    if (parsed.ok() && document.fields().contains("events")) {
-      for (const google::protobuf::Value& event :
-           document.fields().at("events").list_value().values()) {
-        int64_t sequence = 0;
-        EXPECT_TRUE(absl::SimpleAtoi(
-            event.struct_value().fields().at("sequence").string_value(),
-            &sequence));
-        got.push_back(sequence);
-      }
+    const auto parsed =
+        google::protobuf::util::JsonStringToMessage(request.body, &document);
+    EXPECT_TRUE(parsed.ok()) << request.body;
+    if (!parsed.ok() || !document.fields().contains("events")) continue;
+    for (const google::protobuf::Value& event :
+         document.fields().at("events").list_value().values()) {
+      int64_t sequence = 0;
+      EXPECT_TRUE(absl::SimpleAtoi(
+          event.struct_value().fields().at("sequence").string_value(),
+          &sequence));
+      sequences.push_back(sequence);
     }
-    // Recorded before the answer: a sequence answered 200 is in the list.
-    {
-      absl::MutexLock lock(&mu_);
-      sequences_.insert(sequences_.end(), got.begin(), got.end());
-    }
-    const std::string answer =
-        "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-    if (write(fd, answer.data(), answer.size()) < 0) return;
   }
-
-  int listen_fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stopping_{false};
-  std::thread thread_;
-  mutable absl::Mutex mu_;
-  std::vector<int64_t> sequences_ ABSL_GUARDED_BY(mu_);
-};
+  return sequences;
+}
 
 class MotcuadFailoverTest : public ::testing::Test {
  protected:
@@ -555,10 +479,10 @@ TEST_F(MotcuadFailoverTest, APausedLeaderAppendsNothingAfterItsSuccessor) {
 // leader, as docs/operations.md says.
 TEST_F(MotcuadFailoverTest,
        TheLeaderAloneDeliversWebhooksAndItsSuccessorGoesOn) {
-  SequenceReceiver receiver;
-  const std::string webhook =
-      absl::StrCat("webhooks:\n  - name: portal\n    url: ", receiver.Url(),
-                   "\n    max_batch: 7\n");
+  test_support::WebhookReceiver receiver;
+  const std::string webhook = absl::StrCat(
+      "webhooks:\n  - name: portal\n    url: ", receiver.Url("/motcua"),
+      "\n    max_batch: 7\n");
   std::vector<std::unique_ptr<Daemon>> servers;
   servers.push_back(Start("a", webhook));
   ASSERT_GT(servers.back()->port(), 0);
@@ -581,7 +505,7 @@ TEST_F(MotcuadFailoverTest,
   ASSERT_GT(first_head, 0);
   ASSERT_TRUE(WaitUntil(
       [&] {
-        const std::vector<int64_t> got = receiver.sequences();
+        const std::vector<int64_t> got = Sequences(receiver);
         return !got.empty() && got.back() == first_head;
       },
       absl::Seconds(20)));
@@ -596,12 +520,12 @@ TEST_F(MotcuadFailoverTest,
   const int64_t marker = QueryInt("SELECT max(sequence) FROM events");
   ASSERT_TRUE(WaitUntil(
       [&] {
-        const std::vector<int64_t> got = receiver.sequences();
+        const std::vector<int64_t> got = Sequences(receiver);
         return !got.empty() && got.back() == marker;
       },
       absl::Seconds(20)));
   std::map<int64_t, int> seen;
-  for (const int64_t sequence : receiver.sequences()) ++seen[sequence];
+  for (const int64_t sequence : Sequences(receiver)) ++seen[sequence];
   EXPECT_EQ(static_cast<int64_t>(seen.size()),
             QueryInt("SELECT count(*) FROM events"));
   for (const auto& [sequence, count] : seen) {
@@ -648,13 +572,13 @@ TEST_F(MotcuadFailoverTest,
   }
   ASSERT_TRUE(WaitUntil(
       [&] {
-        const std::vector<int64_t> got = receiver.sequences();
+        const std::vector<int64_t> got = Sequences(receiver);
         return std::set<int64_t>(got.begin(), got.end()) == logged;
       },
       absl::Seconds(30)))
       << "not every sequence up to " << head << " delivered";
   seen.clear();
-  for (const int64_t sequence : receiver.sequences()) ++seen[sequence];
+  for (const int64_t sequence : Sequences(receiver)) ++seen[sequence];
   for (const auto& [sequence, count] : seen) {
     // Past what the dead leader delivered: once. Before: once by it, at
     // most once more by its successor.

@@ -1,32 +1,24 @@
 // Webhooks against a local HTTP receiver: the real server (services/server)
 // on 127.0.0.1:0 with a temporary data directory, submitting through the
-// gRPC API, and a receiver in this file that refuses the first requests.
+// gRPC API, and a local receiver (tests/testing/webhook_receiver.h) that
+// refuses the first requests.
 #include "services/webhooks/webhooks.h"
 
-#include <arpa/inet.h>
 #include <google/protobuf/struct.pb.h>
 #include <google/protobuf/util/json_util.h>
 #include <google/protobuf/util/time_util.h>
 #include <grpcpp/grpcpp.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
-#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -37,10 +29,13 @@
 #include "services/checkpoint/checkpoint.h"
 #include "services/server/server.h"
 #include "tests/testing/test_server.h"
+#include "tests/testing/webhook_receiver.h"
 
 namespace motcua::webhooks {
 namespace {
 
+using test_support::WebhookReceiver;
+using test_support::WebhookRequest;
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 using ::testing::Not;
@@ -55,16 +50,6 @@ constexpr absl::Duration kDeliveryTimeout = absl::Seconds(30);
 absl::Time MondayMorning() {
   return absl::FromCivil(absl::CivilMinute(2025, 9, 8, 9, 0), kVietnam);
 }
-
-// One POST as the receiver saw it, and what it answered.
-struct Received {
-  std::string target;
-  std::string content_type;
-  std::string last_sequence_header;
-  std::string message_header;  // X-Motcua-Message: events or checkpoint
-  std::string body;
-  int status = 0;
-};
 
 // The events of a webhook body, as the receiver would read them.
 struct DeliveredEvent {
@@ -101,122 +86,6 @@ Body ParseBody(const std::string& json) {
   return body;
 }
 
-// A minimal HTTP/1.1 server on 127.0.0.1:0: answers 503 to the first
-// `failures` requests and 200 afterwards, one connection at a time.
-class Receiver {
- public:
-  explicit Receiver(int failures) : failures_left_(failures) {
-    listen_fd_ = socket(AF_INET, SOCK_STREAM, 0);
-    const int one = 1;
-    setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    EXPECT_EQ(bind(listen_fd_, reinterpret_cast<sockaddr*>(&address),
-                   sizeof(address)),
-              0);
-    EXPECT_EQ(listen(listen_fd_, 16), 0);
-    socklen_t length = sizeof(address);
-    getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&address), &length);
-    port_ = ntohs(address.sin_port);
-    thread_ = std::thread([this] { Run(); });
-  }
-  ~Receiver() {
-    stopping_ = true;
-    shutdown(listen_fd_, SHUT_RDWR);  // wakes accept()
-    thread_.join();
-    close(listen_fd_);
-  }
-
-  int port() const { return port_; }
-  std::string Url(const std::string& path) const {
-    return absl::StrCat("http://127.0.0.1:", port_, path);
-  }
-  void FailNext(int failures) {
-    absl::MutexLock lock(&mu_);
-    failures_left_ = failures;
-  }
-  std::vector<Received> requests() const {
-    absl::MutexLock lock(&mu_);
-    return requests_;
-  }
-
- private:
-  void Run() {
-    while (!stopping_) {
-      const int fd = accept(listen_fd_, nullptr, nullptr);
-      if (fd < 0) continue;
-      Serve(fd);
-      close(fd);
-    }
-  }
-
-  void Serve(int fd) {
-    std::string data;
-    char buffer[8192];
-    size_t header_end = std::string::npos;
-    size_t content_length = 0;
-    for (;;) {
-      if (header_end != std::string::npos &&
-          data.size() >= header_end + 4 + content_length) {
-        break;
-      }
-      const ssize_t got = read(fd, buffer, sizeof(buffer));
-      if (got <= 0) return;
-      data.append(buffer, static_cast<size_t>(got));
-      if (header_end == std::string::npos) {
-        header_end = data.find("\r\n\r\n");
-        if (header_end != std::string::npos) {
-          content_length = static_cast<size_t>(std::stoul(
-              Header(data.substr(0, header_end), "content-length", "0")));
-        }
-      }
-    }
-    const std::string head = data.substr(0, header_end);
-    Received received;
-    const std::vector<std::string> request_line =
-        absl::StrSplit(head.substr(0, head.find("\r\n")), ' ');
-    if (request_line.size() >= 2) received.target = request_line[1];
-    received.content_type = Header(head, "content-type", "");
-    received.last_sequence_header = Header(head, "x-motcua-last-sequence", "");
-    received.message_header = Header(head, "x-motcua-message", "");
-    received.body = data.substr(header_end + 4, content_length);
-    {
-      absl::MutexLock lock(&mu_);
-      received.status = failures_left_ > 0 ? 503 : 200;
-      if (failures_left_ > 0) --failures_left_;
-      requests_.push_back(received);
-    }
-    const std::string answer =
-        received.status == 200
-            ? "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: "
-              "close\r\n\r\n"
-            : "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
-              "Connection: close\r\n\r\n";
-    if (write(fd, answer.data(), answer.size()) < 0) return;
-  }
-
-  static std::string Header(const std::string& head, absl::string_view name,
-                            const std::string& missing) {
-    for (absl::string_view line : absl::StrSplit(head, "\r\n")) {
-      const size_t colon = line.find(':');
-      if (colon == absl::string_view::npos) continue;
-      if (absl::EqualsIgnoreCase(line.substr(0, colon), name)) {
-        return std::string(absl::StripAsciiWhitespace(line.substr(colon + 1)));
-      }
-    }
-    return missing;
-  }
-
-  int listen_fd_ = -1;
-  int port_ = 0;
-  std::atomic<bool> stopping_{false};
-  std::thread thread_;
-  mutable absl::Mutex mu_;
-  int failures_left_ ABSL_GUARDED_BY(mu_);
-  std::vector<Received> requests_ ABSL_GUARDED_BY(mu_);
-};
-
 // Polls `done` until it holds or kDeliveryTimeout passes.
 template <typename Predicate>
 bool Eventually(Predicate done) {
@@ -229,10 +98,10 @@ bool Eventually(Predicate done) {
 }
 
 // The acknowledged (200) events sent to `target`, in the order sent.
-std::vector<DeliveredEvent> Acknowledged(const std::vector<Received>& requests,
-                                         const std::string& target) {
+std::vector<DeliveredEvent> Acknowledged(
+    const std::vector<WebhookRequest>& requests, const std::string& target) {
   std::vector<DeliveredEvent> events;
-  for (const Received& request : requests) {
+  for (const WebhookRequest& request : requests) {
     if (request.target != target || request.status != 200 ||
         request.message_header == "checkpoint") {
       continue;
@@ -334,7 +203,7 @@ class WebhooksTest : public test_support::ServerFixture {
 };
 
 TEST_F(WebhooksTest, DeliversAfterFailuresAndResumesAfterRestart) {
-  Receiver receiver(/*failures=*/3);
+  WebhookReceiver receiver(/*failures=*/3);
   config_.webhooks.push_back(Webhook("all", receiver.Url("/hooks/all")));
   config::ServerConfig::Webhook receipts_b =
       Webhook("receipts-b", receiver.Url("/hooks/receipts-b?from=motcua"));
@@ -368,7 +237,7 @@ TEST_F(WebhooksTest, DeliversAfterFailuresAndResumesAfterRestart) {
            BacklogIsEmpty("all") && BacklogIsEmpty("receipts-b");
   })) << server_->RenderMetrics();
 
-  const std::vector<Received> requests = receiver.requests();
+  const std::vector<WebhookRequest> requests = receiver.requests();
   // The first three were refused and sent again: every refused event was
   // delivered afterwards, in log order, each exactly once here (nothing was
   // lost and no acknowledged batch was repeated).
@@ -383,7 +252,7 @@ TEST_F(WebhooksTest, DeliversAfterFailuresAndResumesAfterRestart) {
     EXPECT_EQ(event.type, "received");
     EXPECT_EQ(event.agency, kAgencyB);
   }
-  for (const Received& request : requests) {
+  for (const WebhookRequest& request : requests) {
     EXPECT_EQ(request.content_type, "application/json");
     const Body body = ParseBody(request.body);
     ASSERT_FALSE(body.events.empty());
@@ -414,13 +283,15 @@ TEST_F(WebhooksTest, DeliversAfterFailuresAndResumesAfterRestart) {
   const std::vector<int64_t> more = Submit("HS-5", kAgencyB);
   ASSERT_EQ(more.size(), 1u);
   ASSERT_TRUE(Eventually([&] {
-    const std::vector<Received> now = receiver.requests();
-    const std::vector<Received> after(now.begin() + before_restart, now.end());
+    const std::vector<WebhookRequest> now = receiver.requests();
+    const std::vector<WebhookRequest> after(now.begin() + before_restart,
+                                            now.end());
     return Acknowledged(after, "/hooks/all").size() >= 1 &&
            Acknowledged(after, "/hooks/receipts-b?from=motcua").size() >= 1;
   }));
-  const std::vector<Received> now = receiver.requests();
-  const std::vector<Received> after(now.begin() + before_restart, now.end());
+  const std::vector<WebhookRequest> now = receiver.requests();
+  const std::vector<WebhookRequest> after(now.begin() + before_restart,
+                                          now.end());
   EXPECT_THAT(Sequences(Acknowledged(after, "/hooks/all")),
               ElementsAreArray(more));
   EXPECT_THAT(Sequences(Acknowledged(after, "/hooks/receipts-b?from=motcua")),
@@ -428,7 +299,7 @@ TEST_F(WebhooksTest, DeliversAfterFailuresAndResumesAfterRestart) {
 }
 
 TEST_F(WebhooksTest, ShutdownInterruptsTheBackOffAndKeepsThePosition) {
-  Receiver receiver(/*failures=*/1'000'000);
+  WebhookReceiver receiver(/*failures=*/1'000'000);
   config::ServerConfig::Webhook webhook =
       Webhook("down", receiver.Url("/hooks/down"));
   webhook.initial_backoff = std::chrono::seconds(60);
@@ -466,7 +337,7 @@ TEST_F(WebhooksTest, UnreachableReceiverIsRetried) {
   // Take a free port, then close it: connections are refused.
   int port = 0;
   {
-    Receiver closed(0);
+    WebhookReceiver closed(0);
     port = closed.port();
   }
   config_.webhooks.push_back(
@@ -506,9 +377,9 @@ TEST_F(WebhooksTest, CorruptPositionStopsTheStart) {
 // The checkpoint messages acknowledged at `target`, in the order sent, as
 // the receiver reads them: the `checkpoint` object of each body.
 std::vector<google::protobuf::Struct> AcknowledgedCheckpoints(
-    const std::vector<Received>& requests, const std::string& target) {
+    const std::vector<WebhookRequest>& requests, const std::string& target) {
   std::vector<google::protobuf::Struct> checkpoints;
-  for (const Received& request : requests) {
+  for (const WebhookRequest& request : requests) {
     if (request.target != target || request.status != 200 ||
         request.message_header != "checkpoint") {
       continue;
@@ -529,7 +400,7 @@ std::vector<google::protobuf::Struct> AcknowledgedCheckpoints(
 // key the operator publishes (the PEM `motcuad checkpoint-key` prints), and
 // an altered copy fails. A restart does not send it again.
 TEST_F(WebhooksTest, DeliversSignedCheckpointsThatTheReceiverCanVerify) {
-  Receiver receiver(/*failures=*/1);
+  WebhookReceiver receiver(/*failures=*/1);
   config_.webhooks.push_back(Webhook("audit", receiver.Url("/hooks/audit")));
   config_.checkpoint_interval = absl::ZeroDuration();  // only on demand
   config_.checkpoint_key_file = directory_.File("keys/checkpoint.key");
@@ -547,18 +418,18 @@ TEST_F(WebhooksTest, DeliversSignedCheckpointsThatTheReceiverCanVerify) {
     return AcknowledgedCheckpoints(receiver.requests(), "/hooks/audit")
                .size() == 1;
   })) << server_->RenderMetrics();
-  const std::vector<Received> requests = receiver.requests();
+  const std::vector<WebhookRequest> requests = receiver.requests();
   // Every event the checkpoint covers was acknowledged before it.
   size_t checkpoint_at = 0;
   while (requests[checkpoint_at].message_header != "checkpoint" ||
          requests[checkpoint_at].status != 200) {
     ++checkpoint_at;
   }
-  const std::vector<Received> before(requests.begin(),
-                                     requests.begin() + checkpoint_at);
+  const std::vector<WebhookRequest> before(requests.begin(),
+                                           requests.begin() + checkpoint_at);
   EXPECT_THAT(Sequences(Acknowledged(before, "/hooks/audit")),
               ElementsAreArray(events));
-  for (const Received& request : before) {
+  for (const WebhookRequest& request : before) {
     if (request.status == 200) {
       EXPECT_EQ(request.message_header, "events");
     }
@@ -598,15 +469,15 @@ TEST_F(WebhooksTest, DeliversSignedCheckpointsThatTheReceiverCanVerify) {
                                    &signed_now)
                   .ok());
   ASSERT_TRUE(Eventually([&] {
-    const std::vector<Received> now = receiver.requests();
-    return AcknowledgedCheckpoints(
-               std::vector<Received>(now.begin() + before_restart, now.end()),
-               "/hooks/audit")
+    const std::vector<WebhookRequest> now = receiver.requests();
+    return AcknowledgedCheckpoints(std::vector<WebhookRequest>(
+                                       now.begin() + before_restart, now.end()),
+                                   "/hooks/audit")
                .size() >= 1;
   }));
-  const std::vector<Received> now = receiver.requests();
+  const std::vector<WebhookRequest> now = receiver.requests();
   const std::vector<google::protobuf::Struct> after = AcknowledgedCheckpoints(
-      std::vector<Received>(now.begin() + before_restart, now.end()),
+      std::vector<WebhookRequest>(now.begin() + before_restart, now.end()),
       "/hooks/audit");
   ASSERT_EQ(after.size(), 1u);
   EXPECT_EQ(after[0].fields().at("sequence").string_value(),
