@@ -48,6 +48,9 @@ prepare_root_cache() {
     rm -rf --one-file-system "${fresh}"
     return 1
   fi
+  # mktemp made it 0700: the root of a system is 0755, or its users
+  # cannot reach anything in it.
+  chmod 755 "${fresh}"
   mkdir -p "${cache}"
   tar -C "${fresh}" -cf "${cache}/bookworm-minbase.tar.partial" .
   mv "${cache}/bookworm-minbase.tar.partial" "${cache}/bookworm-minbase.tar"
@@ -107,6 +110,7 @@ cleanup() {
 trap cleanup EXIT
 prepare_root_cache
 tar -C "${root}" -xf "${cache}/bookworm-minbase.tar"
+chmod 755 "${root}"
 cp /etc/resolv.conf "${root}/etc/resolv.conf"
 cp "${deb}" "${root}/tmp/motcua.deb"
 
