@@ -25,31 +25,22 @@ if [ "$(id -u)" -eq 0 ]; then
   as_owner=(runuser -u postgres --)
 fi
 
-stop() {
-  if [ -f "$state/data_dir" ]; then
+# Stops the cluster whose files in $state start with $1 ("" for the
+# primary, "standby_" for its standby) and removes its data.
+stop_cluster() {
+  if [ -f "$state/${1}data_dir" ]; then
     local data
-    data=$(cat "$state/data_dir")
+    data=$(cat "$state/${1}data_dir")
     if [ -d "$data/data" ]; then
       "${as_owner[@]}" "$bin/pg_ctl" -D "$data/data" -m immediate -w stop \
         >/dev/null 2>&1 || true
     fi
     rm -rf "$data"
   fi
-  rm -f "$state/url" "$state/data_dir"
+  rm -f "$state/${1}url" "$state/${1}data_dir"
 }
-
-stop_standby() {
-  if [ -f "$state/standby_data_dir" ]; then
-    local data
-    data=$(cat "$state/standby_data_dir")
-    if [ -d "$data/data" ]; then
-      "${as_owner[@]}" "$bin/pg_ctl" -D "$data/data" -m immediate -w stop \
-        >/dev/null 2>&1 || true
-    fi
-    rm -rf "$data"
-  fi
-  rm -f "$state/standby_url" "$state/standby_data_dir"
-}
+stop() { stop_cluster ""; }
+stop_standby() { stop_cluster standby_; }
 
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
