@@ -40,7 +40,8 @@ absl::StatusOr<std::vector<Event>> Decide(const Dossier* dossier,
 
 // Applies one event. The first event of a dossier must be a ReceivedEvent
 // applied to a default Dossier. Returns INTERNAL when the event does not fit
-// the state (a corrupt log): replay reports it, it does not crash.
+// the state (a corrupt log), and leaves the dossier as it was: replay
+// reports it, it does not crash, and goes on from the state before.
 absl::Status Apply(Dossier& dossier, const Event& event);
 
 }  // namespace motcua

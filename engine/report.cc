@@ -1,5 +1,6 @@
 #include "engine/report.h"
 
+#include <algorithm>
 #include <limits>
 #include <map>
 #include <optional>
@@ -12,14 +13,7 @@ namespace {
 constexpr int64_t kSecondsPerDay = 24 * 3600;
 constexpr int64_t kReportOffsetSeconds = 7 * 3600;
 
-// Where a dossier stands for the levels: which pair of measures, and from
-// which day a running one is overdue.
-struct Standing {
-  ReportMeasure within;
-  ReportMeasure overdue;
-  bool is_overdue_now = false;          // for buckets that do not move
-  std::optional<int64_t> overdue_from;  // for a running dossier: due day
-};
+using Standing = ReportStanding;
 
 std::optional<Standing> StandingOf(const Dossier& dossier) {
   switch (dossier.state) {
@@ -73,6 +67,28 @@ void Contribute(const Standing& standing, int64_t day, int64_t sign,
 bool SameStanding(const Standing& a, const Standing& b) {
   return a.within == b.within && a.is_overdue_now == b.is_overdue_now &&
          a.overdue_from == b.overdue_from;
+}
+
+// Sums the deltas of the same day and measure and drops zeros, in (day,
+// measure) order. A handful per event: sorting a vector beats a map.
+std::vector<ReportDelta> Merged(std::vector<ReportDelta> raw) {
+  std::sort(raw.begin(), raw.end(),
+            [](const ReportDelta& a, const ReportDelta& b) {
+              return std::tie(a.day, a.measure) < std::tie(b.day, b.measure);
+            });
+  std::vector<ReportDelta> merged;
+  merged.reserve(raw.size());
+  for (const ReportDelta& delta : raw) {
+    if (!merged.empty() && merged.back().day == delta.day &&
+        merged.back().measure == delta.measure) {
+      merged.back().delta += delta.delta;
+    } else {
+      merged.push_back(delta);
+    }
+  }
+  std::erase_if(merged,
+                [](const ReportDelta& delta) { return delta.delta == 0; });
+  return merged;
 }
 
 // Early, on time or late, as a resolution is classified, for a closure.
@@ -134,7 +150,19 @@ bool IsLevel(ReportMeasure measure) {
   return static_cast<int32_t>(measure) >= 20;
 }
 
-std::vector<ReportDelta> ReportDeltasOf(const Dossier* before,
+ReportBasis ReportBasisOf(const Dossier& dossier) {
+  ReportBasis basis;
+  basis.state = dossier.state;
+  basis.standing = StandingOf(dossier);
+  basis.steps = dossier.steps.size();
+  if (!dossier.steps.empty()) {
+    basis.last_step_ended = dossier.steps.back().ended_at.has_value();
+    basis.last_step_standing = StepStandingOf(dossier, basis.steps - 1);
+  }
+  return basis;
+}
+
+std::vector<ReportDelta> ReportDeltasOf(const ReportBasis* before,
                                         const Dossier& after, absl::Time at) {
   std::vector<ReportDelta> raw;
   // A receipt counts on the day of receipt, which an intake desk may record
@@ -178,7 +206,7 @@ std::vector<ReportDelta> ReportDeltasOf(const Dossier* before,
   }
 
   const std::optional<Standing> old_standing =
-      before != nullptr ? StandingOf(*before) : std::nullopt;
+      before != nullptr ? before->standing : std::nullopt;
   const std::optional<Standing> new_standing = StandingOf(after);
   const bool unchanged =
       old_standing.has_value() == new_standing.has_value() &&
@@ -187,33 +215,25 @@ std::vector<ReportDelta> ReportDeltasOf(const Dossier* before,
     if (old_standing.has_value()) Contribute(*old_standing, day, -1, raw);
     if (new_standing.has_value()) Contribute(*new_standing, day, +1, raw);
   }
-
-  // Merge same (day, measure); drop zeros.
-  std::map<std::pair<int64_t, ReportMeasure>, int64_t> merged;
-  for (const ReportDelta& delta : raw) {
-    merged[{delta.day, delta.measure}] += delta.delta;
-  }
-  std::vector<ReportDelta> deltas;
-  for (const auto& [key, value] : merged) {
-    if (value != 0) deltas.push_back({key.first, key.second, value});
-  }
-  return deltas;
+  return Merged(std::move(raw));
 }
 
-std::vector<UnitReportDelta> UnitReportDeltasOf(const Dossier* before,
+std::vector<UnitReportDelta> UnitReportDeltasOf(const ReportBasis* before,
                                                 const Dossier& after,
                                                 absl::Time at) {
   const int64_t day = ReportDay(before == nullptr ? after.received_at : at);
   // Entries are only added at the end, and only the last can be open: the
   // ones to look at are the last of `before` and those added after it.
-  const size_t before_size = before != nullptr ? before->steps.size() : 0;
+  const size_t before_size = before != nullptr ? before->steps : 0;
   const size_t first = before_size > 0 ? before_size - 1 : 0;
-  std::map<std::tuple<absl::string_view, int64_t, ReportMeasure>, int64_t>
-      merged;
+  std::vector<UnitReportDelta> deltas;
+  std::vector<ReportDelta> raw;
   for (size_t index = first; index < after.steps.size(); ++index) {
     const StepRecord& step = after.steps[index];
+    // Only the last entry of `before` is looked at: what it was is the
+    // basis's.
     const bool existed = index < before_size;
-    std::vector<ReportDelta> raw;
+    raw.clear();
     if (!existed) {
       raw.push_back({day,
                      after.channel == Channel::kOnline
@@ -221,8 +241,7 @@ std::vector<UnitReportDelta> UnitReportDeltasOf(const Dossier* before,
                          : ReportMeasure::kReceivedOther,
                      1});
     }
-    if (step.ended_at.has_value() &&
-        !(existed && before->steps[index].ended_at.has_value())) {
+    if (step.ended_at.has_value() && !(existed && before->last_step_ended)) {
       ReportMeasure measure = ReportMeasure::kResolvedOnTime;
       if (step.late) {
         measure = ReportMeasure::kResolvedLate;
@@ -238,7 +257,7 @@ std::vector<UnitReportDelta> UnitReportDeltasOf(const Dossier* before,
       }
     }
     const std::optional<Standing> old_standing =
-        existed ? StepStandingOf(*before, index) : std::nullopt;
+        existed ? before->last_step_standing : std::nullopt;
     const std::optional<Standing> new_standing = StepStandingOf(after, index);
     const bool unchanged =
         old_standing.has_value() == new_standing.has_value() &&
@@ -249,16 +268,29 @@ std::vector<UnitReportDelta> UnitReportDeltasOf(const Dossier* before,
       if (new_standing.has_value()) Contribute(*new_standing, day, +1, raw);
     }
     for (const ReportDelta& delta : raw) {
-      merged[{step.unit, delta.day, delta.measure}] += delta.delta;
+      deltas.push_back({step.unit, delta.day, delta.measure, delta.delta});
     }
   }
-  std::vector<UnitReportDelta> deltas;
-  for (const auto& [key, value] : merged) {
-    if (value == 0) continue;
-    const auto& [unit, delta_day, measure] = key;
-    deltas.push_back({unit, delta_day, measure, value});
+  // Merged by (unit, day, measure), in that order; zeros left out.
+  std::sort(deltas.begin(), deltas.end(),
+            [](const UnitReportDelta& a, const UnitReportDelta& b) {
+              return std::tie(a.unit, a.day, a.measure) <
+                     std::tie(b.unit, b.day, b.measure);
+            });
+  std::vector<UnitReportDelta> merged;
+  merged.reserve(deltas.size());
+  for (const UnitReportDelta& delta : deltas) {
+    if (!merged.empty() && merged.back().unit == delta.unit &&
+        merged.back().day == delta.day &&
+        merged.back().measure == delta.measure) {
+      merged.back().delta += delta.delta;
+    } else {
+      merged.push_back(delta);
+    }
   }
-  return deltas;
+  std::erase_if(merged,
+                [](const UnitReportDelta& delta) { return delta.delta == 0; });
+  return merged;
 }
 
 bool ReportRow::Balanced() const {

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -73,10 +74,32 @@ struct ReportDelta {
   int64_t delta = 0;
 };
 
-// The deltas one event contributes: `before` is the dossier before it (null
-// for its receipt), `after` with it applied, `at` when it occurred. Deltas
-// on the same day and measure are merged; zeros are left out.
-std::vector<ReportDelta> ReportDeltasOf(const Dossier* before,
+// Where a dossier, or a step of its control sheet, stands for the levels:
+// which pair of measures, and from which day a running one is overdue.
+struct ReportStanding {
+  ReportMeasure within = ReportMeasure::kPendingWithin;
+  ReportMeasure overdue = ReportMeasure::kPendingOverdue;
+  bool is_overdue_now = false;          // for buckets that do not move
+  std::optional<int64_t> overdue_from;  // for a running one: its due day
+};
+
+// What the deltas of an event read of the dossier before it: its state, its
+// standing, and its last control-sheet entry (only the last can still be
+// open). Small, so that a caller takes it before applying an event rather
+// than keeping a copy of the whole dossier.
+struct ReportBasis {
+  LifecycleState state = LifecycleState::kReceived;
+  std::optional<ReportStanding> standing;
+  size_t steps = 0;  // entries of the control sheet
+  bool last_step_ended = false;
+  std::optional<ReportStanding> last_step_standing;
+};
+ReportBasis ReportBasisOf(const Dossier& dossier);
+
+// The deltas one event contributes: `before` is the dossier before it
+// (ReportBasisOf; null for its receipt), `after` with it applied, `at` when it
+// occurred. Deltas on the same day and measure are merged; zeros are left out.
+std::vector<ReportDelta> ReportDeltasOf(const ReportBasis* before,
                                         const Dossier& after, absl::Time at);
 
 // The report by unit: a unit's row counts the steps it held (entries of
@@ -102,7 +125,7 @@ struct UnitReportDelta {
   ReportMeasure measure = ReportMeasure::kReceivedOnline;
   int64_t delta = 0;
 };
-std::vector<UnitReportDelta> UnitReportDeltasOf(const Dossier* before,
+std::vector<UnitReportDelta> UnitReportDeltasOf(const ReportBasis* before,
                                                 const Dossier& after,
                                                 absl::Time at);
 

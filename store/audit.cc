@@ -342,7 +342,6 @@ absl::Status ReplayInSequenceOrder(Database& live, ProjectionRebuild& rebuild,
   bool first_pass = true;
   int64_t from = std::numeric_limits<int64_t>::min();
   RequestTag request;
-  Dossier previous;
   auto finish = [&](Dossier last) -> absl::Status {
     ++report.dossiers;
     return rebuild.FinishDossier(std::move(last));
@@ -378,12 +377,14 @@ absl::Status ReplayInSequenceOrder(Database& live, ProjectionRebuild& rebuild,
       ASSIGN_OR_RETURN(StoredEvent stored, StoredEventOfRow(events, &request));
       Dossier& current = state->second;
       const bool first = current.version == 0;
-      previous = current;
+      // What the report reads of the state before the event, rather than a
+      // copy of it.
+      const ReportBasis before = ReportBasisOf(current);
       if (absl::Status status = Apply(current, stored.event); !status.ok()) {
         // A corrupt log is reported, not fatal: the auditor sees every event
-        // that does not fit. (An event after a dossier closed finds it
-        // dropped: it does not fit a new dossier either.)
-        current = std::move(previous);
+        // that does not fit (Apply left the state as it was). (An event
+        // after a dossier closed finds it dropped: it does not fit a new
+        // dossier either.)
         if (current.version == 0) open.erase(state);
         AddDifference(absl::StrCat("events: ", stored.sequence,
                                    ": does not apply: ", status.message()),
@@ -391,7 +392,7 @@ absl::Status ReplayInSequenceOrder(Database& live, ProjectionRebuild& rebuild,
         continue;
       }
       RETURN_IF_ERROR(
-          rebuild.Add(stored, request, first ? nullptr : &previous, current));
+          rebuild.Add(stored, request, first ? nullptr : &before, current));
       if (IsTerminal(current.state)) {
         RETURN_IF_ERROR(finish(std::move(current)));
         open.erase(state);

@@ -67,7 +67,7 @@ absl::Status BulkLoader::Append(std::vector<Event> events, absl::Time now) {
         chain_.Seal(std::move(event), /*request_id=*/"", now);
     if (!sealed.ok()) return sealed.status();
     const bool first = dossier.version == 0;
-    Dossier before = first ? Dossier() : dossier;
+    const ReportBasis before = ReportBasisOf(dossier);
     const StoredEvent& stored = sealed->stored;
     if (absl::Status status = Apply(dossier, stored.event); !status.ok()) {
       if (first) open_.erase(stored.event.dossier_code);

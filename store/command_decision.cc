@@ -128,23 +128,31 @@ Decision DecideCommand(const CommandRequest& request, const RuleSet& rules,
 
 absl::Status AppendDecided(Decision& decision, absl::Time now, LogChain& chain,
                            CommandStorage& storage, CommandOutcome& outcome) {
-  Dossier state = decision.before != nullptr ? *decision.before : Dossier();
-  for (Event& event : decision.events) {
+  // One copy of the state for the command, applied event by event; the
+  // state before an event is the stored one for the first (the caller's,
+  // untouched), and a copy only when a command appends several.
+  Dossier after = decision.before != nullptr ? *decision.before : Dossier();
+  const Dossier* before = decision.before;
+  Dossier previous;
+  for (size_t i = 0; i < decision.events.size(); ++i) {
     ASSIGN_OR_RETURN(SealedEvent sealed,
-                     chain.Seal(std::move(event), decision.tag.id, now,
-                                decision.tag.fingerprint));
-    Dossier after = state;
+                     chain.Seal(std::move(decision.events[i]), decision.tag.id,
+                                now, decision.tag.fingerprint));
+    if (i > 0) {
+      previous = after;
+      before = &previous;
+    }
     if (absl::Status status = Apply(after, sealed.stored.event); !status.ok()) {
       return absl::InternalError(absl::StrCat(
           "the engine's own event does not apply: ", status.message()));
     }
     RETURN_IF_ERROR(storage.Append(
-        sealed, decision.tag, state.version == 0 ? nullptr : &state, after));
-    state = std::move(after);
+        sealed, decision.tag,
+        before != nullptr && before->version > 0 ? before : nullptr, after));
     outcome.events.push_back(std::move(sealed.stored));
   }
   decision.events.clear();
-  outcome.dossier = std::move(state);
+  outcome.dossier = std::move(after);
   return absl::OkStatus();
 }
 

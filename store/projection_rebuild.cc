@@ -45,23 +45,21 @@ absl::Status ProjectionRebuild::AppendToLog(SealedEvent sealed) {
 
 absl::Status ProjectionRebuild::Add(const StoredEvent& stored,
                                     const RequestTag& request,
-                                    const Dossier* before,
+                                    const ReportBasis* before,
                                     const Dossier& after) {
-  Projections::AddReport(stored, before, after, report_sums_);
-  Projections::AddUnitReport(stored, before, after, unit_report_sums_);
-  if (report_sums_.size() >= kMaxReportSums) {
+  report_.Add(stored, before, after);
+  if (report_.by_group.size() >= kMaxReportSums) {
     // Writing adds to what the rows hold: sums may go out in parts.
-    if (absl::Status status = Give(std::move(report_sums_)); !status.ok()) {
+    if (absl::Status status = Give(std::move(report_.by_group)); !status.ok()) {
       return status;
     }
-    report_sums_ = ReportDeltaSums();
+    report_.by_group = ReportDeltaSums();
   }
-  if (unit_report_sums_.by_unit.size() >= kMaxReportSums) {
-    if (absl::Status status = Give(std::move(unit_report_sums_));
-        !status.ok()) {
+  if (report_.by_unit.by_unit.size() >= kMaxReportSums) {
+    if (absl::Status status = Give(std::move(report_.by_unit)); !status.ok()) {
       return status;
     }
-    unit_report_sums_ = UnitReportDeltaSums();
+    report_.by_unit = UnitReportDeltaSums();
   }
   if (request.id.empty()) return absl::OkStatus();
   return Give(RequestRow{
@@ -74,18 +72,17 @@ absl::Status ProjectionRebuild::FinishDossier(Dossier last) {
 }
 
 absl::Status ProjectionRebuild::Finish() {
-  if (report_sums_.size() > 0) {
-    if (absl::Status status = Give(std::move(report_sums_)); !status.ok()) {
+  if (report_.by_group.size() > 0) {
+    if (absl::Status status = Give(std::move(report_.by_group)); !status.ok()) {
       return status;
     }
-    report_sums_ = ReportDeltaSums();
+    report_.by_group = ReportDeltaSums();
   }
-  if (unit_report_sums_.by_unit.size() > 0) {
-    if (absl::Status status = Give(std::move(unit_report_sums_));
-        !status.ok()) {
+  if (report_.by_unit.by_unit.size() > 0) {
+    if (absl::Status status = Give(std::move(report_.by_unit)); !status.ok()) {
       return status;
     }
-    unit_report_sums_ = UnitReportDeltaSums();
+    report_.by_unit = UnitReportDeltaSums();
   }
   absl::Status handed = HandOver();
   {

@@ -25,6 +25,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/synchronization/mutex.h"
 #include "engine/dossier.h"
+#include "engine/report.h"
 #include "store/event_codec.h"
 #include "store/log_writer.h"
 #include "store/projections.h"
@@ -48,10 +49,11 @@ class ProjectionRebuild {
   // Writes the row of an event to the log (a bulk load; a replay only reads
   // the log).
   absl::Status AppendToLog(SealedEvent sealed);
-  // `stored` turned `before` (null for the dossier's first event) into
-  // `after`; `request` is its command's (its id may be empty).
+  // `stored` turned the dossier `before` stood for (engine ReportBasisOf;
+  // null for the dossier's first event) into `after`; `request` is its
+  // command's (its id may be empty).
   absl::Status Add(const StoredEvent& stored, const RequestTag& request,
-                   const Dossier* before, const Dossier& after);
+                   const ReportBasis* before, const Dossier& after);
   // `last` is its dossier's final state: no event of it follows.
   absl::Status FinishDossier(Dossier last);
   // Writes everything given and the report sums, and stops the writer.
@@ -79,8 +81,7 @@ class ProjectionRebuild {
   LogWriter log_;
 
   // The caller's.
-  ReportDeltaSums report_sums_;
-  UnitReportDeltaSums unit_report_sums_;
+  ReportBatch report_;
   std::vector<Write> filling_;
 
   absl::Mutex mu_;

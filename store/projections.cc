@@ -156,9 +156,11 @@ absl::Status Projections::Update(const StoredEvent& stored,
   if (absl::Status status = UpdateCurrent(before, after); !status.ok()) {
     return status;
   }
-  if (absl::Status status = UpdateReport(stored, before, after); !status.ok()) {
-    return status;
-  }
+  // A delta that sums to zero is kept as a zero row: the table's content
+  // must not depend on the order in which a replay meets the same sums.
+  const std::optional<ReportBasis> basis =
+      before != nullptr ? std::optional(ReportBasisOf(*before)) : std::nullopt;
+  batch_report_.Add(stored, basis.has_value() ? &*basis : nullptr, after);
   return UpdateRequest(stored, request, after);
 }
 
@@ -179,43 +181,6 @@ absl::Status Projections::UpdateCurrent(const Dossier* before,
   return UpdateCounters(before, after);
 }
 
-absl::Status Projections::UpdateReport(const StoredEvent& stored,
-                                       const Dossier* before,
-                                       const Dossier& after) {
-  // A delta that sums to zero is kept as a zero row: the table's content
-  // must not depend on the order in which a replay meets the same sums.
-  for (const ReportDelta& delta :
-       ReportDeltasOf(before, after, stored.event.occurred_at)) {
-    add_report_delta_.BindText(1, after.agency)
-        .BindText(2, after.procedure_code)
-        .BindText(3, after.field)
-        .BindInt(4, delta.day)
-        .BindInt(5, static_cast<int64_t>(delta.measure))
-        .BindInt(6, delta.delta);
-    if (absl::Status status = add_report_delta_.Run(); !status.ok()) {
-      return status;
-    }
-    RETURN_IF_ERROR(report_months_->Add(
-        after.agency, after.procedure_code, after.field, delta.day,
-        static_cast<int64_t>(delta.measure), delta.delta));
-  }
-  for (const UnitReportDelta& delta :
-       UnitReportDeltasOf(before, after, stored.event.occurred_at)) {
-    add_unit_report_delta_.BindText(1, after.agency)
-        .BindText(2, delta.unit)
-        .BindInt(3, delta.day)
-        .BindInt(4, static_cast<int64_t>(delta.measure))
-        .BindInt(5, delta.delta);
-    if (absl::Status status = add_unit_report_delta_.Run(); !status.ok()) {
-      return status;
-    }
-    RETURN_IF_ERROR(report_months_->AddUnit(after.agency, delta.unit, delta.day,
-                                            static_cast<int64_t>(delta.measure),
-                                            delta.delta));
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<Statement*> Projections::PartialUpdate(
     const char* table, const char* where, const char* always,
     absl::Span<const char* const> columns, uint32_t changed) {
@@ -231,71 +196,6 @@ absl::StatusOr<Statement*> Projections::PartialUpdate(
     cached = std::make_unique<Statement>(*std::move(statement));
   }
   return cached.get();
-}
-
-void ReportDeltaSums::Add(absl::string_view agency,
-                          absl::string_view procedure_code,
-                          absl::string_view field, int64_t day, int64_t measure,
-                          int64_t delta) {
-  // A dossier's deltas come one after the other: most share the group of
-  // the one before.
-  if (groups_.empty() || groups_[last_group_].agency != agency ||
-      groups_[last_group_].procedure_code != procedure_code ||
-      groups_[last_group_].field != field) {
-    group_key_.clear();
-    // Length-prefixed, so that no two groups share a key.
-    absl::StrAppend(&group_key_, agency.size(), ":", agency,
-                    procedure_code.size(), ":", procedure_code, field);
-    auto [found, inserted] = group_numbers_.try_emplace(
-        group_key_, static_cast<uint32_t>(groups_.size()));
-    if (inserted) {
-      groups_.push_back(Group{std::string(agency), std::string(procedure_code),
-                              std::string(field)});
-    }
-    last_group_ = found->second;
-  }
-  sums_[{last_group_, day, measure}] += delta;
-}
-
-std::vector<ReportDeltaSums::Row> ReportDeltaSums::Sorted() const {
-  // The groups' rank in (agency, procedure, field) order.
-  std::vector<uint32_t> by_name(groups_.size());
-  for (uint32_t i = 0; i < by_name.size(); ++i) by_name[i] = i;
-  std::sort(by_name.begin(), by_name.end(), [&](uint32_t a, uint32_t b) {
-    return std::tie(groups_[a].agency, groups_[a].procedure_code,
-                    groups_[a].field) < std::tie(groups_[b].agency,
-                                                 groups_[b].procedure_code,
-                                                 groups_[b].field);
-  });
-  std::vector<uint32_t> rank(groups_.size());
-  for (uint32_t i = 0; i < by_name.size(); ++i) rank[by_name[i]] = i;
-
-  std::vector<std::pair<std::tuple<uint32_t, int64_t, int64_t>, int64_t>>
-      ranked;
-  ranked.reserve(sums_.size());
-  for (const auto& [key, delta] : sums_) {
-    const auto& [group, day, measure] = key;
-    ranked.push_back({{rank[group], day, measure}, delta});
-  }
-  std::sort(ranked.begin(), ranked.end());
-  std::vector<Row> rows;
-  rows.reserve(ranked.size());
-  for (const auto& [key, delta] : ranked) {
-    const auto& [group_rank, day, measure] = key;
-    const Group& group = groups_[by_name[group_rank]];
-    rows.push_back(Row{group.agency, group.procedure_code, group.field, day,
-                       measure, delta});
-  }
-  return rows;
-}
-
-void Projections::AddReport(const StoredEvent& stored, const Dossier* before,
-                            const Dossier& after, ReportDeltaSums& sums) {
-  for (const ReportDelta& delta :
-       ReportDeltasOf(before, after, stored.event.occurred_at)) {
-    sums.Add(after.agency, after.procedure_code, after.field, delta.day,
-             static_cast<int64_t>(delta.measure), delta.delta);
-  }
 }
 
 absl::Status Projections::WriteReport(const ReportDeltaSums& sums) {
@@ -317,14 +217,9 @@ absl::Status Projections::WriteReport(const ReportDeltaSums& sums) {
   return absl::OkStatus();
 }
 
-void Projections::AddUnitReport(const StoredEvent& stored,
-                                const Dossier* before, const Dossier& after,
-                                UnitReportDeltaSums& sums) {
-  for (const UnitReportDelta& delta :
-       UnitReportDeltasOf(before, after, stored.event.occurred_at)) {
-    sums.by_unit.Add(after.agency, delta.unit, "", delta.day,
-                     static_cast<int64_t>(delta.measure), delta.delta);
-  }
+absl::Status Projections::WriteReport(const ReportBatch& batch) {
+  RETURN_IF_ERROR(WriteReport(batch.by_group));
+  return WriteUnitReport(batch.by_unit);
 }
 
 absl::Status Projections::WriteUnitReport(const UnitReportDeltaSums& sums) {

@@ -22,56 +22,15 @@
 #include "absl/strings/string_view.h"
 #include "absl/types/span.h"
 #include "engine/dossier.h"
+#include "engine/report.h"
 #include "store/event_codec.h"
 #include "store/projection_changes.h"
 #include "store/report_months.h"
+#include "store/report_sums.h"
 #include "store/sqlite.h"
 #include "store/types.h"
 
 namespace motcua::store {
-
-// The report's deltas summed in memory, by (agency, procedure, field, day,
-// measure). Its size grows with days and groups, not with dossiers.
-class ReportDeltaSums {
- public:
-  void Add(absl::string_view agency, absl::string_view procedure_code,
-           absl::string_view field, int64_t day, int64_t measure,
-           int64_t delta);
-  // The sums held (one per key).
-  size_t size() const { return sums_.size(); }
-  void clear() { sums_.clear(); }
-
-  struct Row {
-    absl::string_view agency;
-    absl::string_view procedure_code;
-    absl::string_view field;
-    int64_t day = 0;
-    int64_t measure = 0;
-    int64_t delta = 0;
-  };
-  // The sums in key order, viewing this object's memory.
-  std::vector<Row> Sorted() const;
-
- private:
-  // (agency, procedure, field) is shared by all of a dossier's deltas: each
-  // is kept once, under a number, and a sum is keyed by numbers only.
-  struct Group {
-    std::string agency;
-    std::string procedure_code;
-    std::string field;
-  };
-  std::vector<Group> groups_;
-  absl::flat_hash_map<std::string, uint32_t> group_numbers_;
-  std::string group_key_;    // scratch
-  uint32_t last_group_ = 0;  // the group of the last Add
-  absl::flat_hash_map<std::tuple<uint32_t, int64_t, int64_t>, int64_t> sums_;
-};
-
-// The report-by-unit's deltas summed in memory (engine UnitReportDeltasOf):
-// a ReportDeltaSums whose groups are (agency, unit, "").
-struct UnitReportDeltaSums {
-  ReportDeltaSums by_unit;
-};
 
 class Projections {
  public:
@@ -87,8 +46,10 @@ class Projections {
   // `before` is the dossier before it (null for its first event) and `after`
   // the dossier with it applied; `request` is the request of the command
   // that appended it (its id may be empty). Only rows that change are
-  // written: UpdateCurrent, then the per-event rows (report_deltas,
-  // unit_report_deltas, requests).
+  // written: UpdateCurrent and the requests row at once; the report's
+  // deltas are added to the batch's sums (batch_report), which the writer
+  // writes once before the batch commits (WriteReport) and forgets when it
+  // rolls back: a batch's commands share the day's and the month's rows.
   absl::Status Update(const StoredEvent& stored, const RequestTag& request,
                       const Dossier* before, const Dossier& after);
 
@@ -100,16 +61,16 @@ class Projections {
   // rebuild takes from the live file: SettleDeadlineDays.)
   absl::Status UpdateCurrent(const Dossier* before, const Dossier& after);
 
-  // The report's deltas summed in memory (ReportDeltaSums): a rebuild adds
-  // each event's (AddReport) and adds the sums to the table (WriteReport, as
-  // often as it likes), the rows that Update leaves one event at a time.
-  static void AddReport(const StoredEvent& stored, const Dossier* before,
-                        const Dossier& after, ReportDeltaSums& sums);
+  // Adds sums of report deltas (store/report_sums.h) to the report tables
+  // and their monthly rows: a batch's, or a rebuild's, as often as it likes.
   absl::Status WriteReport(const ReportDeltaSums& sums);
-  // The same for the report by unit (unit_report_deltas).
-  static void AddUnitReport(const StoredEvent& stored, const Dossier* before,
-                            const Dossier& after, UnitReportDeltaSums& sums);
   absl::Status WriteUnitReport(const UnitReportDeltaSums& sums);
+  absl::Status WriteReport(const ReportBatch& batch);
+
+  // The report deltas Update summed since they were last written or
+  // dropped.
+  ReportBatch& batch_report() { return batch_report_; }
+
   // The requests row of the event's command; nothing when its request id
   // is empty.
   absl::Status UpdateRequest(const StoredEvent& stored,
@@ -158,8 +119,6 @@ class Projections {
   absl::Status UpdateThresholds(const Dossier* before, const Dossier& after);
   absl::Status UpdateControlSheet(const Dossier* before, const Dossier& after);
   absl::Status UpdateCounters(const Dossier* before, const Dossier& after);
-  absl::Status UpdateReport(const StoredEvent& stored, const Dossier* before,
-                            const Dossier& after);
 
   Database& database_;
   // PartialUpdate's statements, by table and set of changed columns.
@@ -191,6 +150,7 @@ class Projections {
   std::unique_ptr<ReportMonthWriter> report_months_;
   Statement upsert_request_;
   Statement select_request_;
+  ReportBatch batch_report_;
 };
 
 }  // namespace motcua::store

@@ -123,34 +123,32 @@ absl::Status CommandWriter::FillUnitReportIfAsked() {
   return InTransaction([&]() -> absl::Status {
     // Each dossier's events once, in order, a page of dossiers at a time;
     // the sums go out whenever they grow large.
-    UnitReportDeltaSums sums;
+    ReportBatch sums;  // of which the report by unit is written
     auto add_dossier = [&](const std::string& code,
                            int64_t version) -> absl::Status {
       select_events_to_version_.BindText(1, code).BindInt(2, version);
       ASSIGN_OR_RETURN(std::vector<StoredEvent> events,
                        ReadAllEvents(select_events_to_version_));
       Dossier dossier;
-      Dossier previous;
       for (const StoredEvent& stored : events) {
         const bool first = dossier.version == 0;
-        previous = dossier;
+        const ReportBasis before = ReportBasisOf(dossier);
         if (absl::Status applied = Apply(dossier, stored.event);
             !applied.ok()) {
           return absl::DataLossError(
               absl::StrCat("dossier ", code, ": event ", stored.sequence,
                            " does not apply: ", applied.message()));
         }
-        Projections::AddUnitReport(stored, first ? nullptr : &previous, dossier,
-                                   sums);
+        sums.Add(stored, first ? nullptr : &before, dossier);
       }
       return absl::OkStatus();
     };
     auto write_sums = [&](bool last_page) -> absl::Status {
-      if (sums.by_unit.size() < (1u << 16) && !last_page) {
+      if (sums.by_unit.by_unit.size() < (1u << 16) && !last_page) {
         return absl::OkStatus();
       }
-      RETURN_IF_ERROR(projections_->WriteUnitReport(sums));
-      sums = UnitReportDeltaSums();
+      RETURN_IF_ERROR(projections_->WriteUnitReport(sums.by_unit));
+      sums = ReportBatch();
       return absl::OkStatus();
     };
     RETURN_IF_ERROR(ForEachDossierVersion(add_dossier, write_sums));
@@ -267,6 +265,7 @@ WrittenBatch CommandWriter::WriteBatch(
     }
     if (write_failed && !transaction_lost()) {
       rollback_.Run().IgnoreError();
+      projections_->batch_report().clear();
       cache_->Clear();
       chain_.Rewind(batch_head);
       outcomes.clear();
@@ -280,13 +279,16 @@ WrittenBatch CommandWriter::WriteBatch(
       }
     }
     written.appended = chain_.head().sequence != batch_head.sequence;
+    // The batch's report deltas, each row once.
+    if (status.ok()) status = WriteBatchReport();
     if (written.appended && status.ok()) status = log_.WriteHead(chain_.head());
     if (status.ok()) status = commit_.Run();
     if (status.ok()) settled_day_ = today;
     if (!status.ok()) {
-      // Nothing of the batch is durable: forget what it did to the states
-      // and the head.
+      // Nothing of the batch is durable: forget what it did to the states,
+      // the report's sums and the head.
       rollback_.Run().IgnoreError();
+      projections_->batch_report().clear();
       cache_->Clear();
       chain_.Rewind(batch_head);
     }
@@ -328,9 +330,12 @@ CommandOutcome CommandWriter::ProcessCommand(const CommandRequest& request,
   }
   const LogHead saved_head = chain_.head();
   absl::Status status = AppendDecided(decision, now, chain_, *this, outcome);
+  // In its savepoint, so that a failing command leaves no sums either.
+  if (status.ok()) status = WriteBatchReport();
   if (!status.ok()) {
     rollback_to_.Run().IgnoreError();
     release_.Run().IgnoreError();
+    projections_->batch_report().clear();
     chain_.Rewind(saved_head);
     return CommandOutcome::Refusal(status);
   }
@@ -356,6 +361,14 @@ absl::StatusOr<std::vector<StoredEvent>> CommandWriter::EventsToVersion(
     const std::string& code, int64_t version) {
   select_events_to_version_.BindText(1, code).BindInt(2, version);
   return ReadAllEvents(select_events_to_version_);
+}
+
+absl::Status CommandWriter::WriteBatchReport() {
+  ReportBatch& sums = projections_->batch_report();
+  if (sums.empty()) return absl::OkStatus();
+  absl::Status status = projections_->WriteReport(sums);
+  sums.clear();
+  return status;
 }
 
 absl::Status CommandWriter::Append(const SealedEvent& sealed,

@@ -89,6 +89,9 @@ class CommandWriter final : private CommandStorage {
   // BEGIN; the first transaction of a day first counts the days that ended
   // since the last one in deadline_totals.
   absl::Status Begin(int64_t today);
+  // Writes the report deltas summed since the last call (each row once)
+  // and clears the sums.
+  absl::Status WriteBatchReport();
 
   // `isolated`: inside a savepoint, so that a failed write leaves nothing;
   // otherwise a failed write sets `write_failed` and the batch is run again

@@ -423,6 +423,7 @@ WrittenBatch Writer::WriteBatch(
   const LogHead batch_head = chain_.head();
   auto undo = [&] {
     cache_->Clear();
+    report_.clear();
     chain_.Rewind(batch_head);
   };
 
@@ -438,6 +439,7 @@ WrittenBatch Writer::WriteBatch(
   if (batch_error_.ok() && connection_.ok()) {
     // Written once the batch is known to be sound: a failed isolated run
     // leaves nothing.
+    QueueReport();
     if (chain_.head().sequence != batch_head.sequence) {
       connection_.Queue(
           "write_head",
@@ -460,6 +462,7 @@ WrittenBatch Writer::WriteBatch(
     }
     if (connection_.ok()) {
       batch_error_ = absl::OkStatus();
+      // Each command's sums were written in its savepoint: none are left.
       if (chain_.head().sequence != batch_head.sequence) {
         connection_.Queue(
             "write_head",
@@ -520,7 +523,10 @@ CommandOutcome Writer::ProcessCommand(const CommandRequest& request,
     status = AppendDecided(decision, now, chain_, *this, outcome);
   }
   if (isolated) {
-    // A round trip per command: its own writes' errors come back here.
+    // A round trip per command: its own writes' errors come back here, its
+    // report sums written inside its savepoint.
+    if (status.ok()) QueueReport();
+    report_.clear();
     connection_.Queue("release");
     const absl::Status synced = connection_.Sync();
     if (!status.ok() || !synced.ok()) {
@@ -603,7 +609,10 @@ absl::Status Writer::Append(const SealedEvent& sealed, const RequestTag& tag,
   QueueThresholds(before, after);
   QueueControlSheet(before, after);
   QueueCounters(before, after);
-  QueueReport(stored, before, after);
+  // The report's deltas are summed for the batch (QueueReport).
+  const std::optional<ReportBasis> basis =
+      before != nullptr ? std::optional(ReportBasisOf(*before)) : std::nullopt;
+  report_.Add(stored, basis.has_value() ? &*basis : nullptr, after);
   QueueRequest(stored, tag, after);
   // Errors come back at the next round trip (Writer::Track).
   return absl::OkStatus();
@@ -721,45 +730,41 @@ void Writer::QueueCounters(const Dossier* before, const Dossier& after) {
   connection_.Queue("increment_counter", params(new_key));
 }
 
-void Writer::QueueReport(const StoredEvent& stored, const Dossier* before,
-                         const Dossier& after) {
-  // A delta that sums to zero is kept as a zero row, as on SQLite.
-  for (const ReportDelta& delta :
-       ReportDeltasOf(before, after, stored.event.occurred_at)) {
-    connection_.Queue("add_report_delta",
-                      Params()
-                          .Text(after.agency)
-                          .Text(after.procedure_code)
-                          .Text(after.field)
-                          .Int(delta.day)
-                          .Int(static_cast<int64_t>(delta.measure))
-                          .Int(delta.delta));
-    connection_.Queue("add_report_month",
-                      Params()
-                          .Text(after.agency)
-                          .Text(after.procedure_code)
-                          .Text(after.field)
-                          .Int(ReportMonthOf(delta.day))
-                          .Int(static_cast<int64_t>(delta.measure))
-                          .Int(delta.delta));
+void Writer::QueueReport() {
+  // Each row once per batch, in key order; a delta that sums to zero is
+  // kept as a zero row, as on SQLite.
+  for (const ReportDeltaSums::Row& row : report_.by_group.Sorted()) {
+    connection_.Queue("add_report_delta", Params()
+                                              .Text(row.agency)
+                                              .Text(row.procedure_code)
+                                              .Text(row.field)
+                                              .Int(row.day)
+                                              .Int(row.measure)
+                                              .Int(row.delta));
+    connection_.Queue("add_report_month", Params()
+                                              .Text(row.agency)
+                                              .Text(row.procedure_code)
+                                              .Text(row.field)
+                                              .Int(ReportMonthOf(row.day))
+                                              .Int(row.measure)
+                                              .Int(row.delta));
   }
-  for (const UnitReportDelta& delta :
-       UnitReportDeltasOf(before, after, stored.event.occurred_at)) {
-    connection_.Queue("add_unit_report_delta",
-                      Params()
-                          .Text(after.agency)
-                          .Text(delta.unit)
-                          .Int(delta.day)
-                          .Int(static_cast<int64_t>(delta.measure))
-                          .Int(delta.delta));
-    connection_.Queue("add_unit_report_month",
-                      Params()
-                          .Text(after.agency)
-                          .Text(delta.unit)
-                          .Int(ReportMonthOf(delta.day))
-                          .Int(static_cast<int64_t>(delta.measure))
-                          .Int(delta.delta));
+  for (const ReportDeltaSums::Row& row : report_.by_unit.by_unit.Sorted()) {
+    // The group's procedure is the unit (UnitReportDeltaSums).
+    connection_.Queue("add_unit_report_delta", Params()
+                                                   .Text(row.agency)
+                                                   .Text(row.procedure_code)
+                                                   .Int(row.day)
+                                                   .Int(row.measure)
+                                                   .Int(row.delta));
+    connection_.Queue("add_unit_report_month", Params()
+                                                   .Text(row.agency)
+                                                   .Text(row.procedure_code)
+                                                   .Int(ReportMonthOf(row.day))
+                                                   .Int(row.measure)
+                                                   .Int(row.delta));
   }
+  report_.clear();
 }
 
 void Writer::QueueRequest(const StoredEvent& stored, const RequestTag& tag,

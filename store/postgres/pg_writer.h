@@ -17,6 +17,7 @@
 #include "store/event_store.h"
 #include "store/log_writer.h"
 #include "store/postgres/pq.h"
+#include "store/report_sums.h"
 
 namespace motcua::store::pg {
 
@@ -129,8 +130,9 @@ class Writer final : private CommandStorage {
   void QueueThresholds(const Dossier* before, const Dossier& after);
   void QueueControlSheet(const Dossier* before, const Dossier& after);
   void QueueCounters(const Dossier* before, const Dossier& after);
-  void QueueReport(const StoredEvent& stored, const Dossier* before,
-                   const Dossier& after);
+  // The report deltas summed since the last call (report_), each row once,
+  // and clears the sums.
+  void QueueReport();
   void QueueRequest(const StoredEvent& stored, const RequestTag& tag,
                     const Dossier& after);
 
@@ -143,6 +145,8 @@ class Writer final : private CommandStorage {
   LogChain chain_;
   // The first error since the batch began.
   absl::Status batch_error_;
+  // The report deltas of the batch's events, queued before it commits.
+  ReportBatch report_;
   // The day the day counts were last settled at in a committed transaction.
   int64_t settled_day_ = 0;
   // With a lease: whether this writer holds it, and at which epoch.
