@@ -296,7 +296,8 @@ constexpr int kFailing = 20;
 
 std::vector<CommandOutcome> RunBatchWithFailingHandOver(
     EventStore& store, const std::string& path, const Clock& clock,
-    const char* raise, std::optional<Database>& intruder) {
+    const char* raise, std::optional<Database>& intruder,
+    const char* table = "control_sheet") {
   std::vector<CommandOutcome> outcomes(kFailingBatch);
   EXPECT_TRUE(store.ExecuteAndWait(Request("HS-C", Submission(clock.Now())))
                   .status.ok());
@@ -307,17 +308,18 @@ std::vector<CommandOutcome> RunBatchWithFailingHandOver(
   EXPECT_TRUE(intruder->Execute("BEGIN IMMEDIATE").ok());
   EXPECT_TRUE(intruder
                   ->Execute(absl::StrCat(
-                      "CREATE TRIGGER fail_hs_c BEFORE INSERT ON "
-                      "control_sheet WHEN NEW.dossier_code = 'HS-C' BEGIN "
+                      "CREATE TRIGGER fail_hs_c BEFORE INSERT ON ", table,
+                      " WHEN NEW.dossier_code = 'HS-C' BEGIN "
                       "SELECT RAISE(",
                       raise, ", 'injected failure'); END"))
                   .ok());
   absl::Notification all_done;
   std::atomic<int> remaining = kFailingBatch;
   for (int i = 0; i < kFailingBatch; ++i) {
-    CommandRequest request = i == kFailing ? Request("HS-C", HandOverAction{})
-                                           : Request(absl::StrCat("HS-B-", i),
-                                                     Submission(clock.Now()));
+    CommandRequest request =
+        i == kFailing
+            ? Request("HS-C", HandOverAction{}, "hand-over-of-hs-c")
+            : Request(absl::StrCat("HS-B-", i), Submission(clock.Now()));
     EXPECT_TRUE(store
                     .Execute(std::move(request),
                              [&, i](CommandOutcome outcome) {
@@ -356,6 +358,29 @@ TEST_F(SqliteEventStoreTest, ACommandWhoseWritesFailAloneIsRefused) {
   // of its rows behind.
   ASSERT_TRUE(intruder->Execute("DROP TRIGGER fail_hs_c").ok());
   EXPECT_EQ(Count("SELECT count(*) FROM events"), kFailingBatch);
+  ExpectLogIntactAndReplayable();
+}
+
+TEST_F(SqliteEventStoreTest, ACommandThatFailsAfterItsReportDeltasLeavesNone) {
+  // The report's deltas are summed for the batch and written before it
+  // commits: a command failing after its deltas were summed (its requests
+  // row, the last it writes) must take them back with the rest of it, in
+  // the batch that is run again and in its own savepoint.
+  std::unique_ptr<EventStore> store = OpenStore();
+  ASSERT_NE(store, nullptr);
+  std::optional<Database> intruder;
+  std::vector<CommandOutcome> outcomes = RunBatchWithFailingHandOver(
+      *store, DatabasePath(), clock_, "ABORT", intruder, "requests");
+  ASSERT_TRUE(intruder.has_value());
+  for (int i = 0; i < kFailingBatch; ++i) {
+    EXPECT_EQ(outcomes[i].status.ok(), i != kFailing)
+        << i << ": " << outcomes[i].status;
+  }
+  store->Close();
+  ASSERT_TRUE(intruder->Execute("DROP TRIGGER fail_hs_c").ok());
+  EXPECT_EQ(Count("SELECT count(*) FROM events"), kFailingBatch);
+  // The hand-over would have ended a step and started one: no unit's row
+  // counts it.
   ExpectLogIntactAndReplayable();
 }
 
