@@ -19,7 +19,7 @@ namespace motcua::store::pg {
 
 // The schema version this build writes. Raised by one with each migration;
 // numbered apart from the SQLite schema's.
-inline constexpr int64_t kSchemaVersion = 2;
+inline constexpr int64_t kSchemaVersion = 3;
 
 // Creates the schema in an empty database (its current schema, `public`
 // unless the role's search_path says otherwise) or migrates an older one

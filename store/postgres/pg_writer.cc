@@ -128,45 +128,34 @@ std::vector<Named> WriterStatements() {
        "started_at = excluded.started_at, due_at = excluded.due_at, "
        "ended_at = excluded.ended_at, used_seconds = excluded.used_seconds, "
        "late = excluded.late, handed_over_by = excluded.handed_over_by"},
-      {"increment_counter",
+      // The batch's sums of count changes (Writer::QueueBatchSums): each
+      // row gets its net change once, and goes when its count reaches zero.
+      {"add_counter",
        "INSERT INTO counters (agency, procedure_code, unit, state, count) "
-       "VALUES ($1, $2, $3, $4, 1) ON CONFLICT (agency, procedure_code, "
-       "unit, state) DO UPDATE SET count = counters.count + 1"},
-      // One statement: the row goes when its count would reach zero. (The
-      // DELETE and the UPDATE see the same snapshot, so each touches the
-      // rows the other leaves: an UPDATE in a WITH followed by a DELETE of
-      // the row it changed would delete nothing.)
-      {"decrement_counter",
-       "WITH gone AS (DELETE FROM counters WHERE agency = $1 AND "
-       "procedure_code = $2 AND unit = $3 AND state = $4 AND count <= 1 "
-       "RETURNING 1) UPDATE counters SET count = count - 1 WHERE "
-       "agency = $1 AND procedure_code = $2 AND unit = $3 AND state = $4 "
-       "AND count > 1"},
-      {"increment_deadline_day",
+       "VALUES ($1, $2, $3, $4, $5) ON CONFLICT (agency, procedure_code, "
+       "unit, state) DO UPDATE SET count = counters.count + excluded.count"},
+      {"delete_empty_counter",
+       "DELETE FROM counters WHERE agency = $1 AND procedure_code = $2 AND "
+       "unit = $3 AND state = $4 AND count <= 0"},
+      {"add_deadline_day",
        "INSERT INTO deadline_days (kind, due_day, agency, count) "
-       "VALUES ($1, $3, $2, 1) ON CONFLICT (kind, due_day, agency) DO UPDATE "
-       "SET count = deadline_days.count + 1"},
-      {"decrement_deadline_day",
-       "WITH gone AS (DELETE FROM deadline_days WHERE kind = $1 AND "
-       "due_day = $3 AND agency = $2 AND count <= 1 RETURNING 1) UPDATE "
-       "deadline_days SET count = count - 1 WHERE kind = $1 AND due_day = $3 "
-       "AND agency = $2 AND count > 1"},
+       "VALUES ($1, $3, $2, $4) ON CONFLICT (kind, due_day, agency) DO UPDATE "
+       "SET count = deadline_days.count + excluded.count"},
+      {"delete_empty_deadline_day",
+       "DELETE FROM deadline_days WHERE kind = $1 AND due_day = $3 AND "
+       "agency = $2 AND count <= 0"},
       // A day before the settled day counts in the totals as well (none
       // while nothing is settled: the comparison with NULL fails).
-      {"increment_deadline_total",
-       absl::StrCat("INSERT INTO deadline_totals (kind, agency, count) "
-                    "SELECT $1::text, $2::text, 1 WHERE $3::integer < ",
-                    settled_day,
-                    " ON CONFLICT (kind, agency) DO UPDATE SET count = "
-                    "deadline_totals.count + 1")},
-      {"decrement_deadline_total",
-       absl::StrCat("WITH gone AS (DELETE FROM deadline_totals WHERE kind = "
-                    "$1::text AND agency = $2::text AND $3::integer < ",
-                    settled_day,
-                    " AND count <= 1 RETURNING 1) UPDATE deadline_totals SET "
-                    "count = count - 1 WHERE kind = $1::text AND agency = "
-                    "$2::text AND $3::integer < ",
-                    settled_day, " AND count > 1")},
+      {"add_deadline_total",
+       absl::StrCat(
+           "INSERT INTO deadline_totals (kind, agency, count) "
+           "SELECT $1::text, $2::text, $4::bigint WHERE $3::integer < ",
+           settled_day,
+           " ON CONFLICT (kind, agency) DO UPDATE SET count = "
+           "deadline_totals.count + excluded.count")},
+      {"delete_empty_deadline_total",
+       "DELETE FROM deadline_totals WHERE kind = $1::text AND agency = "
+       "$2::text AND count <= 0"},
       // Counts in the totals the days from the settled day to `$1`, then
       // makes `$1` the settled day (nothing when it already is later).
       {"settle_deadline_totals",
@@ -423,7 +412,7 @@ WrittenBatch Writer::WriteBatch(
   const LogHead batch_head = chain_.head();
   auto undo = [&] {
     cache_->Clear();
-    report_.clear();
+    ClearBatchSums();
     chain_.Rewind(batch_head);
   };
 
@@ -439,7 +428,7 @@ WrittenBatch Writer::WriteBatch(
   if (batch_error_.ok() && connection_.ok()) {
     // Written once the batch is known to be sound: a failed isolated run
     // leaves nothing.
-    QueueReport();
+    QueueBatchSums();
     if (chain_.head().sequence != batch_head.sequence) {
       connection_.Queue(
           "write_head",
@@ -525,8 +514,8 @@ CommandOutcome Writer::ProcessCommand(const CommandRequest& request,
   if (isolated) {
     // A round trip per command: its own writes' errors come back here, its
     // report sums written inside its savepoint.
-    if (status.ok()) QueueReport();
-    report_.clear();
+    if (status.ok()) QueueBatchSums();
+    ClearBatchSums();
     connection_.Queue("release");
     const absl::Status synced = connection_.Sync();
     if (!status.ok() || !synced.ok()) {
@@ -609,7 +598,7 @@ absl::Status Writer::Append(const SealedEvent& sealed, const RequestTag& tag,
   QueueThresholds(before, after);
   QueueControlSheet(before, after);
   QueueCounters(before, after);
-  // The report's deltas are summed for the batch (QueueReport).
+  // The report's deltas are summed for the batch (QueueBatchSums).
   const std::optional<ReportBasis> basis =
       before != nullptr ? std::optional(ReportBasisOf(*before)) : std::nullopt;
   report_.Add(stored, basis.has_value() ? &*basis : nullptr, after);
@@ -643,19 +632,14 @@ void Writer::QueueDeadlines(const Dossier* before, const Dossier& after) {
   for (const DeadlineChange& change : DeadlineChanges(before, after)) {
     if (!change.changed()) continue;
     if (change.moves_day_count()) {
+      // Summed for the batch (QueueBatchSums).
       if (change.old_row.has_value()) {
         const DeadlineRow& row = *change.old_row;
-        const Params key =
-            Params().Text(change.kind).Text(row.agency).Int(DeadlineDay(row));
-        connection_.Queue("decrement_deadline_day", key);
-        connection_.Queue("decrement_deadline_total", key);
+        --deadline_day_sums_[DayKey(change.kind, row.agency, DeadlineDay(row))];
       }
       if (change.new_row.has_value()) {
         const DeadlineRow& row = *change.new_row;
-        const Params key =
-            Params().Text(change.kind).Text(row.agency).Int(DeadlineDay(row));
-        connection_.Queue("increment_deadline_day", key);
-        connection_.Queue("increment_deadline_total", key);
+        ++deadline_day_sums_[DayKey(change.kind, row.agency, DeadlineDay(row))];
       }
     }
     if (!change.new_row.has_value()) {
@@ -714,24 +698,51 @@ void Writer::QueueControlSheet(const Dossier* before, const Dossier& after) {
 }
 
 void Writer::QueueCounters(const Dossier* before, const Dossier& after) {
-  auto params = [](const CounterKey& key) {
-    return Params()
-        .Text(key.agency)
-        .Text(key.procedure_code)
-        .Text(key.unit)
-        .Int(key.state);
+  // Summed for the batch (QueueBatchSums).
+  auto key = [](const CounterKey& counter) {
+    return CounterSums::key_type(counter.agency, counter.procedure_code,
+                                 counter.unit, counter.state);
   };
   const CounterKey new_key = CounterKeyOf(after);
   if (before != nullptr) {
     const CounterKey old_key = CounterKeyOf(*before);
     if (old_key == new_key) return;
-    connection_.Queue("decrement_counter", params(old_key));
+    --counter_sums_[key(old_key)];
   }
-  connection_.Queue("increment_counter", params(new_key));
+  ++counter_sums_[key(new_key)];
 }
 
-void Writer::QueueReport() {
-  // Each row once per batch, in key order; a delta that sums to zero is
+void Writer::ClearBatchSums() {
+  report_.clear();
+  counter_sums_.clear();
+  deadline_day_sums_.clear();
+}
+
+void Writer::QueueBatchSums() {
+  // The counts: only rows whose count changed, each once.
+  for (const auto& [key, delta] : counter_sums_) {
+    if (delta == 0) continue;
+    const auto& [agency, procedure_code, unit, state] = key;
+    const Params params =
+        Params().Text(agency).Text(procedure_code).Text(unit).Int(state);
+    connection_.Queue("add_counter", Params(params).Int(delta));
+    if (delta < 0) connection_.Queue("delete_empty_counter", params);
+  }
+  counter_sums_.clear();
+  for (const auto& [key, delta] : deadline_day_sums_) {
+    if (delta == 0) continue;
+    const auto& [kind, agency, day] = key;
+    const Params params = Params().Text(kind).Text(agency).Int(day);
+    connection_.Queue("add_deadline_day", Params(params).Int(delta));
+    connection_.Queue("add_deadline_total", Params(params).Int(delta));
+    if (delta < 0) {
+      connection_.Queue("delete_empty_deadline_day", params);
+      connection_.Queue("delete_empty_deadline_total",
+                        Params().Text(kind).Text(agency));
+    }
+  }
+  deadline_day_sums_.clear();
+  // The report: each row once, in key order; a delta that sums to zero is
   // kept as a zero row, as on SQLite.
   for (const ReportDeltaSums::Row& row : report_.by_group.Sorted()) {
     connection_.Queue("add_report_delta", Params()

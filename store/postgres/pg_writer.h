@@ -5,8 +5,10 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "absl/container/btree_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -130,9 +132,15 @@ class Writer final : private CommandStorage {
   void QueueThresholds(const Dossier* before, const Dossier& after);
   void QueueControlSheet(const Dossier* before, const Dossier& after);
   void QueueCounters(const Dossier* before, const Dossier& after);
-  // The report deltas summed since the last call (report_), each row once,
-  // and clears the sums.
-  void QueueReport();
+  // Queues the sums of the events since the last call (the report's
+  // deltas, the counters and the deadline day counts: rows that a batch's
+  // commands share), each row once, and clears them. Within a transaction
+  // PostgreSQL keeps every version of a row updated again and again, and
+  // each later update walks them all: written once per batch, the hot rows
+  // stop costing more with each command.
+  void QueueBatchSums();
+  // Forgets them (the batch, or the command, was rolled back).
+  void ClearBatchSums();
   void QueueRequest(const StoredEvent& stored, const RequestTag& tag,
                     const Dossier& after);
 
@@ -145,8 +153,16 @@ class Writer final : private CommandStorage {
   LogChain chain_;
   // The first error since the batch began.
   absl::Status batch_error_;
-  // The report deltas of the batch's events, queued before it commits.
+  // The sums of the batch's events, queued before it commits
+  // (QueueBatchSums): the report's deltas; the counters' changes by
+  // (agency, procedure, unit, state); the deadline day counts' by (kind,
+  // agency, due day).
   ReportBatch report_;
+  using CounterSums = absl::btree_map<
+      std::tuple<std::string, std::string, std::string, int64_t>, int64_t>;
+  CounterSums counter_sums_;
+  using DayKey = std::tuple<std::string, std::string, int64_t>;
+  absl::btree_map<DayKey, int64_t> deadline_day_sums_;
   // The day the day counts were last settled at in a committed transaction.
   int64_t settled_day_ = 0;
   // With a lease: whether this writer holds it, and at which epoch.

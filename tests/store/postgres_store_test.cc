@@ -18,6 +18,7 @@
 #include "gtest/gtest.h"
 #include "store/audit.h"
 #include "store/event_store.h"
+#include "store/postgres/pg_schema.h"
 #include "store/postgres/pq.h"
 #include "tests/store/store_test_support.h"
 #include "tests/testing/postgres.h"
@@ -171,6 +172,50 @@ TEST_F(PostgresStoreTest, EventsRemovedFromTheEndAreFoundAtOpen) {
   ASSERT_TRUE(verified.ok()) << verified.status();
   EXPECT_FALSE(verified->ok());
   EXPECT_EQ(verified->first_bad_sequence, 2);
+}
+
+TEST_F(PostgresStoreTest, ADatabaseOfTheFirstSchemaIsCarriedOver) {
+  {
+    std::unique_ptr<EventStore> store = Open();
+    ASSERT_NE(store, nullptr);
+    ASSERT_TRUE(store->ExecuteAndWait(Request("HS-1", Submission(clock_.Now())))
+                    .status.ok());
+  }
+  // Back to what the first PostgreSQL build wrote (schema version 1): no
+  // lease, no fence, no writer epoch, pages filled to the brim.
+  Sql("DROP FUNCTION motcua_fence(text, bigint, bigint); DROP TABLE leader; "
+      "ALTER TABLE events DROP COLUMN writer_epoch; "
+      "ALTER TABLE dossiers RESET (fillfactor); "
+      "ALTER TABLE control_sheet RESET (fillfactor); "
+      "UPDATE meta SET value = 1 WHERE key = 'schema_version'");
+
+  std::unique_ptr<EventStore> store = Open();
+  ASSERT_NE(store, nullptr);
+  absl::StatusOr<pg::Connection> connection = pg::Connection::Open(url_);
+  ASSERT_TRUE(connection.ok()) << connection.status();
+  absl::StatusOr<pg::Result> schema = connection->Query(
+      "SELECT value, (SELECT count(*) FROM leader), "
+      "(SELECT count(*) FROM events WHERE writer_epoch IS NULL), "
+      "(SELECT reloptions::text = '{fillfactor=80}' FROM pg_class WHERE "
+      "relname = 'dossiers') FROM meta WHERE key = 'schema_version'");
+  ASSERT_TRUE(schema.ok()) << schema.status();
+  EXPECT_EQ(schema->Int(0, 0), pg::kSchemaVersion);
+  EXPECT_EQ(schema->Int(0, 1), 0);
+  EXPECT_EQ(schema->Int(0, 2), 1);  // the event written before
+  EXPECT_EQ(schema->Int(0, 3), 1);
+  // The store goes on from the log it had.
+  CommandOutcome handed =
+      store->ExecuteAndWait(Request("HS-1", HandOverAction{}));
+  ASSERT_TRUE(handed.status.ok()) << handed.status;
+  EXPECT_EQ(handed.dossier->version, 2);
+  store.reset();
+  absl::StatusOr<VerifyReport> verified = VerifyLog(url_);
+  ASSERT_TRUE(verified.ok()) << verified.status();
+  EXPECT_TRUE(verified->ok()) << verified->problem;
+  absl::StatusOr<ReplayReport> replayed =
+      ReplayAndCompare(url_, directory_.File("replay.db"));
+  ASSERT_TRUE(replayed.ok()) << replayed.status();
+  EXPECT_THAT(replayed->differences, ::testing::IsEmpty());
 }
 
 TEST_F(PostgresStoreTest, AnotherApplicationsDatabaseIsLeftAlone) {
