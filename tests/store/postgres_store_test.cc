@@ -196,7 +196,7 @@ TEST_F(PostgresStoreTest, ADatabaseOfTheFirstSchemaIsCarriedOver) {
   absl::StatusOr<pg::Result> schema = connection->Query(
       "SELECT value, (SELECT count(*) FROM leader), "
       "(SELECT count(*) FROM events WHERE writer_epoch IS NULL), "
-      "(SELECT reloptions::text = '{fillfactor=80}' FROM pg_class WHERE "
+      "(SELECT reloptions::text = '{fillfactor=50}' FROM pg_class WHERE "
       "relname = 'dossiers') FROM meta WHERE key = 'schema_version'");
   ASSERT_TRUE(schema.ok()) << schema.status();
   EXPECT_EQ(schema->Int(0, 0), pg::kSchemaVersion);
