@@ -35,6 +35,9 @@ class DossierCache {
   // Records the state a command or a replayed event left.
   void Remember(Dossier dossier);
 
+  // Whether the dossier's state is in memory (Find would not load it).
+  bool Contains(const std::string& code) const { return index_.contains(code); }
+
   // Forgets everything, e.g. after a transaction rolled back.
   void Clear();
 

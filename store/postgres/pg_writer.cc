@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "engine/report.h"
@@ -87,6 +88,14 @@ std::vector<Named> WriterStatements() {
       {"select_request",
        "SELECT outcome, fingerprint FROM requests WHERE request_id = $1"},
       {"select_dossier", "SELECT snapshot FROM dossiers WHERE code = $1"},
+      // A batch's reads in one round trip (Writer::ReadAhead): the request
+      // ids of its commands ($1) and the dossiers not in memory ($2), each
+      // list joined by kListSeparator.
+      {"read_ahead",
+       "SELECT 0, request_id, outcome, fingerprint FROM requests WHERE "
+       "request_id = ANY(string_to_array($1::text, E'\\x1f')) UNION ALL "
+       "SELECT 1, code, snapshot, NULL FROM dossiers WHERE "
+       "code = ANY(string_to_array($2::text, E'\\x1f'))"},
       {"select_events_to_version",
        absl::StrCat("SELECT ", kEventColumns,
                     " FROM events WHERE dossier_code = $1 AND "
@@ -412,6 +421,7 @@ WrittenBatch Writer::WriteBatch(
   const LogHead batch_head = chain_.head();
   auto undo = [&] {
     cache_->Clear();
+    known_requests_.clear();
     ClearBatchSums();
     chain_.Rewind(batch_head);
   };
@@ -422,6 +432,7 @@ WrittenBatch Writer::WriteBatch(
   // a round trip per command, so that only the failing command is refused.
   batch_error_ = absl::OkStatus();
   Begin(today);
+  ReadAhead(requests);
   for (const CommandRequest* request : requests) {
     outcomes.push_back(ProcessCommand(*request, rules, /*isolated=*/false));
   }
@@ -542,8 +553,61 @@ CommandOutcome Writer::ProcessCommand(const CommandRequest& request,
   return outcome;
 }
 
+void Writer::ReadAhead(const std::vector<const CommandRequest*>& requests) {
+  known_requests_.clear();
+  std::string ids;
+  std::string codes;
+  absl::flat_hash_set<absl::string_view> listed;
+  for (const CommandRequest* request : requests) {
+    const std::string& id = request->request_id;
+    // An id holding the separator is read alone, when it is asked.
+    if (!id.empty() && id.find(kListSeparator) == std::string::npos &&
+        known_requests_.try_emplace(id).second) {
+      if (!ids.empty()) ids += kListSeparator;
+      ids += id;
+    }
+    const std::string& code = request->command.dossier_code;
+    if (code.empty() || code.find(kListSeparator) != std::string::npos ||
+        cache_->Contains(code) || !listed.insert(code).second) {
+      continue;
+    }
+    if (!codes.empty()) codes += kListSeparator;
+    codes += code;
+  }
+  if (ids.empty() && codes.empty()) return;
+  absl::StatusOr<Result> read =
+      Fetch("read_ahead", Params().Text(ids).Text(codes));
+  if (!read.ok()) {
+    // Each command reads for itself, and meets the error there.
+    known_requests_.clear();
+    return;
+  }
+  for (int row = 0; row < read->rows(); ++row) {
+    if (read->Int(row, 0) == 0) {
+      absl::StatusOr<RequestRecord> record =
+          DecodeRequestOutcome(read->Bytes(row, 2));
+      if (!record.ok()) {
+        // Read again when asked, to report it there.
+        known_requests_.erase(std::string(read->Bytes(row, 1)));
+        continue;
+      }
+      record->fingerprint = std::string(read->Bytes(row, 3));
+      known_requests_[std::string(read->Bytes(row, 1))] = *std::move(record);
+      continue;
+    }
+    absl::StatusOr<Dossier> dossier =
+        DecodeDossierSnapshot(read->Bytes(row, 2));
+    // A snapshot that does not decode is read again, and reported, by Find.
+    if (dossier.ok()) cache_->Remember(*std::move(dossier));
+  }
+}
+
 absl::StatusOr<std::optional<RequestRecord>> Writer::LoadRequest(
     const std::string& request_id) {
+  if (auto known = known_requests_.find(request_id);
+      known != known_requests_.end()) {
+    return known->second;
+  }
   ASSIGN_OR_RETURN(Result result,
                    Fetch("select_request", Params().Text(request_id)));
   if (result.rows() == 0) return std::optional<RequestRecord>();
@@ -783,6 +847,12 @@ void Writer::QueueRequest(const StoredEvent& stored, const RequestTag& tag,
   if (tag.id.empty()) return;
   const RequestRecord record{after.code, after.version, stored.sequence,
                              tag.fingerprint};
+  // A later command of the batch with the same id finds it, as it would
+  // by reading the row in the transaction.
+  if (auto known = known_requests_.find(tag.id);
+      known != known_requests_.end()) {
+    known->second = record;
+  }
   Params params;
   params.Text(tag.id)
       .Text(record.dossier_code)

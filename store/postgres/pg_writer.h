@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "absl/container/btree_map.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
@@ -145,6 +146,14 @@ class Writer final : private CommandStorage {
                     const Dossier& after);
 
   absl::StatusOr<std::optional<Dossier>> LoadDossier(const std::string& code);
+  // Reads what the batch's commands will ask for in one round trip (each
+  // read alone is a round trip, which also ends the pipelining of the
+  // batch's writes): the records of their request ids (known_requests_,
+  // for LoadRequest) and the snapshots of their dossiers not in memory
+  // (into the cache). Only a hint: what it cannot read is read when asked.
+  void ReadAhead(const std::vector<const CommandRequest*>& requests);
+  // Joins the lists of ReadAhead's statement.
+  static constexpr char kListSeparator = '\x1f';
 
   const StoreOptions options_;
   const Clock* const clock_;
@@ -153,6 +162,11 @@ class Writer final : private CommandStorage {
   LogChain chain_;
   // The first error since the batch began.
   absl::Status batch_error_;
+  // The request ids of the batch's commands, read ahead: their records, or
+  // nullopt for an id never used; a command of the batch that records one
+  // updates it. Cleared with the batch.
+  absl::flat_hash_map<std::string, std::optional<RequestRecord>>
+      known_requests_;
   // The sums of the batch's events, queued before it commits
   // (QueueBatchSums): the report's deltas; the counters' changes by
   // (agency, procedure, unit, state); the deadline day counts' by (kind,

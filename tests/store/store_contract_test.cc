@@ -286,6 +286,58 @@ TEST_P(StoreContractTest, ARequestIdNamesOneCommand) {
   EXPECT_EQ(WholeLog(*store).size(), 2u);
 }
 
+TEST_P(StoreContractTest, ARetryInTheSameBatchAsItsCommandGetsItsAnswer) {
+  {
+    std::unique_ptr<EventStore> store = Open();
+    ASSERT_NE(store, nullptr);
+    Accept(*store, "HS-OLD", Submission(clock_.Now()));
+  }
+  // Reopened, so that HS-OLD is read from the database, not from memory;
+  // the writer held after a first batch, so that the rest are one batch:
+  // each command and its retry (same request id), decided one after the
+  // other in that batch.
+  std::unique_ptr<EventStore> store = Open();
+  ASSERT_NE(store, nullptr);
+  absl::Notification queued;
+  std::atomic<int> batches = 0;
+  store->SetBatchObserver([&](const BatchResult&) {
+    if (batches++ == 0) queued.WaitForNotification();
+  });
+  const std::vector<CommandRequest> requests = {
+      Request("HS-FIRST", Submission(clock_.Now())),
+      Request("HS-OLD", HandOverAction{}, "req-old"),
+      Request("HS-NEW", Submission(clock_.Now()), "req-new"),
+      Request("HS-NEW", Submission(clock_.Now()), "req-new"),
+      Request("HS-OLD", HandOverAction{}, "req-old"),
+  };
+  std::vector<CommandOutcome> outcomes(requests.size());
+  absl::Notification all_done;
+  std::atomic<int> remaining = static_cast<int>(requests.size());
+  for (size_t i = 0; i < requests.size(); ++i) {
+    ASSERT_TRUE(store
+                    ->Execute(requests[i],
+                              [&, i](CommandOutcome outcome) {
+                                outcomes[i] = std::move(outcome);
+                                if (--remaining == 0) all_done.Notify();
+                              })
+                    .ok());
+  }
+  queued.Notify();
+  all_done.WaitForNotification();
+  for (size_t i = 0; i < requests.size(); ++i) {
+    ASSERT_TRUE(outcomes[i].status.ok()) << i << ": " << outcomes[i].status;
+  }
+  EXPECT_FALSE(outcomes[1].repeated);
+  EXPECT_EQ(outcomes[1].dossier->version, 2);
+  EXPECT_FALSE(outcomes[2].repeated);
+  EXPECT_TRUE(outcomes[3].repeated);
+  EXPECT_TRUE(outcomes[3].events.empty());
+  EXPECT_TRUE(outcomes[4].repeated);
+  EXPECT_EQ(outcomes[4].dossier->version, 2);
+  // HS-OLD's receipt, then HS-FIRST, HS-OLD's hand-over and HS-NEW.
+  EXPECT_EQ(WholeLog(*store).size(), 4u);
+}
+
 TEST_P(StoreContractTest, AStaleExpectedVersionIsAborted) {
   std::unique_ptr<EventStore> store = Open();
   ASSERT_NE(store, nullptr);
