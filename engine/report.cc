@@ -69,25 +69,23 @@ bool SameStanding(const Standing& a, const Standing& b) {
          a.overdue_from == b.overdue_from;
 }
 
-// Sums the deltas of the same day and measure and drops zeros, in (day,
-// measure) order. A handful per event: sorting a vector beats a map.
-std::vector<ReportDelta> Merged(std::vector<ReportDelta> raw) {
-  std::sort(raw.begin(), raw.end(),
-            [](const ReportDelta& a, const ReportDelta& b) {
-              return std::tie(a.day, a.measure) < std::tie(b.day, b.measure);
-            });
-  std::vector<ReportDelta> merged;
+// Sums the deltas of the same key (`key_of` a delta) and drops zeros, in
+// key order. A handful per event: sorting a vector beats a map.
+template <typename Delta, typename KeyOf>
+std::vector<Delta> Merged(std::vector<Delta> raw, KeyOf key_of) {
+  std::sort(raw.begin(), raw.end(), [&](const Delta& a, const Delta& b) {
+    return key_of(a) < key_of(b);
+  });
+  std::vector<Delta> merged;
   merged.reserve(raw.size());
-  for (const ReportDelta& delta : raw) {
-    if (!merged.empty() && merged.back().day == delta.day &&
-        merged.back().measure == delta.measure) {
+  for (const Delta& delta : raw) {
+    if (!merged.empty() && key_of(merged.back()) == key_of(delta)) {
       merged.back().delta += delta.delta;
     } else {
       merged.push_back(delta);
     }
   }
-  std::erase_if(merged,
-                [](const ReportDelta& delta) { return delta.delta == 0; });
+  std::erase_if(merged, [](const Delta& delta) { return delta.delta == 0; });
   return merged;
 }
 
@@ -215,7 +213,9 @@ std::vector<ReportDelta> ReportDeltasOf(const ReportBasis* before,
     if (old_standing.has_value()) Contribute(*old_standing, day, -1, raw);
     if (new_standing.has_value()) Contribute(*new_standing, day, +1, raw);
   }
-  return Merged(std::move(raw));
+  return Merged(std::move(raw), [](const ReportDelta& delta) {
+    return std::tie(delta.day, delta.measure);
+  });
 }
 
 std::vector<UnitReportDelta> UnitReportDeltasOf(const ReportBasis* before,
@@ -271,26 +271,9 @@ std::vector<UnitReportDelta> UnitReportDeltasOf(const ReportBasis* before,
       deltas.push_back({step.unit, delta.day, delta.measure, delta.delta});
     }
   }
-  // Merged by (unit, day, measure), in that order; zeros left out.
-  std::sort(deltas.begin(), deltas.end(),
-            [](const UnitReportDelta& a, const UnitReportDelta& b) {
-              return std::tie(a.unit, a.day, a.measure) <
-                     std::tie(b.unit, b.day, b.measure);
-            });
-  std::vector<UnitReportDelta> merged;
-  merged.reserve(deltas.size());
-  for (const UnitReportDelta& delta : deltas) {
-    if (!merged.empty() && merged.back().unit == delta.unit &&
-        merged.back().day == delta.day &&
-        merged.back().measure == delta.measure) {
-      merged.back().delta += delta.delta;
-    } else {
-      merged.push_back(delta);
-    }
-  }
-  std::erase_if(merged,
-                [](const UnitReportDelta& delta) { return delta.delta == 0; });
-  return merged;
+  return Merged(std::move(deltas), [](const UnitReportDelta& delta) {
+    return std::tie(delta.unit, delta.day, delta.measure);
+  });
 }
 
 bool ReportRow::Balanced() const {

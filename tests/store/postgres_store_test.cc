@@ -26,6 +26,7 @@
 namespace motcua::store {
 namespace {
 
+using ::motcua::store::testing::ExecuteAll;
 using ::motcua::store::testing::MondayMorning;
 using ::motcua::store::testing::Request;
 using ::motcua::store::testing::ShippedRules;
@@ -93,21 +94,12 @@ TEST_F(PostgresStoreTest, AFailingWriteRefusesItsCommandAloneInItsBatch) {
     largest = std::max<size_t>(largest, batch.commands);
     if (batches++ == 0) queued.WaitForNotification();
   });
-  const std::vector<std::string> codes = {"HS-HOLD", "HS-1", "HS-BAD", "HS-3"};
-  std::vector<CommandOutcome> outcomes(codes.size());
-  std::atomic<int> remaining = static_cast<int>(codes.size());
-  absl::Notification all_done;
-  for (size_t i = 0; i < codes.size(); ++i) {
-    ASSERT_TRUE(store
-                    ->Execute(Request(codes[i], Submission(clock_.Now())),
-                              [&, i](CommandOutcome outcome) {
-                                outcomes[i] = std::move(outcome);
-                                if (--remaining == 0) all_done.Notify();
-                              })
-                    .ok());
+  std::vector<CommandRequest> requests;
+  for (const char* code : {"HS-HOLD", "HS-1", "HS-BAD", "HS-3"}) {
+    requests.push_back(Request(code, Submission(clock_.Now())));
   }
-  queued.Notify();
-  all_done.WaitForNotification();
+  const std::vector<CommandOutcome> outcomes =
+      ExecuteAll(*store, requests, [&] { queued.Notify(); });
   EXPECT_GE(largest.load(), 3u);
 
   EXPECT_TRUE(outcomes[0].status.ok()) << outcomes[0].status;

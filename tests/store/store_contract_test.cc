@@ -29,6 +29,7 @@
 namespace motcua::store {
 namespace {
 
+using ::motcua::store::testing::ExecuteAll;
 using ::motcua::store::testing::kBusinessProcedure;
 using ::motcua::store::testing::kLandProcedure;
 using ::motcua::store::testing::MondayMorning;
@@ -310,20 +311,8 @@ TEST_P(StoreContractTest, ARetryInTheSameBatchAsItsCommandGetsItsAnswer) {
       Request("HS-NEW", Submission(clock_.Now()), "req-new"),
       Request("HS-OLD", HandOverAction{}, "req-old"),
   };
-  std::vector<CommandOutcome> outcomes(requests.size());
-  absl::Notification all_done;
-  std::atomic<int> remaining = static_cast<int>(requests.size());
-  for (size_t i = 0; i < requests.size(); ++i) {
-    ASSERT_TRUE(store
-                    ->Execute(requests[i],
-                              [&, i](CommandOutcome outcome) {
-                                outcomes[i] = std::move(outcome);
-                                if (--remaining == 0) all_done.Notify();
-                              })
-                    .ok());
-  }
-  queued.Notify();
-  all_done.WaitForNotification();
+  const std::vector<CommandOutcome> outcomes =
+      ExecuteAll(*store, requests, [&] { queued.Notify(); });
   for (size_t i = 0; i < requests.size(); ++i) {
     ASSERT_TRUE(outcomes[i].status.ok()) << i << ": " << outcomes[i].status;
   }

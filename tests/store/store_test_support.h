@@ -5,21 +5,26 @@
 // about filled. The temporary directory and the shipped rules are those of
 // every test (tests/testing/).
 
+#include <atomic>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/time.h"
 #include "engine/clock.h"
 #include "engine/lifecycle.h"
 #include "engine/rules.h"
 #include "gtest/gtest.h"
+#include "store/command_sink.h"
 #include "store/event_store.h"
 #include "tests/testing/shipped_rules.h"
 #include "tests/testing/temp_dir.h"
@@ -72,6 +77,29 @@ inline SubmitAction Submission(absl::Time received_at,
   submit.policy.max_backdate =
       TimeLimit{LimitUnit::kCalendarDays, 100000, std::nullopt};
   return submit;
+}
+
+// Queues every request, in order, runs `queued` (e.g. to let a held writer
+// go), and waits for all their outcomes (each at its request's place).
+// Execute refusing one fails the test.
+inline std::vector<CommandOutcome> ExecuteAll(
+    CommandSink& sink, const std::vector<CommandRequest>& requests,
+    const std::function<void()>& queued = [] {}) {
+  std::vector<CommandOutcome> outcomes(requests.size());
+  absl::Notification all_done;
+  std::atomic<size_t> remaining = requests.size();
+  for (size_t i = 0; i < requests.size(); ++i) {
+    const absl::Status accepted =
+        sink.Execute(requests[i], [&, i](CommandOutcome outcome) {
+          outcomes[i] = std::move(outcome);
+          if (--remaining == 0) all_done.Notify();
+        });
+    EXPECT_TRUE(accepted.ok()) << accepted;
+    if (!accepted.ok() && --remaining == 0) all_done.Notify();
+  }
+  queued();
+  if (!requests.empty()) all_done.WaitForNotification();
+  return outcomes;
 }
 
 inline StoreOptions OptionsFor(const std::string& path) {
