@@ -20,6 +20,9 @@ packages=(
   libgtest-dev libgmock-dev googletest
   libbenchmark-dev
   clang-14 clang-format-14 libfuzzer-14-dev libclang-rt-14-dev
+  # lld-14 and `lld`, whose ld.lld is the name gcc's and clang's -fuse-ld=lld
+  # look for: the build links with it (CMakeLists.txt, MOTCUA_USE_LLD).
+  lld-14 lld
   python3-grpcio python3-protobuf
   libxlsxwriter-dev
   chromium chromium-driver python3-selenium
