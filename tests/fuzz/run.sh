@@ -6,13 +6,13 @@
 #
 #   tests/fuzz/run.sh [--time SECONDS] [--jobs N] [--no-build] [TARGET...]
 #
-# --time is each target's budget (default 35). The corpus in the tree is
+# --time is each target's budget (default 25). The corpus in the tree is
 # read, never written: what a run finds stays in build/fuzz/runs/ (see
 # docs/fuzzing.md for adding an input to the tree).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-seconds=35
+seconds=25
 jobs=2
 build=1
 targets=()
