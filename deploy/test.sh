@@ -30,15 +30,48 @@ bash deploy/package-test.sh --prepare-root >"${root_log}" 2>&1 &
 root_pid=$!
 
 jobs=$(nproc)
-for preset in release sanitize; do
-  echo "== ${preset}: configure and build"
-  cmake --preset "${preset}" >/dev/null
-  cmake --build --preset "${preset}" -j "${jobs}"
-  took
-  echo "== ${preset}: test"
-  ctest --preset "${preset}" -j "${jobs}"
-  took
-done
+# The next build runs beside each test suite at the lowest CPU priority:
+# the tests spend much of their time waiting (servers starting, fsync,
+# PostgreSQL, the browser), and the compiler takes only what they leave.
+# A build that fails is printed and fails the run when it is waited for.
+background_pids=()
+trap 'for pid in "${background_pids[@]}"; do kill "${pid}" 2>/dev/null || true; done' EXIT
+start_build() {
+  local preset=$1 log=$2
+  nice -n 19 bash -c "cmake --preset ${preset} >/dev/null &&
+    cmake --build --preset ${preset} -j ${jobs}" >"${log}" 2>&1 &
+  background_pids+=($!)
+  build_pid=$!
+}
+finish_build() {
+  local preset=$1 log=$2 pid=$3
+  if ! wait "${pid}"; then
+    cat "${log}"
+    echo "== ${preset}: the build failed" >&2
+    exit 1
+  fi
+  tail -n 1 "${log}"
+}
+
+echo "== release: configure and build"
+cmake --preset release >/dev/null
+cmake --build --preset release -j "${jobs}"
+took
+sanitize_log=$(mktemp)
+start_build sanitize "${sanitize_log}"
+sanitize_pid=${build_pid}
+echo "== release: test (the sanitize build beside it)"
+ctest --preset release -j "${jobs}"
+took
+echo "== sanitize: the rest of its build"
+finish_build sanitize "${sanitize_log}" "${sanitize_pid}"
+took
+fuzz_log=$(mktemp)
+start_build fuzz "${fuzz_log}"
+fuzz_pid=${build_pid}
+echo "== sanitize: test (the fuzz targets' build beside it)"
+ctest --preset sanitize -j "${jobs}"
+took
 
 # The Debian package: built, checked with dpkg-deb and lintian, installed
 # into a throw-away Debian 12 root where motcuad runs from the installed
@@ -59,7 +92,9 @@ bash deploy/container-test.sh
 # A bounded exploration: a finding (crash, sanitizer report, input over
 # 10 s or 2 GiB) fails the run, printed with its reproducer and kept under
 # build/fuzz/runs (docs/fuzzing.md, "In CI").
-bash tests/fuzz/run.sh --jobs "${jobs}"
+echo "== fuzz: the rest of its build"
+finish_build fuzz "${fuzz_log}" "${fuzz_pid}"
+bash tests/fuzz/run.sh --jobs "${jobs}" --no-build
 took
 
 echo "== benchmark smoke run"
