@@ -156,11 +156,7 @@ absl::Status Projections::Update(const StoredEvent& stored,
   if (absl::Status status = UpdateCurrent(before, after); !status.ok()) {
     return status;
   }
-  // A delta that sums to zero is kept as a zero row: the table's content
-  // must not depend on the order in which a replay meets the same sums.
-  const std::optional<ReportBasis> basis =
-      before != nullptr ? std::optional(ReportBasisOf(*before)) : std::nullopt;
-  batch_report_.Add(stored, basis.has_value() ? &*basis : nullptr, after);
+  batch_report_.Add(stored, before, after);
   return UpdateRequest(stored, request, after);
 }
 
@@ -198,6 +194,8 @@ absl::StatusOr<Statement*> Projections::PartialUpdate(
   return cached.get();
 }
 
+// A sum of zero is written as a zero row: the table's content must not
+// depend on the order in which a replay meets the same deltas.
 absl::Status Projections::WriteReport(const ReportDeltaSums& sums) {
   // In key order: each insert lands at the end of the table.
   for (const ReportDeltaSums::Row& row : sums.Sorted()) {

@@ -76,4 +76,14 @@ void ReportBatch::Add(const StoredEvent& stored, const ReportBasis* before,
   }
 }
 
+void ReportBatch::Add(const StoredEvent& stored, const Dossier* before,
+                      const Dossier& after) {
+  if (before == nullptr) {
+    Add(stored, static_cast<const ReportBasis*>(nullptr), after);
+    return;
+  }
+  const ReportBasis basis = ReportBasisOf(*before);
+  Add(stored, &basis, after);
+}
+
 }  // namespace motcua::store

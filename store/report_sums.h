@@ -72,6 +72,10 @@ struct ReportBatch {
   // (engine ReportBasisOf; null for its first event) into `after`.
   void Add(const StoredEvent& stored, const ReportBasis* before,
            const Dossier& after);
+  // The same, from the whole dossier before the event (null for its first):
+  // a live writer has it at hand.
+  void Add(const StoredEvent& stored, const Dossier* before,
+           const Dossier& after);
   bool empty() const {
     return by_group.size() == 0 && by_unit.by_unit.size() == 0;
   }

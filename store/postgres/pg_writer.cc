@@ -663,9 +663,7 @@ absl::Status Writer::Append(const SealedEvent& sealed, const RequestTag& tag,
   QueueControlSheet(before, after);
   QueueCounters(before, after);
   // The report's deltas are summed for the batch (QueueBatchSums).
-  const std::optional<ReportBasis> basis =
-      before != nullptr ? std::optional(ReportBasisOf(*before)) : std::nullopt;
-  report_.Add(stored, basis.has_value() ? &*basis : nullptr, after);
+  report_.Add(stored, before, after);
   QueueRequest(stored, tag, after);
   // Errors come back at the next round trip (Writer::Track).
   return absl::OkStatus();
