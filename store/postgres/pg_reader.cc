@@ -249,7 +249,9 @@ absl::StatusOr<std::vector<AgencyCount>> Reader::CountDeadlinesByAgency(
   // before the settled day, the days from it to the day before
   // due_before's, and that day's deadlines up to due_before from the index.
   // Asked about a day before the settled one, the days are summed from the
-  // first.
+  // first. The last part counts each agency with a deadline that day (its
+  // row in deadline_days) in its own range of deadlines_by_agency, so that
+  // the count reads the index and not a row per deadline.
   const int64_t day = ReportDay(due_before);
   const absl::Time day_start =
       absl::FromCivil(absl::CivilDay(1970, 1, 1) + day, ReportZone());
@@ -275,10 +277,12 @@ absl::StatusOr<std::vector<AgencyCount>> Reader::CountDeadlinesByAgency(
       "kind = ",
       kind_arg, " AND due_day >= (SELECT day FROM first) AND due_day < ",
       day_arg, of_agency,
-      " GROUP BY agency UNION ALL SELECT agency, count(*) AS n FROM "
-      "deadlines WHERE kind = ",
+      " GROUP BY agency UNION ALL SELECT agency, (SELECT count(*) FROM "
+      "deadlines WHERE agency = today.agency AND kind = ",
       kind_arg, " AND due_at >= ", from_arg, " AND due_at < ", before_arg,
-      of_agency, " GROUP BY agency) parts GROUP BY agency ORDER BY agency");
+      ") AS n FROM deadline_days AS today WHERE kind = ", kind_arg,
+      " AND due_day = ", day_arg, of_agency,
+      ") parts GROUP BY agency HAVING sum(n) > 0 ORDER BY agency");
   absl::MutexLock lock(&mu_);
   ASSIGN_OR_RETURN(Result result, Query(sql, args.params()));
   std::vector<AgencyCount> counts;

@@ -497,6 +497,22 @@ TEST_P(StoreContractTest, EveryProjectionFollowsTheLifecycle) {
       store->CountDeadlinesByAgency(DeadlineKind::kDossier, clock_.Now(), "");
   ASSERT_TRUE(none_due.ok()) << none_due.status();
   EXPECT_TRUE(none_due->empty());
+  // On the deadline's own day, counted from the index: just after it, and
+  // at it (not yet due: the agency is left out, not counted as zero).
+  for (const std::string& agency : {std::string(), p1->agency}) {
+    absl::StatusOr<std::vector<AgencyCount>> just_after =
+        store->CountDeadlinesByAgency(
+            DeadlineKind::kDossier, p1->due_at + absl::Microseconds(1), agency);
+    ASSERT_TRUE(just_after.ok()) << just_after.status();
+    ASSERT_EQ(just_after->size(), 1u) << agency;
+    EXPECT_EQ((*just_after)[0].agency, p1->agency);
+    EXPECT_EQ((*just_after)[0].count, 1);
+    absl::StatusOr<std::vector<AgencyCount>> at_it =
+        store->CountDeadlinesByAgency(DeadlineKind::kDossier, p1->due_at,
+                                      agency);
+    ASSERT_TRUE(at_it.ok()) << at_it.status();
+    EXPECT_TRUE(at_it->empty()) << agency;
+  }
 
   // Thresholds: in (at, code, target) order, within the range asked.
   absl::StatusOr<std::vector<ScheduledThreshold>> thresholds =
