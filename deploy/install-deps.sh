@@ -15,6 +15,7 @@ packages=(
   libssl-dev
   libboost-dev libboost-system-dev
   libyaml-cpp-dev
+  libjemalloc-dev
   libcli11-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev googletest

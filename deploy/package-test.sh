@@ -89,7 +89,8 @@ etc_files=$(awk '$1 ~ /^-/ && $3 ~ /^\.\/etc\// {print substr($3, 2)}' \
 check "every file under /etc is a conffile" \
   test "${etc_files}" = "$(sort <<<"${conffiles}")"
 depends=$(dpkg-deb -f "${deb}" Depends)
-for library in adduser libgrpc++1.51 libsqlite3-0 libsystemd0 libssl3; do
+for library in adduser libgrpc++1.51 libsqlite3-0 libsystemd0 libssl3 \
+  libjemalloc2; do
   check "Depends names ${library}" \
     grep -q "${library}" <<<"${depends}"
 done
