@@ -285,9 +285,8 @@ absl::StatusOr<std::vector<AgencyCount>> SqliteReader::CountDeadlinesByAgency(
       of_agency,
       " GROUP BY agency UNION ALL SELECT agency, (SELECT count(*) FROM "
       "deadlines INDEXED BY deadlines_by_agency WHERE agency = today.agency "
-      "AND "
-      "kind = ?1 AND due_at >= ?3 AND due_at < ?4) AS n FROM deadline_days AS "
-      "today WHERE kind = ?1 AND due_day = ?2",
+      "AND kind = ?1 AND due_at >= ?3 AND due_at < ?4) AS n FROM "
+      "deadline_days AS today WHERE kind = ?1 AND due_day = ?2",
       of_agency, ") GROUP BY agency HAVING sum(n) > 0 ORDER BY agency");
   absl::MutexLock lock(&read_mu_);
   ASSIGN_OR_RETURN(Statement * statement, ReaderStatement(sql));
