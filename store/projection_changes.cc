@@ -42,6 +42,18 @@ int64_t DeadlineDay(const DeadlineRow& row) {
   return ReportDay(FromStoredMicros(row.due_at));
 }
 
+DueDayPart DueDayPartOf(absl::Time due_before) {
+  DueDayPart part;
+  part.day = ReportDay(due_before);
+  const absl::CivilDay epoch(1970, 1, 1);
+  const absl::Time start = absl::FromCivil(epoch + part.day, ReportZone());
+  const absl::Time end = absl::FromCivil(epoch + part.day + 1, ReportZone());
+  part.less_than_day = due_before - start >= end - due_before;
+  part.from = part.less_than_day ? due_before : start;
+  part.to = part.less_than_day ? end : due_before;
+  return part;
+}
+
 bool DeadlineChange::moves_day_count() const {
   if (!changed()) return false;
   return !(old_row.has_value() && new_row.has_value() &&

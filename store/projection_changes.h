@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "engine/dossier.h"
 #include "engine/events.h"
 
@@ -35,6 +36,20 @@ struct DeadlineRow {
 
 // The day a deadline counts under in deadline_days (engine ReportDay).
 int64_t DeadlineDay(const DeadlineRow& row);
+
+// How a count of the deadlines due before `due_before` takes those of
+// due_before's own day, which deadline_days cannot split: from the index,
+// over the shorter half of the day. Before the day's midday, the deadlines
+// in [from, to) = [the day's start, due_before); from midday, the day's
+// count in deadline_days less those in [from, to) = [due_before, the next
+// day's start).
+struct DueDayPart {
+  int64_t day = 0;  // deadline_days.due_day of due_before
+  absl::Time from;
+  absl::Time to;
+  bool less_than_day = false;  // the day's count less the range
+};
+DueDayPart DueDayPartOf(absl::Time due_before);
 
 // A deadline of one kind before and after an event (nullopt: no row).
 struct DeadlineChange {

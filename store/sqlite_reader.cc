@@ -7,6 +7,7 @@
 #include "engine/status_macros.h"
 #include "store/event_codec.h"
 #include "store/event_rows.h"
+#include "store/projection_changes.h"
 #include "store/report_months.h"
 #include "store/schema.h"
 #include "store/sqlite_connection.h"
@@ -258,18 +259,17 @@ absl::StatusOr<std::vector<AgencyCount>> SqliteReader::CountDeadlinesByAgency(
     DeadlineKind kind, absl::Time due_before, const std::string& agency) {
   // Three parts, in one statement (one read transaction): the totals of the
   // days before the settled day, the days from it to the day before
-  // due_before's, and that day's deadlines up to due_before from the index.
-  // Asked about a day before the settled one, the days are summed from the
-  // first. The last part counts, for each agency with a deadline that day
-  // (its row in deadline_days), that agency's range of deadlines_by_agency:
-  // the index alone, never the table. Counted through deadlines_by_kind it
-  // read each deadline's row for its agency: at 10,000,000 dossiers, late in
-  // the day, some 30,000 rows (bench/RESULTS.md).
-  const int64_t day = ReportDay(due_before);
-  const absl::Time day_start =
-      absl::FromCivil(absl::CivilDay(1970, 1, 1) + day, ReportZone());
+  // due_before's, and that day's deadlines up to due_before. Asked about a
+  // day before the settled one, the days are summed from the first.
+  const DueDayPart due_day = DueDayPartOf(due_before);
   const bool one = !agency.empty();
   const char* of_agency = one ? " AND agency = ?5" : "";
+  // The day's part (DueDayPart), for each agency with a deadline that day
+  // (its row in deadline_days): a range of deadlines_by_agency, the index
+  // alone, never the table.
+  const char* counted =
+      "(SELECT count(*) FROM deadlines INDEXED BY deadlines_by_agency WHERE "
+      "agency = today.agency AND kind = ?1 AND due_at >= ?3 AND due_at < ?4)";
   const std::string sql = absl::StrCat(
       "WITH settled (day) AS (SELECT coalesce((SELECT value FROM meta WHERE "
       "key = '",
@@ -282,19 +282,17 @@ absl::StatusOr<std::vector<AgencyCount>> SqliteReader::CountDeadlinesByAgency(
       of_agency,
       " UNION ALL SELECT agency, sum(count) AS n FROM deadline_days WHERE "
       "kind = ?1 AND due_day >= (SELECT day FROM first) AND due_day < ?2",
-      of_agency,
-      " GROUP BY agency UNION ALL SELECT agency, (SELECT count(*) FROM "
-      "deadlines INDEXED BY deadlines_by_agency WHERE agency = today.agency "
-      "AND kind = ?1 AND due_at >= ?3 AND due_at < ?4) AS n FROM "
-      "deadline_days AS today WHERE kind = ?1 AND due_day = ?2",
+      of_agency, " GROUP BY agency UNION ALL SELECT agency, ",
+      due_day.less_than_day ? "today.count - " : "", counted,
+      " AS n FROM deadline_days AS today WHERE kind = ?1 AND due_day = ?2",
       of_agency, ") GROUP BY agency HAVING sum(n) > 0 ORDER BY agency");
   absl::MutexLock lock(&read_mu_);
   ASSIGN_OR_RETURN(Statement * statement, ReaderStatement(sql));
   Statement& select = *statement;
   select.BindText(1, DeadlineKindName(kind))
-      .BindInt(2, day)
-      .BindInt(3, ToStoredMicros(day_start))
-      .BindInt(4, ToStoredMicros(due_before));
+      .BindInt(2, due_day.day)
+      .BindInt(3, ToStoredMicros(due_day.from))
+      .BindInt(4, ToStoredMicros(due_day.to));
   if (one) select.BindText(5, agency);
   std::vector<AgencyCount> counts;
   RETURN_IF_ERROR(select.ForEachRow([&] {

@@ -8,6 +8,7 @@
 #include "store/event_codec.h"
 #include "store/event_rows.h"
 #include "store/postgres/pg_rows.h"
+#include "store/projection_changes.h"
 #include "store/report_months.h"
 #include "store/schema.h"
 
@@ -247,19 +248,17 @@ absl::StatusOr<std::vector<AgencyCount>> Reader::CountDeadlinesByAgency(
     DeadlineKind kind, absl::Time due_before, const std::string& agency) {
   // Three parts, in one statement (one snapshot): the totals of the days
   // before the settled day, the days from it to the day before
-  // due_before's, and that day's deadlines up to due_before from the index.
-  // Asked about a day before the settled one, the days are summed from the
-  // first. The last part counts each agency with a deadline that day (its
-  // row in deadline_days) in its own range of deadlines_by_agency, so that
-  // the count reads the index and not a row per deadline.
-  const int64_t day = ReportDay(due_before);
-  const absl::Time day_start =
-      absl::FromCivil(absl::CivilDay(1970, 1, 1) + day, ReportZone());
+  // due_before's, and that day's deadlines up to due_before. Asked about a
+  // day before the settled one, the days are summed from the first. The
+  // day's part (DueDayPart), for each agency with a deadline that day (its
+  // row in deadline_days): a range of deadlines_by_agency, so that the
+  // count reads the index and not a row per deadline.
+  const DueDayPart due_day = DueDayPartOf(due_before);
   Args args;
   const std::string kind_arg = args.Text(DeadlineKindName(kind));
-  const std::string day_arg = args.Int(day);
-  const std::string from_arg = args.Int(ToStoredMicros(day_start));
-  const std::string before_arg = args.Int(ToStoredMicros(due_before));
+  const std::string day_arg = args.Int(due_day.day);
+  const std::string from_arg = args.Int(ToStoredMicros(due_day.from));
+  const std::string to_arg = args.Int(ToStoredMicros(due_day.to));
   const std::string of_agency =
       agency.empty() ? "" : absl::StrCat(" AND agency = ", args.Text(agency));
   const std::string sql = absl::StrCat(
@@ -276,10 +275,10 @@ absl::StatusOr<std::vector<AgencyCount>> Reader::CountDeadlinesByAgency(
       " UNION ALL SELECT agency, sum(count) AS n FROM deadline_days WHERE "
       "kind = ",
       kind_arg, " AND due_day >= (SELECT day FROM first) AND due_day < ",
-      day_arg, of_agency,
-      " GROUP BY agency UNION ALL SELECT agency, (SELECT count(*) FROM "
-      "deadlines WHERE agency = today.agency AND kind = ",
-      kind_arg, " AND due_at >= ", from_arg, " AND due_at < ", before_arg,
+      day_arg, of_agency, " GROUP BY agency UNION ALL SELECT agency, ",
+      due_day.less_than_day ? "today.count - " : "",
+      "(SELECT count(*) FROM deadlines WHERE agency = today.agency AND kind = ",
+      kind_arg, " AND due_at >= ", from_arg, " AND due_at < ", to_arg,
       ") AS n FROM deadline_days AS today WHERE kind = ", kind_arg,
       " AND due_day = ", day_arg, of_agency,
       ") parts GROUP BY agency HAVING sum(n) > 0 ORDER BY agency");

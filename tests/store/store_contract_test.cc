@@ -17,6 +17,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "engine/clock.h"
+#include "engine/report.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "store/event_store.h"
@@ -497,21 +498,36 @@ TEST_P(StoreContractTest, EveryProjectionFollowsTheLifecycle) {
       store->CountDeadlinesByAgency(DeadlineKind::kDossier, clock_.Now(), "");
   ASSERT_TRUE(none_due.ok()) << none_due.status();
   EXPECT_TRUE(none_due->empty());
-  // On the deadline's own day, counted from the index: just after it, and
-  // at it (not yet due: the agency is left out, not counted as zero).
+  // On the deadline's own day, which is counted from the index (by the
+  // day's start when asked in its first half, by its end in the second):
+  // at its first and last instants, at the deadline (not yet due: the
+  // agency is left out, not counted as zero) and just after it.
+  const absl::Time day_start =
+      absl::FromCivil(absl::ToCivilDay(p1->due_at, ReportZone()), ReportZone());
+  const absl::Time day_end = absl::FromCivil(
+      absl::ToCivilDay(p1->due_at, ReportZone()) + 1, ReportZone());
+  const struct {
+    absl::Time at;
+    int64_t count;
+  } instants[] = {{day_start, 0},
+                  {p1->due_at, 0},
+                  {p1->due_at + absl::Microseconds(1), 1},
+                  {day_end - absl::Microseconds(1), 1}};
   for (const std::string& agency : {std::string(), p1->agency}) {
-    absl::StatusOr<std::vector<AgencyCount>> just_after =
-        store->CountDeadlinesByAgency(
-            DeadlineKind::kDossier, p1->due_at + absl::Microseconds(1), agency);
-    ASSERT_TRUE(just_after.ok()) << just_after.status();
-    ASSERT_EQ(just_after->size(), 1u) << agency;
-    EXPECT_EQ((*just_after)[0].agency, p1->agency);
-    EXPECT_EQ((*just_after)[0].count, 1);
-    absl::StatusOr<std::vector<AgencyCount>> at_it =
-        store->CountDeadlinesByAgency(DeadlineKind::kDossier, p1->due_at,
-                                      agency);
-    ASSERT_TRUE(at_it.ok()) << at_it.status();
-    EXPECT_TRUE(at_it->empty()) << agency;
+    for (const auto& [at, expected] : instants) {
+      absl::StatusOr<std::vector<AgencyCount>> counted =
+          store->CountDeadlinesByAgency(DeadlineKind::kDossier, at, agency);
+      ASSERT_TRUE(counted.ok()) << counted.status();
+      SCOPED_TRACE(absl::StrCat("agency \"", agency, "\" at ",
+                                absl::FormatTime(at, ReportZone())));
+      if (expected == 0) {
+        EXPECT_TRUE(counted->empty());
+        continue;
+      }
+      ASSERT_EQ(counted->size(), 1u);
+      EXPECT_EQ((*counted)[0].agency, p1->agency);
+      EXPECT_EQ((*counted)[0].count, expected);
+    }
   }
 
   // Thresholds: in (at, code, target) order, within the range asked.
