@@ -34,41 +34,38 @@ jobs=$(nproc)
 # the tests spend much of their time waiting (servers starting, fsync,
 # PostgreSQL, the browser), and the compiler takes only what they leave.
 # A build that fails is printed and fails the run when it is waited for.
-background_pids=()
-trap 'for pid in "${background_pids[@]}"; do kill "${pid}" 2>/dev/null || true; done' EXIT
+declare -A build_logs build_pids
+trap 'for pid in "${build_pids[@]}"; do kill "${pid}" 2>/dev/null || true; done' EXIT
 start_build() {
-  local preset=$1 log=$2
+  local preset=$1
+  build_logs[${preset}]=$(mktemp)
   nice -n 19 bash -c "cmake --preset ${preset} >/dev/null &&
-    cmake --build --preset ${preset} -j ${jobs}" >"${log}" 2>&1 &
-  background_pids+=($!)
-  build_pid=$!
+    cmake --build --preset ${preset} -j ${jobs}" \
+    >"${build_logs[${preset}]}" 2>&1 &
+  build_pids[${preset}]=$!
 }
 finish_build() {
-  local preset=$1 log=$2 pid=$3
-  if ! wait "${pid}"; then
-    cat "${log}"
+  local preset=$1
+  if ! wait "${build_pids[${preset}]}"; then
+    cat "${build_logs[${preset}]}"
     echo "== ${preset}: the build failed" >&2
     exit 1
   fi
-  tail -n 1 "${log}"
+  tail -n 1 "${build_logs[${preset}]}"
 }
 
 echo "== release: configure and build"
 cmake --preset release >/dev/null
 cmake --build --preset release -j "${jobs}"
 took
-sanitize_log=$(mktemp)
-start_build sanitize "${sanitize_log}"
-sanitize_pid=${build_pid}
+start_build sanitize
 echo "== release: test (the sanitize build beside it)"
 ctest --preset release -j "${jobs}"
 took
 echo "== sanitize: the rest of its build"
-finish_build sanitize "${sanitize_log}" "${sanitize_pid}"
+finish_build sanitize
 took
-fuzz_log=$(mktemp)
-start_build fuzz "${fuzz_log}"
-fuzz_pid=${build_pid}
+start_build fuzz
 echo "== sanitize: test (the fuzz targets' build beside it)"
 ctest --preset sanitize -j "${jobs}"
 took
@@ -93,7 +90,7 @@ bash deploy/container-test.sh
 # 10 s or 2 GiB) fails the run, printed with its reproducer and kept under
 # build/fuzz/runs (docs/fuzzing.md, "In CI").
 echo "== fuzz: the rest of its build"
-finish_build fuzz "${fuzz_log}" "${fuzz_pid}"
+finish_build fuzz
 bash tests/fuzz/run.sh --jobs "${jobs}" --no-build
 took
 
