@@ -315,12 +315,17 @@ CommandOutcome RunCommand(EventStore& store, CommandRequest request) {
 // Who leads, as a store's observer last said.
 class LeadershipWatch {
  public:
-  explicit LeadershipWatch(EventStore& store) {
-    store.SetLeadershipObserver([this](const Leadership& leadership) {
+  explicit LeadershipWatch(EventStore& store) : store_(store) {
+    store_.SetLeadershipObserver([this](const Leadership& leadership) {
       absl::MutexLock lock(&mu_);
       last_ = leadership;
     });
   }
+  // The store's lease thread may still publish: it must not find this
+  // watch gone (the store outlives it, declared before it).
+  ~LeadershipWatch() { store_.SetLeadershipObserver(nullptr); }
+  LeadershipWatch(const LeadershipWatch&) = delete;
+  LeadershipWatch& operator=(const LeadershipWatch&) = delete;
   // Waits, at most `bound`, for the store to lead (or not).
   bool AwaitLeading(bool leading, absl::Duration bound) {
     absl::MutexLock lock(&mu_);
@@ -336,6 +341,7 @@ class LeadershipWatch {
   }
 
  private:
+  EventStore& store_;
   absl::Mutex mu_;
   Leadership last_ ABSL_GUARDED_BY(mu_);
 };
