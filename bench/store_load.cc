@@ -260,9 +260,22 @@ int main(int argc, char** argv) {
   StoreLoad load(**store, std::move(set), in_flight);
   load.RunPhase(Phase::kPresubmit, open, absl::ZeroDuration());
   load.RunPhase(Phase::kWarmup, 0, absl::Seconds(warmup_seconds));
+  const motcua::store::WriterStats before = (*store)->Stats();
   load.RunPhase(Phase::kMeasure, 0, absl::Seconds(duration_seconds));
+  const motcua::store::WriterStats after = (*store)->Stats();
   (*store)->Close();
   nlohmann::json json = load.Report();
+  // How many commands share a commit (and its pages): the group commit's
+  // effect, for bench/wal_pages.py's pages per commit.
+  const uint64_t commits = after.batches - before.batches;
+  if (commits > 0) {
+    json["commits"] = commits;
+    json["commands_per_commit"] =
+        static_cast<double>(after.commands - before.commands) / commits;
+    std::cout << absl::StrFormat(
+        "commits: %d, %.1f commands each\n", commits,
+        json["commands_per_commit"].get<double>());
+  }
   json["tool"] = "motcua_store_load";
   json["in_flight"] = in_flight;
   json["durability"] = durability;
