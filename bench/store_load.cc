@@ -272,9 +272,8 @@ int main(int argc, char** argv) {
     json["commits"] = commits;
     json["commands_per_commit"] =
         static_cast<double>(after.commands - before.commands) / commits;
-    std::cout << absl::StrFormat(
-        "commits: %d, %.1f commands each\n", commits,
-        json["commands_per_commit"].get<double>());
+    std::cout << absl::StrFormat("commits: %d, %.1f commands each\n", commits,
+                                 json["commands_per_commit"].get<double>());
   }
   json["tool"] = "motcua_store_load";
   json["in_flight"] = in_flight;
