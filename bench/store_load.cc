@@ -269,11 +269,12 @@ int main(int argc, char** argv) {
   // effect, for bench/wal_pages.py's pages per commit.
   const uint64_t commits = after.batches - before.batches;
   if (commits > 0) {
-    json["commits"] = commits;
-    json["commands_per_commit"] =
+    const double per_commit =
         static_cast<double>(after.commands - before.commands) / commits;
+    json["commits"] = commits;
+    json["commands_per_commit"] = per_commit;
     std::cout << absl::StrFormat("commits: %d, %.1f commands each\n", commits,
-                                 json["commands_per_commit"].get<double>());
+                                 per_commit);
   }
   json["tool"] = "motcua_store_load";
   json["in_flight"] = in_flight;

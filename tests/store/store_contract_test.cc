@@ -515,11 +515,11 @@ TEST_P(StoreContractTest, EveryProjectionFollowsTheLifecycle) {
                   {day_end - absl::Microseconds(1), 1}};
   for (const std::string& agency : {std::string(), p1->agency}) {
     for (const auto& [at, expected] : instants) {
+      SCOPED_TRACE(absl::StrCat("agency \"", agency, "\" at ",
+                                absl::FormatTime(at, ReportZone())));
       absl::StatusOr<std::vector<AgencyCount>> counted =
           store->CountDeadlinesByAgency(DeadlineKind::kDossier, at, agency);
       ASSERT_TRUE(counted.ok()) << counted.status();
-      SCOPED_TRACE(absl::StrCat("agency \"", agency, "\" at ",
-                                absl::FormatTime(at, ReportZone())));
       if (expected == 0) {
         EXPECT_TRUE(counted->empty());
         continue;
